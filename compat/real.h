@@ -1,0 +1,83 @@
+/* The real glibc entry points behind the names libmnrt interposes, found
+ * with dlsym(RTLD_NEXT) once at boot (mn_real_init), before any G exists.
+ * After boot the table is read-only. Used for: kernel threads that mnrt
+ * itself makes (Ms, sysmon), foreign threads' handles, glibc's pure-data
+ * attribute objects (read through glibc's own getters so that mnrt never
+ * depends on their layout), and calls that must run as glibc does them. */
+#ifndef MN_COMPAT_REAL_H
+#define MN_COMPAT_REAL_H
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+
+#define MN_REAL_FUNCTIONS(X)                                                            \
+    X(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *)) \
+    X(int, pthread_join, (pthread_t, void **))                                          \
+    X(int, pthread_tryjoin_np, (pthread_t, void **))                                    \
+    X(int, pthread_timedjoin_np, (pthread_t, void **, const struct timespec *))         \
+    X(int, pthread_clockjoin_np, (pthread_t, void **, clockid_t, const struct timespec *)) \
+    X(int, pthread_detach, (pthread_t))                                                 \
+    X(void, pthread_exit, (void *))                                                     \
+    X(int, pthread_getattr_np, (pthread_t, pthread_attr_t *))                           \
+    X(int, pthread_kill, (pthread_t, int))                                              \
+    X(int, pthread_sigqueue, (pthread_t, int, const union sigval))                      \
+    X(int, pthread_cancel, (pthread_t))                                                 \
+    X(int, pthread_setname_np, (pthread_t, const char *))                               \
+    X(int, pthread_getname_np, (pthread_t, char *, size_t))                             \
+    X(int, pthread_getcpuclockid, (pthread_t, clockid_t *))                             \
+    X(int, pthread_setschedparam, (pthread_t, int, const struct sched_param *))         \
+    X(int, pthread_getschedparam, (pthread_t, int *, struct sched_param *))             \
+    X(int, pthread_setschedprio, (pthread_t, int))                                      \
+    X(int, pthread_setaffinity_np, (pthread_t, size_t, const cpu_set_t *))              \
+    X(int, pthread_getaffinity_np, (pthread_t, size_t, cpu_set_t *))                    \
+    X(int, pthread_getattr_default_np, (pthread_attr_t *))                              \
+    X(int, pthread_sigmask, (int, const sigset_t *, sigset_t *))                        \
+    X(int, sigprocmask, (int, const sigset_t *, sigset_t *))                            \
+    X(int, pthread_attr_getstacksize, (const pthread_attr_t *, size_t *))               \
+    X(int, pthread_attr_getstack, (const pthread_attr_t *, void **, size_t *))          \
+    X(int, pthread_attr_getguardsize, (const pthread_attr_t *, size_t *))               \
+    X(int, pthread_attr_getdetachstate, (const pthread_attr_t *, int *))                \
+    X(int, pthread_attr_getsigmask_np, (const pthread_attr_t *, sigset_t *))            \
+    X(int, pthread_attr_init, (pthread_attr_t *))                                       \
+    X(int, pthread_attr_destroy, (pthread_attr_t *))                                    \
+    X(int, pthread_attr_setstack, (pthread_attr_t *, void *, size_t))                   \
+    X(int, pthread_attr_setguardsize, (pthread_attr_t *, size_t))                       \
+    X(int, pthread_attr_setdetachstate, (pthread_attr_t *, int))                        \
+    X(int, pthread_mutexattr_gettype, (const pthread_mutexattr_t *, int *))             \
+    X(int, pthread_mutexattr_getpshared, (const pthread_mutexattr_t *, int *))          \
+    X(int, pthread_mutexattr_getrobust, (const pthread_mutexattr_t *, int *))           \
+    X(int, pthread_mutexattr_getprotocol, (const pthread_mutexattr_t *, int *))         \
+    X(int, pthread_condattr_getclock, (const pthread_condattr_t *, clockid_t *))        \
+    X(int, pthread_condattr_getpshared, (const pthread_condattr_t *, int *))            \
+    X(int, pthread_rwlockattr_getkind_np, (const pthread_rwlockattr_t *, int *))        \
+    X(int, pthread_rwlockattr_getpshared, (const pthread_rwlockattr_t *, int *))        \
+    X(int, pthread_barrierattr_getpshared, (const pthread_barrierattr_t *, int *))      \
+    X(int, setuid, (uid_t))                                                             \
+    X(int, setgid, (gid_t))                                                             \
+    X(int, seteuid, (uid_t))                                                            \
+    X(int, setegid, (gid_t))                                                            \
+    X(int, setreuid, (uid_t, uid_t))                                                    \
+    X(int, setregid, (gid_t, gid_t))                                                    \
+    X(int, setresuid, (uid_t, uid_t, uid_t))                                            \
+    X(int, setresgid, (gid_t, gid_t, gid_t))                                            \
+    X(int, setgroups, (size_t, const gid_t *))                                          \
+    X(void *, dlopen, (const char *, int))                                              \
+    X(void *, dlmopen, (Lmid_t, const char *, int))                                     \
+    X(int, sigaction, (int, const struct sigaction *, struct sigaction *))              \
+    X(int, __libc_start_main, (int (*)(int, char **, char **), int, char **,            \
+                               void (*)(void), void (*)(void), void (*)(void), void *))
+
+struct mn_real {
+#define MN_REAL_FIELD(ret, name, args) ret(*name) args;
+    MN_REAL_FUNCTIONS(MN_REAL_FIELD)
+#undef MN_REAL_FIELD
+};
+
+extern struct mn_real mn_real;
+
+/* Resolves every entry; a missing one is fatal (mnrt cannot run without it). */
+void mn_real_init(void);
+
+#endif

@@ -1,0 +1,342 @@
+/* Per-G glibc TCBs: see tcb.h for the contract. The layout facts used here
+ * (glibc 2.36, x86-64):
+ *   header (x86-64 ABI): tcb 0, dtv 8, self 16, multiple_threads 24,
+ *     stack_guard 0x28, pointer_guard 0x30, feature_1 72;
+ *   from libthread_db descriptors: sizeof(struct pthread), tid, list,
+ *     specific, cancelhandling;
+ *   discovered at boot: cleanup_jmp_buf (by __pthread_register_cancel),
+ *     cleanup (by _pthread_cleanup_push), the two tls_state buffers (by
+ *     strerror/strsignal of unknown numbers), the rseq area (__rseq_offset),
+ *     the TLS variables __resp and __libc_dlerror_result (dlvsym), malloc's
+ *     per-thread words (by diffing a fresh TCB around its first malloc);
+ *   checked at boot on a thread glibc made: `res` (the target of __resp).
+ * Anything that does not match makes mn_tcb_boot refuse to start. */
+#include "compat/tcb.h"
+
+#include "compat/fsbase.h"
+#include "compat/log.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <gnu/libc-version.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MN_VERIFIED_GLIBC "2.36"
+
+/* glibc exports these for pthread_cleanup_push; its header declares them
+ * only for code compiled without exceptions. */
+extern void __pthread_register_cancel(__pthread_unwind_buf_t *buf);
+extern void __pthread_unregister_cancel(__pthread_unwind_buf_t *buf);
+extern void _pthread_cleanup_push(struct _pthread_cleanup_buffer *buf, void (*fn)(void *),
+                                  void *arg);
+extern void _pthread_cleanup_pop(struct _pthread_cleanup_buffer *buf, int execute);
+
+enum {
+    HDR_TCB = 0,
+    HDR_DTV = 8,
+    HDR_SELF = 16,
+    HDR_MULTIPLE_THREADS = 24,
+    HDR_STACK_GUARD = 0x28,
+    HDR_POINTER_GUARD = 0x30,
+    HDR_FEATURE_1 = 72,
+    RES_OFFSET = 1720,         /* struct pthread.res (checked at boot) */
+    RSEQ_CPU_ID = 4,           /* struct rseq.cpu_id */
+    MAX_MALLOC_WORDS = 4,
+};
+
+/* glibc's dtv entry (elf/dl-tls.h) */
+typedef union {
+    size_t counter;
+    struct {
+        void *val;
+        void *to_free;
+    } pointer;
+} mn_dtv_t;
+
+static struct {
+    size_t size;               /* sizeof(struct pthread) */
+    size_t tid, list, specific, cancelhandling, cleanup, cleanup_jmp_buf;
+    size_t strsignal_buf, strerror_buf;
+    ptrdiff_t rseq;            /* from the thread pointer */
+    ptrdiff_t resp_var;        /* TLS variable __resp */
+    ptrdiff_t dlerror_var;     /* TLS variable __libc_dlerror_result */
+    ptrdiff_t malloc_words[MAX_MALLOC_WORDS];
+    int n_malloc_words;
+    size_t static_size;        /* static TLS blocks below the thread pointer */
+} L;
+
+static void *(*dl_allocate_tls)(void *);
+static char *spare_tcb; /* the TCB used for discovery, handed out first */
+static void *(*dl_allocate_tls_init)(void *, _Bool);
+static void (*ctype_init)(void);
+static void (*call_tls_dtors)(void);
+
+#define AT(tcb, off, type) (*(type *)((char *)(tcb) + (off)))
+
+static _Noreturn void refuse(const char *what)
+{
+    mn_warn("glibc %s is not supported (%s); mnrt is verified on glibc %s",
+            gnu_get_libc_version(), what, MN_VERIFIED_GLIBC);
+    _exit(127);
+}
+
+static size_t thread_db_field(const char *name)
+{
+    const uint32_t *d = dlsym(RTLD_DEFAULT, name);
+    if (!d)
+        refuse(name);
+    return d[2]; /* {bits, count, offset} */
+}
+
+static void *private_sym(const char *name)
+{
+    void *p = dlvsym(RTLD_DEFAULT, name, "GLIBC_PRIVATE");
+    if (!p)
+        refuse(name);
+    return p;
+}
+
+static size_t find_pointer(const void *tcb, const void *value, const char *what)
+{
+    for (size_t off = 0; off + sizeof(void *) <= L.size; off += sizeof(void *))
+        if (AT(tcb, off, const void *) == value)
+            return off;
+    refuse(what);
+}
+
+static void discover_cleanup_fields(char *self)
+{
+    __pthread_unwind_buf_t ub;
+    __pthread_register_cancel(&ub);
+    L.cleanup_jmp_buf = find_pointer(self, &ub, "cleanup_jmp_buf");
+    __pthread_unregister_cancel(&ub);
+
+    struct _pthread_cleanup_buffer cb;
+    _pthread_cleanup_push(&cb, NULL, NULL);
+    L.cleanup = find_pointer(self, &cb, "cleanup");
+    _pthread_cleanup_pop(&cb, 0);
+}
+
+static void discover_tls_state(char *self)
+{
+    /* Unknown numbers make glibc format into its per-thread buffers. */
+    char *e = strerror(1 << 20);
+    L.strerror_buf = find_pointer(self, e, "tls_state.strerror_l_buf");
+    char *s = strsignal(1 << 20);
+    L.strsignal_buf = find_pointer(self, s, "tls_state.strsignal_buf");
+}
+
+static void init_header(char *tcb, const char *from)
+{
+    AT(tcb, HDR_TCB, void *) = tcb;
+    AT(tcb, HDR_SELF, void *) = tcb;
+    AT(tcb, HDR_MULTIPLE_THREADS, int) = 1;
+    AT(tcb, HDR_STACK_GUARD, uintptr_t) = AT(from, HDR_STACK_GUARD, uintptr_t);
+    AT(tcb, HDR_POINTER_GUARD, uintptr_t) = AT(from, HDR_POINTER_GUARD, uintptr_t);
+    AT(tcb, HDR_FEATURE_1, unsigned) = AT(from, HDR_FEATURE_1, unsigned);
+}
+
+/* What a new G needs in its TCB besides fresh TLS images (FACTS.md). */
+static void init_per_thread(char *tcb)
+{
+    AT(tcb, L.specific, void *) = tcb + L.specific - 32 * 16; /* specific_1stblock */
+    void **list = &AT(tcb, L.list, void *);
+    list[0] = list;                                           /* self-linked */
+    list[1] = list;
+    AT(tcb, L.cancelhandling, int) = 0;
+    AT(tcb, L.cleanup, void *) = NULL;
+    AT(tcb, L.cleanup_jmp_buf, void *) = NULL;
+    AT(tcb, L.rseq + RSEQ_CPU_ID, int32_t) = -1; /* sched_getcpu: ask the kernel */
+    AT(tcb, L.resp_var, void *) = tcb + RES_OFFSET;
+}
+
+static void discover_malloc_words(void)
+{
+    /* A fresh TCB, made current for one malloc on this (still single)
+     * thread: the words of static TLS that change are malloc's tcache and
+     * arena pointers. */
+    char *t = dl_allocate_tls(NULL);
+    if (!t)
+        mn_fatal("cannot allocate a TCB at boot");
+    char *self = mn_thread_pointer();
+    init_header(t, self);
+    size_t n = L.static_size / sizeof(uintptr_t);
+    uintptr_t *before = malloc(n * sizeof(uintptr_t));
+    if (!before)
+        mn_fatal("out of memory at boot");
+    memcpy(before, t - L.static_size, n * sizeof(uintptr_t));
+    mn_fsbase_set(t);
+    void *volatile p = malloc(32); /* volatile: the pair must not be elided */
+    free(p);
+    mn_fsbase_set(self);
+    const uintptr_t *after = (const uintptr_t *)(t - L.static_size);
+    for (size_t i = 0; i < n; i++) {
+        if (after[i] == before[i])
+            continue;
+        if (L.n_malloc_words == MAX_MALLOC_WORDS)
+            refuse("malloc keeps more per-thread state than expected");
+        L.malloc_words[L.n_malloc_words++] =
+            -(ptrdiff_t)L.static_size + (ptrdiff_t)(i * sizeof(uintptr_t));
+    }
+    free(before);
+    if (L.n_malloc_words == 0)
+        refuse("cannot find malloc's per-thread cache");
+    /* t keeps its cache: it becomes the first recycled TCB. */
+    mn_tcb_recycle(t);
+    spare_tcb = t;
+}
+
+/* `res` has no descriptor: check on a thread that glibc itself made that
+ * its __resp points at the expected field and its tid is where we look. */
+static void *probe_glibc_thread(void *arg)
+{
+    char *self = mn_thread_pointer();
+    bool *ok = arg;
+    *ok = AT(self, L.resp_var, char *) == self + RES_OFFSET &&
+          AT(self, L.tid, pid_t) == gettid() &&
+          AT(self, HDR_SELF, char *) == self;
+    return NULL;
+}
+
+static void check_glibc_thread(int (*create)(pthread_t *, const pthread_attr_t *,
+                                             void *(*)(void *), void *),
+                               int (*join)(pthread_t, void **))
+{
+    bool ok = false;
+    pthread_t t;
+    if (create(&t, NULL, probe_glibc_thread, &ok) != 0)
+        mn_fatal("cannot create a thread at boot: %s", strerror(errno));
+    join(t, NULL);
+    if (!ok)
+        refuse("struct pthread.res or tid is not where expected");
+}
+
+void mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *),
+                 int (*join)(pthread_t, void **))
+{
+    if (strcmp(gnu_get_libc_version(), MN_VERIFIED_GLIBC) != 0 &&
+        !getenv("MNRT_UNVERIFIED_GLIBC"))
+        refuse("set MNRT_UNVERIFIED_GLIBC=1 to try anyway");
+    const uint32_t *size = dlsym(RTLD_DEFAULT, "_thread_db_sizeof_pthread");
+    if (!size)
+        refuse("_thread_db_sizeof_pthread");
+    L.size = *size;
+    L.tid = thread_db_field("_thread_db_pthread_tid");
+    L.list = thread_db_field("_thread_db_pthread_list");
+    L.specific = thread_db_field("_thread_db_pthread_specific");
+    L.cancelhandling = thread_db_field("_thread_db_pthread_cancelhandling");
+
+    char *self = mn_thread_pointer();
+    if (AT(self, HDR_SELF, char *) != self || AT(self, HDR_TCB, char *) != self)
+        refuse("the TCB header is not at the thread pointer");
+    if (AT(self, L.tid, pid_t) != getpid())
+        refuse("struct pthread.tid");
+    if (AT(self, L.specific, char *) != self + L.specific - 32 * 16)
+        refuse("struct pthread.specific_1stblock");
+
+    const ptrdiff_t *rseq_off = dlsym(RTLD_DEFAULT, "__rseq_offset");
+    if (!rseq_off)
+        refuse("__rseq_offset");
+    L.rseq = *rseq_off;
+    L.resp_var = (char *)private_sym("__resp") - self;
+    L.dlerror_var = (char *)private_sym("__libc_dlerror_result") - self;
+
+    void (*static_info)(size_t *, size_t *) = private_sym("_dl_get_tls_static_info");
+    size_t static_size, static_align;
+    static_info(&static_size, &static_align);
+    if (static_size <= L.size)
+        refuse("_dl_get_tls_static_info");
+    L.static_size = (static_size - L.size) & ~(sizeof(uintptr_t) - 1);
+    if (-L.resp_var > (ptrdiff_t)L.static_size || -L.dlerror_var > (ptrdiff_t)L.static_size)
+        refuse("static TLS size");
+
+    dl_allocate_tls = private_sym("_dl_allocate_tls");
+    dl_allocate_tls_init = private_sym("_dl_allocate_tls_init");
+    ctype_init = private_sym("__ctype_init");
+    call_tls_dtors = private_sym("__call_tls_dtors");
+    discover_cleanup_fields(self);
+    discover_tls_state(self);
+    check_glibc_thread(create, join);
+    discover_malloc_words();
+}
+
+void *mn_tcb_create(void)
+{
+    char *t = spare_tcb;
+    if (t) {
+        spare_tcb = NULL;
+        return t;
+    }
+    t = dl_allocate_tls(NULL);
+    if (!t)
+        return NULL;
+    init_header(t, mn_thread_pointer());
+    init_per_thread(t);
+    return t;
+}
+
+void mn_tcb_recycle(void *tcb)
+{
+    char *t = tcb;
+    /* dynamic TLS blocks of the finished G (as glibc's stack cache does) */
+    mn_dtv_t *dtv = AT(t, HDR_DTV, mn_dtv_t *);
+    size_t slots = dtv[-1].counter;
+    for (size_t i = 1; i <= slots; i++)
+        free(dtv[i].pointer.to_free);
+    memset(dtv, 0, (slots + 1) * sizeof(mn_dtv_t));
+
+    uintptr_t keep[MAX_MALLOC_WORDS];
+    for (int i = 0; i < L.n_malloc_words; i++)
+        keep[i] = AT(t, L.malloc_words[i], uintptr_t);
+    dl_allocate_tls_init(t, 1);
+    for (int i = 0; i < L.n_malloc_words; i++)
+        AT(t, L.malloc_words[i], uintptr_t) = keep[i];
+    init_per_thread(t);
+}
+
+void mn_tcb_set_tid(void *tcb, pid_t tid)
+{
+    AT(tcb, L.tid, pid_t) = tid;
+}
+
+pid_t mn_tcb_tid(const void *tcb)
+{
+    return AT(tcb, L.tid, pid_t);
+}
+
+void *mn_tcb_tls_slot(void *tcb, const void *var)
+{
+    return (char *)tcb + ((const char *)var - (const char *)mn_thread_pointer());
+}
+
+void mn_tcb_set_cleanup_jmp_buf(void *tcb, void *buf)
+{
+    AT(tcb, L.cleanup_jmp_buf, void *) = buf;
+}
+
+void mn_tcb_on_start(void)
+{
+    ctype_init(); /* without it isalpha() & co. crash (FACTS.md) */
+}
+
+void mn_tcb_run_tls_dtors(void)
+{
+    call_tls_dtors();
+}
+
+void mn_tcb_release_on_exit(void)
+{
+    /* glibc frees a reported dlerror result on the next call: two calls
+     * release a pending one (the first reports it, the second frees it). */
+    if (AT(mn_thread_pointer(), L.dlerror_var, void *)) {
+        dlerror();
+        dlerror();
+    }
+}
+

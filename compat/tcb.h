@@ -1,0 +1,66 @@
+/* One glibc thread descriptor (TCB: struct pthread + static TLS + dtv) per
+ * G, so that errno, __thread variables, C++ thread_local objects, stdio
+ * lock owners, malloc's per-thread cache and dlerror are each G's own
+ * (DESIGN.md §4, FACTS.md "Per-G glibc thread descriptor").
+ *
+ * Layout facts come from glibc's own libthread_db descriptors where they
+ * exist and are discovered and checked against the running glibc at boot
+ * where they do not (mn_tcb_boot); an unverified glibc is refused there.
+ *
+ * Invariants:
+ * - mn_tcb_boot runs once, on the main thread, before any G or M exists;
+ *   afterwards the layout is read-only.
+ * - A TCB is used by one G at a time. mn_tcb_recycle is called only for a
+ *   TCB whose G has finished (its TLS destructors ran on the G itself).
+ * - malloc's per-thread cache and arena pointers survive recycling, so a
+ *   recycled TCB never leaks its tcache (FACTS.md: leaks at G exit). */
+#ifndef MN_COMPAT_TCB_H
+#define MN_COMPAT_TCB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <pthread.h>
+
+/* Discovers and checks the layout; refuses (exit 127 with a message) an
+ * unverified glibc. create/join are glibc's real functions: one short-lived
+ * thread made by glibc itself serves to check the fields that have no
+ * descriptor. Runs on the main thread while it is the only thread. */
+void mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *),
+                 int (*join)(pthread_t, void **));
+
+/* A fresh TCB for a G, set up from the calling thread's (stack and pointer
+ * guards, CET features). Returns NULL when memory is exhausted. */
+void *mn_tcb_create(void);
+
+/* Makes a TCB whose G finished fit for a new G: static TLS images and the
+ * dtv re-initialised, dynamic TLS freed, per-thread glibc state reset. */
+void mn_tcb_recycle(void *tcb);
+
+/* glibc's struct pthread tid field. Gs carry a unique fake tid there so
+ * glibc's internal recursive locks tell Gs apart (FACTS.md). */
+void mn_tcb_set_tid(void *tcb, pid_t tid);
+pid_t mn_tcb_tid(const void *tcb);
+
+/* Address of the calling thread's TLS variable `var` in another TCB
+ * (all libmnrt TLS is static, so the offset from the thread pointer is the
+ * same in every TCB). */
+void *mn_tcb_tls_slot(void *tcb, const void *var);
+
+/* Points glibc's cleanup_jmp_buf of the current TCB at buf (what glibc's
+ * start_thread does), so that glibc's pthread_exit unwinds to our G entry. */
+void mn_tcb_set_cleanup_jmp_buf(void *tcb, void *buf);
+
+/* Runs on a new G before its program code: per-thread locale tables. */
+void mn_tcb_on_start(void);
+
+/* Runs the C++ thread_local destructors of the calling thread. */
+void mn_tcb_run_tls_dtors(void);
+
+/* Runs on the G itself just before it finishes: releases what glibc keeps
+ * per thread outside of malloc's cache (pending dlerror result). */
+void mn_tcb_release_on_exit(void);
+
+
+#endif

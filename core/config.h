@@ -1,0 +1,32 @@
+/* The runtime's settings, read once at boot from the environment
+ * (DESIGN.md §1): MNRT_PROCS, MNRT_DEBUG=schedtrace=MS[,scheddetail=1],
+ * MNRT_STACK=SIZE. A malformed value gets one `mnrt: ...` warning and the
+ * default. Read-only after boot. */
+#ifndef MN_CORE_CONFIG_H
+#define MN_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mn_config {
+    int procs;               /* number of Ps */
+    int64_t schedtrace_ms;   /* 0: no scheduler trace */
+    bool scheddetail;
+    size_t default_stack;    /* 0: glibc's default */
+};
+
+extern struct mn_config mn_config;
+
+void mn_config_load(void);
+
+/* The default number of Ps: CPUs in the affinity mask, lowered to the
+ * cgroup CPU limit rounded up, at least 2 when the machine has 2 or more. */
+int mn_procs_auto(void);
+
+/* Parsers, exposed for the unit tests. Return 0 or -1 (malformed). */
+int mn_parse_procs(const char *s, int *out);
+int mn_parse_size(const char *s, size_t *out);
+int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail);
+
+#endif

@@ -1,0 +1,292 @@
+/* The life of a G: creation (TCB, stack, first context), exit, join and
+ * detach, and the free list that keeps finished Gs with their TCB (and
+ * their stack, when it fits the next request) for reuse, as Go keeps gs.
+ *
+ * Invariants:
+ * - join_lock guards detached/exited/joiner. Whoever frees a finished G
+ *   (its joiner, or g0 of its last M when detached) is the last to touch it.
+ * - A G in the free list is IDLE; its TCB keeps malloc's per-thread cache.
+ * - The main G is never freed: its TCB and stack are the main thread's. */
+#include "core/runtime.h"
+
+#include "compat/fsbase.h"
+#include "compat/log.h"
+#include "compat/real.h"
+#include "compat/tcb.h"
+#include "core/context.h"
+#include "core/waiter.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Unique fake tids: above any real one (pid_max is at most 2^22) and
+ * below FUTEX_OWNER_DIED, so they can never look like a kernel tid. */
+#define FAKE_TID_BASE 0x20000000
+#define MAX_CACHED_STACKS 1024
+
+static _Atomic int32_t next_fake_tid = FAKE_TID_BASE;
+static mn_g main_g;
+
+static void allg_add(mn_g *g)
+{
+    mn_lock_acquire(&mn_sched.allg_lock);
+    g->allprev = NULL;
+    g->allnext = mn_sched.allg;
+    if (mn_sched.allg)
+        mn_sched.allg->allprev = g;
+    mn_sched.allg = g;
+    mn_lock_release(&mn_sched.allg_lock);
+}
+
+static void allg_remove(mn_g *g)
+{
+    mn_lock_acquire(&mn_sched.allg_lock);
+    if (g->allprev)
+        g->allprev->allnext = g->allnext;
+    else
+        mn_sched.allg = g->allnext;
+    if (g->allnext)
+        g->allnext->allprev = g->allprev;
+    mn_lock_release(&mn_sched.allg_lock);
+}
+
+void mn_g_foreach(void (*fn)(mn_g *, void *), void *arg)
+{
+    mn_lock_acquire(&mn_sched.allg_lock);
+    for (mn_g *g = mn_sched.allg; g; g = g->allnext)
+        fn(g, arg);
+    mn_lock_release(&mn_sched.allg_lock);
+}
+
+static mn_g *gfget(void)
+{
+    mn_lock_acquire(&mn_sched.lock);
+    mn_g *g = mn_sched.gfree;
+    if (g) {
+        mn_sched.gfree = g->schedlink;
+        mn_sched.ngfree--;
+    }
+    mn_lock_release(&mn_sched.lock);
+    return g;
+}
+
+static void gfput(mn_g *g)
+{
+    if (g->is_main)
+        return;
+    atomic_store(&g->status, MN_G_IDLE);
+    mn_lock_acquire(&mn_sched.lock);
+    bool keep_stack = g->stack.owned && mn_sched.ngfree < MAX_CACHED_STACKS;
+    mn_lock_release(&mn_sched.lock);
+    if (!keep_stack) {
+        mn_stack_unmap(&g->stack); /* no-op for a program's own stack */
+        g->stack = (struct mn_stack){0};
+    }
+    mn_lock_acquire(&mn_sched.lock);
+    g->schedlink = mn_sched.gfree;
+    mn_sched.gfree = g;
+    mn_sched.ngfree++;
+    mn_lock_release(&mn_sched.lock);
+}
+
+static void g_entry(void *arg)
+{
+    mn_g *g = arg;
+    mn_tcb_on_start();
+    mn_hooks.g_main(g);
+    mn_fatal("G %lld returned from its entry", (long long)g->id);
+}
+
+static int g_stack(mn_g *g, const struct mn_g_spec *spec)
+{
+    if (spec->user_stack) {
+        mn_stack_unmap(&g->stack);
+        g->stack = (struct mn_stack){.lo = spec->user_stack, .size = spec->user_stack_size};
+        return 0;
+    }
+    size_t page = mn_page_size();
+    size_t size = (spec->stack_size + page - 1) & ~(page - 1);
+    size_t guard = (spec->guard_size + page - 1) & ~(page - 1);
+    if (g->stack.owned && g->stack.size == size && g->stack.guard == guard)
+        return 0;
+    mn_stack_unmap(&g->stack);
+    return mn_stack_map(&g->stack, size, guard);
+}
+
+static mn_g *g_alloc(void)
+{
+    mn_g *g = gfget();
+    if (g) {
+        mn_tcb_recycle(g->tcb);
+        return g;
+    }
+    g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    g->tcb = mn_tcb_create();
+    if (!g->tcb) {
+        free(g);
+        return NULL;
+    }
+    g->tid = atomic_fetch_add(&next_fake_tid, 1);
+    g->join_lock = (mn_lock)MN_LOCK_INIT;
+    return g;
+}
+
+int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
+{
+    mn_g *g = g_alloc();
+    if (!g)
+        return EAGAIN;
+    if (g_stack(g, spec) != 0) {
+        gfput(g);
+        return EAGAIN;
+    }
+    mn_tcb_set_tid(g->tcb, g->tid);
+    *(mn_g **)mn_tcb_tls_slot(g->tcb, &mn_tls_g) = g;
+    g->id = atomic_fetch_add(&mn_sched.next_goid, 1);
+    g->start = spec->start;
+    g->arg = spec->arg;
+    g->c11 = spec->c11;
+    g->result = NULL;
+    g->detached = spec->detached;
+    g->exited = false;
+    g->joiner = NULL;
+    g->name[0] = 0;
+    g->wait_reason = NULL;
+    mn_g *self = mn_getg();
+    if (spec->sigmask)
+        g->sigmask = *spec->sigmask;
+    else if (self)
+        g->sigmask = self->sigmask;
+    else
+        mn_real.sigprocmask(SIG_SETMASK, NULL, &g->sigmask);
+    g->sp = mn_ctx_make(g->stack.lo + g->stack.size, g_entry, g);
+    allg_add(g);
+    atomic_fetch_add(&mn_sched.glive, 1);
+    atomic_fetch_add(&mn_sched.gcreated, 1);
+    *out = g;
+    return 0;
+}
+
+void mn_g_run(mn_g *g)
+{
+    mn_sched_start_g(g);
+}
+
+_Noreturn void mn_g_exit(void *result)
+{
+    mn_g *g = mn_getg();
+    g->result = result;
+    mn_tcb_release_on_exit();
+    /* The last thread to finish ends the process, as with glibc. */
+    if (atomic_fetch_sub(&mn_sched.glive, 1) == 1)
+        exit(0);
+    mn_sched_exit_g(g);
+}
+
+void mn_g_finish_on_g0(mn_g *g)
+{
+    atomic_store(&g->status, MN_G_DEAD);
+    allg_remove(g);
+    mn_lock_acquire(&g->join_lock);
+    if (g->detached) {
+        mn_lock_release(&g->join_lock);
+        gfput(g);
+        return;
+    }
+    g->exited = true;
+    struct mn_waiter *w = g->joiner;
+    g->joiner = NULL;
+    mn_lock_release(&g->join_lock);
+    if (w)
+        mn_waiter_wake(w);
+}
+
+static bool cancel_join(struct mn_waiter *w)
+{
+    mn_g *g = (mn_g *)w->tag;
+    mn_lock_acquire(&g->join_lock);
+    bool was = g->joiner == w;
+    if (was)
+        g->joiner = NULL;
+    mn_lock_release(&g->join_lock);
+    return was;
+}
+
+int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only)
+{
+    if (g == mn_getg())
+        return EDEADLK;
+    mn_lock_acquire(&g->join_lock);
+    if (g->detached || g->joiner) {
+        mn_lock_release(&g->join_lock);
+        return EINVAL;
+    }
+    if (!g->exited) {
+        if (try_only) {
+            mn_lock_release(&g->join_lock);
+            return EBUSY;
+        }
+        struct mn_waiter w;
+        mn_waiter_init(&w, "thread join");
+        w.cancel = cancel_join;
+        w.tag = (uintptr_t)g;
+        g->joiner = &w;
+        mn_lock_release(&g->join_lock);
+        if (mn_waiter_block(&w, deadline_ns) == ETIMEDOUT)
+            return ETIMEDOUT;
+    } else {
+        mn_lock_release(&g->join_lock);
+    }
+    if (result)
+        *result = g->result;
+    gfput(g);
+    return 0;
+}
+
+int mn_g_detach(mn_g *g)
+{
+    mn_lock_acquire(&g->join_lock);
+    if (g->detached) {
+        mn_lock_release(&g->join_lock);
+        return EINVAL;
+    }
+    if (g->joiner) { /* somebody joins it already: glibc leaves it so */
+        mn_lock_release(&g->join_lock);
+        return 0;
+    }
+    bool exited = g->exited;
+    g->detached = true;
+    mn_lock_release(&g->join_lock);
+    if (exited)
+        gfput(g);
+    return 0;
+}
+
+mn_g *mn_g_from_tcb(void *tcb)
+{
+    if (!tcb)
+        return NULL;
+    mn_g *g = *(mn_g **)mn_tcb_tls_slot(tcb, &mn_tls_g);
+    return g && g->tcb == tcb ? g : NULL;
+}
+
+mn_g *mn_g_boot_main(void)
+{
+    mn_g *g = &main_g;
+    g->tcb = mn_thread_pointer();
+    g->tid = atomic_fetch_add(&next_fake_tid, 1);
+    mn_tcb_set_tid(g->tcb, g->tid);
+    g->id = 1;
+    atomic_store(&mn_sched.next_goid, 2);
+    g->is_main = true;
+    g->join_lock = (mn_lock)MN_LOCK_INIT;
+    mn_real.sigprocmask(SIG_SETMASK, NULL, &g->sigmask);
+    allg_add(g);
+    atomic_store(&mn_sched.glive, 1);
+    atomic_store(&mn_sched.gcreated, 1);
+    return g;
+}

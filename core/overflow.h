@@ -1,0 +1,14 @@
+/* Stack overflow reports (DESIGN.md §10): a SIGSEGV in the guard region of
+ * a G's stack prints `mnrt: thread N overflowed its S-byte stack`, then the
+ * program dies of SIGSEGV as it would natively. The handler runs on an
+ * alternate signal stack that every M (and the main thread) installs,
+ * because the faulting G's own stack has no room left. */
+#ifndef MN_CORE_OVERFLOW_H
+#define MN_CORE_OVERFLOW_H
+
+/* Installs the handler (once, at boot). */
+void mn_overflow_install(void);
+/* Gives the calling kernel thread its alternate signal stack. */
+void mn_overflow_thread_init(void);
+
+#endif

@@ -1,0 +1,225 @@
+/* The M:N runtime's shared state (DESIGN.md §3, Go's runtime2.go): Gs (the
+ * program's threads), Ms (kernel threads that run them) and Ps (the right
+ * to run user code, exactly `procs` of them).
+ *
+ * Who may touch what:
+ * - g->status changes by CAS; a G is RUNNING on at most one M. Only the M
+ *   running a G (or g0 of that M right after the G switched away) touches
+ *   its sp, m and wait fields.
+ * - A P's run queue: see runq.h; its other fields belong to the M holding it.
+ * - sched.lock guards the idle lists (midle, pidle), the global run queue,
+ *   the M list and the free-G list; counters readable without it are atomic.
+ * - Nothing parks while holding an mn_lock (lock.h). A G parks only by
+ *   switching to g0 first (mn_park); g0 marks it waiting and only then runs
+ *   the commit function that publishes it to wakers (Go's park_m).
+ * - Thread-local: mn_tls_g is the running G in that G's own TLS (each G has
+ *   its own TCB), NULL in Ms' and foreign threads' TLS; mn_tls_m is the M in
+ *   the M's own TLS (g0), NULL elsewhere. */
+#ifndef MN_CORE_RUNTIME_H
+#define MN_CORE_RUNTIME_H
+
+#include "core/lock.h"
+#include "core/runq.h"
+#include "core/stack.h"
+#include "core/timer.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct mn_g mn_g;
+typedef struct mn_m mn_m;
+typedef struct mn_p mn_p;
+struct mn_waiter;
+
+enum mn_gstatus {
+    MN_G_IDLE,      /* allocated, not started, or in the free list */
+    MN_G_RUNNABLE,  /* in a run queue */
+    MN_G_RUNNING,   /* on an M */
+    MN_G_WAITING,   /* parked */
+    MN_G_DEAD,      /* finished, waiting to be joined */
+};
+
+struct mn_g {
+    void *sp;                    /* saved context while not running */
+    void *tcb;                   /* its glibc thread descriptor */
+    mn_m *m;                     /* the M running it */
+    _Atomic uint32_t status;
+    int64_t id;                  /* 1 for the main thread */
+    pid_t tid;                   /* the unique fake tid in its TCB */
+    mn_g *schedlink;             /* run queue / free list link */
+    struct mn_stack stack;
+    const char *wait_reason;
+    sigset_t sigmask;            /* the signal mask the program set */
+
+    void *(*start)(void *);
+    void *arg;
+    void *result;
+    bool c11;                    /* start is really int (*)(void *) (thrd_create) */
+
+    /* join/detach (core/g.c): under join_lock */
+    mn_lock join_lock;
+    bool detached;
+    bool exited;
+    struct mn_waiter *joiner;
+
+    char name[16];               /* pthread_setname_np */
+    mn_g *allnext, *allprev;     /* all started Gs, under sched.allg_lock */
+    bool is_main;
+};
+
+enum mn_m_action { MN_ACT_NONE, MN_ACT_PARK, MN_ACT_YIELD, MN_ACT_EXIT, MN_ACT_CALL };
+
+struct mn_m {
+    void *g0sp;                  /* g0's saved context while a G runs */
+    void *g0tcb;                 /* the TCB g0 runs with (the M's own) */
+    mn_g *curg;
+    mn_p *p;
+    mn_p *nextp;                 /* P handed over by startm */
+    bool spinning;
+    _Atomic uint32_t wakeup;     /* futex word of stopm/startm */
+    mn_m *link;                  /* idle list */
+    mn_m *allnext;               /* list of all Ms */
+    int id;
+    pid_t tid;                   /* the kernel thread's real tid */
+    pthread_t thread;
+    sigset_t sigmask;            /* the kernel mask now set on this thread */
+    uint64_t rand;
+    int64_t switches;
+
+    /* request from the G that switched to g0, handled there */
+    enum mn_m_action action;
+    bool (*park_commit)(mn_g *, void *);
+    void *park_arg;
+    void (*call_fn)(void *);
+    void *call_arg;
+};
+
+enum mn_pstatus { MN_P_IDLE, MN_P_RUNNING };
+
+struct mn_p {
+    int id;
+    _Atomic int status;
+    mn_m *m;
+    uint32_t schedtick;
+    uint32_t runnext_streak;     /* consecutive Gs taken from runnext */
+    mn_p *link;                  /* idle list */
+    struct mn_runq runq;
+    struct mn_timers timers;
+} __attribute__((aligned(64)));
+
+struct mn_sched {
+    mn_lock lock;
+    mn_m *midle;
+    int nmidle;
+    int mcount;
+    mn_m *allm;
+    mn_p *pidle;
+    _Atomic int npidle;
+    _Atomic int nmspinning;
+    int procs;
+    mn_p *allp;                  /* array of procs Ps */
+
+    mn_g *runq_head, *runq_tail; /* global run queue */
+    _Atomic int runqsize;
+
+    mn_g *gfree;                 /* free Gs with their TCBs (and stacks) */
+    int ngfree;
+
+    mn_lock allg_lock;
+    mn_g *allg;
+    _Atomic int64_t glive;       /* started Gs not yet finished, main included */
+    _Atomic int64_t gcreated;
+    _Atomic int64_t next_goid;
+
+    /* the idle M that sleeps until the next timer (Go's netpoll blocker) */
+    _Atomic int poll_owner;
+    _Atomic int64_t poll_until;
+    _Atomic uint32_t poll_seq;   /* futex word; bumped to wake the sleeper */
+
+    int64_t start_ns;
+    bool forked_child;           /* after fork(): everything runs natively */
+};
+
+extern struct mn_sched mn_sched;
+extern __thread mn_g *mn_tls_g;
+extern __thread mn_m *mn_tls_m;
+
+/* The calling G, or NULL on a foreign thread (or g0, or after fork). */
+static inline mn_g *mn_getg(void)
+{
+    return mn_tls_g;
+}
+
+/* Hooks the layer above installs before boot. */
+struct mn_hooks {
+    /* Runs a new G's program code on the G; must end in mn_g_exit. */
+    void (*g_main)(mn_g *g);
+};
+extern struct mn_hooks mn_hooks;
+
+/* --- boot (sched.c) --- */
+/* Makes the calling (main) thread M0 running main_g, with procs Ps. */
+void mn_sched_boot(int procs, mn_g *main_g);
+
+/* --- scheduling (sched.c) --- */
+/* Parks the calling G. On g0, commit(g, arg) runs after g is marked
+ * waiting; if it returns false the park is abandoned and g resumes. */
+void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason);
+/* Makes a waiting G runnable (any thread). */
+void mn_ready(mn_g *g);
+/* Puts the calling G at the tail of its P's queue and runs another. */
+void mn_yield(void);
+/* Runs fn(arg) on the M's own stack and TCB (g0), then resumes the G on
+ * the same M (for calls that must run as the kernel thread itself). */
+void mn_call_on_g0(void (*fn)(void *), void *arg);
+/* Adds a timer to the current P (or the first P from a foreign thread) and
+ * wakes the sleeping M if the timer is due before its wake-up. */
+int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg);
+
+/* --- Gs (g.c) --- */
+struct mn_g_spec {
+    size_t stack_size;           /* usable bytes when mnrt maps the stack */
+    size_t guard_size;
+    void *user_stack;            /* lowest address of a program stack, or NULL */
+    size_t user_stack_size;
+    bool detached;
+    const sigset_t *sigmask;     /* NULL: the creator's */
+    void *(*start)(void *);
+    void *arg;
+    bool c11;
+};
+/* Creates a G (not yet runnable). Returns 0 or EAGAIN. */
+int mn_g_new(const struct mn_g_spec *spec, mn_g **out);
+/* Makes a G from mn_g_new runnable. */
+void mn_g_run(mn_g *g);
+/* Finishes the calling G (its TLS destructors already ran). */
+_Noreturn void mn_g_exit(void *result);
+/* join/detach with pthread semantics; deadline_ns < 0: none; try: no wait. */
+int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only);
+int mn_g_detach(mn_g *g);
+/* The G whose TCB is `tcb`, or NULL for a thread that is not a G. */
+mn_g *mn_g_from_tcb(void *tcb);
+/* Calls fn for every started, unfinished G (under the all-G lock). */
+void mn_g_foreach(void (*fn)(mn_g *, void *), void *arg);
+
+/* --- between g.c and sched.c --- */
+void mn_sched_start_g(mn_g *g);          /* first time runnable */
+_Noreturn void mn_sched_exit_g(mn_g *g); /* switch away for good */
+void mn_g_finish_on_g0(mn_g *g);         /* g0's part of a G's exit */
+/* The main thread as a G (before mn_sched_boot). */
+mn_g *mn_g_boot_main(void);
+
+/* fast per-M pseudo random numbers */
+static inline uint32_t mn_fastrand(mn_m *m)
+{
+    m->rand ^= m->rand << 13;
+    m->rand ^= m->rand >> 7;
+    m->rand ^= m->rand << 17;
+    return (uint32_t)(m->rand >> 32);
+}
+
+#endif

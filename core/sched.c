@@ -1,0 +1,669 @@
+/* The scheduler (DESIGN.md §3; Go's proc.go): run queues, finding work,
+ * stealing, spinning Ms and the wakep rule, idle Ms, parking and readying.
+ *
+ * Every M runs g0_loop on its own stack with its own TCB (g0). A G gives
+ * control back to g0 by switching to it with a request in m->action
+ * (park, yield, exit, call); g0 carries out the request on its own stack,
+ * so a G is marked waiting and its lock released only after nothing runs
+ * on its stack any more (the park invariant of runtime.h).
+ *
+ * Idle: an M without work gives its P back. One idle M (the poll owner)
+ * sleeps until the earliest timer of any P; the others sleep on their own
+ * futex until startm hands them a P. Nothing spins when nothing is
+ * runnable: an idle process uses no CPU. */
+#include "core/runtime.h"
+
+#include "compat/fsbase.h"
+#include "compat/log.h"
+#include "compat/real.h"
+#include "compat/tcb.h"
+#include "core/context.h"
+#include "core/futex.h"
+#include "core/overflow.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct mn_sched mn_sched = {.lock = MN_LOCK_INIT, .allg_lock = MN_LOCK_INIT};
+__thread mn_g *mn_tls_g;
+__thread mn_m *mn_tls_m;
+struct mn_hooks mn_hooks;
+
+#define G0_STACK_SIZE (256 * 1024)
+#define RUNNEXT_STREAK_MAX 32
+
+static mn_m *current_m(void)
+{
+    mn_g *g = mn_tls_g;
+    return g ? g->m : mn_tls_m;
+}
+
+/* ---- global run queue (sched.lock) ---- */
+
+static void globrunq_put_locked(mn_g *g)
+{
+    g->schedlink = NULL;
+    if (mn_sched.runq_tail)
+        mn_sched.runq_tail->schedlink = g;
+    else
+        mn_sched.runq_head = g;
+    mn_sched.runq_tail = g;
+    atomic_fetch_add(&mn_sched.runqsize, 1);
+}
+
+static void globrunq_put_batch(mn_g **gs, int n)
+{
+    mn_lock_acquire(&mn_sched.lock);
+    for (int i = 0; i < n; i++)
+        globrunq_put_locked(gs[i]);
+    mn_lock_release(&mn_sched.lock);
+}
+
+/* Takes a share of the global queue into p's queue; returns one to run. */
+static mn_g *globrunq_get_locked(mn_p *p, int max)
+{
+    int size = atomic_load(&mn_sched.runqsize);
+    if (size == 0)
+        return NULL;
+    int n = size / mn_sched.procs + 1;
+    if (n > size)
+        n = size;
+    if (max > 0 && n > max)
+        n = max;
+    if (n > MN_RUNQ_SIZE / 2)
+        n = MN_RUNQ_SIZE / 2;
+    atomic_fetch_sub(&mn_sched.runqsize, n);
+    mn_g *g = mn_sched.runq_head;
+    mn_sched.runq_head = g->schedlink;
+    for (int i = 1; i < n; i++) {
+        mn_g *g2 = mn_sched.runq_head;
+        mn_sched.runq_head = g2->schedlink;
+        mn_g *overflow[MN_RUNQ_SIZE / 2 + 1];
+        int moved = mn_runq_put(&p->runq, g2, false, overflow);
+        for (int k = 0; k < moved; k++) /* cannot happen: n <= free half */
+            globrunq_put_locked(overflow[k]);
+    }
+    if (!mn_sched.runq_head)
+        mn_sched.runq_tail = NULL;
+    return g;
+}
+
+static mn_g *globrunq_get(mn_p *p, int max)
+{
+    if (atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed) == 0)
+        return NULL;
+    mn_lock_acquire(&mn_sched.lock);
+    mn_g *g = globrunq_get_locked(p, max);
+    mn_lock_release(&mn_sched.lock);
+    return g;
+}
+
+static void runq_put(mn_p *p, mn_g *g, bool next)
+{
+    mn_g *overflow[MN_RUNQ_SIZE / 2 + 1];
+    int moved = mn_runq_put(&p->runq, g, next, overflow);
+    if (moved)
+        globrunq_put_batch(overflow, moved);
+}
+
+/* ---- idle Ps and Ms (sched.lock) ---- */
+
+static void pidleput_locked(mn_p *p)
+{
+    atomic_store(&p->status, MN_P_IDLE);
+    p->link = mn_sched.pidle;
+    mn_sched.pidle = p;
+    atomic_fetch_add(&mn_sched.npidle, 1);
+}
+
+static mn_p *pidleget_locked(void)
+{
+    mn_p *p = mn_sched.pidle;
+    if (p) {
+        mn_sched.pidle = p->link;
+        atomic_fetch_sub(&mn_sched.npidle, 1);
+    }
+    return p;
+}
+
+static mn_p *pidleget(void)
+{
+    if (atomic_load(&mn_sched.npidle) == 0)
+        return NULL;
+    mn_lock_acquire(&mn_sched.lock);
+    mn_p *p = pidleget_locked();
+    mn_lock_release(&mn_sched.lock);
+    return p;
+}
+
+static void acquirep(mn_m *m, mn_p *p)
+{
+    m->p = p;
+    p->m = m;
+    atomic_store(&p->status, MN_P_RUNNING);
+}
+
+static mn_p *releasep(mn_m *m)
+{
+    mn_p *p = m->p;
+    p->m = NULL;
+    m->p = NULL;
+    return p;
+}
+
+/* ---- the sleeping poll owner ---- */
+
+static void poll_break(void)
+{
+    atomic_fetch_add(&mn_sched.poll_seq, 1);
+    mn_futex_wake(&mn_sched.poll_seq, 1, false);
+}
+
+int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg)
+{
+    mn_m *m = current_m();
+    mn_p *p = m && m->p ? m->p : &mn_sched.allp[0];
+    int err = mn_timer_add(&p->timers, t, when, fn, arg);
+    if (!err && atomic_load(&mn_sched.poll_owner) && when < atomic_load(&mn_sched.poll_until))
+        poll_break();
+    return err;
+}
+
+static int64_t earliest_timer(void)
+{
+    int64_t when = INT64_MAX;
+    for (int i = 0; i < mn_sched.procs; i++) {
+        int64_t w = mn_timers_next(&mn_sched.allp[i].timers);
+        if (w < when)
+            when = w;
+    }
+    return when;
+}
+
+static int run_all_timers(int64_t now)
+{
+    int ran = 0;
+    for (int i = 0; i < mn_sched.procs; i++)
+        ran += mn_timers_run(&mn_sched.allp[i].timers, now);
+    return ran;
+}
+
+/* Sleeps until the earliest timer (or a poll_break); runs due timers.
+ * Called by an M that holds no P. Returns false if another M already is
+ * the poll owner. */
+static bool poll_sleep(void)
+{
+    int zero = 0;
+    if (!atomic_compare_exchange_strong(&mn_sched.poll_owner, &zero, 1))
+        return false;
+    uint32_t seq = atomic_load(&mn_sched.poll_seq);
+    atomic_store(&mn_sched.poll_until, INT64_MIN); /* computing: every new timer breaks */
+    int64_t until = earliest_timer();
+    atomic_store(&mn_sched.poll_until, until);
+    if (until > mn_nanotime() && atomic_load(&mn_sched.runqsize) == 0)
+        mn_futex_wait(&mn_sched.poll_seq, seq, until == INT64_MAX ? -1 : until, false);
+    atomic_store(&mn_sched.poll_until, INT64_MAX);
+    atomic_store(&mn_sched.poll_owner, 0);
+    run_all_timers(mn_nanotime());
+    return true;
+}
+
+/* ---- Ms ---- */
+
+static _Noreturn void g0_loop(mn_m *m);
+
+static void m_init_common(mn_m *m)
+{
+    m->g0tcb = mn_thread_pointer();
+    m->tid = (pid_t)syscall(SYS_gettid);
+    m->rand = (uint64_t)(uintptr_t)m * 0x9e3779b97f4a7c15ull | 1;
+    mn_real.sigprocmask(SIG_SETMASK, NULL, &m->sigmask);
+    mn_tls_m = m;
+    mn_overflow_thread_init();
+}
+
+static void *m_thread_main(void *arg)
+{
+    mn_m *m = arg;
+    m_init_common(m);
+    acquirep(m, m->nextp);
+    m->nextp = NULL;
+    g0_loop(m);
+}
+
+static mn_m *m_alloc(void)
+{
+    mn_m *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    mn_lock_acquire(&mn_sched.lock);
+    m->id = mn_sched.mcount++;
+    m->allnext = mn_sched.allm;
+    mn_sched.allm = m;
+    mn_lock_release(&mn_sched.lock);
+    return m;
+}
+
+/* Starts a new M that will run with p. */
+static bool newm(mn_p *p, bool spinning)
+{
+    mn_m *m = m_alloc();
+    if (!m)
+        return false;
+    m->nextp = p;
+    m->spinning = spinning;
+    int err = mn_real.pthread_create(&m->thread, NULL, m_thread_main, m);
+    if (err) {
+        mn_warn_once("cannot create a kernel thread: %s (running on fewer)", strerror(err));
+        return false;
+    }
+    return true;
+}
+
+/* Runs p on an idle M (or a new one). */
+static void startm(mn_p *p, bool spinning)
+{
+    mn_lock_acquire(&mn_sched.lock);
+    mn_m *m = mn_sched.midle;
+    if (m) {
+        mn_sched.midle = m->link;
+        mn_sched.nmidle--;
+    }
+    mn_lock_release(&mn_sched.lock);
+    if (!m) {
+        if (newm(p, spinning))
+            return;
+        if (spinning)
+            atomic_fetch_sub(&mn_sched.nmspinning, 1);
+        mn_lock_acquire(&mn_sched.lock);
+        pidleput_locked(p);
+        mn_lock_release(&mn_sched.lock);
+        return;
+    }
+    m->spinning = spinning;
+    m->nextp = p;
+    atomic_store(&m->wakeup, 1);
+    mn_futex_wake(&m->wakeup, 1, false);
+}
+
+/* Wakes an idle P for newly runnable work, unless an M is already
+ * spinning (it will find the work) or no P is idle (Go's wakep). */
+static void wakep(void)
+{
+    if (atomic_load(&mn_sched.npidle) == 0 || atomic_load(&mn_sched.nmspinning) != 0)
+        return;
+    int zero = 0;
+    if (!atomic_compare_exchange_strong(&mn_sched.nmspinning, &zero, 1))
+        return;
+    mn_p *p = pidleget();
+    if (!p) {
+        atomic_fetch_sub(&mn_sched.nmspinning, 1);
+        return;
+    }
+    startm(p, true);
+}
+
+/* Sleeps until startm hands this M a P. */
+static void stopm(mn_m *m)
+{
+    mn_lock_acquire(&mn_sched.lock);
+    m->link = mn_sched.midle;
+    mn_sched.midle = m;
+    mn_sched.nmidle++;
+    mn_lock_release(&mn_sched.lock);
+    while (atomic_exchange(&m->wakeup, 0) == 0)
+        mn_futex_wait(&m->wakeup, 0, -1, false);
+    acquirep(m, m->nextp);
+    m->nextp = NULL;
+}
+
+static void become_spinning(mn_m *m)
+{
+    m->spinning = true;
+    atomic_fetch_add(&mn_sched.nmspinning, 1);
+}
+
+static void reset_spinning(mn_m *m)
+{
+    m->spinning = false;
+    atomic_fetch_sub(&mn_sched.nmspinning, 1);
+    wakep(); /* we found work: there may be more */
+}
+
+/* ---- finding work ---- */
+
+static bool p_timers_due(mn_p *p, int64_t *now)
+{
+    int64_t next = mn_timers_next(&p->timers);
+    if (next == INT64_MAX)
+        return false;
+    if (!*now)
+        *now = mn_nanotime();
+    return next <= *now;
+}
+
+static mn_g *steal_work(mn_m *m)
+{
+    mn_p *p = m->p;
+    int n = mn_sched.procs;
+    int64_t now = 0;
+    for (int round = 0; round < 4; round++) {
+        bool last = round == 3;
+        uint32_t start = mn_fastrand(m) % (uint32_t)n;
+        for (int k = 0; k < n; k++) {
+            mn_p *v = &mn_sched.allp[(start + (uint32_t)k) % (uint32_t)n];
+            if (v == p)
+                continue;
+            if (last && p_timers_due(v, &now)) {
+                mn_timers_run(&v->timers, now); /* readies into our P */
+                bool next;
+                mn_g *g = mn_runq_get(&p->runq, &next);
+                if (g)
+                    return g;
+            }
+            if (atomic_load_explicit(&v->status, memory_order_relaxed) == MN_P_IDLE)
+                continue;
+            mn_g *g = mn_runq_steal(&p->runq, &v->runq, last,
+                                    atomic_load(&v->status) == MN_P_RUNNING);
+            if (g)
+                return g;
+        }
+    }
+    return NULL;
+}
+
+static bool any_runq_nonempty(void)
+{
+    for (int i = 0; i < mn_sched.procs; i++)
+        if (!mn_runq_empty(&mn_sched.allp[i].runq))
+            return true;
+    return atomic_load(&mn_sched.runqsize) != 0;
+}
+
+/* Blocks until there is a G to run; returns it with a P held. */
+static mn_g *findrunnable(mn_m *m)
+{
+    for (;;) {
+        mn_p *p = m->p;
+        int64_t now = 0;
+        if (p_timers_due(p, &now))
+            mn_timers_run(&p->timers, now);
+        bool next;
+        mn_g *g = mn_runq_get(&p->runq, &next);
+        if (g)
+            return g;
+        if ((g = globrunq_get(p, 0)))
+            return g;
+
+        int busy = mn_sched.procs - atomic_load(&mn_sched.npidle);
+        if (m->spinning || 2 * atomic_load(&mn_sched.nmspinning) < busy) {
+            if (!m->spinning)
+                become_spinning(m);
+            if ((g = steal_work(m)))
+                return g;
+        }
+
+        /* Nothing: give the P back. */
+        mn_lock_acquire(&mn_sched.lock);
+        if (atomic_load(&mn_sched.runqsize)) {
+            g = globrunq_get_locked(p, 0);
+            mn_lock_release(&mn_sched.lock);
+            return g;
+        }
+        releasep(m);
+        pidleput_locked(p);
+        mn_lock_release(&mn_sched.lock);
+
+        bool was_spinning = m->spinning;
+        if (m->spinning) {
+            /* A spinning M must look once more after it stopped spinning,
+             * or work readied meanwhile could wait for nobody (Go's
+             * "delicate dance"). */
+            m->spinning = false;
+            atomic_fetch_sub(&mn_sched.nmspinning, 1);
+            if (any_runq_nonempty()) {
+                mn_p *p2 = pidleget();
+                if (p2) {
+                    acquirep(m, p2);
+                    become_spinning(m);
+                    continue;
+                }
+            }
+        }
+        if (poll_sleep()) {
+            mn_p *p2 = pidleget();
+            if (p2) {
+                acquirep(m, p2);
+                if (was_spinning)
+                    become_spinning(m);
+                continue;
+            }
+        }
+        stopm(m);
+    }
+}
+
+static mn_g *schedule(mn_m *m)
+{
+    mn_p *p = m->p;
+    mn_g *g = NULL;
+    p->schedtick++;
+    if (p->schedtick % 61 == 0)
+        g = globrunq_get(p, 1);
+    if (!g) {
+        int64_t now = 0;
+        if (p_timers_due(p, &now))
+            mn_timers_run(&p->timers, now);
+        bool next;
+        g = mn_runq_get(&p->runq, &next);
+        /* Two Gs handing each other runnext would starve the ring (there is
+         * no time-slice preemption yet): after a streak, run the ring. */
+        p->runnext_streak = next ? p->runnext_streak + 1 : 0;
+        if (g && p->runnext_streak > RUNNEXT_STREAK_MAX && !mn_runq_empty(&p->runq)) {
+            runq_put(p, g, false);
+            g = mn_runq_get(&p->runq, &next);
+            p->runnext_streak = 0;
+        }
+    }
+    if (!g)
+        g = findrunnable(m);
+    if (m->spinning)
+        reset_spinning(m);
+    return g;
+}
+
+/* ---- switching ---- */
+
+static void execute(mn_m *m, mn_g *g)
+{
+    g->m = m;
+    m->curg = g;
+    atomic_store_explicit(&g->status, MN_G_RUNNING, memory_order_relaxed);
+    if (*(const uint64_t *)&g->sigmask != *(const uint64_t *)&m->sigmask) {
+        mn_real.sigprocmask(SIG_SETMASK, &g->sigmask, NULL);
+        m->sigmask = g->sigmask;
+    }
+    m->switches++;
+    mn_ctx_switch(&m->g0sp, g->sp, g->tcb);
+}
+
+/* Carries out what the G that just switched to g0 asked for. Returns a G
+ * to resume at once, or NULL to schedule. */
+static mn_g *after_switch(mn_m *m, mn_g *g)
+{
+    enum mn_m_action action = m->action;
+    m->action = MN_ACT_NONE;
+    switch (action) {
+    case MN_ACT_PARK: {
+        m->curg = NULL;
+        g->m = NULL;
+        atomic_store(&g->status, MN_G_WAITING);
+        if (m->park_commit && !m->park_commit(g, m->park_arg)) {
+            atomic_store(&g->status, MN_G_RUNNABLE);
+            return g;
+        }
+        return NULL;
+    }
+    case MN_ACT_YIELD:
+        m->curg = NULL;
+        g->m = NULL;
+        atomic_store(&g->status, MN_G_RUNNABLE);
+        runq_put(m->p, g, false);
+        return NULL;
+    case MN_ACT_EXIT:
+        m->curg = NULL;
+        g->m = NULL;
+        mn_g_finish_on_g0(g);
+        return NULL;
+    case MN_ACT_CALL:
+        m->call_fn(m->call_arg);
+        return g;
+    case MN_ACT_NONE:
+        break;
+    }
+    mn_fatal("G %lld switched to g0 without a request", (long long)g->id);
+}
+
+static _Noreturn void g0_loop(mn_m *m)
+{
+    for (;;) {
+        mn_g *g = m->curg ? after_switch(m, m->curg) : NULL;
+        if (!g)
+            g = schedule(m);
+        execute(m, g);
+    }
+}
+
+static void g0_entry(void *arg)
+{
+    g0_loop(arg);
+}
+
+static void switch_to_g0(mn_g *g, enum mn_m_action action)
+{
+    mn_m *m = g->m;
+    m->action = action;
+    mn_ctx_switch(&g->sp, m->g0sp, m->g0tcb);
+}
+
+/* ---- the API ---- */
+
+void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
+{
+    mn_g *g = mn_tls_g;
+    mn_m *m = g->m;
+    g->wait_reason = reason;
+    m->park_commit = commit;
+    m->park_arg = arg;
+    switch_to_g0(g, MN_ACT_PARK);
+    g->wait_reason = NULL;
+}
+
+void mn_ready(mn_g *g)
+{
+    uint32_t waiting = MN_G_WAITING;
+    if (!atomic_compare_exchange_strong(&g->status, &waiting, MN_G_RUNNABLE))
+        mn_fatal("ready of G %lld in state %u", (long long)g->id, waiting);
+    mn_m *m = current_m();
+    if (m && m->p) {
+        runq_put(m->p, g, true);
+    } else {
+        mn_lock_acquire(&mn_sched.lock);
+        globrunq_put_locked(g);
+        mn_lock_release(&mn_sched.lock);
+    }
+    wakep();
+}
+
+void mn_yield(void)
+{
+    mn_g *g = mn_tls_g;
+    if (!g) {
+        sched_yield();
+        return;
+    }
+    switch_to_g0(g, MN_ACT_YIELD);
+}
+
+void mn_call_on_g0(void (*fn)(void *), void *arg)
+{
+    mn_g *g = mn_tls_g;
+    if (!g) {
+        fn(arg);
+        return;
+    }
+    g->m->call_fn = fn;
+    g->m->call_arg = arg;
+    switch_to_g0(g, MN_ACT_CALL);
+}
+
+/* Makes g (created by g.c) runnable for the first time. */
+void mn_sched_start_g(mn_g *g)
+{
+    atomic_store(&g->status, MN_G_RUNNABLE);
+    mn_m *m = current_m();
+    if (m && m->p) {
+        runq_put(m->p, g, true);
+    } else {
+        mn_lock_acquire(&mn_sched.lock);
+        globrunq_put_locked(g);
+        mn_lock_release(&mn_sched.lock);
+    }
+    wakep();
+}
+
+void mn_sched_exit_g(mn_g *g)
+{
+    switch_to_g0(g, MN_ACT_EXIT);
+    mn_fatal("a finished G was resumed");
+}
+
+/* ---- boot ---- */
+
+void mn_sched_boot(int procs, mn_g *main_g)
+{
+    mn_sched.procs = procs;
+    mn_sched.start_ns = mn_nanotime();
+    mn_sched.allp = aligned_alloc(64, sizeof(mn_p) * (size_t)procs);
+    if (!mn_sched.allp)
+        mn_fatal("out of memory at boot");
+    memset(mn_sched.allp, 0, sizeof(mn_p) * (size_t)procs);
+    atomic_store(&mn_sched.poll_until, INT64_MAX);
+    for (int i = 0; i < procs; i++) {
+        mn_p *p = &mn_sched.allp[i];
+        p->id = i;
+        mn_timers_init(&p->timers);
+    }
+    for (int i = procs - 1; i >= 1; i--)
+        pidleput_locked(&mn_sched.allp[i]);
+
+    /* M0 is the main kernel thread. Its g0 needs a stack and a TCB of its
+     * own: the main thread's TCB belongs to the main G from now on. */
+    mn_m *m0 = m_alloc();
+    if (!m0)
+        mn_fatal("out of memory at boot");
+    struct mn_stack g0stack;
+    if (mn_stack_map(&g0stack, G0_STACK_SIZE, mn_page_size()) != 0)
+        mn_fatal("cannot map the g0 stack of the main thread");
+    void *g0tcb = mn_tcb_create();
+    if (!g0tcb)
+        mn_fatal("out of memory at boot");
+    mn_tcb_set_tid(g0tcb, getpid());
+    *(mn_m **)mn_tcb_tls_slot(g0tcb, &mn_tls_m) = m0;
+    m0->g0tcb = g0tcb;
+    m0->g0sp = mn_ctx_make(g0stack.lo + g0stack.size, g0_entry, m0);
+    m0->tid = getpid();
+    m0->rand = 0x2545f4914f6cdd1dull;
+    mn_real.sigprocmask(SIG_SETMASK, NULL, &m0->sigmask);
+    mn_overflow_thread_init();
+
+    main_g->m = m0;
+    m0->curg = main_g;
+    acquirep(m0, &mn_sched.allp[0]);
+    atomic_store(&main_g->status, MN_G_RUNNING);
+    mn_tls_g = main_g;
+}

@@ -1,0 +1,157 @@
+/* Timer heaps: a binary min-heap on `when`; see timer.h. */
+#include "core/timer.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdlib.h>
+
+void mn_timers_init(struct mn_timers *ts)
+{
+    ts->lock = (mn_lock)MN_LOCK_INIT;
+    ts->h = NULL;
+    ts->n = ts->cap = 0;
+    atomic_store(&ts->next_when, INT64_MAX);
+}
+
+static void place(struct mn_timers *ts, int32_t i, struct mn_timer *t)
+{
+    ts->h[i] = t;
+    t->index = i;
+}
+
+static void sift_up(struct mn_timers *ts, int32_t i)
+{
+    struct mn_timer *t = ts->h[i];
+    while (i > 0) {
+        int32_t parent = (i - 1) / 2;
+        if (ts->h[parent]->when <= t->when)
+            break;
+        place(ts, i, ts->h[parent]);
+        i = parent;
+    }
+    place(ts, i, t);
+}
+
+static void sift_down(struct mn_timers *ts, int32_t i)
+{
+    struct mn_timer *t = ts->h[i];
+    for (;;) {
+        int32_t c = 2 * i + 1;
+        if (c >= ts->n)
+            break;
+        if (c + 1 < ts->n && ts->h[c + 1]->when < ts->h[c]->when)
+            c++;
+        if (t->when <= ts->h[c]->when)
+            break;
+        place(ts, i, ts->h[c]);
+        i = c;
+    }
+    place(ts, i, t);
+}
+
+static void publish_next(struct mn_timers *ts)
+{
+    atomic_store_explicit(&ts->next_when, ts->n ? ts->h[0]->when : INT64_MAX,
+                          memory_order_release);
+}
+
+static void remove_at(struct mn_timers *ts, int32_t i)
+{
+    struct mn_timer *last = ts->h[--ts->n];
+    if (i < ts->n) {
+        place(ts, i, last);
+        sift_down(ts, i);
+        sift_up(ts, last->index);
+    }
+}
+
+static int insert_locked(struct mn_timers *ts, struct mn_timer *t)
+{
+    if (ts->n == ts->cap) {
+        int32_t cap = ts->cap ? ts->cap * 2 : 64;
+        struct mn_timer **h = realloc(ts->h, (size_t)cap * sizeof *h);
+        if (!h)
+            return ENOMEM;
+        ts->h = h;
+        ts->cap = cap;
+    }
+    t->heap = ts;
+    place(ts, ts->n++, t);
+    sift_up(ts, t->index);
+    atomic_store_explicit(&t->state, MN_TIMER_WAITING, memory_order_release);
+    return 0;
+}
+
+int mn_timer_add(struct mn_timers *ts, struct mn_timer *t, int64_t when, mn_timer_fn fn,
+                 void *arg)
+{
+    t->when = when;
+    t->fn = fn;
+    t->arg = arg;
+    mn_lock_acquire(&ts->lock);
+    int err = insert_locked(ts, t);
+    publish_next(ts);
+    mn_lock_release(&ts->lock);
+    return err;
+}
+
+bool mn_timer_del(struct mn_timer *t)
+{
+    for (;;) {
+        int state = atomic_load_explicit(&t->state, memory_order_acquire);
+        if (state == MN_TIMER_IDLE)
+            return false;
+        if (state == MN_TIMER_RUNNING) {
+            /* fn is short (it takes a lock and readies a G): wait it out */
+            for (int i = 0; atomic_load_explicit(&t->state, memory_order_acquire) ==
+                            MN_TIMER_RUNNING; i++) {
+                if (i < 100)
+                    mn_cpu_relax();
+                else
+                    sched_yield();
+            }
+            return false;
+        }
+        struct mn_timers *ts = t->heap;
+        mn_lock_acquire(&ts->lock);
+        if (atomic_load_explicit(&t->state, memory_order_relaxed) == MN_TIMER_WAITING &&
+            t->heap == ts) {
+            remove_at(ts, t->index);
+            publish_next(ts);
+            atomic_store_explicit(&t->state, MN_TIMER_IDLE, memory_order_release);
+            mn_lock_release(&ts->lock);
+            return true;
+        }
+        mn_lock_release(&ts->lock); /* it moved or started running: look again */
+    }
+}
+
+int mn_timers_run(struct mn_timers *ts, int64_t now)
+{
+    if (mn_timers_next(ts) > now)
+        return 0;
+    int ran = 0;
+    mn_lock_acquire(&ts->lock);
+    while (ts->n > 0 && ts->h[0]->when <= now) {
+        struct mn_timer *t = ts->h[0];
+        remove_at(ts, 0);
+        publish_next(ts);
+        atomic_store_explicit(&t->state, MN_TIMER_RUNNING, memory_order_relaxed);
+        mn_lock_release(&ts->lock);
+        t->fn(t);
+        atomic_store_explicit(&t->state, MN_TIMER_IDLE, memory_order_release);
+        ran++;
+        mn_lock_acquire(&ts->lock);
+    }
+    mn_lock_release(&ts->lock);
+    return ran;
+}
+
+int32_t mn_timers_len(struct mn_timers *ts)
+{
+    mn_lock_acquire(&ts->lock);
+    int32_t n = ts->n;
+    mn_lock_release(&ts->lock);
+    return n;
+}

@@ -1,0 +1,95 @@
+/* Waiters: see waiter.h. */
+#include "core/waiter.h"
+
+#include "core/futex.h"
+#include "core/runtime.h"
+
+#include <errno.h>
+#include <sched.h>
+
+void mn_waiter_init(struct mn_waiter *w, const char *reason)
+{
+    atomic_store_explicit(&w->state, MN_WAITER_QUEUED, memory_order_relaxed);
+    w->result = 0;
+    w->g = mn_getg();
+    w->cancel = NULL;
+    w->reason = reason;
+    w->queued = false;
+}
+
+void mn_waiter_wake(struct mn_waiter *w)
+{
+    struct mn_g *g = w->g;
+    if (!g) {
+        atomic_store_explicit(&w->state, MN_WAITER_WOKEN, memory_order_release);
+        mn_futex_wake(&w->state, 1, false);
+        return;
+    }
+    if (atomic_exchange_explicit(&w->state, MN_WAITER_WOKEN, memory_order_acq_rel) ==
+        MN_WAITER_PARKED)
+        mn_ready(g);
+}
+
+static bool commit_park(mn_g *g, void *arg)
+{
+    (void)g;
+    struct mn_waiter *w = arg;
+    uint32_t queued = MN_WAITER_QUEUED;
+    return atomic_compare_exchange_strong_explicit(&w->state, &queued, MN_WAITER_PARKED,
+                                                   memory_order_acq_rel, memory_order_acquire);
+}
+
+static void on_deadline(struct mn_timer *t)
+{
+    struct mn_waiter *w = t->arg;
+    if (!w->cancel || w->cancel(w)) {
+        w->result = ETIMEDOUT;
+        mn_waiter_wake(w);
+    }
+}
+
+static int block_g(struct mn_waiter *w, int64_t deadline_ns)
+{
+    struct mn_timer timer = {0};
+    bool timed = deadline_ns >= 0;
+    if (timed && mn_timer_start(&timer, deadline_ns, on_deadline, w) != 0) {
+        /* no memory for the timer heap: poll the deadline instead */
+        while (atomic_load_explicit(&w->state, memory_order_acquire) != MN_WAITER_WOKEN) {
+            if (mn_nanotime() >= deadline_ns && (!w->cancel || w->cancel(w))) {
+                w->result = ETIMEDOUT;
+                return ETIMEDOUT;
+            }
+            mn_yield();
+        }
+        return w->result;
+    }
+    mn_park(commit_park, w, w->reason);
+    if (timed)
+        mn_timer_del(&timer);
+    return w->result;
+}
+
+static int block_foreign(struct mn_waiter *w, int64_t deadline_ns)
+{
+    for (;;) {
+        uint32_t s = atomic_load_explicit(&w->state, memory_order_acquire);
+        if (s == MN_WAITER_WOKEN)
+            return w->result;
+        int r = mn_futex_wait(&w->state, s, deadline_ns, false);
+        if (r == ETIMEDOUT && w->cancel && w->cancel(w)) {
+            w->result = ETIMEDOUT;
+            return ETIMEDOUT;
+        }
+        if (r == ETIMEDOUT && !w->cancel)
+            return ETIMEDOUT;
+        if (r == ETIMEDOUT)
+            deadline_ns = -1; /* a waker won the race: its wake is imminent */
+    }
+}
+
+int mn_waiter_block(struct mn_waiter *w, int64_t deadline_ns)
+{
+    if (w->g)
+        return block_g(w, deadline_ns);
+    return block_foreign(w, deadline_ns);
+}

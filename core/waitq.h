@@ -1,0 +1,51 @@
+/* Wait queues keyed by address (DESIGN.md §8, like Go's semaphore table):
+ * synchronisation objects keep no queue of their own, so they fit in
+ * glibc's object sizes. A fixed table of buckets, each with a lock and a
+ * list of the distinct addresses waited on in it; per address a FIFO of
+ * waiters (waiter.h).
+ *
+ * On top of it, mn_ufutex_*: futex semantics (wait while *word == val)
+ * for Gs and foreign threads alike, on which mutexes, rwlocks, semaphores,
+ * barriers and once are built as glibc builds them on kernel futexes.
+ *
+ * Invariants: a waiter is queued in at most one bucket; `queued` and the
+ * links change only under its bucket's lock; the check that decides to
+ * wait runs under the same lock as the wake-up, so no wake-up is lost. */
+#ifndef MN_CORE_WAITQ_H
+#define MN_CORE_WAITQ_H
+
+#include "core/waiter.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Queues w on addr if check(arg) is true (under the bucket lock; a NULL
+ * check always queues). Returns true if queued. Sets w->cancel so that a
+ * deadline can take it out again. */
+bool mn_waitq_enqueue(struct mn_waiter *w, const void *addr, bool (*check)(void *), void *arg);
+/* Wakes up to n waiters on addr in FIFO order; returns how many. */
+int mn_waitq_wake(const void *addr, int n);
+/* Moves waiters of `from` beyond the first n_wake to `to` (which must be a
+ * different address); wakes the first n_wake. Returns how many woke. */
+int mn_waitq_requeue(const void *from, const void *to, int n_wake);
+/* True if anybody waits on addr (a hint; takes the bucket lock). */
+bool mn_waitq_has_waiters(const void *addr);
+
+/* Waits on addr if check(arg) holds under the bucket lock (NULL: always).
+ * Returns 0 when woken, EAGAIN if check failed, ETIMEDOUT at deadline_ns
+ * (CLOCK_MONOTONIC, < 0: none). */
+int mn_waitq_wait(const void *addr, bool (*check)(void *), void *arg, int64_t deadline_ns,
+                  const char *reason);
+
+/* Futex on an mnrt-private word: returns 0 when woken, EAGAIN if
+ * *word != val at the time of the call, ETIMEDOUT at deadline_ns
+ * (CLOCK_MONOTONIC, < 0: none). */
+int mn_ufutex_wait(_Atomic uint32_t *word, uint32_t val, int64_t deadline_ns,
+                   const char *reason);
+int mn_ufutex_wake(_Atomic uint32_t *word, int n);
+
+/* After fork in the child: every queued waiter belonged to a thread that
+ * no longer exists. */
+void mn_waitq_reset(void);
+
+#endif

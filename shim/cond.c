@@ -1,0 +1,151 @@
+/* pthread_cond_*: condition variables in glibc's 48-byte pthread_cond_t.
+ *
+ * A private condvar keeps no queue of its own: a waiter queues on the
+ * condvar's address in the wait queues *before* it releases the mutex, so
+ * a signal sent by anyone who then takes the mutex finds it (FIFO, and
+ * never a waiter that arrived after the signal). `waiters` counts the
+ * threads between queueing and leaving cond_wait; signal and broadcast skip
+ * the wait queues when it is 0, and destroy waits for it to drain (as
+ * glibc's destroy waits for woken waiters), so a woken waiter never touches
+ * freed memory.
+ * A process-shared condvar is a sequence number on a kernel futex.
+ * Layout: waiters, seq (shared only), flags (clock, shared); all zero is
+ * PTHREAD_COND_INITIALIZER: CLOCK_REALTIME, private. */
+#include "shim/pthread_impl.h"
+
+#include <limits.h>
+#include <string.h>
+
+#define FLAG_MONOTONIC 1u
+#define FLAG_SHARED 2u
+
+struct mn_cond {
+    _Atomic uint32_t waiters;
+    _Atomic uint32_t seq;
+    uint32_t flags;
+    _Atomic uint32_t destroying;
+};
+
+_Static_assert(sizeof(struct mn_cond) <= sizeof(pthread_cond_t), "cond layout");
+
+static inline struct mn_cond *C(pthread_cond_t *c)
+{
+    return (struct mn_cond *)c;
+}
+
+static void leave(struct mn_cond *cv)
+{
+    if (atomic_fetch_sub(&cv->waiters, 1) == 1 && atomic_load(&cv->destroying))
+        mn_ufutex_wake(&cv->waiters, INT_MAX);
+}
+
+static int wait_shared(struct mn_cond *cv, pthread_mutex_t *m, int64_t deadline)
+{
+    uint32_t seq = atomic_load(&cv->seq);
+    int err = mn_mutex_unlock(m);
+    if (err)
+        return err;
+    int r = mn_futex_wait(&cv->seq, seq, deadline, true);
+    mn_mutex_lock(m, -1, false);
+    return r == ETIMEDOUT ? ETIMEDOUT : 0;
+}
+
+static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline)
+{
+    struct mn_cond *cv = C(c);
+    if (cv->flags & FLAG_SHARED)
+        return wait_shared(cv, m, deadline);
+    struct mn_waiter w;
+    mn_waiter_init(&w, "cond wait");
+    atomic_fetch_add(&cv->waiters, 1);
+    mn_waitq_enqueue(&w, cv, NULL, NULL);
+    int err = mn_mutex_unlock(m);
+    if (err) {
+        if (!w.cancel(&w)) /* a signal took us already: pass it on */
+            mn_waitq_wake(cv, 1);
+        leave(cv);
+        return err;
+    }
+    int r = mn_waiter_block(&w, deadline);
+    leave(cv);
+    mn_mutex_lock(m, -1, false);
+    return r;
+}
+
+static int timed_wait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
+                      const struct timespec *abstime)
+{
+    int64_t deadline;
+    int err = mn_abs_deadline(clock, abstime, &deadline);
+    if (err)
+        return err;
+    return cond_wait(c, m, deadline);
+}
+
+MN_EXPORT int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr)
+{
+    memset(c, 0, sizeof *c);
+    if (attr) {
+        clockid_t clock;
+        int pshared;
+        if (mn_real.pthread_condattr_getclock(attr, &clock) != 0 ||
+            mn_real.pthread_condattr_getpshared(attr, &pshared) != 0)
+            return EINVAL;
+        C(c)->flags = (clock == CLOCK_MONOTONIC ? FLAG_MONOTONIC : 0) |
+                      (pshared == PTHREAD_PROCESS_SHARED ? FLAG_SHARED : 0);
+    }
+    return 0;
+}
+
+MN_EXPORT int pthread_cond_destroy(pthread_cond_t *c)
+{
+    struct mn_cond *cv = C(c);
+    atomic_store(&cv->destroying, 1);
+    for (;;) {
+        uint32_t n = atomic_load(&cv->waiters);
+        if (n == 0)
+            return 0;
+        mn_ufutex_wait(&cv->waiters, n, -1, "cond destroy");
+    }
+}
+
+MN_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    return cond_wait(c, m, -1);
+}
+
+MN_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                                     const struct timespec *abstime)
+{
+    clockid_t clock = C(c)->flags & FLAG_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+    return timed_wait(c, m, clock, abstime);
+}
+
+MN_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
+                                     const struct timespec *abstime)
+{
+    return timed_wait(c, m, clock, abstime);
+}
+
+static int wake(pthread_cond_t *c, int n)
+{
+    struct mn_cond *cv = C(c);
+    if (cv->flags & FLAG_SHARED) {
+        atomic_fetch_add(&cv->seq, 1);
+        mn_futex_wake(&cv->seq, n, true);
+        return 0;
+    }
+    if (atomic_load(&cv->waiters) != 0)
+        mn_waitq_wake(cv, n);
+    return 0;
+}
+
+MN_EXPORT int pthread_cond_signal(pthread_cond_t *c)
+{
+    return wake(c, 1);
+}
+
+MN_EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
+{
+    return wake(c, INT_MAX);
+}

@@ -1,0 +1,97 @@
+/* pthread_create and pthread_exit: program threads become Gs.
+ * Attributes are glibc's own pure-data objects, read through glibc's
+ * getters (compat/real.h), so their layout never matters here. */
+#include "shim/pthread_impl.h"
+
+#include "compat/tcb.h"
+#include "core/config.h"
+
+#include <signal.h>
+#include <string.h>
+
+/* The default stack: MNRT_STACK, else glibc's default (RLIMIT_STACK or
+ * pthread_setattr_default_np). */
+void mn_default_stack(size_t *size, size_t *guard)
+{
+    pthread_attr_t def;
+    *size = 8 << 20;
+    *guard = mn_page_size();
+    if (mn_real.pthread_getattr_default_np(&def) == 0) {
+        mn_real.pthread_attr_getstacksize(&def, size);
+        mn_real.pthread_attr_getguardsize(&def, guard);
+        mn_real.pthread_attr_destroy(&def);
+    }
+    if (mn_config.default_stack)
+        *size = mn_config.default_stack;
+}
+
+static int spec_from_attr(const pthread_attr_t *attr, struct mn_g_spec *spec, sigset_t *mask)
+{
+    size_t def_size, def_guard;
+    mn_default_stack(&def_size, &def_guard);
+    spec->stack_size = def_size;
+    spec->guard_size = def_guard;
+    if (!attr)
+        return 0;
+    size_t size;
+    void *addr;
+    int detach;
+    if (mn_real.pthread_attr_getstacksize(attr, &size) != 0 ||
+        mn_real.pthread_attr_getguardsize(attr, &spec->guard_size) != 0 ||
+        mn_real.pthread_attr_getdetachstate(attr, &detach) != 0 ||
+        mn_real.pthread_attr_getstack(attr, &addr, &size) != 0)
+        return EINVAL;
+    /* glibc reports an unset stack address as 0 - size */
+    if ((uintptr_t)addr + size != 0) {
+        spec->user_stack = addr;
+        spec->user_stack_size = size;
+    } else if (size != def_size || !mn_config.default_stack) {
+        spec->stack_size = size;
+    }
+    spec->detached = detach == PTHREAD_CREATE_DETACHED;
+    if (mn_real.pthread_attr_getsigmask_np(attr, mask) == 0)
+        spec->sigmask = mask;
+    return 0;
+}
+
+MN_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                             void *(*start)(void *), void *arg)
+{
+    if (!mn_booted)
+        mn_boot();
+    if (mn_native())
+        return mn_real.pthread_create(thread, attr, start, arg);
+    struct mn_g_spec spec = {.start = start, .arg = arg};
+    sigset_t mask;
+    int err = spec_from_attr(attr, &spec, &mask);
+    if (err)
+        return err;
+    mn_g *g;
+    err = mn_g_new(&spec, &g);
+    if (err)
+        return err;
+    *thread = (pthread_t)g->tcb;
+    mn_g_run(g);
+    return 0;
+}
+
+_Noreturn void mn_thread_finish(void *result)
+{
+    mn_tcb_run_tls_dtors(); /* C++ thread_local destructors, as glibc's start_thread */
+    mn_keys_run_destructors();
+    mn_g_exit(result);
+}
+
+MN_EXPORT void pthread_exit(void *result)
+{
+    mn_g *g = mn_getg();
+    if (!g)
+        mn_real.pthread_exit(result);
+    g->result = result;
+    if (!mn_can_unwind(g))
+        mn_thread_finish(result);
+    /* glibc unwinds the G's stack (C++ destructors, cleanup handlers) and
+     * lands in the frame whose jmp_buf is the TCB's cleanup_jmp_buf. */
+    mn_real.pthread_exit(result);
+    __builtin_unreachable();
+}

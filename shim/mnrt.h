@@ -1,0 +1,40 @@
+/* mnrt.h: the small public interface of libmnrt.so besides the POSIX names
+ * it interposes. A program (or a test) finds out whether it runs under mnrt
+ * with dlsym(RTLD_DEFAULT, "mnrt_version") and reads the scheduler's
+ * counters with mnrt_get_stats(). Stable ABI: fields are only appended;
+ * `size` tells the library how much of the struct the caller has. */
+#ifndef MNRT_H
+#define MNRT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct mnrt_stats {
+    size_t size;              /* set by the caller: sizeof(struct mnrt_stats) */
+    int32_t procs;            /* number of Ps (like GOMAXPROCS) */
+    int32_t idle_procs;       /* Ps with nothing to run */
+    int32_t machines;         /* kernel threads made to run Ps (Ms) */
+    int32_t idle_machines;    /* Ms asleep for lack of work */
+    int32_t spinning_machines;/* Ms looking for work */
+    int32_t sysmon;           /* 1 when the monitor thread runs */
+    int64_t threads_live;     /* program threads (Gs) alive now, main included */
+    int64_t threads_created;  /* Gs ever created, main included */
+    int64_t context_switches; /* G switches since start */
+    int64_t stacks_cached;    /* stacks kept for reuse */
+};
+
+/* Version string of the running library, e.g. "0.1.0". */
+const char *mnrt_version(void);
+
+/* Fills *st up to st->size bytes. Returns 0, or -1 with errno = EINVAL when
+ * st is NULL or st->size is smaller than the first two fields. */
+int mnrt_get_stats(struct mnrt_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

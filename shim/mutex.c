@@ -1,0 +1,200 @@
+/* pthread_mutex_*: a three-state futex mutex (0 free, 1 locked, 2 locked
+ * with waiters) in glibc's own struct __pthread_mutex_s, waiting in the
+ * wait queues (or on a kernel futex when process-shared).
+ *
+ * Fields used (glibc's names and meaning): __lock the state word,
+ * __count the recursion depth, __owner the owner id (mn_self_id; glibc
+ * too records it for every type), __kind the type bits glibc's static
+ * initializers set (NORMAL 0, RECURSIVE 1, ERRORCHECK 2, ADAPTIVE 3) and
+ * the process-shared bit (128); -1 after destroy. Priority protocols and
+ * robustness are accepted and behave as a normal mutex (README, Not yet). */
+#include "shim/pthread_impl.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <string.h>
+
+#define KIND_TYPE_MASK 3
+#define KIND_ROBUST 16
+#define KIND_PSHARED 128
+#define SPIN_ITERATIONS 100
+
+struct mn_mutex {
+    _Atomic uint32_t lock;
+    uint32_t count;
+    _Atomic int32_t owner;
+    uint32_t nusers;
+    int32_t kind;
+};
+
+_Static_assert(sizeof(struct mn_mutex) <= sizeof(pthread_mutex_t), "mutex layout");
+_Static_assert(offsetof(struct mn_mutex, kind) == offsetof(struct __pthread_mutex_s, __kind),
+               "glibc keeps the kind at __kind");
+
+static inline struct mn_mutex *M(pthread_mutex_t *m)
+{
+    return (struct mn_mutex *)m;
+}
+
+static bool try_acquire(struct mn_mutex *mx)
+{
+    uint32_t zero = 0;
+    return atomic_compare_exchange_strong_explicit(&mx->lock, &zero, 1, memory_order_acquire,
+                                                   memory_order_relaxed);
+}
+
+/* The owner may be running on another P: spinning a little is cheaper
+ * than parking. Adaptive mutexes spin longer, as glibc's do. */
+static bool spin_acquire(struct mn_mutex *mx, int type)
+{
+    if (mn_sched.procs < 2 && mn_getg())
+        return false;
+    int n = type == PTHREAD_MUTEX_ADAPTIVE_NP ? 4 * SPIN_ITERATIONS : SPIN_ITERATIONS;
+    for (int i = 0; i < n; i++) {
+        if (atomic_load_explicit(&mx->lock, memory_order_relaxed) == 0 && try_acquire(mx))
+            return true;
+        mn_cpu_relax();
+    }
+    return false;
+}
+
+static int acquire_slow(struct mn_mutex *mx, int type, int64_t deadline_ns)
+{
+    if (spin_acquire(mx, type))
+        return 0;
+    bool shared = mx->kind & KIND_PSHARED;
+    while (atomic_exchange_explicit(&mx->lock, 2, memory_order_acquire) != 0) {
+        if (mn_word_wait(&mx->lock, 2, deadline_ns, shared, "mutex lock") == ETIMEDOUT)
+            return ETIMEDOUT;
+    }
+    return 0;
+}
+
+int mn_mutex_lock(pthread_mutex_t *m, int64_t deadline_ns, bool try_only)
+{
+    struct mn_mutex *mx = M(m);
+    int kind = mx->kind;
+    if (kind < 0)
+        return EINVAL;
+    int type = kind & KIND_TYPE_MASK;
+    pid_t self = 0;
+    if (type == PTHREAD_MUTEX_RECURSIVE || type == PTHREAD_MUTEX_ERRORCHECK) {
+        self = mn_self_id();
+        if (atomic_load_explicit(&mx->owner, memory_order_relaxed) == self) {
+            if (type == PTHREAD_MUTEX_ERRORCHECK)
+                return EDEADLK;
+            if (mx->count == UINT_MAX)
+                return EAGAIN;
+            mx->count++;
+            return 0;
+        }
+    }
+    if (!try_acquire(mx)) {
+        if (try_only)
+            return EBUSY;
+        int err = acquire_slow(mx, type, deadline_ns);
+        if (err)
+            return err;
+    }
+    atomic_store_explicit(&mx->owner, self ? self : mn_self_id(), memory_order_relaxed);
+    mx->count = 1;
+    return 0;
+}
+
+int mn_mutex_unlock(pthread_mutex_t *m)
+{
+    struct mn_mutex *mx = M(m);
+    int kind = mx->kind;
+    if (kind < 0)
+        return EINVAL;
+    int type = kind & KIND_TYPE_MASK;
+    if (type == PTHREAD_MUTEX_RECURSIVE || type == PTHREAD_MUTEX_ERRORCHECK) {
+        if (atomic_load_explicit(&mx->owner, memory_order_relaxed) != mn_self_id() ||
+            atomic_load_explicit(&mx->lock, memory_order_relaxed) == 0)
+            return EPERM;
+        if (type == PTHREAD_MUTEX_RECURSIVE && --mx->count != 0)
+            return 0;
+    }
+    atomic_store_explicit(&mx->owner, 0, memory_order_relaxed);
+    mx->count = 0;
+    if (atomic_exchange_explicit(&mx->lock, 0, memory_order_release) == 2)
+        mn_word_wake(&mx->lock, 1, kind & KIND_PSHARED);
+    return 0;
+}
+
+int mn_mutex_init_kind(pthread_mutex_t *m, int kind)
+{
+    memset(m, 0, sizeof *m);
+    M(m)->kind = kind;
+    return 0;
+}
+
+MN_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
+{
+    int type = PTHREAD_MUTEX_NORMAL, pshared = PTHREAD_PROCESS_PRIVATE;
+    int robust = PTHREAD_MUTEX_STALLED;
+    if (attr) {
+        if (mn_real.pthread_mutexattr_gettype(attr, &type) != 0 ||
+            mn_real.pthread_mutexattr_getpshared(attr, &pshared) != 0 ||
+            mn_real.pthread_mutexattr_getrobust(attr, &robust) != 0)
+            return EINVAL;
+    }
+    int kind = (type & KIND_TYPE_MASK) | (pshared == PTHREAD_PROCESS_SHARED ? KIND_PSHARED : 0) |
+               (robust == PTHREAD_MUTEX_ROBUST ? KIND_ROBUST : 0);
+    if (robust == PTHREAD_MUTEX_ROBUST)
+        mn_warn_once("robust mutexes are not supported yet: they behave as normal mutexes");
+    return mn_mutex_init_kind(m, kind);
+}
+
+MN_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
+{
+    struct mn_mutex *mx = M(m);
+    if (atomic_load_explicit(&mx->lock, memory_order_relaxed) != 0)
+        return EBUSY;
+    mx->kind = -1;
+    return 0;
+}
+
+MN_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+{
+    return mn_mutex_lock(m, -1, false);
+}
+
+MN_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
+{
+    return mn_mutex_lock(m, -1, true);
+}
+
+MN_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+    return mn_mutex_unlock(m);
+}
+
+static int clocklock(pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
+{
+    int err = mn_mutex_lock(m, -1, true);
+    if (err != EBUSY)
+        return err;
+    int64_t deadline;
+    err = mn_abs_deadline(clock, abstime, &deadline);
+    if (err)
+        return err;
+    return mn_mutex_lock(m, deadline, false);
+}
+
+MN_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
+                                      const struct timespec *abstime)
+{
+    return clocklock(m, clock, abstime);
+}
+
+MN_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
+{
+    return clocklock(m, CLOCK_REALTIME, abstime);
+}
+
+MN_EXPORT int pthread_mutex_consistent(pthread_mutex_t *m)
+{
+    (void)m;
+    return EINVAL; /* no mutex is ever left inconsistent (robustness: Not yet) */
+}

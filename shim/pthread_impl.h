@@ -1,0 +1,85 @@
+/* Private header of shim/ (musl's pthread_impl.h is the model): what the
+ * exported POSIX names share. Every exported definition carries MN_EXPORT
+ * and is listed in exports.map; everything else stays hidden.
+ *
+ * Conventions of the shim:
+ * - An entry point first asks whether the caller is a G (mn_getg()); a
+ *   foreign thread (or any thread after fork) is served too, blocking its
+ *   kernel thread on a futex of its own (DESIGN.md §9).
+ * - Objects live in the program's own pthread_*_t storage with glibc's
+ *   sizes and static initializers; their waiters live in the address-keyed
+ *   wait queues of core/waitq.h. Process-shared objects use kernel futexes.
+ * - Error codes are glibc's. */
+#ifndef MN_SHIM_PTHREAD_IMPL_H
+#define MN_SHIM_PTHREAD_IMPL_H
+
+#include "compat/log.h"
+#include "compat/real.h"
+#include "core/futex.h"
+#include "core/runtime.h"
+#include "core/waitq.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define MN_EXPORT __attribute__((visibility("default")))
+
+/* boot.c */
+extern bool mn_booted;
+void mn_boot(void);
+/* Whether pthread_exit may unwind g's stack to a frame of mnrt's. */
+bool mn_can_unwind(mn_g *g);
+/* True when calls should be served by glibc as if mnrt were absent: before
+ * boot could run, and in the child of a fork. */
+static inline bool mn_native(void)
+{
+    return __builtin_expect(!mn_booted || mn_sched.forked_child, 0);
+}
+
+/* time.c: absolute time on clock -> CLOCK_MONOTONIC deadline in ns.
+ * Returns 0, or EINVAL for a bad clock or tv_nsec. */
+int mn_abs_deadline(clockid_t clock, const struct timespec *abstime, int64_t *deadline_ns);
+/* relative duration -> deadline; EINVAL for negative or bad tv_nsec */
+int mn_rel_deadline(const struct timespec *rel, int64_t *deadline_ns);
+
+/* ids.c: the caller's owner id for mutexes and rwlocks: a G's unique fake
+ * tid, or a foreign thread's kernel tid. Never 0. */
+pid_t mn_self_id(void);
+
+/* Waiting on a 32-bit word: the wait queues for process-private objects,
+ * the kernel for process-shared ones. */
+static inline int mn_word_wait(_Atomic uint32_t *word, uint32_t val, int64_t deadline_ns,
+                               bool shared, const char *reason)
+{
+    if (shared)
+        return mn_futex_wait(word, val, deadline_ns, true);
+    return mn_ufutex_wait(word, val, deadline_ns, reason);
+}
+
+static inline void mn_word_wake(_Atomic uint32_t *word, int n, bool shared)
+{
+    if (shared)
+        mn_futex_wake(word, n, true);
+    else
+        mn_ufutex_wake(word, n);
+}
+
+/* mutex.c: the mutex algorithm, shared by pthread_mutex_*, the condition
+ * variables and C11 mtx_*. deadline_ns < 0: no deadline. */
+int mn_mutex_lock(pthread_mutex_t *m, int64_t deadline_ns, bool try_only);
+int mn_mutex_unlock(pthread_mutex_t *m);
+int mn_mutex_init_kind(pthread_mutex_t *m, int kind);
+
+/* key.c: runs the key destructors of the calling thread and frees its
+ * key storage (at G exit). */
+void mn_keys_run_destructors(void);
+
+/* create.c: the default stack of new threads (MNRT_STACK, else glibc's). */
+void mn_default_stack(size_t *size, size_t *guard);
+/* create.c: the end of every G: TLS and key destructors, then mn_g_exit. */
+_Noreturn void mn_thread_finish(void *result);
+
+#endif

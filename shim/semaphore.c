@@ -1,0 +1,127 @@
+/* Unnamed (and named) POSIX semaphores in glibc's sem_t, with glibc's
+ * layout so that sem_open'ed semaphores shared with other processes keep
+ * working: the value in the low 32 bits, the number of waiters in the
+ * high 32 bits of the first word, then `private` (128 for process-private,
+ * 0 for shared, as glibc writes it). Private semaphores wait in the wait
+ * queues; shared ones on a kernel futex on the value, as glibc does. */
+#include "shim/pthread_impl.h"
+
+#include <limits.h>
+#include <semaphore.h>
+
+#define SEM_PRIVATE 128
+
+struct mn_sem {
+    _Atomic uint32_t value;
+    _Atomic uint32_t nwaiters;
+    int32_t private;
+    int32_t pad;
+};
+
+_Static_assert(sizeof(struct mn_sem) <= sizeof(sem_t), "sem layout");
+
+static inline struct mn_sem *S(sem_t *s)
+{
+    return (struct mn_sem *)s;
+}
+
+static int fail(int err)
+{
+    errno = err;
+    return -1;
+}
+
+MN_EXPORT int sem_init(sem_t *s, int pshared, unsigned value)
+{
+    if (value > SEM_VALUE_MAX)
+        return fail(EINVAL);
+    struct mn_sem *sm = S(s);
+    atomic_store(&sm->value, value);
+    atomic_store(&sm->nwaiters, 0);
+    sm->private = pshared ? 0 : SEM_PRIVATE;
+    sm->pad = 0;
+    return 0;
+}
+
+MN_EXPORT int sem_destroy(sem_t *s)
+{
+    (void)s;
+    return 0;
+}
+
+static bool try_take(struct mn_sem *sm)
+{
+    uint32_t v = atomic_load(&sm->value);
+    while (v > 0)
+        if (atomic_compare_exchange_weak(&sm->value, &v, v - 1))
+            return true;
+    return false;
+}
+
+static int wait_until(sem_t *s, int64_t deadline)
+{
+    struct mn_sem *sm = S(s);
+    if (try_take(sm))
+        return 0;
+    bool shared = sm->private != SEM_PRIVATE;
+    atomic_fetch_add(&sm->nwaiters, 1);
+    int err = 0;
+    while (!try_take(sm)) {
+        if (mn_word_wait(&sm->value, 0, deadline, shared, "semaphore") == ETIMEDOUT) {
+            err = ETIMEDOUT;
+            break;
+        }
+    }
+    atomic_fetch_sub(&sm->nwaiters, 1);
+    return err ? fail(err) : 0;
+}
+
+MN_EXPORT int sem_wait(sem_t *s)
+{
+    return wait_until(s, -1);
+}
+
+MN_EXPORT int sem_trywait(sem_t *s)
+{
+    return try_take(S(s)) ? 0 : fail(EAGAIN);
+}
+
+static int clockwait(sem_t *s, clockid_t clock, const struct timespec *abstime)
+{
+    if (try_take(S(s)))
+        return 0;
+    int64_t deadline;
+    int err = mn_abs_deadline(clock, abstime, &deadline);
+    if (err)
+        return fail(err);
+    return wait_until(s, deadline);
+}
+
+MN_EXPORT int sem_timedwait(sem_t *s, const struct timespec *abstime)
+{
+    return clockwait(s, CLOCK_REALTIME, abstime);
+}
+
+MN_EXPORT int sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abstime)
+{
+    return clockwait(s, clock, abstime);
+}
+
+MN_EXPORT int sem_post(sem_t *s)
+{
+    struct mn_sem *sm = S(s);
+    uint32_t v = atomic_load(&sm->value);
+    do {
+        if (v >= SEM_VALUE_MAX)
+            return fail(EOVERFLOW);
+    } while (!atomic_compare_exchange_weak(&sm->value, &v, v + 1));
+    if (atomic_load(&sm->nwaiters) != 0)
+        mn_word_wake(&sm->value, 1, sm->private != SEM_PRIVATE);
+    return 0;
+}
+
+MN_EXPORT int sem_getvalue(sem_t *s, int *value)
+{
+    *value = (int)atomic_load(&S(s)->value);
+    return 0;
+}

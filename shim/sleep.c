@@ -1,0 +1,92 @@
+/* sleep, usleep, nanosleep, clock_nanosleep: a G parks on a timer of its
+ * P instead of blocking its kernel thread (DESIGN.md §3). A foreign
+ * thread sleeps in the kernel. A parked G is not interrupted by signals
+ * (README, Differences): it sleeps the whole time and returns 0. */
+#include "shim/pthread_impl.h"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int g_sleep_until(int64_t deadline)
+{
+    struct mn_waiter w;
+    mn_waiter_init(&w, "sleep");
+    mn_waiter_block(&w, deadline);
+    return 0;
+}
+
+static int kernel_clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
+                                  struct timespec *rem)
+{
+    long r = syscall(SYS_clock_nanosleep, clock, flags, req, rem);
+    return r == 0 ? 0 : errno;
+}
+
+static int clock_sleep(clockid_t clock, int flags, const struct timespec *req,
+                       struct timespec *rem)
+{
+    if (!mn_getg() || (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC &&
+                       clock != CLOCK_BOOTTIME && clock != CLOCK_TAI))
+        return kernel_clock_nanosleep(clock, flags, req, rem);
+    int64_t deadline;
+    int err;
+    if (flags & TIMER_ABSTIME) {
+        struct timespec now_c;
+        if (req->tv_nsec < 0 || req->tv_nsec >= 1000000000)
+            return EINVAL;
+        clock_gettime(clock, &now_c);
+        struct timespec rel = {0, 0};
+        int64_t left = mn_timespec_ns(req) - mn_timespec_ns(&now_c);
+        if (left > 0) {
+            rel.tv_sec = left / 1000000000;
+            rel.tv_nsec = left % 1000000000;
+        }
+        err = mn_rel_deadline(&rel, &deadline);
+    } else {
+        err = mn_rel_deadline(req, &deadline);
+    }
+    if (err)
+        return err;
+    g_sleep_until(deadline);
+    if (rem && !(flags & TIMER_ABSTIME))
+        *rem = (struct timespec){0, 0};
+    return 0;
+}
+
+MN_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
+                              struct timespec *rem)
+{
+    return clock_sleep(clock, flags, req, rem);
+}
+
+MN_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+    int err = clock_sleep(CLOCK_MONOTONIC, 0, req, rem);
+    if (err) {
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
+MN_EXPORT int usleep(useconds_t usec)
+{
+    struct timespec ts = {usec / 1000000, (long)(usec % 1000000) * 1000};
+    return nanosleep(&ts, NULL);
+}
+
+MN_EXPORT unsigned sleep(unsigned seconds)
+{
+    struct timespec ts = {seconds, 0}, rem = {0, 0};
+    if (nanosleep(&ts, &rem) < 0)
+        return (unsigned)rem.tv_sec + (rem.tv_nsec > 0);
+    return 0;
+}
+
+MN_EXPORT int sched_yield(void)
+{
+    if (!mn_getg())
+        return (int)syscall(SYS_sched_yield);
+    mn_yield();
+    return 0;
+}

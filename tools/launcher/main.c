@@ -1,0 +1,42 @@
+/* The mnrt tool: dispatches to its sub-commands (run, ab, version). */
+#include "launcher.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef MNRT_VERSION
+#define MNRT_VERSION "unknown"
+#endif
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: mnrt <command> [options]\n"
+               "  run [-p N] [--trace[=MS]] -- CMD ARGS...   run CMD on the M:N scheduler\n"
+               "  ab [options] -- SERVER ARGS...              A/B: SERVER natively vs under mnrt\n"
+               "  ab --demo                                   A/B of the bundled demo server\n"
+               "  version                                     print the version\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return mn_run_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "ab") == 0)
+        return mn_ab_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("mnrt %s\n", MNRT_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "mnrt: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}
