@@ -33,18 +33,18 @@ static int spec_from_attr(const pthread_attr_t *attr, struct mn_g_spec *spec, si
     spec->guard_size = def_guard;
     if (!attr)
         return 0;
-    size_t size;
+    size_t size, user_size;
     void *addr;
     int detach;
     if (mn_real.pthread_attr_getstacksize(attr, &size) != 0 ||
         mn_real.pthread_attr_getguardsize(attr, &spec->guard_size) != 0 ||
         mn_real.pthread_attr_getdetachstate(attr, &detach) != 0 ||
-        mn_real.pthread_attr_getstack(attr, &addr, &size) != 0)
+        mn_real.pthread_attr_getstack(attr, &addr, &user_size) != 0)
         return EINVAL;
     /* glibc reports an unset stack address as 0 - size */
-    if ((uintptr_t)addr + size != 0) {
+    if ((uintptr_t)addr + user_size != 0) {
         spec->user_stack = addr;
-        spec->user_stack_size = size;
+        spec->user_stack_size = user_size;
     } else if (size != def_size || !mn_config.default_stack) {
         spec->stack_size = size;
     }
