@@ -80,4 +80,9 @@ extern struct mn_real mn_real;
 /* Resolves every entry; a missing one is fatal (mnrt cannot run without it). */
 void mn_real_init(void);
 
+/* Installs a handler for one of glibc's internal signals (32, 33), which
+ * the public sigaction refuses; glibc's __libc_sigaction sets the same
+ * signal-return trampoline as for any other handler. */
+void mn_real_internal_sigaction(int sig, const struct sigaction *sa);
+
 #endif

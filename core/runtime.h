@@ -129,6 +129,7 @@ struct mn_sched {
     mn_g *gfree;                 /* free Gs with their TCBs (and stacks) */
     int ngfree;
 
+    mn_lock mcreate_lock;        /* held while an M's kernel thread is made */
     mn_lock allg_lock;
     mn_g *allg;
     _Atomic int64_t glive;       /* started Gs not yet finished, main included */

@@ -28,7 +28,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-struct mn_sched mn_sched = {.lock = MN_LOCK_INIT, .allg_lock = MN_LOCK_INIT};
+struct mn_sched mn_sched = {
+    .lock = MN_LOCK_INIT, .mcreate_lock = MN_LOCK_INIT, .allg_lock = MN_LOCK_INIT};
 __thread mn_g *mn_tls_g;
 __thread mn_m *mn_tls_m;
 struct mn_hooks mn_hooks;
@@ -251,12 +252,15 @@ static mn_m *m_alloc(void)
 /* Starts a new M that will run with p. */
 static bool newm(mn_p *p, bool spinning)
 {
+    mn_lock_acquire(&mn_sched.mcreate_lock);
     mn_m *m = m_alloc();
-    if (!m)
-        return false;
-    m->nextp = p;
-    m->spinning = spinning;
-    int err = mn_real.pthread_create(&m->thread, NULL, m_thread_main, m);
+    int err = ENOMEM;
+    if (m) {
+        m->nextp = p;
+        m->spinning = spinning;
+        err = mn_real.pthread_create(&m->thread, NULL, m_thread_main, m);
+    }
+    mn_lock_release(&mn_sched.mcreate_lock);
     if (err) {
         mn_warn_once("cannot create a kernel thread: %s (running on fewer)", strerror(err));
         return false;

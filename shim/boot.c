@@ -12,6 +12,7 @@
 
 #include "compat/fsbase.h"
 #include "compat/tcb.h"
+#include "compat/tls_modules.h"
 #include "core/config.h"
 #include "core/overflow.h"
 #include "core/sysmon.h"
@@ -51,6 +52,7 @@ void mn_boot(void)
     mn_real_init();
     mn_config_load();
     mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join);
+    mn_tls_modules_boot();
     __libc_single_threaded = 0;
     mn_hooks.g_main = g_main;
     mn_g *main_g = mn_g_boot_main();

@@ -1,0 +1,50 @@
+/* dlopen/dlmopen: after glibc loaded the library, copy the initial images
+ * of new static-TLS modules into every G (compat/tls_modules.h). The main
+ * G's TCB is on glibc's own lists, so glibc initialised it already. */
+#include "shim/pthread_impl.h"
+
+#include "compat/tls_modules.h"
+
+#define MAX_NEW_MODULES 64
+
+static mn_lock dlopen_lock = MN_LOCK_INIT;
+
+struct apply {
+    const struct mn_tls_image *mods;
+    int n;
+};
+
+static void apply_to_g(mn_g *g, void *arg)
+{
+    struct apply *a = arg;
+    if (!g->is_main)
+        mn_tls_modules_apply(g->tcb, a->mods, a->n);
+}
+
+static void init_new_static_tls(void)
+{
+    struct mn_tls_image mods[MAX_NEW_MODULES];
+    mn_lock_acquire(&dlopen_lock);
+    int n = mn_tls_modules_new(mods, MAX_NEW_MODULES);
+    if (n > 0) {
+        struct apply a = {mods, n};
+        mn_g_foreach(apply_to_g, &a);
+    }
+    mn_lock_release(&dlopen_lock);
+}
+
+MN_EXPORT void *dlopen(const char *file, int mode)
+{
+    void *h = mn_real.dlopen(file, mode);
+    if (h && !mn_native())
+        init_new_static_tls();
+    return h;
+}
+
+MN_EXPORT void *dlmopen(Lmid_t ns, const char *file, int mode)
+{
+    void *h = mn_real.dlmopen(ns, file, mode);
+    if (h && !mn_native())
+        init_new_static_tls();
+    return h;
+}
