@@ -69,8 +69,8 @@ int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail)
 {
     int64_t trace = 0;
     bool detail = false;
-    const char *p = s;
-    while (p && *p) {
+    const char *p = *s ? s : NULL;
+    while (p) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         char item[64];
