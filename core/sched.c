@@ -18,6 +18,7 @@
 #include "compat/real.h"
 #include "compat/tcb.h"
 #include "core/context.h"
+#include "core/deadlock.h"
 #include "core/futex.h"
 #include "core/overflow.h"
 
@@ -156,6 +157,8 @@ static mn_p *releasep(mn_m *m)
     return p;
 }
 
+static bool any_runq_nonempty(void);
+
 /* ---- the sleeping poll owner ---- */
 
 static void poll_break(void)
@@ -205,6 +208,9 @@ static bool poll_sleep(void)
     atomic_store(&mn_sched.poll_until, INT64_MIN); /* computing: every new timer breaks */
     int64_t until = earliest_timer();
     atomic_store(&mn_sched.poll_until, until);
+    if (until == INT64_MAX && atomic_load(&mn_sched.npidle) == mn_sched.procs &&
+        !any_runq_nonempty())
+        mn_deadlock_check();
     if (until > mn_nanotime() && atomic_load(&mn_sched.runqsize) == 0)
         mn_futex_wait(&mn_sched.poll_seq, seq, until == INT64_MAX ? -1 : until, false);
     atomic_store(&mn_sched.poll_until, INT64_MAX);
@@ -420,7 +426,10 @@ static mn_g *findrunnable(mn_m *m)
         }
         releasep(m);
         pidleput_locked(p);
+        bool all_idle = atomic_load(&mn_sched.npidle) == mn_sched.procs;
         mn_lock_release(&mn_sched.lock);
+        if (all_idle && atomic_load(&mn_sched.poll_owner))
+            poll_break(); /* the sleeping M re-checks for a deadlock */
 
         bool was_spinning = m->spinning;
         if (m->spinning) {

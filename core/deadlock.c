@@ -1,0 +1,70 @@
+/* Deadlock detection: see deadlock.h. */
+#include "core/deadlock.h"
+
+#include "compat/real.h"
+#include "core/runtime.h"
+#include "core/sysmon.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int kernel_threads(void)
+{
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/task",
+                          O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int n = 0;
+    char buf[4096];
+    long len;
+    while ((len = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+        for (long off = 0; off < len;) {
+            const char *name = buf + off + 19; /* struct linux_dirent64.d_name */
+            off += *(unsigned short *)(buf + off + 16);
+            if (name[0] != '.')
+                n++;
+        }
+    }
+    syscall(SYS_close, fd);
+    return n;
+}
+
+/* Whether the program installed a handler that could wake a thread. */
+static bool program_handles_signals(void)
+{
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV || sig == SIGRTMIN - 1 ||
+            sig == SIGRTMIN - 2)
+            continue;
+        struct sigaction sa;
+        if (mn_real.sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
+            sa.sa_handler != SIG_IGN)
+            return true;
+    }
+    return false;
+}
+
+void mn_deadlock_check(void)
+{
+    if (atomic_load(&mn_sched.glive) == 0)
+        return;
+    int ours = mn_sched.mcount + (mn_sysmon_running() ? 1 : 0);
+    if (kernel_threads() != ours || program_handles_signals())
+        return;
+    /* Still nothing to run? (a G may have become runnable meanwhile) */
+    if (atomic_load(&mn_sched.npidle) != mn_sched.procs || atomic_load(&mn_sched.runqsize))
+        return;
+    for (int i = 0; i < mn_sched.procs; i++)
+        if (!mn_runq_empty(&mn_sched.allp[i].runq) ||
+            mn_timers_next(&mn_sched.allp[i].timers) != INT64_MAX)
+            return;
+    static const char msg[] = "mnrt: all threads are asleep - deadlock!\n";
+    syscall(SYS_write, 2, msg, sizeof msg - 1);
+    mn_schedtrace(true);
+    _exit(2);
+}
