@@ -130,6 +130,7 @@ void mn_config_load(void)
                 MAX_PROCS);
         mn_config.procs = 0;
     }
+    mn_config.procs_fixed = mn_config.procs != 0;
     if (!mn_config.procs)
         mn_config.procs = mn_procs_auto();
 

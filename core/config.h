@@ -11,6 +11,7 @@
 
 struct mn_config {
     int procs;               /* number of Ps */
+    bool procs_fixed;        /* set by MNRT_PROCS: do not follow the cgroup */
     int64_t schedtrace_ms;   /* 0: no scheduler trace */
     bool scheddetail;
     size_t default_stack;    /* 0: glibc's default */

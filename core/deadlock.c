@@ -49,6 +49,13 @@ static bool program_handles_signals(void)
     return false;
 }
 
+static void count_unparked(mn_g *g, void *arg)
+{
+    uint32_t s = atomic_load(&g->status);
+    if (s == MN_G_RUNNING || s == MN_G_RUNNABLE)
+        (*(int *)arg)++;
+}
+
 void mn_deadlock_check(void)
 {
     if (atomic_load(&mn_sched.glive) == 0)
@@ -57,12 +64,19 @@ void mn_deadlock_check(void)
     if (kernel_threads() != ours || program_handles_signals())
         return;
     /* Still nothing to run? (a G may have become runnable meanwhile) */
-    if (atomic_load(&mn_sched.npidle) != mn_sched.procs || atomic_load(&mn_sched.runqsize))
+    if (atomic_load(&mn_sched.npidle) != atomic_load(&mn_sched.procs) ||
+        atomic_load(&mn_sched.runqsize))
         return;
-    for (int i = 0; i < mn_sched.procs; i++)
-        if (!mn_runq_empty(&mn_sched.allp[i].runq) ||
-            mn_timers_next(&mn_sched.allp[i].timers) != INT64_MAX)
+    for (int i = 0; i < mn_sched.nallp; i++)
+        if (!mn_runq_empty(&mn_sched.allp[i]->runq) ||
+            mn_timers_next(&mn_sched.allp[i]->timers) != INT64_MAX)
             return;
+    /* A G still running (its M blocked where mnrt cannot see, its P taken
+     * by sysmon) may yet wake the others. */
+    int unparked = 0;
+    mn_g_foreach(count_unparked, &unparked);
+    if (unparked)
+        return;
     static const char msg[] = "mnrt: all threads are asleep - deadlock!\n";
     syscall(SYS_write, 2, msg, sizeof msg - 1);
     mn_schedtrace(true);

@@ -7,6 +7,12 @@
  *   running a G (or g0 of that M right after the G switched away) touches
  *   its sp, m and wait fields.
  * - A P's run queue: see runq.h; its other fields belong to the M holding it.
+ *   Who holds a P is p->status, one atomic word: owner M and state (see
+ *   sched_internal.h). While its G runs program code (USER) or sits in a
+ *   system call (SYSCALL), sysmon may take the P away with a CAS; the M then
+ *   takes it back with a CAS before it touches the P again, or learns that
+ *   it lost it (Go's entersyscall/exitsyscall, applied to all program code
+ *   so that blocking mnrt cannot see is handed off too).
  * - sched.lock guards the idle lists (midle, pidle), the global run queue,
  *   the M list and the free-G list; counters readable without it are atomic.
  * - Nothing parks while holding an mn_lock (lock.h). A G parks only by
@@ -29,6 +35,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#define MN_MAX_PROCS 1024
 
 typedef struct mn_g mn_g;
 typedef struct mn_m mn_m;
@@ -67,11 +75,15 @@ struct mn_g {
     struct mn_waiter *joiner;
 
     char name[16];               /* pthread_setname_np */
+    _Atomic bool preempt;        /* sysmon asks it to yield at its next entry */
+    bool in_syscall;             /* between mn_entersyscall and mn_exitsyscall */
     mn_g *allnext, *allprev;     /* all started Gs, under sched.allg_lock */
     bool is_main;
 };
 
-enum mn_m_action { MN_ACT_NONE, MN_ACT_PARK, MN_ACT_YIELD, MN_ACT_EXIT, MN_ACT_CALL };
+enum mn_m_action {
+    MN_ACT_NONE, MN_ACT_PARK, MN_ACT_YIELD, MN_ACT_EXIT, MN_ACT_CALL, MN_ACT_QUEUE
+};
 
 struct mn_m {
     void *g0sp;                  /* g0's saved context while a G runs */
@@ -86,6 +98,7 @@ struct mn_m {
     int id;
     pid_t tid;                   /* the kernel thread's real tid */
     pthread_t thread;
+    clockid_t cpuclock;          /* this kernel thread's CPU-time clock */
     sigset_t sigmask;            /* the kernel mask now set on this thread */
     uint64_t rand;
     int64_t switches;
@@ -98,13 +111,20 @@ struct mn_m {
     void *call_arg;
 };
 
-enum mn_pstatus { MN_P_IDLE, MN_P_RUNNING };
+enum mn_pstatus {
+    MN_P_IDLE,       /* no M (in the idle list, or being handed over) */
+    MN_P_RUNNING,    /* its M runs mnrt code with it */
+    MN_P_USER,       /* its M runs program code: sysmon may take it */
+    MN_P_SYSCALL,    /* its M is in a system call: sysmon may take it */
+    MN_P_DEAD,       /* beyond the current number of Ps */
+};
 
 struct mn_p {
     int id;
-    _Atomic int status;
+    _Atomic uint64_t status;     /* owner M id << 32 | enum mn_pstatus */
     mn_m *m;
-    uint32_t schedtick;
+    uint32_t schedtick;          /* Gs scheduled on it */
+    _Atomic uint32_t syscalltick;/* system calls entered with it */
     uint32_t runnext_streak;     /* consecutive Gs taken from runnext */
     mn_p *link;                  /* idle list */
     struct mn_runq runq;
@@ -120,8 +140,9 @@ struct mn_sched {
     mn_p *pidle;
     _Atomic int npidle;
     _Atomic int nmspinning;
-    int procs;
-    mn_p *allp;                  /* array of procs Ps */
+    _Atomic int procs;           /* Ps in use: allp[0 .. procs-1] */
+    int nallp;                   /* Ps ever made (never freed) */
+    mn_p *allp[MN_MAX_PROCS];
 
     mn_g *runq_head, *runq_tail; /* global run queue */
     _Atomic int runqsize;
@@ -159,6 +180,12 @@ static inline mn_g *mn_getg(void)
 struct mn_hooks {
     /* Runs a new G's program code on the G; must end in mn_g_exit. */
     void (*g_main)(mn_g *g);
+    /* The netpoller (syscalls/), once it is set up: called by the monitor
+     * thread only, waits up to timeout_ns (< 0: no limit) for I/O readiness
+     * and readies the Gs waiting for it. poll_wake interrupts the wait from
+     * any thread. */
+    void (*_Atomic poll_wait)(int64_t timeout_ns);
+    void (*_Atomic poll_wake)(void);
 };
 extern struct mn_hooks mn_hooks;
 
@@ -180,6 +207,22 @@ void mn_call_on_g0(void (*fn)(void *), void *arg);
 /* Adds a timer to the current P (or the first P from a foreign thread) and
  * wakes the sleeping M if the timer is due before its wake-up. */
 int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg);
+
+/* --- blocking system calls (syscall.c) --- */
+/* Around a call that may block the kernel thread: its P may be handed to
+ * another M meanwhile. Cheap when the call does not block. No-ops on
+ * threads that are not Gs. */
+void mn_entersyscall(void);
+void mn_exitsyscall(void);
+
+/* A G that sysmon found running for more than 10 ms yields here: call it
+ * where a program enters mnrt often (locks, I/O). */
+static inline void mn_check_preempt(void)
+{
+    mn_g *g = mn_tls_g;
+    if (g && __builtin_expect(atomic_load_explicit(&g->preempt, memory_order_relaxed), 0))
+        mn_yield();
+}
 
 /* --- Gs (g.c) --- */
 struct mn_g_spec {

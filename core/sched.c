@@ -7,11 +7,17 @@
  * so a G is marked waiting and its lock released only after nothing runs
  * on its stack any more (the park invariant of runtime.h).
  *
+ * Who owns a P is one atomic word (sched_internal.h): an M switching
+ * from a G to g0, or readying a G from program code, first claims its P
+ * back from the USER state with a CAS (mn_p_transition); if sysmon took the
+ * P meanwhile, the M carries on without one (g0_loop finds it another or
+ * stops the M).
+ *
  * Idle: an M without work gives its P back. One idle M (the poll owner)
  * sleeps until the earliest timer of any P; the others sleep on their own
  * futex until startm hands them a P. Nothing spins when nothing is
  * runnable: an idle process uses no CPU. */
-#include "core/runtime.h"
+#include "core/sched_internal.h"
 
 #include "compat/fsbase.h"
 #include "compat/log.h"
@@ -38,15 +44,9 @@ struct mn_hooks mn_hooks;
 #define G0_STACK_SIZE (256 * 1024)
 #define RUNNEXT_STREAK_MAX 32
 
-static mn_m *current_m(void)
-{
-    mn_g *g = mn_tls_g;
-    return g ? g->m : mn_tls_m;
-}
-
 /* ---- global run queue (sched.lock) ---- */
 
-static void globrunq_put_locked(mn_g *g)
+void mn_globrunq_put_locked(mn_g *g)
 {
     g->schedlink = NULL;
     if (mn_sched.runq_tail)
@@ -61,7 +61,7 @@ static void globrunq_put_batch(mn_g **gs, int n)
 {
     mn_lock_acquire(&mn_sched.lock);
     for (int i = 0; i < n; i++)
-        globrunq_put_locked(gs[i]);
+        mn_globrunq_put_locked(gs[i]);
     mn_lock_release(&mn_sched.lock);
 }
 
@@ -71,7 +71,7 @@ static mn_g *globrunq_get_locked(mn_p *p, int max)
     int size = atomic_load(&mn_sched.runqsize);
     if (size == 0)
         return NULL;
-    int n = size / mn_sched.procs + 1;
+    int n = size / atomic_load(&mn_sched.procs) + 1;
     if (n > size)
         n = size;
     if (max > 0 && n > max)
@@ -87,7 +87,7 @@ static mn_g *globrunq_get_locked(mn_p *p, int max)
         mn_g *overflow[MN_RUNQ_SIZE / 2 + 1];
         int moved = mn_runq_put(&p->runq, g2, false, overflow);
         for (int k = 0; k < moved; k++) /* cannot happen: n <= free half */
-            globrunq_put_locked(overflow[k]);
+            mn_globrunq_put_locked(overflow[k]);
     }
     if (!mn_sched.runq_head)
         mn_sched.runq_tail = NULL;
@@ -114,15 +114,15 @@ static void runq_put(mn_p *p, mn_g *g, bool next)
 
 /* ---- idle Ps and Ms (sched.lock) ---- */
 
-static void pidleput_locked(mn_p *p)
+void mn_pidleput_locked(mn_p *p)
 {
-    atomic_store(&p->status, MN_P_IDLE);
+    atomic_store(&p->status, mn_pword(NULL, MN_P_IDLE));
     p->link = mn_sched.pidle;
     mn_sched.pidle = p;
     atomic_fetch_add(&mn_sched.npidle, 1);
 }
 
-static mn_p *pidleget_locked(void)
+mn_p *mn_pidleget_locked(void)
 {
     mn_p *p = mn_sched.pidle;
     if (p) {
@@ -132,21 +132,34 @@ static mn_p *pidleget_locked(void)
     return p;
 }
 
-static mn_p *pidleget(void)
+mn_p *mn_pidleget(void)
 {
     if (atomic_load(&mn_sched.npidle) == 0)
         return NULL;
     mn_lock_acquire(&mn_sched.lock);
-    mn_p *p = pidleget_locked();
+    mn_p *p = mn_pidleget_locked();
     mn_lock_release(&mn_sched.lock);
     return p;
 }
 
-static void acquirep(mn_m *m, mn_p *p)
+void mn_acquirep(mn_m *m, mn_p *p)
 {
     m->p = p;
     p->m = m;
-    atomic_store(&p->status, MN_P_RUNNING);
+    atomic_store(&p->status, mn_pword(m, MN_P_RUNNING));
+    mn_monitor_notice_busy();
+}
+
+bool mn_p_transition(mn_m *m, enum mn_pstatus from, enum mn_pstatus to)
+{
+    mn_p *p = m->p;
+    if (!p)
+        return false;
+    uint64_t w = mn_pword(m, from);
+    if (atomic_compare_exchange_strong(&p->status, &w, mn_pword(m, to)))
+        return true;
+    m->p = NULL; /* sysmon took it */
+    return false;
 }
 
 static mn_p *releasep(mn_m *m)
@@ -161,7 +174,7 @@ static bool any_runq_nonempty(void);
 
 /* ---- the sleeping poll owner ---- */
 
-static void poll_break(void)
+void mn_poll_break(void)
 {
     atomic_fetch_add(&mn_sched.poll_seq, 1);
     mn_futex_wake(&mn_sched.poll_seq, 1, false);
@@ -169,19 +182,19 @@ static void poll_break(void)
 
 int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg)
 {
-    mn_m *m = current_m();
-    mn_p *p = m && m->p ? m->p : &mn_sched.allp[0];
+    mn_m *m = mn_current_m();
+    mn_p *p = m && m->p ? m->p : mn_sched.allp[0]; /* any P's heap will do */
     int err = mn_timer_add(&p->timers, t, when, fn, arg);
     if (!err && atomic_load(&mn_sched.poll_owner) && when < atomic_load(&mn_sched.poll_until))
-        poll_break();
+        mn_poll_break();
     return err;
 }
 
 static int64_t earliest_timer(void)
 {
     int64_t when = INT64_MAX;
-    for (int i = 0; i < mn_sched.procs; i++) {
-        int64_t w = mn_timers_next(&mn_sched.allp[i].timers);
+    for (int i = 0; i < mn_sched.nallp; i++) {
+        int64_t w = mn_timers_next(&mn_sched.allp[i]->timers);
         if (w < when)
             when = w;
     }
@@ -191,8 +204,8 @@ static int64_t earliest_timer(void)
 static int run_all_timers(int64_t now)
 {
     int ran = 0;
-    for (int i = 0; i < mn_sched.procs; i++)
-        ran += mn_timers_run(&mn_sched.allp[i].timers, now);
+    for (int i = 0; i < mn_sched.nallp; i++)
+        ran += mn_timers_run(&mn_sched.allp[i]->timers, now);
     return ran;
 }
 
@@ -208,7 +221,7 @@ static bool poll_sleep(void)
     atomic_store(&mn_sched.poll_until, INT64_MIN); /* computing: every new timer breaks */
     int64_t until = earliest_timer();
     atomic_store(&mn_sched.poll_until, until);
-    if (until == INT64_MAX && atomic_load(&mn_sched.npidle) == mn_sched.procs &&
+    if (until == INT64_MAX && atomic_load(&mn_sched.npidle) == atomic_load(&mn_sched.procs) &&
         !any_runq_nonempty())
         mn_deadlock_check();
     if (until > mn_nanotime() && atomic_load(&mn_sched.runqsize) == 0)
@@ -223,21 +236,30 @@ static bool poll_sleep(void)
 
 static _Noreturn void g0_loop(mn_m *m);
 
+/* The CPU-time clock of kernel thread tid (the kernel's encoding, as
+ * glibc's MAKE_THREAD_CPUCLOCK). */
+static clockid_t thread_cpuclock(pid_t tid)
+{
+    return (clockid_t)((~(unsigned)tid << 3) | 4 | 2);
+}
+
+/* Runs on the M's own kernel thread. */
 static void m_init_common(mn_m *m)
 {
-    m->g0tcb = mn_thread_pointer();
     m->tid = (pid_t)syscall(SYS_gettid);
+    m->cpuclock = thread_cpuclock(m->tid);
     m->rand = (uint64_t)(uintptr_t)m * 0x9e3779b97f4a7c15ull | 1;
     mn_real.sigprocmask(SIG_SETMASK, NULL, &m->sigmask);
-    mn_tls_m = m;
     mn_overflow_thread_init();
 }
 
 static void *m_thread_main(void *arg)
 {
     mn_m *m = arg;
+    m->g0tcb = mn_thread_pointer();
+    mn_tls_m = m;
     m_init_common(m);
-    acquirep(m, m->nextp);
+    mn_acquirep(m, m->nextp);
     m->nextp = NULL;
     g0_loop(m);
 }
@@ -275,7 +297,7 @@ static bool newm(mn_p *p, bool spinning)
 }
 
 /* Runs p on an idle M (or a new one). */
-static void startm(mn_p *p, bool spinning)
+void mn_startm(mn_p *p, bool spinning)
 {
     mn_lock_acquire(&mn_sched.lock);
     mn_m *m = mn_sched.midle;
@@ -290,7 +312,7 @@ static void startm(mn_p *p, bool spinning)
         if (spinning)
             atomic_fetch_sub(&mn_sched.nmspinning, 1);
         mn_lock_acquire(&mn_sched.lock);
-        pidleput_locked(p);
+        mn_pidleput_locked(p);
         mn_lock_release(&mn_sched.lock);
         return;
     }
@@ -302,19 +324,19 @@ static void startm(mn_p *p, bool spinning)
 
 /* Wakes an idle P for newly runnable work, unless an M is already
  * spinning (it will find the work) or no P is idle (Go's wakep). */
-static void wakep(void)
+void mn_wakep(void)
 {
     if (atomic_load(&mn_sched.npidle) == 0 || atomic_load(&mn_sched.nmspinning) != 0)
         return;
     int zero = 0;
     if (!atomic_compare_exchange_strong(&mn_sched.nmspinning, &zero, 1))
         return;
-    mn_p *p = pidleget();
+    mn_p *p = mn_pidleget();
     if (!p) {
         atomic_fetch_sub(&mn_sched.nmspinning, 1);
         return;
     }
-    startm(p, true);
+    mn_startm(p, true);
 }
 
 /* Sleeps until startm hands this M a P. */
@@ -327,7 +349,7 @@ static void stopm(mn_m *m)
     mn_lock_release(&mn_sched.lock);
     while (atomic_exchange(&m->wakeup, 0) == 0)
         mn_futex_wait(&m->wakeup, 0, -1, false);
-    acquirep(m, m->nextp);
+    mn_acquirep(m, m->nextp);
     m->nextp = NULL;
 }
 
@@ -341,7 +363,7 @@ static void reset_spinning(mn_m *m)
 {
     m->spinning = false;
     atomic_fetch_sub(&mn_sched.nmspinning, 1);
-    wakep(); /* we found work: there may be more */
+    mn_wakep(); /* we found work: there may be more */
 }
 
 /* ---- finding work ---- */
@@ -359,13 +381,13 @@ static bool p_timers_due(mn_p *p, int64_t *now)
 static mn_g *steal_work(mn_m *m)
 {
     mn_p *p = m->p;
-    int n = mn_sched.procs;
+    int n = atomic_load(&mn_sched.procs);
     int64_t now = 0;
     for (int round = 0; round < 4; round++) {
         bool last = round == 3;
         uint32_t start = mn_fastrand(m) % (uint32_t)n;
         for (int k = 0; k < n; k++) {
-            mn_p *v = &mn_sched.allp[(start + (uint32_t)k) % (uint32_t)n];
+            mn_p *v = mn_sched.allp[(start + (uint32_t)k) % (uint32_t)n];
             if (v == p)
                 continue;
             if (last && p_timers_due(v, &now)) {
@@ -375,10 +397,10 @@ static mn_g *steal_work(mn_m *m)
                 if (g)
                     return g;
             }
-            if (atomic_load_explicit(&v->status, memory_order_relaxed) == MN_P_IDLE)
+            enum mn_pstatus vs = mn_pstate(v);
+            if (vs == MN_P_IDLE || vs == MN_P_DEAD)
                 continue;
-            mn_g *g = mn_runq_steal(&p->runq, &v->runq, last,
-                                    atomic_load(&v->status) == MN_P_RUNNING);
+            mn_g *g = mn_runq_steal(&p->runq, &v->runq, last, vs == MN_P_USER);
             if (g)
                 return g;
         }
@@ -388,8 +410,8 @@ static mn_g *steal_work(mn_m *m)
 
 static bool any_runq_nonempty(void)
 {
-    for (int i = 0; i < mn_sched.procs; i++)
-        if (!mn_runq_empty(&mn_sched.allp[i].runq))
+    for (int i = 0; i < mn_sched.nallp; i++)
+        if (!mn_runq_empty(&mn_sched.allp[i]->runq))
             return true;
     return atomic_load(&mn_sched.runqsize) != 0;
 }
@@ -409,7 +431,7 @@ static mn_g *findrunnable(mn_m *m)
         if ((g = globrunq_get(p, 0)))
             return g;
 
-        int busy = mn_sched.procs - atomic_load(&mn_sched.npidle);
+        int busy = atomic_load(&mn_sched.procs) - atomic_load(&mn_sched.npidle);
         if (m->spinning || 2 * atomic_load(&mn_sched.nmspinning) < busy) {
             if (!m->spinning)
                 become_spinning(m);
@@ -425,11 +447,11 @@ static mn_g *findrunnable(mn_m *m)
             return g;
         }
         releasep(m);
-        pidleput_locked(p);
-        bool all_idle = atomic_load(&mn_sched.npidle) == mn_sched.procs;
+        mn_pidleput_locked(p);
+        bool all_idle = atomic_load(&mn_sched.npidle) == atomic_load(&mn_sched.procs);
         mn_lock_release(&mn_sched.lock);
         if (all_idle && atomic_load(&mn_sched.poll_owner))
-            poll_break(); /* the sleeping M re-checks for a deadlock */
+            mn_poll_break(); /* the sleeping M re-checks for a deadlock */
 
         bool was_spinning = m->spinning;
         if (m->spinning) {
@@ -439,18 +461,18 @@ static mn_g *findrunnable(mn_m *m)
             m->spinning = false;
             atomic_fetch_sub(&mn_sched.nmspinning, 1);
             if (any_runq_nonempty()) {
-                mn_p *p2 = pidleget();
+                mn_p *p2 = mn_pidleget();
                 if (p2) {
-                    acquirep(m, p2);
+                    mn_acquirep(m, p2);
                     become_spinning(m);
                     continue;
                 }
             }
         }
         if (poll_sleep()) {
-            mn_p *p2 = pidleget();
+            mn_p *p2 = mn_pidleget();
             if (p2) {
-                acquirep(m, p2);
+                mn_acquirep(m, p2);
                 if (was_spinning)
                     become_spinning(m);
                 continue;
@@ -460,32 +482,50 @@ static mn_g *findrunnable(mn_m *m)
     }
 }
 
+/* A P beyond the current number of Ps (procresize lowered it) is given
+ * up at the next scheduling point: its Gs and timers move elsewhere. */
+static void retire_dead_p(mn_m *m)
+{
+    while (m->p && m->p->id >= atomic_load(&mn_sched.procs)) {
+        mn_p *p = m->p;
+        mn_lock_acquire(&mn_sched.lock);
+        releasep(m);
+        atomic_store(&p->status, mn_pword(NULL, MN_P_DEAD));
+        mn_lock_release(&mn_sched.lock);
+        mn_p_drain(p);
+        mn_p *p2 = mn_pidleget();
+        if (p2)
+            mn_acquirep(m, p2);
+        else
+            stopm(m);
+    }
+}
+
 static mn_g *schedule(mn_m *m)
 {
+    retire_dead_p(m);
     mn_p *p = m->p;
     mn_g *g = NULL;
-    p->schedtick++;
+    bool inherit = false;
     if (p->schedtick % 61 == 0)
         g = globrunq_get(p, 1);
     if (!g) {
         int64_t now = 0;
         if (p_timers_due(p, &now))
             mn_timers_run(&p->timers, now);
-        bool next;
-        g = mn_runq_get(&p->runq, &next);
-        /* Two Gs handing each other runnext would starve the ring (there is
-         * no time-slice preemption yet): after a streak, run the ring. */
-        p->runnext_streak = next ? p->runnext_streak + 1 : 0;
-        if (g && p->runnext_streak > RUNNEXT_STREAK_MAX && !mn_runq_empty(&p->runq)) {
-            runq_put(p, g, false);
-            g = mn_runq_get(&p->runq, &next);
-            p->runnext_streak = 0;
-        }
+        g = mn_runq_get(&p->runq, &inherit);
     }
-    if (!g)
+    if (!g) {
         g = findrunnable(m);
+        inherit = false;
+    }
     if (m->spinning)
         reset_spinning(m);
+    /* A G from runnext shares the time slice of the G that readied it (Go's
+     * inheritTime): two Gs handing each other runnext look like one G to
+     * sysmon, which asks them to yield after 10 ms. */
+    if (!inherit)
+        m->p->schedtick++;
     return g;
 }
 
@@ -495,41 +535,55 @@ static void execute(mn_m *m, mn_g *g)
 {
     g->m = m;
     m->curg = g;
+    atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
     atomic_store_explicit(&g->status, MN_G_RUNNING, memory_order_relaxed);
     if (*(const uint64_t *)&g->sigmask != *(const uint64_t *)&m->sigmask) {
         mn_real.sigprocmask(SIG_SETMASK, &g->sigmask, NULL);
         m->sigmask = g->sigmask;
     }
     m->switches++;
+    atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
     mn_ctx_switch(&m->g0sp, g->sp, g->tcb);
 }
 
+static void queue_globally(mn_g *g)
+{
+    atomic_store(&g->status, MN_G_RUNNABLE);
+    mn_lock_acquire(&mn_sched.lock);
+    mn_globrunq_put_locked(g);
+    mn_lock_release(&mn_sched.lock);
+}
+
 /* Carries out what the G that just switched to g0 asked for. Returns a G
- * to resume at once, or NULL to schedule. */
+ * to resume at once, or NULL to schedule. m->p is NULL if the P was lost
+ * while the G ran. */
 static mn_g *after_switch(mn_m *m, mn_g *g)
 {
     enum mn_m_action action = m->action;
     m->action = MN_ACT_NONE;
+    m->curg = NULL;
+    g->m = NULL;
     switch (action) {
-    case MN_ACT_PARK: {
-        m->curg = NULL;
-        g->m = NULL;
+    case MN_ACT_PARK:
         atomic_store(&g->status, MN_G_WAITING);
         if (m->park_commit && !m->park_commit(g, m->park_arg)) {
             atomic_store(&g->status, MN_G_RUNNABLE);
             return g;
         }
         return NULL;
-    }
     case MN_ACT_YIELD:
-        m->curg = NULL;
-        g->m = NULL;
+        if (!m->p) {
+            queue_globally(g);
+            return NULL;
+        }
         atomic_store(&g->status, MN_G_RUNNABLE);
         runq_put(m->p, g, false);
         return NULL;
+    case MN_ACT_QUEUE: /* exitsyscall found no P for it */
+        queue_globally(g);
+        mn_wakep();
+        return NULL;
     case MN_ACT_EXIT:
-        m->curg = NULL;
-        g->m = NULL;
         mn_g_finish_on_g0(g);
         return NULL;
     case MN_ACT_CALL:
@@ -545,6 +599,17 @@ static _Noreturn void g0_loop(mn_m *m)
 {
     for (;;) {
         mn_g *g = m->curg ? after_switch(m, m->curg) : NULL;
+        if (!m->p) { /* lost to sysmon while the G ran: find another, or stop */
+            if (g) {
+                queue_globally(g);
+                g = NULL;
+            }
+            mn_p *p = mn_pidleget();
+            if (p)
+                mn_acquirep(m, p);
+            else
+                stopm(m);
+        }
         if (!g)
             g = schedule(m);
         execute(m, g);
@@ -556,9 +621,10 @@ static void g0_entry(void *arg)
     g0_loop(arg);
 }
 
-static void switch_to_g0(mn_g *g, enum mn_m_action action)
+void mn_switch_to_g0(mn_g *g, enum mn_m_action action)
 {
     mn_m *m = g->m;
+    mn_p_transition(m, MN_P_USER, MN_P_RUNNING); /* or lose it: g0 copes */
     m->action = action;
     mn_ctx_switch(&g->sp, m->g0sp, m->g0tcb);
 }
@@ -572,8 +638,31 @@ void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
     g->wait_reason = reason;
     m->park_commit = commit;
     m->park_arg = arg;
-    switch_to_g0(g, MN_ACT_PARK);
+    mn_switch_to_g0(g, MN_ACT_PARK);
     g->wait_reason = NULL;
+}
+
+/* Puts g where the calling thread can run it: runnext of the caller's P,
+ * or the global queue (foreign threads, Ms without a P, a lost P). */
+static void make_runnable(mn_g *g, bool next)
+{
+    mn_m *m = mn_current_m();
+    if (m && mn_tls_g) {
+        if (mn_p_transition(m, MN_P_USER, MN_P_RUNNING)) {
+            runq_put(m->p, g, next);
+            atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
+            mn_wakep();
+            return;
+        }
+    } else if (m && m->p) { /* g0 holds its P */
+        runq_put(m->p, g, next);
+        mn_wakep();
+        return;
+    }
+    mn_lock_acquire(&mn_sched.lock);
+    mn_globrunq_put_locked(g);
+    mn_lock_release(&mn_sched.lock);
+    mn_wakep();
 }
 
 void mn_ready(mn_g *g)
@@ -581,15 +670,7 @@ void mn_ready(mn_g *g)
     uint32_t waiting = MN_G_WAITING;
     if (!atomic_compare_exchange_strong(&g->status, &waiting, MN_G_RUNNABLE))
         mn_fatal("ready of G %lld in state %u", (long long)g->id, waiting);
-    mn_m *m = current_m();
-    if (m && m->p) {
-        runq_put(m->p, g, true);
-    } else {
-        mn_lock_acquire(&mn_sched.lock);
-        globrunq_put_locked(g);
-        mn_lock_release(&mn_sched.lock);
-    }
-    wakep();
+    make_runnable(g, true);
 }
 
 void mn_yield(void)
@@ -599,7 +680,7 @@ void mn_yield(void)
         sched_yield();
         return;
     }
-    switch_to_g0(g, MN_ACT_YIELD);
+    mn_switch_to_g0(g, MN_ACT_YIELD);
 }
 
 void mn_call_on_g0(void (*fn)(void *), void *arg)
@@ -611,48 +692,52 @@ void mn_call_on_g0(void (*fn)(void *), void *arg)
     }
     g->m->call_fn = fn;
     g->m->call_arg = arg;
-    switch_to_g0(g, MN_ACT_CALL);
+    mn_switch_to_g0(g, MN_ACT_CALL);
 }
 
 /* Makes g (created by g.c) runnable for the first time. */
 void mn_sched_start_g(mn_g *g)
 {
     atomic_store(&g->status, MN_G_RUNNABLE);
-    mn_m *m = current_m();
-    if (m && m->p) {
-        runq_put(m->p, g, true);
-    } else {
-        mn_lock_acquire(&mn_sched.lock);
-        globrunq_put_locked(g);
-        mn_lock_release(&mn_sched.lock);
-    }
-    wakep();
+    make_runnable(g, true);
+    mn_monitor_ensure();
 }
 
 void mn_sched_exit_g(mn_g *g)
 {
-    switch_to_g0(g, MN_ACT_EXIT);
+    mn_switch_to_g0(g, MN_ACT_EXIT);
     mn_fatal("a finished G was resumed");
+}
+
+/* ---- Ps ---- */
+
+mn_p *mn_p_new(int id)
+{
+    mn_p *p = aligned_alloc(64, sizeof *p);
+    if (!p)
+        return NULL;
+    memset(p, 0, sizeof *p);
+    p->id = id;
+    mn_timers_init(&p->timers);
+    atomic_store(&p->status, mn_pword(NULL, MN_P_IDLE));
+    return p;
 }
 
 /* ---- boot ---- */
 
 void mn_sched_boot(int procs, mn_g *main_g)
 {
-    mn_sched.procs = procs;
+    atomic_store(&mn_sched.procs, procs);
     mn_sched.start_ns = mn_nanotime();
-    mn_sched.allp = aligned_alloc(64, sizeof(mn_p) * (size_t)procs);
-    if (!mn_sched.allp)
-        mn_fatal("out of memory at boot");
-    memset(mn_sched.allp, 0, sizeof(mn_p) * (size_t)procs);
-    atomic_store(&mn_sched.poll_until, INT64_MAX);
     for (int i = 0; i < procs; i++) {
-        mn_p *p = &mn_sched.allp[i];
-        p->id = i;
-        mn_timers_init(&p->timers);
+        mn_sched.allp[i] = mn_p_new(i);
+        if (!mn_sched.allp[i])
+            mn_fatal("out of memory at boot");
     }
+    mn_sched.nallp = procs;
+    atomic_store(&mn_sched.poll_until, INT64_MAX);
     for (int i = procs - 1; i >= 1; i--)
-        pidleput_locked(&mn_sched.allp[i]);
+        mn_pidleput_locked(mn_sched.allp[i]);
 
     /* M0 is the main kernel thread. Its g0 needs a stack and a TCB of its
      * own: the main thread's TCB belongs to the main G from now on. */
@@ -667,16 +752,14 @@ void mn_sched_boot(int procs, mn_g *main_g)
         mn_fatal("out of memory at boot");
     mn_tcb_set_tid(g0tcb, getpid());
     *(mn_m **)mn_tcb_tls_slot(g0tcb, &mn_tls_m) = m0;
-    m0->g0tcb = g0tcb;
     m0->g0sp = mn_ctx_make(g0stack.lo + g0stack.size, g0_entry, m0);
-    m0->tid = getpid();
-    m0->rand = 0x2545f4914f6cdd1dull;
-    mn_real.sigprocmask(SIG_SETMASK, NULL, &m0->sigmask);
-    mn_overflow_thread_init();
+    m0->g0tcb = g0tcb;
+    m_init_common(m0);
 
     main_g->m = m0;
     m0->curg = main_g;
-    acquirep(m0, &mn_sched.allp[0]);
+    mn_acquirep(m0, mn_sched.allp[0]);
+    atomic_store(&m0->p->status, mn_pword(m0, MN_P_USER));
     atomic_store(&main_g->status, MN_G_RUNNING);
     mn_tls_g = main_g;
 }

@@ -1,126 +1,232 @@
-/* sysmon and the scheduler trace: see sysmon.h. The trace reads the
- * scheduler's counters without stopping it, so a line is a snapshot that
- * may be slightly inconsistent, as Go's is. */
+/* sysmon, the monitor thread: see sysmon.h. Its per-P bookkeeping (last
+ * seen ticks, times, CPU clock readings) belongs to this thread alone. */
 #include "core/sysmon.h"
 
 #include "compat/log.h"
 #include "compat/real.h"
 #include "core/config.h"
 #include "core/futex.h"
-#include "core/runtime.h"
+#include "core/sched_internal.h"
 
-#include <stdarg.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static atomic_bool running;
+#define TICK_MIN_NS (20 * 1000)
+#define TICK_MAX_NS (10 * 1000 * 1000)
+#define PREEMPT_NS (10 * 1000 * 1000)
+#define SYSCALL_FORCE_NS (10 * 1000 * 1000)
+#define CGROUP_PERIOD_NS (1000 * 1000 * 1000)
+#define IDLE_SLEEP_NS CGROUP_PERIOD_NS
 
-struct out {
-    char buf[4096];
-    size_t len;
+static atomic_bool started, running;
+static _Atomic uint32_t monitor_word;   /* futex when there is no poller yet */
+static atomic_bool long_sleep;          /* sleeping with every P idle */
+
+struct pmon {
+    uint32_t schedtick;
+    int64_t schedwhen;
+    uint32_t syscalltick;
+    int64_t syscallwhen;
+    int64_t cpu_ns;        /* the owner M's CPU clock at the last look, -1: none */
+    const mn_m *m;
 };
 
-static void flush(struct out *o)
-{
-    if (o->len)
-        syscall(SYS_write, 2, o->buf, o->len);
-    o->len = 0;
-}
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-    if (o->len > sizeof o->buf - 256)
-        flush(o);
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->buf + o->len, sizeof o->buf - o->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n < sizeof o->buf - o->len ? (size_t)n : sizeof o->buf - o->len - 1;
-}
-
-static const char *const gstatus[] = {"idle", "runnable", "running", "waiting", "dead"};
-
-static void detail_g(mn_g *g, void *arg)
-{
-    struct out *o = arg;
-    uint32_t s = atomic_load(&g->status);
-    mn_m *m = g->m;
-    put(o, "  G%lld: status=%s%s%s%s m=%d\n", (long long)g->id, s < 5 ? gstatus[s] : "?",
-        g->wait_reason ? "(" : "", g->wait_reason ? g->wait_reason : "",
-        g->wait_reason ? ")" : "", m ? m->id : -1);
-}
-
-void mn_schedtrace(bool detail)
-{
-    struct out o = {.len = 0};
-    int64_t ms = (mn_nanotime() - mn_sched.start_ns) / 1000000;
-    mn_lock_acquire(&mn_sched.lock);
-    int threads = mn_sched.mcount + (atomic_load(&running) ? 1 : 0);
-    int idlethreads = mn_sched.nmidle;
-    mn_lock_release(&mn_sched.lock);
-    put(&o, "mnrt: SCHED %lldms: procs=%d idleprocs=%d threads=%d spinningthreads=%d "
-            "idlethreads=%d runqueue=%d gs=%lld [",
-        (long long)ms, mn_sched.procs, atomic_load(&mn_sched.npidle), threads,
-        atomic_load(&mn_sched.nmspinning), idlethreads, atomic_load(&mn_sched.runqsize),
-        (long long)atomic_load(&mn_sched.glive));
-    for (int i = 0; i < mn_sched.procs; i++)
-        put(&o, "%s%u", i ? " " : "", mn_runq_len(&mn_sched.allp[i].runq));
-    put(&o, "]\n");
-    if (detail) {
-        for (int i = 0; i < mn_sched.procs; i++) {
-            mn_p *p = &mn_sched.allp[i];
-            mn_m *m = p->m;
-            put(&o, "  P%d: status=%s schedtick=%u m=%d runqsize=%u timers=%d\n", i,
-                atomic_load(&p->status) == MN_P_RUNNING ? "running" : "idle", p->schedtick,
-                m ? m->id : -1, mn_runq_len(&p->runq), mn_timers_len(&p->timers));
-        }
-        mn_lock_acquire(&mn_sched.lock);
-        for (mn_m *m = mn_sched.allm; m; m = m->allnext) {
-            mn_p *p = m->p;
-            mn_g *g = m->curg;
-            put(&o, "  M%d: tid=%d p=%d curg=%lld spinning=%d switches=%lld\n", m->id,
-                (int)m->tid, p ? p->id : -1, g ? (long long)g->id : -1LL, m->spinning,
-                (long long)m->switches);
-        }
-        mn_lock_release(&mn_sched.lock);
-        mn_g_foreach(detail_g, &o);
-    }
-    flush(&o);
-}
-
-static void *sysmon_main(void *arg)
-{
-    (void)arg;
-    int64_t period = mn_config.schedtrace_ms * 1000000;
-    int64_t next = mn_nanotime() + period;
-    for (;;) {
-        struct timespec ts = {next / 1000000000, next % 1000000000};
-        syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-        if (mn_nanotime() < next)
-            continue;
-        mn_schedtrace(mn_config.scheddetail);
-        next += period;
-    }
-    return NULL;
-}
-
-void mn_sysmon_start(void)
-{
-    if (mn_config.schedtrace_ms <= 0)
-        return;
-    pthread_t t;
-    atomic_store(&running, true);
-    if (mn_real.pthread_create(&t, NULL, sysmon_main, NULL) != 0) {
-        atomic_store(&running, false);
-        mn_warn("cannot start the monitor thread: no scheduler trace");
-    }
-}
+static struct pmon pmon[MN_MAX_PROCS];
 
 bool mn_sysmon_running(void)
 {
     return atomic_load(&running);
+}
+
+static void poke(void)
+{
+    void (*wake)(void) = atomic_load(&mn_hooks.poll_wake);
+    if (wake) {
+        wake();
+    } else {
+        atomic_fetch_add(&monitor_word, 1);
+        mn_futex_wake(&monitor_word, 1, false);
+    }
+}
+
+void mn_monitor_notice_busy(void)
+{
+    if (atomic_load_explicit(&long_sleep, memory_order_relaxed) &&
+        atomic_exchange(&long_sleep, false))
+        poke();
+}
+
+static void sleep_for(int64_t ns)
+{
+    void (*wait)(int64_t) = atomic_load(&mn_hooks.poll_wait);
+    if (wait) {
+        wait(ns);
+        return;
+    }
+    uint32_t w = atomic_load(&monitor_word);
+    mn_futex_wait(&monitor_word, w, ns < 0 ? -1 : mn_nanotime() + ns, false);
+}
+
+/* The kernel's view of a thread: sleeping (S) or in uninterruptible wait (D). */
+static bool task_sleeps(pid_t tid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    long n = syscall(SYS_read, fd, buf, sizeof buf - 1);
+    syscall(SYS_close, fd);
+    if (n <= 0)
+        return false;
+    buf[n] = 0;
+    const char *paren = strrchr(buf, ')');
+    return paren && paren[1] == ' ' && (paren[2] == 'S' || paren[2] == 'D');
+}
+
+static int64_t cpu_clock(const mn_m *m)
+{
+    struct timespec ts;
+    if (clock_gettime(m->cpuclock, &ts) != 0)
+        return -1;
+    return mn_timespec_ns(&ts);
+}
+
+static bool take(mn_p *p, uint64_t word)
+{
+    if (!atomic_compare_exchange_strong(&p->status, &word, mn_pword(NULL, MN_P_IDLE)))
+        return false;
+    mn_handoffp(p);
+    return true;
+}
+
+/* One look at a P whose M runs program code. */
+static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now)
+{
+    mn_m *m = p->m;
+    if (!m || mn_pword(m, MN_P_USER) != word)
+        return false;
+    uint32_t tick = p->schedtick;
+    if (tick != pm->schedtick || m != pm->m) {
+        pm->schedtick = tick;
+        pm->schedwhen = now;
+        pm->m = m;
+        pm->cpu_ns = cpu_clock(m);
+        return false;
+    }
+    mn_g *g = m->curg;
+    if (g && now - pm->schedwhen > PREEMPT_NS)
+        atomic_store_explicit(&g->preempt, true, memory_order_relaxed);
+    int64_t cpu = cpu_clock(m);
+    bool stopped = cpu >= 0 && cpu == pm->cpu_ns;
+    pm->cpu_ns = cpu;
+    /* Same G, no CPU time since the last look, asleep in the kernel: it
+     * blocked where mnrt cannot see. Only worth it if others could run. */
+    if (stopped && (!mn_runq_empty(&p->runq) || atomic_load(&mn_sched.runqsize) ||
+                    atomic_load(&mn_sched.npidle) == 0) &&
+        task_sleeps(m->tid))
+        return take(p, word);
+    return false;
+}
+
+/* One look at a P whose M is in a system call. */
+static bool look_syscall(mn_p *p, struct pmon *pm, uint64_t word, int64_t now)
+{
+    uint32_t tick = atomic_load(&p->syscalltick);
+    if (tick != pm->syscalltick) {
+        pm->syscalltick = tick;
+        pm->syscallwhen = now;
+        return false;
+    }
+    if (mn_runq_empty(&p->runq) && atomic_load(&mn_sched.runqsize) == 0 &&
+        atomic_load(&mn_sched.nmspinning) + atomic_load(&mn_sched.npidle) > 0 &&
+        now - pm->syscallwhen < SYSCALL_FORCE_NS)
+        return false;
+    return take(p, word);
+}
+
+static int retake(int64_t now)
+{
+    int taken = 0, procs = atomic_load(&mn_sched.procs);
+    for (int i = 0; i < procs; i++) {
+        mn_p *p = mn_sched.allp[i];
+        uint64_t word = atomic_load(&p->status);
+        switch ((enum mn_pstatus)(uint32_t)word) {
+        case MN_P_USER:
+            taken += look_user(p, &pmon[i], word, now);
+            break;
+        case MN_P_SYSCALL:
+            taken += look_syscall(p, &pmon[i], word, now);
+            break;
+        default:
+            pmon[i].m = NULL;
+            break;
+        }
+    }
+    return taken;
+}
+
+static bool all_idle(void)
+{
+    return atomic_load(&mn_sched.npidle) == atomic_load(&mn_sched.procs);
+}
+
+static void *monitor_main(void *arg)
+{
+    (void)arg;
+    prctl(PR_SET_TIMERSLACK, 1); /* a 20 us sleep must not take 100 us */
+    int64_t tick = TICK_MIN_NS;
+    int quiet = 0;
+    int64_t now = mn_nanotime();
+    int64_t next_cgroup = now + CGROUP_PERIOD_NS;
+    int64_t trace_period = mn_config.schedtrace_ms * 1000000;
+    int64_t next_trace = trace_period ? now + trace_period : INT64_MAX;
+    for (;;) {
+        int64_t timeout = tick;
+        if (all_idle()) {
+            atomic_store(&long_sleep, true);
+            if (all_idle()) /* a P turned busy meanwhile: it saw long_sleep */
+                timeout = IDLE_SLEEP_NS;
+        }
+        if (next_trace - now < timeout)
+            timeout = next_trace - now > 0 ? next_trace - now : 0;
+        sleep_for(timeout);
+        atomic_store(&long_sleep, false);
+        now = mn_nanotime();
+        if (retake(now)) {
+            tick = TICK_MIN_NS;
+            quiet = 0;
+        } else if (++quiet > 50 && tick < TICK_MAX_NS) {
+            tick *= 2;
+        }
+        if (now >= next_cgroup) {
+            next_cgroup = now + CGROUP_PERIOD_NS;
+            if (!mn_config.procs_fixed) {
+                int want = mn_procs_auto();
+                if (want != atomic_load(&mn_sched.procs))
+                    mn_procresize(want);
+            }
+        }
+        if (now >= next_trace) {
+            mn_schedtrace(mn_config.scheddetail);
+            next_trace += trace_period;
+        }
+    }
+    return NULL;
+}
+
+void mn_monitor_ensure(void)
+{
+    if (atomic_load_explicit(&started, memory_order_relaxed) || atomic_exchange(&started, true))
+        return;
+    pthread_t t;
+    atomic_store(&running, true);
+    if (mn_real.pthread_create(&t, NULL, monitor_main, NULL) != 0) {
+        atomic_store(&running, false);
+        mn_warn("cannot start the monitor thread: blocked threads keep their P");
+    }
 }

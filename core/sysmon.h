@@ -1,14 +1,24 @@
-/* sysmon (DESIGN.md §7): one kernel thread without a P. For now it prints
- * the scheduler trace (MNRT_DEBUG=schedtrace=MS[,scheddetail=1]) in Go's
- * format; it is started only when the trace is asked for. */
+/* sysmon (DESIGN.md §7): one kernel thread without a P, started when the
+ * program makes its first thread. It is also the netpoller's thread: it
+ * sleeps in the poller's wait (when the poller is set up) so that I/O
+ * readiness and its own ticks wake the same thread. Each tick it:
+ * - takes the P of an M that sits in a system call (> ~20 us) when there is
+ *   other work (or any work after 10 ms), and hands it to another M;
+ * - takes the P of an M blocked where mnrt cannot see (DESIGN.md §5 kind 3:
+ *   same G as last look, its CPU clock stopped, its kernel state S or D);
+ * - asks a G that ran more than 10 ms without a scheduling point to yield;
+ * - re-reads the cgroup CPU limit about every second and changes the
+ *   number of Ps when it moved (unless MNRT_PROCS fixed it);
+ * - prints the scheduler trace when asked.
+ * Ticks start at 20 us after it took a P and double up to 10 ms while there
+ * is nothing to take; with every P idle it sleeps until poked. */
 #ifndef MN_CORE_SYSMON_H
 #define MN_CORE_SYSMON_H
 
 #include <stdbool.h>
 
-void mn_sysmon_start(void);
 bool mn_sysmon_running(void);
-/* Prints one trace line (and details) on stderr now. */
+/* Prints one trace line (and details) on stderr now (trace.c). */
 void mn_schedtrace(bool detail);
 
 #endif

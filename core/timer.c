@@ -155,3 +155,23 @@ int32_t mn_timers_len(struct mn_timers *ts)
     mn_lock_release(&ts->lock);
     return n;
 }
+
+int mn_timers_move(struct mn_timers *to, struct mn_timers *from)
+{
+    /* two heap locks: taken in address order */
+    struct mn_timers *first = to < from ? to : from, *second = to < from ? from : to;
+    mn_lock_acquire(&first->lock);
+    mn_lock_acquire(&second->lock);
+    int err = 0;
+    while (from->n > 0 && !err) {
+        struct mn_timer *t = from->h[from->n - 1];
+        err = insert_locked(to, t);
+        if (!err)
+            from->n--;
+    }
+    publish_next(from);
+    publish_next(to);
+    mn_lock_release(&second->lock);
+    mn_lock_release(&first->lock);
+    return err;
+}

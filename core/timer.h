@@ -55,5 +55,8 @@ static inline int64_t mn_timers_next(struct mn_timers *ts)
     return atomic_load_explicit(&ts->next_when, memory_order_acquire);
 }
 int32_t mn_timers_len(struct mn_timers *ts);
+/* Moves every waiting timer of `from` into `to` (a P that goes away).
+ * Returns 0, or ENOMEM with the rest left in `from`. */
+int mn_timers_move(struct mn_timers *to, struct mn_timers *from);
 
 #endif

@@ -15,7 +15,7 @@
 #include "compat/tls_modules.h"
 #include "core/config.h"
 #include "core/overflow.h"
-#include "core/sysmon.h"
+#include "core/sched_internal.h"
 
 #include <setjmp.h>
 #include <stdlib.h>
@@ -60,7 +60,8 @@ void mn_boot(void)
     mn_overflow_install();
     pthread_atfork(NULL, NULL, fork_child);
     mn_booted = true;
-    mn_sysmon_start();
+    if (mn_config.schedtrace_ms)
+        mn_monitor_ensure();
 }
 
 __attribute__((constructor(101))) static void mn_boot_constructor(void)

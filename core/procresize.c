@@ -1,0 +1,69 @@
+/* Changing the number of Ps while the program runs (DESIGN.md §7: the
+ * number of Ps follows the cgroup CPU limit). More Ps: new ones join the
+ * idle list. Fewer: idle ones beyond the new count leave it at once, busy
+ * ones are given up by their M at its next scheduling point
+ * (retire_dead_p in sched.c); their Gs go to the global queue and their
+ * timers to P 0. P structures are never freed (Ms may still look at them). */
+#include "core/sched_internal.h"
+
+#include "compat/log.h"
+
+void mn_p_drain(mn_p *p)
+{
+    bool next;
+    mn_g *g;
+    while ((g = mn_runq_get(&p->runq, &next))) {
+        mn_lock_acquire(&mn_sched.lock);
+        mn_globrunq_put_locked(g);
+        mn_lock_release(&mn_sched.lock);
+    }
+    if (mn_timers_move(&mn_sched.allp[0]->timers, &p->timers) != 0)
+        mn_warn_once("out of memory moving timers: some sleeps end late");
+    mn_poll_break(); /* the sleeping M recomputes its deadline */
+    mn_wakep();
+}
+
+void mn_procresize(int n)
+{
+    if (n < 1)
+        n = 1;
+    if (n > MN_MAX_PROCS)
+        n = MN_MAX_PROCS;
+    mn_p *drain[MN_MAX_PROCS];
+    int ndrain = 0;
+    mn_lock_acquire(&mn_sched.lock);
+    int old = atomic_load(&mn_sched.procs);
+    if (n > old) {
+        for (int i = old; i < n; i++) {
+            if (!mn_sched.allp[i]) {
+                mn_sched.allp[i] = mn_p_new(i);
+                if (!mn_sched.allp[i]) {
+                    n = i;
+                    break;
+                }
+                mn_sched.nallp = i + 1;
+            }
+            mn_pidleput_locked(mn_sched.allp[i]);
+        }
+        atomic_store(&mn_sched.procs, n);
+    } else if (n < old) {
+        atomic_store(&mn_sched.procs, n);
+        /* idle Ps beyond n leave the idle list now */
+        for (mn_p **l = &mn_sched.pidle; *l;) {
+            mn_p *p = *l;
+            if (p->id >= n) {
+                *l = p->link;
+                atomic_fetch_sub(&mn_sched.npidle, 1);
+                atomic_store(&p->status, mn_pword(NULL, MN_P_DEAD));
+                drain[ndrain++] = p;
+            } else {
+                l = &p->link;
+            }
+        }
+    }
+    mn_lock_release(&mn_sched.lock);
+    for (int i = 0; i < ndrain; i++)
+        mn_p_drain(drain[i]);
+    if (n > old)
+        mn_wakep();
+}

@@ -1,0 +1,58 @@
+/* What the scheduler's files (sched.c, syscall.c, sysmon.c, procresize.c)
+ * share and nothing else may use. See runtime.h for the invariants. */
+#ifndef MN_CORE_SCHED_INTERNAL_H
+#define MN_CORE_SCHED_INTERNAL_H
+
+#include "core/runtime.h"
+
+/* p->status: the owner M (m->id + 1, 0 for none) and the state. */
+static inline uint64_t mn_pword(const mn_m *m, enum mn_pstatus st)
+{
+    return ((uint64_t)(m ? (uint32_t)m->id + 1 : 0) << 32) | (uint32_t)st;
+}
+
+static inline enum mn_pstatus mn_pstate(const mn_p *p)
+{
+    return (enum mn_pstatus)(uint32_t)atomic_load(&((mn_p *)p)->status);
+}
+
+/* The M running the caller: the G's, or g0's own. NULL on foreign threads. */
+static inline mn_m *mn_current_m(void)
+{
+    mn_g *g = mn_tls_g;
+    return g ? g->m : mn_tls_m;
+}
+
+/* Moves m's P from `from` (USER or SYSCALL) to `to` if m still owns it;
+ * otherwise m lost it to sysmon: m->p becomes NULL, returns false. */
+bool mn_p_transition(mn_m *m, enum mn_pstatus from, enum mn_pstatus to);
+
+/* Switches from the calling G to g0 with a request (runtime.h). */
+void mn_switch_to_g0(mn_g *g, enum mn_m_action action);
+
+/* sched.lock held */
+void mn_pidleput_locked(mn_p *p);
+mn_p *mn_pidleget_locked(void);
+void mn_globrunq_put_locked(mn_g *g);
+
+mn_p *mn_pidleget(void);
+void mn_acquirep(mn_m *m, mn_p *p);
+void mn_startm(mn_p *p, bool spinning);
+void mn_wakep(void);
+/* A P nobody runs (taken from a blocked M): to an M if there is work. */
+void mn_handoffp(mn_p *p);
+/* Wakes the M sleeping until the next timer so that it looks again. */
+void mn_poll_break(void);
+
+/* procresize.c: changes the number of Ps; moves the run queue and
+ * timers of a P that goes away. */
+void mn_procresize(int n);
+void mn_p_drain(mn_p *p);
+mn_p *mn_p_new(int id);
+
+/* sysmon.c: the monitor thread, started at the first need. */
+void mn_monitor_ensure(void);
+/* A P turned busy: a monitor sleeping long must resume its short ticks. */
+void mn_monitor_notice_busy(void);
+
+#endif

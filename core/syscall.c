@@ -1,0 +1,64 @@
+/* System calls that may block, and the P they must not hold meanwhile
+ * (DESIGN.md §5 kind 2; Go's entersyscall/exitsyscall/handoffp).
+ *
+ * mn_entersyscall marks the P SYSCALL (one CAS); if the call lasts and there
+ * is other work, sysmon takes the P (CAS SYSCALL -> IDLE) and hands it to
+ * another M. mn_exitsyscall takes it back with one CAS when nobody did;
+ * otherwise it looks for an idle P, or queues its G and stops the M. Both
+ * are a few tens of ns when the call does not block. */
+#include "core/sched_internal.h"
+
+#include "compat/log.h"
+
+void mn_entersyscall(void)
+{
+    mn_g *g = mn_tls_g;
+    if (!g)
+        return;
+    mn_m *m = g->m;
+    g->in_syscall = true;
+    mn_p *p = m->p;
+    if (!p)
+        return; /* lost already: mn_exitsyscall finds another */
+    atomic_fetch_add_explicit(&p->syscalltick, 1, memory_order_relaxed);
+    mn_p_transition(m, MN_P_USER, MN_P_SYSCALL);
+}
+
+void mn_exitsyscall(void)
+{
+    mn_g *g = mn_tls_g;
+    if (!g)
+        return;
+    mn_m *m = g->m;
+    g->in_syscall = false;
+    if (mn_p_transition(m, MN_P_SYSCALL, MN_P_USER)) {
+        mn_check_preempt();
+        return;
+    }
+    mn_p *p = mn_pidleget();
+    if (p) {
+        mn_acquirep(m, p);
+        atomic_store(&p->status, mn_pword(m, MN_P_USER));
+        return;
+    }
+    mn_switch_to_g0(g, MN_ACT_QUEUE); /* resumes when an M runs it again */
+}
+
+void mn_handoffp(mn_p *p)
+{
+    if (!mn_runq_empty(&p->runq) || atomic_load(&mn_sched.runqsize)) {
+        mn_startm(p, false);
+        return;
+    }
+    int zero = 0;
+    if (atomic_load(&mn_sched.nmspinning) + atomic_load(&mn_sched.npidle) == 0 &&
+        atomic_compare_exchange_strong(&mn_sched.nmspinning, &zero, 1)) {
+        mn_startm(p, true); /* no M is looking for work: this one will */
+        return;
+    }
+    mn_lock_acquire(&mn_sched.lock);
+    mn_pidleput_locked(p);
+    mn_lock_release(&mn_sched.lock);
+    if (mn_timers_next(&p->timers) != INT64_MAX)
+        mn_poll_break(); /* the sleeping M must watch this P's timers too */
+}
