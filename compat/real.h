@@ -8,6 +8,7 @@
 #define MN_COMPAT_REAL_H
 
 #include <dlfcn.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
@@ -66,6 +67,21 @@
     X(void *, dlopen, (const char *, int))                                              \
     X(void *, dlmopen, (Lmid_t, const char *, int))                                     \
     X(int, sigaction, (int, const struct sigaction *, struct sigaction *))              \
+    X(int, getaddrinfo, (const char *, const char *, const struct addrinfo *,           \
+                         struct addrinfo **))                                           \
+    X(int, getnameinfo, (const struct sockaddr *, socklen_t, char *, socklen_t, char *, \
+                         socklen_t, int))                                               \
+    X(struct hostent *, gethostbyname, (const char *))                                  \
+    X(struct hostent *, gethostbyname2, (const char *, int))                            \
+    X(int, gethostbyname_r, (const char *, struct hostent *, char *, size_t,            \
+                             struct hostent **, int *))                                 \
+    X(int, gethostbyname2_r, (const char *, int, struct hostent *, char *, size_t,      \
+                              struct hostent **, int *))                                \
+    X(struct hostent *, gethostbyaddr, (const void *, socklen_t, int))                  \
+    X(int, gethostbyaddr_r, (const void *, socklen_t, int, struct hostent *, char *,    \
+                             size_t, struct hostent **, int *))                         \
+    X(int, system, (const char *))                                                      \
+    X(int, lockf, (int, int, off_t))                                                    \
     X(int, __libc_start_main, (int (*)(int, char **, char **), int, char **,            \
                                void (*)(void), void (*)(void), void (*)(void), void *))
 

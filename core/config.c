@@ -79,6 +79,10 @@ int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail)
         memcpy(item, p, len);
         item[len] = 0;
         char *eq = strchr(item, '=');
+        if (!eq && strcmp(item, "1") == 0) {
+            p = comma ? comma + 1 : NULL;
+            continue;
+        }
         if (!eq)
             return -1;
         *eq = 0;
@@ -135,12 +139,20 @@ void mn_config_load(void)
         mn_config.procs = mn_procs_auto();
 
     v = getenv("MNRT_DEBUG");
+    mn_config.debug = v != NULL;
     if (v && mn_parse_debug(v, &mn_config.schedtrace_ms, &mn_config.scheddetail) < 0) {
-        mn_warn("MNRT_DEBUG=%s is not understood (expected schedtrace=MS[,scheddetail=1]); "
+        mn_warn("MNRT_DEBUG=%s is not understood (expected 1 or schedtrace=MS[,scheddetail=1]); "
                 "ignoring it", v);
         mn_config.schedtrace_ms = 0;
         mn_config.scheddetail = false;
     }
+
+    v = getenv("MNRT_POLLER");
+    mn_config.poller = MN_POLLER_URING;
+    if (v && strcmp(v, "epoll") == 0)
+        mn_config.poller = MN_POLLER_EPOLL;
+    else if (v && strcmp(v, "uring") != 0 && strcmp(v, "io_uring") != 0)
+        mn_warn("MNRT_POLLER=%s is not uring or epoll; using io_uring", v);
 
     v = getenv("MNRT_STACK");
     if (v && mn_parse_size(v, &mn_config.default_stack) < 0) {

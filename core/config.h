@@ -1,6 +1,6 @@
 /* The runtime's settings, read once at boot from the environment
- * (DESIGN.md §1): MNRT_PROCS, MNRT_DEBUG=schedtrace=MS[,scheddetail=1],
- * MNRT_STACK=SIZE. A malformed value gets one `mnrt: ...` warning and the
+ * (DESIGN.md §1): MNRT_PROCS, MNRT_DEBUG=1 or schedtrace=MS[,scheddetail=1],
+ * MNRT_STACK=SIZE, MNRT_POLLER=uring|epoll. A malformed value gets one `mnrt: ...` warning and the
  * default. Read-only after boot. */
 #ifndef MN_CORE_CONFIG_H
 #define MN_CORE_CONFIG_H
@@ -9,12 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+enum mn_poller_choice { MN_POLLER_URING, MN_POLLER_EPOLL };
+
 struct mn_config {
     int procs;               /* number of Ps */
     bool procs_fixed;        /* set by MNRT_PROCS: do not follow the cgroup */
     int64_t schedtrace_ms;   /* 0: no scheduler trace */
     bool scheddetail;
     size_t default_stack;    /* 0: glibc's default */
+    enum mn_poller_choice poller;
+    bool debug;              /* MNRT_DEBUG is set: say what mnrt chose */
 };
 
 extern struct mn_config mn_config;

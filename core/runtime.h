@@ -76,7 +76,8 @@ struct mn_g {
 
     char name[16];               /* pthread_setname_np */
     _Atomic bool preempt;        /* sysmon asks it to yield at its next entry */
-    bool in_syscall;             /* between mn_entersyscall and mn_exitsyscall */
+    int syscall_depth;           /* nesting of mn_entersyscall brackets */
+    bool p_in_syscall;           /* its P was left in SYSCALL state */
     mn_g *allnext, *allprev;     /* all started Gs, under sched.allg_lock */
     bool is_main;
 };
@@ -208,10 +209,18 @@ void mn_call_on_g0(void (*fn)(void *), void *arg);
  * wakes the sleeping M if the timer is due before its wake-up. */
 int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg);
 
+/* --- the monitor thread (sysmon.c) --- */
+/* Starts it, once (also the netpoller's thread: see sysmon.h). */
+void mn_monitor_ensure(void);
+/* Wakes it from whatever it sleeps in. */
+void mn_monitor_poke(void);
+
 /* --- blocking system calls (syscall.c) --- */
 /* Around a call that may block the kernel thread: its P may be handed to
  * another M meanwhile. Cheap when the call does not block. No-ops on
- * threads that are not Gs. */
+ * threads that are not Gs. Brackets nest, and the code inside may park
+ * (a library call that takes a mutex): the G then simply runs on with a
+ * P in USER state. */
 void mn_entersyscall(void);
 void mn_exitsyscall(void);
 

@@ -624,7 +624,9 @@ static void g0_entry(void *arg)
 void mn_switch_to_g0(mn_g *g, enum mn_m_action action)
 {
     mn_m *m = g->m;
-    mn_p_transition(m, MN_P_USER, MN_P_RUNNING); /* or lose it: g0 copes */
+    enum mn_pstatus from = g->p_in_syscall ? MN_P_SYSCALL : MN_P_USER;
+    g->p_in_syscall = false;
+    mn_p_transition(m, from, MN_P_RUNNING); /* or lose it: g0 copes */
     m->action = action;
     mn_ctx_switch(&g->sp, m->g0sp, m->g0tcb);
 }

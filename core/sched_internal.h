@@ -50,9 +50,8 @@ void mn_procresize(int n);
 void mn_p_drain(mn_p *p);
 mn_p *mn_p_new(int id);
 
-/* sysmon.c: the monitor thread, started at the first need. */
-void mn_monitor_ensure(void);
-/* A P turned busy: a monitor sleeping long must resume its short ticks. */
+/* sysmon.c: a P turned busy: a monitor sleeping long must resume its
+ * short ticks. */
 void mn_monitor_notice_busy(void);
 
 #endif

@@ -13,24 +13,25 @@
 void mn_entersyscall(void)
 {
     mn_g *g = mn_tls_g;
-    if (!g)
+    if (!g || g->syscall_depth++ > 0)
         return;
     mn_m *m = g->m;
-    g->in_syscall = true;
     mn_p *p = m->p;
     if (!p)
         return; /* lost already: mn_exitsyscall finds another */
     atomic_fetch_add_explicit(&p->syscalltick, 1, memory_order_relaxed);
-    mn_p_transition(m, MN_P_USER, MN_P_SYSCALL);
+    g->p_in_syscall = mn_p_transition(m, MN_P_USER, MN_P_SYSCALL);
 }
 
 void mn_exitsyscall(void)
 {
     mn_g *g = mn_tls_g;
-    if (!g)
+    if (!g || --g->syscall_depth > 0)
         return;
     mn_m *m = g->m;
-    g->in_syscall = false;
+    if (!g->p_in_syscall && m->p)
+        return; /* it parked inside the call: it runs with a P again */
+    g->p_in_syscall = false;
     if (mn_p_transition(m, MN_P_SYSCALL, MN_P_USER)) {
         mn_check_preempt();
         return;

@@ -42,22 +42,20 @@ bool mn_sysmon_running(void)
     return atomic_load(&running);
 }
 
-static void poke(void)
+void mn_monitor_poke(void)
 {
     void (*wake)(void) = atomic_load(&mn_hooks.poll_wake);
-    if (wake) {
+    if (wake)
         wake();
-    } else {
-        atomic_fetch_add(&monitor_word, 1);
-        mn_futex_wake(&monitor_word, 1, false);
-    }
+    atomic_fetch_add(&monitor_word, 1); /* it may still sleep on its futex */
+    mn_futex_wake(&monitor_word, 1, false);
 }
 
 void mn_monitor_notice_busy(void)
 {
     if (atomic_load_explicit(&long_sleep, memory_order_relaxed) &&
         atomic_exchange(&long_sleep, false))
-        poke();
+        mn_monitor_poke();
 }
 
 static void sleep_for(int64_t ns)

@@ -45,7 +45,7 @@ static void detail_g(mn_g *g, void *arg)
     struct out *o = arg;
     uint32_t s = atomic_load(&g->status);
     mn_m *m = g->m;
-    const char *why = g->in_syscall ? "syscall" : g->wait_reason;
+    const char *why = g->syscall_depth ? "syscall" : g->wait_reason;
     put(o, "  G%lld: status=%s%s%s%s m=%d\n", (long long)g->id, s < 5 ? gstatus[s] : "?",
         why ? "(" : "", why ? why : "", why ? ")" : "", m ? m->id : -1);
 }

@@ -1,0 +1,79 @@
+/* Calls that end or make fds, so the fd table (syscalls/pollfd.h) stays
+ * true: close (Gs blocked on the fd keep the file, as on Linux), dup2 and
+ * dup3 over a watched fd, dup and fcntl's F_DUPFD, and fcntl's blocking
+ * locks, which hand off the P. */
+#include "shim/pthread_impl.h"
+
+#include "shim/sys.h"
+#include "syscalls/pollfd.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+
+MN_EXPORT int close(int fd)
+{
+    if (!mn_native())
+        mn_pollfd_close(fd);
+    return (int)MN_SYS(SYS_close, fd);
+}
+
+MN_EXPORT int dup(int fd)
+{
+    int r = (int)MN_SYS(SYS_dup, fd);
+    if (r >= 0 && !mn_native())
+        mn_fd_forget(r);
+    return r;
+}
+
+MN_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+    if (!mn_native() && oldfd != newfd)
+        mn_pollfd_close(newfd);
+    return (int)MN_SYS(SYS_dup3, oldfd, newfd, flags);
+}
+
+MN_EXPORT int dup2(int oldfd, int newfd)
+{
+    if (oldfd == newfd) /* dup2 checks oldfd and does nothing else */
+        return MN_SYS(SYS_fcntl, oldfd, F_GETFD) < 0 ? -1 : newfd;
+    if (!mn_native())
+        mn_pollfd_close(newfd);
+    return (int)MN_SYS(SYS_dup2, oldfd, newfd);
+}
+
+static int do_fcntl(int fd, int cmd, void *arg)
+{
+    switch (cmd) {
+    case F_SETLKW:
+    case F_OFD_SETLKW:
+        if (mn_getg())
+            return MN_BLOCKING((int)MN_SYS(SYS_fcntl, fd, cmd, arg));
+        break;
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC: {
+        int r = (int)MN_SYS(SYS_fcntl, fd, cmd, arg);
+        if (r >= 0 && !mn_native())
+            mn_fd_forget(r);
+        return r;
+    }
+    }
+    return (int)MN_SYS(SYS_fcntl, fd, cmd, arg);
+}
+
+MN_EXPORT int fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    return do_fcntl(fd, cmd, arg);
+}
+
+MN_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    return do_fcntl(fd, cmd, arg);
+}

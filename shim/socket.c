@@ -1,0 +1,322 @@
+/* Sockets for Gs: accept, connect, and the recv and send families go
+ * through the try/wait loop (syscalls/netio.h) with blocking semantics:
+ * a blocking send sends everything, a MSG_WAITALL receive fills the
+ * buffer, connect waits for the handshake and reports SO_ERROR, and
+ * SO_RCVTIMEO/SO_SNDTIMEO end a wait with EAGAIN as on Linux. A call with
+ * MSG_DONTWAIT, or on a socket the program made non-blocking, behaves as
+ * it is. Calls that create fds tell the fd table (a number may have been
+ * closed behind mnrt's back and reused). */
+#include "shim/pthread_impl.h"
+
+#include "shim/iov.h"
+#include "shim/sys.h"
+#include "syscalls/netio.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+
+static int created(int fd)
+{
+    if (fd >= 0)
+        mn_fd_forget(fd);
+    return fd;
+}
+
+MN_EXPORT int socket(int domain, int type, int protocol)
+{
+    return created((int)MN_SYS(SYS_socket, domain, type, protocol));
+}
+
+MN_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
+{
+    int r = (int)MN_SYS(SYS_socketpair, domain, type, protocol, sv);
+    if (r == 0) {
+        created(sv[0]);
+        created(sv[1]);
+    }
+    return r;
+}
+
+MN_EXPORT int pipe2(int fds[2], int flags)
+{
+    int r = (int)MN_SYS(SYS_pipe2, fds, flags);
+    if (r == 0) {
+        created(fds[0]);
+        created(fds[1]);
+    }
+    return r;
+}
+
+MN_EXPORT int pipe(int fds[2])
+{
+    return pipe2(fds, 0);
+}
+
+/* ---- receiving ---- */
+
+/* recvmsg with a blocking call's semantics for a G. */
+static ssize_t g_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    struct mn_netio io;
+    if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_READ)) {
+        if ((flags & MSG_DONTWAIT) || !mn_getg())
+            return MN_SYS(SYS_recvmsg, fd, msg, flags);
+        return MN_BLOCKING(MN_SYS(SYS_recvmsg, fd, msg, flags));
+    }
+    struct mn_iovcur cur = {.v = NULL};
+    bool waitall = (flags & MSG_WAITALL) && !(flags & MSG_PEEK);
+    if (waitall && mn_iovcur_init(&cur, msg->msg_iov, (int)msg->msg_iovlen) != 0) {
+        mn_netio_end(&io);
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t done = 0;
+    ssize_t r;
+    for (;;) {
+        int f = mn_netio_try(&io);
+        struct msghdr m = *msg;
+        if (waitall) {
+            m.msg_iov = cur.v;
+            m.msg_iovlen = (size_t)cur.n;
+        }
+        r = MN_SYS(SYS_recvmsg, f, &m, flags | MSG_DONTWAIT);
+        bool again = mn_netio_again(&io, r);
+        if (r >= 0) {
+            msg->msg_namelen = m.msg_namelen;
+            msg->msg_controllen = m.msg_controllen;
+            msg->msg_flags = m.msg_flags;
+        }
+        if (waitall && r > 0) { /* MSG_WAITALL: until full, end of stream or error */
+            done += (size_t)r;
+            mn_iovcur_advance(&cur, (size_t)r);
+            if (cur.n == 0)
+                break;
+            continue;
+        }
+        if (!again)
+            break;
+    }
+    if (waitall)
+        mn_iovcur_free(&cur);
+    mn_netio_end(&io);
+    return done > 0 ? (ssize_t)done : r;
+}
+
+MN_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    return g_recvmsg(fd, msg, flags);
+}
+
+MN_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
+                           socklen_t *addrlen)
+{
+    if (!mn_getg())
+        return MN_SYS(SYS_recvfrom, fd, buf, n, flags, addr, addrlen);
+    struct iovec v = {buf, n};
+    struct msghdr m = {.msg_name = addr, .msg_namelen = addrlen ? *addrlen : 0,
+                       .msg_iov = &v, .msg_iovlen = 1};
+    ssize_t r = g_recvmsg(fd, &m, flags);
+    if (r >= 0 && addrlen)
+        *addrlen = m.msg_namelen;
+    return r;
+}
+
+MN_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+    return recvfrom(fd, buf, n, flags, NULL, NULL);
+}
+
+MN_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+{
+    if (n > buflen)
+        __chk_fail();
+    return recv(fd, buf, n, flags);
+}
+
+MN_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+                                 struct sockaddr *addr, socklen_t *addrlen)
+{
+    if (n > buflen)
+        __chk_fail();
+    return recvfrom(fd, buf, n, flags, addr, addrlen);
+}
+
+/* recvmmsg: waits for the first message like a blocking call, then
+ * returns what is there (the kernel's MSG_WAITFORONE behaviour). */
+MN_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
+                       struct timespec *timeout)
+{
+    struct mn_netio io;
+    if ((flags & MSG_DONTWAIT) || timeout || !mn_netio_begin(&io, fd, MN_DIR_READ)) {
+        if ((flags & MSG_DONTWAIT) || !mn_getg())
+            return (int)MN_SYS(SYS_recvmmsg, fd, vec, vlen, flags, timeout);
+        return MN_BLOCKING((int)MN_SYS(SYS_recvmmsg, fd, vec, vlen, flags, timeout));
+    }
+    int r;
+    for (;;) {
+        int f = mn_netio_try(&io);
+        r = (int)MN_SYS(SYS_recvmmsg, f, vec, vlen, flags | MSG_DONTWAIT, NULL);
+        if (!mn_netio_again(&io, r))
+            break;
+    }
+    mn_netio_end(&io);
+    return r;
+}
+
+/* ---- sending ---- */
+
+static ssize_t g_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    struct mn_netio io;
+    if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_WRITE)) {
+        if ((flags & MSG_DONTWAIT) || !mn_getg())
+            return MN_SYS(SYS_sendmsg, fd, msg, flags);
+        return MN_BLOCKING(MN_SYS(SYS_sendmsg, fd, msg, flags));
+    }
+    struct mn_iovcur cur;
+    if (mn_iovcur_init(&cur, msg->msg_iov, (int)msg->msg_iovlen) != 0) {
+        mn_netio_end(&io);
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t done = 0;
+    ssize_t r;
+    for (;;) {
+        int f = mn_netio_try(&io);
+        struct msghdr m = *msg;
+        m.msg_iov = cur.v;
+        m.msg_iovlen = (size_t)cur.n;
+        if (done > 0) { /* ancillary data goes with the first part only */
+            m.msg_control = NULL;
+            m.msg_controllen = 0;
+        }
+        r = MN_SYS(SYS_sendmsg, f, &m, flags | MSG_DONTWAIT);
+        bool again = mn_netio_again(&io, r);
+        if (r > 0) { /* a blocking send sends it all (streams only ever split) */
+            done += (size_t)r;
+            mn_iovcur_advance(&cur, (size_t)r);
+            if (cur.n == 0 || mn_netio_nonblocking(&io))
+                break;
+        } else if (!again) {
+            break;
+        }
+    }
+    mn_iovcur_free(&cur);
+    mn_netio_end(&io);
+    return done > 0 ? (ssize_t)done : r;
+}
+
+MN_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    return g_sendmsg(fd, msg, flags);
+}
+
+MN_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
+                         const struct sockaddr *addr, socklen_t addrlen)
+{
+    if (!mn_getg())
+        return MN_SYS(SYS_sendto, fd, buf, n, flags, addr, addrlen);
+    struct iovec v = {(void *)buf, n};
+    struct msghdr m = {.msg_name = (void *)addr, .msg_namelen = addrlen, .msg_iov = &v,
+                       .msg_iovlen = 1};
+    return g_sendmsg(fd, &m, flags);
+}
+
+MN_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+    return sendto(fd, buf, n, flags, NULL, 0);
+}
+
+MN_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
+{
+    struct mn_netio io;
+    if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_WRITE)) {
+        if ((flags & MSG_DONTWAIT) || !mn_getg())
+            return (int)MN_SYS(SYS_sendmmsg, fd, vec, vlen, flags);
+        return MN_BLOCKING((int)MN_SYS(SYS_sendmmsg, fd, vec, vlen, flags));
+    }
+    int r;
+    for (;;) {
+        int f = mn_netio_try(&io);
+        r = (int)MN_SYS(SYS_sendmmsg, f, vec, vlen, flags | MSG_DONTWAIT);
+        if (!mn_netio_again(&io, r))
+            break;
+    }
+    mn_netio_end(&io);
+    return r;
+}
+
+/* ---- connections ---- */
+
+/* accept has no non-blocking form per call: wait until the listener is
+ * readable, then accept with the P detachable (another thread may have
+ * taken the connection: then the call blocks as it would natively). */
+MN_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+    if (!mn_getg())
+        return (int)MN_SYS(SYS_accept4, fd, addr, len, flags);
+    if (mn_fd_kind(fd) == MN_FD_SOCKET) {
+        long fl = MN_SYS(SYS_fcntl, fd, F_GETFL);
+        if (fl >= 0 && !(fl & O_NONBLOCK) && mn_netio_wait_ready(fd, MN_DIR_READ) == EAGAIN) {
+            errno = EAGAIN; /* SO_RCVTIMEO passed */
+            return -1;
+        }
+    }
+    return created(MN_BLOCKING((int)MN_SYS(SYS_accept4, fd, addr, len, flags)));
+}
+
+MN_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    return accept4(fd, addr, len, 0);
+}
+
+/* A blocking connect: started non-blocking (the flag is set for the call
+ * only), then the G waits for writability (up to SO_SNDTIMEO) and reports
+ * the outcome from SO_ERROR, as the kernel's blocking connect would. */
+MN_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    long fl;
+    if (!mn_getg() || mn_fd_kind(fd) != MN_FD_SOCKET ||
+        (fl = MN_SYS(SYS_fcntl, fd, F_GETFL)) < 0 || (fl & O_NONBLOCK))
+        return mn_getg() ? MN_BLOCKING((int)MN_SYS(SYS_connect, fd, addr, len))
+                         : (int)MN_SYS(SYS_connect, fd, addr, len);
+    MN_SYS(SYS_fcntl, fd, F_SETFL, fl | O_NONBLOCK);
+    int r = (int)MN_SYS(SYS_connect, fd, addr, len);
+    int err = errno;
+    MN_SYS(SYS_fcntl, fd, F_SETFL, fl);
+    while (r < 0 && err == EAGAIN) { /* a Unix socket with a full backlog */
+        if (mn_netio_wait_ready(fd, MN_DIR_WRITE) == EAGAIN) {
+            errno = EAGAIN;
+            return -1;
+        }
+        MN_SYS(SYS_fcntl, fd, F_SETFL, fl | O_NONBLOCK);
+        r = (int)MN_SYS(SYS_connect, fd, addr, len);
+        err = errno;
+        MN_SYS(SYS_fcntl, fd, F_SETFL, fl);
+    }
+    if (r == 0 || err != EINPROGRESS) {
+        errno = err;
+        return r;
+    }
+    for (;;) {
+        if (mn_netio_wait_ready(fd, MN_DIR_WRITE) == EAGAIN) {
+            errno = EINPROGRESS; /* SO_SNDTIMEO passed, as the kernel reports it */
+            return -1;
+        }
+        int soerr = 0;
+        socklen_t sl = sizeof soerr;
+        if (MN_SYS(SYS_getsockopt, fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+            return -1;
+        if (soerr) {
+            errno = soerr;
+            return -1;
+        }
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof peer;
+        if (MN_SYS(SYS_getpeername, fd, &peer, &pl) == 0)
+            break;
+        if (errno != ENOTCONN)
+            return -1; /* still connecting otherwise: a spurious wake-up */
+    }
+    return 0;
+}

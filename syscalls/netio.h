@@ -1,0 +1,67 @@
+/* The try / wait / try-again loop of every blocking call on a socket or
+ * pipe made by a G (DESIGN.md §6): the call is tried non-blocking; on
+ * EAGAIN, if the program wanted blocking I/O, the G waits for readiness
+ * (up to SO_RCVTIMEO/SO_SNDTIMEO for sockets) and tries again; if the
+ * program set O_NONBLOCK itself, it gets EAGAIN, unchanged. mnrt never
+ * changes a file's flags: its attempts use MSG_DONTWAIT (sockets) and
+ * RWF_NOWAIT (pipes), so descriptions shared with other processes are
+ * left alone.
+ *
+ * Usage:
+ *   struct mn_netio io;
+ *   if (mn_netio_begin(&io, fd, MN_DIR_READ)) {
+ *       for (;;) {
+ *           int f = mn_netio_try(&io);    // the fd to use for one attempt
+ *           ssize_t r = recv(f, ..., MSG_DONTWAIT);
+ *           if (mn_netio_again(&io, r))  // EAGAIN and the G waited: again
+ *               continue;
+ *           ...
+ *       }
+ *       mn_netio_end(&io);
+ *   }
+ */
+#ifndef MN_SYSCALLS_NETIO_H
+#define MN_SYSCALLS_NETIO_H
+
+#include "syscalls/pollfd.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mn_netio {
+    struct mn_pollfd *pd;
+    int dir;
+    uint32_t seq;
+    bool deadline_known;
+    int64_t deadline;      /* < 0: none */
+    bool in_op;
+};
+
+/* true when fd gets the loop (a G, a socket or pipe); false: do the call
+ * as it is (foreign thread) or with mn_entersyscall around it. */
+bool mn_netio_begin(struct mn_netio *io, int fd, int dir);
+/* Starts one attempt: returns the fd to use. */
+int mn_netio_try(struct mn_netio *io);
+/* Ends the attempt whose result was r (errno set when r < 0). Returns
+ * true when it failed with EAGAIN and the G waited until the fd may be
+ * ready: try again. Returns false otherwise (errno kept), also with errno
+ * EAGAIN when the program wanted non-blocking I/O or its timeout passed. */
+bool mn_netio_again(struct mn_netio *io, ssize_t r);
+void mn_netio_end(struct mn_netio *io);
+/* Whether the program made the fd non-blocking (after a partial write:
+ * then it gets the partial count at once). */
+bool mn_netio_nonblocking(struct mn_netio *io);
+
+/* The kind of fd, for the caller to choose the non-blocking attempt. */
+static inline enum mn_fdkind mn_netio_kind(const struct mn_netio *io)
+{
+    return io->pd->kind;
+}
+
+/* Waits for readiness of fd in dir without an attempt (poll-then-call for
+ * calls with no non-blocking form: accept on a blocking listener,
+ * sendfile). Returns 0, or EAGAIN at the socket's timeout. */
+int mn_netio_wait_ready(int fd, int dir);
+
+#endif

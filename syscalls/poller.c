@@ -1,0 +1,59 @@
+/* Choosing and setting up the netpoller, once, on first need: io_uring
+ * unless MNRT_POLLER=epoll or it cannot be set up, then epoll. The choice
+ * is said once under MNRT_DEBUG. When set up, the monitor thread
+ * (core/sysmon.c) sleeps in it. */
+#include "syscalls/poller.h"
+
+#include "compat/log.h"
+#include "core/config.h"
+#include "core/runtime.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+static const struct mn_poller *_Atomic chosen;
+static mn_lock init_lock = MN_LOCK_INIT;
+static bool tried;
+
+static void monitor_wait(int64_t timeout_ns)
+{
+    atomic_load(&chosen)->wait(timeout_ns);
+}
+
+static void monitor_wake(void)
+{
+    atomic_load(&chosen)->wake();
+}
+
+const struct mn_poller *mn_poller_get(void)
+{
+    const struct mn_poller *p = atomic_load_explicit(&chosen, memory_order_acquire);
+    if (p || tried)
+        return p;
+    mn_lock_acquire(&init_lock);
+    if (!tried) {
+        tried = true;
+        const struct mn_poller *order[2] = {&mn_poller_uring, &mn_poller_epoll};
+        int first = mn_config.poller == MN_POLLER_EPOLL ? 1 : 0;
+        for (int i = first; i < 2 && !p; i++) {
+            int err = order[i]->init();
+            if (err == 0)
+                p = order[i];
+            else if (mn_config.debug)
+                mn_warn("netpoller %s unavailable: %s", order[i]->name, strerror(err));
+        }
+        if (p && mn_config.debug)
+            mn_warn("netpoller: %s", p->name);
+        if (!p)
+            mn_warn("no netpoller (io_uring and epoll both failed): blocked threads poll");
+        atomic_store_explicit(&chosen, p, memory_order_release);
+        if (p) {
+            atomic_store(&mn_hooks.poll_wait, monitor_wait);
+            atomic_store(&mn_hooks.poll_wake, monitor_wake);
+            mn_monitor_ensure();
+            mn_monitor_poke(); /* from its futex sleep into the poller */
+        }
+    }
+    mn_lock_release(&init_lock);
+    return atomic_load(&chosen);
+}

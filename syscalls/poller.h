@@ -1,0 +1,45 @@
+/* The netpoller backends (DESIGN.md §6): io_uring by default, epoll when
+ * io_uring cannot be set up (ENOSYS, EPERM from seccomp,
+ * kernel.io_uring_disabled) or when MNRT_POLLER=epoll.
+ *
+ * Ring ownership (FACTS.md: completions are finished in the context of the
+ * thread that submitted): only the monitor thread (core/sysmon.c) ever
+ * enters the ring, to submit and to wait; Ms only write submission entries
+ * under a lock and poke the monitor through an eventfd when it sleeps. So
+ * the submitter is always a thread that sleeps interruptibly in the ring
+ * itself, and a wake-up never waits for an M that is blocked in another
+ * system call.
+ *
+ * A backend reports readiness with mn_pollfd_event. */
+#ifndef MN_SYSCALLS_POLLER_H
+#define MN_SYSCALLS_POLLER_H
+
+#include "syscalls/pollfd.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mn_poller {
+    const char *name;
+    int (*init)(void);                             /* 0 or an errno value */
+    /* pd locked: one notification; false if it cannot be set up (then the
+     * fd counts as ready: the waiters try again and see its real state) */
+    bool (*arm)(struct mn_pollfd *pd, int dir);
+    void (*disarm)(struct mn_pollfd *pd);          /* pd locked: drop pending ones */
+    void (*wait)(int64_t timeout_ns);              /* monitor thread only */
+    void (*wake)(void);                            /* any thread */
+};
+
+extern const struct mn_poller mn_poller_uring, mn_poller_epoll;
+
+/* The poller in use, set up on first need (any thread). NULL if neither
+ * backend could be set up (then Gs wait by handing off their P). */
+const struct mn_poller *mn_poller_get(void);
+
+/* Packs (index, gen, dir) into 64 bits of user data and back. */
+static inline uint64_t mn_poll_token(uint32_t index, uint32_t gen, int dir)
+{
+    return ((uint64_t)gen << 32) | ((uint64_t)index << 1) | (uint64_t)dir;
+}
+
+#endif

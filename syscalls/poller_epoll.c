@@ -1,0 +1,118 @@
+/* The epoll backend, for where io_uring cannot be set up. Each pollfd has
+ * at most one registration, EPOLLONESHOT with the directions that have
+ * waiters; the event data is the poll token of (index, gen). An event
+ * spends the whole registration (mn_pollfd_event re-arms the direction
+ * that did not fire). Any thread may register; only the monitor waits. */
+#include "syscalls/poller.h"
+
+#include "compat/log.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdatomic.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_EVENTS 256
+#define TOKEN_WAKE (~0ull)
+
+static int epfd = -1, wake_fd = -1;
+static atomic_bool wake_pending;
+
+static int epoll_init(void)
+{
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0)
+        return errno;
+    wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TOKEN_WAKE};
+    if (wake_fd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, wake_fd, &ev) != 0) {
+        int err = errno;
+        close(epfd);
+        if (wake_fd >= 0)
+            close(wake_fd);
+        return err;
+    }
+    return 0;
+}
+
+static void epoll_wake(void)
+{
+    if (!atomic_exchange(&wake_pending, true)) {
+        uint64_t one = 1;
+        syscall(SYS_write, wake_fd, &one, sizeof one);
+    }
+}
+
+static bool epoll_arm(struct mn_pollfd *pd, int dir)
+{
+    (void)dir; /* one registration covers the armed directions */
+    struct epoll_event ev = {.events = EPOLLONESHOT,
+                             .data.u64 = mn_poll_token(pd->index, pd->gen, 0)};
+    if (pd->armed[MN_DIR_READ])
+        ev.events |= EPOLLIN | EPOLLRDHUP | EPOLLPRI;
+    if (pd->armed[MN_DIR_WRITE])
+        ev.events |= EPOLLOUT;
+    int fd = atomic_load(&pd->fd);
+    int op = pd->epoll_added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (epoll_ctl(epfd, op, fd, &ev) != 0) {
+        /* ENOENT: the file behind fd changed; EEXIST: registered before */
+        int again = errno == ENOENT ? EPOLL_CTL_ADD : errno == EEXIST ? EPOLL_CTL_MOD : -1;
+        if (again < 0 || epoll_ctl(epfd, again, fd, &ev) != 0)
+            return false; /* not pollable (always ready) or gone */
+    }
+    pd->epoll_added = true;
+    return true;
+}
+
+static void epoll_disarm(struct mn_pollfd *pd)
+{
+    if (pd->epoll_added) {
+        struct epoll_event ev = {0};
+        epoll_ctl(epfd, EPOLL_CTL_DEL, atomic_load(&pd->fd), &ev);
+        pd->epoll_added = false;
+    }
+}
+
+static void epoll_wait_events(int64_t timeout_ns)
+{
+    struct epoll_event evs[MAX_EVENTS];
+    struct timespec ts, *tp = NULL;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = timeout_ns / 1000000000;
+        ts.tv_nsec = timeout_ns % 1000000000;
+        tp = &ts;
+    }
+    int n = (int)syscall(SYS_epoll_pwait2, epfd, evs, MAX_EVENTS, tp, NULL, 8);
+    if (n < 0 && errno == ENOSYS)
+        n = epoll_wait(epfd, evs, MAX_EVENTS,
+                       timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000));
+    for (int i = 0; i < n; i++) {
+        uint64_t token = evs[i].data.u64;
+        if (token == TOKEN_WAKE) {
+            uint64_t v;
+            atomic_store(&wake_pending, false);
+            syscall(SYS_read, wake_fd, &v, sizeof v);
+            continue;
+        }
+        unsigned e = evs[i].events, dirs = 0;
+        if (e & (EPOLLIN | EPOLLRDHUP | EPOLLPRI | EPOLLHUP | EPOLLERR))
+            dirs |= 1u << MN_DIR_READ;
+        if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+            dirs |= 1u << MN_DIR_WRITE;
+        mn_pollfd_event((uint32_t)(token & 0xffffffffu) >> 1, (uint32_t)(token >> 32), dirs,
+                        true);
+    }
+}
+
+const struct mn_poller mn_poller_epoll = {
+    .name = "epoll",
+    .init = epoll_init,
+    .arm = epoll_arm,
+    .disarm = epoll_disarm,
+    .wait = epoll_wait_events,
+    .wake = epoll_wake,
+};

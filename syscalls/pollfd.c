@@ -1,0 +1,375 @@
+/* Per-fd readiness state: see pollfd.h. */
+#include "syscalls/pollfd.h"
+
+#include "compat/log.h"
+#include "core/futex.h"
+#include "core/runtime.h"
+#include "syscalls/poller.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define CHUNK 4096                 /* fds (and pollfds) per chunk */
+#define MAX_CHUNKS 1024            /* up to 4M fds */
+
+/* fd -> pollfd, in lazily allocated chunks; the markers below stand for
+ * fds known not to need one. */
+static _Atomic(struct mn_pollfd *) *_Atomic fdtab[MAX_CHUNKS];
+static struct mn_pollfd other_marker;
+
+/* the pool: index -> pollfd, and the free list */
+static struct mn_pollfd *_Atomic pool[MAX_CHUNKS];
+static uint32_t pool_size;
+static struct mn_pollfd *free_list;
+static mn_lock pool_lock = MN_LOCK_INIT;
+
+static _Atomic(struct mn_pollfd *) *slot(int fd, bool create)
+{
+    if (fd < 0 || fd >= CHUNK * MAX_CHUNKS)
+        return NULL;
+    _Atomic(struct mn_pollfd *) *chunk = atomic_load(&fdtab[fd / CHUNK]);
+    if (!chunk && create) {
+        _Atomic(struct mn_pollfd *) *fresh = calloc(CHUNK, sizeof *fresh);
+        if (!fresh)
+            return NULL;
+        if (!atomic_compare_exchange_strong(&fdtab[fd / CHUNK], &chunk, fresh))
+            free(fresh); /* another thread won: chunk holds its table */
+        else
+            chunk = fresh;
+    }
+    return chunk ? &chunk[fd % CHUNK] : NULL;
+}
+
+static struct mn_pollfd *pool_alloc(void)
+{
+    mn_lock_acquire(&pool_lock);
+    struct mn_pollfd *pd = free_list;
+    if (pd) {
+        free_list = pd->next_free;
+    } else if (pool_size / CHUNK < MAX_CHUNKS) {
+        uint32_t c = pool_size / CHUNK;
+        if (!pool[c]) {
+            struct mn_pollfd *fresh = calloc(CHUNK, sizeof *fresh);
+            if (fresh)
+                atomic_store(&pool[c], fresh);
+        }
+        if (pool[c]) {
+            pd = &pool[c][pool_size % CHUNK];
+            pd->index = pool_size++;
+            pd->lock = (mn_lock)MN_LOCK_INIT;
+        }
+    }
+    mn_lock_release(&pool_lock);
+    return pd;
+}
+
+/* pd is unreachable from the table and has no users. */
+static void pool_free(struct mn_pollfd *pd)
+{
+    mn_lock_acquire(&pd->lock);
+    const struct mn_poller *p = mn_poller_get();
+    if (p && (pd->armed[0] || pd->armed[1] || pd->epoll_added))
+        p->disarm(pd);
+    pd->gen++;
+    pd->armed[0] = pd->armed[1] = false;
+    pd->epoll_added = false;
+    mn_lock_release(&pd->lock);
+    mn_lock_acquire(&pool_lock);
+    pd->next_free = free_list;
+    free_list = pd;
+    mn_lock_release(&pool_lock);
+}
+
+static enum mn_fdkind kind_of(int fd)
+{
+    struct stat st;
+    if (syscall(SYS_fstat, fd, &st) != 0)
+        return MN_FD_UNKNOWN;
+    if (S_ISSOCK(st.st_mode))
+        return MN_FD_SOCKET;
+    if (S_ISFIFO(st.st_mode))
+        return MN_FD_PIPE;
+    return MN_FD_OTHER;
+}
+
+static struct mn_pollfd *make(int fd, enum mn_fdkind kind)
+{
+    struct mn_pollfd *pd = pool_alloc();
+    if (!pd)
+        return NULL;
+    mn_lock_acquire(&pd->lock);
+    atomic_store(&pd->fd, fd);
+    pd->kind = kind;
+    pd->users = 0;
+    pd->closed = false;
+    pd->own_fd = false;
+    pd->queue[0] = pd->queue[1] = NULL;
+    mn_lock_release(&pd->lock);
+    return pd;
+}
+
+/* The pollfd of fd (or a marker), making it if asked and unknown. */
+static struct mn_pollfd *lookup(int fd, bool create_any)
+{
+    _Atomic(struct mn_pollfd *) *s = slot(fd, true);
+    if (!s)
+        return NULL;
+    struct mn_pollfd *pd = atomic_load(s);
+    if (pd && (pd != &other_marker || !create_any))
+        return pd;
+    enum mn_fdkind kind = kind_of(fd);
+    if (kind == MN_FD_UNKNOWN) {
+        errno = EBADF;
+        return NULL;
+    }
+    if (kind == MN_FD_OTHER && !create_any) {
+        atomic_store(s, &other_marker);
+        return &other_marker;
+    }
+    struct mn_pollfd *fresh = make(fd, kind);
+    if (!fresh) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    struct mn_pollfd *expected = pd;
+    if (atomic_compare_exchange_strong(s, &expected, fresh))
+        return fresh;
+    pool_free(fresh); /* another thread made one first */
+    return expected;
+}
+
+enum mn_fdkind mn_fd_kind(int fd)
+{
+    struct mn_pollfd *pd = lookup(fd, false);
+    if (!pd)
+        return MN_FD_UNKNOWN;
+    return pd == &other_marker ? MN_FD_OTHER : pd->kind;
+}
+
+void mn_fd_forget(int fd)
+{
+    _Atomic(struct mn_pollfd *) *s = slot(fd, false);
+    if (!s)
+        return;
+    struct mn_pollfd *pd = atomic_load(s);
+    if (!pd || !atomic_compare_exchange_strong(s, &pd, NULL) || pd == &other_marker)
+        return;
+    mn_lock_acquire(&pd->lock);
+    bool unused = pd->users == 0;
+    pd->closed = true; /* the last user frees it */
+    mn_lock_release(&pd->lock);
+    if (unused)
+        pool_free(pd);
+}
+
+struct mn_pollfd *mn_pollfd_get(int fd)
+{
+    for (;;) {
+        struct mn_pollfd *pd = lookup(fd, true);
+        if (!pd)
+            return NULL;
+        mn_lock_acquire(&pd->lock);
+        if (!pd->closed && atomic_load(&pd->fd) == fd) {
+            pd->users++;
+            mn_lock_release(&pd->lock);
+            return pd;
+        }
+        mn_lock_release(&pd->lock); /* closed meanwhile: look again */
+    }
+}
+
+void mn_pollfd_put(struct mn_pollfd *pd)
+{
+    mn_lock_acquire(&pd->lock);
+    bool last = --pd->users == 0 && pd->closed;
+    int hidden = pd->own_fd ? atomic_load(&pd->fd) : -1;
+    mn_lock_release(&pd->lock);
+    if (!last)
+        return;
+    pool_free(pd);
+    if (hidden >= 0)
+        syscall(SYS_close, hidden);
+}
+
+/* ---- queues ---- */
+
+static void enqueue(struct mn_pollfd *pd, struct mn_pollnode *n, int dir, struct mn_waiter *w)
+{
+    n->pd = pd;
+    n->dir = dir;
+    n->w = w;
+    n->fired = false;
+    n->next = pd->queue[dir];
+    if (n->next)
+        n->next->pprev = &n->next;
+    n->pprev = &pd->queue[dir];
+    pd->queue[dir] = n;
+    n->queued = true;
+}
+
+static void dequeue(struct mn_pollnode *n)
+{
+    *n->pprev = n->next;
+    if (n->next)
+        n->next->pprev = n->pprev;
+    n->queued = false;
+}
+
+static void fire(struct mn_pollfd *pd, int dir);
+
+/* Asks the poller for a notification in dir unless one is pending. */
+static void arm(struct mn_pollfd *pd, int dir)
+{
+    if (pd->armed[dir])
+        return;
+    const struct mn_poller *p = mn_poller_get();
+    if (!p)
+        return; /* no poller: waiters poll by their deadline */
+    pd->armed[dir] = true;
+    if (!p->arm(pd, dir))
+        fire(pd, dir);
+}
+
+static void fire(struct mn_pollfd *pd, int dir)
+{
+    pd->armed[dir] = false;
+    __atomic_store_n(&pd->seq[dir], pd->seq[dir] + 1, __ATOMIC_RELEASE);
+    for (struct mn_pollnode *n = pd->queue[dir]; n; n = pd->queue[dir]) {
+        dequeue(n);
+        n->fired = true;
+        mn_waiter_wake(n->w); /* under the lock: see pollfd.h */
+    }
+}
+
+void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, bool disarms_all)
+{
+    struct mn_pollfd *pd = &atomic_load(&pool[index / CHUNK])[index % CHUNK];
+    mn_lock_acquire(&pd->lock);
+    if (pd->gen == gen) {
+        for (int dir = 0; dir < 2; dir++)
+            if (dirs & (1u << dir))
+                fire(pd, dir);
+        /* a one-shot registration covering both directions is spent: a
+         * direction that did not fire and still has waiters is armed again */
+        for (int dir = 0; disarms_all && dir < 2; dir++) {
+            if (!(dirs & (1u << dir)) && pd->armed[dir]) {
+                pd->armed[dir] = false;
+                if (pd->queue[dir])
+                    arm(pd, dir);
+            }
+        }
+    }
+    mn_lock_release(&pd->lock);
+}
+
+struct wait_set {
+    struct mn_pollnode *nodes;
+    int n;
+};
+
+/* The waiter's cancel: takes its nodes out; true if none had fired. */
+static bool cancel_nodes(struct mn_waiter *w)
+{
+    struct wait_set *ws = (struct wait_set *)w->tag;
+    bool none_fired = true;
+    for (int i = 0; i < ws->n; i++) {
+        struct mn_pollnode *n = &ws->nodes[i];
+        if (!n->pd)
+            continue;
+        mn_lock_acquire(&n->pd->lock);
+        if (n->queued)
+            dequeue(n);
+        if (n->fired)
+            none_fired = false;
+        mn_lock_release(&n->pd->lock);
+    }
+    return none_fired;
+}
+
+int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, struct mn_pollnode *nodes,
+                       int n, int64_t deadline_ns)
+{
+    struct mn_waiter w;
+    mn_waiter_init(&w, "I/O wait");
+    struct wait_set ws = {nodes, n};
+    w.tag = (uintptr_t)&ws;
+    w.cancel = cancel_nodes;
+    for (int i = 0; i < n; i++) {
+        nodes[i].pd = pds[i];
+        nodes[i].queued = nodes[i].fired = false;
+        if (!pds[i])
+            continue;
+        mn_lock_acquire(&pds[i]->lock);
+        enqueue(pds[i], &nodes[i], dirs[i], &w);
+        arm(pds[i], dirs[i]);
+        mn_lock_release(&pds[i]->lock);
+    }
+    int64_t deadline = deadline_ns;
+    if (!mn_poller_get()) { /* no poller at all: look again every 10 ms */
+        int64_t soon = mn_nanotime() + 10 * 1000 * 1000;
+        if (deadline < 0 || deadline > soon)
+            deadline = soon;
+    }
+    int r = mn_waiter_block(&w, deadline);
+    cancel_nodes(&w); /* whatever did not fire leaves the queues */
+    if (r == ETIMEDOUT && deadline != deadline_ns)
+        r = 0; /* the short poll of the no-poller case */
+    return r;
+}
+
+int mn_pollfd_wait(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns)
+{
+    mn_lock_acquire(&pd->lock);
+    bool missed = pd->seq[dir] != seq;
+    mn_lock_release(&pd->lock);
+    if (missed)
+        return 0;
+    struct mn_pollnode node;
+    return mn_pollfd_wait_any(&pd, &dir, &node, 1, deadline_ns);
+}
+
+void mn_pollfd_close(int fd)
+{
+    _Atomic(struct mn_pollfd *) *s = slot(fd, false);
+    struct mn_pollfd *pd = s ? atomic_exchange(s, NULL) : NULL;
+    if (!pd || pd == &other_marker)
+        return;
+    mn_lock_acquire(&pd->lock);
+    bool busy = pd->users > 0;
+    pd->closed = true;
+    if (busy) {
+        /* Blocked calls keep the file open on Linux: so do their Gs. */
+        struct rlimit rl;
+        int low = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 256
+                      ? (int)(rl.rlim_cur - 64)
+                      : 3;
+        int hidden = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, low);
+        if (hidden < 0)
+            hidden = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
+        /* Pending notifications hold the file: they stay valid. New ones
+         * name the duplicate (epoll registers it anew). If there is no fd
+         * left for a duplicate, the Gs wake and find the fd closed. */
+        atomic_store(&pd->fd, hidden);
+        pd->own_fd = hidden >= 0;
+        pd->epoll_added = false;
+        for (int dir = 0; hidden < 0 && dir < 2; dir++)
+            fire(pd, dir);
+    }
+    mn_lock_release(&pd->lock);
+    while (atomic_load(&pd->inops) > 0) /* attempts on the old number end first */
+        mn_cpu_relax();
+    if (!busy)
+        pool_free(pd);
+}
+
+void mn_pollfd_reset(void)
+{
+    for (int c = 0; c < MAX_CHUNKS; c++)
+        atomic_store(&fdtab[c], NULL);
+}

@@ -1,0 +1,126 @@
+/* Per-fd readiness state (Go's pollDesc) for the fds Gs wait on: sockets,
+ * pipes, and whatever poll/select/epoll_wait is asked to watch.
+ *
+ * A G tries its operation non-blocking first; on EAGAIN it queues on the
+ * pollfd for one direction (read or write) and the poller is asked for
+ * one readiness notification (armed); the notification wakes every G
+ * queued in that direction, which then try again. The arm checks the
+ * current state (one-shot poll / EPOLLONESHOT), and `seq` counts the
+ * notifications, so readiness that comes between the try and the queueing
+ * is never lost.
+ *
+ * close() of an fd that Gs are blocked on behaves as on Linux, where the
+ * blocked calls keep the file open: the pollfd moves to a hidden duplicate
+ * of the fd, the blocked Gs go on waiting on the same file, and the
+ * duplicate is closed when the last of them leaves. The program's fd
+ * number is free at once.
+ *
+ * Invariants:
+ * - pollfds are pooled and never freed; `gen` changes whenever one is
+ *   recycled, and every notification carries (index, gen): a stale one is
+ *   ignored.
+ * - lock guards everything but `fd`/`inops` (atomic). Waking queued Gs
+ *   happens under lock, so a G that removed its own queue nodes under the
+ *   lock knows no notification still refers to its stack.
+ * - Lock order: pollfd lock, then the poller's submission lock, then the
+ *   scheduler's locks. */
+#ifndef MN_SYSCALLS_POLLFD_H
+#define MN_SYSCALLS_POLLFD_H
+
+#include "core/lock.h"
+#include "core/waiter.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { MN_DIR_READ, MN_DIR_WRITE };
+
+enum mn_fdkind {
+    MN_FD_UNKNOWN,
+    MN_FD_SOCKET,     /* non-blocking attempts with MSG_DONTWAIT */
+    MN_FD_PIPE,       /* non-blocking attempts with RWF_NOWAIT */
+    MN_FD_OTHER,      /* no non-blocking attempt: blocking calls hand off the P */
+};
+
+struct mn_pollnode;
+
+struct mn_pollfd {
+    mn_lock lock;
+    uint32_t gen;
+    uint32_t index;
+    _Atomic int fd;                   /* the fd to operate on */
+    _Atomic int inops;                /* non-blocking attempts under way */
+    int users;                        /* Gs inside a blocking call on it */
+    bool closed;                      /* the program closed its fd */
+    bool own_fd;                      /* fd is mnrt's duplicate, closed by the last user */
+    bool epoll_added;
+    enum mn_fdkind kind;
+    bool armed[2];
+    uint32_t seq[2];
+    struct mn_pollnode *queue[2];
+    struct mn_pollfd *next_free;
+};
+
+/* A G's (or foreign thread's) place in a pollfd's queue. */
+struct mn_pollnode {
+    struct mn_pollnode *next, **pprev;
+    struct mn_pollfd *pd;
+    struct mn_waiter *w;
+    int dir;
+    bool queued;
+    bool fired;
+};
+
+/* The pollfd of fd, made on first use; its kind is found with fstat.
+ * Marks the caller as a user: call mn_pollfd_put when done. NULL if fd is
+ * not open (errno EBADF) or no memory (ENOMEM). */
+struct mn_pollfd *mn_pollfd_get(int fd);
+void mn_pollfd_put(struct mn_pollfd *pd);
+/* The kind of fd as far as the table knows it now (no system call once
+ * known); MN_FD_OTHER for fds mnrt never waits on. */
+enum mn_fdkind mn_fd_kind(int fd);
+/* A non-blocking attempt failed in a way that says the fd is not what the
+ * table thought (it was closed behind mnrt's back and reused): forget it. */
+void mn_fd_forget(int fd);
+
+/* Brackets a non-blocking attempt on pd->fd (close waits them out). */
+static inline int mn_pollfd_begin_op(struct mn_pollfd *pd)
+{
+    atomic_fetch_add(&pd->inops, 1);
+    return atomic_load(&pd->fd);
+}
+
+static inline void mn_pollfd_end_op(struct mn_pollfd *pd)
+{
+    atomic_fetch_sub(&pd->inops, 1);
+}
+
+static inline uint32_t mn_pollfd_seq(struct mn_pollfd *pd, int dir)
+{
+    return __atomic_load_n(&pd->seq[dir], __ATOMIC_ACQUIRE);
+}
+
+/* Waits until pd is ready in dir (or was, after seq), or deadline_ns
+ * (CLOCK_MONOTONIC, < 0 none). Returns 0 or ETIMEDOUT. */
+int mn_pollfd_wait(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns);
+
+/* Several pollfds at once (poll, select): nodes[i] queue on pds[i] in
+ * dirs[i]; returns 0 when any is ready, ETIMEDOUT at the deadline. */
+int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, struct mn_pollnode *nodes,
+                       int n, int64_t deadline_ns);
+
+/* From the poller: (index, gen) is ready in the directions of the bit set
+ * dirs (1 << MN_DIR_READ, 1 << MN_DIR_WRITE); also when a notification
+ * failed, so that the waiters try again. disarms_all: the backend's
+ * registration covered both directions and is now spent (epoll's
+ * EPOLLONESHOT). */
+void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, bool disarms_all);
+
+/* Before close(fd) or dup2(x, fd) by the program: forgets fd, moving Gs
+ * blocked on it to a hidden duplicate; the caller then closes fd. */
+void mn_pollfd_close(int fd);
+
+/* After fork in the child: all state belongs to the parent's threads. */
+void mn_pollfd_reset(void);
+
+#endif
