@@ -58,7 +58,7 @@ static void count_unparked(mn_g *g, void *arg)
 
 void mn_deadlock_check(void)
 {
-    if (atomic_load(&mn_sched.glive) == 0)
+    if (atomic_load(&mn_sched.glive) == 0 || atomic_load(&mn_sched.netpoll_waiters) > 0)
         return;
     int ours = mn_sched.mcount + (mn_sysmon_running() ? 1 : 0);
     if (kernel_threads() != ours || program_handles_signals())

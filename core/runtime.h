@@ -163,6 +163,7 @@ struct mn_sched {
     _Atomic int64_t poll_until;
     _Atomic uint32_t poll_seq;   /* futex word; bumped to wake the sleeper */
 
+    _Atomic int netpoll_waiters; /* Gs and threads waiting for I/O readiness */
     int64_t start_ns;
     bool forked_child;           /* after fork(): everything runs natively */
 };

@@ -4,6 +4,7 @@
 #include "compat/log.h"
 #include "core/futex.h"
 #include "core/runtime.h"
+#include "core/runtime.h"
 #include "syscalls/poller.h"
 
 #include <errno.h>
@@ -316,7 +317,9 @@ int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, struct mn_pollno
         if (deadline < 0 || deadline > soon)
             deadline = soon;
     }
+    atomic_fetch_add(&mn_sched.netpoll_waiters, 1);
     int r = mn_waiter_block(&w, deadline);
+    atomic_fetch_sub(&mn_sched.netpoll_waiters, 1);
     cancel_nodes(&w); /* whatever did not fire leaves the queues */
     if (r == ETIMEDOUT && deadline != deadline_ns)
         r = 0; /* the short poll of the no-poller case */
