@@ -38,10 +38,12 @@ Test(config, debug)
     cr_assert_eq(mn_parse_debug("schedtrace=1000", &ms, &detail), 0);
     cr_assert_eq(ms, 1000);
     cr_assert(!detail);
+    cr_assert_eq(mn_parse_debug("1", &ms, &detail), 0);
+    cr_assert_eq(ms, 0);
     cr_assert_eq(mn_parse_debug("schedtrace=50,scheddetail=1", &ms, &detail), 0);
     cr_assert_eq(ms, 50);
     cr_assert(detail);
-    const char *bad[] = {"schedtrace", "schedtrace=x", "foo=1", "scheddetail=2",
+    const char *bad[] = {"schedtrace", "schedtrace=x", "foo=1", "scheddetail=2", "2",
                          "schedtrace=10,", ",", "schedtrace=-1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_assert_eq(mn_parse_debug(bad[i], &ms, &detail), -1, "accepted '%s'", bad[i]);
