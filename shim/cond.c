@@ -137,6 +137,7 @@ static int wake(pthread_cond_t *c, int n)
     }
     if (atomic_load(&cv->waiters) != 0)
         mn_waitq_wake(cv, n);
+    mn_check_preempt();
     return 0;
 }
 

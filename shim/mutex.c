@@ -119,6 +119,7 @@ int mn_mutex_unlock(pthread_mutex_t *m)
     mx->count = 0;
     if (atomic_exchange_explicit(&mx->lock, 0, memory_order_release) == 2)
         mn_word_wake(&mx->lock, 1, kind & KIND_PSHARED);
+    mn_check_preempt(); /* a scheduling point for programs that only lock */
     return 0;
 }
 

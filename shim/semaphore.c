@@ -117,6 +117,7 @@ MN_EXPORT int sem_post(sem_t *s)
     } while (!atomic_compare_exchange_weak(&sm->value, &v, v + 1));
     if (atomic_load(&sm->nwaiters) != 0)
         mn_word_wake(&sm->value, 1, sm->private != SEM_PRIVATE);
+    mn_check_preempt();
     return 0;
 }
 
