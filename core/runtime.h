@@ -188,6 +188,11 @@ struct mn_hooks {
      * any thread. */
     void (*_Atomic poll_wait)(int64_t timeout_ns);
     void (*_Atomic poll_wake)(void);
+    /* Harvests ready I/O without waiting, from an M looking for work
+     * (Go's netpoll(0)); NULL when only the monitor can (io_uring: its
+     * completions are finished by the thread that submitted). Returns
+     * whether any G was readied. */
+    bool (*_Atomic poll_now)(void);
 };
 extern struct mn_hooks mn_hooks;
 

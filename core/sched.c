@@ -430,6 +430,10 @@ static mn_g *findrunnable(mn_m *m)
             return g;
         if ((g = globrunq_get(p, 0)))
             return g;
+        bool (*poll_now)(void) = atomic_load_explicit(&mn_hooks.poll_now, memory_order_relaxed);
+        if (poll_now && atomic_load(&mn_sched.netpoll_waiters) > 0 && poll_now() &&
+            (g = mn_runq_get(&p->runq, &next)))
+            return g;
 
         int busy = atomic_load(&mn_sched.procs) - atomic_load(&mn_sched.npidle);
         if (m->spinning || 2 * atomic_load(&mn_sched.nmspinning) < busy) {

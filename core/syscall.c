@@ -19,7 +19,10 @@ void mn_entersyscall(void)
     mn_p *p = m->p;
     if (!p)
         return; /* lost already: mn_exitsyscall finds another */
-    atomic_fetch_add_explicit(&p->syscalltick, 1, memory_order_relaxed);
+    /* only the owner writes it; sysmon just reads it */
+    atomic_store_explicit(&p->syscalltick,
+                          atomic_load_explicit(&p->syscalltick, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     g->p_in_syscall = mn_p_transition(m, MN_P_USER, MN_P_SYSCALL);
 }
 

@@ -43,13 +43,21 @@ static bool stale_kind(int fd, ssize_t r)
     return true;
 }
 
+/* The plain system call for iov, as read(2)/write(2) when it is one buffer. */
+static ssize_t plain_rw(long nr1, long nrv, int fd, const struct iovec *iov, int cnt)
+{
+    if (cnt == 1)
+        return MN_SYS(nr1, fd, iov[0].iov_base, iov[0].iov_len);
+    return MN_SYS(nrv, fd, iov, cnt);
+}
+
 ssize_t mn_io_readv(int fd, const struct iovec *iov, int cnt)
 {
     struct mn_netio io;
     if (!mn_netio_begin(&io, fd, MN_DIR_READ)) {
         if (!mn_getg())
-            return MN_SYS(SYS_readv, fd, iov, cnt);
-        return MN_BLOCKING(MN_SYS(SYS_readv, fd, iov, cnt));
+            return plain_rw(SYS_read, SYS_readv, fd, iov, cnt);
+        return MN_BLOCKING(plain_rw(SYS_read, SYS_readv, fd, iov, cnt));
     }
     ssize_t r;
     for (;;) {
@@ -60,7 +68,7 @@ ssize_t mn_io_readv(int fd, const struct iovec *iov, int cnt)
     }
     mn_netio_end(&io);
     if (stale_kind(fd, r))
-        return MN_BLOCKING(MN_SYS(SYS_readv, fd, iov, cnt));
+        return MN_BLOCKING(plain_rw(SYS_read, SYS_readv, fd, iov, cnt));
     return r;
 }
 
@@ -69,8 +77,8 @@ ssize_t mn_io_writev(int fd, const struct iovec *iov, int cnt)
     struct mn_netio io;
     if (!mn_netio_begin(&io, fd, MN_DIR_WRITE)) {
         if (!mn_getg())
-            return MN_SYS(SYS_writev, fd, iov, cnt);
-        return MN_BLOCKING(MN_SYS(SYS_writev, fd, iov, cnt));
+            return plain_rw(SYS_write, SYS_writev, fd, iov, cnt);
+        return MN_BLOCKING(plain_rw(SYS_write, SYS_writev, fd, iov, cnt));
     }
     struct mn_iovcur cur;
     if (mn_iovcur_init(&cur, iov, cnt) != 0) {
@@ -98,7 +106,7 @@ ssize_t mn_io_writev(int fd, const struct iovec *iov, int cnt)
     if (done > 0)
         return (ssize_t)done; /* an error after progress shows on the next call */
     if (stale_kind(fd, r))
-        return MN_BLOCKING(MN_SYS(SYS_writev, fd, iov, cnt));
+        return MN_BLOCKING(plain_rw(SYS_write, SYS_writev, fd, iov, cnt));
     return r;
 }
 

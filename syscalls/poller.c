@@ -50,6 +50,7 @@ const struct mn_poller *mn_poller_get(void)
         if (p) {
             atomic_store(&mn_hooks.poll_wait, monitor_wait);
             atomic_store(&mn_hooks.poll_wake, monitor_wake);
+            atomic_store(&mn_hooks.poll_now, p->poll_now);
             mn_monitor_ensure();
             mn_monitor_poke(); /* from its futex sleep into the poller */
         }

@@ -27,6 +27,7 @@ struct mn_poller {
     bool (*arm)(struct mn_pollfd *pd, int dir);
     void (*disarm)(struct mn_pollfd *pd);          /* pd locked: drop pending ones */
     void (*wait)(int64_t timeout_ns);              /* monitor thread only */
+    bool (*poll_now)(void);                        /* any M; NULL if it cannot */
     void (*wake)(void);                            /* any thread */
 };
 

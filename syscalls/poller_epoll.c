@@ -77,19 +77,10 @@ static void epoll_disarm(struct mn_pollfd *pd)
     }
 }
 
-static void epoll_wait_events(int64_t timeout_ns)
+/* Hands the events to the pollfds; returns how many were for pollfds. */
+static int dispatch(const struct epoll_event *evs, int n)
 {
-    struct epoll_event evs[MAX_EVENTS];
-    struct timespec ts, *tp = NULL;
-    if (timeout_ns >= 0) {
-        ts.tv_sec = timeout_ns / 1000000000;
-        ts.tv_nsec = timeout_ns % 1000000000;
-        tp = &ts;
-    }
-    int n = (int)syscall(SYS_epoll_pwait2, epfd, evs, MAX_EVENTS, tp, NULL, 8);
-    if (n < 0 && errno == ENOSYS)
-        n = epoll_wait(epfd, evs, MAX_EVENTS,
-                       timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000));
+    int delivered = 0;
     for (int i = 0; i < n; i++) {
         uint64_t token = evs[i].data.u64;
         if (token == TOKEN_WAKE) {
@@ -105,7 +96,34 @@ static void epoll_wait_events(int64_t timeout_ns)
             dirs |= 1u << MN_DIR_WRITE;
         mn_pollfd_event((uint32_t)(token & 0xffffffffu) >> 1, (uint32_t)(token >> 32), dirs,
                         true);
+        delivered++;
     }
+    return delivered;
+}
+
+static void epoll_wait_events(int64_t timeout_ns)
+{
+    struct epoll_event evs[MAX_EVENTS];
+    struct timespec ts, *tp = NULL;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = timeout_ns / 1000000000;
+        ts.tv_nsec = timeout_ns % 1000000000;
+        tp = &ts;
+    }
+    int n = (int)syscall(SYS_epoll_pwait2, epfd, evs, MAX_EVENTS, tp, NULL, 8);
+    if (n < 0 && errno == ENOSYS)
+        n = (int)syscall(SYS_epoll_wait, epfd, evs, MAX_EVENTS,
+                         timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000));
+    dispatch(evs, n);
+}
+
+/* An M with nothing to do takes what is ready (epoll reports readiness in
+ * the context of whoever caused it: any thread may collect it). */
+static bool epoll_poll_now(void)
+{
+    struct epoll_event evs[64];
+    int n = (int)syscall(SYS_epoll_wait, epfd, evs, 64, 0);
+    return n > 0 && dispatch(evs, n) > 0;
 }
 
 const struct mn_poller mn_poller_epoll = {
@@ -114,5 +132,6 @@ const struct mn_poller mn_poller_epoll = {
     .arm = epoll_arm,
     .disarm = epoll_disarm,
     .wait = epoll_wait_events,
+    .poll_now = epoll_poll_now,
     .wake = epoll_wake,
 };
