@@ -93,6 +93,8 @@ struct mn_m {
     mn_p *p;
     mn_p *nextp;                 /* P handed over by startm */
     bool spinning;
+    bool polling;                /* the idle M sleeping in the poller */
+    int polled;                  /* Gs it readied while polling */
     _Atomic uint32_t wakeup;     /* futex word of stopm/startm */
     mn_m *link;                  /* idle list */
     mn_m *allnext;               /* list of all Ms */
@@ -164,6 +166,7 @@ struct mn_sched {
     _Atomic uint32_t poll_seq;   /* futex word; bumped to wake the sleeper */
 
     _Atomic int netpoll_waiters; /* Gs and threads waiting for I/O readiness */
+    _Atomic int64_t lastpoll;    /* when ready I/O was last collected */
     int64_t start_ns;
     bool forked_child;           /* after fork(): everything runs natively */
 };
@@ -182,17 +185,14 @@ static inline mn_g *mn_getg(void)
 struct mn_hooks {
     /* Runs a new G's program code on the G; must end in mn_g_exit. */
     void (*g_main)(mn_g *g);
-    /* The netpoller (syscalls/), once it is set up: called by the monitor
-     * thread only, waits up to timeout_ns (< 0: no limit) for I/O readiness
-     * and readies the Gs waiting for it. poll_wake interrupts the wait from
-     * any thread. */
+    /* The netpoller (syscalls/poller.h), once it is set up. poll_wait: the
+     * idle M that sleeps until the next timer sleeps in it, up to
+     * timeout_ns (< 0: no limit), and readies the Gs whose I/O is ready;
+     * poll_now: the same without waiting, for an M looking for work (Go's
+     * netpoll(0)), returns whether it readied any; poll_wake ends a wait. */
     void (*_Atomic poll_wait)(int64_t timeout_ns);
-    void (*_Atomic poll_wake)(void);
-    /* Harvests ready I/O without waiting, from an M looking for work
-     * (Go's netpoll(0)); NULL when only the monitor can (io_uring: its
-     * completions are finished by the thread that submitted). Returns
-     * whether any G was readied. */
     bool (*_Atomic poll_now)(void);
+    void (*_Atomic poll_wake)(void);
 };
 extern struct mn_hooks mn_hooks;
 
@@ -214,6 +214,10 @@ void mn_call_on_g0(void (*fn)(void *), void *arg);
 /* Adds a timer to the current P (or the first P from a foreign thread) and
  * wakes the sleeping M if the timer is due before its wake-up. */
 int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg);
+
+/* Wakes the idle M that sleeps until the next timer (in the poller when
+ * there is one) so that it looks again. */
+void mn_poll_break(void);
 
 /* --- the monitor thread (sysmon.c) --- */
 /* Starts it, once (also the netpoller's thread: see sysmon.h). */

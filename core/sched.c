@@ -178,6 +178,9 @@ void mn_poll_break(void)
 {
     atomic_fetch_add(&mn_sched.poll_seq, 1);
     mn_futex_wake(&mn_sched.poll_seq, 1, false);
+    void (*wake)(void) = atomic_load(&mn_hooks.poll_wake);
+    if (wake && atomic_load(&mn_sched.poll_owner))
+        wake();
 }
 
 int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg)
@@ -209,10 +212,12 @@ static int run_all_timers(int64_t now)
     return ran;
 }
 
-/* Sleeps until the earliest timer (or a poll_break); runs due timers.
- * Called by an M that holds no P. Returns false if another M already is
- * the poll owner. */
-static bool poll_sleep(void)
+/* Sleeps until the earliest timer, ready I/O or a poll_break, in the
+ * poller when there is one (Go's blocking netpoll); runs due timers.
+ * Called by an M that holds no P. The Gs it readies go to the global queue
+ * without waking another M: this one takes a P for them. Returns false if
+ * another M already is the poll owner. */
+static bool poll_sleep(mn_m *m)
 {
     int zero = 0;
     if (!atomic_compare_exchange_strong(&mn_sched.poll_owner, &zero, 1))
@@ -224,11 +229,23 @@ static bool poll_sleep(void)
     if (until == INT64_MAX && atomic_load(&mn_sched.npidle) == atomic_load(&mn_sched.procs) &&
         !any_runq_nonempty())
         mn_deadlock_check();
-    if (until > mn_nanotime() && atomic_load(&mn_sched.runqsize) == 0)
-        mn_futex_wait(&mn_sched.poll_seq, seq, until == INT64_MAX ? -1 : until, false);
+    int64_t now = mn_nanotime();
+    void (*wait)(int64_t) = atomic_load(&mn_hooks.poll_wait);
+    m->polling = true;
+    m->polled = 0;
+    if (until > now && atomic_load(&mn_sched.runqsize) == 0) {
+        if (wait)
+            wait(until == INT64_MAX ? -1 : until - now);
+        else
+            mn_futex_wait(&mn_sched.poll_seq, seq, until == INT64_MAX ? -1 : until, false);
+    } else if (wait) {
+        atomic_load(&mn_hooks.poll_now)();
+    }
+    atomic_store(&mn_sched.lastpoll, mn_nanotime());
     atomic_store(&mn_sched.poll_until, INT64_MAX);
     atomic_store(&mn_sched.poll_owner, 0);
     run_all_timers(mn_nanotime());
+    m->polling = false;
     return true;
 }
 
@@ -431,9 +448,12 @@ static mn_g *findrunnable(mn_m *m)
         if ((g = globrunq_get(p, 0)))
             return g;
         bool (*poll_now)(void) = atomic_load_explicit(&mn_hooks.poll_now, memory_order_relaxed);
-        if (poll_now && atomic_load(&mn_sched.netpoll_waiters) > 0 && poll_now() &&
-            (g = mn_runq_get(&p->runq, &next)))
-            return g;
+        if (poll_now && atomic_load(&mn_sched.netpoll_waiters) > 0) {
+            bool any = poll_now();
+            atomic_store(&mn_sched.lastpoll, mn_nanotime());
+            if (any && (g = mn_runq_get(&p->runq, &next)))
+                return g;
+        }
 
         int busy = atomic_load(&mn_sched.procs) - atomic_load(&mn_sched.npidle);
         if (m->spinning || 2 * atomic_load(&mn_sched.nmspinning) < busy) {
@@ -473,14 +493,19 @@ static mn_g *findrunnable(mn_m *m)
                 }
             }
         }
-        if (poll_sleep()) {
+        if (poll_sleep(m)) {
+            int readied = m->polled;
             mn_p *p2 = mn_pidleget();
             if (p2) {
                 mn_acquirep(m, p2);
                 if (was_spinning)
                     become_spinning(m);
+                if (readied > 1)
+                    mn_wakep(); /* more than this M will run */
                 continue;
             }
+            if (readied)
+                mn_wakep();
         }
         stopm(m);
     }
@@ -668,6 +693,10 @@ static void make_runnable(mn_g *g, bool next)
     mn_lock_acquire(&mn_sched.lock);
     mn_globrunq_put_locked(g);
     mn_lock_release(&mn_sched.lock);
+    if (m && m->polling) { /* the polling M takes a P for it itself */
+        m->polled++;
+        return;
+    }
     mn_wakep();
 }
 

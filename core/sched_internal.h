@@ -41,8 +41,6 @@ void mn_startm(mn_p *p, bool spinning);
 void mn_wakep(void);
 /* A P nobody runs (taken from a blocked M): to an M if there is work. */
 void mn_handoffp(mn_p *p);
-/* Wakes the M sleeping until the next timer so that it looks again. */
-void mn_poll_break(void);
 
 /* procresize.c: changes the number of Ps; moves the run queue and
  * timers of a P that goes away. */

@@ -21,6 +21,7 @@
 #define SYSCALL_FORCE_NS (10 * 1000 * 1000)
 #define CGROUP_PERIOD_NS (1000 * 1000 * 1000)
 #define IDLE_SLEEP_NS CGROUP_PERIOD_NS
+#define POLL_FORGOTTEN_NS (10 * 1000 * 1000)
 
 static atomic_bool started, running;
 static _Atomic uint32_t monitor_word;   /* futex when there is no poller yet */
@@ -44,10 +45,7 @@ bool mn_sysmon_running(void)
 
 void mn_monitor_poke(void)
 {
-    void (*wake)(void) = atomic_load(&mn_hooks.poll_wake);
-    if (wake)
-        wake();
-    atomic_fetch_add(&monitor_word, 1); /* it may still sleep on its futex */
+    atomic_fetch_add(&monitor_word, 1);
     mn_futex_wake(&monitor_word, 1, false);
 }
 
@@ -60,13 +58,19 @@ void mn_monitor_notice_busy(void)
 
 static void sleep_for(int64_t ns)
 {
-    void (*wait)(int64_t) = atomic_load(&mn_hooks.poll_wait);
-    if (wait) {
-        wait(ns);
-        return;
-    }
     uint32_t w = atomic_load(&monitor_word);
     mn_futex_wait(&monitor_word, w, ns < 0 ? -1 : mn_nanotime() + ns, false);
+}
+
+/* Collects ready I/O nobody collected for 10 ms (all Ms busy). */
+static void poll_if_forgotten(int64_t now)
+{
+    bool (*poll_now)(void) = atomic_load(&mn_hooks.poll_now);
+    if (poll_now && atomic_load(&mn_sched.netpoll_waiters) > 0 &&
+        now - atomic_load(&mn_sched.lastpoll) > POLL_FORGOTTEN_NS) {
+        poll_now();
+        atomic_store(&mn_sched.lastpoll, now);
+    }
 }
 
 /* The kernel's view of a thread: sleeping (S) or in uninterruptible wait (D). */
@@ -195,6 +199,7 @@ static void *monitor_main(void *arg)
         sleep_for(timeout);
         atomic_store(&long_sleep, false);
         now = mn_nanotime();
+        poll_if_forgotten(now);
         if (retake(now)) {
             tick = TICK_MIN_NS;
             quiet = 0;

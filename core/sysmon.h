@@ -1,12 +1,11 @@
 /* sysmon (DESIGN.md §7): one kernel thread without a P, started when the
- * program makes its first thread. It is also the netpoller's thread: it
- * sleeps in the poller's wait (when the poller is set up) so that I/O
- * readiness and its own ticks wake the same thread. Each tick it:
+ * program makes its first thread (or first waits for I/O). Each tick it:
  * - takes the P of an M that sits in a system call (> ~20 us) when there is
  *   other work (or any work after 10 ms), and hands it to another M;
  * - takes the P of an M blocked where mnrt cannot see (DESIGN.md §5 kind 3:
  *   same G as last look, its CPU clock stopped, its kernel state S or D);
  * - asks a G that ran more than 10 ms without a scheduling point to yield;
+ * - collects ready I/O when no M did for 10 ms (all of them busy);
  * - re-reads the cgroup CPU limit about every second and changes the
  *   number of Ps when it moved (unless MNRT_PROCS fixed it);
  * - prints the scheduler trace when asked.

@@ -1,7 +1,7 @@
 /* Choosing and setting up the netpoller, once, on first need: io_uring
  * unless MNRT_POLLER=epoll or it cannot be set up, then epoll. The choice
- * is said once under MNRT_DEBUG. When set up, the monitor thread
- * (core/sysmon.c) sleeps in it. */
+ * is said once under MNRT_DEBUG. Once set up, the scheduler uses it
+ * through mn_hooks (core/runtime.h). */
 #include "syscalls/poller.h"
 
 #include "compat/log.h"
@@ -14,16 +14,6 @@
 static const struct mn_poller *_Atomic chosen;
 static mn_lock init_lock = MN_LOCK_INIT;
 static bool tried;
-
-static void monitor_wait(int64_t timeout_ns)
-{
-    atomic_load(&chosen)->wait(timeout_ns);
-}
-
-static void monitor_wake(void)
-{
-    atomic_load(&chosen)->wake();
-}
 
 const struct mn_poller *mn_poller_get(void)
 {
@@ -48,11 +38,11 @@ const struct mn_poller *mn_poller_get(void)
             mn_warn("no netpoller (io_uring and epoll both failed): blocked threads poll");
         atomic_store_explicit(&chosen, p, memory_order_release);
         if (p) {
-            atomic_store(&mn_hooks.poll_wait, monitor_wait);
-            atomic_store(&mn_hooks.poll_wake, monitor_wake);
+            atomic_store(&mn_hooks.poll_wait, p->wait);
             atomic_store(&mn_hooks.poll_now, p->poll_now);
+            atomic_store(&mn_hooks.poll_wake, p->wake);
+            mn_poll_break(); /* an idle M sleeping for timers: into the poller */
             mn_monitor_ensure();
-            mn_monitor_poke(); /* from its futex sleep into the poller */
         }
     }
     mn_lock_release(&init_lock);

@@ -1,14 +1,10 @@
 /* The netpoller backends (DESIGN.md §6): io_uring by default, epoll when
  * io_uring cannot be set up (ENOSYS, EPERM from seccomp,
- * kernel.io_uring_disabled) or when MNRT_POLLER=epoll.
- *
- * Ring ownership (FACTS.md: completions are finished in the context of the
- * thread that submitted): only the monitor thread (core/sysmon.c) ever
- * enters the ring, to submit and to wait; Ms only write submission entries
- * under a lock and poke the monitor through an eventfd when it sleeps. So
- * the submitter is always a thread that sleeps interruptibly in the ring
- * itself, and a wake-up never waits for an M that is blocked in another
- * system call.
+ * kernel.io_uring_disabled) or when MNRT_POLLER=epoll. Go's netpoller
+ * model: the M that runs out of work collects ready I/O without waiting
+ * (poll_now), the one idle M that sleeps until the next timer sleeps in
+ * the poller (wait), and sysmon collects if nobody did for 10 ms. Each
+ * backend file says how it deals with io_uring's completion locality.
  *
  * A backend reports readiness with mn_pollfd_event. */
 #ifndef MN_SYSCALLS_POLLER_H
@@ -26,9 +22,9 @@ struct mn_poller {
      * fd counts as ready: the waiters try again and see its real state) */
     bool (*arm)(struct mn_pollfd *pd, int dir);
     void (*disarm)(struct mn_pollfd *pd);          /* pd locked: drop pending ones */
-    void (*wait)(int64_t timeout_ns);              /* monitor thread only */
-    bool (*poll_now)(void);                        /* any M; NULL if it cannot */
-    void (*wake)(void);                            /* any thread */
+    void (*wait)(int64_t timeout_ns);              /* the idle M; < 0: no limit */
+    bool (*poll_now)(void);                        /* any thread, never blocks */
+    void (*wake)(void);                            /* ends a wait, from any thread */
 };
 
 extern const struct mn_poller mn_poller_uring, mn_poller_epoll;
