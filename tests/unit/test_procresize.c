@@ -1,0 +1,94 @@
+/* Changing the number of Ps while Gs run (core/procresize.c), with the
+ * scheduler booted inside the test process (no preload): more Ps join at
+ * once, fewer Ps give up their run queues and timers, and no G, wake-up
+ * or sleep is lost either way. */
+#include "compat/fsbase.h"
+#include "compat/real.h"
+#include "compat/tcb.h"
+#include "core/config.h"
+#include "core/futex.h"
+#include "core/runtime.h"
+#include "core/sched_internal.h"
+#include "core/waiter.h"
+
+#include <criterion/criterion.h>
+#include <stdatomic.h>
+
+#define GS 200
+#define ROUNDS 20
+
+static atomic_int steps;
+
+static void g_main(mn_g *g)
+{
+    mn_g_exit(g->start(g->arg));
+}
+
+static void boot(int procs)
+{
+    mn_fsbase_init();
+    mn_real_init();
+    mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join);
+    mn_hooks.g_main = g_main;
+    mn_sched_boot(procs, mn_g_boot_main());
+}
+
+static void *worker(void *arg)
+{
+    for (int i = 0; i < ROUNDS; i++) {
+        if (i % 2) {
+            mn_yield();
+        } else { /* a 1 ms sleep: a timer on some P */
+            struct mn_waiter w;
+            mn_waiter_init(&w, "test sleep");
+            mn_waiter_block(&w, mn_nanotime() + 1000 * 1000);
+        }
+        atomic_fetch_add(&steps, 1);
+    }
+    return arg;
+}
+
+static void spawn_all(mn_g **gs)
+{
+    for (int i = 0; i < GS; i++) {
+        struct mn_g_spec spec = {.stack_size = 64 * 1024, .guard_size = 4096,
+                                 .start = worker, .arg = (void *)(intptr_t)i};
+        cr_assert_eq(mn_g_new(&spec, &gs[i]), 0);
+        mn_g_run(gs[i]);
+    }
+}
+
+static void join_all(mn_g **gs)
+{
+    for (int i = 0; i < GS; i++) {
+        void *r;
+        cr_assert_eq(mn_g_join(gs[i], &r, -1, false), 0);
+        cr_assert_eq((intptr_t)r, i);
+    }
+}
+
+Test(procresize, grow_and_shrink_while_running)
+{
+    boot(2);
+    static mn_g *gs[GS];
+    spawn_all(gs);
+    mn_procresize(4);
+    cr_assert_eq(atomic_load(&mn_sched.procs), 4);
+    mn_yield();
+    mn_procresize(1);
+    cr_assert_eq(atomic_load(&mn_sched.procs), 1);
+    join_all(gs);
+    cr_assert_eq(atomic_load(&steps), GS * ROUNDS, "steps lost: %d", atomic_load(&steps));
+
+    /* the retired Ps hold nothing any more */
+    for (int i = 1; i < mn_sched.nallp; i++) {
+        cr_assert(mn_runq_empty(&mn_sched.allp[i]->runq), "P%d keeps Gs", i);
+        cr_assert_eq(mn_timers_next(&mn_sched.allp[i]->timers), INT64_MAX, "P%d keeps timers", i);
+    }
+
+    atomic_store(&steps, 0);
+    mn_procresize(3);
+    spawn_all(gs);
+    join_all(gs);
+    cr_assert_eq(atomic_load(&steps), GS * ROUNDS);
+}
