@@ -94,6 +94,7 @@ struct mn_m {
     mn_p *nextp;                 /* P handed over by startm */
     bool spinning;
     bool polling;                /* the idle M sleeping in the poller */
+    bool reaping;                /* collecting ready I/O: readied Gs queue FIFO */
     int polled;                  /* Gs it readied while polling */
     _Atomic uint32_t wakeup;     /* futex word of stopm/startm */
     mn_m *link;                  /* idle list */

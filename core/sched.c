@@ -449,7 +449,9 @@ static mn_g *findrunnable(mn_m *m)
             return g;
         bool (*poll_now)(void) = atomic_load_explicit(&mn_hooks.poll_now, memory_order_relaxed);
         if (poll_now && atomic_load(&mn_sched.netpoll_waiters) > 0) {
+            m->reaping = true;
             bool any = poll_now();
+            m->reaping = false;
             atomic_store(&mn_sched.lastpoll, mn_nanotime());
             if (any && (g = mn_runq_get(&p->runq, &next)))
                 return g;
@@ -685,8 +687,8 @@ static void make_runnable(mn_g *g, bool next)
             mn_wakep();
             return;
         }
-    } else if (m && m->p) { /* g0 holds its P */
-        runq_put(m->p, g, next);
+    } else if (m && m->p) { /* g0 holds its P; Gs readied by I/O queue FIFO */
+        runq_put(m->p, g, next && !m->reaping);
         mn_wakep();
         return;
     }

@@ -1,9 +1,434 @@
-/* Placeholder until the A/B harness lands (issue 4). */
+/* `mnrt ab [options] -- SERVER ARGS...`: the same server natively and
+ * under mnrt, the same load, several rounds in alternation (A B A B ...),
+ * reported side by side. This file parses the command line and runs the
+ * rounds; loadgen.c makes the load, server.c starts and stops the server,
+ * procstat.c reads /proc, report.c prints and writes the results. */
+#include "ab.h"
 #include "launcher.h"
+#include "procstat.h"
+#include "server.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#define SAMPLE_NS (100ull * 1000000)
+#define IDLE_SETTLE_S 1.0
+#define IDLE_HOLD_S 2.0
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: mnrt ab [options] -- SERVER [ARGS...]\n"
+            "       mnrt ab --demo [--out DIR]\n"
+            "  -c N[,N...]       connection counts, one step each (default 100)\n"
+            "  -d SECONDS        measured time per step (default 10)\n"
+            "  --warmup SECONDS  load before measuring, per step (default 2)\n"
+            "  --rounds N        native/mnrt rounds, alternating (default 3)\n"
+            "  --proto echo|http the protocol (default echo)\n"
+            "  --size BYTES      echo message size (default 64)\n"
+            "  --path PATH       http path (default /)\n"
+            "  --rate R          open loop: R requests/s in all (default: closed loop)\n"
+            "  --idle N          also hold N idle connections, one request each\n"
+            "  --port N          the server's port (default: found from its sockets)\n"
+            "  --host ADDR       the server's address (default 127.0.0.1)\n"
+            "  --threads N       load generator threads (default 2)\n"
+            "  -p N              MNRT_PROCS for the mnrt side\n"
+            "  --only native|mnrt  run one side only\n"
+            "  --out DIR         write DIR/report.json and DIR/report.svg\n"
+            "  --demo            A/B of the bundled thread-per-connection demo server\n");
+}
+
+static int fail_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "mnrt ab: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n");
+    usage(stderr);
+    return 2;
+}
+
+static bool parse_num(const char *s, double min, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = s ? strtod(s, &end) : 0;
+    if (!s || errno || end == s || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_conns(const char *s, struct ab_config *c)
+{
+    c->nsteps = 0;
+    char *copy = strdup(s), *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        double v;
+        if (c->nsteps == AB_MAX_STEPS || !parse_num(tok, 1, 1000000, &v)) {
+            free(copy);
+            return false;
+        }
+        c->conns[c->nsteps++] = (int)v;
+    }
+    free(copy);
+    return c->nsteps > 0;
+}
+
+/* The bundled demo server, next to this binary (build tree or install). */
+static char *demo_server(void)
+{
+    static char path[PATH_MAX + 64];
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    static const char *const rel[] = {"/demo/demo_server", "/../libexec/mnrt/demo_server"};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", exe, rel[i]);
+        if (access(path, X_OK) == 0)
+            return path;
+    }
+    return NULL;
+}
+
+static int parse(int argc, char **argv, struct ab_config *c)
+{
+    static char *demo_argv[3];
+    *c = (struct ab_config){.host = "127.0.0.1", .proto = AB_ECHO, .size = 64, .path = "/",
+                            .conns = {100}, .nsteps = 1, .duration = 10, .warmup = 2,
+                            .rounds = 3, .threads = 2, .sides = {true, true},
+                            .progress = isatty(1)};
+    bool demo = false;
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        double d;
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            exit(0);
+        } else if (strcmp(a, "--demo") == 0) {
+            demo = true;
+            continue;
+        } else if (a[0] != '-') {
+            break;
+        } else if (!v) {
+            return fail_usage("%s needs a value", a);
+        } else if (strcmp(a, "-c") == 0) {
+            if (!parse_conns(v, c))
+                return fail_usage("-c wants connection counts like 10,100,1000, not '%s'", v);
+        } else if (strcmp(a, "-d") == 0 && parse_num(v, 0.1, 86400, &d)) {
+            c->duration = d;
+        } else if (strcmp(a, "--warmup") == 0 && parse_num(v, 0, 3600, &d)) {
+            c->warmup = d;
+        } else if (strcmp(a, "--rounds") == 0 && parse_num(v, 1, AB_MAX_ROUNDS, &d)) {
+            c->rounds = (int)d;
+        } else if (strcmp(a, "--proto") == 0 && (!strcmp(v, "echo") || !strcmp(v, "http"))) {
+            c->proto = strcmp(v, "http") == 0 ? AB_HTTP : AB_ECHO;
+        } else if (strcmp(a, "--size") == 0 && parse_num(v, 1, 65536, &d)) {
+            c->size = (int)d;
+        } else if (strcmp(a, "--path") == 0 && v[0] == '/') {
+            c->path = v;
+        } else if (strcmp(a, "--rate") == 0 && parse_num(v, 1, 1e8, &d)) {
+            c->rate = d;
+        } else if (strcmp(a, "--idle") == 0 && parse_num(v, 1, 1000000, &d)) {
+            c->idle = (int)d;
+        } else if (strcmp(a, "--port") == 0 && parse_num(v, 1, 65535, &d)) {
+            c->port = (int)d;
+        } else if (strcmp(a, "--host") == 0) {
+            c->host = v;
+        } else if (strcmp(a, "--threads") == 0 && parse_num(v, 1, 64, &d)) {
+            c->threads = (int)d;
+        } else if (strcmp(a, "-p") == 0 && parse_num(v, 1, 4096, &d)) {
+            c->procs = v;
+        } else if (strcmp(a, "--only") == 0 && (!strcmp(v, "native") || !strcmp(v, "mnrt"))) {
+            c->sides[AB_NATIVE] = strcmp(v, "native") == 0;
+            c->sides[AB_MNRT] = !c->sides[AB_NATIVE];
+        } else if (strcmp(a, "--out") == 0) {
+            c->out = v;
+        } else {
+            return fail_usage("bad option or value near '%s'", a);
+        }
+        i++;
+    }
+    if (demo) {
+        if (i < argc)
+            return fail_usage("--demo runs its own server; drop '%s'", argv[i]);
+        demo_argv[0] = demo_server();
+        demo_argv[1] = "0";
+        if (!demo_argv[0]) {
+            fprintf(stderr, "mnrt ab: the demo server is not next to this mnrt binary\n");
+            return 2;
+        }
+        c->server = demo_argv;
+        c->conns[0] = 1000;
+        c->nsteps = 1;
+        c->idle = 5000;
+        c->duration = 5;
+        c->warmup = 1;
+        c->rounds = 2;
+        return 0;
+    }
+    if (i >= argc)
+        return fail_usage("no server command (put it after --)%s", "");
+    c->server = &argv[i];
+    return 0;
+}
+
+/* ---- running one side ---- */
+
+static void failure(struct ab_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void failure(struct ab_result *r, const char *fmt, ...)
+{
+    if (r->nfailures == 32)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->failures[r->nfailures++], sizeof r->failures[0], fmt, ap);
+    va_end(ap);
+}
+
+struct watch {
+    struct ab_result *r;
+    enum ab_side side;
+    int round;
+    struct ab_server *srv;
+    uint64_t t0;
+    int threads_max;
+    double threads_sum;
+    int samples;
+    long rss_max;
+};
+
+static void progress(const struct watch *w, const char *phase, double left)
+{
+    if (!w->r->cfg.progress)
+        return;
+    printf("\r\033[K[round %d/%d] %-6s %s, %.0f s left", w->round + 1, w->r->cfg.rounds,
+           ab_side_name(w->side), phase, left);
+    fflush(stdout);
+}
+
+/* Waits `seconds`, sampling the server every 100 ms; false if it died. */
+static bool watch_for(struct watch *w, double seconds, const char *phase)
+{
+    uint64_t end = ab_now_ns() + (uint64_t)(seconds * 1e9);
+    for (;;) {
+        if (!ab_server_alive(w->srv))
+            return false;
+        struct ab_proc p;
+        ab_proc_sample(w->srv->pid, &p, false);
+        if (p.threads > w->threads_max)
+            w->threads_max = p.threads;
+        if (p.rss_kb > w->rss_max)
+            w->rss_max = p.rss_kb;
+        w->threads_sum += p.threads;
+        w->samples++;
+        int *n = &w->r->nseries[w->side];
+        if (w->round == 0 && *n < AB_MAX_SERIES)
+            w->r->series[w->side][(*n)++] = (struct ab_point){
+                (double)(ab_now_ns() - w->t0) / 1e9, p.threads, p.rss_kb};
+        uint64_t now = ab_now_ns();
+        if (now >= end)
+            return true;
+        progress(w, phase, (double)(end - now) / 1e9);
+        uint64_t nap = end - now < SAMPLE_NS ? end - now : SAMPLE_NS;
+        usleep((useconds_t)(nap / 1000));
+    }
+}
+
+static void watch_reset(struct watch *w)
+{
+    w->threads_max = w->samples = 0;
+    w->threads_sum = 0;
+    w->rss_max = 0;
+}
+
+static struct ab_load load_of(const struct ab_config *c, int port, int conns)
+{
+    return (struct ab_load){.host = c->host, .port = port, .proto = c->proto, .size = c->size,
+                            .path = c->path, .conns = conns, .rate = c->rate,
+                            .threads = c->threads};
+}
+
+static void server_died(struct watch *w, const char *when)
+{
+    char how[128];
+    ab_server_describe(w->srv, how, sizeof how);
+    failure(w->r, "%s round %d: the server %s during %s; its last stderr lines:\n%s",
+            ab_side_name(w->side), w->round + 1, how, when, ab_server_stderr(w->srv));
+}
+
+static bool run_step(struct watch *w, int port, int step)
+{
+    const struct ab_config *c = &w->r->cfg;
+    struct ab_load load = load_of(c, port, c->conns[step]);
+    struct ab_gen *g = ab_gen_start(&load);
+    if (!g) {
+        failure(w->r, "%s round %d: cannot start the load: %s", ab_side_name(w->side),
+                w->round + 1, strerror(errno));
+        return false;
+    }
+    char phase[64];
+    snprintf(phase, sizeof phase, "%d conns, warm-up", c->conns[step]);
+    bool alive = watch_for(w, c->warmup, phase);
+    struct ab_proc before, after;
+    ab_gen_reset(g);
+    ab_proc_sample(w->srv->pid, &before, true);
+    uint64_t t0 = ab_now_ns();
+    watch_reset(w);
+    snprintf(phase, sizeof phase, "%d conns, measuring", c->conns[step]);
+    alive = alive && watch_for(w, c->duration, phase);
+    struct ab_counts counts;
+    ab_gen_counts(g, &counts);
+    double secs = (double)(ab_now_ns() - t0) / 1e9;
+    ab_proc_sample(w->srv->pid, &after, true);
+    ab_gen_stop(g);
+    if (!alive) {
+        server_died(w, phase);
+        return false;
+    }
+    struct ab_run *run = &w->r->run[w->side][w->round][step];
+    const struct ab_hist *h = &counts.hist;
+    *run = (struct ab_run){
+        .ok = true, .seconds = secs, .requests = counts.requests,
+        .rps = (double)counts.requests / secs,
+        .p50 = ab_hist_pct(h, 0.50), .p90 = ab_hist_pct(h, 0.90), .p99 = ab_hist_pct(h, 0.99),
+        .p999 = ab_hist_pct(h, 0.999), .max = h->max, .mean = h->count ? h->sum / h->count : 0,
+        .err_connect = counts.err_connect, .err_reset = counts.err_reset,
+        .err_timeout = counts.err_timeout, .err_bad = counts.err_bad,
+        .threads_max = w->threads_max,
+        .threads_mean = w->samples ? w->threads_sum / w->samples : 0,
+        .rss_max_kb = w->rss_max, .user_s = after.user_s - before.user_s,
+        .sys_s = after.sys_s - before.sys_s, .vcsw = after.vcsw - before.vcsw,
+        .ivcsw = after.ivcsw - before.ivcsw};
+    ab_hist_merge(&w->r->hist[w->side][step], h);
+    return true;
+}
+
+static void run_idle(struct watch *w, int port)
+{
+    const struct ab_config *c = &w->r->cfg;
+    struct ab_load load = load_of(c, port, c->idle);
+    struct ab_counts counts;
+    progress(w, "opening idle connections", 0);
+    int *fds = ab_idle_open(&load, c->idle, &counts);
+    if (!fds) {
+        failure(w->r, "%s round %d: cannot open %d idle connections", ab_side_name(w->side),
+                w->round + 1, c->idle);
+        return;
+    }
+    bool alive = watch_for(w, IDLE_SETTLE_S, "idle connections, settling");
+    struct ab_proc before, after;
+    ab_proc_sample(w->srv->pid, &before, false);
+    watch_reset(w);
+    alive = alive && watch_for(w, IDLE_HOLD_S, "idle connections, holding");
+    ab_proc_sample(w->srv->pid, &after, false);
+    ab_idle_close(fds, c->idle);
+    if (!alive) {
+        server_died(w, "the idle connections");
+        return;
+    }
+    w->r->idle[w->side][w->round] = (struct ab_idle){
+        .ok = true, .open = (int)counts.requests, .threads = w->threads_max,
+        .rss_kb = w->rss_max, .cpu_s = (after.user_s + after.sys_s) - (before.user_s + before.sys_s),
+        .hold_s = IDLE_HOLD_S};
+}
+
+static void run_side(struct ab_result *r, enum ab_side side, int round)
+{
+    const struct ab_config *c = &r->cfg;
+    struct ab_server srv;
+    char why[512];
+    struct watch w = {.r = r, .side = side, .round = round, .srv = &srv};
+    progress(&w, "starting the server", 0);
+    if (ab_server_start(&srv, c->server, side == AB_MNRT ? c->lib : NULL, side == AB_MNRT ? c->procs : NULL,
+                        why, sizeof why) != 0) {
+        failure(r, "%s round %d: %s", ab_side_name(side), round + 1, why);
+        return;
+    }
+    w.t0 = ab_now_ns();
+    int port = ab_server_ready(&srv, c->host, c->port, 15, why, sizeof why);
+    if (port < 0) {
+        ab_server_stop(&srv);
+        failure(r, "%s round %d: %s; its last stderr lines:\n%s", ab_side_name(side), round + 1,
+                why, ab_server_stderr(&srv));
+        return;
+    }
+    bool ok = true;
+    for (int s = 0; s < c->nsteps && ok; s++)
+        ok = run_step(&w, port, s);
+    if (ok && c->idle)
+        run_idle(&w, port);
+    ab_server_stop(&srv);
+}
+
+/* fds: the largest step or the idle set, and the server's own */
+static void raise_fd_limit(const struct ab_config *c)
+{
+    int need = c->idle + 64;
+    for (int s = 0; s < c->nsteps; s++)
+        if (c->conns[s] + 64 > need)
+            need = c->conns[s] + 64;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < (rlim_t)need)
+        fprintf(stderr, "mnrt ab: warning: %d connections need %d fds, the limit is %ld "
+                        "(raise it with ulimit -n)\n", need - 64, need, (long)rl.rlim_cur);
+}
+
 int mn_ab_main(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "mnrt ab: not built yet\n");
-    return 2;
+    struct ab_result *r = calloc(1, sizeof *r);
+    if (!r) {
+        fprintf(stderr, "mnrt ab: out of memory\n");
+        return 1;
+    }
+    int err = parse(argc, argv, &r->cfg);
+    if (err)
+        return err;
+    struct ab_config *c = &r->cfg;
+    if (c->sides[AB_MNRT] && !(c->lib = mn_tool_find_library()))
+        return 127;
+    signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit(c);
+    for (int round = 0; round < c->rounds; round++) {
+        for (enum ab_side side = 0; side < AB_SIDES; side++)
+            if (c->sides[side])
+                run_side(r, side, round);
+        r->rounds_done = round + 1;
+    }
+    if (c->progress)
+        printf("\r\033[K");
+    ab_report_table(r);
+    if (c->out) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/report.json", c->out);
+        if (ab_report_json(r, path) != 0)
+            fprintf(stderr, "mnrt ab: cannot write %s: %s\n", path, strerror(errno));
+        snprintf(path, sizeof path, "%s/report.svg", c->out);
+        if (ab_report_svg(r, path) != 0)
+            fprintf(stderr, "mnrt ab: cannot write %s: %s\n", path, strerror(errno));
+    }
+    int status = r->nfailures ? 1 : 0;
+    free(r);
+    return status;
 }

@@ -1,0 +1,86 @@
+/* `mnrt ab`: what the A/B run measures and keeps, shared by the runner
+ * (ab_main.c) and the report (report.c). */
+#ifndef MN_AB_AB_H
+#define MN_AB_AB_H
+
+#include "hist.h"
+#include "loadgen.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define AB_MAX_ROUNDS 20
+#define AB_MAX_STEPS 16
+#define AB_MAX_SERIES 4096
+
+enum ab_side { AB_NATIVE, AB_MNRT, AB_SIDES };
+
+/* One side, one round, one connection count. */
+struct ab_run {
+    bool ok;
+    double seconds;                 /* the measured window */
+    uint64_t requests;
+    double rps;
+    uint64_t p50, p90, p99, p999, max, mean; /* ns */
+    uint64_t err_connect, err_reset, err_timeout, err_bad;
+    int threads_max;
+    double threads_mean;
+    long rss_max_kb;
+    double user_s, sys_s;           /* CPU seconds in the window */
+    long vcsw, ivcsw;               /* context switches in the window */
+};
+
+/* One side, one round: the idle connections held. */
+struct ab_idle {
+    bool ok;
+    int open;                       /* connections that made their request */
+    int threads;
+    long rss_kb;
+    double cpu_s;                   /* CPU seconds while they were held */
+    double hold_s;
+};
+
+struct ab_point {
+    double t;
+    int threads;
+    long rss_kb;
+};
+
+struct ab_config {
+    char **server;
+    const char *host;
+    int port;
+    enum ab_proto proto;
+    int size;
+    const char *path;
+    int conns[AB_MAX_STEPS];
+    int nsteps;
+    int idle;
+    double duration, warmup, rate;
+    int rounds, threads;
+    const char *procs;
+    const char *lib;
+    const char *out;
+    bool sides[AB_SIDES];
+    bool progress;
+};
+
+struct ab_result {
+    struct ab_config cfg;
+    struct ab_run run[AB_SIDES][AB_MAX_ROUNDS][AB_MAX_STEPS];
+    struct ab_idle idle[AB_SIDES][AB_MAX_ROUNDS];
+    struct ab_hist hist[AB_SIDES][AB_MAX_STEPS];  /* all rounds merged */
+    struct ab_point series[AB_SIDES][AB_MAX_SERIES];
+    int nseries[AB_SIDES];
+    char failures[32][512];
+    int nfailures;
+    int rounds_done;
+};
+
+/* report.c */
+void ab_report_table(const struct ab_result *r);
+int ab_report_json(const struct ab_result *r, const char *path);
+int ab_report_svg(const struct ab_result *r, const char *path);
+const char *ab_side_name(enum ab_side s);
+
+#endif

@@ -1,0 +1,383 @@
+/* The A/B report: the table on stdout (native | mnrt | mnrt/native, each
+ * cell the median over rounds with [min-max]), DIR/report.json with every
+ * figure (fields listed in tools/ab/README.md), and DIR/report.svg: the
+ * latency distribution of both sides, their kernel threads and resident
+ * memory over time. */
+#include "ab.h"
+
+#include <errno.h>
+#include <gnu/libc-version.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *ab_side_name(enum ab_side s)
+{
+    return s == AB_NATIVE ? "native" : "mnrt";
+}
+
+static void machine(char *buf, size_t len)
+{
+    char model[128] = "unknown CPU";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "model name", 10) == 0) {
+            char *colon = strchr(line, ':');
+            if (colon) {
+                snprintf(model, sizeof model, "%s", colon + 2);
+                model[strcspn(model, "\n")] = 0;
+            }
+            break;
+        }
+    if (f)
+        fclose(f);
+    struct utsname u;
+    uname(&u);
+    snprintf(buf, len, "%s, %ld CPUs, Linux %s, glibc %s", model, sysconf(_SC_NPROCESSORS_ONLN),
+             u.release, gnu_get_libc_version());
+}
+
+/* ---- statistics over rounds ---- */
+
+typedef double (*getter)(const struct ab_run *);
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+struct stat3 {
+    int n;
+    double med, min, max;
+};
+
+static struct stat3 over_rounds(const struct ab_result *r, enum ab_side s, int step, getter get)
+{
+    double v[AB_MAX_ROUNDS];
+    int n = 0;
+    for (int i = 0; i < r->rounds_done; i++)
+        if (r->run[s][i][step].ok)
+            v[n++] = get(&r->run[s][i][step]);
+    struct stat3 st = {.n = n};
+    if (!n)
+        return st;
+    qsort(v, (size_t)n, sizeof v[0], cmp_double);
+    st.min = v[0];
+    st.max = v[n - 1];
+    st.med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    return st;
+}
+
+#define GETTER(name, expr)                                                     \
+    static double name(const struct ab_run *x) { return (double)(expr); }
+GETTER(g_rps, x->rps)
+GETTER(g_p50, x->p50)
+GETTER(g_p90, x->p90)
+GETTER(g_p99, x->p99)
+GETTER(g_p999, x->p999)
+GETTER(g_max, x->max)
+GETTER(g_errors, x->err_connect + x->err_reset + x->err_timeout + x->err_bad)
+GETTER(g_threads, x->threads_max)
+GETTER(g_rss, x->rss_max_kb)
+GETTER(g_cpu, (x->user_s + x->sys_s) / x->seconds)
+GETTER(g_csw, (double)(x->vcsw + x->ivcsw) / x->seconds)
+
+enum unit { U_RATE, U_TIME, U_COUNT, U_KB, U_CORES };
+
+static void fmt(char *buf, size_t len, double v, enum unit u)
+{
+    switch (u) {
+    case U_RATE:
+        if (v >= 1e6)
+            snprintf(buf, len, "%.2fM", v / 1e6);
+        else if (v >= 1e3)
+            snprintf(buf, len, "%.1fk", v / 1e3);
+        else
+            snprintf(buf, len, "%.0f", v);
+        break;
+    case U_TIME:
+        if (v >= 1e9)
+            snprintf(buf, len, "%.2f s", v / 1e9);
+        else if (v >= 1e6)
+            snprintf(buf, len, "%.2f ms", v / 1e6);
+        else
+            snprintf(buf, len, "%.0f us", v / 1e3);
+        break;
+    case U_COUNT:
+        snprintf(buf, len, "%.0f", v);
+        break;
+    case U_KB:
+        snprintf(buf, len, "%.1f MB", v / 1024);
+        break;
+    case U_CORES:
+        snprintf(buf, len, "%.2f", v);
+        break;
+    }
+}
+
+static void cell(char *buf, size_t len, struct stat3 st, enum unit u)
+{
+    if (!st.n) {
+        snprintf(buf, len, "FAILED");
+        return;
+    }
+    char a[32], b[32], c[32];
+    fmt(a, sizeof a, st.med, u);
+    if (st.n == 1 || st.min == st.max) {
+        snprintf(buf, len, "%s", a);
+        return;
+    }
+    fmt(b, sizeof b, st.min, u);
+    fmt(c, sizeof c, st.max, u);
+    snprintf(buf, len, "%s [%s-%s]", a, b, c);
+}
+
+static void ratio(char *buf, size_t len, struct stat3 n, struct stat3 m)
+{
+    if (!n.n || !m.n || n.med == 0)
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.2fx", m.med / n.med);
+}
+
+static void row(const struct ab_result *r, int step, const char *label, getter get, enum unit u)
+{
+    char nc[128], mc[128], rc[16];
+    struct stat3 n = over_rounds(r, AB_NATIVE, step, get), m = over_rounds(r, AB_MNRT, step, get);
+    cell(nc, sizeof nc, n, u);
+    cell(mc, sizeof mc, m, u);
+    ratio(rc, sizeof rc, n, m);
+    printf("  %-24s %-26s %-26s %s\n", label, r->cfg.sides[AB_NATIVE] ? nc : "-",
+           r->cfg.sides[AB_MNRT] ? mc : "-", rc);
+}
+
+static struct stat3 idle_stat(const struct ab_result *r, enum ab_side s, int what)
+{
+    double v[AB_MAX_ROUNDS];
+    int n = 0;
+    for (int i = 0; i < r->rounds_done; i++) {
+        const struct ab_idle *x = &r->idle[s][i];
+        if (x->ok)
+            v[n++] = what == 0 ? x->threads : what == 1 ? (double)x->rss_kb : x->cpu_s / x->hold_s;
+    }
+    struct stat3 st = {.n = n};
+    if (!n)
+        return st;
+    qsort(v, (size_t)n, sizeof v[0], cmp_double);
+    st.min = v[0];
+    st.max = v[n - 1];
+    st.med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    return st;
+}
+
+void ab_report_table(const struct ab_result *r)
+{
+    const struct ab_config *c = &r->cfg;
+    char m[256];
+    machine(m, sizeof m);
+    printf("mnrt ab: %s", c->server[0]);
+    for (char **a = c->server + 1; *a; a++)
+        printf(" %s", *a);
+    printf("\n  load: %s", c->proto == AB_ECHO ? "echo" : "http");
+    if (c->proto == AB_ECHO)
+        printf(", %d-byte messages", c->size);
+    else
+        printf(" GET %s", c->path);
+    if (c->rate)
+        printf(", open loop at %.0f requests/s", c->rate);
+    else
+        printf(", closed loop");
+    printf("; %d round%s of %g s (+%g s warm-up) per step\n", r->rounds_done,
+           r->rounds_done == 1 ? "" : "s", c->duration, c->warmup);
+    printf("  machine: %s\n\n", m);
+    printf("  %-24s %-26s %-26s %s\n", "", "native", "mnrt", "mnrt/native");
+    for (int s = 0; s < c->nsteps; s++) {
+        printf("%d connections\n", c->conns[s]);
+        row(r, s, "requests/s", g_rps, U_RATE);
+        row(r, s, "latency p50", g_p50, U_TIME);
+        row(r, s, "latency p90", g_p90, U_TIME);
+        row(r, s, "latency p99", g_p99, U_TIME);
+        row(r, s, "latency p99.9", g_p999, U_TIME);
+        row(r, s, "latency max", g_max, U_TIME);
+        row(r, s, "errors", g_errors, U_COUNT);
+        row(r, s, "kernel threads (max)", g_threads, U_COUNT);
+        row(r, s, "RSS (max)", g_rss, U_KB);
+        row(r, s, "CPU (cores busy)", g_cpu, U_CORES);
+        row(r, s, "context switches/s", g_csw, U_RATE);
+    }
+    if (c->idle) {
+        printf("%d idle connections (one request each, then held)\n", c->idle);
+        const char *labels[] = {"kernel threads (max)", "RSS (max)", "CPU while idle (cores)"};
+        enum unit units[] = {U_COUNT, U_KB, U_CORES};
+        for (int k = 0; k < 3; k++) {
+            char nc[128], mc[128], rc[16];
+            struct stat3 n = idle_stat(r, AB_NATIVE, k), mm = idle_stat(r, AB_MNRT, k);
+            cell(nc, sizeof nc, n, units[k]);
+            cell(mc, sizeof mc, mm, units[k]);
+            ratio(rc, sizeof rc, n, mm);
+            printf("  %-24s %-26s %-26s %s\n", labels[k], c->sides[AB_NATIVE] ? nc : "-",
+                   c->sides[AB_MNRT] ? mc : "-", rc);
+        }
+    }
+    for (int i = 0; i < r->nfailures; i++)
+        printf("\nFAILED: %s\n", r->failures[i]);
+    fflush(stdout);
+}
+
+/* ---- JSON ---- */
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fprintf(f, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            fprintf(f, "\\u%04x", *s);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void json_run(FILE *f, const struct ab_run *x)
+{
+    fprintf(f,
+            "{\"ok\": %s, \"seconds\": %.3f, \"requests\": %llu, \"requests_per_s\": %.1f, "
+            "\"latency_ns\": {\"p50\": %llu, \"p90\": %llu, \"p99\": %llu, \"p99_9\": %llu, "
+            "\"max\": %llu, \"mean\": %llu}, "
+            "\"errors\": {\"connect\": %llu, \"reset\": %llu, \"timeout\": %llu, \"bad_reply\": %llu}, "
+            "\"kernel_threads_max\": %d, \"kernel_threads_mean\": %.1f, \"rss_max_kb\": %ld, "
+            "\"cpu_user_s\": %.3f, \"cpu_sys_s\": %.3f, \"voluntary_switches\": %ld, "
+            "\"involuntary_switches\": %ld}",
+            x->ok ? "true" : "false", x->seconds, (unsigned long long)x->requests, x->rps,
+            (unsigned long long)x->p50, (unsigned long long)x->p90, (unsigned long long)x->p99,
+            (unsigned long long)x->p999, (unsigned long long)x->max, (unsigned long long)x->mean,
+            (unsigned long long)x->err_connect, (unsigned long long)x->err_reset,
+            (unsigned long long)x->err_timeout, (unsigned long long)x->err_bad, x->threads_max,
+            x->threads_mean, x->rss_max_kb, x->user_s, x->sys_s, x->vcsw, x->ivcsw);
+}
+
+static void json_hist(FILE *f, const struct ab_hist *h)
+{
+    fprintf(f, "{\"count\": %llu, \"buckets\": [", (unsigned long long)h->count);
+    bool first = true;
+    for (int i = 0; i < AB_HIST_BUCKETS; i++)
+        if (h->b[i]) {
+            fprintf(f, "%s[%llu, %llu, %llu]", first ? "" : ", ",
+                    (unsigned long long)ab_hist_lower(i), (unsigned long long)ab_hist_upper(i),
+                    (unsigned long long)h->b[i]);
+            first = false;
+        }
+    fprintf(f, "]}");
+}
+
+static int make_dir_of(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return 0;
+    *slash = 0;
+    for (char *p = dir + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            mkdir(dir, 0755);
+            *p = '/';
+        }
+    return mkdir(dir, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+int ab_report_json(const struct ab_result *r, const char *path)
+{
+    if (make_dir_of(path) != 0)
+        return -1;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    const struct ab_config *c = &r->cfg;
+    char m[256];
+    machine(m, sizeof m);
+    fprintf(f, "{\n  \"tool\": \"mnrt ab\",\n  \"version\": \"%s\",\n  \"machine\": ", MNRT_VERSION);
+    json_str(f, m);
+    fprintf(f, ",\n  \"time\": %lld,\n  \"config\": {\"server\": [", (long long)time(NULL));
+    for (char **a = c->server; *a; a++) {
+        json_str(f, *a);
+        if (a[1])
+            fputs(", ", f);
+    }
+    fprintf(f, "], \"protocol\": \"%s\", \"size\": %d, \"path\": ", c->proto == AB_ECHO ? "echo" : "http",
+            c->size);
+    json_str(f, c->path);
+    fprintf(f, ", \"connections\": [");
+    for (int s = 0; s < c->nsteps; s++)
+        fprintf(f, "%s%d", s ? ", " : "", c->conns[s]);
+    fprintf(f, "], \"idle\": %d, \"duration_s\": %g, \"warmup_s\": %g, \"rounds\": %d, "
+               "\"rate\": %g, \"load_threads\": %d, \"procs\": %s%s%s, \"library\": ",
+            c->idle, c->duration, c->warmup, c->rounds, c->rate, c->threads, c->procs ? "\"" : "",
+            c->procs ? c->procs : "null", c->procs ? "\"" : "");
+    if (c->lib)
+        json_str(f, c->lib);
+    else
+        fputs("null", f);
+    fprintf(f, "},\n  \"steps\": [");
+    for (int s = 0; s < c->nsteps; s++) {
+        fprintf(f, "%s\n    {\"connections\": %d", s ? "," : "", c->conns[s]);
+        for (enum ab_side side = 0; side < AB_SIDES; side++) {
+            fprintf(f, ", \"%s\": {\"rounds\": [", ab_side_name(side));
+            for (int i = 0; i < r->rounds_done; i++) {
+                if (i)
+                    fputs(", ", f);
+                json_run(f, &r->run[side][i][s]);
+            }
+            struct stat3 rps = over_rounds(r, side, s, g_rps), p99 = over_rounds(r, side, s, g_p99);
+            fprintf(f, "], \"median\": {\"requests_per_s\": %.1f, \"latency_p99_ns\": %.0f, "
+                       "\"kernel_threads_max\": %.0f, \"rss_max_kb\": %.0f}, \"histogram\": ",
+                    rps.med, p99.med, over_rounds(r, side, s, g_threads).med,
+                    over_rounds(r, side, s, g_rss).med);
+            json_hist(f, &r->hist[side][s]);
+            fputc('}', f);
+        }
+        struct stat3 nr = over_rounds(r, AB_NATIVE, s, g_rps), mr = over_rounds(r, AB_MNRT, s, g_rps);
+        struct stat3 np = over_rounds(r, AB_NATIVE, s, g_p99), mp = over_rounds(r, AB_MNRT, s, g_p99);
+        fprintf(f, ", \"ratio\": {\"requests_per_s\": %.3f, \"latency_p99\": %.3f}}",
+                nr.n && mr.n && nr.med ? mr.med / nr.med : 0, np.n && mp.n && np.med ? mp.med / np.med : 0);
+    }
+    fprintf(f, "\n  ],\n  \"idle\": {\"connections\": %d", c->idle);
+    for (enum ab_side side = 0; side < AB_SIDES; side++) {
+        fprintf(f, ", \"%s\": [", ab_side_name(side));
+        for (int i = 0; i < r->rounds_done; i++) {
+            const struct ab_idle *x = &r->idle[side][i];
+            fprintf(f, "%s{\"ok\": %s, \"open\": %d, \"kernel_threads\": %d, \"rss_kb\": %ld, "
+                       "\"cpu_s\": %.3f, \"hold_s\": %.1f}",
+                    i ? ", " : "", x->ok ? "true" : "false", x->open, x->threads, x->rss_kb,
+                    x->cpu_s, x->hold_s);
+        }
+        fputc(']', f);
+    }
+    fprintf(f, "},\n  \"series\": {");
+    for (enum ab_side side = 0; side < AB_SIDES; side++) {
+        fprintf(f, "%s\"%s\": [", side ? ", " : "", ab_side_name(side));
+        for (int i = 0; i < r->nseries[side]; i++) {
+            const struct ab_point *p = &r->series[side][i];
+            fprintf(f, "%s[%.2f, %d, %ld]", i ? ", " : "", p->t, p->threads, p->rss_kb);
+        }
+        fputc(']', f);
+    }
+    fprintf(f, "},\n  \"failures\": [");
+    for (int i = 0; i < r->nfailures; i++) {
+        if (i)
+            fputs(", ", f);
+        json_str(f, r->failures[i]);
+    }
+    fprintf(f, "],\n  \"ok\": %s\n}\n", r->nfailures ? "false" : "true");
+    return fclose(f) == 0 ? 0 : -1;
+}
