@@ -56,7 +56,7 @@ struct ab_config {
     int conns[AB_MAX_STEPS];
     int nsteps;
     int idle;
-    double duration, warmup, rate;
+    double duration, warmup, rate, start_timeout;
     int rounds, threads;
     const char *procs;
     const char *lib;

@@ -39,6 +39,7 @@ static void usage(FILE *f)
             "  --port N          the server's port (default: found from its sockets)\n"
             "  --host ADDR       the server's address (default 127.0.0.1)\n"
             "  --threads N       load generator threads (default 2)\n"
+            "  --start-timeout S how long the server may take to accept (default 15)\n"
             "  -p N              MNRT_PROCS for the mnrt side\n"
             "  --only native|mnrt  run one side only\n"
             "  --out DIR         write DIR/report.json and DIR/report.svg\n"
@@ -106,7 +107,7 @@ static int parse(int argc, char **argv, struct ab_config *c)
 {
     static char *demo_argv[3];
     *c = (struct ab_config){.host = "127.0.0.1", .proto = AB_ECHO, .size = 64, .path = "/",
-                            .conns = {100}, .nsteps = 1, .duration = 10, .warmup = 2,
+                            .conns = {100}, .nsteps = 1, .duration = 10, .warmup = 2, .start_timeout = 15,
                             .rounds = 3, .threads = 2, .sides = {true, true},
                             .progress = isatty(1)};
     bool demo = false;
@@ -150,6 +151,8 @@ static int parse(int argc, char **argv, struct ab_config *c)
             c->port = (int)d;
         } else if (strcmp(a, "--host") == 0) {
             c->host = v;
+        } else if (strcmp(a, "--start-timeout") == 0 && parse_num(v, 0.1, 3600, &d)) {
+            c->start_timeout = d;
         } else if (strcmp(a, "--threads") == 0 && parse_num(v, 1, 64, &d)) {
             c->threads = (int)d;
         } else if (strcmp(a, "-p") == 0 && parse_num(v, 1, 4096, &d)) {
@@ -361,7 +364,7 @@ static void run_side(struct ab_result *r, enum ab_side side, int round)
         return;
     }
     w.t0 = ab_now_ns();
-    int port = ab_server_ready(&srv, c->host, c->port, 15, why, sizeof why);
+    int port = ab_server_ready(&srv, c->host, c->port, c->start_timeout, why, sizeof why);
     if (port < 0) {
         ab_server_stop(&srv);
         failure(r, "%s round %d: %s; its last stderr lines:\n%s", ab_side_name(side), round + 1,

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Tests of `mnrt ab` itself (the harness, not mnrt): each case runs the
+tool on a real server on loopback and checks what it reports.
+
+usage: check_ab.py MNRT DEMO_SERVER CASE
+cases: consistent  never-listens  exits-at-start  killed-mid-run
+       one-side-fails  forking-server  report-files"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+# Every field report.json documents (tools/ab/README.md).
+TOP = ["tool", "version", "machine", "time", "config", "steps", "idle", "series",
+       "failures", "ok"]
+CONFIG = ["server", "protocol", "size", "path", "connections", "idle", "duration_s",
+          "warmup_s", "rounds", "rate", "load_threads", "procs", "library"]
+STEP = ["connections", "native", "mnrt", "ratio"]
+SIDE = ["rounds", "median", "histogram"]
+RUN = ["ok", "seconds", "requests", "requests_per_s", "latency_ns", "errors",
+       "kernel_threads_max", "kernel_threads_mean", "rss_max_kb", "cpu_user_s", "cpu_sys_s",
+       "voluntary_switches", "involuntary_switches"]
+LATENCY = ["p50", "p90", "p99", "p99_9", "max", "mean"]
+ERRORS = ["connect", "reset", "timeout", "bad_reply"]
+IDLE = ["ok", "open", "kernel_threads", "rss_kb", "cpu_s", "hold_s"]
+
+QUICK = ["-d", "1", "--warmup", "0.3", "--rounds", "1", "--start-timeout", "3"]
+
+
+def ab(mnrt, args, out=None):
+    cmd = [mnrt, "ab"] + QUICK + (["--out", out] if out else []) + args
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    text = p.stdout.decode(errors="replace")
+    print("$ " + " ".join(cmd) + "\n" + text)
+    return p.returncode, text
+
+
+def need(cond, what):
+    if not cond:
+        print("FAIL: " + what)
+        sys.exit(1)
+
+
+def has_fields(obj, fields, where):
+    for f in fields:
+        need(f in obj, "%s lacks the field %r" % (where, f))
+
+
+def main():
+    mnrt, demo, case = sys.argv[1:4]
+    out = tempfile.mkdtemp(prefix="mnrt-ab-test-")
+    if case == "consistent":
+        rc, text = ab(mnrt, ["--only", "native", "-c", "50", "--", demo, "0"], out)
+        need(rc == 0, "exit status %d" % rc)
+        d = json.load(open(os.path.join(out, "report.json")))
+        run = d["steps"][0]["native"]["rounds"][0]
+        hist = d["steps"][0]["native"]["histogram"]
+        need(run["requests"] > 0, "no requests")
+        need(run["requests"] == sum(b[2] for b in hist["buckets"]) == hist["count"],
+             "requests %d, histogram holds %d" % (run["requests"], hist["count"]))
+        lat = run["latency_ns"]
+        order = [lat[k] for k in ["p50", "p90", "p99", "p99_9", "max"]]
+        need(order == sorted(order) and order[0] > 0, "percentiles out of order: %s" % order)
+        need(all(v == 0 for v in run["errors"].values()), "errors: %s" % run["errors"])
+        need(run["kernel_threads_max"] >= 50, "50 connections, %d threads" % run["kernel_threads_max"])
+    elif case == "never-listens":
+        rc, text = ab(mnrt, ["--only", "native", "--", "sleep", "30"])
+        need(rc != 0, "exit status 0")
+        need("did not accept connections" in text, "no clear message")
+    elif case == "exits-at-start":
+        rc, text = ab(mnrt, ["--only", "native", "--", "sh", "-c", "echo broken config >&2; exit 3"])
+        need(rc != 0, "exit status 0")
+        need("exited with status 3" in text and "broken config" in text,
+             "the message lacks the exit status or the server's stderr")
+    elif case == "killed-mid-run":
+        rc, text = ab(mnrt, ["--only", "native", "-d", "3", "--", "sh", "-c",
+                             "%s 0 & sleep 1.5; kill -9 $!; wait $!" % demo])
+        need(rc != 0, "exit status 0")
+        need("during" in text and "FAILED" in text, "no clear message about the death")
+    elif case == "one-side-fails":
+        rc, text = ab(mnrt, ["-c", "20", "--", "sh", "-c",
+                             'case "$LD_PRELOAD" in *libmnrt*) exit 4;; esac; exec %s 0' % demo])
+        need(rc != 0, "exit status 0")
+        need("mnrt round 1" in text and "exited with status 4" in text, "no message for mnrt")
+        rps = [l for l in text.splitlines() if "requests/s" in l]
+        need(rps and "FAILED" in rps[0] and not rps[0].split()[1].startswith("FAILED"),
+             "the native side's results are missing")
+    elif case == "forking-server":
+        rc, text = ab(mnrt, ["--only", "native", "-c", "10", "--", "sh", "-c",
+                             "%s 0; true" % demo])
+        need(rc == 0, "exit status %d: the port of the forked server was not found" % rc)
+    elif case == "report-files":
+        rc, text = ab(mnrt, ["-c", "20", "--idle", "50", "--", demo, "0"], out)
+        need(rc == 0, "exit status %d" % rc)
+        d = json.load(open(os.path.join(out, "report.json")))
+        has_fields(d, TOP, "report")
+        has_fields(d["config"], CONFIG, "config")
+        for step in d["steps"]:
+            has_fields(step, STEP, "step")
+            for side in ("native", "mnrt"):
+                has_fields(step[side], SIDE, side)
+                for run in step[side]["rounds"]:
+                    has_fields(run, RUN, "run")
+                    has_fields(run["latency_ns"], LATENCY, "latency")
+                    has_fields(run["errors"], ERRORS, "errors")
+        for side in ("native", "mnrt"):
+            for idle in d["idle"][side]:
+                has_fields(idle, IDLE, "idle")
+            need(len(d["series"][side]) > 0, "no %s series" % side)
+        svg = ET.parse(os.path.join(out, "report.svg")).getroot()
+        ids = {e.get("id") for e in svg.iter() if e.get("id")}
+        for side in ("native", "mnrt"):
+            for what in ("latency", "threads", "rss"):
+                name = "%s-%s" % (side, what)
+                need(name in ids, "the SVG lacks " + name)
+                pts = [e for e in svg.iter() if e.get("id") == name][0].get("points").split()
+                need(len(pts) > 1, name + " has no points")
+    else:
+        print("unknown case " + case)
+        sys.exit(2)
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()
