@@ -7,9 +7,14 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define CHECK(cond, ...)                                                        \
     do {                                                                        \
@@ -23,6 +28,112 @@
     } while (0)
 
 #define CHECK_EQ(a, b) CHECK((a) == (b), "%lld != %lld", (long long)(a), (long long)(b))
+
+/* The name of an error number ("EBUSY"), "0" for success. */
+static inline const char *errname(int err)
+{
+    const char *n = err ? strerrorname_np(err) : "0";
+    return n ? n : "unknown error";
+}
+
+static inline void check_err_failed(const char *file, int line, const char *call, int got,
+                                    int want)
+{
+    fprintf(stderr, "%s:%d: %s: got %s, expected %s\n", file, line, call, errname(got),
+            errname(want));
+    exit(1);
+}
+
+/* Checks that a call returning an error number (pthread style) returned want. */
+#define CHECK_ERR(call, want)                                                   \
+    do {                                                                        \
+        int got_ = (call);                                                      \
+        if (got_ != (want))                                                     \
+            check_err_failed(__FILE__, __LINE__, #call, got_, (want));          \
+    } while (0)
+
+/* Checks that a call returning 0 or -1 with errno (sem_*, setuid) failed
+ * with want, or for want 0 succeeded. */
+#define CHECK_ERRNO(call, want)                                                 \
+    do {                                                                        \
+        errno = 0;                                                              \
+        int got_ = (call) == 0 ? 0 : errno;                                     \
+        if (got_ != (want))                                                     \
+            check_err_failed(__FILE__, __LINE__, #call, got_, (want));          \
+    } while (0)
+
+/* Polls cond every millisecond until it holds; fails after a minute. For
+ * "wait until the other thread has got that far": only the outcome is
+ * checked, never how long it took. */
+#define WAIT_UNTIL(cond)                                                        \
+    do {                                                                        \
+        for (long polls_ = 0; !(cond); polls_++) {                              \
+            CHECK(polls_ < 60000, "still false after a minute");                \
+            usleep(1000);                                                       \
+        }                                                                       \
+    } while (0)
+
+/* The absolute time ms milliseconds from now on clock. */
+static inline struct timespec deadline_in(clockid_t clock, long ms)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+/* Whether the absolute time on clock has been reached: a wait that timed
+ * out must not return before its deadline (POSIX). */
+static inline int deadline_passed(clockid_t clock, const struct timespec *deadline)
+{
+    struct timespec now;
+    clock_gettime(clock, &now);
+    return now.tv_sec > deadline->tv_sec ||
+           (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+/* spawn: creates n threads running fn((void *)i), i = 0..n-1;
+ * join_all: joins them. */
+static inline void spawn(pthread_t *t, int n, void *(*fn)(void *))
+{
+    for (int i = 0; i < n; i++)
+        CHECK_EQ(pthread_create(&t[i], NULL, fn, (void *)(intptr_t)i), 0);
+}
+
+static inline void join_all(pthread_t *t, int n)
+{
+    for (int i = 0; i < n; i++)
+        CHECK_EQ(pthread_join(t[i], NULL), 0);
+}
+
+/* Runs fn(arg) on a new thread and returns its result: for calls that
+ * must come from a thread other than the caller (trylock by a non-owner). */
+struct in_thread_call {
+    int (*fn)(void *);
+    void *arg;
+    int result;
+};
+
+static inline void *in_thread_main(void *p)
+{
+    struct in_thread_call *c = (struct in_thread_call *)p;
+    c->result = c->fn(c->arg);
+    return NULL;
+}
+
+static inline int in_thread(int (*fn)(void *), void *arg)
+{
+    struct in_thread_call c = {fn, arg, -1};
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, in_thread_main, &c), 0);
+    CHECK_EQ(pthread_join(t, NULL), 0);
+    return c.result;
+}
 
 /* Whether libmnrt.so is preloaded. */
 static inline int under_mnrt(void)

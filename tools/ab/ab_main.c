@@ -267,12 +267,19 @@ static struct ab_load load_of(const struct ab_config *c, int port, int conns)
                             .threads = c->threads};
 }
 
+/* The server's last stderr lines, or a note that there were none. */
+static const char *last_words(struct ab_server *srv)
+{
+    const char *e = ab_server_stderr(srv);
+    return *e ? e : "(nothing on stderr)\n";
+}
+
 static void server_died(struct watch *w, const char *when)
 {
     char how[128];
     ab_server_describe(w->srv, how, sizeof how);
     failure(w->r, "%s round %d: the server %s during %s; its last stderr lines:\n%s",
-            ab_side_name(w->side), w->round + 1, how, when, ab_server_stderr(w->srv));
+            ab_side_name(w->side), w->round + 1, how, when, last_words(w->srv));
 }
 
 static bool run_step(struct watch *w, int port, int step)
@@ -368,7 +375,7 @@ static void run_side(struct ab_result *r, enum ab_side side, int round)
     if (port < 0) {
         ab_server_stop(&srv);
         failure(r, "%s round %d: %s; its last stderr lines:\n%s", ab_side_name(side), round + 1,
-                why, ab_server_stderr(&srv));
+                why, last_words(&srv));
         return;
     }
     bool ok = true;
