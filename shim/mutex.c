@@ -82,7 +82,7 @@ int mn_mutex_lock(pthread_mutex_t *m, int64_t deadline_ns, bool try_only)
         self = mn_self_id();
         if (atomic_load_explicit(&mx->owner, memory_order_relaxed) == self) {
             if (type == PTHREAD_MUTEX_ERRORCHECK)
-                return EDEADLK;
+                return try_only ? EBUSY : EDEADLK;
             if (mx->count == UINT_MAX)
                 return EAGAIN;
             mx->count++;
@@ -173,6 +173,8 @@ MN_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 
 static int clocklock(pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime)
 {
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
+        return EINVAL; /* glibc checks the clock first, tv_nsec only if it waits */
     int err = mn_mutex_lock(m, -1, true);
     if (err != EBUSY)
         return err;

@@ -121,10 +121,10 @@ static int rdlock(pthread_rwlock_t *l, int64_t deadline, bool try_only)
                 return 0;
             continue;
         }
-        if ((s & WRITER) && atomic_load(&rw->cur_writer) == mn_self_id())
-            return EDEADLK;
         if (try_only)
             return EBUSY;
+        if ((s & WRITER) && atomic_load(&rw->cur_writer) == mn_self_id())
+            return EDEADLK;
         if (wait_turn(rw, false, deadline) == ETIMEDOUT)
             return ETIMEDOUT;
     }
@@ -139,10 +139,10 @@ static int wrlock(pthread_rwlock_t *l, int64_t deadline, bool try_only)
             atomic_store(&rw->cur_writer, mn_self_id());
             return 0;
         }
-        if ((zero & WRITER) && atomic_load(&rw->cur_writer) == mn_self_id())
-            return EDEADLK;
         if (try_only)
             return EBUSY;
+        if ((zero & WRITER) && atomic_load(&rw->cur_writer) == mn_self_id())
+            return EDEADLK;
         if (wait_turn(rw, true, deadline) == ETIMEDOUT) {
             /* readers held back for us may go now */
             if (prefer_writers(rw) && !(atomic_load(&rw->state) & WRITER))
@@ -155,11 +155,8 @@ static int wrlock(pthread_rwlock_t *l, int64_t deadline, bool try_only)
 static int timed(int (*lock)(pthread_rwlock_t *, int64_t, bool), pthread_rwlock_t *l,
                  clockid_t clock, const struct timespec *abstime)
 {
-    int err = lock(l, -1, true);
-    if (err != EBUSY)
-        return err;
-    int64_t deadline;
-    err = mn_abs_deadline(clock, abstime, &deadline);
+    int64_t deadline; /* glibc checks the clock and the time first */
+    int err = mn_abs_deadline(clock, abstime, &deadline);
     if (err)
         return err;
     return lock(l, deadline, false);

@@ -51,7 +51,7 @@ MN_EXPORT int pthread_getname_np(pthread_t t, char *buf, size_t len)
     if (!name[0]) /* never named: like a new thread, the program's name */
         name = program_invocation_short_name;
     size_t n = strnlen(name, sizeof g->name - 1);
-    if (len <= n)
+    if (len < sizeof g->name) /* glibc wants room for any name */
         return ERANGE;
     memcpy(buf, name, n);
     buf[n] = 0;

@@ -111,6 +111,15 @@ static inline void join_all(pthread_t *t, int n)
         CHECK_EQ(pthread_join(t[i], NULL), 0);
 }
 
+/* Reads *v under mu (a counter or flag other threads change under it). */
+static inline int locked_read(pthread_mutex_t *mu, const int *v)
+{
+    CHECK_EQ(pthread_mutex_lock(mu), 0);
+    int n = *v;
+    CHECK_EQ(pthread_mutex_unlock(mu), 0);
+    return n;
+}
+
 /* Runs fn(arg) on a new thread and returns its result: for calls that
  * must come from a thread other than the caller (trylock by a non-owner). */
 struct in_thread_call {

@@ -155,7 +155,7 @@ static int parse(int argc, char **argv, struct ab_config *c)
             c->start_timeout = d;
         } else if (strcmp(a, "--threads") == 0 && parse_num(v, 1, 64, &d)) {
             c->threads = (int)d;
-        } else if (strcmp(a, "-p") == 0 && parse_num(v, 1, 4096, &d)) {
+        } else if (strcmp(a, "-p") == 0 && parse_num(v, 1, 1024, &d)) {
             c->procs = v;
         } else if (strcmp(a, "--only") == 0 && (!strcmp(v, "native") || !strcmp(v, "mnrt"))) {
             c->sides[AB_NATIVE] = strcmp(v, "native") == 0;

@@ -40,8 +40,8 @@ int mn_run_main(int argc, char **argv)
             break;
         } else if (strcmp(a, "-p") == 0 || strcmp(a, "--procs") == 0) {
             long v;
-            if (i + 1 >= argc || parse_positive(argv[i + 1], 4096, &v) < 0) {
-                fprintf(stderr, "mnrt run: -p needs a number of processors from 1 to 4096\n");
+            if (i + 1 >= argc || parse_positive(argv[i + 1], 1024, &v) < 0) {
+                fprintf(stderr, "mnrt run: -p needs a number of processors from 1 to 1024\n");
                 return 2;
             }
             procs = argv[++i];
