@@ -154,9 +154,10 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
     g->detached = spec->detached;
     g->exited = false;
     g->joiner = NULL;
-    g->name[0] = 0;
     g->wait_reason = NULL;
     mn_g *self = mn_getg();
+    /* a new thread has its creator's name, as the kernel gives it */
+    memcpy(g->name, self ? self->name : "", self ? sizeof g->name : 1);
     if (spec->sigmask)
         g->sigmask = *spec->sigmask;
     else if (self)

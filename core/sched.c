@@ -204,6 +204,17 @@ static int64_t earliest_timer(void)
     return when;
 }
 
+void mn_kick_overdue_timers(int64_t now)
+{
+    /* sysmon's safety net (Go's sysmon does the same): timers due while
+     * no M waits for them get an M */
+    if (atomic_load(&mn_sched.poll_owner) || earliest_timer() > now)
+        return;
+    mn_p *p = mn_pidleget();
+    if (p)
+        mn_startm(p, false);
+}
+
 static int run_all_timers(int64_t now)
 {
     int ran = 0;
@@ -233,7 +244,9 @@ static bool poll_sleep(mn_m *m)
     void (*wait)(int64_t) = atomic_load(&mn_hooks.poll_wait);
     m->polling = true;
     m->polled = 0;
-    if (until > now && atomic_load(&mn_sched.runqsize) == 0) {
+    /* global work and an idle P: go and take it instead of sleeping */
+    bool work = atomic_load(&mn_sched.runqsize) && atomic_load(&mn_sched.npidle);
+    if (until > now && !work) {
         if (wait)
             wait(until == INT64_MAX ? -1 : until - now);
         else
@@ -495,7 +508,10 @@ static mn_g *findrunnable(mn_m *m)
                 }
             }
         }
-        if (poll_sleep(m)) {
+        /* The poll owner keeps the role until it gets a P: the timers of
+         * idle Ps must always have an M waiting for them. */
+        bool got_p = false;
+        while (!got_p && poll_sleep(m)) {
             int readied = m->polled;
             mn_p *p2 = mn_pidleget();
             if (p2) {
@@ -504,11 +520,13 @@ static mn_g *findrunnable(mn_m *m)
                     become_spinning(m);
                 if (readied > 1)
                     mn_wakep(); /* more than this M will run */
-                continue;
-            }
-            if (readied)
+                got_p = true;
+            } else if (readied) {
                 mn_wakep();
+            }
         }
+        if (got_p)
+            continue;
         stopm(m);
     }
 }

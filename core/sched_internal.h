@@ -48,6 +48,9 @@ void mn_procresize(int n);
 void mn_p_drain(mn_p *p);
 mn_p *mn_p_new(int id);
 
+/* Starts an M for timers that are due while no M waits for them. */
+void mn_kick_overdue_timers(int64_t now);
+
 /* sysmon.c: a P turned busy: a monitor sleeping long must resume its
  * short ticks. */
 void mn_monitor_notice_busy(void);

@@ -22,6 +22,7 @@
 #define CGROUP_PERIOD_NS (1000 * 1000 * 1000)
 #define IDLE_SLEEP_NS CGROUP_PERIOD_NS
 #define POLL_FORGOTTEN_NS (10 * 1000 * 1000)
+#define TIMER_LATE_NS (1000 * 1000)
 
 static atomic_bool started, running;
 static _Atomic uint32_t monitor_word;   /* futex when there is no poller yet */
@@ -200,6 +201,7 @@ static void *monitor_main(void *arg)
         atomic_store(&long_sleep, false);
         now = mn_nanotime();
         poll_if_forgotten(now);
+        mn_kick_overdue_timers(now - TIMER_LATE_NS);
         if (retake(now)) {
             tick = TICK_MIN_NS;
             quiet = 0;

@@ -5,7 +5,8 @@
  * - takes the P of an M blocked where mnrt cannot see (DESIGN.md §5 kind 3:
  *   same G as last look, its CPU clock stopped, its kernel state S or D);
  * - asks a G that ran more than 10 ms without a scheduling point to yield;
- * - collects ready I/O when no M did for 10 ms (all of them busy);
+ * - collects ready I/O when no M did for 10 ms (all of them busy), and
+ *   starts an M for timers overdue while no M waits for them;
  * - re-reads the cgroup CPU limit about every second and changes the
  *   number of Ps when it moved (unless MNRT_PROCS fixed it);
  * - prints the scheduler trace when asked.

@@ -68,6 +68,16 @@ void mn_schedtrace(bool detail)
         put(&o, "%s%u", i ? " " : "", mn_runq_len(&mn_sched.allp[i]->runq));
     put(&o, "]\n");
     if (detail) {
+        int64_t next = INT64_MAX, now = mn_nanotime();
+        for (int i = 0; i < mn_sched.nallp; i++) {
+            int64_t w = mn_timers_next(&mn_sched.allp[i]->timers);
+            next = w < next ? w : next;
+        }
+        put(&o, "  pollowner=%d pollwaiters=%d nexttimer=%s%lldms\n",
+            atomic_load(&mn_sched.poll_owner), atomic_load(&mn_sched.netpoll_waiters),
+            next == INT64_MAX ? "none " : "", next == INT64_MAX ? 0LL : (long long)((next - now) / 1000000));
+    }
+    if (detail) {
         for (int i = 0; i < procs; i++) {
             mn_p *p = mn_sched.allp[i];
             mn_m *m = p->m;

@@ -77,16 +77,20 @@ static void epoll_disarm(struct mn_pollfd *pd)
     }
 }
 
-/* Hands the events to the pollfds; returns how many were for pollfds. */
-static int dispatch(const struct epoll_event *evs, int n)
+/* Hands the events to the pollfds; returns how many were for pollfds.
+ * Only a blocking wait consumes a wake-up: the eventfd stays readable for
+ * the M that blocks (Go's netpollBreak does the same). */
+static int dispatch(const struct epoll_event *evs, int n, bool blocking)
 {
     int delivered = 0;
     for (int i = 0; i < n; i++) {
         uint64_t token = evs[i].data.u64;
         if (token == TOKEN_WAKE) {
-            uint64_t v;
-            atomic_store(&wake_pending, false);
-            syscall(SYS_read, wake_fd, &v, sizeof v);
+            if (blocking) {
+                uint64_t v;
+                atomic_store(&wake_pending, false);
+                syscall(SYS_read, wake_fd, &v, sizeof v);
+            }
             continue;
         }
         unsigned e = evs[i].events, dirs = 0;
@@ -114,7 +118,7 @@ static void epoll_wait_events(int64_t timeout_ns)
     if (n < 0 && errno == ENOSYS)
         n = (int)syscall(SYS_epoll_wait, epfd, evs, MAX_EVENTS,
                          timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000));
-    dispatch(evs, n);
+    dispatch(evs, n, true);
 }
 
 /* An M with nothing to do takes what is ready (epoll reports readiness in
@@ -123,7 +127,7 @@ static bool epoll_poll_now(void)
 {
     struct epoll_event evs[64];
     int n = (int)syscall(SYS_epoll_wait, epfd, evs, 64, 0);
-    return n > 0 && dispatch(evs, n) > 0;
+    return n > 0 && dispatch(evs, n, false) > 0;
 }
 
 const struct mn_poller mn_poller_epoll = {

@@ -18,6 +18,7 @@
 
 #include "compat/log.h"
 #include "core/lock.h"
+#include "core/runtime.h"
 
 #include <errno.h>
 #include <liburing.h>
@@ -89,18 +90,24 @@ static void uring_wake(void)
     mn_lock_release(&sq_lock);
 }
 
-/* Reaps what has completed; returns how many readiness events it saw. */
-static int reap(void)
+/* Reaps what has completed; returns how many readiness events it saw.
+ * A wake-up NOP is meant for the M blocked in the ring: a reaper that does
+ * not block passes it on (posts it again) while that M exists, as Go's
+ * non-blocking netpoll leaves netpollBreak's byte alone. */
+static int reap(bool blocking)
 {
     if (!io_uring_cq_ready(&ring))
         return 0;
     int events = 0;
+    bool pass_on = false;
     mn_lock_acquire(&cq_lock);
     struct io_uring_cqe *cqe;
     unsigned head, seen = 0;
     io_uring_for_each_cqe(&ring, head, cqe) {
         seen++;
         uint64_t token = io_uring_cqe_get_data64(cqe);
+        if (token == TOKEN_WAKE)
+            pass_on |= !blocking;
         if (token == TOKEN_WAKE || token == TOKEN_CANCEL)
             continue;
         /* Any result wakes the waiters: readiness, or an error (-ECANCELED
@@ -112,6 +119,8 @@ static int reap(void)
     }
     io_uring_cq_advance(&ring, seen);
     mn_lock_release(&cq_lock);
+    if (pass_on && atomic_load(&mn_sched.poll_owner))
+        uring_wake();
     return events;
 }
 
@@ -124,12 +133,12 @@ static void uring_wait(int64_t timeout_ns)
         struct __kernel_timespec ts = {timeout_ns / 1000000000, timeout_ns % 1000000000};
         io_uring_wait_cqe_timeout(&ring, &cqe, &ts);
     }
-    reap();
+    reap(true);
 }
 
 static bool uring_poll_now(void)
 {
-    return reap() > 0;
+    return reap(false) > 0;
 }
 
 const struct mn_poller mn_poller_uring = {
