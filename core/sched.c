@@ -556,7 +556,7 @@ static mn_g *schedule(mn_m *m)
     mn_p *p = m->p;
     mn_g *g = NULL;
     bool inherit = false;
-    if (p->schedtick % 61 == 0)
+    if (p->schedtick % 61 == 0) /* fairness to the global queue (Go's) */
         g = globrunq_get(p, 1);
     if (!g) {
         int64_t now = 0;

@@ -13,6 +13,7 @@
 #include "syscalls/netio.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 static int created(int fd)
@@ -256,8 +257,12 @@ MN_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
     if (!mn_getg())
         return (int)MN_SYS(SYS_accept4, fd, addr, len, flags);
     if (mn_fd_kind(fd) == MN_FD_SOCKET) {
+        /* a connection already waiting is taken at once; otherwise wait */
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        struct timespec zero = {0, 0};
         long fl = MN_SYS(SYS_fcntl, fd, F_GETFL);
-        if (fl >= 0 && !(fl & O_NONBLOCK) && mn_netio_wait_ready(fd, MN_DIR_READ) == EAGAIN) {
+        if (fl >= 0 && !(fl & O_NONBLOCK) && MN_SYS(SYS_ppoll, &pf, 1, &zero, NULL, 8) == 0 &&
+            mn_netio_wait_ready(fd, MN_DIR_READ) == EAGAIN) {
             errno = EAGAIN; /* SO_RCVTIMEO passed */
             return -1;
         }
