@@ -86,6 +86,9 @@ GETTER(g_max, x->max)
 GETTER(g_errors, x->err_connect + x->err_reset + x->err_timeout + x->err_bad)
 GETTER(g_threads, x->threads_max)
 GETTER(g_rss, x->rss_max_kb)
+/* Each kernel thread also has a 16 KiB kernel stack (x86-64), which RSS
+ * does not show: the memory a thread-per-connection server really costs. */
+GETTER(g_mem, x->rss_max_kb + 16L * x->threads_max)
 GETTER(g_cpu, (x->user_s + x->sys_s) / x->seconds)
 GETTER(g_csw, (double)(x->vcsw + x->ivcsw) / x->seconds)
 
@@ -165,7 +168,10 @@ static struct stat3 idle_stat(const struct ab_result *r, enum ab_side s, int wha
     for (int i = 0; i < r->rounds_done; i++) {
         const struct ab_idle *x = &r->idle[s][i];
         if (x->ok)
-            v[n++] = what == 0 ? x->threads : what == 1 ? (double)x->rss_kb : x->cpu_s / x->hold_s;
+            v[n++] = what == 0   ? x->threads
+                     : what == 1 ? (double)x->rss_kb
+                     : what == 2 ? x->cpu_s / x->hold_s
+                                 : (double)x->rss_kb + 16.0 * x->threads;
     }
     struct stat3 st = {.n = n};
     if (!n)
@@ -209,14 +215,16 @@ void ab_report_table(const struct ab_result *r)
         row(r, s, "errors", g_errors, U_COUNT);
         row(r, s, "kernel threads (max)", g_threads, U_COUNT);
         row(r, s, "RSS (max)", g_rss, U_KB);
+        row(r, s, "RSS + kernel stacks", g_mem, U_KB);
         row(r, s, "CPU (cores busy)", g_cpu, U_CORES);
         row(r, s, "context switches/s", g_csw, U_RATE);
     }
     if (c->idle) {
         printf("%d idle connections (one request each, then held)\n", c->idle);
-        const char *labels[] = {"kernel threads (max)", "RSS (max)", "CPU while idle (cores)"};
-        enum unit units[] = {U_COUNT, U_KB, U_CORES};
-        for (int k = 0; k < 3; k++) {
+        const char *labels[] = {"kernel threads (max)", "RSS (max)", "CPU while idle (cores)",
+                                "RSS + kernel stacks"};
+        enum unit units[] = {U_COUNT, U_KB, U_CORES, U_KB};
+        for (int k = 0; k < 4; k++) {
             char nc[128], mc[128], rc[16];
             struct stat3 n = idle_stat(r, AB_NATIVE, k), mm = idle_stat(r, AB_MNRT, k);
             cell(nc, sizeof nc, n, units[k]);
