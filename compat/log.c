@@ -1,6 +1,8 @@
 /* stderr messages: see log.h. */
 #include "compat/log.h"
 
+#include "compat/raw_syscall.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +20,7 @@ static void vemit(const char *prefix, const char *fmt, va_list ap)
         len = sizeof buf - 2;
     buf[len++] = '\n';
     /* raw system call: the libc write may be interposed by mnrt itself */
-    syscall(SYS_write, 2, buf, len);
+    mn_raw_syscall(SYS_write, 2, buf, len);
 }
 
 void mn_warn(const char *fmt, ...)

@@ -1,6 +1,8 @@
 /* Kernel futex calls: see futex.h. */
 #include "core/futex.h"
 
+#include "compat/raw_syscall.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -21,9 +23,7 @@ int64_t mn_timespec_ns(const struct timespec *ts)
 
 static int futex_result(long r)
 {
-    if (r == 0)
-        return 0;
-    return errno == EAGAIN || errno == ETIMEDOUT || errno == EINTR ? errno : 0;
+    return r == -EAGAIN || r == -ETIMEDOUT || r == -EINTR ? (int)-r : 0;
 }
 
 int mn_futex_wait(const _Atomic uint32_t *addr, uint32_t val, int64_t deadline_ns, bool shared)
@@ -35,7 +35,7 @@ int mn_futex_wait(const _Atomic uint32_t *addr, uint32_t val, int64_t deadline_n
         ts.tv_nsec = deadline_ns % 1000000000;
         tp = &ts;
     }
-    return futex_result(syscall(SYS_futex, addr, op, val, tp, NULL, FUTEX_BITSET_MATCH_ANY));
+    return futex_result(mn_raw_syscall(SYS_futex, addr, op, val, tp, NULL, FUTEX_BITSET_MATCH_ANY));
 }
 
 int mn_futex_wait_clock(const _Atomic uint32_t *addr, uint32_t val, clockid_t clock,
@@ -43,12 +43,12 @@ int mn_futex_wait_clock(const _Atomic uint32_t *addr, uint32_t val, clockid_t cl
 {
     int op = FUTEX_WAIT_BITSET | (shared ? 0 : FUTEX_PRIVATE_FLAG) |
              (clock == CLOCK_REALTIME ? FUTEX_CLOCK_REALTIME : 0);
-    return futex_result(syscall(SYS_futex, addr, op, val, abstime, NULL, FUTEX_BITSET_MATCH_ANY));
+    return futex_result(
+        mn_raw_syscall(SYS_futex, addr, op, val, abstime, NULL, FUTEX_BITSET_MATCH_ANY));
 }
 
 int mn_futex_wake(const _Atomic uint32_t *addr, int n, bool shared)
 {
-    long r = syscall(SYS_futex, addr, FUTEX_WAKE | (shared ? 0 : FUTEX_PRIVATE_FLAG), n,
-                     NULL, NULL, 0);
+    long r = mn_raw_syscall(SYS_futex, addr, FUTEX_WAKE | (shared ? 0 : FUTEX_PRIVATE_FLAG), n);
     return r < 0 ? 0 : (int)r;
 }

@@ -2,6 +2,7 @@
 #include "core/overflow.h"
 
 #include "compat/log.h"
+#include "compat/raw_syscall.h"
 #include "compat/real.h"
 #include "core/runtime.h"
 
@@ -22,7 +23,7 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
         char msg[128];
         int n = snprintf(msg, sizeof msg, "mnrt: thread %lld overflowed its %zu-byte stack\n",
                          (long long)g->id, g->stack.size);
-        syscall(SYS_write, 2, msg, (size_t)n);
+        mn_raw_syscall(SYS_write, 2, msg, n);
     }
     /* Die as the program would: the fault repeats with the default action. */
     struct sigaction dfl;

@@ -307,9 +307,12 @@ static mn_m *m_alloc(void)
     return m;
 }
 
-/* Starts a new M that will run with p. */
+/* Starts a new M that will run with p. Often called on a G's stack, with
+ * its TCB in FS: glibc's allocators may leave errno changed even when they
+ * succeed, and that errno is the G's, so it is put back. */
 static bool newm(mn_p *p, bool spinning)
 {
+    int saved_errno = errno;
     mn_lock_acquire(&mn_sched.mcreate_lock);
     mn_m *m = m_alloc();
     int err = ENOMEM;
@@ -319,6 +322,7 @@ static bool newm(mn_p *p, bool spinning)
         err = mn_real.pthread_create(&m->thread, NULL, m_thread_main, m);
     }
     mn_lock_release(&mn_sched.mcreate_lock);
+    errno = saved_errno;
     if (err) {
         mn_warn_once("cannot create a kernel thread: %s (running on fewer)", strerror(err));
         return false;

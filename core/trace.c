@@ -4,6 +4,7 @@
  * be slightly inconsistent, as Go's is. */
 #include "core/sysmon.h"
 
+#include "compat/raw_syscall.h"
 #include "core/futex.h"
 #include "core/sched_internal.h"
 
@@ -20,7 +21,7 @@ struct out {
 static void flush(struct out *o)
 {
     if (o->len)
-        syscall(SYS_write, 2, o->buf, o->len);
+        mn_raw_syscall(SYS_write, 2, o->buf, o->len);
     o->len = 0;
 }
 

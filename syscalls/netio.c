@@ -1,6 +1,7 @@
 /* The try / wait / try-again loop: see netio.h. */
 #include "syscalls/netio.h"
 
+#include "compat/raw_syscall.h"
 #include "core/futex.h"
 #include "core/runtime.h"
 
@@ -38,8 +39,8 @@ static int64_t socket_deadline(int fd, int dir)
 {
     struct timeval tv;
     socklen_t len = sizeof tv;
-    if (syscall(SYS_getsockopt, fd, SOL_SOCKET, dir == MN_DIR_READ ? SO_RCVTIMEO : SO_SNDTIMEO,
-                &tv, &len) != 0 ||
+    if (mn_raw_syscall(SYS_getsockopt, fd, SOL_SOCKET,
+                       dir == MN_DIR_READ ? SO_RCVTIMEO : SO_SNDTIMEO, &tv, &len) != 0 ||
         (tv.tv_sec == 0 && tv.tv_usec == 0))
         return -1;
     return mn_nanotime() + (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
@@ -47,7 +48,7 @@ static int64_t socket_deadline(int fd, int dir)
 
 static bool program_nonblocking(int fd)
 {
-    long fl = syscall(SYS_fcntl, fd, F_GETFL);
+    long fl = mn_raw_syscall(SYS_fcntl, fd, F_GETFL);
     return fl >= 0 && (fl & O_NONBLOCK);
 }
 

@@ -6,6 +6,7 @@
 #include "syscalls/poller.h"
 
 #include "compat/log.h"
+#include "compat/raw_syscall.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -43,7 +44,7 @@ static void epoll_wake(void)
 {
     if (!atomic_exchange(&wake_pending, true)) {
         uint64_t one = 1;
-        syscall(SYS_write, wake_fd, &one, sizeof one);
+        mn_raw_syscall(SYS_write, wake_fd, &one, sizeof one);
     }
 }
 
@@ -89,7 +90,7 @@ static int dispatch(const struct epoll_event *evs, int n, bool blocking)
             if (blocking) {
                 uint64_t v;
                 atomic_store(&wake_pending, false);
-                syscall(SYS_read, wake_fd, &v, sizeof v);
+                mn_raw_syscall(SYS_read, wake_fd, &v, sizeof v);
             }
             continue;
         }
@@ -114,10 +115,10 @@ static void epoll_wait_events(int64_t timeout_ns)
         ts.tv_nsec = timeout_ns % 1000000000;
         tp = &ts;
     }
-    int n = (int)syscall(SYS_epoll_pwait2, epfd, evs, MAX_EVENTS, tp, NULL, 8);
-    if (n < 0 && errno == ENOSYS)
-        n = (int)syscall(SYS_epoll_wait, epfd, evs, MAX_EVENTS,
-                         timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000));
+    int n = (int)mn_raw_syscall(SYS_epoll_pwait2, epfd, evs, MAX_EVENTS, tp, NULL, 8);
+    if (n == -ENOSYS)
+        n = (int)mn_raw_syscall(SYS_epoll_wait, epfd, evs, MAX_EVENTS,
+                                timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000));
     dispatch(evs, n, true);
 }
 
@@ -126,7 +127,7 @@ static void epoll_wait_events(int64_t timeout_ns)
 static bool epoll_poll_now(void)
 {
     struct epoll_event evs[64];
-    int n = (int)syscall(SYS_epoll_wait, epfd, evs, 64, 0);
+    int n = (int)mn_raw_syscall(SYS_epoll_wait, epfd, evs, 64, 0);
     return n > 0 && dispatch(evs, n, false) > 0;
 }
 

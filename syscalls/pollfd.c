@@ -2,8 +2,8 @@
 #include "syscalls/pollfd.h"
 
 #include "compat/log.h"
+#include "compat/raw_syscall.h"
 #include "core/futex.h"
-#include "core/runtime.h"
 #include "core/runtime.h"
 #include "syscalls/poller.h"
 
@@ -90,7 +90,7 @@ static void pool_free(struct mn_pollfd *pd)
 static enum mn_fdkind kind_of(int fd)
 {
     struct stat st;
-    if (syscall(SYS_fstat, fd, &st) != 0)
+    if (mn_raw_syscall(SYS_fstat, fd, &st) != 0)
         return MN_FD_UNKNOWN;
     if (S_ISSOCK(st.st_mode))
         return MN_FD_SOCKET;
@@ -195,7 +195,7 @@ void mn_pollfd_put(struct mn_pollfd *pd)
         return;
     pool_free(pd);
     if (hidden >= 0)
-        syscall(SYS_close, hidden);
+        mn_raw_syscall(SYS_close, hidden);
 }
 
 /* ---- queues ---- */
@@ -352,9 +352,9 @@ void mn_pollfd_close(int fd)
         int low = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 256
                       ? (int)(rl.rlim_cur - 64)
                       : 3;
-        int hidden = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, low);
+        int hidden = (int)mn_raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, low);
         if (hidden < 0)
-            hidden = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
+            hidden = (int)mn_raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
         /* Pending notifications hold the file: they stay valid. New ones
          * name the duplicate (epoll registers it anew). If there is no fd
          * left for a duplicate, the Gs wake and find the fd closed. */
