@@ -51,6 +51,10 @@ void mn_boot(void)
     mn_fsbase_init();
     mn_real_init();
     mn_config_load();
+    if (mn_config.debug)
+        mn_warn("thread switches load FS with %s",
+                mn_have_fsgsbase ? "wrfsbase"
+                                 : "arch_prctl: no FSGSBASE here, each switch is a system call");
     mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join);
     mn_tls_modules_boot();
     __libc_single_threaded = 0;

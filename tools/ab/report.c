@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -39,8 +40,12 @@ static void machine(char *buf, size_t len)
         fclose(f);
     struct utsname u;
     uname(&u);
-    snprintf(buf, len, "%s, %ld CPUs, Linux %s, glibc %s", model, sysconf(_SC_NPROCESSORS_ONLN),
-             u.release, gnu_get_libc_version());
+    /* Without FSGSBASE every switch between threads costs mnrt a system
+     * call (arch_prctl): the figures depend on it. */
+    bool fsgsbase = getauxval(AT_HWCAP2) & 2;
+    snprintf(buf, len, "%s, %ld CPUs, Linux %s, glibc %s, FSGSBASE %s", model,
+             sysconf(_SC_NPROCESSORS_ONLN), u.release, gnu_get_libc_version(),
+             fsgsbase ? "yes" : "no (thread switches use arch_prctl)");
 }
 
 /* ---- statistics over rounds ---- */
