@@ -94,6 +94,7 @@ static void gfput(mn_g *g)
 static void g_entry(void *arg)
 {
     mn_g *g = arg;
+    mn_resume_g(g);
     mn_tcb_on_start();
     mn_hooks.g_main(g);
     mn_fatal("G %lld returned from its entry", (long long)g->id);
@@ -146,6 +147,7 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
     }
     mn_tcb_set_tid(g->tcb, g->tid);
     *(mn_g **)mn_tcb_tls_slot(g->tcb, &mn_tls_g) = g;
+    *(mn_g **)mn_tcb_tls_slot(g->tcb, &mn_tls_owner) = g;
     g->id = atomic_fetch_add(&mn_sched.next_goid, 1);
     g->start = spec->start;
     g->arg = spec->arg;
@@ -271,7 +273,7 @@ mn_g *mn_g_from_tcb(void *tcb)
 {
     if (!tcb)
         return NULL;
-    mn_g *g = *(mn_g **)mn_tcb_tls_slot(tcb, &mn_tls_g);
+    mn_g *g = *(mn_g **)mn_tcb_tls_slot(tcb, &mn_tls_owner);
     return g && g->tcb == tcb ? g : NULL;
 }
 

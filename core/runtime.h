@@ -16,11 +16,13 @@
  * - sched.lock guards the idle lists (midle, pidle), the global run queue,
  *   the M list and the free-G list; counters readable without it are atomic.
  * - Nothing parks while holding an mn_lock (lock.h). A G parks only by
- *   switching to g0 first (mn_park); g0 marks it waiting and only then runs
- *   the commit function that publishes it to wakers (Go's park_m).
+ *   switching away first (mn_park): to g0, or straight to the next G of its
+ *   P, which acts as g0 for it; only then is it marked waiting and the
+ *   commit function that publishes it to wakers run (Go's park_m).
  * - Thread-local: mn_tls_g is the running G in that G's own TLS (each G has
  *   its own TCB), NULL in Ms' and foreign threads' TLS; mn_tls_m is the M in
- *   the M's own TLS (g0), NULL elsewhere. */
+ *   the M's own TLS (g0), NULL elsewhere, except in a G that finishes a
+ *   direct switch: it is NULL and m, as in g0, until that is done. */
 #ifndef MN_CORE_RUNTIME_H
 #define MN_CORE_RUNTIME_H
 
@@ -107,8 +109,10 @@ struct mn_m {
     uint64_t rand;
     int64_t switches;
 
-    /* request from the G that switched to g0, handled there */
+    /* request from the G that switched away, handled by g0 or, after a
+     * direct switch, by the next G (sched_internal.h) */
     enum mn_m_action action;
+    mn_g *prev_g;                /* the G a direct switch left, until handled */
     bool (*park_commit)(mn_g *, void *);
     void *park_arg;
     void (*call_fn)(void *);
@@ -175,6 +179,9 @@ struct mn_sched {
 extern struct mn_sched mn_sched;
 extern __thread mn_g *mn_tls_g;
 extern __thread mn_m *mn_tls_m;
+/* The G a TCB belongs to, in that TCB's TLS: unlike mn_tls_g it never
+ * changes while the G lives, so other threads may read it (a handle -> G). */
+extern __thread mn_g *mn_tls_owner;
 
 /* The calling G, or NULL on a foreign thread (or g0, or after fork). */
 static inline mn_g *mn_getg(void)
@@ -272,6 +279,7 @@ void mn_g_foreach(void (*fn)(mn_g *, void *), void *arg);
 
 /* --- between g.c and sched.c --- */
 void mn_sched_start_g(mn_g *g);          /* first time runnable */
+void mn_resume_g(mn_g *g);               /* first thing a new G does */
 _Noreturn void mn_sched_exit_g(mn_g *g); /* switch away for good */
 void mn_g_finish_on_g0(mn_g *g);         /* g0's part of a G's exit */
 /* The main thread as a G (before mn_sched_boot). */

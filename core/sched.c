@@ -5,7 +5,10 @@
  * control back to g0 by switching to it with a request in m->action
  * (park, yield, exit, call); g0 carries out the request on its own stack,
  * so a G is marked waiting and its lock released only after nothing runs
- * on its stack any more (the park invariant of runtime.h).
+ * on its stack any more (the park invariant of runtime.h). A park or yield
+ * whose P has a next G ready switches straight to it instead, and that G
+ * carries out the request, in g0's role, before its own code runs
+ * (mn_switch_out): the same invariant, half the FS loads.
  *
  * Who owns a P is one atomic word (sched_internal.h): an M switching
  * from a G to g0, or readying a G from program code, first claims its P
@@ -39,6 +42,7 @@ struct mn_sched mn_sched = {
     .lock = MN_LOCK_INIT, .mcreate_lock = MN_LOCK_INIT, .allg_lock = MN_LOCK_INIT};
 __thread mn_g *mn_tls_g;
 __thread mn_m *mn_tls_m;
+__thread mn_g *mn_tls_owner;
 struct mn_hooks mn_hooks;
 
 #define G0_STACK_SIZE (256 * 1024)
@@ -584,7 +588,8 @@ static mn_g *schedule(mn_m *m)
 
 /* ---- switching ---- */
 
-static void execute(mn_m *m, mn_g *g)
+/* g is about to run on m: everything but the switch itself. */
+static void begin_running(mn_m *m, mn_g *g)
 {
     g->m = m;
     m->curg = g;
@@ -595,6 +600,11 @@ static void execute(mn_m *m, mn_g *g)
         m->sigmask = g->sigmask;
     }
     m->switches++;
+}
+
+static void execute(mn_m *m, mn_g *g)
+{
+    begin_running(m, g);
     atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
     mn_ctx_switch(&m->g0sp, g->sp, g->tcb);
 }
@@ -624,13 +634,14 @@ static mn_g *after_switch(mn_m *m, mn_g *g)
             return g;
         }
         return NULL;
-    case MN_ACT_YIELD:
-        if (!m->p) {
+    case MN_ACT_YIELD: /* to the back of the queue, where an idle P may steal it */
+        if (m->p) {
+            atomic_store(&g->status, MN_G_RUNNABLE);
+            runq_put(m->p, g, false);
+        } else {
             queue_globally(g);
-            return NULL;
         }
-        atomic_store(&g->status, MN_G_RUNNABLE);
-        runq_put(m->p, g, false);
+        mn_wakep();
         return NULL;
     case MN_ACT_QUEUE: /* exitsyscall found no P for it */
         queue_globally(g);
@@ -674,14 +685,74 @@ static void g0_entry(void *arg)
     g0_loop(arg);
 }
 
-void mn_switch_to_g0(mn_g *g, enum mn_m_action action)
+/* Whether schedule() on m would look at nothing but m's own run queue: no
+ * turn of the global queue, no due timers, no P being retired. */
+static bool only_local_work(mn_m *m)
+{
+    mn_p *p = m->p;
+    int64_t now = 0;
+    return p && p->id < atomic_load(&mn_sched.procs) && p->schedtick % 61 != 0 &&
+           !p_timers_due(p, &now);
+}
+
+/* What g0 would have done with the G a direct switch left (after_switch),
+ * done by the G switched to, in g0's place: as g0, it readies Gs onto its
+ * P, and the program's errno is left as it was. Its P stays RUNNING until
+ * this is done. */
+static void finish_direct_switch(mn_g *self, mn_m *m)
+{
+    mn_g *prev = m->prev_g;
+    m->prev_g = NULL;
+    int saved_errno = errno;
+    mn_tls_g = NULL;
+    mn_tls_m = m;
+    mn_g *again = after_switch(m, prev);
+    if (again) /* its park was called off: it runs next */
+        runq_put(m->p, again, true);
+    mn_tls_m = NULL;
+    mn_tls_g = self;
+    m->curg = self;
+    errno = saved_errno;
+    atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
+}
+
+void mn_resume_g(mn_g *g)
+{
+    mn_m *m = g->m;
+    if (m->prev_g)
+        finish_direct_switch(g, m);
+}
+
+void mn_switch_out(mn_g *g, enum mn_m_action action)
 {
     mn_m *m = g->m;
     enum mn_pstatus from = g->p_in_syscall ? MN_P_SYSCALL : MN_P_USER;
     g->p_in_syscall = false;
     mn_p_transition(m, from, MN_P_RUNNING); /* or lose it: g0 copes */
     m->action = action;
-    mn_ctx_switch(&g->sp, m->g0sp, m->g0tcb);
+    bool inherit = false;
+    mn_g *next = NULL;
+    if ((action == MN_ACT_PARK || action == MN_ACT_YIELD) && only_local_work(m)) {
+        next = mn_runq_get(&m->p->runq, &inherit);
+        if (!next && action == MN_ACT_YIELD && !atomic_load(&mn_sched.runqsize)) {
+            /* g0 would queue it and take it right back */
+            m->action = MN_ACT_NONE;
+            m->p->schedtick++;
+            atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
+            atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
+            return;
+        }
+    }
+    if (next) {
+        if (!inherit)
+            m->p->schedtick++;
+        m->prev_g = g;
+        begin_running(m, next);
+        mn_ctx_switch(&g->sp, next->sp, next->tcb);
+    } else {
+        mn_ctx_switch(&g->sp, m->g0sp, m->g0tcb);
+    }
+    mn_resume_g(g);
 }
 
 /* ---- the API ---- */
@@ -693,7 +764,7 @@ void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
     g->wait_reason = reason;
     m->park_commit = commit;
     m->park_arg = arg;
-    mn_switch_to_g0(g, MN_ACT_PARK);
+    mn_switch_out(g, MN_ACT_PARK);
     g->wait_reason = NULL;
 }
 
@@ -739,7 +810,7 @@ void mn_yield(void)
         sched_yield();
         return;
     }
-    mn_switch_to_g0(g, MN_ACT_YIELD);
+    mn_switch_out(g, MN_ACT_YIELD);
 }
 
 void mn_call_on_g0(void (*fn)(void *), void *arg)
@@ -751,7 +822,7 @@ void mn_call_on_g0(void (*fn)(void *), void *arg)
     }
     g->m->call_fn = fn;
     g->m->call_arg = arg;
-    mn_switch_to_g0(g, MN_ACT_CALL);
+    mn_switch_out(g, MN_ACT_CALL);
 }
 
 /* Makes g (created by g.c) runnable for the first time. */
@@ -764,7 +835,7 @@ void mn_sched_start_g(mn_g *g)
 
 void mn_sched_exit_g(mn_g *g)
 {
-    mn_switch_to_g0(g, MN_ACT_EXIT);
+    mn_switch_out(g, MN_ACT_EXIT);
     mn_fatal("a finished G was resumed");
 }
 
@@ -821,4 +892,5 @@ void mn_sched_boot(int procs, mn_g *main_g)
     atomic_store(&m0->p->status, mn_pword(m0, MN_P_USER));
     atomic_store(&main_g->status, MN_G_RUNNING);
     mn_tls_g = main_g;
+    mn_tls_owner = main_g;
 }

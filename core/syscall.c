@@ -45,7 +45,7 @@ void mn_exitsyscall(void)
         atomic_store(&p->status, mn_pword(m, MN_P_USER));
         return;
     }
-    mn_switch_to_g0(g, MN_ACT_QUEUE); /* resumes when an M runs it again */
+    mn_switch_out(g, MN_ACT_QUEUE); /* resumes when an M runs it again */
 }
 
 void mn_handoffp(mn_p *p)
