@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #define THREADS 200
-#define ROUNDS 50
+#define ROUNDS 200
 
 static __thread long tls_counter = 1000;
 static __thread char tls_name[32] = "unset";
