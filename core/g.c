@@ -94,8 +94,8 @@ static void gfput(mn_g *g)
 static void g_entry(void *arg)
 {
     mn_g *g = arg;
-    mn_resume_g(g);
     mn_tcb_on_start();
+    mn_resume_g(g);
     mn_hooks.g_main(g);
     mn_fatal("G %lld returned from its entry", (long long)g->id);
 }

@@ -4,8 +4,8 @@
  *
  * Who may touch what:
  * - g->status changes by CAS; a G is RUNNING on at most one M. Only the M
- *   running a G (or g0 of that M right after the G switched away) touches
- *   its sp, m and wait fields.
+ *   running a G (or, right after the G switched away, g0 of that M or the
+ *   G that M switched to directly) touches its sp, m and wait fields.
  * - A P's run queue: see runq.h; its other fields belong to the M holding it.
  *   Who holds a P is p->status, one atomic word: owner M and state (see
  *   sched_internal.h). While its G runs program code (USER) or sits in a
@@ -133,7 +133,6 @@ struct mn_p {
     mn_m *m;
     uint32_t schedtick;          /* Gs scheduled on it */
     _Atomic uint32_t syscalltick;/* system calls entered with it */
-    uint32_t runnext_streak;     /* consecutive Gs taken from runnext */
     mn_p *link;                  /* idle list */
     struct mn_runq runq;
     struct mn_timers timers;
@@ -180,10 +179,13 @@ extern struct mn_sched mn_sched;
 extern __thread mn_g *mn_tls_g;
 extern __thread mn_m *mn_tls_m;
 /* The G a TCB belongs to, in that TCB's TLS: unlike mn_tls_g it never
- * changes while the G lives, so other threads may read it (a handle -> G). */
+ * changes while the G lives, so other threads may read it (a handle -> G).
+ * It survives fork() in the child, where every caller of mn_g_from_tcb
+ * checks mn_native() first. */
 extern __thread mn_g *mn_tls_owner;
 
-/* The calling G, or NULL on a foreign thread (or g0, or after fork). */
+/* The calling G, or NULL on a foreign thread (or g0, or after fork, or in
+ * a G finishing a direct switch for the G before it). */
 static inline mn_g *mn_getg(void)
 {
     return mn_tls_g;
@@ -209,12 +211,14 @@ extern struct mn_hooks mn_hooks;
 void mn_sched_boot(int procs, mn_g *main_g);
 
 /* --- scheduling (sched.c) --- */
-/* Parks the calling G. On g0, commit(g, arg) runs after g is marked
- * waiting; if it returns false the park is abandoned and g resumes. */
+/* Parks the calling G. Once it is off its stack (on g0, or in the G switched
+ * to directly), commit(g, arg) runs after g is marked waiting; if it returns
+ * false the park is abandoned and g is runnable again. */
 void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason);
 /* Makes a waiting G runnable (any thread). */
 void mn_ready(mn_g *g);
-/* Puts the calling G at the tail of its P's queue and runs another. */
+/* Puts the calling G at the tail of its P's queue (where an idle P may
+ * steal it) and runs another; returns at once when nothing else can run. */
 void mn_yield(void);
 /* Runs fn(arg) on the M's own stack and TCB (g0), then resumes the G on
  * the same M (for calls that must run as the kernel thread itself). */

@@ -46,7 +46,6 @@ __thread mn_g *mn_tls_owner;
 struct mn_hooks mn_hooks;
 
 #define G0_STACK_SIZE (256 * 1024)
-#define RUNNEXT_STREAK_MAX 32
 
 /* ---- global run queue (sched.lock) ---- */
 
@@ -588,23 +587,29 @@ static mn_g *schedule(mn_m *m)
 
 /* ---- switching ---- */
 
-/* g is about to run on m: everything but the switch itself. */
+/* g is about to run on m: everything but its signal mask and the switch. */
 static void begin_running(mn_m *m, mn_g *g)
 {
     g->m = m;
     m->curg = g;
     atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
     atomic_store_explicit(&g->status, MN_G_RUNNING, memory_order_relaxed);
+    m->switches++;
+}
+
+/* The kernel mask of m's thread becomes g's (each G has its own). */
+static void apply_sigmask(mn_m *m, mn_g *g)
+{
     if (*(const uint64_t *)&g->sigmask != *(const uint64_t *)&m->sigmask) {
         mn_real.sigprocmask(SIG_SETMASK, &g->sigmask, NULL);
         m->sigmask = g->sigmask;
     }
-    m->switches++;
 }
 
 static void execute(mn_m *m, mn_g *g)
 {
     begin_running(m, g);
+    apply_sigmask(m, g);
     atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
     mn_ctx_switch(&m->g0sp, g->sp, g->tcb);
 }
@@ -617,9 +622,9 @@ static void queue_globally(mn_g *g)
     mn_lock_release(&mn_sched.lock);
 }
 
-/* Carries out what the G that just switched to g0 asked for. Returns a G
- * to resume at once, or NULL to schedule. m->p is NULL if the P was lost
- * while the G ran. */
+/* Carries out what the G that just switched away asked for, on g0 or in
+ * its place (finish_direct_switch). Returns a G to resume at once, or NULL
+ * to schedule. m->p is NULL if the P was lost while the G ran. */
 static mn_g *after_switch(mn_m *m, mn_g *g)
 {
     enum mn_m_action action = m->action;
@@ -656,7 +661,7 @@ static mn_g *after_switch(mn_m *m, mn_g *g)
     case MN_ACT_NONE:
         break;
     }
-    mn_fatal("G %lld switched to g0 without a request", (long long)g->id);
+    mn_fatal("G %lld switched away without a request", (long long)g->id);
 }
 
 static _Noreturn void g0_loop(mn_m *m)
@@ -697,22 +702,27 @@ static bool only_local_work(mn_m *m)
 
 /* What g0 would have done with the G a direct switch left (after_switch),
  * done by the G switched to, in g0's place: as g0, it readies Gs onto its
- * P, and the program's errno is left as it was. Its P stays RUNNING until
- * this is done. */
+ * P, and the program's errno is left as it was. The thread's signal mask
+ * is still the previous G's, and the P stays RUNNING, until this is done. */
 static void finish_direct_switch(mn_g *self, mn_m *m)
 {
     mn_g *prev = m->prev_g;
     m->prev_g = NULL;
+    if (!m->p)
+        mn_fatal("M %d lost its P during a direct switch", m->id);
     int saved_errno = errno;
     mn_tls_g = NULL;
     mn_tls_m = m;
     mn_g *again = after_switch(m, prev);
-    if (again) /* its park was called off: it runs next */
+    if (again) { /* its park was called off: it runs soon, here or elsewhere */
         runq_put(m->p, again, true);
+        mn_wakep();
+    }
     mn_tls_m = NULL;
     mn_tls_g = self;
     m->curg = self;
     errno = saved_errno;
+    apply_sigmask(m, self);
     atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
 }
 
@@ -773,6 +783,13 @@ void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
 static void make_runnable(mn_g *g, bool next)
 {
     mn_m *m = mn_current_m();
+    if (m && mn_tls_g && m->p &&
+        atomic_load(&m->p->status) == mn_pword(m, MN_P_RUNNING)) {
+        /* a signal handler that interrupted this G's switch: the P is held */
+        runq_put(m->p, g, next);
+        mn_wakep();
+        return;
+    }
     if (m && mn_tls_g) {
         if (mn_p_transition(m, MN_P_USER, MN_P_RUNNING)) {
             runq_put(m->p, g, next);

@@ -16,7 +16,8 @@ static inline enum mn_pstatus mn_pstate(const mn_p *p)
     return (enum mn_pstatus)(uint32_t)atomic_load(&((mn_p *)p)->status);
 }
 
-/* The M running the caller: the G's, or g0's own. NULL on foreign threads. */
+/* The M running the caller: the G's, or g0's own (also in a G finishing a
+ * direct switch, which acts as g0). NULL on foreign threads. */
 static inline mn_m *mn_current_m(void)
 {
     mn_g *g = mn_tls_g;

@@ -1,5 +1,5 @@
 /* Signals and threads, as far as mnrt serves them so far: per-G signal
- * masks (applied to the M while the G runs: core/sched.c execute), and
+ * masks (applied to the M while the G runs: core/sched.c apply_sigmask), and
  * pthread_kill(t, 0) answering whether t lives. Sending a real signal to
  * one G is not supported yet (README, Not yet): it goes to the process. */
 #include "shim/pthread_impl.h"
