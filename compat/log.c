@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <unistd.h>
 
 static void vemit(const char *prefix, const char *fmt, va_list ap)
 {

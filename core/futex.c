@@ -7,7 +7,6 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
-#include <unistd.h>
 
 int64_t mn_nanotime(void)
 {

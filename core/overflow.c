@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <unistd.h>
 
 #define ALTSTACK_SIZE (64 * 1024) /* an AVX-512 signal frame alone is ~3 KB */
 

@@ -700,6 +700,8 @@ static bool only_local_work(mn_m *m)
            !p_timers_due(p, &now);
 }
 
+static void make_runnable(mn_g *g, bool next);
+
 /* What g0 would have done with the G a direct switch left (after_switch),
  * done by the G switched to, in g0's place: as g0, it readies Gs onto its
  * P, and the program's errno is left as it was. The thread's signal mask
@@ -714,10 +716,8 @@ static void finish_direct_switch(mn_g *self, mn_m *m)
     mn_tls_g = NULL;
     mn_tls_m = m;
     mn_g *again = after_switch(m, prev);
-    if (again) { /* its park was called off: it runs soon, here or elsewhere */
-        runq_put(m->p, again, true);
-        mn_wakep();
-    }
+    if (again) /* its park was called off: it runs soon, here or elsewhere */
+        make_runnable(again, true);
     mn_tls_m = NULL;
     mn_tls_g = self;
     m->curg = self;
@@ -783,21 +783,18 @@ void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
 static void make_runnable(mn_g *g, bool next)
 {
     mn_m *m = mn_current_m();
-    if (m && mn_tls_g && m->p &&
-        atomic_load(&m->p->status) == mn_pword(m, MN_P_RUNNING)) {
-        /* a signal handler that interrupted this G's switch: the P is held */
-        runq_put(m->p, g, next);
-        mn_wakep();
-        return;
-    }
-    if (m && mn_tls_g) {
+    /* g0 holds its P, and so does a G in the middle of a switch (a signal
+     * handler that interrupted it) */
+    bool held = m && m->p &&
+                (!mn_tls_g || atomic_load(&m->p->status) == mn_pword(m, MN_P_RUNNING));
+    if (m && mn_tls_g && !held) {
         if (mn_p_transition(m, MN_P_USER, MN_P_RUNNING)) {
             runq_put(m->p, g, next);
             atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
             mn_wakep();
             return;
         }
-    } else if (m && m->p) { /* g0 holds its P; Gs readied by I/O queue FIFO */
+    } else if (held) { /* Gs readied by I/O queue FIFO */
         runq_put(m->p, g, next && !m->reaping);
         mn_wakep();
         return;

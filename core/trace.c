@@ -11,7 +11,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/syscall.h>
-#include <unistd.h>
 
 struct out {
     char buf[4096];
