@@ -75,7 +75,10 @@ def main():
         need("exited with status 3" in text and "broken config" in text,
              "the message lacks the exit status or the server's stderr")
     elif case == "killed-mid-run":
-        rc, text = ab(mnrt, ["--only", "native", "-d", "3", "--", "sh", "-c",
+        # the kill comes 1.5 s after the start; a run of 8 s leaves room for
+        # a slow start on a loaded machine (with 3 s, a run under the full
+        # parallel test suite once finished before the kill)
+        rc, text = ab(mnrt, ["--only", "native", "-d", "8", "--", "sh", "-c",
                              "%s 0 & sleep 1.5; kill -9 $!; wait $!" % demo])
         need(rc != 0, "exit status 0")
         need("during" in text and "FAILED" in text, "no clear message about the death")
