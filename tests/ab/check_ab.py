@@ -75,11 +75,13 @@ def main():
         need("exited with status 3" in text and "broken config" in text,
              "the message lacks the exit status or the server's stderr")
     elif case == "killed-mid-run":
-        # the kill comes 1.5 s after the start; a run of 8 s leaves room for
-        # a slow start on a loaded machine (with 3 s, a run under the full
-        # parallel test suite once finished before the kill)
-        rc, text = ab(mnrt, ["--only", "native", "-d", "8", "--", "sh", "-c",
-                             "%s 0 & sleep 1.5; kill -9 $!; wait $!" % demo])
+        # killed once the load is on it (100 connections = 100 threads), not
+        # after a fixed time: a timed kill once came after the end of the run
+        # on a CI machine; with this trigger the death always falls in the run
+        rc, text = ab(mnrt, ["--only", "native", "-d", "3", "--", "sh", "-c",
+                             "%s 0 & pid=$!; "
+                             "while [ $(ls /proc/$pid/task | wc -l) -lt 50 ]; do sleep 0.05; done; "
+                             "kill -9 $pid; wait $pid" % demo])
         need(rc != 0, "exit status 0")
         need("during" in text and "FAILED" in text, "no clear message about the death")
     elif case == "one-side-fails":
