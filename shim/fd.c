@@ -1,14 +1,17 @@
 /* Calls that end or make fds, so the fd table (syscalls/pollfd.h) stays
  * true: close (Gs blocked on the fd keep the file, as on Linux), dup2 and
- * dup3 over a watched fd, dup and fcntl's F_DUPFD, and fcntl's blocking
- * locks, which hand off the P. */
+ * dup3 over a watched fd, dup and fcntl's F_DUPFD, fcntl's blocking
+ * locks, which hand off the P, and the changes of a file's O_NONBLOCK
+ * (fcntl F_SETFL, ioctl FIONBIO), which netio.h caches. */
 #include "shim/pthread_impl.h"
 
 #include "shim/sys.h"
+#include "syscalls/netio.h"
 #include "syscalls/pollfd.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
 
 MN_EXPORT int close(int fd)
 {
@@ -56,6 +59,12 @@ static int do_fcntl(int fd, int cmd, void *arg)
             mn_fd_forget(r);
         return r;
     }
+    case F_SETFL: {
+        int r = (int)MN_SYS(SYS_fcntl, fd, cmd, arg);
+        if (r == 0)
+            mn_netio_settings_changed();
+        return r;
+    }
     }
     return (int)MN_SYS(SYS_fcntl, fd, cmd, arg);
 }
@@ -76,4 +85,17 @@ MN_EXPORT int fcntl64(int fd, int cmd, ...)
     void *arg = va_arg(ap, void *);
     va_end(ap);
     return do_fcntl(fd, cmd, arg);
+}
+
+/* FIONBIO sets O_NONBLOCK as F_SETFL does. */
+MN_EXPORT int ioctl(int fd, unsigned long request, ...)
+{
+    va_list ap;
+    va_start(ap, request);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    int r = (int)MN_SYS(SYS_ioctl, fd, request, arg);
+    if (r == 0 && request == FIONBIO)
+        mn_netio_settings_changed();
+    return r;
 }

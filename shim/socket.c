@@ -256,13 +256,16 @@ MN_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
     if (!mn_getg())
         return (int)MN_SYS(SYS_accept4, fd, addr, len, flags);
-    if (mn_fd_kind(fd) == MN_FD_SOCKET) {
+    struct mn_netio io;
+    if (mn_fd_kind(fd) == MN_FD_SOCKET && mn_netio_begin(&io, fd, MN_DIR_READ)) {
         /* a connection already waiting is taken at once; otherwise wait */
         struct pollfd pf = {.fd = fd, .events = POLLIN};
         struct timespec zero = {0, 0};
-        long fl = MN_SYS(SYS_fcntl, fd, F_GETFL);
-        if (fl >= 0 && !(fl & O_NONBLOCK) && MN_SYS(SYS_ppoll, &pf, 1, &zero, NULL, 8) == 0 &&
-            mn_netio_wait_ready(fd, MN_DIR_READ) == EAGAIN) {
+        int r = !mn_netio_nonblocking(&io) && MN_SYS(SYS_ppoll, &pf, 1, &zero, NULL, 8) == 0
+                    ? mn_netio_wait(&io)
+                    : 0;
+        mn_netio_end(&io);
+        if (r == EAGAIN) {
             errno = EAGAIN; /* SO_RCVTIMEO passed */
             return -1;
         }
@@ -275,9 +278,22 @@ MN_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
     return accept4(fd, addr, len, 0);
 }
 
-/* A blocking connect: started non-blocking (the flag is set for the call
- * only), then the G waits for writability (up to SO_SNDTIMEO) and reports
- * the outcome from SO_ERROR, as the kernel's blocking connect would. */
+/* connect with O_NONBLOCK set for the call only (fl: the file's flags);
+ * a concurrent reader of the settings cache may have seen the flag. */
+static int connect_nonblocking(int fd, const struct sockaddr *addr, socklen_t len, long fl)
+{
+    MN_SYS(SYS_fcntl, fd, F_SETFL, fl | O_NONBLOCK);
+    int r = (int)MN_SYS(SYS_connect, fd, addr, len);
+    int err = errno;
+    MN_SYS(SYS_fcntl, fd, F_SETFL, fl);
+    mn_netio_settings_changed();
+    errno = err;
+    return r;
+}
+
+/* A blocking connect: started non-blocking, then the G waits for
+ * writability (up to SO_SNDTIMEO) and reports the outcome from SO_ERROR,
+ * as the kernel's blocking connect would. */
 MN_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
     long fl;
@@ -285,19 +301,15 @@ MN_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
         (fl = MN_SYS(SYS_fcntl, fd, F_GETFL)) < 0 || (fl & O_NONBLOCK))
         return mn_getg() ? MN_BLOCKING((int)MN_SYS(SYS_connect, fd, addr, len))
                          : (int)MN_SYS(SYS_connect, fd, addr, len);
-    MN_SYS(SYS_fcntl, fd, F_SETFL, fl | O_NONBLOCK);
-    int r = (int)MN_SYS(SYS_connect, fd, addr, len);
+    int r = connect_nonblocking(fd, addr, len, fl);
     int err = errno;
-    MN_SYS(SYS_fcntl, fd, F_SETFL, fl);
     while (r < 0 && err == EAGAIN) { /* a Unix socket with a full backlog */
         if (mn_netio_wait_ready(fd, MN_DIR_WRITE) == EAGAIN) {
             errno = EAGAIN;
             return -1;
         }
-        MN_SYS(SYS_fcntl, fd, F_SETFL, fl | O_NONBLOCK);
-        r = (int)MN_SYS(SYS_connect, fd, addr, len);
+        r = connect_nonblocking(fd, addr, len, fl);
         err = errno;
-        MN_SYS(SYS_fcntl, fd, F_SETFL, fl);
     }
     if (r == 0 || err != EINPROGRESS) {
         errno = err;
@@ -324,4 +336,15 @@ MN_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
             return -1; /* still connecting otherwise: a spurious wake-up */
     }
     return 0;
+}
+
+/* The socket timeouts are cached by netio.h. */
+MN_EXPORT int setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
+{
+    int r = (int)MN_SYS(SYS_setsockopt, fd, level, opt, val, len);
+    if (r == 0 && level == SOL_SOCKET &&
+        (opt == SO_RCVTIMEO_OLD || opt == SO_SNDTIMEO_OLD || opt == SO_RCVTIMEO_NEW ||
+         opt == SO_SNDTIMEO_NEW))
+        mn_netio_settings_changed();
+    return r;
 }

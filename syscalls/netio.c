@@ -34,28 +34,53 @@ int mn_netio_try(struct mn_netio *io)
     return mn_pollfd_begin_op(io->pd);
 }
 
-/* SO_RCVTIMEO / SO_SNDTIMEO of a socket, as a deadline from now. */
-static int64_t socket_deadline(int fd, int dir)
+/* Bumped after every change the program makes to a file's settings. */
+static _Atomic uint64_t settings_epoch = 1;
+
+void mn_netio_settings_changed(void)
+{
+    atomic_fetch_add_explicit(&settings_epoch, 1, memory_order_release);
+}
+
+static int64_t socket_timeout_ns(int fd, int dir)
 {
     struct timeval tv;
     socklen_t len = sizeof tv;
     if (mn_raw_syscall(SYS_getsockopt, fd, SOL_SOCKET,
-                       dir == MN_DIR_READ ? SO_RCVTIMEO : SO_SNDTIMEO, &tv, &len) != 0 ||
-        (tv.tv_sec == 0 && tv.tv_usec == 0))
-        return -1;
-    return mn_nanotime() + (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
+                       dir == MN_DIR_READ ? SO_RCVTIMEO : SO_SNDTIMEO, &tv, &len) != 0)
+        return 0;
+    return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
 }
 
-static bool program_nonblocking(int fd)
+/* pd's settings, read from the kernel only when the cached ones are from
+ * an older epoch. The epoch is read before the kernel is asked, so a
+ * change that races with the reading leaves the cache stale, never wrong. */
+static struct mn_fd_settings settings(struct mn_pollfd *pd)
 {
+    uint64_t epoch = atomic_load_explicit(&settings_epoch, memory_order_acquire);
+    mn_lock_acquire(&pd->lock);
+    bool fresh = pd->settings_epoch == epoch;
+    struct mn_fd_settings s = pd->settings;
+    mn_lock_release(&pd->lock);
+    if (fresh)
+        return s;
+    int fd = atomic_load(&pd->fd);
     long fl = mn_raw_syscall(SYS_fcntl, fd, F_GETFL);
-    return fl >= 0 && (fl & O_NONBLOCK);
+    s.nonblock = fl >= 0 && (fl & O_NONBLOCK);
+    for (int dir = 0; dir < 2; dir++)
+        s.timeout_ns[dir] = pd->kind == MN_FD_SOCKET ? socket_timeout_ns(fd, dir) : 0;
+    mn_lock_acquire(&pd->lock);
+    pd->settings = s;
+    pd->settings_epoch = epoch;
+    mn_lock_release(&pd->lock);
+    return s;
 }
 
-static int wait_for(struct mn_netio *io, int fd)
+static int wait_for(struct mn_netio *io)
 {
     if (!io->deadline_known) {
-        io->deadline = io->pd->kind == MN_FD_SOCKET ? socket_deadline(fd, io->dir) : -1;
+        int64_t t = settings(io->pd).timeout_ns[io->dir];
+        io->deadline = t > 0 ? mn_nanotime() + t : -1;
         io->deadline_known = true;
     }
     return mn_pollfd_wait(io->pd, io->dir, io->seq, io->deadline);
@@ -64,14 +89,13 @@ static int wait_for(struct mn_netio *io, int fd)
 bool mn_netio_again(struct mn_netio *io, ssize_t r)
 {
     int err = errno;
-    int fd = atomic_load(&io->pd->fd);
     if (io->in_op) {
         mn_pollfd_end_op(io->pd);
         io->in_op = false;
     }
     if (r >= 0 || (err != EAGAIN && err != EWOULDBLOCK))
         return false;
-    if (program_nonblocking(fd) || wait_for(io, fd) == ETIMEDOUT) {
+    if (settings(io->pd).nonblock || wait_for(io) == ETIMEDOUT) {
         errno = EAGAIN;
         return false;
     }
@@ -81,7 +105,7 @@ bool mn_netio_again(struct mn_netio *io, ssize_t r)
 
 bool mn_netio_nonblocking(struct mn_netio *io)
 {
-    return program_nonblocking(atomic_load(&io->pd->fd));
+    return settings(io->pd).nonblock;
 }
 
 void mn_netio_end(struct mn_netio *io)
@@ -91,13 +115,18 @@ void mn_netio_end(struct mn_netio *io)
     errno = err;
 }
 
+int mn_netio_wait(struct mn_netio *io)
+{
+    io->seq = mn_pollfd_seq(io->pd, io->dir);
+    return wait_for(io) == ETIMEDOUT ? EAGAIN : 0;
+}
+
 int mn_netio_wait_ready(int fd, int dir)
 {
     struct mn_netio io;
     if (!mn_netio_begin(&io, fd, dir))
         return 0;
-    io.seq = mn_pollfd_seq(io.pd, dir);
-    int r = wait_for(&io, fd) == ETIMEDOUT ? EAGAIN : 0;
+    int r = mn_netio_wait(&io);
     mn_netio_end(&io);
     return r;
 }

@@ -7,6 +7,14 @@
  * RWF_NOWAIT (pipes), so descriptions shared with other processes are
  * left alone.
  *
+ * The program's O_NONBLOCK and socket timeouts are cached per pollfd (two
+ * system calls less per wait). Any change through the interposed fcntl
+ * F_SETFL, ioctl FIONBIO or setsockopt SO_RCVTIMEO/SO_SNDTIMEO, on any fd,
+ * starts a new epoch in which every cache is read again, so duplicated
+ * fds and shared sockets are covered within the process. Not seen: a
+ * change made by a raw system call or by another process sharing the open
+ * file description (README, "Not yet").
+ *
  * Usage:
  *   struct mn_netio io;
  *   if (mn_netio_begin(&io, fd, MN_DIR_READ)) {
@@ -58,6 +66,14 @@ static inline enum mn_fdkind mn_netio_kind(const struct mn_netio *io)
 {
     return io->pd->kind;
 }
+
+/* The program changed a file's O_NONBLOCK or socket timeouts (after the
+ * change): every cached view of them is stale. */
+void mn_netio_settings_changed(void);
+
+/* Waits for readiness in io's direction without an attempt; returns 0, or
+ * EAGAIN at the socket's timeout. */
+int mn_netio_wait(struct mn_netio *io);
 
 /* Waits for readiness of fd in dir without an attempt (poll-then-call for
  * calls with no non-blocking form: accept on a blocking listener,

@@ -111,6 +111,7 @@ static struct mn_pollfd *make(int fd, enum mn_fdkind kind)
     pd->closed = false;
     pd->own_fd = false;
     pd->queue[0] = pd->queue[1] = NULL;
+    pd->settings_epoch = 0;
     mn_lock_release(&pd->lock);
     return pd;
 }

@@ -44,6 +44,12 @@ enum mn_fdkind {
 
 struct mn_pollnode;
 
+/* What the program set on the file, as netio.c last read it. */
+struct mn_fd_settings {
+    bool nonblock;          /* O_NONBLOCK */
+    int64_t timeout_ns[2];  /* SO_RCVTIMEO, SO_SNDTIMEO (sockets); 0: none */
+};
+
 struct mn_pollfd {
     mn_lock lock;
     uint32_t gen;
@@ -58,6 +64,8 @@ struct mn_pollfd {
     bool armed[2];
     uint32_t seq[2];
     struct mn_pollnode *queue[2];
+    uint64_t settings_epoch;          /* settings valid in this epoch (0: never read) */
+    struct mn_fd_settings settings;
     struct mn_pollfd *next_free;
 };
 

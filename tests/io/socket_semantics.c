@@ -7,6 +7,8 @@
  * - SO_RCVTIMEO ends a blocking recv with EAGAIN;
  * - the program's own non-blocking sockets (SOCK_NONBLOCK, fcntl,
  *   ioctl FIONBIO) get EAGAIN and keep their flags;
+ * - a change of O_NONBLOCK or SO_RCVTIMEO made through a duplicate of a
+ *   socket that already waited is seen at the next read (mnrt caches them);
  * - poll, select and epoll_wait wait for and report readiness, and time out;
  * - connect to a closed port: ECONNREFUSED; a peer's reset: ECONNRESET;
  * - a 4 MiB write through a pipe and a socket arrives whole and in order;
@@ -159,6 +161,39 @@ static void *late_writer(void *arg)
     return NULL;
 }
 
+static void changes_through_a_duplicate(void)
+{
+    int sv[2];
+    tcp_pair(sv);
+    poll_fd = sv[0];
+    pthread_t t;
+    char c;
+    pthread_create(&t, NULL, late_writer, NULL);
+    ssize_t n = read(sv[1], &c, 1); /* waits: known as blocking now */
+    pthread_join(t, NULL);
+    printf("blocking read after a wait: %zd\n", n);
+    int d = dup(sv[1]);
+    fcntl(d, F_SETFL, fcntl(d, F_GETFL) | O_NONBLOCK);
+    n = read(sv[1], &c, 1);
+    printf("O_NONBLOCK set through a dup: read %zd %s\n", n, errno == EAGAIN ? "EAGAIN" : "?");
+    int off = 0;
+    ioctl(d, FIONBIO, &off);
+    struct timeval tv = {0, 50 * 1000};
+    setsockopt(d, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    n = read(sv[1], &c, 1);
+    printf("FIONBIO 0 and SO_RCVTIMEO through the dup: read %zd %s\n", n,
+           errno == EAGAIN ? "EAGAIN" : "?");
+    tv.tv_usec = 0;
+    setsockopt(d, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    pthread_create(&t, NULL, late_writer, NULL);
+    n = read(sv[1], &c, 1);
+    pthread_join(t, NULL);
+    printf("no timeout again: read %zd '%c'\n", n, n == 1 ? c : '?');
+    close(d);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 static void poll_select_epoll(void)
 {
     int sv[2];
@@ -293,6 +328,7 @@ int main(void)
     shutdown_wakes_reader();
     receive_timeout();
     own_nonblocking();
+    changes_through_a_duplicate();
     poll_select_epoll();
     refused_and_reset();
     int p[2];
