@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <time.h>
 
 #define MN_REAL_FUNCTIONS(X)                                                            \
@@ -82,6 +83,12 @@
                              size_t, struct hostent **, int *))                         \
     X(int, system, (const char *))                                                      \
     X(int, lockf, (int, int, off_t))                                                    \
+    X(int, fclose, (FILE *))                                                            \
+    X(int, pclose, (FILE *))                                                            \
+    X(FILE *, freopen, (const char *, const char *, FILE *))                            \
+    X(FILE *, freopen64, (const char *, const char *, FILE *))                          \
+    X(int, close_range, (unsigned, unsigned, int))                                      \
+    X(void, closefrom, (int))                                                           \
     X(int, __libc_start_main, (int (*)(int, char **, char **), int, char **,            \
                                void (*)(void), void (*)(void), void (*)(void), void *))
 

@@ -100,7 +100,7 @@ static int dispatch(const struct epoll_event *evs, int n, bool blocking)
         if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))
             dirs |= 1u << MN_DIR_WRITE;
         mn_pollfd_event((uint32_t)(token & 0xffffffffu) >> 1, (uint32_t)(token >> 32), dirs,
-                        true);
+                        3u);
         delivered++;
     }
     return delivered;

@@ -1,5 +1,10 @@
-/* The io_uring backend. A notification is a one-shot IORING_OP_POLL_ADD
- * per pollfd and direction, its user data the poll token.
+/* The io_uring backend. A notification is an IORING_OP_POLL_ADD per
+ * pollfd and direction, its user data the poll token: multishot where the
+ * kernel has it (5.19+, which COOP_TASKRUN needs too), so a direction is
+ * armed once and goes on reporting every wake-up of the file (Go's
+ * edge-triggered registration: no submission per wait) until the pollfd
+ * is recycled (disarm) or the kernel ends it (a completion without
+ * IORING_CQE_F_MORE: armed again by the next wait). One-shot otherwise.
  *
  * Ring ownership (FACTS.md: completions are finished in the context of
  * the thread that submitted): one shared ring; the thread that arms a
@@ -30,6 +35,7 @@
 #define TOKEN_CANCEL (~0ull - 1)
 
 static struct io_uring ring;
+static bool multishot;
 static mn_lock sq_lock = MN_LOCK_INIT, cq_lock = MN_LOCK_INIT;
 
 static int uring_init(void)
@@ -38,6 +44,7 @@ static int uring_init(void)
     p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN;
     p.cq_entries = CQ_ENTRIES;
     int r = io_uring_queue_init_params(SQ_ENTRIES, &ring, &p);
+    multishot = r == 0;
     if (r == -EINVAL) { /* an older kernel: without the flags */
         struct io_uring_params plain = {0};
         r = io_uring_queue_init_params(SQ_ENTRIES, &ring, &plain);
@@ -59,7 +66,10 @@ static bool uring_arm(struct mn_pollfd *pd, int dir)
     mn_lock_acquire(&sq_lock);
     struct io_uring_sqe *sqe = get_sqe();
     unsigned mask = dir == MN_DIR_READ ? POLLIN | POLLRDHUP | POLLPRI : POLLOUT;
-    io_uring_prep_poll_add(sqe, atomic_load(&pd->fd), mask);
+    if (multishot)
+        io_uring_prep_poll_multishot(sqe, atomic_load(&pd->fd), mask);
+    else
+        io_uring_prep_poll_add(sqe, atomic_load(&pd->fd), mask);
     io_uring_sqe_set_data64(sqe, mn_poll_token(pd->index, pd->gen, dir));
     io_uring_submit(&ring);
     mn_lock_release(&sq_lock);
@@ -113,8 +123,9 @@ static int reap(bool blocking)
         /* Any result wakes the waiters: readiness, or an error (-ECANCELED
          * when the submitter went away, -EBADF after a close): they try
          * again and re-arm. */
-        mn_pollfd_event((uint32_t)(token & 0xffffffffu) >> 1, (uint32_t)(token >> 32),
-                        1u << (token & 1), false);
+        unsigned dir = 1u << (token & 1);
+        mn_pollfd_event((uint32_t)(token & 0xffffffffu) >> 1, (uint32_t)(token >> 32), dir,
+                        cqe->flags & IORING_CQE_F_MORE ? 0 : dir);
         events++;
     }
     io_uring_cq_advance(&ring, seen);

@@ -234,13 +234,14 @@ static void arm(struct mn_pollfd *pd, int dir)
     if (!p)
         return; /* no poller: waiters poll by their deadline */
     pd->armed[dir] = true;
-    if (!p->arm(pd, dir))
+    if (!p->arm(pd, dir)) {
+        pd->armed[dir] = false;
         fire(pd, dir);
+    }
 }
 
 static void fire(struct mn_pollfd *pd, int dir)
 {
-    pd->armed[dir] = false;
     __atomic_store_n(&pd->seq[dir], pd->seq[dir] + 1, __ATOMIC_RELEASE);
     for (struct mn_pollnode *n = pd->queue[dir]; n; n = pd->queue[dir]) {
         dequeue(n);
@@ -249,22 +250,18 @@ static void fire(struct mn_pollfd *pd, int dir)
     }
 }
 
-void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, bool disarms_all)
+void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent)
 {
     struct mn_pollfd *pd = &atomic_load(&pool[index / CHUNK])[index % CHUNK];
     mn_lock_acquire(&pd->lock);
     if (pd->gen == gen) {
-        for (int dir = 0; dir < 2; dir++)
+        for (int dir = 0; dir < 2; dir++) {
+            if (spent & (1u << dir))
+                pd->armed[dir] = false;
             if (dirs & (1u << dir))
                 fire(pd, dir);
-        /* a one-shot registration covering both directions is spent: a
-         * direction that did not fire and still has waiters is armed again */
-        for (int dir = 0; disarms_all && dir < 2; dir++) {
-            if (!(dirs & (1u << dir)) && pd->armed[dir]) {
-                pd->armed[dir] = false;
-                if (pd->queue[dir])
-                    arm(pd, dir);
-            }
+            else if (!pd->armed[dir] && pd->queue[dir])
+                arm(pd, dir); /* a registration spent without firing here */
         }
     }
     mn_lock_release(&pd->lock);
@@ -370,6 +367,19 @@ void mn_pollfd_close(int fd)
         mn_cpu_relax();
     if (!busy)
         pool_free(pd);
+}
+
+void mn_pollfd_close_range(unsigned lo, unsigned hi)
+{
+    if (hi >= (unsigned)CHUNK * MAX_CHUNKS)
+        hi = (unsigned)CHUNK * MAX_CHUNKS - 1;
+    for (unsigned fd = lo; fd <= hi && fd >= lo; fd++) {
+        if (!atomic_load(&fdtab[fd / CHUNK])) { /* a chunk never used */
+            fd |= CHUNK - 1;
+            continue;
+        }
+        mn_pollfd_close((int)fd);
+    }
 }
 
 void mn_pollfd_reset(void)

@@ -119,14 +119,18 @@ int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, struct mn_pollno
 
 /* From the poller: (index, gen) is ready in the directions of the bit set
  * dirs (1 << MN_DIR_READ, 1 << MN_DIR_WRITE); also when a notification
- * failed, so that the waiters try again. disarms_all: the backend's
- * registration covered both directions and is now spent (epoll's
- * EPOLLONESHOT). */
-void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, bool disarms_all);
+ * failed, so that the waiters try again. spent: the directions whose
+ * registration is used up (a one-shot poll; epoll's EPOLLONESHOT spends
+ * both; a multishot poll that goes on spends none): a spent direction that
+ * did not fire and has waiters is armed again. */
+void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent);
 
 /* Before close(fd) or dup2(x, fd) by the program: forgets fd, moving Gs
  * blocked on it to a hidden duplicate; the caller then closes fd. */
 void mn_pollfd_close(int fd);
+
+/* The same for every fd from lo to hi (close_range, closefrom). */
+void mn_pollfd_close_range(unsigned lo, unsigned hi);
 
 /* After fork in the child: all state belongs to the parent's threads. */
 void mn_pollfd_reset(void);

@@ -10,6 +10,8 @@
  * - a change of O_NONBLOCK or SO_RCVTIMEO made through a duplicate of a
  *   socket that already waited is seen at the next read (mnrt caches them);
  * - poll, select and epoll_wait wait for and report readiness, and time out;
+ * - a socket that was waited on and is then closed by fclose (glibc closes
+ *   it inside) or close_range: the peer sees end of file;
  * - connect to a closed port: ECONNREFUSED; a peer's reset: ECONNRESET;
  * - a 4 MiB write through a pipe and a socket arrives whole and in order;
  * - getaddrinfo("localhost") in one thread while others keep running. */
@@ -194,6 +196,32 @@ static void changes_through_a_duplicate(void)
     close(sv[1]);
 }
 
+/* sv[1] waits for a byte (so mnrt watches it), then is closed by how */
+static void closed_inside_glibc(const char *how)
+{
+    int sv[2];
+    tcp_pair(sv);
+    poll_fd = sv[0];
+    pthread_t t;
+    char c;
+    pthread_create(&t, NULL, late_writer, NULL);
+    CHECK_EQ(read(sv[1], &c, 1), 1);
+    pthread_join(t, NULL);
+    if (strcmp(how, "fclose") == 0) {
+        FILE *f = fdopen(sv[1], "r+");
+        CHECK(f != NULL, "fdopen: %s", strerror(errno));
+        int rc = fclose(f);
+        CHECK_EQ(rc, 0);
+    } else {
+        CHECK_EQ(close_range((unsigned)sv[1], (unsigned)sv[1], 0), 0);
+    }
+    struct pollfd pf = {.fd = sv[0], .events = POLLIN};
+    int r = poll(&pf, 1, 5000);
+    printf("%s of a watched socket: the peer %s\n", how,
+           r == 1 && read(sv[0], &c, 1) == 0 ? "sees end of file" : "sees nothing in 5 s");
+    close(sv[0]);
+}
+
 static void poll_select_epoll(void)
 {
     int sv[2];
@@ -330,6 +358,8 @@ int main(void)
     own_nonblocking();
     changes_through_a_duplicate();
     poll_select_epoll();
+    closed_inside_glibc("fclose");
+    closed_inside_glibc("close_range");
     refused_and_reset();
     int p[2];
     CHECK_EQ(pipe(p), 0);
