@@ -190,7 +190,7 @@ _Noreturn void mn_g_exit(void *result)
     mn_sched_exit_g(g);
 }
 
-void mn_g_finish_on_g0(mn_g *g)
+void mn_g_finish_exit(mn_g *g)
 {
     atomic_store(&g->status, MN_G_DEAD);
     allg_remove(g);

@@ -285,7 +285,7 @@ void mn_g_foreach(void (*fn)(mn_g *, void *), void *arg);
 void mn_sched_start_g(mn_g *g);          /* first time runnable */
 void mn_resume_g(mn_g *g);               /* first thing a new G does */
 _Noreturn void mn_sched_exit_g(mn_g *g); /* switch away for good */
-void mn_g_finish_on_g0(mn_g *g);         /* g0's part of a G's exit */
+void mn_g_finish_exit(mn_g *g); /* the rest of an exit, off the G's stack (g0 or the next G) */
 /* The main thread as a G (before mn_sched_boot). */
 mn_g *mn_g_boot_main(void);
 

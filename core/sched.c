@@ -653,7 +653,7 @@ static mn_g *after_switch(mn_m *m, mn_g *g)
         mn_wakep();
         return NULL;
     case MN_ACT_EXIT:
-        mn_g_finish_on_g0(g);
+        mn_g_finish_exit(g);
         return NULL;
     case MN_ACT_CALL:
         m->call_fn(m->call_arg);
@@ -742,7 +742,8 @@ void mn_switch_out(mn_g *g, enum mn_m_action action)
     m->action = action;
     bool inherit = false;
     mn_g *next = NULL;
-    if ((action == MN_ACT_PARK || action == MN_ACT_YIELD) && only_local_work(m)) {
+    if ((action == MN_ACT_PARK || action == MN_ACT_YIELD || action == MN_ACT_EXIT) &&
+        only_local_work(m)) {
         next = mn_runq_get(&m->p->runq, &inherit);
         if (!next && action == MN_ACT_YIELD && !atomic_load(&mn_sched.runqsize)) {
             /* g0 would queue it and take it right back */

@@ -29,11 +29,11 @@ static inline mn_m *mn_current_m(void)
 bool mn_p_transition(mn_m *m, enum mn_pstatus from, enum mn_pstatus to);
 
 /* Switches away from the calling G with a request (runtime.h) and returns
- * when the G runs again. Parks and yields switch straight to the next G of
- * the P's own queue when schedule() would take it at once (one FS load
- * instead of two: each is a system call without FSGSBASE); that G then
- * finishes the request in g0's place (mn_resume_g). Everything else goes
- * through g0. */
+ * when the G runs again. Parks, yields and exits switch straight to the
+ * next G of the P's own queue when schedule() would take it at once (one
+ * FS load instead of two: each is a system call without FSGSBASE); that G
+ * then finishes the request in g0's place (mn_resume_g). Everything else
+ * goes through g0. */
 void mn_switch_out(mn_g *g, enum mn_m_action action);
 
 /* sched.lock held */
