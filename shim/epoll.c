@@ -16,19 +16,23 @@ static int g_epoll(int epfd, struct epoll_event *ev, int max, int64_t deadline,
     sigset_t old;
     if (mask)
         pthread_sigmask(SIG_SETMASK, mask, &old);
-    int r;
-    for (;;) {
-        r = (int)MN_SYS(SYS_epoll_wait, epfd, ev, max, 0);
-        if (r != 0 || (deadline >= 0 && mn_nanotime() >= deadline))
-            break;
-        struct mn_pollfd *pd = mn_pollfd_get(epfd);
-        if (!pd) {
+    int r = (int)MN_SYS(SYS_epoll_wait, epfd, ev, max, 0);
+    struct mn_pollfd *pd = NULL;
+    while (r == 0 && (deadline < 0 || mn_nanotime() < deadline)) {
+        if (!pd && !(pd = mn_pollfd_get(epfd))) {
             r = -1;
             break;
         }
+        /* read before asking: what comes after the answer wakes the G */
         uint32_t seq = mn_pollfd_seq(pd, MN_DIR_READ);
-        mn_pollfd_wait(pd, MN_DIR_READ, seq, deadline);
+        r = (int)MN_SYS(SYS_epoll_wait, epfd, ev, max, 0);
+        if (r == 0)
+            mn_pollfd_wait(pd, MN_DIR_READ, seq, deadline);
+    }
+    if (pd) {
+        int e = errno;
         mn_pollfd_put(pd);
+        errno = e;
     }
     if (mask) {
         int e = errno;

@@ -8,6 +8,7 @@
 #include "shim/sys.h"
 #include "syscalls/pollfd.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -17,32 +18,41 @@
 #define READ_EVENTS (POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND | POLLRDHUP)
 #define WRITE_EVENTS (POLLOUT | POLLWRNORM | POLLWRBAND)
 
-static int kernel_poll_now(struct pollfd *fds, nfds_t n)
-{
-    struct timespec zero = {0, 0};
-    return (int)MN_SYS(SYS_ppoll, fds, n, &zero, NULL, 8);
-}
+/* The kernel's answer for the fds of a poll list, with a zero timeout. */
+typedef int (*probe_fn)(void *arg);
 
-/* Queues on every fd of fds (two nodes per fd at most) until one may be
- * ready or the deadline. Returns 0, ETIMEDOUT, or ENOMEM. */
-static int wait_fds(const struct pollfd *fds, nfds_t n, int64_t deadline)
+/* Asks probe until it reports something (its result is returned), the
+ * deadline passes, or it fails; in between, the G queues on every fd of
+ * fds (two nodes per fd at most). Each fd's notification count is read
+ * before each probe, so what becomes ready after the probe wakes the G.
+ * errno ENOMEM if the lists cannot be allocated. */
+static int wait_loop(const struct pollfd *fds, nfds_t n, int64_t deadline, probe_fn probe,
+                     void *arg)
 {
+    int res = probe(arg); /* the common case, before any queueing */
+    if (res != 0 || (deadline >= 0 && mn_nanotime() >= deadline))
+        return res;
     enum { SMALL = 16 };
     struct mn_pollfd *pds_small[2 * SMALL];
     int dirs_small[2 * SMALL] = {0};
+    uint32_t seqs_small[2 * SMALL];
     struct mn_pollnode nodes_small[2 * SMALL];
     struct mn_pollfd **pds = pds_small;
     int *dirs = dirs_small;
+    uint32_t *seqs = seqs_small;
     struct mn_pollnode *nodes = nodes_small;
     if (n > SMALL) {
         pds = malloc(2 * n * sizeof *pds);
         dirs = malloc(2 * n * sizeof *dirs);
+        seqs = malloc(2 * n * sizeof *seqs);
         nodes = malloc(2 * n * sizeof *nodes);
-        if (!pds || !dirs || !nodes) {
+        if (!pds || !dirs || !seqs || !nodes) {
             free(pds);
             free(dirs);
+            free(seqs);
             free(nodes);
-            return ENOMEM;
+            errno = ENOMEM;
+            return -1;
         }
     }
     int k = 0;
@@ -60,15 +70,37 @@ static int wait_fds(const struct pollfd *fds, nfds_t n, int64_t deadline)
             dirs[k++] = dir;
         }
     }
-    int res = mn_pollfd_wait_any(pds, dirs, nodes, k, deadline);
+    for (;;) {
+        for (int i = 0; i < k; i++)
+            seqs[i] = mn_pollfd_seq(pds[i], dirs[i]);
+        res = probe(arg);
+        if (res != 0 || (deadline >= 0 && mn_nanotime() >= deadline))
+            break;
+        mn_pollfd_wait_any(pds, dirs, seqs, nodes, k, deadline);
+    }
+    int err = errno;
     for (int i = 0; i < k; i++)
         mn_pollfd_put(pds[i]);
     if (pds != pds_small) {
         free(pds);
         free(dirs);
+        free(seqs);
         free(nodes);
     }
+    errno = err;
     return res;
+}
+
+struct poll_args {
+    struct pollfd *fds;
+    nfds_t n;
+};
+
+static int poll_probe(void *arg)
+{
+    struct poll_args *a = arg;
+    struct timespec zero = {0, 0};
+    return (int)MN_SYS(SYS_ppoll, a->fds, a->n, &zero, NULL, 8);
 }
 
 /* ppoll semantics for a G; deadline < 0: none. */
@@ -77,18 +109,8 @@ static int g_poll(struct pollfd *fds, nfds_t n, int64_t deadline, const sigset_t
     sigset_t old;
     if (mask)
         pthread_sigmask(SIG_SETMASK, mask, &old);
-    int r;
-    for (;;) {
-        r = kernel_poll_now(fds, n);
-        if (r != 0 || (deadline >= 0 && mn_nanotime() >= deadline))
-            break;
-        int w = wait_fds(fds, n, deadline);
-        if (w == ENOMEM) {
-            errno = ENOMEM;
-            r = -1;
-            break;
-        }
-    }
+    struct poll_args a = {fds, n};
+    int r = wait_loop(fds, n, deadline, poll_probe, &a);
     if (mask) {
         int e = errno;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -135,6 +157,25 @@ MN_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *t
 
 /* select: the sets as a poll list for the waiting; the kernel's select
  * (with a zero timeout, on copies of the sets) for the answers. */
+struct select_args {
+    int nfds;
+    fd_set *r, *w, *e;
+    const fd_set *in_r, *in_w, *in_e;
+};
+
+static int select_probe(void *arg)
+{
+    struct select_args *a = arg;
+    if (a->r)
+        *a->r = *a->in_r;
+    if (a->w)
+        *a->w = *a->in_w;
+    if (a->e)
+        *a->e = *a->in_e;
+    struct timespec zero = {0, 0};
+    return (int)MN_SYS(SYS_pselect6, a->nfds, a->r, a->w, a->e, &zero, NULL);
+}
+
 static int g_select(int nfds, fd_set *r, fd_set *w, fd_set *e, int64_t deadline,
                     const sigset_t *mask)
 {
@@ -161,24 +202,8 @@ static int g_select(int nfds, fd_set *r, fd_set *w, fd_set *e, int64_t deadline,
     sigset_t old;
     if (mask)
         pthread_sigmask(SIG_SETMASK, mask, &old);
-    int res;
-    for (;;) {
-        if (r)
-            *r = in_r;
-        if (w)
-            *w = in_w;
-        if (e)
-            *e = in_e;
-        struct timespec zero = {0, 0};
-        res = (int)MN_SYS(SYS_pselect6, nfds, r, w, e, &zero, NULL);
-        if (res != 0 || (deadline >= 0 && mn_nanotime() >= deadline))
-            break;
-        if (wait_fds(list, n, deadline) == ENOMEM) {
-            errno = ENOMEM;
-            res = -1;
-            break;
-        }
-    }
+    struct select_args a = {nfds, r, w, e, &in_r, &in_w, &in_e};
+    int res = wait_loop(list, n, deadline, select_probe, &a);
     if (mask) {
         int err = errno;
         pthread_sigmask(SIG_SETMASK, &old, NULL);

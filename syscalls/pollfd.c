@@ -291,23 +291,34 @@ static bool cancel_nodes(struct mn_waiter *w)
     return none_fired;
 }
 
-int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, struct mn_pollnode *nodes,
-                       int n, int64_t deadline_ns)
+int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seqs,
+                       struct mn_pollnode *nodes, int n, int64_t deadline_ns)
 {
     struct mn_waiter w;
     mn_waiter_init(&w, "I/O wait");
-    struct wait_set ws = {nodes, n};
+    struct wait_set ws = {nodes, 0};
     w.tag = (uintptr_t)&ws;
     w.cancel = cancel_nodes;
-    for (int i = 0; i < n; i++) {
+    bool missed = false;
+    for (int i = 0; i < n && !missed; i++) {
         nodes[i].pd = pds[i];
         nodes[i].queued = nodes[i].fired = false;
+        ws.n = i + 1;
         if (!pds[i])
             continue;
         mn_lock_acquire(&pds[i]->lock);
-        enqueue(pds[i], &nodes[i], dirs[i], &w);
-        arm(pds[i], dirs[i]);
+        /* checked where a notification would find the node: one that came
+         * after the caller's look at seq is never lost */
+        missed = pds[i]->seq[dirs[i]] != seqs[i];
+        if (!missed) {
+            enqueue(pds[i], &nodes[i], dirs[i], &w);
+            arm(pds[i], dirs[i]);
+        }
         mn_lock_release(&pds[i]->lock);
+    }
+    if (missed) {
+        cancel_nodes(&w);
+        return 0;
     }
     int64_t deadline = deadline_ns;
     if (!mn_poller_get()) { /* no poller at all: look again every 10 ms */
@@ -326,13 +337,8 @@ int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, struct mn_pollno
 
 int mn_pollfd_wait(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns)
 {
-    mn_lock_acquire(&pd->lock);
-    bool missed = pd->seq[dir] != seq;
-    mn_lock_release(&pd->lock);
-    if (missed)
-        return 0;
     struct mn_pollnode node;
-    return mn_pollfd_wait_any(&pd, &dir, &node, 1, deadline_ns);
+    return mn_pollfd_wait_any(&pd, &dir, &seq, &node, 1, deadline_ns);
 }
 
 void mn_pollfd_close(int fd)

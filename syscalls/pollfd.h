@@ -2,12 +2,13 @@
  * pipes, and whatever poll/select/epoll_wait is asked to watch.
  *
  * A G tries its operation non-blocking first; on EAGAIN it queues on the
- * pollfd for one direction (read or write) and the poller is asked for
- * one readiness notification (armed); the notification wakes every G
- * queued in that direction, which then try again. The arm checks the
- * current state (one-shot poll / EPOLLONESHOT), and `seq` counts the
- * notifications, so readiness that comes between the try and the queueing
- * is never lost.
+ * pollfd for one direction (read or write) and the poller is asked for a
+ * readiness notification (armed); the notification wakes every G queued
+ * in that direction, which then try again. `seq` counts the notifications:
+ * a G reads it before its try and queues only if it is unchanged (checked
+ * under the lock the notification takes), so readiness that comes between
+ * the try and the queueing is never lost, also with a multishot
+ * registration that stays armed and reports only what comes later.
  *
  * close() of an fd that Gs are blocked on behaves as on Linux, where the
  * blocked calls keep the file open: the pollfd moves to a hidden duplicate
@@ -113,9 +114,12 @@ static inline uint32_t mn_pollfd_seq(struct mn_pollfd *pd, int dir)
 int mn_pollfd_wait(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns);
 
 /* Several pollfds at once (poll, select): nodes[i] queue on pds[i] in
- * dirs[i]; returns 0 when any is ready, ETIMEDOUT at the deadline. */
-int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, struct mn_pollnode *nodes,
-                       int n, int64_t deadline_ns);
+ * dirs[i], unless a notification came after seqs[i] was read (then it
+ * returns at once); returns 0 when any may be ready, ETIMEDOUT at the
+ * deadline. Read the seqs before looking at the fds' state: a multishot
+ * registration that is already armed reports only what comes later. */
+int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seqs,
+                       struct mn_pollnode *nodes, int n, int64_t deadline_ns);
 
 /* From the poller: (index, gen) is ready in the directions of the bit set
  * dirs (1 << MN_DIR_READ, 1 << MN_DIR_WRITE); also when a notification
