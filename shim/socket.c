@@ -261,9 +261,12 @@ MN_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
         /* a connection already waiting is taken at once; otherwise wait */
         struct pollfd pf = {.fd = fd, .events = POLLIN};
         struct timespec zero = {0, 0};
-        int r = !mn_netio_nonblocking(&io) && MN_SYS(SYS_ppoll, &pf, 1, &zero, NULL, 8) == 0
-                    ? mn_netio_wait(&io)
-                    : 0;
+        int r = 0;
+        if (!mn_netio_nonblocking(&io)) {
+            mn_netio_look(&io);
+            if (MN_SYS(SYS_ppoll, &pf, 1, &zero, NULL, 8) == 0)
+                r = mn_netio_wait(&io);
+        }
         mn_netio_end(&io);
         if (r == EAGAIN) {
             errno = EAGAIN; /* SO_RCVTIMEO passed */
@@ -291,23 +294,20 @@ static int connect_nonblocking(int fd, const struct sockaddr *addr, socklen_t le
     return r;
 }
 
-/* A blocking connect: started non-blocking, then the G waits for
- * writability (up to SO_SNDTIMEO) and reports the outcome from SO_ERROR,
- * as the kernel's blocking connect would. */
-MN_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+/* connect's result once started: waits while a Unix socket's backlog is
+ * full, then while the connection is under way (up to SO_SNDTIMEO). */
+static int connect_outcome(struct mn_netio *io, int fd, const struct sockaddr *addr,
+                           socklen_t len, long fl)
 {
-    long fl;
-    if (!mn_getg() || mn_fd_kind(fd) != MN_FD_SOCKET ||
-        (fl = MN_SYS(SYS_fcntl, fd, F_GETFL)) < 0 || (fl & O_NONBLOCK))
-        return mn_getg() ? MN_BLOCKING((int)MN_SYS(SYS_connect, fd, addr, len))
-                         : (int)MN_SYS(SYS_connect, fd, addr, len);
+    mn_netio_look(io);
     int r = connect_nonblocking(fd, addr, len, fl);
     int err = errno;
     while (r < 0 && err == EAGAIN) { /* a Unix socket with a full backlog */
-        if (mn_netio_wait_ready(fd, MN_DIR_WRITE) == EAGAIN) {
+        if (mn_netio_wait(io) == EAGAIN) {
             errno = EAGAIN;
             return -1;
         }
+        mn_netio_look(io);
         r = connect_nonblocking(fd, addr, len, fl);
         err = errno;
     }
@@ -316,10 +316,11 @@ MN_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
         return r;
     }
     for (;;) {
-        if (mn_netio_wait_ready(fd, MN_DIR_WRITE) == EAGAIN) {
+        if (mn_netio_wait(io) == EAGAIN) {
             errno = EINPROGRESS; /* SO_SNDTIMEO passed, as the kernel reports it */
             return -1;
         }
+        mn_netio_look(io);
         int soerr = 0;
         socklen_t sl = sizeof soerr;
         if (MN_SYS(SYS_getsockopt, fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
@@ -331,11 +332,28 @@ MN_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
         struct sockaddr_storage peer;
         socklen_t pl = sizeof peer;
         if (MN_SYS(SYS_getpeername, fd, &peer, &pl) == 0)
-            break;
+            return 0;
         if (errno != ENOTCONN)
             return -1; /* still connecting otherwise: a spurious wake-up */
     }
-    return 0;
+}
+
+/* A blocking connect: started non-blocking, then the G waits for
+ * writability (up to SO_SNDTIMEO) and reports the outcome from SO_ERROR,
+ * as the kernel's blocking connect would. */
+MN_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    long fl;
+    if (!mn_getg() || mn_fd_kind(fd) != MN_FD_SOCKET ||
+        (fl = MN_SYS(SYS_fcntl, fd, F_GETFL)) < 0 || (fl & O_NONBLOCK))
+        return mn_getg() ? MN_BLOCKING((int)MN_SYS(SYS_connect, fd, addr, len))
+                         : (int)MN_SYS(SYS_connect, fd, addr, len);
+    struct mn_netio io;
+    if (!mn_netio_begin(&io, fd, MN_DIR_WRITE))
+        return MN_BLOCKING((int)MN_SYS(SYS_connect, fd, addr, len));
+    int r = connect_outcome(&io, fd, addr, len, fl);
+    mn_netio_end(&io);
+    return r;
 }
 
 /* The socket timeouts are cached by netio.h. */

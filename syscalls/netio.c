@@ -115,18 +115,12 @@ void mn_netio_end(struct mn_netio *io)
     errno = err;
 }
 
-int mn_netio_wait(struct mn_netio *io)
+void mn_netio_look(struct mn_netio *io)
 {
     io->seq = mn_pollfd_seq(io->pd, io->dir);
-    return wait_for(io) == ETIMEDOUT ? EAGAIN : 0;
 }
 
-int mn_netio_wait_ready(int fd, int dir)
+int mn_netio_wait(struct mn_netio *io)
 {
-    struct mn_netio io;
-    if (!mn_netio_begin(&io, fd, dir))
-        return 0;
-    int r = mn_netio_wait(&io);
-    mn_netio_end(&io);
-    return r;
+    return wait_for(io) == ETIMEDOUT ? EAGAIN : 0;
 }

@@ -71,13 +71,12 @@ static inline enum mn_fdkind mn_netio_kind(const struct mn_netio *io)
  * change): every cached view of them is stale. */
 void mn_netio_settings_changed(void);
 
-/* Waits for readiness in io's direction without an attempt; returns 0, or
- * EAGAIN at the socket's timeout. */
+/* For calls with no non-blocking form (accept on a blocking listener,
+ * connect): mn_netio_look before each look at the fd's state (a zero-time
+ * poll, SO_ERROR), mn_netio_wait when it was not ready. The wait returns
+ * at once if a notification came after the look, else when one comes: 0,
+ * or EAGAIN at the socket's timeout (one deadline for the whole call). */
+void mn_netio_look(struct mn_netio *io);
 int mn_netio_wait(struct mn_netio *io);
-
-/* Waits for readiness of fd in dir without an attempt (poll-then-call for
- * calls with no non-blocking form: accept on a blocking listener,
- * sendfile). Returns 0, or EAGAIN at the socket's timeout. */
-int mn_netio_wait_ready(int fd, int dir);
 
 #endif

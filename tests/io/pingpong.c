@@ -1,6 +1,7 @@
 /* Wake-ups are never lost: two threads bounce a byte over two pipes and
  * over a socket pair, waiting in read, in poll, in select and in
- * epoll_wait, many thousand times each. Every byte is checked; a lost
+ * epoll_wait, many thousand times each; and one thread accepts thousands
+ * of connections one after the other, each answered with a byte. Every byte is checked; a lost
  * wake-up hangs the program (the runner's timeout fails it). The output is
  * the same natively and under the preload. */
 #include "check.h"
@@ -9,6 +10,8 @@
 #include <stdbool.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #define ROUNDS 20000
@@ -95,6 +98,45 @@ static void run(enum how how, bool sockets)
     }
 }
 
+#define CONNECTIONS 5000
+
+static void *acceptor(void *arg)
+{
+    int ls = *(int *)arg;
+    for (int i = 0; i < CONNECTIONS; i++) {
+        int c = accept(ls, NULL, NULL);
+        CHECK(c >= 0, "accept: %s", strerror(errno));
+        put(&(struct end){.out = c}, (unsigned char)i);
+        close(c);
+    }
+    return NULL;
+}
+
+/* a listener that waits in accept between connections, armed all along */
+static void accept_one_by_one(void)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    CHECK_EQ(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t al = sizeof a;
+    CHECK_EQ(getsockname(ls, (struct sockaddr *)&a, &al), 0);
+    CHECK_EQ(listen(ls, 128), 0);
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, acceptor, &ls), 0);
+    int bad = 0;
+    for (int i = 0; i < CONNECTIONS; i++) {
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        CHECK_EQ(connect(s, (struct sockaddr *)&a, sizeof a), 0);
+        bad += get(&(struct end){.in = s, .how = BY_READ}) != (unsigned char)i;
+        close(s);
+        if (i % 5 == 0)
+            usleep(50); /* now and then the acceptor waits before a connection comes */
+    }
+    CHECK_EQ(pthread_join(t, NULL), 0);
+    printf("accept: %d connections one after the other, %d wrong bytes\n", CONNECTIONS, bad);
+    close(ls);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -102,5 +144,6 @@ int main(void)
         run((enum how)how, false);
         run((enum how)how, true);
     }
+    accept_one_by_one();
     return 0;
 }
