@@ -2,15 +2,16 @@
  * fd inside glibc, and close_range/closefrom close many at once. Each is
  * told to the fd table (syscalls/pollfd.h) first, as close() is: a
  * poller registration left on a closed fd would keep its file open (a
- * socket would never send its FIN, a pipe's writer never see EPIPE). */
+ * socket would never send its FIN, a pipe's writer never see EPIPE). A
+ * range close leaves out the hidden duplicates that blocked Gs hold. */
 #include "shim/pthread_impl.h"
 
 #include "compat/real.h"
 #include "syscalls/pollfd.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static void forget_stream(FILE *f)
 {
@@ -43,16 +44,39 @@ MN_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *f)
     return mn_real.freopen64(path, mode, f);
 }
 
+/* Closes lo..hi but the hidden duplicates mnrt keeps for Gs blocked on
+ * fds that were closed (pollfd.h): a range close must not take those. */
 MN_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
 {
-    if (!mn_native() && !(flags & CLOSE_RANGE_CLOEXEC) && lo <= hi)
-        mn_pollfd_close_range(lo, hi);
-    return mn_real.close_range(lo, hi, flags);
+    if (mn_native() || (flags & CLOSE_RANGE_CLOEXEC) || lo > hi)
+        return mn_real.close_range(lo, hi, flags);
+    mn_pollfd_close_range(lo, hi);
+    int *hidden;
+    int n = mn_pollfd_hidden_fds(&hidden);
+    if (n < 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    unsigned from = lo;
+    int r = 0;
+    for (int i = 0; i < n && r == 0; i++) {
+        unsigned h = (unsigned)hidden[i];
+        if (h < from || h > hi)
+            continue;
+        if (h > from)
+            r = mn_real.close_range(from, h - 1, flags);
+        from = h + 1;
+    }
+    if (r == 0 && from <= hi && from != 0)
+        r = mn_real.close_range(from, hi, flags);
+    int err = errno;
+    free(hidden);
+    errno = err;
+    return r;
 }
 
 MN_EXPORT void closefrom(int lo)
 {
-    if (!mn_native() && lo >= 0)
-        mn_pollfd_close_range((unsigned)lo, UINT_MAX);
-    mn_real.closefrom(lo);
+    if (mn_native() || lo < 0 || close_range((unsigned)lo, ~0u, 0) != 0)
+        mn_real.closefrom(lo); /* a kernel without close_range */
 }

@@ -388,6 +388,41 @@ void mn_pollfd_close_range(unsigned lo, unsigned hi)
     }
 }
 
+static int by_value(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+int mn_pollfd_hidden_fds(int **out)
+{
+    mn_lock_acquire(&pool_lock);
+    uint32_t n = pool_size;
+    mn_lock_release(&pool_lock);
+    int *fds = NULL, count = 0, cap = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct mn_pollfd *pd = &atomic_load(&pool[i / CHUNK])[i % CHUNK];
+        mn_lock_acquire(&pd->lock);
+        int fd = pd->own_fd && pd->users > 0 ? atomic_load(&pd->fd) : -1;
+        mn_lock_release(&pd->lock);
+        if (fd < 0)
+            continue;
+        if (count == cap) {
+            int *more = realloc(fds, (size_t)(cap = cap ? 2 * cap : 16) * sizeof *fds);
+            if (!more) {
+                free(fds);
+                return -1;
+            }
+            fds = more;
+        }
+        fds[count++] = fd;
+    }
+    if (count)
+        qsort(fds, (size_t)count, sizeof *fds, by_value);
+    *out = fds;
+    return count;
+}
+
 void mn_pollfd_reset(void)
 {
     for (int c = 0; c < MAX_CHUNKS; c++)

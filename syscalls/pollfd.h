@@ -136,6 +136,10 @@ void mn_pollfd_close(int fd);
 /* The same for every fd from lo to hi (close_range, closefrom). */
 void mn_pollfd_close_range(unsigned lo, unsigned hi);
 
+/* The hidden duplicates that Gs blocked on closed fds hold now, sorted,
+ * in a malloc'ed *out; returns how many, or -1 (no memory). */
+int mn_pollfd_hidden_fds(int **out);
+
 /* After fork in the child: all state belongs to the parent's threads. */
 void mn_pollfd_reset(void);
 

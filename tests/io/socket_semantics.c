@@ -1,8 +1,9 @@
 /* What a program sees of sockets and pipes must not change under mnrt:
  * each case prints its observable outcome, identical natively and under
  * the preload (tests/run_program.py compares them).
- * - close() of a socket another thread is blocked reading: on Linux the
- *   blocked read keeps the file open, and still gets what the peer sends;
+ * - close() or closefrom() of a socket another thread is blocked reading:
+ *   on Linux the blocked read keeps the file open, and still gets what the
+ *   peer sends;
  * - shutdown(SHUT_RD) wakes a blocked reader with end of file;
  * - SO_RCVTIMEO ends a blocking recv with EAGAIN;
  * - the program's own non-blocking sockets (SOCK_NONBLOCK, fcntl,
@@ -84,18 +85,23 @@ static void start_reader(pthread_t *t, struct reader *r, int fd)
     usleep(50 * 1000); /* let it block in read */
 }
 
-static void close_while_reading(void)
+/* how: "close", or "closefrom" (sv[1] and every fd above it) */
+static void close_while_reading(const char *how)
 {
     int sv[2];
     tcp_pair(sv);
     pthread_t t;
     struct reader r;
     start_reader(&t, &r, sv[1]);
-    close(sv[1]);             /* the blocked read keeps the socket open */
+    if (strcmp(how, "close") == 0)
+        close(sv[1]); /* the blocked read keeps the socket open */
+    else
+        closefrom(sv[1]);
     usleep(50 * 1000);
     CHECK_EQ(write(sv[0], "late", 4), 4);
     pthread_join(t, NULL);
-    printf("close while reading: read %zd \"%s\" errno %d\n", r.n, r.n > 0 ? r.buf : "", r.err);
+    printf("%s while reading: read %zd \"%s\" errno %d\n", how, r.n, r.n > 0 ? r.buf : "",
+           r.err);
     close(sv[0]);
 }
 
@@ -352,7 +358,8 @@ static void lookup_while_others_run(void)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    close_while_reading();
+    close_while_reading("close");
+    close_while_reading("closefrom");
     shutdown_wakes_reader();
     receive_timeout();
     own_nonblocking();
