@@ -76,10 +76,12 @@ static struct mn_fd_settings settings(struct mn_pollfd *pd)
     return s;
 }
 
-static int wait_for(struct mn_netio *io)
+/* Waits from io->seq; the call's deadline comes from the socket timeout in
+ * st (or read here if NULL) the first time. */
+static int wait_for(struct mn_netio *io, const struct mn_fd_settings *st)
 {
     if (!io->deadline_known) {
-        int64_t t = settings(io->pd).timeout_ns[io->dir];
+        int64_t t = (st ? *st : settings(io->pd)).timeout_ns[io->dir];
         io->deadline = t > 0 ? mn_nanotime() + t : -1;
         io->deadline_known = true;
     }
@@ -95,7 +97,8 @@ bool mn_netio_again(struct mn_netio *io, ssize_t r)
     }
     if (r >= 0 || (err != EAGAIN && err != EWOULDBLOCK))
         return false;
-    if (settings(io->pd).nonblock || wait_for(io) == ETIMEDOUT) {
+    struct mn_fd_settings st = settings(io->pd);
+    if (st.nonblock || wait_for(io, &st) == ETIMEDOUT) {
         errno = EAGAIN;
         return false;
     }
@@ -122,5 +125,5 @@ void mn_netio_look(struct mn_netio *io)
 
 int mn_netio_wait(struct mn_netio *io)
 {
-    return wait_for(io) == ETIMEDOUT ? EAGAIN : 0;
+    return wait_for(io, NULL) == ETIMEDOUT ? EAGAIN : 0;
 }

@@ -255,9 +255,10 @@ void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent
     struct mn_pollfd *pd = &atomic_load(&pool[index / CHUNK])[index % CHUNK];
     mn_lock_acquire(&pd->lock);
     if (pd->gen == gen) {
-        for (int dir = 0; dir < 2; dir++) {
+        for (int dir = 0; dir < 2; dir++) /* all first: epoll re-arms both at once */
             if (spent & (1u << dir))
                 pd->armed[dir] = false;
+        for (int dir = 0; dir < 2; dir++) {
             if (dirs & (1u << dir))
                 fire(pd, dir);
             else if (!pd->armed[dir] && pd->queue[dir])

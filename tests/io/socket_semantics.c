@@ -169,17 +169,27 @@ static void *late_writer(void *arg)
     return NULL;
 }
 
-static void changes_through_a_duplicate(void)
+/* A TCP pair whose sv[1] has waited in a blocking read for a late byte
+ * (so mnrt watches it and knows it as blocking); returns what read gave. */
+static ssize_t watched_pair(int sv[2])
 {
-    int sv[2];
     tcp_pair(sv);
     poll_fd = sv[0];
     pthread_t t;
     char c;
     pthread_create(&t, NULL, late_writer, NULL);
-    ssize_t n = read(sv[1], &c, 1); /* waits: known as blocking now */
+    ssize_t n = read(sv[1], &c, 1);
     pthread_join(t, NULL);
+    return n;
+}
+
+static void changes_through_a_duplicate(void)
+{
+    int sv[2];
+    ssize_t n = watched_pair(sv);
     printf("blocking read after a wait: %zd\n", n);
+    pthread_t t;
+    char c;
     int d = dup(sv[1]);
     fcntl(d, F_SETFL, fcntl(d, F_GETFL) | O_NONBLOCK);
     n = read(sv[1], &c, 1);
@@ -206,13 +216,8 @@ static void changes_through_a_duplicate(void)
 static void closed_inside_glibc(const char *how)
 {
     int sv[2];
-    tcp_pair(sv);
-    poll_fd = sv[0];
-    pthread_t t;
+    CHECK_EQ(watched_pair(sv), 1);
     char c;
-    pthread_create(&t, NULL, late_writer, NULL);
-    CHECK_EQ(read(sv[1], &c, 1), 1);
-    pthread_join(t, NULL);
     if (strcmp(how, "fclose") == 0) {
         FILE *f = fdopen(sv[1], "r+");
         CHECK(f != NULL, "fdopen: %s", strerror(errno));
