@@ -2,7 +2,19 @@
  * at most one registration, EPOLLONESHOT with the directions that have
  * waiters; the event data is the poll token of (index, gen). An event
  * spends the whole registration (mn_pollfd_event re-arms the direction
- * that did not fire). Any thread may register; only the monitor waits. */
+ * that did not fire). Any thread may register; only the idle M that sleeps
+ * until the next timer waits (poller.h).
+ *
+ * Waking the sleeper (epoll_wake, any thread) is Go's netpollBreak: the
+ * first waker sets wake_pending and writes the eventfd; later wakers see
+ * the flag and write nothing. The sleeper, woken, first reads the eventfd
+ * (emptying it) and only then clears the flag. A wake that lands between
+ * the two finds the flag still set and writes nothing, which is safe: its
+ * change (a new timer, queued work) was made before it called wake, and
+ * the sleeper looks at all of that after this wait returns. Clearing
+ * before reading would let such a wake write a count that the read then
+ * swallows, leaving the flag set with an empty eventfd: every later wake
+ * would be dropped. */
 #include "syscalls/poller.h"
 
 #include "compat/log.h"
@@ -87,10 +99,10 @@ static int dispatch(const struct epoll_event *evs, int n, bool blocking)
     for (int i = 0; i < n; i++) {
         uint64_t token = evs[i].data.u64;
         if (token == TOKEN_WAKE) {
-            if (blocking) {
+            if (blocking) { /* read, then clear: see the top of this file */
                 uint64_t v;
-                atomic_store(&wake_pending, false);
                 mn_raw_syscall(SYS_read, wake_fd, &v, sizeof v);
+                atomic_store(&wake_pending, false);
             }
             continue;
         }

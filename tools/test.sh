@@ -1,0 +1,10 @@
+#!/bin/sh
+# Runs every test twice: with the default netpoller (io_uring) and with
+# the epoll one (MNRT_POLLER=epoll, what runs where io_uring is refused).
+# Extra arguments go to both `meson test` runs.
+set -eu
+cd "$(dirname "$0")/.."
+echo "== tests with the default netpoller (io_uring)"
+meson test -C build --print-errorlogs "$@"
+echo "== the same tests with the epoll netpoller"
+meson test -C build --setup epoll --print-errorlogs "$@"
