@@ -24,11 +24,16 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
                          (long long)g->id, g->stack.size);
         mn_raw_syscall(SYS_write, 2, msg, n);
     }
-    /* Die as the program would: the fault repeats with the default action. */
+    /* Die as the program would. A fault repeats once the handler returns
+     * and finds the default action; a sent signal (raise, kill,
+     * pthread_kill, sigqueue: si_code <= 0) does not, so it is sent again,
+     * to this thread, where it waits until the handler returns. */
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
     mn_real.sigaction(sig, &dfl, NULL);
+    if (info->si_code <= 0)
+        mn_raw_syscall(SYS_tgkill, mn_raw_syscall(SYS_getpid), mn_raw_syscall(SYS_gettid), sig);
 }
 
 void mn_overflow_install(void)
