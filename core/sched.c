@@ -29,6 +29,7 @@
 #include "core/context.h"
 #include "core/deadlock.h"
 #include "core/futex.h"
+#include "core/kthread.h"
 #include "core/overflow.h"
 
 #include <errno.h>
@@ -269,18 +270,11 @@ static bool poll_sleep(mn_m *m)
 
 static _Noreturn void g0_loop(mn_m *m);
 
-/* The CPU-time clock of kernel thread tid (the kernel's encoding, as
- * glibc's MAKE_THREAD_CPUCLOCK). */
-static clockid_t thread_cpuclock(pid_t tid)
-{
-    return (clockid_t)((~(unsigned)tid << 3) | 4 | 2);
-}
-
 /* Runs on the M's own kernel thread. */
 static void m_init_common(mn_m *m)
 {
     m->tid = (pid_t)syscall(SYS_gettid);
-    m->cpuclock = thread_cpuclock(m->tid);
+    m->cpuclock = mn_kthread_cpuclock(m->tid);
     m->rand = (uint64_t)(uintptr_t)m * 0x9e3779b97f4a7c15ull | 1;
     mn_real.sigprocmask(SIG_SETMASK, NULL, &m->sigmask);
     mn_overflow_thread_init();

@@ -6,6 +6,7 @@
 #include "compat/real.h"
 #include "core/config.h"
 #include "core/futex.h"
+#include "core/kthread.h"
 #include "core/sched_internal.h"
 
 #include <fcntl.h>
@@ -74,31 +75,6 @@ static void poll_if_forgotten(int64_t now)
     }
 }
 
-/* The kernel's view of a thread: sleeping (S) or in uninterruptible wait (D). */
-static bool task_sleeps(pid_t tid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    long n = syscall(SYS_read, fd, buf, sizeof buf - 1);
-    syscall(SYS_close, fd);
-    if (n <= 0)
-        return false;
-    buf[n] = 0;
-    const char *paren = strrchr(buf, ')');
-    return paren && paren[1] == ' ' && (paren[2] == 'S' || paren[2] == 'D');
-}
-
-static int64_t cpu_clock(const mn_m *m)
-{
-    struct timespec ts;
-    if (clock_gettime(m->cpuclock, &ts) != 0)
-        return -1;
-    return mn_timespec_ns(&ts);
-}
-
 static bool take(mn_p *p, uint64_t word)
 {
     if (!atomic_compare_exchange_strong(&p->status, &word, mn_pword(NULL, MN_P_IDLE)))
@@ -118,20 +94,20 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now)
         pm->schedtick = tick;
         pm->schedwhen = now;
         pm->m = m;
-        pm->cpu_ns = cpu_clock(m);
+        pm->cpu_ns = mn_kthread_cpu_ns(m->cpuclock);
         return false;
     }
     mn_g *g = m->curg;
     if (g && now - pm->schedwhen > PREEMPT_NS)
         atomic_store_explicit(&g->preempt, true, memory_order_relaxed);
-    int64_t cpu = cpu_clock(m);
+    int64_t cpu = mn_kthread_cpu_ns(m->cpuclock);
     bool stopped = cpu >= 0 && cpu == pm->cpu_ns;
     pm->cpu_ns = cpu;
     /* Same G, no CPU time since the last look, asleep in the kernel: it
      * blocked where mnrt cannot see. Only worth it if others could run. */
     if (stopped && (!mn_runq_empty(&p->runq) || atomic_load(&mn_sched.runqsize) ||
                     atomic_load(&mn_sched.npidle) == 0) &&
-        task_sleeps(m->tid))
+        mn_kthread_sleeps(m->tid))
         return take(p, word);
     return false;
 }

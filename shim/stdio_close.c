@@ -3,7 +3,7 @@
  * told to the fd table (syscalls/pollfd.h) first, as close() is: a
  * poller registration left on a closed fd would keep its file open (a
  * socket would never send its FIN, a pipe's writer never see EPIPE). A
- * range close leaves out the hidden duplicates that blocked Gs hold. */
+ * range close leaves out the fds mnrt keeps for itself. */
 #include "shim/pthread_impl.h"
 
 #include "compat/real.h"
@@ -44,15 +44,16 @@ MN_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *f)
     return mn_real.freopen64(path, mode, f);
 }
 
-/* Closes lo..hi but the hidden duplicates mnrt keeps for Gs blocked on
- * fds that were closed (pollfd.h): a range close must not take those. */
+/* Closes lo..hi but the fds mnrt keeps for itself (pollfd.h: the hidden
+ * duplicates of Gs blocked on fds that were closed, the poller's own): a
+ * range close must not take those. */
 MN_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
 {
     if (mn_native() || (flags & CLOSE_RANGE_CLOEXEC) || lo > hi)
         return mn_real.close_range(lo, hi, flags);
     mn_pollfd_close_range(lo, hi);
-    int *hidden;
-    int n = mn_pollfd_hidden_fds(&hidden);
+    int *own;
+    int n = mn_own_fds(&own);
     if (n < 0) {
         errno = ENOMEM;
         return -1;
@@ -60,7 +61,7 @@ MN_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
     unsigned from = lo;
     int r = 0;
     for (int i = 0; i < n && r == 0; i++) {
-        unsigned h = (unsigned)hidden[i];
+        unsigned h = (unsigned)own[i];
         if (h < from || h > hi)
             continue;
         if (h > from)
@@ -70,7 +71,7 @@ MN_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
     if (r == 0 && from <= hi && from != 0)
         r = mn_real.close_range(from, hi, flags);
     int err = errno;
-    free(hidden);
+    free(own);
     errno = err;
     return r;
 }

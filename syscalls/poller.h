@@ -21,7 +21,14 @@ struct mn_poller {
     /* pd locked: one notification; false if it cannot be set up (then the
      * fd counts as ready: the waiters try again and see its real state) */
     bool (*arm)(struct mn_pollfd *pd, int dir);
-    void (*disarm)(struct mn_pollfd *pd);          /* pd locked: drop pending ones */
+    /* pd locked: drops its registrations. Returns true when the kernel
+     * holds the file until their last completions come (mn_pollfd_event
+     * with those directions spent), false when they are gone already. */
+    bool (*disarm)(struct mn_pollfd *pd);
+    /* NULL, or: the registrations that disarm dropped have all ended;
+     * returns once the kernel threads in owners[2] (pd->owner of the
+     * directions that were armed, 0 for none) hold nothing of the file. */
+    void (*settle)(const pid_t owners[2]);
     void (*wait)(int64_t timeout_ns);              /* the idle M; < 0: no limit */
     bool (*poll_now)(void);                        /* any thread, never blocks */
     void (*wake)(void);                            /* ends a wait, from any thread */

@@ -49,6 +49,8 @@ static int epoll_init(void)
             close(wake_fd);
         return err;
     }
+    epfd = mn_fd_keep_own(epfd);
+    wake_fd = mn_fd_keep_own(wake_fd); /* the registration follows the file */
     return 0;
 }
 
@@ -81,13 +83,15 @@ static bool epoll_arm(struct mn_pollfd *pd, int dir)
     return true;
 }
 
-static void epoll_disarm(struct mn_pollfd *pd)
+/* epoll holds no reference to a file: nothing to wait for. */
+static bool epoll_disarm(struct mn_pollfd *pd)
 {
     if (pd->epoll_added) {
         struct epoll_event ev = {0};
         epoll_ctl(epfd, EPOLL_CTL_DEL, atomic_load(&pd->fd), &ev);
         pd->epoll_added = false;
     }
+    return false;
 }
 
 /* Hands the events to the pollfds; returns how many were for pollfds.
@@ -148,6 +152,7 @@ const struct mn_poller mn_poller_epoll = {
     .init = epoll_init,
     .arm = epoll_arm,
     .disarm = epoll_disarm,
+    .settle = NULL,
     .wait = epoll_wait_events,
     .poll_now = epoll_poll_now,
     .wake = epoll_wake,

@@ -17,13 +17,26 @@
  * restarts. Waking the blocked M: a NOP, which completes inside the
  * submitting call itself, so it never waits for anybody.
  *
+ * A poll request holds a reference to its file, dropped by the thread
+ * that submitted it (the pollfd's owner) right after it posts the final
+ * completion. So a close first cancels (disarm), waits for the final
+ * completions (pollfd.c), then for their owners to be past that point
+ * (settle): at once when the closing thread armed them itself.
+ *
+ * Completions that found the CQ full wait in the kernel's overflow list;
+ * whoever reaps asks for them first, so none waits for the M blocked in the
+ * ring (closes wait for the last completions of cancelled polls).
+ *
  * Invariants: sq_lock guards filling and submitting the submission queue,
  * cq_lock reaping the completion queue. */
 #include "syscalls/poller.h"
 
 #include "compat/log.h"
+#include "core/futex.h"
+#include "core/kthread.h"
 #include "core/lock.h"
 #include "core/runtime.h"
+#include "core/waiter.h"
 
 #include <errno.h>
 #include <liburing.h>
@@ -33,6 +46,8 @@
 #define CQ_ENTRIES 16384
 #define TOKEN_WAKE (~0ull)
 #define TOKEN_CANCEL (~0ull - 1)
+#define SETTLE_CPU_NS (100 * 1000)
+#define SETTLE_NAP_NS (20 * 1000)
 
 static struct io_uring ring;
 static bool multishot;
@@ -49,7 +64,10 @@ static int uring_init(void)
         struct io_uring_params plain = {0};
         r = io_uring_queue_init_params(SQ_ENTRIES, &ring, &plain);
     }
-    return r < 0 ? -r : 0;
+    if (r < 0)
+        return -r;
+    ring.ring_fd = ring.enter_ring_fd = mn_fd_keep_own(ring.ring_fd);
+    return 0;
 }
 
 /* With sq_lock held: an entry to fill (submitting what waits if full). */
@@ -71,13 +89,19 @@ static bool uring_arm(struct mn_pollfd *pd, int dir)
     else
         io_uring_prep_poll_add(sqe, atomic_load(&pd->fd), mask);
     io_uring_sqe_set_data64(sqe, mn_poll_token(pd->index, pd->gen, dir));
-    io_uring_submit(&ring);
+    io_uring_submit(&ring); /* this thread submits it: it finishes its completions */
     mn_lock_release(&sq_lock);
+    pd->owner[dir] = mn_kthread_self();
     return true; /* a file that cannot be polled completes at once */
 }
 
-static void uring_disarm(struct mn_pollfd *pd)
+/* Cancels the armed polls; each then ends with a completion without
+ * IORING_CQE_F_MORE (-ECANCELED, or the readiness that beat the cancel),
+ * which releases the request's reference to the file. */
+static bool uring_disarm(struct mn_pollfd *pd)
 {
+    if (!pd->armed[MN_DIR_READ] && !pd->armed[MN_DIR_WRITE])
+        return false;
     mn_lock_acquire(&sq_lock);
     for (int dir = 0; dir < 2; dir++) {
         if (!pd->armed[dir])
@@ -88,6 +112,37 @@ static void uring_disarm(struct mn_pollfd *pd)
     }
     io_uring_submit(&ring);
     mn_lock_release(&sq_lock);
+    return true;
+}
+
+/* The owner of a cancelled poll posted its last completion and, in the
+ * same pass of its task work, drops the request's reference to the file
+ * right after. When the owner is this thread, that pass ran before the
+ * cancel's submission returned. Otherwise the pass is over once the owner
+ * sleeps (it cannot sleep inside it) or has run for SETTLE_CPU_NS since
+ * (the rest of a pass takes a few microseconds); meanwhile this thread
+ * waits in short naps. */
+static void settle_one(pid_t owner)
+{
+    if (!owner || owner == mn_kthread_self())
+        return;
+    clockid_t clock = mn_kthread_cpuclock(owner);
+    int64_t start = mn_kthread_cpu_ns(clock);
+    while (start >= 0 && !mn_kthread_sleeps(owner)) {
+        int64_t now = mn_kthread_cpu_ns(clock);
+        if (now < 0 || now - start >= SETTLE_CPU_NS)
+            return;
+        struct mn_waiter nap;
+        mn_waiter_init(&nap, "close");
+        mn_waiter_block(&nap, mn_nanotime() + SETTLE_NAP_NS);
+    }
+}
+
+static void uring_settle(const pid_t owners[2])
+{
+    settle_one(owners[0]);
+    if (owners[1] != owners[0])
+        settle_one(owners[1]);
 }
 
 static void uring_wake(void)
@@ -106,6 +161,8 @@ static void uring_wake(void)
  * non-blocking netpoll leaves netpollBreak's byte alone. */
 static int reap(bool blocking)
 {
+    if (io_uring_cq_has_overflow(&ring))
+        io_uring_get_events(&ring); /* completions the CQ had no room for */
     if (!io_uring_cq_ready(&ring))
         return 0;
     int events = 0;
@@ -157,6 +214,7 @@ const struct mn_poller mn_poller_uring = {
     .init = uring_init,
     .arm = uring_arm,
     .disarm = uring_disarm,
+    .settle = uring_settle,
     .wait = uring_wait,
     .poll_now = uring_poll_now,
     .wake = uring_wake,

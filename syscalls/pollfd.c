@@ -70,21 +70,67 @@ static struct mn_pollfd *pool_alloc(void)
     return pd;
 }
 
-/* pd is unreachable from the table and has no users. */
-static void pool_free(struct mn_pollfd *pd)
+static void pool_put(struct mn_pollfd *pd)
 {
-    mn_lock_acquire(&pd->lock);
-    const struct mn_poller *p = mn_poller_get();
-    if (p && (pd->armed[0] || pd->armed[1] || pd->epoll_added))
-        p->disarm(pd);
-    pd->gen++;
-    pd->armed[0] = pd->armed[1] = false;
-    pd->epoll_added = false;
-    mn_lock_release(&pd->lock);
     mn_lock_acquire(&pool_lock);
     pd->next_free = free_list;
     free_list = pd;
     mn_lock_release(&pool_lock);
+}
+
+/* pd lock held: nothing of pd's may reach its next use. */
+static void recycle_locked(struct mn_pollfd *pd)
+{
+    pd->gen++;
+    pd->armed[0] = pd->armed[1] = false;
+    pd->epoll_added = false;
+    pd->draining = false;
+    pd->drainer = NULL;
+}
+
+/* pd is unreachable from the table and has no users: its registrations are
+ * dropped and it goes back to the pool, at once if the kernel holds
+ * nothing of its file, else when their last completions have come
+ * (mn_pollfd_event), which then wakes `closer` if not NULL; owners gets
+ * the threads that armed them (poller.h, settle). Returns whether it went
+ * back at once. */
+static bool retire(struct mn_pollfd *pd, struct mn_waiter *closer, pid_t owners[2])
+{
+    mn_lock_acquire(&pd->lock);
+    bool registered = pd->armed[0] || pd->armed[1] || pd->epoll_added;
+    for (int dir = 0; dir < 2 && owners; dir++)
+        owners[dir] = pd->armed[dir] ? pd->owner[dir] : 0;
+    bool pending = registered && mn_poller_get()->disarm(pd);
+    if (pending) {
+        pd->draining = true;
+        pd->drainer = closer;
+    } else {
+        recycle_locked(pd);
+    }
+    mn_lock_release(&pd->lock);
+    if (!pending)
+        pool_put(pd);
+    return !pending;
+}
+
+/* Retires pd and returns once the kernel holds nothing of its file. The
+ * completions may be there already (a cancel finishes the polls that its
+ * own thread armed), so the caller first collects them itself; else any M
+ * looking for work, or sysmon, does (netpoll_waiters counts the wait). */
+static void retire_and_wait(struct mn_pollfd *pd)
+{
+    struct mn_waiter w;
+    mn_waiter_init(&w, "close");
+    pid_t owners[2];
+    if (retire(pd, &w, owners))
+        return;
+    const struct mn_poller *p = mn_poller_get();
+    atomic_fetch_add(&mn_sched.netpoll_waiters, 1);
+    p->poll_now();
+    mn_waiter_block(&w, -1);
+    atomic_fetch_sub(&mn_sched.netpoll_waiters, 1);
+    if (p->settle)
+        p->settle(owners);
 }
 
 static enum mn_fdkind kind_of(int fd)
@@ -142,7 +188,7 @@ static struct mn_pollfd *lookup(int fd, bool create_any)
     struct mn_pollfd *expected = pd;
     if (atomic_compare_exchange_strong(s, &expected, fresh))
         return fresh;
-    pool_free(fresh); /* another thread made one first */
+    retire(fresh, NULL, NULL); /* another thread made one first */
     return expected;
 }
 
@@ -167,7 +213,7 @@ void mn_fd_forget(int fd)
     pd->closed = true; /* the last user frees it */
     mn_lock_release(&pd->lock);
     if (unused)
-        pool_free(pd);
+        retire(pd, NULL, NULL);
 }
 
 struct mn_pollfd *mn_pollfd_get(int fd)
@@ -194,7 +240,7 @@ void mn_pollfd_put(struct mn_pollfd *pd)
     mn_lock_release(&pd->lock);
     if (!last)
         return;
-    pool_free(pd);
+    retire_and_wait(pd); /* the file goes with the hidden duplicate */
     if (hidden >= 0)
         mn_raw_syscall(SYS_close, hidden);
 }
@@ -253,6 +299,7 @@ static void fire(struct mn_pollfd *pd, int dir)
 void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent)
 {
     struct mn_pollfd *pd = &atomic_load(&pool[index / CHUNK])[index % CHUNK];
+    bool drained = false;
     mn_lock_acquire(&pd->lock);
     if (pd->gen == gen) {
         for (int dir = 0; dir < 2; dir++) /* all first: epoll re-arms both at once */
@@ -264,8 +311,17 @@ void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent
             else if (!pd->armed[dir] && pd->queue[dir])
                 arm(pd, dir); /* a registration spent without firing here */
         }
+        if (pd->draining && !pd->armed[0] && !pd->armed[1]) {
+            struct mn_waiter *closer = pd->drainer;
+            recycle_locked(pd);
+            if (closer)
+                mn_waiter_wake(closer); /* under the lock: see pollfd.h */
+            drained = true;
+        }
     }
     mn_lock_release(&pd->lock);
+    if (drained)
+        pool_put(pd);
 }
 
 struct wait_set {
@@ -342,6 +398,38 @@ int mn_pollfd_wait(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline
     return mn_pollfd_wait_any(&pd, &dir, &seq, &node, 1, deadline_ns);
 }
 
+/* A close-on-exec duplicate of fd high up, out of the way of the fd
+ * numbers the program gets (near the soft limit, where it can), or -1. */
+static int dup_high(int fd)
+{
+    struct rlimit rl;
+    int low = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 256 ? (int)(rl.rlim_cur - 64)
+                                                                      : 3;
+    int high = (int)mn_raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, low);
+    if (high < 0)
+        high = (int)mn_raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
+    return high;
+}
+
+/* The poller's own fds (ring, epoll instance, eventfd): a few, for good. */
+#define MAX_OWN_FDS 8
+static _Atomic int own_fds[MAX_OWN_FDS];
+static _Atomic int n_own_fds;
+
+int mn_fd_keep_own(int fd)
+{
+    int high = dup_high(fd);
+    if (high >= 0) {
+        mn_raw_syscall(SYS_close, fd);
+        fd = high;
+    }
+    int i = atomic_fetch_add(&n_own_fds, 1);
+    if (i >= MAX_OWN_FDS)
+        mn_fatal("more than %d fds of mnrt's own", MAX_OWN_FDS);
+    atomic_store(&own_fds[i], fd);
+    return fd;
+}
+
 void mn_pollfd_close(int fd)
 {
     _Atomic(struct mn_pollfd *) *s = slot(fd, false);
@@ -353,13 +441,7 @@ void mn_pollfd_close(int fd)
     pd->closed = true;
     if (busy) {
         /* Blocked calls keep the file open on Linux: so do their Gs. */
-        struct rlimit rl;
-        int low = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 256
-                      ? (int)(rl.rlim_cur - 64)
-                      : 3;
-        int hidden = (int)mn_raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, low);
-        if (hidden < 0)
-            hidden = (int)mn_raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
+        int hidden = dup_high(fd);
         /* Pending notifications hold the file: they stay valid. New ones
          * name the duplicate (epoll registers it anew). If there is no fd
          * left for a duplicate, the Gs wake and find the fd closed. */
@@ -373,7 +455,7 @@ void mn_pollfd_close(int fd)
     while (atomic_load(&pd->inops) > 0) /* attempts on the old number end first */
         mn_cpu_relax();
     if (!busy)
-        pool_free(pd);
+        retire_and_wait(pd);
 }
 
 void mn_pollfd_close_range(unsigned lo, unsigned hi)
@@ -395,28 +477,39 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int mn_pollfd_hidden_fds(int **out)
+/* Appends fd to the growing array *fds; false if out of memory. */
+static bool append_fd(int **fds, int *count, int *cap, int fd)
+{
+    if (*count == *cap) {
+        int *more = realloc(*fds, (size_t)(*cap = *cap ? 2 * *cap : 16) * sizeof **fds);
+        if (!more)
+            return false;
+        *fds = more;
+    }
+    (*fds)[(*count)++] = fd;
+    return true;
+}
+
+int mn_own_fds(int **out)
 {
     mn_lock_acquire(&pool_lock);
     uint32_t n = pool_size;
     mn_lock_release(&pool_lock);
     int *fds = NULL, count = 0, cap = 0;
-    for (uint32_t i = 0; i < n; i++) {
+    bool ok = true;
+    for (int i = 0; i < atomic_load(&n_own_fds) && i < MAX_OWN_FDS && ok; i++)
+        ok = append_fd(&fds, &count, &cap, atomic_load(&own_fds[i]));
+    for (uint32_t i = 0; i < n && ok; i++) {
         struct mn_pollfd *pd = &atomic_load(&pool[i / CHUNK])[i % CHUNK];
         mn_lock_acquire(&pd->lock);
         int fd = pd->own_fd && pd->users > 0 ? atomic_load(&pd->fd) : -1;
         mn_lock_release(&pd->lock);
-        if (fd < 0)
-            continue;
-        if (count == cap) {
-            int *more = realloc(fds, (size_t)(cap = cap ? 2 * cap : 16) * sizeof *fds);
-            if (!more) {
-                free(fds);
-                return -1;
-            }
-            fds = more;
-        }
-        fds[count++] = fd;
+        if (fd >= 0)
+            ok = append_fd(&fds, &count, &cap, fd);
+    }
+    if (!ok) {
+        free(fds);
+        return -1;
     }
     if (count)
         qsort(fds, (size_t)count, sizeof *fds, by_value);

@@ -16,10 +16,21 @@
  * duplicate is closed when the last of them leaves. The program's fd
  * number is free at once.
  *
+ * Otherwise close() means closed: an io_uring poll registration holds a
+ * reference to the file (FACTS.md), so before the program's close (or
+ * dup2 onto the fd, fclose, close_range...) the pollfd's registrations are
+ * cancelled and the closing thread waits until their last completions
+ * have come (the pollfd is `draining` meanwhile), and the poller has
+ * seen the kernel threads that armed them drop the file (poller.h,
+ * settle). Only then does the file's last reference go with the close: a
+ * closed listener refuses connections at once, a linger-0 close has sent
+ * its reset.
+ *
  * Invariants:
  * - pollfds are pooled and never freed; `gen` changes whenever one is
  *   recycled, and every notification carries (index, gen): a stale one is
- *   ignored.
+ *   ignored. A pollfd returns to the pool only when the kernel holds no
+ *   registration of it any more (draining ends).
  * - lock guards everything but `fd`/`inops` (atomic). Waking queued Gs
  *   happens under lock, so a G that removed its own queue nodes under the
  *   lock knows no notification still refers to its stack.
@@ -33,6 +44,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum { MN_DIR_READ, MN_DIR_WRITE };
 
@@ -61,6 +73,9 @@ struct mn_pollfd {
     bool closed;                      /* the program closed its fd */
     bool own_fd;                      /* fd is mnrt's duplicate, closed by the last user */
     bool epoll_added;
+    bool draining;                    /* retired, waiting for its last completions */
+    struct mn_waiter *drainer;        /* the closer waiting for that, or NULL */
+    pid_t owner[2];                   /* kernel thread that armed each direction */
     enum mn_fdkind kind;
     bool armed[2];
     uint32_t seq[2];
@@ -130,15 +145,23 @@ int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *
 void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent);
 
 /* Before close(fd) or dup2(x, fd) by the program: forgets fd, moving Gs
- * blocked on it to a hidden duplicate; the caller then closes fd. */
+ * blocked on it to a hidden duplicate; otherwise waits until the poller
+ * holds nothing of fd's file any more. The caller then closes fd. */
 void mn_pollfd_close(int fd);
 
 /* The same for every fd from lo to hi (close_range, closefrom). */
 void mn_pollfd_close_range(unsigned lo, unsigned hi);
 
-/* The hidden duplicates that Gs blocked on closed fds hold now, sorted,
- * in a malloc'ed *out; returns how many, or -1 (no memory). */
-int mn_pollfd_hidden_fds(int **out);
+/* The fds mnrt keeps for itself now, which the program's range closes
+ * (close_range, closefrom) leave alone: the hidden duplicates that Gs
+ * blocked on closed fds hold, and the poller's own. Sorted, in a
+ * malloc'ed *out; returns how many, or -1 (no memory). */
+int mn_own_fds(int **out);
+
+/* Makes fd (the poller's ring, epoll instance or eventfd) one of mnrt's
+ * own: moved high up, out of the way of the program's numbers, and left
+ * alone by range closes. Returns the fd to use from now on. */
+int mn_fd_keep_own(int fd);
 
 /* After fork in the child: all state belongs to the parent's threads. */
 void mn_pollfd_reset(void);

@@ -1,0 +1,42 @@
+/* Looking at kernel threads: see kthread.h. */
+#include "core/kthread.h"
+
+#include "core/runtime.h"
+#include "core/futex.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int64_t mn_kthread_cpu_ns(clockid_t clock)
+{
+    struct timespec ts;
+    if (clock_gettime(clock, &ts) != 0)
+        return -1;
+    return mn_timespec_ns(&ts);
+}
+
+bool mn_kthread_sleeps(pid_t tid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    long n = syscall(SYS_read, fd, buf, sizeof buf - 1);
+    syscall(SYS_close, fd);
+    if (n <= 0)
+        return false;
+    buf[n] = 0;
+    const char *paren = strrchr(buf, ')');
+    return paren && paren[1] == ' ' && (paren[2] == 'S' || paren[2] == 'D');
+}
+
+pid_t mn_kthread_self(void)
+{
+    mn_g *g = mn_tls_g;
+    mn_m *m = g ? g->m : mn_tls_m;
+    return m ? m->tid : (pid_t)syscall(SYS_gettid);
+}

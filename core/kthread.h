@@ -1,0 +1,31 @@
+/* Looks at a kernel thread of this process from another one (DESIGN.md §5
+ * kind 3, FACTS.md "Detecting an M blocked where mnrt could not see"):
+ * whether the kernel has it asleep, and how much CPU time it has used.
+ * Both work on any thread of the process, M or not, and cost a few
+ * microseconds (the state) or a fraction of one (the clock). */
+#ifndef MN_CORE_KTHREAD_H
+#define MN_CORE_KTHREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+/* The CPU-time clock of kernel thread tid (the kernel's encoding, as
+ * glibc's MAKE_THREAD_CPUCLOCK). */
+static inline clockid_t mn_kthread_cpuclock(pid_t tid)
+{
+    return (clockid_t)((~(unsigned)tid << 3) | 4 | 2);
+}
+
+/* CPU time used by the thread with that clock, in ns; -1 if it is gone. */
+int64_t mn_kthread_cpu_ns(clockid_t clock);
+
+/* The kernel has tid asleep (state S or D in /proc). False if it runs, is
+ * runnable, or is gone. */
+bool mn_kthread_sleeps(pid_t tid);
+
+/* The calling kernel thread's tid (no system call on an M). */
+pid_t mn_kthread_self(void);
+
+#endif
