@@ -28,32 +28,31 @@ static void still_works(pthread_rwlock_t *l)
     CHECK_ERR(pthread_rwlock_unlock(l), 0);
 }
 
+/* A fresh lock of attr's kind, locked and unlocked once with lock (none
+ * if NULL), then unlocked once more: what that last unlock returns. */
+static int one_unlock_too_many(const pthread_rwlockattr_t *attr,
+                               int (*lock)(pthread_rwlock_t *))
+{
+    pthread_rwlock_t l;
+    CHECK_ERR(pthread_rwlock_init(&l, attr), 0);
+    if (lock) {
+        CHECK_ERR(lock(&l), 0);
+        CHECK_ERR(pthread_rwlock_unlock(&l), 0);
+    }
+    int r = pthread_rwlock_unlock(&l);
+    still_works(&l);
+    CHECK_ERR(pthread_rwlock_destroy(&l), 0);
+    return r;
+}
+
 static void unlock_unlocked(const char *kind, int pref)
 {
     pthread_rwlockattr_t attr;
     CHECK_ERR(pthread_rwlockattr_init(&attr), 0);
     CHECK_ERR(pthread_rwlockattr_setkind_np(&attr, pref), 0);
-    pthread_rwlock_t l;
-
-    CHECK_ERR(pthread_rwlock_init(&l, &attr), 0);
-    int never = pthread_rwlock_unlock(&l);
-    still_works(&l);
-    CHECK_ERR(pthread_rwlock_destroy(&l), 0);
-
-    CHECK_ERR(pthread_rwlock_init(&l, &attr), 0);
-    CHECK_ERR(pthread_rwlock_rdlock(&l), 0);
-    CHECK_ERR(pthread_rwlock_unlock(&l), 0);
-    int after_read = pthread_rwlock_unlock(&l);
-    still_works(&l);
-    CHECK_ERR(pthread_rwlock_destroy(&l), 0);
-
-    CHECK_ERR(pthread_rwlock_init(&l, &attr), 0);
-    CHECK_ERR(pthread_rwlock_wrlock(&l), 0);
-    CHECK_ERR(pthread_rwlock_unlock(&l), 0);
-    int after_write = pthread_rwlock_unlock(&l);
-    still_works(&l);
-    CHECK_ERR(pthread_rwlock_destroy(&l), 0);
-
+    int never = one_unlock_too_many(&attr, NULL);
+    int after_read = one_unlock_too_many(&attr, pthread_rwlock_rdlock);
+    int after_write = one_unlock_too_many(&attr, pthread_rwlock_wrlock);
     CHECK_ERR(pthread_rwlockattr_destroy(&attr), 0);
     printf("%s: unlock of a lock never locked %s, after a read lock's unlock %s, "
            "after a write lock's unlock %s\n",

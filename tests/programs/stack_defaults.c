@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <threads.h>
 
 #define EXPLICIT (640 * 1024)
@@ -22,7 +23,7 @@
 static pthread_barrier_t all_made;
 static size_t seen[MAX_THREADS];
 static pthread_t threads[MAX_THREADS];
-static const char *names[MAX_THREADS];
+static char names[MAX_THREADS][96];
 static int nthreads;
 static size_t default_size; /* MNRT_STACK under mnrt if set, else glibc's */
 
@@ -47,21 +48,32 @@ static int thrd_main(void *arg)
     return 0;
 }
 
-static void make(const char *name, const pthread_attr_t *attr)
+static void make(const char *when, const char *what, const pthread_attr_t *attr, bool c11)
 {
     CHECK(nthreads < MAX_THREADS, "too many threads");
-    names[nthreads] = name;
-    CHECK_ERR(pthread_create(&threads[nthreads], attr, thread_main, (void *)(intptr_t)nthreads),
-              0);
+    snprintf(names[nthreads], sizeof names[nthreads], "%s%s", when, what);
+    void *slot = (void *)(intptr_t)nthreads;
+    if (c11) {
+        thrd_t t;
+        CHECK_EQ(thrd_create(&t, thrd_main, slot), thrd_success);
+        threads[nthreads] = (pthread_t)t;
+    } else {
+        CHECK_ERR(pthread_create(&threads[nthreads], attr, thread_main, slot), 0);
+    }
     nthreads++;
 }
 
-static void make_c11(const char *name)
+static pthread_attr_t none, guard_only, sized;
+
+/* a thread of every kind: NULL attribute, attributes with and without a
+ * size, thrd_create */
+static void make_each(const char *when)
 {
-    thrd_t t;
-    names[nthreads] = name;
-    CHECK_EQ(thrd_create(&t, thrd_main, (void *)(intptr_t)nthreads), thrd_success);
-    threads[nthreads++] = (pthread_t)t;
+    make(when, "NULL attribute", NULL, false);
+    make(when, "attribute without a size", &none, false);
+    make(when, "attribute with only a guard size", &guard_only, false);
+    make(when, "attribute with a size", &sized, false);
+    make(when, "thrd_create", NULL, true);
 }
 
 static const char *rule(size_t size)
@@ -92,7 +104,7 @@ static size_t mnrt_stack(void)
 
 int main(void)
 {
-    pthread_attr_t none, guard_only, sized, def;
+    pthread_attr_t def;
     CHECK_ERR(pthread_attr_init(&none), 0);
     CHECK_ERR(pthread_attr_getstacksize(&none, &default_size), 0); /* glibc's default */
     if (mnrt_stack())
@@ -105,31 +117,20 @@ int main(void)
     CHECK_ERR(pthread_attr_setstacksize(&sized, EXPLICIT), 0);
     CHECK_ERR(pthread_barrier_init(&all_made, NULL, MAX_THREADS + 1), 0);
 
-    make("NULL attribute", NULL);
-    make("attribute without a size", &none);
-    make("attribute with only a guard size", &guard_only);
-    make("attribute with a size", &sized);
-    make_c11("thrd_create");
-
+    make_each("");
     CHECK_ERR(pthread_attr_init(&def), 0);
     CHECK_ERR(pthread_attr_setstacksize(&def, DEFAULT_NP), 0);
     CHECK_ERR(pthread_setattr_default_np(&def), 0);
-    make("after setattr_default_np: NULL attribute", NULL);
-    make("after setattr_default_np: attribute without a size", &none);
-    make("after setattr_default_np: attribute with only a guard size", &guard_only);
-    make("after setattr_default_np: attribute with a size", &sized);
-    make_c11("after setattr_default_np: thrd_create");
-
+    make_each("after setattr_default_np: ");
     /* a default without a size keeps the size set before */
     CHECK_ERR(pthread_attr_destroy(&def), 0);
     CHECK_ERR(pthread_attr_init(&def), 0);
     CHECK_ERR(pthread_attr_setguardsize(&def, 2 * (size_t)sysconf(_SC_PAGESIZE)), 0);
     CHECK_ERR(pthread_setattr_default_np(&def), 0);
-    make("after a setattr_default_np without a size: NULL attribute", NULL);
-    make("after a setattr_default_np without a size: attribute without a size", &none);
+    make_each("after a setattr_default_np without a size: ");
 
     while (nthreads < MAX_THREADS) /* fill the barrier */
-        make("spare", &sized);
+        make("", "spare", &sized, false);
     pthread_barrier_wait(&all_made);
     for (int i = 0; i < nthreads; i++) {
         CHECK_ERR(pthread_join(threads[i], NULL), 0);
