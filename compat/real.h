@@ -35,6 +35,7 @@
     X(int, pthread_setaffinity_np, (pthread_t, size_t, const cpu_set_t *))              \
     X(int, pthread_getaffinity_np, (pthread_t, size_t, cpu_set_t *))                    \
     X(int, pthread_getattr_default_np, (pthread_attr_t *))                              \
+    X(int, pthread_setattr_default_np, (const pthread_attr_t *))                        \
     X(int, pthread_sigmask, (int, const sigset_t *, sigset_t *))                        \
     X(int, sigprocmask, (int, const sigset_t *, sigset_t *))                            \
     X(int, pthread_attr_getstacksize, (const pthread_attr_t *, size_t *))               \

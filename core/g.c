@@ -3,8 +3,20 @@
  * their stack, when it fits the next request) for reuse, as Go keeps gs.
  *
  * Invariants:
- * - join_lock guards detached/exited/joiner. Whoever frees a finished G
- *   (its joiner, or g0 of its last M when detached) is the last to touch it.
+ * - join_lock guards detached/exited/joiner/reaped, also while the G sits
+ *   in the free list or is being reused (the lock lives as long as the G).
+ * - `reaped` is set, under join_lock, exactly once per life of a G, by
+ *   whoever hands it to the free list: its joiner (or, for a joiner that
+ *   waits, the exit that wakes it), pthread_detach of a finished G, or the
+ *   exit of a detached G. Only that party calls gfput, so no G enters the
+ *   free list twice, whatever stale handles the program uses.
+ * - Gs are never freed: a stale handle (a joined or finished detached
+ *   thread's) still finds its G, which answers as glibc does for a dead
+ *   descriptor that was not reused yet (ESRCH after a join, EINVAL after a
+ *   detached exit). Once the G is reused the handle names the new thread,
+ *   as glibc's handles do when it reuses a descriptor. While a TCB is
+ *   being re-initialised for reuse, its owner slot is briefly not the G:
+ *   mn_tcb_is_g tells that case from a foreign thread's TCB.
  * - A G in the free list is IDLE; its TCB keeps malloc's per-thread cache.
  * - The main G is never freed: its TCB and stack are the main thread's. */
 #include "core/runtime.h"
@@ -116,23 +128,28 @@ static int g_stack(mn_g *g, const struct mn_g_spec *spec)
     return mn_stack_map(&g->stack, size, guard);
 }
 
+/* A G whose TCB names it (owner slot and fake tid) from here on, also if
+ * mn_g_new fails and it goes back to the free list. */
 static mn_g *g_alloc(void)
 {
     mn_g *g = gfget();
     if (g) {
-        mn_tcb_recycle(g->tcb);
-        return g;
+        mn_tcb_recycle(g->tcb); /* keeps the tid: see mn_tcb_is_g */
+    } else {
+        g = calloc(1, sizeof *g);
+        if (!g)
+            return NULL;
+        g->tcb = mn_tcb_create();
+        if (!g->tcb) {
+            free(g);
+            return NULL;
+        }
+        g->tid = atomic_fetch_add(&next_fake_tid, 1);
+        g->join_lock = (mn_lock)MN_LOCK_INIT;
     }
-    g = calloc(1, sizeof *g);
-    if (!g)
-        return NULL;
-    g->tcb = mn_tcb_create();
-    if (!g->tcb) {
-        free(g);
-        return NULL;
-    }
-    g->tid = atomic_fetch_add(&next_fake_tid, 1);
-    g->join_lock = (mn_lock)MN_LOCK_INIT;
+    mn_tcb_set_tid(g->tcb, g->tid);
+    *(mn_g **)mn_tcb_tls_slot(g->tcb, &mn_tls_g) = g;
+    *(mn_g **)mn_tcb_tls_slot(g->tcb, &mn_tls_owner) = g;
     return g;
 }
 
@@ -145,17 +162,17 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
         gfput(g);
         return EAGAIN;
     }
-    mn_tcb_set_tid(g->tcb, g->tid);
-    *(mn_g **)mn_tcb_tls_slot(g->tcb, &mn_tls_g) = g;
-    *(mn_g **)mn_tcb_tls_slot(g->tcb, &mn_tls_owner) = g;
     g->id = atomic_fetch_add(&mn_sched.next_goid, 1);
     g->start = spec->start;
     g->arg = spec->arg;
     g->c11 = spec->c11;
     g->result = NULL;
+    mn_lock_acquire(&g->join_lock); /* a stale handle may be looking */
     g->detached = spec->detached;
     g->exited = false;
+    g->reaped = false;
     g->joiner = NULL;
+    mn_lock_release(&g->join_lock);
     g->wait_reason = NULL;
     mn_g *self = mn_getg();
     /* a new thread has its creator's name, as the kernel gives it */
@@ -195,16 +212,16 @@ void mn_g_finish_exit(mn_g *g)
     atomic_store(&g->status, MN_G_DEAD);
     allg_remove(g);
     mn_lock_acquire(&g->join_lock);
-    if (g->detached) {
-        mn_lock_release(&g->join_lock);
-        gfput(g);
-        return;
-    }
     g->exited = true;
+    /* a detached G is nobody's to join; a waiting joiner is handed the G */
+    bool free_now = g->detached;
     struct mn_waiter *w = g->joiner;
     g->joiner = NULL;
+    g->reaped = free_now || w;
     mn_lock_release(&g->join_lock);
-    if (w)
+    if (free_now)
+        gfput(g);
+    else if (w)
         mn_waiter_wake(w);
 }
 
@@ -219,30 +236,45 @@ static bool cancel_join(struct mn_waiter *w)
     return was;
 }
 
-int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only)
+/* glibc's order of checks (nptl/pthread_join_common.c, pthread_tryjoin.c);
+ * `joined` is a reaped G that was not detached. Under join_lock. */
+static int join_refusal(mn_g *g, bool try_only)
 {
+    bool joined = g->reaped && !g->detached;
+    if (try_only && (!g->exited || joined))
+        return EBUSY; /* tryjoin: the thread has not finished (tid != 0) */
+    if (joined)
+        return ESRCH;
+    if (g->detached)
+        return EINVAL;
     if (g == mn_getg())
         return EDEADLK;
-    mn_lock_acquire(&g->join_lock);
-    if (g->detached || g->joiner) {
-        mn_lock_release(&g->join_lock);
+    if (g->joiner)
         return EINVAL;
+    return 0;
+}
+
+int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only)
+{
+    mn_lock_acquire(&g->join_lock);
+    int err = join_refusal(g, try_only);
+    if (err) {
+        mn_lock_release(&g->join_lock);
+        return err;
     }
-    if (!g->exited) {
-        if (try_only) {
-            mn_lock_release(&g->join_lock);
-            return EBUSY;
-        }
+    if (g->exited) {
+        g->reaped = true;
+        mn_lock_release(&g->join_lock);
+    } else {
         struct mn_waiter w;
         mn_waiter_init(&w, "thread join");
         w.cancel = cancel_join;
         w.tag = (uintptr_t)g;
         g->joiner = &w;
         mn_lock_release(&g->join_lock);
+        /* woken only by mn_g_finish_exit, which reaped the G for us */
         if (mn_waiter_block(&w, deadline_ns) == ETIMEDOUT)
             return ETIMEDOUT;
-    } else {
-        mn_lock_release(&g->join_lock);
     }
     if (result)
         *result = g->result;
@@ -253,18 +285,16 @@ int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only)
 int mn_g_detach(mn_g *g)
 {
     mn_lock_acquire(&g->join_lock);
-    if (g->detached) {
+    int err = g->reaped && !g->detached ? ESRCH : g->detached ? EINVAL : 0;
+    if (err || g->joiner) { /* somebody joins it already: glibc leaves it so */
         mn_lock_release(&g->join_lock);
-        return EINVAL;
+        return err;
     }
-    if (g->joiner) { /* somebody joins it already: glibc leaves it so */
-        mn_lock_release(&g->join_lock);
-        return 0;
-    }
-    bool exited = g->exited;
     g->detached = true;
+    bool free_now = g->exited;
+    g->reaped = free_now;
     mn_lock_release(&g->join_lock);
-    if (exited)
+    if (free_now)
         gfput(g);
     return 0;
 }
@@ -275,6 +305,16 @@ mn_g *mn_g_from_tcb(void *tcb)
         return NULL;
     mn_g *g = *(mn_g **)mn_tcb_tls_slot(tcb, &mn_tls_owner);
     return g && g->tcb == tcb ? g : NULL;
+}
+
+bool mn_tcb_is_g(void *tcb)
+{
+    if (!tcb)
+        return false;
+    /* every TCB of a G carries its G's fake tid for good (g_alloc, and
+     * mn_tcb_recycle leaves it); glibc's carry a real tid, 0 or -1 */
+    pid_t tid = mn_tcb_tid(tcb);
+    return tid >= FAKE_TID_BASE && tid < atomic_load(&next_fake_tid);
 }
 
 mn_g *mn_g_boot_main(void)

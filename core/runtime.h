@@ -74,6 +74,7 @@ struct mn_g {
     mn_lock join_lock;
     bool detached;
     bool exited;
+    bool reaped;                 /* handed back to the free list (once per life) */
     struct mn_waiter *joiner;
 
     char name[16];               /* pthread_setname_np */
@@ -273,11 +274,17 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out);
 void mn_g_run(mn_g *g);
 /* Finishes the calling G (its TLS destructors already ran). */
 _Noreturn void mn_g_exit(void *result);
-/* join/detach with pthread semantics; deadline_ns < 0: none; try: no wait. */
+/* join/detach with glibc's error codes in glibc's order, also for the
+ * handle of a joined thread (ESRCH; tryjoin EBUSY); deadline_ns < 0:
+ * none; try: no wait. */
 int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only);
 int mn_g_detach(mn_g *g);
 /* The G whose TCB is `tcb`, or NULL for a thread that is not a G. */
 mn_g *mn_g_from_tcb(void *tcb);
+/* Whether `tcb` is (or was) a G's TCB, whether or not mn_g_from_tcb maps
+ * it right now: it does not while the TCB is being made ready for a new
+ * G, when the handle can only be a stale one. */
+bool mn_tcb_is_g(void *tcb);
 /* Calls fn for every started, unfinished G (under the all-G lock). */
 void mn_g_foreach(void (*fn)(mn_g *, void *), void *arg);
 

@@ -1,6 +1,13 @@
 /* pthread_create and pthread_exit: program threads become Gs.
  * Attributes are glibc's own pure-data objects, read through glibc's
- * getters (compat/real.h), so their layout never matters here. */
+ * getters (compat/real.h), so their layout never matters here.
+ *
+ * A new thread's stack size: the size set on its attribute (glibc keeps 0
+ * until one is set; pthread_attr_getstack reports that raw value, while
+ * pthread_attr_getstacksize substitutes the default); else the size of the
+ * last pthread_setattr_default_np that set one (interposed here only to
+ * notice that); else MNRT_STACK; else glibc's default (RLIMIT_STACK).
+ * default_np_sized only ever goes from false to true. */
 #include "shim/pthread_impl.h"
 
 #include "compat/tcb.h"
@@ -9,8 +16,21 @@
 #include <signal.h>
 #include <string.h>
 
-/* The default stack: MNRT_STACK, else glibc's default (RLIMIT_STACK or
- * pthread_setattr_default_np). */
+static _Atomic bool default_np_sized;
+
+MN_EXPORT int pthread_setattr_default_np(const pthread_attr_t *attr)
+{
+    if (!mn_real.pthread_setattr_default_np) /* a constructor before ours */
+        mn_real_init();
+    int err = mn_real.pthread_setattr_default_np(attr);
+    void *addr;
+    size_t size;
+    if (err == 0 && mn_real.pthread_attr_getstack(attr, &addr, &size) == 0 && size != 0)
+        atomic_store(&default_np_sized, true);
+    return err;
+}
+
+/* The stack of a thread whose attribute sets no size: see above. */
 void mn_default_stack(size_t *size, size_t *guard)
 {
     pthread_attr_t def;
@@ -21,7 +41,7 @@ void mn_default_stack(size_t *size, size_t *guard)
         mn_real.pthread_attr_getguardsize(&def, guard);
         mn_real.pthread_attr_destroy(&def);
     }
-    if (mn_config.default_stack)
+    if (mn_config.default_stack && !atomic_load(&default_np_sized))
         *size = mn_config.default_stack;
 }
 
@@ -33,19 +53,19 @@ static int spec_from_attr(const pthread_attr_t *attr, struct mn_g_spec *spec, si
     spec->guard_size = def_guard;
     if (!attr)
         return 0;
-    size_t size, user_size;
+    size_t size;
     void *addr;
     int detach;
-    if (mn_real.pthread_attr_getstacksize(attr, &size) != 0 ||
-        mn_real.pthread_attr_getguardsize(attr, &spec->guard_size) != 0 ||
+    if (mn_real.pthread_attr_getguardsize(attr, &spec->guard_size) != 0 ||
         mn_real.pthread_attr_getdetachstate(attr, &detach) != 0 ||
-        mn_real.pthread_attr_getstack(attr, &addr, &user_size) != 0)
+        mn_real.pthread_attr_getstack(attr, &addr, &size) != 0)
         return EINVAL;
-    /* glibc reports an unset stack address as 0 - size */
-    if ((uintptr_t)addr + user_size != 0) {
+    /* getstack gives the raw size (0: none set) and, for an unset stack
+     * address, 0 - size */
+    if ((uintptr_t)addr + size != 0) {
         spec->user_stack = addr;
-        spec->user_stack_size = user_size;
-    } else if (size != def_size || !mn_config.default_stack) {
+        spec->user_stack_size = size;
+    } else if (size != 0) {
         spec->stack_size = size;
     }
     spec->detached = detach == PTHREAD_CREATE_DETACHED;

@@ -1,5 +1,14 @@
 /* pthread_join, its try/timed/clock variants and pthread_detach. A handle
- * that is not a G (a foreign thread's) goes to glibc. */
+ * that is not a G (a foreign thread's) goes to glibc; a G's TCB that is
+ * being made ready for a new G is a stale handle and never goes there.
+ *
+ * Times, as glibc 2.36 treats them (nptl/pthread_clockjoin.c,
+ * pthread_join_common.c, futex-internal.c): an unsupported clock is EINVAL
+ * before anything else, even without a time; the time matters only when
+ * the thread has not finished (a finished one is joined whatever it says);
+ * then tv_sec < 0 is ETIMEDOUT at once, and a tv_nsec out of range is no
+ * error: glibc retries the futex wait that refuses it until the thread
+ * finishes, so here the join waits without a deadline. */
 #include "shim/pthread_impl.h"
 
 static mn_g *g_of(pthread_t t)
@@ -7,11 +16,35 @@ static mn_g *g_of(pthread_t t)
     return mn_native() ? NULL : mn_g_from_tcb((void *)t);
 }
 
+/* A G's TCB that g_of did not map: being made ready for a new G, so the
+ * handle is a dead thread's (answered as glibc answers a dead descriptor) */
+static bool stale(pthread_t t)
+{
+    return !mn_native() && mn_tcb_is_g((void *)t);
+}
+
+/* deadline for a join until abstime on clock (NULL: none) */
+static int join_deadline(clockid_t clock, const struct timespec *abstime, int64_t *deadline)
+{
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
+        return EINVAL;
+    *deadline = -1;
+    if (!abstime)
+        return 0;
+    if (abstime->tv_sec < 0) {
+        *deadline = 0; /* long past */
+        return 0;
+    }
+    if (abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000L)
+        return 0;
+    return mn_abs_deadline(clock, abstime, deadline);
+}
+
 MN_EXPORT int pthread_join(pthread_t t, void **result)
 {
     mn_g *g = g_of(t);
     if (!g)
-        return mn_real.pthread_join(t, result);
+        return stale(t) ? ESRCH : mn_real.pthread_join(t, result);
     return mn_g_join(g, result, -1, false);
 }
 
@@ -19,7 +52,7 @@ MN_EXPORT int pthread_tryjoin_np(pthread_t t, void **result)
 {
     mn_g *g = g_of(t);
     if (!g)
-        return mn_real.pthread_tryjoin_np(t, result);
+        return stale(t) ? EBUSY : mn_real.pthread_tryjoin_np(t, result);
     return mn_g_join(g, result, -1, true);
 }
 
@@ -27,35 +60,31 @@ MN_EXPORT int pthread_clockjoin_np(pthread_t t, void **result, clockid_t clock,
                                    const struct timespec *abstime)
 {
     mn_g *g = g_of(t);
-    if (!g)
+    if (!g && !stale(t))
         return mn_real.pthread_clockjoin_np(t, result, clock, abstime);
-    if (!abstime)
-        return mn_g_join(g, result, -1, false);
     int64_t deadline;
-    int err = mn_abs_deadline(clock, abstime, &deadline);
+    int err = join_deadline(clock, abstime, &deadline);
     if (err)
         return err;
-    return mn_g_join(g, result, deadline, false);
+    return g ? mn_g_join(g, result, deadline, false) : ESRCH;
 }
 
 MN_EXPORT int pthread_timedjoin_np(pthread_t t, void **result, const struct timespec *abstime)
 {
     mn_g *g = g_of(t);
-    if (!g)
+    if (!g && !stale(t))
         return mn_real.pthread_timedjoin_np(t, result, abstime);
-    if (!abstime)
-        return mn_g_join(g, result, -1, false);
     int64_t deadline;
-    int err = mn_abs_deadline(CLOCK_REALTIME, abstime, &deadline);
+    int err = join_deadline(CLOCK_REALTIME, abstime, &deadline);
     if (err)
         return err;
-    return mn_g_join(g, result, deadline, false);
+    return g ? mn_g_join(g, result, deadline, false) : ESRCH;
 }
 
 MN_EXPORT int pthread_detach(pthread_t t)
 {
     mn_g *g = g_of(t);
     if (!g)
-        return mn_real.pthread_detach(t);
+        return stale(t) ? ESRCH : mn_real.pthread_detach(t);
     return mn_g_detach(g);
 }

@@ -77,7 +77,8 @@ int mn_mutex_init_kind(pthread_mutex_t *m, int kind);
  * key storage (at G exit). */
 void mn_keys_run_destructors(void);
 
-/* create.c: the default stack of new threads (MNRT_STACK, else glibc's). */
+/* create.c: the stack of new threads whose attribute sets no size: the
+ * size pthread_setattr_default_np set, else MNRT_STACK, else glibc's. */
 void mn_default_stack(size_t *size, size_t *guard);
 /* create.c: the end of every G: TLS and key destructors, then mn_g_exit. */
 _Noreturn void mn_thread_finish(void *result);

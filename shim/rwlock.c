@@ -9,6 +9,9 @@
  * PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP (glibc ignores plain
  * PREFER_WRITER_NP too); glibc's static initializer for it sets __flags.
  * A writer relocking, or a reader that holds it for writing: EDEADLK.
+ * Unlocking a lock nobody holds, or one another thread holds for writing,
+ * is 0 and changes nothing (glibc: 0, and a corrupted lock); the reader
+ * count never goes below 0.
  * Process-shared rwlocks wait on kernel futexes. */
 #include "shim/pthread_impl.h"
 
@@ -230,15 +233,20 @@ MN_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
     uint32_t s = atomic_load(&rw->state);
     if (s & WRITER) {
         if (atomic_load(&rw->cur_writer) != mn_self_id())
-            return EPERM;
+            return 0; /* glibc: a reader's unlock (and a corrupted lock) */
         atomic_store(&rw->cur_writer, 0);
         atomic_store(&rw->state, 0);
         wake_next(rw, true);
         return 0;
     }
-    if (s == 0)
-        return EPERM;
-    if (atomic_fetch_sub(&rw->state, 1) == 1)
-        wake_next(rw, false);
+    /* a reader's unlock; with no reader left (an unlock too many) glibc
+     * says 0 and wraps its count: here the lock stays as it is */
+    while (s != 0 && !(s & WRITER)) {
+        if (atomic_compare_exchange_weak(&rw->state, &s, s - 1)) {
+            if (s == 1)
+                wake_next(rw, false);
+            return 0;
+        }
+    }
     return 0;
 }

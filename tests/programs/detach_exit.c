@@ -6,8 +6,8 @@
  * its value and runs the cleanup handlers of every frame in reverse order;
  * return values arrive whatever order threads are joined in; pthread_self
  * in a thread equals the handle its creator got; pthread_kill(t, 0) is 0
- * while t lives. (ESRCH after a join is not tested: the handle is dead
- * then, undefined natively.) mnrt implements join/detach itself and makes
+ * while t lives. (Calls with the handle of a joined thread: join_misuse.c.)
+ * mnrt implements join/detach itself and makes
  * pthread_exit unwind to its own frame (DESIGN.md §4, shim/create.c). */
 #include "check.h"
 
