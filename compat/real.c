@@ -2,16 +2,27 @@
 #include "compat/real.h"
 #include "compat/log.h"
 
-struct mn_real mn_real;
+struct mn_real_fns mn_real_table;
+_Atomic bool mn_real_resolved;
+static const char *missing;
 
-void mn_real_init(void)
+void mn_real_resolve(void)
 {
+    const char *first_missing = NULL;
 #define MN_REAL_RESOLVE(ret, name, args)                                        \
-    mn_real.name = (ret(*) args)dlsym(RTLD_NEXT, #name);                        \
-    if (!mn_real.name)                                                          \
-        mn_fatal("cannot find glibc's %s: %s", #name, dlerror());
+    mn_real_table.name = (ret(*) args)dlsym(RTLD_NEXT, #name);                  \
+    if (!mn_real_table.name && !first_missing)                                  \
+        first_missing = #name;
     MN_REAL_FUNCTIONS(MN_REAL_RESOLVE)
 #undef MN_REAL_RESOLVE
+    missing = first_missing;
+    atomic_store_explicit(&mn_real_resolved, true, memory_order_release);
+}
+
+const char *mn_real_missing(void)
+{
+    mn_real_get();
+    return missing;
 }
 
 void mn_real_internal_sigaction(int sig, const struct sigaction *sa)

@@ -1,22 +1,33 @@
 /* The real glibc entry points behind the names libmnrt interposes, found
- * with dlsym(RTLD_NEXT) once at boot (mn_real_init), before any G exists.
- * After boot the table is read-only. Used for: kernel threads that mnrt
- * itself makes (Ms, sysmon), foreign threads' handles, glibc's pure-data
- * attribute objects (read through glibc's own getters so that mnrt never
- * depends on their layout), and calls that must run as glibc does them. */
+ * with dlsym(RTLD_NEXT) on first use: the first access to `mn_real`
+ * resolves the whole table. Other libraries' constructors run before
+ * libmnrt's (a preloaded library is initialised after the program's own
+ * libraries) and already call interposed names, so the table cannot wait
+ * for boot; resolving it all at once keeps dlsym out of later calls. The
+ * table is written once (racing first users write the same values) and
+ * read-only afterwards. Used for: kernel threads that mnrt itself makes
+ * (Ms, sysmon), foreign threads' handles, glibc's pure-data attribute
+ * objects (read through glibc's own getters so that mnrt never depends on
+ * their layout), calls that must run as glibc does them, and every call
+ * while mnrt runs the program natively (before boot, after a refused
+ * boot, in a forked child). */
 #ifndef MN_COMPAT_REAL_H
 #define MN_COMPAT_REAL_H
 
 #include <dlfcn.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <threads.h>
 #include <time.h>
 
 #define MN_REAL_FUNCTIONS(X)                                                            \
     X(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *)) \
     X(int, pthread_join, (pthread_t, void **))                                          \
+    X(int, thrd_create, (thrd_t *, thrd_start_t, void *))                               \
     X(int, pthread_tryjoin_np, (pthread_t, void **))                                    \
     X(int, pthread_timedjoin_np, (pthread_t, void **, const struct timespec *))         \
     X(int, pthread_clockjoin_np, (pthread_t, void **, clockid_t, const struct timespec *)) \
@@ -93,16 +104,31 @@
     X(int, __libc_start_main, (int (*)(int, char **, char **), int, char **,            \
                                void (*)(void), void (*)(void), void (*)(void), void *))
 
-struct mn_real {
+struct mn_real_fns {
 #define MN_REAL_FIELD(ret, name, args) ret(*name) args;
     MN_REAL_FUNCTIONS(MN_REAL_FIELD)
 #undef MN_REAL_FIELD
 };
 
-extern struct mn_real mn_real;
+extern struct mn_real_fns mn_real_table;
+extern _Atomic bool mn_real_resolved;
 
-/* Resolves every entry; a missing one is fatal (mnrt cannot run without it). */
-void mn_real_init(void);
+/* Resolves every entry (once; safe from any thread). */
+void mn_real_resolve(void);
+
+static inline struct mn_real_fns *mn_real_get(void)
+{
+    if (__builtin_expect(!atomic_load_explicit(&mn_real_resolved, memory_order_acquire), 0))
+        mn_real_resolve();
+    return &mn_real_table;
+}
+
+/* mn_real.name(...): glibc's name, resolved on first use. */
+#define mn_real (*mn_real_get())
+
+/* The first entry glibc does not have, or NULL: then mnrt cannot run the
+ * program (boot refuses) and the program runs natively. */
+const char *mn_real_missing(void);
 
 /* Installs a handler for one of glibc's internal signals (32, 33), which
  * the public sigaction refuses; glibc's __libc_sigaction sets the same

@@ -10,7 +10,14 @@
  *     the TLS variables __resp and __libc_dlerror_result (dlvsym), malloc's
  *     per-thread words (by diffing a fresh TCB around its first malloc);
  *   checked at boot on a thread glibc made: `res` (the target of __resp).
- * Anything that does not match makes mn_tcb_boot refuse to start. */
+ * Anything that does not match makes mn_tcb_boot refuse, saying what.
+ *
+ * malloc's per-thread words are kept across recycling only when the
+ * program's malloc is glibc's. A foreign allocator (jemalloc, tcmalloc,
+ * mimalloc: preloaded, linked, or in the executable) replaces malloc for
+ * glibc too, so glibc's per-thread cache stays unused; the allocator's own
+ * per-thread state is ordinary TLS, each G's own, and its thread-exit
+ * cleanup runs from the key destructors at G exit. */
 #include "compat/tcb.h"
 
 #include "compat/fsbase.h"
@@ -79,18 +86,31 @@ static void (*call_tls_dtors)(void);
 
 #define AT(tcb, off, type) (*(type *)((char *)(tcb) + (off)))
 
-static _Noreturn void refuse(const char *what)
+/* Why mn_tcb_boot refuses (the first reason found), or NULL. */
+static const char *refusal;
+static char refusal_buf[160];
+
+static void refuse(const char *what)
 {
-    mn_warn("glibc %s is not supported (%s); mnrt is verified on glibc %s",
-            gnu_get_libc_version(), what, MN_VERIFIED_GLIBC);
-    _exit(127);
+    if (!refusal)
+        refusal = what;
+}
+
+static void refuse_missing(const char *name)
+{
+    if (refusal)
+        return;
+    snprintf(refusal_buf, sizeof refusal_buf, "glibc has no %s", name);
+    refusal = refusal_buf;
 }
 
 static size_t thread_db_field(const char *name)
 {
     const uint32_t *d = dlsym(RTLD_DEFAULT, name);
-    if (!d)
-        refuse(name);
+    if (!d) {
+        refuse_missing(name);
+        return 0;
+    }
     return d[2]; /* {bits, count, offset} */
 }
 
@@ -98,7 +118,7 @@ static void *private_sym(const char *name)
 {
     void *p = dlvsym(RTLD_DEFAULT, name, "GLIBC_PRIVATE");
     if (!p)
-        refuse(name);
+        refuse_missing(name);
     return p;
 }
 
@@ -108,6 +128,7 @@ static size_t find_pointer(const void *tcb, const void *value, const char *what)
         if (AT(tcb, off, const void *) == value)
             return off;
     refuse(what);
+    return 0;
 }
 
 static void discover_cleanup_fields(char *self)
@@ -156,20 +177,31 @@ static void init_per_thread(char *tcb)
     AT(tcb, L.resp_var, void *) = tcb + RES_OFFSET;
 }
 
+/* Whether the malloc the program (and glibc itself) calls is glibc's. */
+static bool malloc_is_glibc(void)
+{
+    void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+    void *own = libc ? dlsym(libc, "malloc") : NULL;
+    if (libc)
+        dlclose(libc);
+    return own && own == dlsym(RTLD_DEFAULT, "malloc");
+}
+
 static void discover_malloc_words(void)
 {
     /* A fresh TCB, made current for one malloc on this (still single)
      * thread: the words of static TLS that change are malloc's tcache and
      * arena pointers. */
     char *t = dl_allocate_tls(NULL);
-    if (!t)
-        mn_fatal("cannot allocate a TCB at boot");
-    char *self = mn_thread_pointer();
-    init_header(t, self);
     size_t n = L.static_size / sizeof(uintptr_t);
     uintptr_t *before = malloc(n * sizeof(uintptr_t));
-    if (!before)
-        mn_fatal("out of memory at boot");
+    if (!t || !before) {
+        free(before);
+        refuse("no memory for a thread descriptor");
+        return;
+    }
+    char *self = mn_thread_pointer();
+    init_header(t, self);
     memcpy(before, t - L.static_size, n * sizeof(uintptr_t));
     mn_fsbase_set(t);
     void *volatile p = malloc(32); /* volatile: the pair must not be elided */
@@ -179,14 +211,16 @@ static void discover_malloc_words(void)
     for (size_t i = 0; i < n; i++) {
         if (after[i] == before[i])
             continue;
-        if (L.n_malloc_words == MAX_MALLOC_WORDS)
-            refuse("malloc keeps more per-thread state than expected");
+        if (L.n_malloc_words == MAX_MALLOC_WORDS) {
+            refuse("glibc's malloc keeps more per-thread state than expected");
+            break;
+        }
         L.malloc_words[L.n_malloc_words++] =
             -(ptrdiff_t)L.static_size + (ptrdiff_t)(i * sizeof(uintptr_t));
     }
     free(before);
     if (L.n_malloc_words == 0)
-        refuse("cannot find malloc's per-thread cache");
+        refuse("cannot find glibc's per-thread malloc cache");
     /* t keeps its cache: it becomes the first recycled TCB. */
     mn_tcb_recycle(t);
     spare_tcb = t;
@@ -210,60 +244,85 @@ static void check_glibc_thread(int (*create)(pthread_t *, const pthread_attr_t *
 {
     bool ok = false;
     pthread_t t;
-    if (create(&t, NULL, probe_glibc_thread, &ok) != 0)
-        mn_fatal("cannot create a thread at boot: %s", strerror(errno));
+    int err = create(&t, NULL, probe_glibc_thread, &ok);
+    if (err) {
+        snprintf(refusal_buf, sizeof refusal_buf, "cannot create a kernel thread: %s",
+                 strerror(err));
+        refusal = refusal_buf;
+        return;
+    }
     join(t, NULL);
     if (!ok)
         refuse("struct pthread.res or tid is not where expected");
 }
 
-void mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *),
-                 int (*join)(pthread_t, void **))
+const char *mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+                                      void *),
+                        int (*join)(pthread_t, void **))
 {
     if (strcmp(gnu_get_libc_version(), MN_VERIFIED_GLIBC) != 0 &&
-        !getenv("MNRT_UNVERIFIED_GLIBC"))
-        refuse("set MNRT_UNVERIFIED_GLIBC=1 to try anyway");
+        !getenv("MNRT_UNVERIFIED_GLIBC")) {
+        snprintf(refusal_buf, sizeof refusal_buf,
+                 "glibc %s is not verified (mnrt is, on glibc %s; "
+                 "MNRT_UNVERIFIED_GLIBC=1 tries anyway)",
+                 gnu_get_libc_version(), MN_VERIFIED_GLIBC);
+        return refusal_buf;
+    }
     const uint32_t *size = dlsym(RTLD_DEFAULT, "_thread_db_sizeof_pthread");
     if (!size)
-        refuse("_thread_db_sizeof_pthread");
+        return "glibc does not describe struct pthread (_thread_db_sizeof_pthread)";
     L.size = *size;
     L.tid = thread_db_field("_thread_db_pthread_tid");
     L.list = thread_db_field("_thread_db_pthread_list");
     L.specific = thread_db_field("_thread_db_pthread_specific");
     L.cancelhandling = thread_db_field("_thread_db_pthread_cancelhandling");
+    if (refusal)
+        return refusal;
 
     char *self = mn_thread_pointer();
+    if (L.size < 1024 || L.size > 64 * 1024 || L.tid + sizeof(pid_t) > L.size ||
+        L.specific + sizeof(void *) > L.size || L.specific < 32 * 16)
+        return "struct pthread's size or fields are not as glibc's descriptors say";
     if (AT(self, HDR_SELF, char *) != self || AT(self, HDR_TCB, char *) != self)
-        refuse("the TCB header is not at the thread pointer");
+        return "the TCB header is not at the thread pointer";
     if (AT(self, L.tid, pid_t) != getpid())
-        refuse("struct pthread.tid");
+        return "struct pthread.tid is not where glibc says";
     if (AT(self, L.specific, char *) != self + L.specific - 32 * 16)
-        refuse("struct pthread.specific_1stblock");
+        return "struct pthread.specific_1stblock is not where expected";
 
     const ptrdiff_t *rseq_off = dlsym(RTLD_DEFAULT, "__rseq_offset");
     if (!rseq_off)
-        refuse("__rseq_offset");
+        return "glibc has no __rseq_offset";
     L.rseq = *rseq_off;
-    L.resp_var = (char *)private_sym("__resp") - self;
-    L.dlerror_var = (char *)private_sym("__libc_dlerror_result") - self;
-
+    char *resp = private_sym("__resp"), *dlerr = private_sym("__libc_dlerror_result");
     void (*static_info)(size_t *, size_t *) = private_sym("_dl_get_tls_static_info");
-    size_t static_size, static_align;
-    static_info(&static_size, &static_align);
-    if (static_size <= L.size)
-        refuse("_dl_get_tls_static_info");
-    L.static_size = (static_size - L.size) & ~(sizeof(uintptr_t) - 1);
-    if (-L.resp_var > (ptrdiff_t)L.static_size || -L.dlerror_var > (ptrdiff_t)L.static_size)
-        refuse("static TLS size");
-
     dl_allocate_tls = private_sym("_dl_allocate_tls");
     dl_allocate_tls_init = private_sym("_dl_allocate_tls_init");
     ctype_init = private_sym("__ctype_init");
     call_tls_dtors = private_sym("__call_tls_dtors");
+    if (refusal)
+        return refusal;
+    L.resp_var = resp - self;
+    L.dlerror_var = dlerr - self;
+
+    size_t static_size, static_align;
+    static_info(&static_size, &static_align);
+    if (static_size <= L.size)
+        return "_dl_get_tls_static_info gives a size smaller than struct pthread";
+    L.static_size = (static_size - L.size) & ~(sizeof(uintptr_t) - 1);
+    if (-L.resp_var > (ptrdiff_t)L.static_size || -L.dlerror_var > (ptrdiff_t)L.static_size)
+        return "glibc's TLS variables are not in static TLS";
+
     discover_cleanup_fields(self);
     discover_tls_state(self);
+    if (refusal)
+        return refusal;
     check_glibc_thread(create, join);
-    discover_malloc_words();
+    if (refusal)
+        return refusal;
+    if (malloc_is_glibc())
+        discover_malloc_words();
+    return refusal;
 }
 
 void *mn_tcb_create(void)

@@ -10,6 +10,8 @@
  * Invariants:
  * - mn_tcb_boot runs once, on the main thread, before any G or M exists;
  *   afterwards the layout is read-only.
+ * - glibc's malloc words are kept only when glibc's malloc is the
+ *   program's (a foreign allocator keeps its own state in plain TLS).
  * - A TCB is used by one G at a time. mn_tcb_recycle is called only for a
  *   TCB whose G has finished (its TLS destructors ran on the G itself).
  * - malloc's per-thread cache and arena pointers survive recycling, so a
@@ -23,12 +25,15 @@
 
 #include <pthread.h>
 
-/* Discovers and checks the layout; refuses (exit 127 with a message) an
- * unverified glibc. create/join are glibc's real functions: one short-lived
- * thread made by glibc itself serves to check the fields that have no
- * descriptor. Runs on the main thread while it is the only thread. */
-void mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *),
-                 int (*join)(pthread_t, void **));
+/* Discovers and checks the layout. Returns NULL, or why mnrt cannot give
+ * Gs their own TCBs here (an unverified glibc, a field that is not where
+ * it must be, no kernel thread to be had): then nothing was changed and
+ * the program must run natively. create/join are glibc's real functions:
+ * one short-lived thread made by glibc itself serves to check the fields
+ * that have no descriptor. Runs on the main thread, before any G exists. */
+const char *mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+                                      void *),
+                        int (*join)(pthread_t, void **));
 
 /* A fresh TCB for a G, set up from the calling thread's (stack and pointer
  * guards, CET features). Returns NULL when memory is exhausted. */

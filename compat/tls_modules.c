@@ -57,15 +57,16 @@ static bool has_static_block(const struct link_map *l)
     return off != NO_TLS_OFFSET && off != FORCED_DYNAMIC_TLS_OFFSET;
 }
 
-void mn_tls_modules_boot(void)
+const char *mn_tls_modules_boot(void)
 {
     const uint32_t *d = dlsym(RTLD_DEFAULT, "_thread_db_link_map_l_tls_offset");
     if (!d)
-        mn_fatal("glibc lacks _thread_db_link_map_l_tls_offset");
+        return "glibc has no _thread_db_link_map_l_tls_offset";
     off_tls_offset = d[2];
     for (const struct link_map *l = _r_debug.r_map; l; l = l->l_next)
         if (has_static_block(l))
             mark_seen(l, static_offset(l));
+    return NULL;
 }
 
 struct collect {

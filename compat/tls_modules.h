@@ -16,8 +16,9 @@ struct mn_tls_image {
     size_t filesz, memsz;
 };
 
-/* Marks every module loaded now as seen (at boot). */
-void mn_tls_modules_boot(void);
+/* Marks every module loaded now as seen (at boot). Returns NULL, or why
+ * it cannot follow modules on this glibc. */
+const char *mn_tls_modules_boot(void);
 /* Collects up to max modules with static TLS not seen before and marks
  * them seen; returns how many. */
 int mn_tls_modules_new(struct mn_tls_image *out, int max);

@@ -208,7 +208,12 @@ struct mn_hooks {
 extern struct mn_hooks mn_hooks;
 
 /* --- boot (sched.c) --- */
-/* Makes the calling (main) thread M0 running main_g, with procs Ps. */
+/* Makes what the scheduler needs to start with procs Ps. Returns NULL, or
+ * why it could not (then the program must run natively; what was made is
+ * left unused). */
+const char *mn_sched_prepare(int procs);
+/* Makes the calling (main) thread M0 running main_g (after
+ * mn_sched_prepare succeeded); cannot fail. */
 void mn_sched_boot(int procs, mn_g *main_g);
 
 /* --- scheduling (sched.c) --- */

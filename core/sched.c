@@ -864,35 +864,41 @@ mn_p *mn_p_new(int id)
 
 /* ---- boot ---- */
 
+/* What mn_sched_prepare made for mn_sched_boot. */
+static struct {
+    mn_m *m0;
+    struct mn_stack g0stack;
+    void *g0tcb;
+} boot;
+
+const char *mn_sched_prepare(int procs)
+{
+    for (int i = 0; i < procs; i++)
+        if (!(mn_sched.allp[i] = mn_p_new(i)))
+            return "out of memory";
+    /* M0 is the main kernel thread. Its g0 needs a stack and a TCB of its
+     * own: the main thread's TCB belongs to the main G from now on. */
+    if (mn_stack_map(&boot.g0stack, G0_STACK_SIZE, mn_page_size()) != 0)
+        return "cannot map a stack (mmap refused)";
+    if (!(boot.g0tcb = mn_tcb_create()) || !(boot.m0 = m_alloc()))
+        return "out of memory";
+    return NULL;
+}
+
 void mn_sched_boot(int procs, mn_g *main_g)
 {
     atomic_store(&mn_sched.procs, procs);
     mn_sched.start_ns = mn_nanotime();
-    for (int i = 0; i < procs; i++) {
-        mn_sched.allp[i] = mn_p_new(i);
-        if (!mn_sched.allp[i])
-            mn_fatal("out of memory at boot");
-    }
     mn_sched.nallp = procs;
     atomic_store(&mn_sched.poll_until, INT64_MAX);
     for (int i = procs - 1; i >= 1; i--)
         mn_pidleput_locked(mn_sched.allp[i]);
 
-    /* M0 is the main kernel thread. Its g0 needs a stack and a TCB of its
-     * own: the main thread's TCB belongs to the main G from now on. */
-    mn_m *m0 = m_alloc();
-    if (!m0)
-        mn_fatal("out of memory at boot");
-    struct mn_stack g0stack;
-    if (mn_stack_map(&g0stack, G0_STACK_SIZE, mn_page_size()) != 0)
-        mn_fatal("cannot map the g0 stack of the main thread");
-    void *g0tcb = mn_tcb_create();
-    if (!g0tcb)
-        mn_fatal("out of memory at boot");
-    mn_tcb_set_tid(g0tcb, getpid());
-    *(mn_m **)mn_tcb_tls_slot(g0tcb, &mn_tls_m) = m0;
-    m0->g0sp = mn_ctx_make(g0stack.lo + g0stack.size, g0_entry, m0);
-    m0->g0tcb = g0tcb;
+    mn_m *m0 = boot.m0;
+    mn_tcb_set_tid(boot.g0tcb, getpid());
+    *(mn_m **)mn_tcb_tls_slot(boot.g0tcb, &mn_tls_m) = m0;
+    m0->g0sp = mn_ctx_make(boot.g0stack.lo + boot.g0stack.size, g0_entry, m0);
+    m0->g0tcb = boot.g0tcb;
     m_init_common(m0);
 
     main_g->m = m0;

@@ -1,13 +1,33 @@
-/* Booting the runtime inside an unmodified program (DESIGN.md §1, §3):
- * the constructor of libmnrt.so runs on the main thread before the
- * program's own constructors; the main thread becomes the first G and the
- * kernel thread under it M0. __libc_start_main is interposed only to give
- * the main G a frame of ours below main(), so that pthread_exit from main
- * unwinds to mnrt (as start_thread does for glibc's threads) and the
- * process lives on while other threads run.
+/* Booting the runtime inside an unmodified program (DESIGN.md §1, §3): the
+ * main thread becomes the first G and the kernel thread under it M0.
  *
- * Invariants: boot runs once, on the main thread, while no G exists; after
- * fork() the child runs natively (mn_sched.forked_child). */
+ * When: libmnrt's constructor boots it. A preloaded library is initialised
+ * after the program's own libraries, whose constructors (and those of
+ * preloaded libraries listed before libmnrt) already call names mnrt
+ * interposes. Until boot every exported name serves its caller as it
+ * serves a thread mnrt did not make, with glibc's real functions resolved
+ * on first use (compat/real.h), so those calls behave as glibc's; a thread
+ * made before boot is a native one, and a foreign thread afterwards
+ * (DESIGN.md §9). Boot does not come early on the first pthread_create:
+ * a constructor may run inside dlopen, holding glibc's recursive loader
+ * lock under the main thread's tid, which boot changes (FACTS.md: Gs carry
+ * tids of their own) - the lock could never be released again. The
+ * executable's own constructors run after libmnrt's: their threads are Gs.
+ *
+ * Boot never kills the program: first everything that can fail is checked
+ * and made (libmnrt in front of glibc, no valgrind, glibc's entry points
+ * and layout, a kernel thread, memory for the Ps and M0). If anything
+ * fails, one `mnrt: ...` line says what and the program runs natively for
+ * good: every call is glibc's, or mnrt's as for a foreign thread. Only then
+ * is the main thread made a G, which cannot fail.
+ *
+ * __libc_start_main is interposed only to give the main G a frame of ours
+ * below main(), so that pthread_exit from main unwinds to mnrt (as
+ * start_thread does for glibc's threads) and the process lives on while
+ * other threads run.
+ *
+ * Invariants: mn_boot_state leaves NOT_YET once, on the main thread, while
+ * no G exists; after fork() the child runs natively (forked_child). */
 #include "shim/pthread_impl.h"
 
 #include "compat/fsbase.h"
@@ -18,12 +38,13 @@
 #include "core/sched_internal.h"
 
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-bool mn_booted;
+_Atomic int mn_boot_state;
 extern char __libc_single_threaded;
 
 static int (*program_main)(int, char **, char **);
@@ -39,31 +60,79 @@ static void fork_child(void)
     mn_waitq_reset();
 }
 
+static bool on_main_thread(void)
+{
+    return syscall(SYS_gettid) == getpid();
+}
+
+/* Whether the program's pthread_create is libmnrt's: libmnrt is in front
+ * of glibc. (Not `== pthread_create`: in a shared object that address
+ * comes from the same lookup.) */
+static bool interposing(void)
+{
+    Dl_info found, self;
+    void *create = dlsym(RTLD_DEFAULT, "pthread_create");
+    return create && dladdr(create, &found) && dladdr((void *)mn_boot, &self) &&
+           found.dli_fbase == self.dli_fbase;
+}
+
+/* Why mnrt cannot run this program, or NULL: what is checked before
+ * anything is changed. */
+static const char *check_environment(void)
+{
+    if (!on_main_thread())
+        return "libmnrt.so was loaded after the program started (dlopen from a thread); "
+               "load it with LD_PRELOAD or `mnrt run`";
+    if (!interposing())
+        return "libmnrt.so is not in front of glibc (it was loaded after start-up, or "
+               "after libc); load it with LD_PRELOAD or `mnrt run`";
+    const char *preload = getenv("LD_PRELOAD");
+    if (preload && strstr(preload, "/vgpreload_"))
+        return "valgrind detected (it cannot follow mnrt's thread switches)";
+    static char missing[96];
+    const char *name = mn_real_missing();
+    if (name) {
+        snprintf(missing, sizeof missing, "glibc has no %s", name);
+        return missing;
+    }
+    return NULL;
+}
+
+static void refuse(const char *why)
+{
+    mn_warn("%s; running the program natively, without M:N threads", why);
+    atomic_store(&mn_boot_state, MN_BOOT_NATIVE);
+}
+
 void mn_boot(void)
 {
-    if (mn_booted)
+    if (atomic_load(&mn_boot_state) != MN_BOOT_NOT_YET)
         return;
-    if (syscall(SYS_gettid) != getpid()) {
-        mn_warn("libmnrt.so must be loaded at start-up with LD_PRELOAD (or `mnrt run`); "
-                "running natively");
+    const char *why = check_environment();
+    if (why) {
+        refuse(why);
         return;
     }
     mn_fsbase_init();
-    mn_real_init();
     mn_config_load();
     if (mn_config.debug)
         mn_warn("thread switches load FS with %s",
                 mn_have_fsgsbase ? "wrfsbase"
                                  : "arch_prctl: no FSGSBASE here, each switch is a system call");
-    mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join);
-    mn_tls_modules_boot();
+    if ((why = mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join)) ||
+        (why = mn_tls_modules_boot()) || (why = mn_sched_prepare(mn_config.procs))) {
+        refuse(why);
+        return;
+    }
+
+    /* From here on nothing fails: the main thread becomes the main G. */
     __libc_single_threaded = 0;
     mn_hooks.g_main = g_main;
     mn_g *main_g = mn_g_boot_main();
     mn_sched_boot(mn_config.procs, main_g);
     mn_overflow_install();
     pthread_atfork(NULL, NULL, fork_child);
-    mn_booted = true;
+    atomic_store(&mn_boot_state, MN_BOOT_UP);
     if (mn_config.schedtrace_ms)
         mn_monitor_ensure();
 }
@@ -122,8 +191,6 @@ MN_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, ch
                                 void (*init)(void), void (*fini)(void),
                                 void (*rtld_fini)(void), void *stack_end)
 {
-    if (!mn_real.__libc_start_main)
-        mn_real_init();
     program_main = main;
     return mn_real.__libc_start_main(main_wrapper, argc, argv, init, fini, rtld_fini,
                                      stack_end);

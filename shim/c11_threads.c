@@ -19,11 +19,8 @@ static int thrd_err(int err)
 
 MN_EXPORT int thrd_create(thrd_t *thr, thrd_start_t func, void *arg)
 {
-    if (!mn_booted)
-        mn_boot();
     if (mn_native())
-        return thrd_err(mn_real.pthread_create((pthread_t *)thr, NULL,
-                                               (void *(*)(void *))(void *)func, arg));
+        return mn_real.thrd_create(thr, func, arg);
     struct mn_g_spec spec = {.start = (void *(*)(void *))(void *)func, .arg = arg, .c11 = true};
     mn_default_stack(&spec.stack_size, &spec.guard_size);
     mn_g *g;

@@ -20,8 +20,6 @@ static _Atomic bool default_np_sized;
 
 MN_EXPORT int pthread_setattr_default_np(const pthread_attr_t *attr)
 {
-    if (!mn_real.pthread_setattr_default_np) /* a constructor before ours */
-        mn_real_init();
     int err = mn_real.pthread_setattr_default_np(attr);
     void *addr;
     size_t size;
@@ -77,8 +75,6 @@ static int spec_from_attr(const pthread_attr_t *attr, struct mn_g_spec *spec, si
 MN_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
                              void *(*start)(void *), void *arg)
 {
-    if (!mn_booted)
-        mn_boot();
     if (mn_native())
         return mn_real.pthread_create(thread, attr, start, arg);
     struct mn_g_spec spec = {.start = start, .arg = arg};

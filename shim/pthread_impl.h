@@ -28,15 +28,19 @@
 #define MN_EXPORT __attribute__((visibility("default")))
 
 /* boot.c */
-extern bool mn_booted;
+enum { MN_BOOT_NOT_YET, MN_BOOT_UP, MN_BOOT_NATIVE };
+extern _Atomic int mn_boot_state;
 void mn_boot(void);
 /* Whether pthread_exit may unwind g's stack to a frame of mnrt's. */
 bool mn_can_unwind(mn_g *g);
 /* True when calls should be served by glibc as if mnrt were absent: before
- * boot could run, and in the child of a fork. */
+ * boot, when boot refused, and in the child of a fork. */
 static inline bool mn_native(void)
 {
-    return __builtin_expect(!mn_booted || mn_sched.forked_child, 0);
+    return __builtin_expect(atomic_load_explicit(&mn_boot_state, memory_order_relaxed) !=
+                                    MN_BOOT_UP ||
+                                mn_sched.forked_child,
+                            0);
 }
 
 /* time.c: absolute time on clock -> CLOCK_MONOTONIC deadline in ns.

@@ -27,9 +27,9 @@ static void g_main(mn_g *g)
 static void boot(int procs)
 {
     mn_fsbase_init();
-    mn_real_init();
-    mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join);
+    cr_assert_null(mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join));
     mn_hooks.g_main = g_main;
+    cr_assert_null(mn_sched_prepare(procs));
     mn_sched_boot(procs, mn_g_boot_main());
 }
 
