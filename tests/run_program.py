@@ -10,6 +10,9 @@ usage: run_program.py --lib LIBMNRT [options] -- PROGRAM [ARGS...]
   --stderr-has TEXT      the mnrt run's stderr must contain TEXT (repeatable)
   --stderr-lacks TEXT    the mnrt run's stderr must not contain TEXT
   --env K=V              extra environment for the mnrt run (repeatable)
+  --with-preload LIB     LIB is preloaded in both runs, in front of libmnrt.so
+                         (e.g. a foreign malloc)
+  --mnrt-first           with --with-preload: libmnrt.so in front of LIB
   --timeout S            per run (default 120)
 """
 import argparse
@@ -46,6 +49,8 @@ def main():
     ap.add_argument("--stderr-lacks", action="append", default=[])
     ap.add_argument("--env", action="append", default=[])
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--with-preload")
+    ap.add_argument("--mnrt-first", action="store_true")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
@@ -59,8 +64,13 @@ def main():
     runs.append("mnrt")
     for name in runs:
         env = dict(base)
+        preload = [a.with_preload] if a.with_preload else []
         if name == "mnrt":
-            env["LD_PRELOAD"] = os.path.abspath(a.lib)
+            mnrt = os.path.abspath(a.lib)
+            preload = [mnrt] + preload if a.mnrt_first else preload + [mnrt]
+        if preload:
+            env["LD_PRELOAD"] = " ".join(preload)
+        if name == "mnrt":
             for kv in a.env:
                 k, _, v = kv.partition("=")
                 env[k] = v
