@@ -32,6 +32,9 @@
     X(int, pthread_timedjoin_np, (pthread_t, void **, const struct timespec *))         \
     X(int, pthread_clockjoin_np, (pthread_t, void **, clockid_t, const struct timespec *)) \
     X(int, pthread_detach, (pthread_t))                                                 \
+    X(int, pthread_once, (pthread_once_t *, void (*)(void)))                            \
+    X(int, pthread_key_create, (pthread_key_t *, void (*)(void *)))                     \
+    X(int, pthread_setspecific, (pthread_key_t, const void *))                          \
     X(void, pthread_exit, (void *))                                                     \
     X(int, pthread_getattr_np, (pthread_t, pthread_attr_t *))                           \
     X(int, pthread_kill, (pthread_t, int))                                              \

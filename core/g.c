@@ -23,6 +23,7 @@
 
 #include "compat/fsbase.h"
 #include "compat/log.h"
+#include "compat/raw_syscall.h"
 #include "compat/real.h"
 #include "compat/tcb.h"
 #include "core/context.h"
@@ -31,6 +32,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Unique fake tids: above any real one (pid_max is at most 2^22) and
@@ -174,6 +176,10 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
     g->joiner = NULL;
     mn_lock_release(&g->join_lock);
     g->wait_reason = NULL;
+    g->lockedm = NULL;
+    g->lock_count = 0;
+    g->bound = false;
+    g->altstack = (stack_t){.ss_flags = SS_DISABLE};
     mn_g *self = mn_getg();
     /* a new thread has its creator's name, as the kernel gives it */
     memcpy(g->name, self ? self->name : "", self ? sizeof g->name : 1);
@@ -328,6 +334,9 @@ mn_g *mn_g_boot_main(void)
     g->is_main = true;
     g->join_lock = (mn_lock)MN_LOCK_INIT;
     mn_real.sigprocmask(SIG_SETMASK, NULL, &g->sigmask);
+    /* one the program set before boot is the main G's (M0 gets its own) */
+    if (mn_raw_syscall(SYS_sigaltstack, NULL, &g->altstack) != 0)
+        g->altstack = (stack_t){.ss_flags = SS_DISABLE};
     allg_add(g);
     atomic_store(&mn_sched.glive, 1);
     atomic_store(&mn_sched.gcreated, 1);

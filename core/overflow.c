@@ -12,8 +12,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#define ALTSTACK_SIZE (64 * 1024) /* an AVX-512 signal frame alone is ~3 KB */
-
 static void on_segv(int sig, siginfo_t *info, void *ctx)
 {
     (void)ctx;
@@ -50,13 +48,3 @@ void mn_overflow_install(void)
     mn_real.sigaction(SIGSEGV, &sa, NULL);
 }
 
-void mn_overflow_thread_init(void)
-{
-    void *mem = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (mem == MAP_FAILED)
-        return; /* no report on overflow, nothing worse */
-    stack_t ss = {.ss_sp = mem, .ss_size = ALTSTACK_SIZE, .ss_flags = 0};
-    if (sigaltstack(&ss, NULL) != 0)
-        munmap(mem, ALTSTACK_SIZE);
-}

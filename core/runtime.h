@@ -83,6 +83,13 @@ struct mn_g {
     bool p_in_syscall;           /* its P was left in SYSCALL state */
     mn_g *allnext, *allprev;     /* all started Gs, under sched.allg_lock */
     bool is_main;
+
+    /* locked to one M (sched.c): set and read by the G itself, read by
+     * the M that schedules it while it is runnable */
+    mn_m *lockedm;
+    int lock_count;              /* mnrt_lock_thread calls not undone */
+    bool bound;                  /* a thread-bound call made: locked for good */
+    stack_t altstack;            /* what the program's sigaltstack set (altstack.h) */
 };
 
 enum mn_m_action {
@@ -107,6 +114,8 @@ struct mn_m {
     pthread_t thread;
     clockid_t cpuclock;          /* this kernel thread's CPU-time clock */
     sigset_t sigmask;            /* the kernel mask now set on this thread */
+    void *altstack;              /* its alternate signal stack (altstack.h) */
+    size_t altstack_size;
     uint64_t rand;
     int64_t switches;
 
@@ -114,6 +123,7 @@ struct mn_m {
      * direct switch, by the next G (sched_internal.h) */
     enum mn_m_action action;
     mn_g *prev_g;                /* the G a direct switch left, until handled */
+    mn_g *lockedg;               /* the G locked to this M, which runs nothing else */
     bool (*park_commit)(mn_g *, void *);
     void *park_arg;
     void (*call_fn)(void *);
@@ -134,7 +144,8 @@ struct mn_p {
     mn_m *m;
     uint32_t schedtick;          /* Gs scheduled on it */
     _Atomic uint32_t syscalltick;/* system calls entered with it */
-    mn_p *link;                  /* idle list */
+    mn_p *link;                  /* idle list, or sysmon's list of Ps for new Ms */
+    bool new_m_spinning;         /* on sysmon's list: the new M starts spinning */
     struct mn_runq runq;
     struct mn_timers timers;
 } __attribute__((aligned(64)));
@@ -143,7 +154,9 @@ struct mn_sched {
     mn_lock lock;
     mn_m *midle;
     int nmidle;
-    int mcount;
+    int mcount;                  /* Ms alive */
+    int next_mid;
+    int64_t retired_switches;    /* the switch counts of Ms that ended */
     mn_m *allm;
     mn_p *pidle;
     _Atomic int npidle;
@@ -229,6 +242,16 @@ void mn_yield(void);
 /* Runs fn(arg) on the M's own stack and TCB (g0), then resumes the G on
  * the same M (for calls that must run as the kernel thread itself). */
 void mn_call_on_g0(void (*fn)(void *), void *arg);
+/* Locks the calling G to its M (Go's LockOSThread): from now on it runs
+ * only there, and the M runs nothing else. Calls nest; forever: a call
+ * that changed the kernel thread itself (shim/bound.c), never undone.
+ * Returns false on a thread that is not a G (it is its own thread). */
+bool mn_lock_thread(bool forever);
+/* Undoes one mn_lock_thread(forever) (forever: the lock for good); the G
+ * is free again when neither kind is left. */
+void mn_unlock_thread(bool forever);
+/* Whether the calling G is locked to its M for good. */
+bool mn_thread_bound(void);
 /* Adds a timer to the current P (or the first P from a foreign thread) and
  * wakes the sleeping M if the timer is due before its wake-up. */
 int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg);

@@ -16,6 +16,14 @@
  * P meanwhile, the M carries on without one (g0_loop finds it another or
  * stops the M).
  *
+ * Locked Gs (Go's LockOSThread; mnrt_lock_thread and the calls that change
+ * the kernel thread making them, shim/bound.c): a locked G runs only on
+ * its M, and that M runs nothing else. When the G waits, its M gives its P
+ * away and sleeps (stoplockedm); an M whose scheduling finds the G hands
+ * it its own P and goes idle (startlockedm); no direct switch involves a
+ * locked G. When the G exits, its M exits too (its state is the G's, not
+ * to be trusted by others); M0, the main thread, is wedged instead.
+ *
  * Idle: an M without work gives its P back. One idle M (the poll owner)
  * sleeps until the earliest timer of any P; the others sleep on their own
  * futex until startm hands them a P. Nothing spins when nothing is
@@ -30,7 +38,7 @@
 #include "core/deadlock.h"
 #include "core/futex.h"
 #include "core/kthread.h"
-#include "core/overflow.h"
+#include "core/altstack.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -268,7 +276,8 @@ static bool poll_sleep(mn_m *m)
 
 /* ---- Ms ---- */
 
-static _Noreturn void g0_loop(mn_m *m);
+static void g0_loop(mn_m *m);
+static void retire_m(mn_m *m);
 
 /* Runs on the M's own kernel thread. */
 static void m_init_common(mn_m *m)
@@ -277,7 +286,7 @@ static void m_init_common(mn_m *m)
     m->cpuclock = mn_kthread_cpuclock(m->tid);
     m->rand = (uint64_t)(uintptr_t)m * 0x9e3779b97f4a7c15ull | 1;
     mn_real.sigprocmask(SIG_SETMASK, NULL, &m->sigmask);
-    mn_overflow_thread_init();
+    mn_altstack_init(m);
 }
 
 static void *m_thread_main(void *arg)
@@ -288,7 +297,9 @@ static void *m_thread_main(void *arg)
     m_init_common(m);
     mn_acquirep(m, m->nextp);
     m->nextp = NULL;
-    g0_loop(m);
+    g0_loop(m); /* returns when the G locked to it exited */
+    retire_m(m);
+    return NULL;
 }
 
 static mn_m *m_alloc(void)
@@ -297,7 +308,8 @@ static mn_m *m_alloc(void)
     if (!m)
         return NULL;
     mn_lock_acquire(&mn_sched.lock);
-    m->id = mn_sched.mcount++;
+    m->id = mn_sched.next_mid++;
+    mn_sched.mcount++;
     m->allnext = mn_sched.allm;
     mn_sched.allm = m;
     mn_lock_release(&mn_sched.lock);
@@ -327,6 +339,33 @@ static bool newm(mn_p *p, bool spinning)
     return true;
 }
 
+void mn_startm_new(mn_p *p, bool spinning)
+{
+    if (newm(p, spinning))
+        return;
+    if (spinning)
+        atomic_fetch_sub(&mn_sched.nmspinning, 1);
+    mn_lock_acquire(&mn_sched.lock);
+    mn_pidleput_locked(p);
+    mn_lock_release(&mn_sched.lock);
+}
+
+/* Whether the calling thread may make a kernel thread. glibc's
+ * pthread_create allocates with the program's malloc, which the caller
+ * may be inside of (an allocator that unlocks a pthread mutex, which
+ * readies a G, which wants an M); and a new kernel thread inherits its
+ * creator's namespaces, affinity and credentials, which a locked M's G
+ * may have changed (shim/bound.c). So only sysmon and g0 of an M that is
+ * not locked, on its own TCB, may (a G finishing a direct switch acts as
+ * g0 on its own TCB: it may have parked inside malloc). The others ask
+ * sysmon, which is started before any G changes its kernel thread. */
+static bool may_make_m_here(void)
+{
+    mn_m *m = mn_tls_m;
+    return mn_monitor_thread() ||
+           (!mn_tls_g && m && !m->lockedg && mn_thread_pointer() == m->g0tcb);
+}
+
 /* Runs p on an idle M (or a new one). */
 void mn_startm(mn_p *p, bool spinning)
 {
@@ -338,13 +377,8 @@ void mn_startm(mn_p *p, bool spinning)
     }
     mn_lock_release(&mn_sched.lock);
     if (!m) {
-        if (newm(p, spinning))
-            return;
-        if (spinning)
-            atomic_fetch_sub(&mn_sched.nmspinning, 1);
-        mn_lock_acquire(&mn_sched.lock);
-        mn_pidleput_locked(p);
-        mn_lock_release(&mn_sched.lock);
+        if (may_make_m_here() || !mn_monitor_start_m(p, spinning))
+            mn_startm_new(p, spinning);
         return;
     }
     m->spinning = spinning;
@@ -600,10 +634,19 @@ static void apply_sigmask(mn_m *m, mn_g *g)
     }
 }
 
+/* m's alternate signal stack fits the one g asked for (altstack.h). */
+static void fit_altstack(mn_m *m, mn_g *g)
+{
+    if (__builtin_expect(g->altstack.ss_size > m->altstack_size, 0) &&
+        !(g->altstack.ss_flags & SS_DISABLE))
+        mn_altstack_fit(m, g->altstack.ss_size);
+}
+
 static void execute(mn_m *m, mn_g *g)
 {
     begin_running(m, g);
     apply_sigmask(m, g);
+    fit_altstack(m, g);
     atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
     mn_ctx_switch(&m->g0sp, g->sp, g->tcb);
 }
@@ -658,10 +701,88 @@ static mn_g *after_switch(mn_m *m, mn_g *g)
     mn_fatal("G %lld switched away without a request", (long long)g->id);
 }
 
-static _Noreturn void g0_loop(mn_m *m)
+/* ---- Gs locked to their M ---- */
+
+/* Gives up m's P: to another M if there is work, to the idle list if not
+ * (a P beyond the current number of Ps is retired, as retire_dead_p). */
+static void give_away_p(mn_m *m)
+{
+    mn_p *p = releasep(m);
+    if (p->id >= atomic_load(&mn_sched.procs)) {
+        atomic_store(&p->status, mn_pword(NULL, MN_P_DEAD));
+        mn_p_drain(p);
+        return;
+    }
+    mn_handoffp(p);
+}
+
+/* m's locked G waits (or was queued): m gives its P away and sleeps until
+ * an M that scheduled the G hands it a P (startlockedm); m then runs it. */
+static void stoplockedm(mn_m *m)
+{
+    if (m->p)
+        give_away_p(m);
+    while (atomic_exchange(&m->wakeup, 0) == 0)
+        mn_futex_wait(&m->wakeup, 0, -1, false);
+    mn_acquirep(m, m->nextp);
+    m->nextp = NULL;
+}
+
+/* m's scheduling came to g, which only its own M runs: m hands that M its
+ * P and sleeps until it is given another one (Go's startlockedm). */
+static void startlockedm(mn_m *m, mn_g *g)
+{
+    mn_m *lm = g->lockedm;
+    lm->nextp = releasep(m);
+    atomic_store(&lm->wakeup, 1);
+    mn_futex_wake(&lm->wakeup, 1, false);
+    stopm(m);
+}
+
+/* The kernel thread of m ends: its G locked to it exited. */
+static void retire_m(mn_m *m)
+{
+    if (m->p)
+        give_away_p(m);
+    mn_lock_acquire(&mn_sched.lock);
+    for (mn_m **pm = &mn_sched.allm; *pm; pm = &(*pm)->allnext)
+        if (*pm == m) {
+            *pm = m->allnext;
+            break;
+        }
+    mn_sched.mcount--;
+    mn_sched.retired_switches += m->switches;
+    mn_lock_release(&mn_sched.lock);
+    free(m);
+}
+
+/* The scheduling loop of an M, on its g0. Returns when the G locked to m
+ * exited: m must end (retire_m). */
+static void g0_loop(mn_m *m)
 {
     for (;;) {
-        mn_g *g = m->curg ? after_switch(m, m->curg) : NULL;
+        mn_g *prev = m->curg;
+        bool locked_exit = prev && prev == m->lockedg && m->action == MN_ACT_EXIT;
+        if (locked_exit) {
+            prev->lockedm = NULL;
+            m->lockedg = NULL;
+        }
+        mn_g *g = prev ? after_switch(m, prev) : NULL;
+        if (locked_exit)
+            return;
+        if (m->lockedg) { /* m runs its G or nothing */
+            if (g && !m->p) { /* it lost its P while the G ran */
+                queue_globally(g);
+                mn_wakep();
+                g = NULL;
+            }
+            if (!g) {
+                stoplockedm(m);
+                g = m->lockedg;
+            }
+            execute(m, g);
+            continue;
+        }
         if (!m->p) { /* lost to sysmon while the G ran: find another, or stop */
             if (g) {
                 queue_globally(g);
@@ -675,13 +796,23 @@ static _Noreturn void g0_loop(mn_m *m)
         }
         if (!g)
             g = schedule(m);
+        if (g->lockedm) {
+            startlockedm(m, g);
+            continue;
+        }
         execute(m, g);
     }
 }
 
 static void g0_entry(void *arg)
 {
-    g0_loop(arg);
+    mn_m *m = arg;
+    g0_loop(m);
+    /* M0 is the main thread: the process would end with it. Wedged. */
+    if (m->p)
+        give_away_p(m);
+    for (;;)
+        mn_futex_wait(&m->wakeup, 0, -1, false);
 }
 
 /* Whether schedule() on m would look at nothing but m's own run queue: no
@@ -717,6 +848,7 @@ static void finish_direct_switch(mn_g *self, mn_m *m)
     m->curg = self;
     errno = saved_errno;
     apply_sigmask(m, self);
+    fit_altstack(m, self);
     atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
 }
 
@@ -736,17 +868,24 @@ void mn_switch_out(mn_g *g, enum mn_m_action action)
     m->action = action;
     bool inherit = false;
     mn_g *next = NULL;
-    if ((action == MN_ACT_PARK || action == MN_ACT_YIELD || action == MN_ACT_EXIT) &&
-        only_local_work(m)) {
+    bool direct = (action == MN_ACT_PARK || action == MN_ACT_YIELD || action == MN_ACT_EXIT) &&
+                  only_local_work(m);
+    if (direct && !m->lockedg) {
         next = mn_runq_get(&m->p->runq, &inherit);
-        if (!next && action == MN_ACT_YIELD && !atomic_load(&mn_sched.runqsize)) {
-            /* g0 would queue it and take it right back */
-            m->action = MN_ACT_NONE;
-            m->p->schedtick++;
-            atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
-            atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
-            return;
+        if (next && next->lockedm) { /* only its own M runs it: g0 hands it over */
+            runq_put(m->p, next, true);
+            next = NULL;
+            direct = false;
         }
+    }
+    if (direct && !next && action == MN_ACT_YIELD && mn_runq_empty(&m->p->runq) &&
+        !atomic_load(&mn_sched.runqsize)) {
+        /* g0 would queue it and take it right back */
+        m->action = MN_ACT_NONE;
+        m->p->schedtick++;
+        atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
+        atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
+        return;
     }
     if (next) {
         if (!inherit)
@@ -832,6 +971,43 @@ void mn_call_on_g0(void (*fn)(void *), void *arg)
     g->m->call_fn = fn;
     g->m->call_arg = arg;
     mn_switch_out(g, MN_ACT_CALL);
+}
+
+bool mn_lock_thread(bool forever)
+{
+    mn_g *g = mn_tls_g;
+    if (!g)
+        return false;
+    if (!g->lockedm) {
+        g->lockedm = g->m;
+        g->m->lockedg = g;
+    }
+    if (forever)
+        g->bound = true;
+    else
+        g->lock_count++;
+    return true;
+}
+
+void mn_unlock_thread(bool forever)
+{
+    mn_g *g = mn_tls_g;
+    if (!g || !g->lockedm)
+        return;
+    if (forever)
+        g->bound = false;
+    else if (g->lock_count > 0)
+        g->lock_count--;
+    if (g->lock_count == 0 && !g->bound) {
+        g->m->lockedg = NULL;
+        g->lockedm = NULL;
+    }
+}
+
+bool mn_thread_bound(void)
+{
+    mn_g *g = mn_tls_g;
+    return g && g->bound;
 }
 
 /* Makes g (created by g.c) runnable for the first time. */

@@ -44,6 +44,8 @@ void mn_globrunq_put_locked(mn_g *g);
 mn_p *mn_pidleget(void);
 void mn_acquirep(mn_m *m, mn_p *p);
 void mn_startm(mn_p *p, bool spinning);
+/* Runs p on a new M, or makes p idle when no M can be made. */
+void mn_startm_new(mn_p *p, bool spinning);
 void mn_wakep(void);
 /* A P nobody runs (taken from a blocked M): to an M if there is work. */
 void mn_handoffp(mn_p *p);
@@ -60,5 +62,10 @@ void mn_kick_overdue_timers(int64_t now);
 /* sysmon.c: a P turned busy: a monitor sleeping long must resume its
  * short ticks. */
 void mn_monitor_notice_busy(void);
+/* sysmon.c: asks the monitor to run p on a new M (mn_startm_new) soon;
+ * false if there is no monitor. */
+bool mn_monitor_start_m(mn_p *p, bool spinning);
+/* sysmon.c: whether the caller is the monitor thread. */
+bool mn_monitor_thread(void);
 
 #endif

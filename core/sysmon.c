@@ -26,6 +26,9 @@
 #define TIMER_LATE_NS (1000 * 1000)
 
 static atomic_bool started, running;
+static __thread bool is_monitor;
+static mn_lock new_m_lock = MN_LOCK_INIT;
+static mn_p *new_m_ps;                  /* Ps waiting for a new M, linked by link */
 static _Atomic uint32_t monitor_word;   /* futex when there is no poller yet */
 static atomic_bool long_sleep;          /* sleeping with every P idle */
 
@@ -43,6 +46,37 @@ static struct pmon pmon[MN_MAX_PROCS];
 bool mn_sysmon_running(void)
 {
     return atomic_load(&running);
+}
+
+bool mn_monitor_thread(void)
+{
+    return is_monitor;
+}
+
+bool mn_monitor_start_m(mn_p *p, bool spinning)
+{
+    if (!atomic_load(&running))
+        return false;
+    mn_lock_acquire(&new_m_lock);
+    p->new_m_spinning = spinning;
+    p->link = new_m_ps;
+    new_m_ps = p;
+    mn_lock_release(&new_m_lock);
+    mn_monitor_poke();
+    return true;
+}
+
+static void start_new_ms(void)
+{
+    mn_lock_acquire(&new_m_lock);
+    mn_p *p = new_m_ps;
+    new_m_ps = NULL;
+    mn_lock_release(&new_m_lock);
+    while (p) {
+        mn_p *next = p->link;
+        mn_startm_new(p, p->new_m_spinning);
+        p = next;
+    }
 }
 
 void mn_monitor_poke(void)
@@ -157,6 +191,7 @@ static bool all_idle(void)
 static void *monitor_main(void *arg)
 {
     (void)arg;
+    is_monitor = true;
     prctl(PR_SET_TIMERSLACK, 1); /* a 20 us sleep must not take 100 us */
     int64_t tick = TICK_MIN_NS;
     int quiet = 0;
@@ -175,6 +210,7 @@ static void *monitor_main(void *arg)
             timeout = next_trace - now > 0 ? next_trace - now : 0;
         sleep_for(timeout);
         atomic_store(&long_sleep, false);
+        start_new_ms();
         now = mn_nanotime();
         poll_if_forgotten(now);
         mn_kick_overdue_timers(now - TIMER_LATE_NS);

@@ -9,7 +9,9 @@
  *   starts an M for timers overdue while no M waits for them;
  * - re-reads the cgroup CPU limit about every second and changes the
  *   number of Ps when it moved (unless MNRT_PROCS fixed it);
- * - prints the scheduler trace when asked.
+ * - prints the scheduler trace when asked;
+ * - makes the new Ms that threads which may be inside the program's malloc
+ *   cannot make themselves (sched.c, may_make_m_here).
  * Ticks start at 20 us after it took a P and double up to 10 ms while there
  * is nothing to take; with every P idle it sleeps until poked. */
 #ifndef MN_CORE_SYSMON_H

@@ -1,6 +1,8 @@
 /* Timer heaps: a binary min-heap on `when`; see timer.h. */
 #include "core/timer.h"
 
+#include "core/mem.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <sched.h>
@@ -70,7 +72,8 @@ static int insert_locked(struct mn_timers *ts, struct mn_timer *t)
 {
     if (ts->n == ts->cap) {
         int32_t cap = ts->cap ? ts->cap * 2 : 64;
-        struct mn_timer **h = realloc(ts->h, (size_t)cap * sizeof *h);
+        struct mn_timer **h =
+            mn_mem_realloc(ts->h, (size_t)ts->cap * sizeof *h, (size_t)cap * sizeof *h);
         if (!h)
             return ENOMEM;
         ts->h = h;

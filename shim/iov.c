@@ -1,6 +1,8 @@
 /* iovec cursors: see iov.h. */
 #include "shim/iov.h"
 
+#include "core/mem.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,11 +13,12 @@ int mn_iovcur_init(struct mn_iovcur *c, const struct iovec *iov, int cnt)
     if (cnt < 0)
         cnt = 0;
     if ((size_t)cnt > sizeof c->small / sizeof c->small[0]) {
-        c->heap = malloc((size_t)cnt * sizeof *c->heap);
+        c->heap = mn_mem_alloc((size_t)cnt * sizeof *c->heap);
         if (!c->heap)
             return -1;
         c->v = c->heap;
     }
+    c->heap_n = cnt;
     if (cnt)
         memcpy(c->v, iov, (size_t)cnt * sizeof *iov);
     c->n = cnt;
@@ -38,7 +41,7 @@ void mn_iovcur_advance(struct mn_iovcur *c, size_t bytes)
 
 void mn_iovcur_free(struct mn_iovcur *c)
 {
-    free(c->heap);
+    mn_mem_free(c->heap, (size_t)c->heap_n * sizeof *c->heap);
 }
 
 size_t mn_iov_total(const struct iovec *iov, int cnt)

@@ -10,7 +10,8 @@
 struct mn_iovcur {
     struct iovec *v;       /* the remaining entries */
     int n;
-    struct iovec *heap;    /* allocated when the array is large */
+    struct iovec *heap;    /* allocated when the array is large (core/mem.h) */
+    int heap_n;
     struct iovec small[8];
 };
 

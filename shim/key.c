@@ -1,12 +1,15 @@
-/* pthread_key_*: thread-specific data. Values live in a two-level table
- * hung from a TLS pointer of libmnrt, so each G (its own TLS) and each
- * foreign thread has its own. Every key carries a sequence number, odd
+/* pthread_key_*: thread-specific data. Values live in libmnrt's static
+ * TLS, so each G (its own TLS) and each foreign thread has its own: the
+ * first 32 keys in a block of their own, as glibc keeps them in the
+ * thread descriptor, so that setting one never allocates (jemalloc sets
+ * its key from inside malloc and relies on that); further keys in blocks
+ * of 32 allocated on first use. Every key carries a sequence number, odd
  * while in use, bumped by create and delete; a value is valid only if
  * stored under the key's current sequence (as glibc does), so a deleted
  * and re-created key reads NULL everywhere.
  * Destructors run at thread exit, up to PTHREAD_DESTRUCTOR_ITERATIONS
- * rounds: for a G from mn_thread_finish, for a foreign thread through
- * glibc's thread-exit callbacks (__cxa_thread_atexit_impl). */
+ * rounds: for a G from mn_thread_finish, for a foreign thread from the
+ * destructor of one glibc key of mnrt's own, set on its first use. */
 #include "shim/pthread_impl.h"
 
 #include <limits.h>
@@ -25,15 +28,19 @@ struct slot {
     void *value;
 };
 
-struct tsd {
-    struct slot *block[L1];
-};
-
 static struct key keys[PTHREAD_KEYS_MAX];
-static __thread struct tsd *tls_tsd;
+static __thread struct slot first_block[L2];
+static __thread struct slot *blocks[L1]; /* blocks[0] unused: first_block */
+static __thread bool exit_hooked;        /* a foreign thread's glibc key is set */
 
-extern int __cxa_thread_atexit_impl(void (*fn)(void *), void *obj, void *dso);
-extern void *__dso_handle;
+static pthread_once_t glibc_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t glibc_key;
+static bool glibc_key_ok;
+
+static struct slot *block(unsigned i)
+{
+    return i == 0 ? first_block : blocks[i];
+}
 
 MN_EXPORT int pthread_key_create(pthread_key_t *key, void (*dtor)(void *))
 {
@@ -62,10 +69,9 @@ MN_EXPORT int pthread_key_delete(pthread_key_t key)
 
 MN_EXPORT void *pthread_getspecific(pthread_key_t key)
 {
-    struct tsd *t = tls_tsd;
-    if (!t || key >= PTHREAD_KEYS_MAX)
+    if (key >= PTHREAD_KEYS_MAX)
         return NULL;
-    struct slot *b = t->block[key / L2];
+    struct slot *b = block(key / L2);
     if (!b)
         return NULL;
     struct slot *s = &b[key % L2];
@@ -75,6 +81,21 @@ MN_EXPORT void *pthread_getspecific(pthread_key_t key)
 
 static void run_destructors(void *unused);
 
+static void make_glibc_key(void)
+{
+    glibc_key_ok = mn_real.pthread_key_create(&glibc_key, run_destructors) == 0;
+}
+
+/* A foreign thread runs its destructors when glibc runs its keys'. */
+static void hook_thread_exit(void)
+{
+    if (exit_hooked || mn_getg())
+        return;
+    mn_real.pthread_once(&glibc_key_once, make_glibc_key);
+    if (glibc_key_ok && mn_real.pthread_setspecific(glibc_key, first_block) == 0)
+        exit_hooked = true;
+}
+
 MN_EXPORT int pthread_setspecific(pthread_key_t key, const void *value)
 {
     if (key >= PTHREAD_KEYS_MAX)
@@ -82,35 +103,27 @@ MN_EXPORT int pthread_setspecific(pthread_key_t key, const void *value)
     uintptr_t seq = atomic_load_explicit(&keys[key].seq, memory_order_relaxed);
     if (!(seq & 1))
         return EINVAL;
-    struct tsd *t = tls_tsd;
-    if (!t) {
-        t = calloc(1, sizeof *t);
-        if (!t)
+    struct slot *b = block(key / L2);
+    if (!b) {
+        b = calloc(L2, sizeof *b);
+        if (!b)
             return ENOMEM;
-        tls_tsd = t;
-        if (!mn_getg()) /* a G runs its destructors in mn_thread_finish */
-            __cxa_thread_atexit_impl(run_destructors, NULL, __dso_handle);
+        blocks[key / L2] = b;
     }
-    struct slot **bp = &t->block[key / L2];
-    if (!*bp) {
-        *bp = calloc(L2, sizeof **bp);
-        if (!*bp)
-            return ENOMEM;
-    }
-    (*bp)[key % L2] = (struct slot){seq, (void *)value};
+    b[key % L2] = (struct slot){seq, (void *)value};
+    hook_thread_exit();
     return 0;
 }
 
-static void run_destructors(void *unused)
+/* Up to max destructor rounds, as glibc's __nptl_deallocate_tsd; returns
+ * how many rounds called a destructor. */
+static int run_rounds(int max)
 {
-    (void)unused;
-    struct tsd *t = tls_tsd;
-    if (!t)
-        return;
-    for (int round = 0; round < PTHREAD_DESTRUCTOR_ITERATIONS; round++) {
+    int rounds = 0;
+    while (rounds < max) {
         bool ran = false;
         for (unsigned i = 0; i < L1; i++) {
-            struct slot *b = t->block[i];
+            struct slot *b = block(i);
             for (unsigned j = 0; b && j < L2; j++) {
                 unsigned k = i * L2 + j;
                 void *v = b[j].value;
@@ -127,11 +140,38 @@ static void run_destructors(void *unused)
         }
         if (!ran)
             break;
+        rounds++;
     }
-    for (unsigned i = 0; i < L1; i++)
-        free(t->block[i]);
-    free(t);
-    tls_tsd = NULL;
+    return rounds;
+}
+
+/* Frees the allocated blocks, unhooking each first: free() itself may
+ * set a key again (jemalloc's does, once its own destructor ran), which
+ * must not write into a freed block. Returns whether there were any. */
+static bool free_blocks(void)
+{
+    bool freed = false;
+    for (unsigned i = 1; i < L1; i++) {
+        struct slot *b = blocks[i];
+        if (b) {
+            blocks[i] = NULL;
+            free(b);
+            freed = true;
+        }
+    }
+    return freed;
+}
+
+/* PTHREAD_DESTRUCTOR_ITERATIONS rounds in all, also for values that
+ * freeing the blocks set again. */
+static void run_destructors(void *unused)
+{
+    (void)unused;
+    int left = PTHREAD_DESTRUCTOR_ITERATIONS;
+    do
+        left -= run_rounds(left);
+    while (free_blocks() && left > 0);
+    free_blocks();
 }
 
 void mn_keys_run_destructors(void)

@@ -1,7 +1,8 @@
 /* mnrt.h: the small public interface of libmnrt.so besides the POSIX names
  * it interposes. A program (or a test) finds out whether it runs under mnrt
  * with dlsym(RTLD_DEFAULT, "mnrt_version") and reads the scheduler's
- * counters with mnrt_get_stats(). Stable ABI: fields are only appended;
+ * counters with mnrt_get_stats(), and can lock a thread to its kernel
+ * thread with mnrt_lock_thread(). Stable ABI: fields are only appended;
  * `size` tells the library how much of the struct the caller has. */
 #ifndef MNRT_H
 #define MNRT_H
@@ -33,6 +34,18 @@ const char *mnrt_version(void);
 /* Fills *st up to st->size bytes. Returns 0, or -1 with errno = EINVAL when
  * st is NULL or st->size is smaller than the first two fields. */
 int mnrt_get_stats(struct mnrt_stats *st);
+
+/* Locks the calling thread to the kernel thread that runs it now, as Go's
+ * runtime.LockOSThread: until as many mnrt_unlock_thread calls, it runs
+ * only there, and that kernel thread runs no other thread, so that
+ * per-kernel-thread state (namespaces, affinity, capabilities, thread-
+ * local state of libraries bound to a kernel thread) stays the thread's.
+ * A thread that exits while locked takes its kernel thread with it. mnrt
+ * locks a thread by itself, for good, when it calls setns, unshare,
+ * sched_setaffinity or pthread_setaffinity_np on itself, capset,
+ * personality, a per-thread prctl or seccomp. Both return 0. */
+int mnrt_lock_thread(void);
+int mnrt_unlock_thread(void);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,8 @@
  * ppoll/pselect is applied to the G for the duration of the call. */
 #include "shim/pthread_impl.h"
 
+#include "core/mem.h"
+
 #include "shim/sys.h"
 #include "syscalls/pollfd.h"
 
@@ -41,19 +43,18 @@ static int wait_loop(const struct pollfd *fds, nfds_t n, int64_t deadline, probe
     int *dirs = dirs_small;
     uint32_t *seqs = seqs_small;
     struct mn_pollnode *nodes = nodes_small;
-    if (n > SMALL) {
-        pds = malloc(2 * n * sizeof *pds);
-        dirs = malloc(2 * n * sizeof *dirs);
-        seqs = malloc(2 * n * sizeof *seqs);
-        nodes = malloc(2 * n * sizeof *nodes);
-        if (!pds || !dirs || !seqs || !nodes) {
-            free(pds);
-            free(dirs);
-            free(seqs);
-            free(nodes);
+    void *heap = NULL;
+    size_t heap_size = 2 * n * (sizeof *pds + sizeof *dirs + sizeof *seqs + sizeof *nodes);
+    if (n > SMALL) { /* one block of mnrt's own (core/mem.h: poll allocates nothing) */
+        heap = mn_mem_alloc(heap_size);
+        if (!heap) {
             errno = ENOMEM;
             return -1;
         }
+        nodes = heap;
+        pds = (struct mn_pollfd **)(nodes + 2 * n);
+        seqs = (uint32_t *)(pds + 2 * n);
+        dirs = (int *)(seqs + 2 * n);
     }
     int k = 0;
     for (nfds_t i = 0; i < n; i++) {
@@ -81,12 +82,7 @@ static int wait_loop(const struct pollfd *fds, nfds_t n, int64_t deadline, probe
     int err = errno;
     for (int i = 0; i < k; i++)
         mn_pollfd_put(pds[i]);
-    if (pds != pds_small) {
-        free(pds);
-        free(dirs);
-        free(seqs);
-        free(nodes);
-    }
+    mn_mem_free(heap, heap_size);
     errno = err;
     return res;
 }

@@ -34,6 +34,7 @@ MN_EXPORT int mnrt_get_stats(struct mnrt_stats *st)
     mn_lock_acquire(&mn_sched.lock);
     s.machines = mn_sched.mcount;
     s.idle_machines = mn_sched.nmidle;
+    s.context_switches = mn_sched.retired_switches;
     for (mn_m *m = mn_sched.allm; m; m = m->allnext)
         s.context_switches += m->switches;
     s.stacks_cached = mn_sched.ngfree;

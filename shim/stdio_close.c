@@ -52,7 +52,7 @@ MN_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
     if (mn_native() || (flags & CLOSE_RANGE_CLOEXEC) || lo > hi)
         return mn_real.close_range(lo, hi, flags);
     mn_pollfd_close_range(lo, hi);
-    int *own;
+    struct mn_fd_list own;
     int n = mn_own_fds(&own);
     if (n < 0) {
         errno = ENOMEM;
@@ -61,7 +61,7 @@ MN_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
     unsigned from = lo;
     int r = 0;
     for (int i = 0; i < n && r == 0; i++) {
-        unsigned h = (unsigned)own[i];
+        unsigned h = (unsigned)own.fds[i];
         if (h < from || h > hi)
             continue;
         if (h > from)
@@ -71,7 +71,7 @@ MN_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
     if (r == 0 && from <= hi && from != 0)
         r = mn_real.close_range(from, hi, flags);
     int err = errno;
-    free(own);
+    mn_fd_list_free(&own);
     errno = err;
     return r;
 }

@@ -1,17 +1,32 @@
-/* Raw system calls for shim/ (calling the libc names would re-enter
- * mnrt's own interposed functions), and the handoff bracket for calls
+/* Raw system calls for shim/ (calling the libc names, syscall() among
+ * them, would re-enter mnrt's own interposed functions), and the handoff
+ * bracket for calls
  * that may block without mnrt being able to park on them (DESIGN.md §5
  * kind 2): the P may go to another M meanwhile. */
 #ifndef MN_SHIM_SYS_H
 #define MN_SHIM_SYS_H
 
+#include "compat/raw_syscall.h"
 #include "core/runtime.h"
 
 #include <errno.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define MN_SYS(...) syscall(__VA_ARGS__)
+/* glibc's syscall(): -1 with errno on failure, the result otherwise */
+static inline long mn_sys6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+    long r = mn_raw_syscall6(n, a1, a2, a3, a4, a5, a6);
+    if ((unsigned long)r > -4096ul) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
+}
+#define MN_SYS_ARGS(n, a1, a2, a3, a4, a5, a6, ...)                                              \
+    mn_sys6((long)(n), (long)(a1), (long)(a2), (long)(a3), (long)(a4), (long)(a5), (long)(a6))
+/* MN_SYS(SYS_x, args...): up to six arguments */
+#define MN_SYS(...) MN_SYS_ARGS(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
 
 /* glibc's fortify failure (exported; its header declares it only inside
  * glibc): the _chk variants call it on a buffer overflow, as glibc does. */

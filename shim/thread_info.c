@@ -2,9 +2,10 @@
  * getattr_np (a G's real stack), names, scheduling parameters, affinity,
  * CPU-time clocks. For a G these describe the program's thread, not the
  * kernel thread that happens to run it (README, Differences). */
-#include "shim/pthread_impl.h"
+#include "shim/bound.h"
 
 #include <sched.h>
+#include <sys/syscall.h>
 #include <string.h>
 
 static mn_g *g_of(pthread_t t)
@@ -88,12 +89,20 @@ MN_EXPORT int pthread_setschedprio(pthread_t t, int prio)
     return 0;
 }
 
+/* A G's own affinity: it is locked to its M for good, whose affinity it
+ * sets (shim/bound.c). Another G's cannot be set: it would be that of
+ * whichever kernel thread runs it next. */
 MN_EXPORT int pthread_setaffinity_np(pthread_t t, size_t size, const cpu_set_t *set)
 {
     mn_g *g = g_of(t);
     if (!g)
         return mn_real.pthread_setaffinity_np(t, size, set);
-    mn_warn_once("pthread_setaffinity_np does not pin threads run by mnrt; ignored");
+    if (g == mn_getg())
+        return mn_bound_syscall(SYS_sched_setaffinity, 0, (long)size, (long)set, 0, 0) == 0
+                   ? 0
+                   : errno;
+    mn_warn_once("pthread_setaffinity_np of another thread run by mnrt is ignored "
+                 "(a thread can set its own)");
     return 0;
 }
 

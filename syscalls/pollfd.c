@@ -4,6 +4,7 @@
 #include "compat/log.h"
 #include "compat/raw_syscall.h"
 #include "core/futex.h"
+#include "core/mem.h"
 #include "core/runtime.h"
 #include "syscalls/poller.h"
 
@@ -36,11 +37,11 @@ static _Atomic(struct mn_pollfd *) *slot(int fd, bool create)
         return NULL;
     _Atomic(struct mn_pollfd *) *chunk = atomic_load(&fdtab[fd / CHUNK]);
     if (!chunk && create) {
-        _Atomic(struct mn_pollfd *) *fresh = calloc(CHUNK, sizeof *fresh);
+        _Atomic(struct mn_pollfd *) *fresh = mn_mem_alloc(CHUNK * sizeof *fresh);
         if (!fresh)
             return NULL;
         if (!atomic_compare_exchange_strong(&fdtab[fd / CHUNK], &chunk, fresh))
-            free(fresh); /* another thread won: chunk holds its table */
+            mn_mem_free(fresh, CHUNK * sizeof *fresh); /* another thread won */
         else
             chunk = fresh;
     }
@@ -56,7 +57,7 @@ static struct mn_pollfd *pool_alloc(void)
     } else if (pool_size / CHUNK < MAX_CHUNKS) {
         uint32_t c = pool_size / CHUNK;
         if (!pool[c]) {
-            struct mn_pollfd *fresh = calloc(CHUNK, sizeof *fresh);
+            struct mn_pollfd *fresh = mn_mem_alloc(CHUNK * sizeof *fresh);
             if (fresh)
                 atomic_store(&pool[c], fresh);
         }
@@ -481,16 +482,19 @@ static int by_value(const void *a, const void *b)
 static bool append_fd(int **fds, int *count, int *cap, int fd)
 {
     if (*count == *cap) {
-        int *more = realloc(*fds, (size_t)(*cap = *cap ? 2 * *cap : 16) * sizeof **fds);
+        int more_cap = *cap ? 2 * *cap : 1024;
+        int *more = mn_mem_realloc(*fds, (size_t)*cap * sizeof **fds,
+                                   (size_t)more_cap * sizeof **fds);
         if (!more)
             return false;
         *fds = more;
+        *cap = more_cap;
     }
     (*fds)[(*count)++] = fd;
     return true;
 }
 
-int mn_own_fds(int **out)
+int mn_own_fds(struct mn_fd_list *out)
 {
     mn_lock_acquire(&pool_lock);
     uint32_t n = pool_size;
@@ -508,13 +512,20 @@ int mn_own_fds(int **out)
             ok = append_fd(&fds, &count, &cap, fd);
     }
     if (!ok) {
-        free(fds);
+        mn_mem_free(fds, (size_t)cap * sizeof *fds);
         return -1;
     }
     if (count)
         qsort(fds, (size_t)count, sizeof *fds, by_value);
-    *out = fds;
+    out->fds = fds;
+    out->n = count;
+    out->cap = cap;
     return count;
+}
+
+void mn_fd_list_free(struct mn_fd_list *l)
+{
+    mn_mem_free(l->fds, (size_t)l->cap * sizeof *l->fds);
 }
 
 void mn_pollfd_reset(void)

@@ -154,9 +154,14 @@ void mn_pollfd_close_range(unsigned lo, unsigned hi);
 
 /* The fds mnrt keeps for itself now, which the program's range closes
  * (close_range, closefrom) leave alone: the hidden duplicates that Gs
- * blocked on closed fds hold, and the poller's own. Sorted, in a
- * malloc'ed *out; returns how many, or -1 (no memory). */
-int mn_own_fds(int **out);
+ * blocked on closed fds hold, and the poller's own. Sorted, in *out (free
+ * it with mn_fd_list_free); returns how many, or -1 (no memory). */
+struct mn_fd_list {
+    int *fds;
+    int n, cap;
+};
+int mn_own_fds(struct mn_fd_list *out);
+void mn_fd_list_free(struct mn_fd_list *l);
 
 /* Makes fd (the poller's ring, epoll instance or eventfd) one of mnrt's
  * own: moved high up, out of the way of the program's numbers, and left

@@ -1,0 +1,29 @@
+/* Alternate signal stacks (sigaltstack) under M:N. The kernel keeps one per
+ * kernel thread; a program keeps one per thread (Rust's std::thread
+ * installs one at start and unmaps it at exit, C programs do so for their
+ * SIGSEGV handlers). Switching the kernel's at every switch between
+ * threads would cost a system call each, so instead:
+ * - every M has an alternate stack of mnrt's own, installed when the M
+ *   starts and never replaced; mnrt's SIGSEGV handler and every SA_ONSTACK
+ *   handler run on it, whichever G was interrupted;
+ * - a G's sigaltstack() only records the program's stack in the G
+ *   (shim/altstack.c), so a stack the program unmaps is never left
+ *   registered on an M that goes on running other Gs;
+ * - an M's stack is at least as large as the largest one that the G it
+ *   runs asked for: before a G with a larger one runs, its M's grows
+ *   (mn_altstack_fit). */
+#ifndef MN_CORE_ALTSTACK_H
+#define MN_CORE_ALTSTACK_H
+
+#include <stddef.h>
+
+struct mn_m;
+
+/* Gives the calling kernel thread (an M starting) its alternate stack. */
+void mn_altstack_init(struct mn_m *m);
+
+/* On m's own kernel thread: makes m's stack at least size bytes, unless
+ * a handler runs on it now. */
+void mn_altstack_fit(struct mn_m *m, size_t size);
+
+#endif

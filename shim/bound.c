@@ -1,0 +1,129 @@
+/* Calls that change the kernel thread that makes them (DESIGN.md §5: "some
+ * calls care which kernel thread makes them"): namespaces (setns,
+ * unshare), CPU affinity of the caller, per-thread prctls, capabilities,
+ * personality, a seccomp filter for one thread. Under M:N that kernel
+ * thread goes on to run other Gs, which would inherit the change. So, as
+ * Go's LockOSThread, a G that makes such a call is locked to its M for
+ * good first (core: mn_lock_thread): the M runs nothing else, and it ends
+ * with the G (its state cannot be trusted by others). A call that fails
+ * changed nothing and leaves the G as it was.
+ *
+ * prctl(PR_SET_NAME/PR_GET_NAME) is not one of them: like
+ * pthread_setname_np it names the program thread, not the kernel thread,
+ * so that servers that name each worker keep M:N.
+ *
+ * mnrt_lock_thread/mnrt_unlock_thread (mnrt.h) lock and unlock a thread
+ * on request, for programs that know about mnrt; they nest. */
+#include "shim/bound.h"
+
+#include "shim/mnrt.h"
+#include "shim/sys.h"
+
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+long mn_bound_syscall(long n, long a1, long a2, long a3, long a4, long a5)
+{
+    /* new Ms are made by sysmon from now on (core/sched.c): it must be a
+     * kernel thread made before this one changes */
+    mn_monitor_ensure();
+    bool was_bound = mn_thread_bound();
+    bool g = mn_lock_thread(true);
+    long r = MN_SYS(n, a1, a2, a3, a4, a5);
+    if (r < 0 && g && !was_bound) {
+        int err = errno;
+        mn_unlock_thread(true);
+        errno = err;
+    }
+    return r;
+}
+
+bool mn_prctl_binds(int option, unsigned long arg2)
+{
+    switch (option) {
+    case PR_SET_PDEATHSIG:
+    case PR_SET_NO_NEW_PRIVS:
+    case PR_SET_SECCOMP:
+    case PR_SET_KEEPCAPS:
+    case PR_CAPBSET_DROP:
+    case PR_SET_SECUREBITS:
+    case PR_SET_TIMERSLACK:
+    case PR_SET_TSC:
+    case PR_MCE_KILL:
+    case PR_SET_FP_MODE:
+    case PR_SET_IO_FLUSHER:
+    case PR_SET_SPECULATION_CTRL:
+    case PR_SET_SYSCALL_USER_DISPATCH:
+        return true;
+    case PR_CAP_AMBIENT:
+        return arg2 != PR_CAP_AMBIENT_IS_SET;
+    default:
+        return false;
+    }
+}
+
+bool mn_seccomp_binds(unsigned op, unsigned flags)
+{
+    return op == SECCOMP_SET_MODE_STRICT ||
+           (op == SECCOMP_SET_MODE_FILTER && !(flags & SECCOMP_FILTER_FLAG_TSYNC));
+}
+
+/* PR_SET_NAME / PR_GET_NAME for a G: its name, as pthread_setname_np
+ * (the kernel's cuts a longer name to 15 bytes). */
+static int g_name(int option, char *name)
+{
+    char buf[16];
+    if (option == PR_GET_NAME)
+        return pthread_getname_np(pthread_self(), name, sizeof buf) ? -1 : 0;
+    strncpy(buf, name, sizeof buf - 1);
+    buf[sizeof buf - 1] = 0;
+    return pthread_setname_np(pthread_self(), buf) ? -1 : 0;
+}
+
+MN_EXPORT int prctl(int option, ...)
+{
+    va_list ap;
+    va_start(ap, option);
+    unsigned long a2 = va_arg(ap, unsigned long), a3 = va_arg(ap, unsigned long),
+                  a4 = va_arg(ap, unsigned long), a5 = va_arg(ap, unsigned long);
+    va_end(ap);
+    if (mn_getg() && (option == PR_SET_NAME || option == PR_GET_NAME))
+        return g_name(option, (char *)a2);
+    if (mn_getg() && mn_prctl_binds(option, a2))
+        return (int)mn_bound_syscall(SYS_prctl, option, (long)a2, (long)a3, (long)a4, (long)a5);
+    return (int)MN_SYS(SYS_prctl, option, a2, a3, a4, a5);
+}
+
+#define BOUND(ret, name, proto, ...)                                                   \
+    MN_EXPORT ret name proto                                                           \
+    {                                                                                  \
+        return (ret)mn_bound_syscall(SYS_##name, __VA_ARGS__, 0, 0, 0);                \
+    }
+
+BOUND(int, setns, (int fd, int nstype), fd, nstype)
+BOUND(int, unshare, (int flags), flags, 0)
+BOUND(int, personality, (unsigned long persona), (long)persona, 0)
+BOUND(int, capset, (void *hdr, const void *data), (long)hdr, (long)data)
+
+/* The caller's own affinity (pid 0, or its kernel thread's tid). */
+MN_EXPORT int sched_setaffinity(pid_t pid, size_t size, const cpu_set_t *set)
+{
+    if (mn_getg() && (pid == 0 || pid == (pid_t)MN_SYS(SYS_gettid)))
+        return (int)mn_bound_syscall(SYS_sched_setaffinity, 0, (long)size, (long)set, 0, 0);
+    return (int)MN_SYS(SYS_sched_setaffinity, pid, size, set);
+}
+
+MN_EXPORT int mnrt_lock_thread(void)
+{
+    mn_lock_thread(false);
+    return 0;
+}
+
+MN_EXPORT int mnrt_unlock_thread(void)
+{
+    mn_unlock_thread(false);
+    return 0;
+}
