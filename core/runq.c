@@ -78,6 +78,12 @@ struct mn_g *mn_runq_get(struct mn_runq *q, bool *from_next)
     }
 }
 
+int mn_runq_demote_next(struct mn_runq *q, struct mn_g **overflow)
+{
+    struct mn_g *g = atomic_exchange_explicit(&q->runnext, NULL, memory_order_acq_rel);
+    return g ? mn_runq_put(q, g, false, overflow) : 0;
+}
+
 /* Copies about half of victim's Gs into dst's ring starting at dst_tail;
  * returns how many (dst's tail is not published here). */
 static uint32_t grab(struct mn_runq *victim, struct mn_runq *dst, uint32_t dst_tail,

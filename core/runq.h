@@ -4,7 +4,8 @@
  * Invariants:
  * - Only the owner P puts into the ring and advances `tail`; the owner and
  *   thieves take from `head` with a CAS, so a G is taken exactly once.
- * - runnext is taken (by the owner or a thief) with a CAS.
+ * - runnext is taken (by the owner or a thief) with a CAS (or, by the
+ *   owner, an exchange).
  * - A G is in at most one queue at a time (the caller guarantees it). */
 #ifndef MN_CORE_RUNQ_H
 #define MN_CORE_RUNQ_H
@@ -33,6 +34,10 @@ int mn_runq_put(struct mn_runq *q, struct mn_g *g, bool next, struct mn_g **over
 /* Owner only. Takes runnext first, then the head of the ring. *from_next
  * says which (a G from runnext inherits the time slice). NULL if empty. */
 struct mn_g *mn_runq_get(struct mn_runq *q, bool *from_next);
+
+/* Owner only. Moves the G in runnext, if any, to the tail of the ring
+ * (overflow and return value as mn_runq_put). */
+int mn_runq_demote_next(struct mn_runq *q, struct mn_g **overflow);
 
 /* Any thread. Moves about half of victim's queue to dst (which the caller
  * owns) and returns one G of them to run now, or NULL. runnext is taken

@@ -143,6 +143,7 @@ struct mn_p {
     _Atomic uint64_t status;     /* owner M id << 32 | enum mn_pstatus */
     mn_m *m;
     uint32_t schedtick;          /* Gs scheduled on it */
+    _Atomic bool preempt;        /* sysmon: this schedtick ran > 10 ms (schedule ends it) */
     _Atomic uint32_t syscalltick;/* system calls entered with it */
     mn_p *link;                  /* idle list, or sysmon's list of Ps for new Ms */
     bool new_m_spinning;         /* on sysmon's list: the new M starts spinning */

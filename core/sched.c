@@ -591,7 +591,20 @@ static mn_g *schedule(mn_m *m)
     mn_p *p = m->p;
     mn_g *g = NULL;
     bool inherit = false;
-    if (p->schedtick % 61 == 0) /* fairness to the global queue (Go's) */
+    /* sysmon found this time slice older than 10 ms. Gs that hand each other
+     * runnext share one slice (below) and may never call in where a G's
+     * preempt flag is checked, so the slice ends here, whichever G holds it:
+     * runnext goes behind the Gs that wait in the ring, and the global queue
+     * and the ring go first (Go preempts the running G to the global queue). */
+    bool expired = atomic_load_explicit(&p->preempt, memory_order_relaxed) &&
+                   atomic_exchange(&p->preempt, false);
+    if (expired) {
+        mn_g *overflow[MN_RUNQ_SIZE / 2 + 1];
+        int moved = mn_runq_demote_next(&p->runq, overflow);
+        if (moved)
+            globrunq_put_batch(overflow, moved);
+    }
+    if (p->schedtick % 61 == 0 || expired) /* fairness to the global queue (Go's) */
         g = globrunq_get(p, 1);
     if (!g) {
         int64_t now = 0;
@@ -816,13 +829,14 @@ static void g0_entry(void *arg)
 }
 
 /* Whether schedule() on m would look at nothing but m's own run queue: no
- * turn of the global queue, no due timers, no P being retired. */
+ * turn of the global queue, no time slice to end, no due timers, no P being
+ * retired. */
 static bool only_local_work(mn_m *m)
 {
     mn_p *p = m->p;
     int64_t now = 0;
     return p && p->id < atomic_load(&mn_sched.procs) && p->schedtick % 61 != 0 &&
-           !p_timers_due(p, &now);
+           !atomic_load_explicit(&p->preempt, memory_order_relaxed) && !p_timers_due(p, &now);
 }
 
 static void make_runnable(mn_g *g, bool next);

@@ -132,8 +132,13 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now)
         return false;
     }
     mn_g *g = m->curg;
-    if (g && now - pm->schedwhen > PREEMPT_NS)
-        atomic_store_explicit(&g->preempt, true, memory_order_relaxed);
+    if (now - pm->schedwhen > PREEMPT_NS) {
+        /* the slice ends at the P's next scheduling decision (sched.c
+         * schedule), also when the G that holds it now never checks */
+        atomic_store_explicit(&p->preempt, true, memory_order_relaxed);
+        if (g)
+            atomic_store_explicit(&g->preempt, true, memory_order_relaxed);
+    }
     int64_t cpu = mn_kthread_cpu_ns(m->cpuclock);
     bool stopped = cpu >= 0 && cpu == pm->cpu_ns;
     pm->cpu_ns = cpu;
@@ -174,6 +179,8 @@ static int retake(int64_t now)
             break;
         case MN_P_SYSCALL:
             taken += look_syscall(p, &pmon[i], word, now);
+            break;
+        case MN_P_RUNNING: /* its M is between two Gs: the slice goes on */
             break;
         default:
             pmon[i].m = NULL;
