@@ -13,7 +13,7 @@
  * Last, closefrom(3) closes every fd of the program while its threads
  * still wait on pipes afterwards: what mnrt keeps open for itself (its
  * poller's fds) must survive it (once, the program hung here). */
-#include "check.h"
+#include "loopback.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,19 +27,6 @@
 enum how { BY_CLOSE, BY_FCLOSE, BY_CLOSE_RANGE, BY_CLOSEFROM, BY_DUP2, BY_DUP3 };
 static const char *const how_names[] = {"close", "fclose", "close_range", "closefrom", "dup2",
                                         "dup3"};
-
-static int listener(struct sockaddr_in *a)
-{
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(ls >= 0, "socket: %s", strerror(errno));
-    *a = (struct sockaddr_in){.sin_family = AF_INET};
-    inet_pton(AF_INET, "127.0.0.1", &a->sin_addr);
-    CHECK_EQ(bind(ls, (struct sockaddr *)a, sizeof *a), 0);
-    CHECK_EQ(listen(ls, 16), 0);
-    socklen_t l = sizeof *a;
-    getsockname(ls, (struct sockaddr *)a, &l);
-    return ls;
-}
 
 /* fd moved above every open fd (closefrom closes just it then). */
 static int on_top(int fd)

@@ -16,7 +16,7 @@
  * - connect to a closed port: ECONNREFUSED; a peer's reset: ECONNRESET;
  * - a 4 MiB write through a pipe and a socket arrives whole and in order;
  * - getaddrinfo("localhost") in one thread while others keep running. */
-#include "check.h"
+#include "loopback.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,18 +32,6 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-static int listener(struct sockaddr_in *a)
-{
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    *a = (struct sockaddr_in){.sin_family = AF_INET};
-    inet_pton(AF_INET, "127.0.0.1", &a->sin_addr);
-    CHECK_EQ(bind(ls, (struct sockaddr *)a, sizeof *a), 0);
-    CHECK_EQ(listen(ls, 16), 0);
-    socklen_t l = sizeof *a;
-    getsockname(ls, (struct sockaddr *)a, &l);
-    return ls;
-}
 
 /* a connected TCP pair on loopback */
 static void tcp_pair(int sv[2])

@@ -35,36 +35,33 @@ static void leave(void)
     inside--;
 }
 
+/* call, between enter() and leave() */
+#define LOCKED(call)                                                           \
+    __extension__({                                                            \
+        enter();                                                               \
+        __typeof__(call) r_ = (call);                                          \
+        leave();                                                               \
+        r_;                                                                    \
+    })
+
 void *malloc(size_t n)
 {
-    enter();
-    void *p = __libc_malloc(n);
-    leave();
-    return p;
+    return LOCKED(__libc_malloc(n));
 }
 
 void *calloc(size_t n, size_t size)
 {
-    enter();
-    void *p = __libc_calloc(n, size);
-    leave();
-    return p;
+    return LOCKED(__libc_calloc(n, size));
 }
 
 void *realloc(void *old, size_t n)
 {
-    enter();
-    void *p = __libc_realloc(old, n);
-    leave();
-    return p;
+    return LOCKED(__libc_realloc(old, n));
 }
 
 void *memalign(size_t align, size_t n)
 {
-    enter();
-    void *p = __libc_memalign(align, n);
-    leave();
-    return p;
+    return LOCKED(__libc_memalign(align, n));
 }
 
 void *aligned_alloc(size_t align, size_t n)
