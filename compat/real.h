@@ -83,6 +83,8 @@
     X(void *, dlopen, (const char *, int))                                              \
     X(void *, dlmopen, (Lmid_t, const char *, int))                                     \
     X(int, sigaction, (int, const struct sigaction *, struct sigaction *))              \
+    X(sighandler_t, signal, (int, sighandler_t))                                        \
+    X(sighandler_t, sysv_signal, (int, sighandler_t))                                   \
     X(int, getaddrinfo, (const char *, const char *, const struct addrinfo *,           \
                          struct addrinfo **))                                           \
     X(int, getnameinfo, (const struct sockaddr *, socklen_t, char *, socklen_t, char *, \

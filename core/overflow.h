@@ -1,14 +1,23 @@
 /* Stack overflow reports (DESIGN.md §10): a SIGSEGV in the guard region of
  * a G's stack prints `mnrt: thread N overflowed its S-byte stack`, then the
- * program dies of SIGSEGV as it would natively, also when the SIGSEGV was
- * sent (raise, kill) rather than caused. The handler runs on an
+ * program's own SIGSEGV action is carried out: its handler, or death by
+ * SIGSEGV as natively, also when the SIGSEGV was sent (raise, kill)
+ * rather than caused. The handler runs on an
  * alternate signal stack that every M (and the main thread) installs
  * (altstack.h), because the faulting G's own stack has no room left. */
 #ifndef MN_CORE_OVERFLOW_H
 #define MN_CORE_OVERFLOW_H
 
-/* Installs the handler (once, at boot), unless the program already has
- * one for SIGSEGV: then the program's runs, as it would natively. */
+#include <signal.h>
+
+/* Installs the handler (once, at boot); an action the program set for
+ * SIGSEGV before becomes the program's (below). */
 void mn_overflow_install(void);
+
+/* sigaction(SIGSEGV) for the program: the program sees and sets its own
+ * action, which mnrt's handler carries out after its report (so a
+ * program's handler, Rust's overflow report say, runs as natively, and
+ * its sa_mask and SA_NODEFER/SA_RESTART/SA_RESETHAND apply). Returns 0. */
+int mn_overflow_sigaction(const struct sigaction *act, struct sigaction *old);
 
 #endif
