@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/ptrace.h>
 #include <threads.h>
 #include <time.h>
 
@@ -99,6 +100,7 @@
     X(int, gethostbyaddr_r, (const void *, socklen_t, int, struct hostent *, char *,    \
                              size_t, struct hostent **, int *))                         \
     X(int, system, (const char *))                                                      \
+    X(long, ptrace, (enum __ptrace_request, pid_t, void *, void *))                     \
     X(int, lockf, (int, int, off_t))                                                    \
     X(int, fclose, (FILE *))                                                            \
     X(int, pclose, (FILE *))                                                            \

@@ -323,10 +323,11 @@ bool mn_tcb_is_g(void *tcb)
     return tid >= FAKE_TID_BASE && tid < atomic_load(&next_fake_tid);
 }
 
-mn_g *mn_g_boot_main(void)
+mn_g *mn_g_boot_main(const struct mn_stack *stack)
 {
     mn_g *g = &main_g;
     g->tcb = mn_thread_pointer();
+    g->stack = *stack;
     g->tid = atomic_fetch_add(&next_fake_tid, 1);
     mn_tcb_set_tid(g->tcb, g->tid);
     g->id = 1;

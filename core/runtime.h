@@ -322,8 +322,10 @@ void mn_sched_start_g(mn_g *g);          /* first time runnable */
 void mn_resume_g(mn_g *g);               /* first thing a new G does */
 _Noreturn void mn_sched_exit_g(mn_g *g); /* switch away for good */
 void mn_g_finish_exit(mn_g *g); /* the rest of an exit, off the G's stack (g0 or the next G) */
-/* The main thread as a G (before mn_sched_boot). */
-mn_g *mn_g_boot_main(void);
+/* The main thread as a G (before mn_sched_boot); stack: the main
+ * thread's, as glibc described it while the thread was still its own
+ * (its descriptor's tid changes here). */
+mn_g *mn_g_boot_main(const struct mn_stack *stack);
 
 /* fast per-M pseudo random numbers */
 static inline uint32_t mn_fastrand(mn_m *m)

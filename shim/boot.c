@@ -119,6 +119,16 @@ void mn_boot(void)
         mn_warn("thread switches load FS with %s",
                 mn_have_fsgsbase ? "wrfsbase"
                                  : "arch_prctl: no FSGSBASE here, each switch is a system call");
+    /* glibc describes the main thread's stack only while its descriptor
+     * has the real tid (it asks the kernel for the thread's affinity) */
+    struct mn_stack main_stack = {0};
+    pthread_attr_t attr;
+    if (mn_real.pthread_getattr_np(pthread_self(), &attr) == 0) {
+        void *lo;
+        mn_real.pthread_attr_getstack(&attr, &lo, &main_stack.size);
+        main_stack.lo = lo;
+        mn_real.pthread_attr_destroy(&attr);
+    }
     if ((why = mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join)) ||
         (why = mn_tls_modules_boot()) || (why = mn_sched_prepare(mn_config.procs))) {
         refuse(why);
@@ -128,7 +138,7 @@ void mn_boot(void)
     /* From here on nothing fails: the main thread becomes the main G. */
     __libc_single_threaded = 0;
     mn_hooks.g_main = g_main;
-    mn_g *main_g = mn_g_boot_main();
+    mn_g *main_g = mn_g_boot_main(&main_stack);
     mn_sched_boot(mn_config.procs, main_g);
     mn_overflow_install();
     pthread_atfork(NULL, NULL, fork_child);

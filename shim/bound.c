@@ -1,7 +1,7 @@
 /* Calls that change the kernel thread that makes them (DESIGN.md §5: "some
  * calls care which kernel thread makes them"): namespaces (setns,
  * unshare), CPU affinity of the caller, per-thread prctls, capabilities,
- * personality, a seccomp filter for one thread. Under M:N that kernel
+ * personality, a seccomp filter for one thread, ptrace. Under M:N that kernel
  * thread goes on to run other Gs, which would inherit the change. So, as
  * Go's LockOSThread, a G that makes such a call is locked to its M for
  * good first (core: mn_lock_thread): the M runs nothing else, and it ends
@@ -24,6 +24,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 
 long mn_bound_syscall(long n, long a1, long a2, long a3, long a4, long a5)
 {
@@ -114,6 +115,23 @@ MN_EXPORT int sched_setaffinity(pid_t pid, size_t size, const cpu_set_t *set)
     if (mn_getg() && (pid == 0 || pid == (pid_t)MN_SYS(SYS_gettid)))
         return (int)mn_bound_syscall(SYS_sched_setaffinity, 0, (long)size, (long)set, 0, 0);
     return (int)MN_SYS(SYS_sched_setaffinity, pid, size, set);
+}
+
+/* A tracer is a kernel thread: every request must come from the one that
+ * attached (or forked the tracee: a G that forks and then traces should
+ * lock itself first, as Go's tracers do). */
+MN_EXPORT long ptrace(enum __ptrace_request request, ...)
+{
+    va_list ap;
+    va_start(ap, request);
+    pid_t pid = va_arg(ap, pid_t);
+    void *addr = va_arg(ap, void *), *data = va_arg(ap, void *);
+    va_end(ap);
+    if (mn_getg() && request != PTRACE_TRACEME) {
+        mn_monitor_ensure(); /* as mn_bound_syscall: new Ms come from sysmon */
+        mn_lock_thread(true);
+    }
+    return mn_real.ptrace(request, pid, addr, data);
 }
 
 MN_EXPORT int mnrt_lock_thread(void)

@@ -16,7 +16,7 @@ static mn_g *g_of(pthread_t t)
 MN_EXPORT int pthread_getattr_np(pthread_t t, pthread_attr_t *attr)
 {
     mn_g *g = g_of(t);
-    if (!g || g->is_main) /* glibc knows the main thread's stack */
+    if (!g) /* glibc's own threads: glibc knows them (not a G's TCB) */
         return mn_real.pthread_getattr_np(t, attr);
     int err = mn_real.pthread_attr_init(attr);
     if (err)

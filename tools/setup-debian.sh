@@ -11,6 +11,6 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     build-essential gcc g++ meson ninja-build pkg-config \
     liburing-dev libunwind-dev libcriterion-dev \
-    python3 procps iproute2 wrk ca-certificates valgrind \
+    python3 procps iproute2 wrk ca-certificates valgrind gdb \
     libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev >/dev/null
 echo "setup-debian.sh: build dependencies installed"

@@ -7,7 +7,8 @@
  * comes from inside the thread and from another thread; the detach state
  * follows pthread_detach. Garbage collectors and stack-scanning runtimes
  * (Boehm GC, JVMs, Go's cgo) read these values, so they must describe the
- * G's own stack, not the kernel thread's (DESIGN.md §4). Also thread names
+ * G's own stack, not the kernel thread's (DESIGN.md §4); the main thread's
+ * too. Also thread names
  * (pthread_setname_np/getname_np round trips, a new thread starting with
  * its creator's name, ERANGE for names over 15 bytes and buffers under 16)
  * and sched_getcpu, which must return a CPU of the affinity mask in every
@@ -302,8 +303,20 @@ static void cpus(void)
            atomic_load(&cpu_calls), CPU_THREADS);
 }
 
+/* The main thread's own view (Rust's runtime finds its guard page this
+ * way, and takes an error as "no guard": once under mnrt, ESRCH). */
+static void main_stack(void)
+{
+    volatile char local = 1;
+    struct stack_view v;
+    view_of(pthread_self(), &v);
+    CHECK(inside((const void *)&local, &v), "main's local variable lies outside its stack");
+    printf("main thread: pthread_getattr_np succeeds; a local lies inside its stack\n");
+}
+
 int main(void)
 {
+    main_stack();
     stacks();
     detach_state();
     names();

@@ -30,7 +30,7 @@ static void boot(int procs)
     cr_assert_null(mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join));
     mn_hooks.g_main = g_main;
     cr_assert_null(mn_sched_prepare(procs));
-    mn_sched_boot(procs, mn_g_boot_main());
+    mn_sched_boot(procs, mn_g_boot_main(&(struct mn_stack){0}));
 }
 
 static void *worker(void *arg)
