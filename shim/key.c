@@ -32,6 +32,7 @@ static struct key keys[PTHREAD_KEYS_MAX];
 static __thread struct slot first_block[L2];
 static __thread struct slot *blocks[L1]; /* blocks[0] unused: first_block */
 static __thread bool exit_hooked;        /* a foreign thread's glibc key is set */
+static __thread bool any_set;            /* a value was ever stored: destructors to look for */
 
 static pthread_once_t glibc_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t glibc_key;
@@ -111,6 +112,7 @@ MN_EXPORT int pthread_setspecific(pthread_key_t key, const void *value)
         blocks[key / L2] = b;
     }
     b[key % L2] = (struct slot){seq, (void *)value};
+    any_set = true;
     hook_thread_exit();
     return 0;
 }
@@ -167,6 +169,9 @@ static bool free_blocks(void)
 static void run_destructors(void *unused)
 {
     (void)unused;
+    if (!any_set)
+        return; /* most threads never store a value */
+    any_set = false;
     int left = PTHREAD_DESTRUCTOR_ITERATIONS;
     do
         left -= run_rounds(left);
