@@ -100,6 +100,7 @@
     X(int, gethostbyaddr_r, (const void *, socklen_t, int, struct hostent *, char *,    \
                              size_t, struct hostent **, int *))                         \
     X(int, system, (const char *))                                                      \
+    X(pid_t, fork, (void))                                                              \
     X(long, ptrace, (enum __ptrace_request, pid_t, void *, void *))                     \
     X(int, lockf, (int, int, off_t))                                                    \
     X(int, fclose, (FILE *))                                                            \

@@ -26,4 +26,7 @@ void mn_altstack_init(struct mn_m *m);
  * a handler runs on it now. */
 void mn_altstack_fit(struct mn_m *m, size_t size);
 
+/* On m's own kernel thread, which is about to end: gives the stack back. */
+void mn_altstack_free(struct mn_m *m);
+
 #endif

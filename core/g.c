@@ -179,6 +179,7 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
     g->lockedm = NULL;
     g->lock_count = 0;
     g->bound = false;
+    g->fork_locked = false;
     g->altstack = (stack_t){.ss_flags = SS_DISABLE};
     mn_g *self = mn_getg();
     /* a new thread has its creator's name, as the kernel gives it */
@@ -206,6 +207,10 @@ _Noreturn void mn_g_exit(void *result)
 {
     mn_g *g = mn_getg();
     g->result = result;
+    if (g->fork_locked) { /* only since a fork: its M goes on, not with it */
+        g->fork_locked = false;
+        mn_unlock_thread(false);
+    }
     mn_tcb_release_on_exit();
     /* The last thread to finish ends the process, as with glibc. */
     if (atomic_fetch_sub(&mn_sched.glive, 1) == 1)

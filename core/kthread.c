@@ -18,20 +18,20 @@ int64_t mn_kthread_cpu_ns(clockid_t clock)
     return mn_timespec_ns(&ts);
 }
 
-bool mn_kthread_sleeps(pid_t tid)
+char mn_kthread_state(pid_t tid)
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
     int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return false;
+        return 0;
     long n = syscall(SYS_read, fd, buf, sizeof buf - 1);
     syscall(SYS_close, fd);
     if (n <= 0)
-        return false;
+        return 0;
     buf[n] = 0;
     const char *paren = strrchr(buf, ')');
-    return paren && paren[1] == ' ' && (paren[2] == 'S' || paren[2] == 'D');
+    return paren && paren[1] == ' ' ? paren[2] : 0;
 }
 
 pid_t mn_kthread_self(void)

@@ -21,9 +21,16 @@ static inline clockid_t mn_kthread_cpuclock(pid_t tid)
 /* CPU time used by the thread with that clock, in ns; -1 if it is gone. */
 int64_t mn_kthread_cpu_ns(clockid_t clock);
 
-/* The kernel has tid asleep (state S or D in /proc). False if it runs, is
- * runnable, or is gone. */
-bool mn_kthread_sleeps(pid_t tid);
+/* The state of tid in /proc (R running or runnable, S or D asleep, T or t
+ * stopped, Z/X ending...), 0 if it is gone. */
+char mn_kthread_state(pid_t tid);
+
+/* The kernel has tid asleep (state S or D). */
+static inline bool mn_kthread_sleeps(pid_t tid)
+{
+    char s = mn_kthread_state(tid);
+    return s == 'S' || s == 'D';
+}
 
 /* The calling kernel thread's tid (no system call on an M). */
 pid_t mn_kthread_self(void);

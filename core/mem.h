@@ -10,6 +10,7 @@
 #ifndef MN_CORE_MEM_H
 #define MN_CORE_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* size bytes (rounded up to pages), zeroed; NULL when the kernel refuses. */
@@ -19,5 +20,17 @@ void mn_mem_free(void *p, size_t size);
 /* Grows or shrinks p (old bytes of it) to size, keeping the contents; p
  * may be NULL. NULL when the kernel refuses (p is then untouched). */
 void *mn_mem_realloc(void *p, size_t old, size_t size);
+
+/* A temporary array for one call (iovecs, poll sets): the calling G's
+ * scratch memory, kept with the G for its next calls (no system call
+ * once it is large enough), or, on another thread or when the G's is in
+ * use (a signal handler's call inside a call), memory of its own. */
+struct mn_buf {
+    void *p;
+    size_t size;
+    bool scratch;
+};
+void *mn_buf_get(struct mn_buf *b, size_t size);
+void mn_buf_put(struct mn_buf *b);
 
 #endif

@@ -84,12 +84,16 @@ struct mn_g {
     mn_g *allnext, *allprev;     /* all started Gs, under sched.allg_lock */
     bool is_main;
 
-    /* locked to one M (sched.c): set and read by the G itself, read by
-     * the M that schedules it while it is runnable */
+    /* locked to one M (sched.c): set by the G itself (cleared by its M's
+     * g0 when it exits), read by the M that schedules it while runnable */
     mn_m *lockedm;
     int lock_count;              /* mnrt_lock_thread calls not undone */
     bool bound;                  /* a thread-bound call made: locked for good */
+    bool fork_locked;            /* locked since its fork, until it parks */
     stack_t altstack;            /* what the program's sigaltstack set (altstack.h) */
+    void *scratch;               /* mn_buf_get's memory (mem.h), kept across reuse */
+    size_t scratch_size;
+    bool scratch_busy;
 };
 
 enum mn_m_action {
@@ -107,7 +111,7 @@ struct mn_m {
     bool reaping;                /* collecting ready I/O: readied Gs queue FIFO */
     int polled;                  /* Gs it readied while polling */
     _Atomic uint32_t wakeup;     /* futex word of stopm/startm */
-    mn_m *link;                  /* idle list */
+    mn_m *link;                  /* idle list, or sched.mfree */
     mn_m *allnext;               /* list of all Ms */
     int id;
     pid_t tid;                   /* the kernel thread's real tid */
@@ -124,6 +128,7 @@ struct mn_m {
     enum mn_m_action action;
     mn_g *prev_g;                /* the G a direct switch left, until handled */
     mn_g *lockedg;               /* the G locked to this M, which runs nothing else */
+    bool tainted;                /* a G changed this kernel thread (bound call) */
     bool (*park_commit)(mn_g *, void *);
     void *park_arg;
     void (*call_fn)(void *);
@@ -158,6 +163,7 @@ struct mn_sched {
     int mcount;                  /* Ms alive */
     int next_mid;
     int64_t retired_switches;    /* the switch counts of Ms that ended */
+    mn_m *mfree;                 /* Ms whose kernel thread ended, for reuse */
     mn_m *allm;
     mn_p *pidle;
     _Atomic int npidle;
@@ -253,6 +259,10 @@ bool mn_lock_thread(bool forever);
 void mn_unlock_thread(bool forever);
 /* Whether the calling G is locked to its M for good. */
 bool mn_thread_bound(void);
+/* Before fork: the child's tracer, should it ask to be traced
+ * (PTRACE_TRACEME), is the forking kernel thread, so the G stays on it
+ * until it traces the child (then it is locked for good) or parks. */
+void mn_lock_thread_for_fork(void);
 /* Adds a timer to the current P (or the first P from a foreign thread) and
  * wakes the sleeping M if the timer is due before its wake-up. */
 int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg);

@@ -302,10 +302,19 @@ static void *m_thread_main(void *arg)
     return NULL;
 }
 
+/* Ms are never freed: an M whose kernel thread ended goes to sched.mfree
+ * for the next one (sysmon may still be looking at it through an old
+ * p->m: it reads valid memory, and its CAS on the P word decides). */
 static mn_m *m_alloc(void)
 {
-    mn_m *m = calloc(1, sizeof *m);
-    if (!m)
+    mn_lock_acquire(&mn_sched.lock);
+    mn_m *m = mn_sched.mfree;
+    if (m)
+        mn_sched.mfree = m->link;
+    mn_lock_release(&mn_sched.lock);
+    if (m)
+        memset(m, 0, sizeof *m);
+    else if (!(m = calloc(1, sizeof *m)))
         return NULL;
     mn_lock_acquire(&mn_sched.lock);
     m->id = mn_sched.next_mid++;
@@ -329,6 +338,8 @@ static bool newm(mn_p *p, bool spinning)
         m->nextp = p;
         m->spinning = spinning;
         err = mn_real.pthread_create(&m->thread, NULL, m_thread_main, m);
+        if (!err) /* nobody joins an M: its kernel thread ends when retired */
+            mn_real.pthread_detach(m->thread);
     }
     mn_lock_release(&mn_sched.mcreate_lock);
     errno = saved_errno;
@@ -363,7 +374,7 @@ static bool may_make_m_here(void)
 {
     mn_m *m = mn_tls_m;
     return mn_monitor_thread() ||
-           (!mn_tls_g && m && !m->lockedg && mn_thread_pointer() == m->g0tcb);
+           (!mn_tls_g && m && !m->lockedg && !m->tainted && mn_thread_pointer() == m->g0tcb);
 }
 
 /* Runs p on an idle M (or a new one). */
@@ -757,6 +768,7 @@ static void retire_m(mn_m *m)
 {
     if (m->p)
         give_away_p(m);
+    mn_altstack_free(m);
     mn_lock_acquire(&mn_sched.lock);
     for (mn_m **pm = &mn_sched.allm; *pm; pm = &(*pm)->allnext)
         if (*pm == m) {
@@ -765,8 +777,9 @@ static void retire_m(mn_m *m)
         }
     mn_sched.mcount--;
     mn_sched.retired_switches += m->switches;
+    m->link = mn_sched.mfree;
+    mn_sched.mfree = m;
     mn_lock_release(&mn_sched.lock);
-    free(m);
 }
 
 /* The scheduling loop of an M, on its g0. Returns when the G locked to m
@@ -918,6 +931,10 @@ void mn_switch_out(mn_g *g, enum mn_m_action action)
 void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
 {
     mn_g *g = mn_tls_g;
+    if (g->fork_locked) { /* it did not trace what it forked: free again */
+        g->fork_locked = false;
+        mn_unlock_thread(false);
+    }
     mn_m *m = g->m;
     g->wait_reason = reason;
     m->park_commit = commit;
@@ -996,8 +1013,14 @@ bool mn_lock_thread(bool forever)
         g->lockedm = g->m;
         g->m->lockedg = g;
     }
-    if (forever)
+    if (forever) {
         g->bound = true;
+        g->m->tainted = true; /* for good: it makes no M (may_make_m_here) */
+        if (g->fork_locked) { /* the lock since fork is this one now */
+            g->fork_locked = false;
+            g->lock_count--;
+        }
+    }
     else
         g->lock_count++;
     return true;
@@ -1016,6 +1039,13 @@ void mn_unlock_thread(bool forever)
         g->m->lockedg = NULL;
         g->lockedm = NULL;
     }
+}
+
+void mn_lock_thread_for_fork(void)
+{
+    mn_g *g = mn_tls_g;
+    if (g && !g->fork_locked && mn_lock_thread(false))
+        g->fork_locked = true;
 }
 
 bool mn_thread_bound(void)

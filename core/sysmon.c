@@ -252,5 +252,6 @@ void mn_monitor_ensure(void)
     if (mn_real.pthread_create(&t, NULL, monitor_main, NULL) != 0) {
         atomic_store(&running, false);
         mn_warn("cannot start the monitor thread: blocked threads keep their P");
+        start_new_ms(); /* what was asked of it meanwhile, here */
     }
 }

@@ -18,9 +18,11 @@
 #endif
 
 /* The answer of sigaltstack for the calling G; 0 or an errno value. */
-int mn_g_sigaltstack(const stack_t *ss, stack_t *old)
+int mn_g_sigaltstack(const stack_t *new_ss, stack_t *old)
 {
     mn_g *g = mn_getg();
+    stack_t copy; /* ss and old may be the same struct: the kernel reads first */
+    const stack_t *ss = new_ss ? (copy = *new_ss, &copy) : NULL;
     stack_t now;
     bool on = MN_SYS(SYS_sigaltstack, NULL, &now) == 0 && (now.ss_flags & SS_ONSTACK);
     if (ss) {

@@ -6,7 +6,11 @@
  * Go's LockOSThread, a G that makes such a call is locked to its M for
  * good first (core: mn_lock_thread): the M runs nothing else, and it ends
  * with the G (its state cannot be trusted by others). A call that fails
- * changed nothing and leaves the G as it was.
+ * changed nothing and leaves the G as it was. In a process that is one
+ * kernel thread (no thread made yet, no sysmon), the call is made as it
+ * is: what it changes belongs to the whole process, and every thread and
+ * M made later inherits it, as native threads do; unshare(CLONE_NEWUSER)
+ * and setns into a user namespace even require that.
  *
  * prctl(PR_SET_NAME/PR_GET_NAME) is not one of them: like
  * pthread_setname_np it names the program thread, not the kernel thread,
@@ -19,26 +23,64 @@
 #include "shim/mnrt.h"
 #include "shim/sys.h"
 
+#include <fcntl.h>
 #include <linux/seccomp.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 
-long mn_bound_syscall(long n, long a1, long a2, long a3, long a4, long a5)
+/* The process has just one kernel thread (io_uring workers count too: the
+ * kernel counts them). */
+static bool single_kernel_thread(void)
 {
+    char buf[2048];
+    int fd = (int)MN_SYS(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    long n = MN_SYS(SYS_read, fd, buf, sizeof buf - 1);
+    MN_SYS(SYS_close, fd);
+    if (n <= 0)
+        return false;
+    buf[n] = 0;
+    const char *t = strstr(buf, "\nThreads:");
+    return t && strtol(t + 9, NULL, 10) == 1;
+}
+
+/* Whether the caller must be locked before making a bound call. */
+static bool must_lock(void)
+{
+    return !mn_native() && mn_getg() && !single_kernel_thread();
+}
+
+int mn_bound_begin(void)
+{
+    if (!must_lock())
+        return 0;
     /* new Ms are made by sysmon from now on (core/sched.c): it must be a
      * kernel thread made before this one changes */
     mn_monitor_ensure();
     bool was_bound = mn_thread_bound();
-    bool g = mn_lock_thread(true);
-    long r = MN_SYS(n, a1, a2, a3, a4, a5);
-    if (r < 0 && g && !was_bound) {
+    mn_lock_thread(true);
+    return was_bound ? 1 : 2;
+}
+
+void mn_bound_end(int began, bool changed)
+{
+    if (began == 2 && !changed) {
         int err = errno;
         mn_unlock_thread(true);
         errno = err;
     }
+}
+
+long mn_bound_syscall(long n, long a1, long a2, long a3, long a4, long a5)
+{
+    int began = mn_bound_begin();
+    long r = MN_SYS(n, a1, a2, a3, a4, a5);
+    mn_bound_end(began, r >= 0);
     return r;
 }
 
@@ -77,11 +119,18 @@ bool mn_seccomp_binds(unsigned op, unsigned flags)
 static int g_name(int option, char *name)
 {
     char buf[16];
-    if (option == PR_GET_NAME)
-        return pthread_getname_np(pthread_self(), name, sizeof buf) ? -1 : 0;
+    if (option == PR_GET_NAME) {
+        int err = pthread_getname_np(pthread_self(), name, sizeof buf);
+        if (err)
+            errno = err;
+        return err ? -1 : 0;
+    }
     strncpy(buf, name, sizeof buf - 1);
     buf[sizeof buf - 1] = 0;
-    return pthread_setname_np(pthread_self(), buf) ? -1 : 0;
+    int err = pthread_setname_np(pthread_self(), buf);
+    if (err)
+        errno = err;
+    return err ? -1 : 0;
 }
 
 MN_EXPORT int prctl(int option, ...)
@@ -106,7 +155,13 @@ MN_EXPORT int prctl(int option, ...)
 
 BOUND(int, setns, (int fd, int nstype), fd, nstype)
 BOUND(int, unshare, (int flags), flags, 0)
-BOUND(int, personality, (unsigned long persona), (long)persona, 0)
+/* personality(0xffffffff) only asks */
+MN_EXPORT int personality(unsigned long persona)
+{
+    if (persona == 0xffffffff)
+        return (int)MN_SYS(SYS_personality, persona);
+    return (int)mn_bound_syscall(SYS_personality, (long)persona, 0, 0, 0, 0);
+}
 BOUND(int, capset, (void *hdr, const void *data), (long)hdr, (long)data)
 
 /* The caller's own affinity (pid 0, or its kernel thread's tid). */
@@ -127,7 +182,7 @@ MN_EXPORT long ptrace(enum __ptrace_request request, ...)
     pid_t pid = va_arg(ap, pid_t);
     void *addr = va_arg(ap, void *), *data = va_arg(ap, void *);
     va_end(ap);
-    if (mn_getg() && request != PTRACE_TRACEME) {
+    if (request != PTRACE_TRACEME && must_lock()) {
         mn_monitor_ensure(); /* as mn_bound_syscall: new Ms come from sysmon */
         mn_lock_thread(true);
     }

@@ -10,6 +10,11 @@
 /* System call n made by the calling G after locking it to its M for good
  * (undone if the call fails); glibc's syscall() conventions. */
 long mn_bound_syscall(long n, long a1, long a2, long a3, long a4, long a5);
+/* The same around a call made otherwise: mn_bound_begin before it (its
+ * result goes to mn_bound_end), mn_bound_end after it, with whether the
+ * call changed the kernel thread. */
+int mn_bound_begin(void);
+void mn_bound_end(int began, bool changed);
 /* Whether prctl(option, arg2, ...) changes the calling kernel thread. */
 bool mn_prctl_binds(int option, unsigned long arg2);
 /* Whether seccomp(op, flags, ...) filters the calling kernel thread only. */

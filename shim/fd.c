@@ -15,8 +15,13 @@
 
 MN_EXPORT int close(int fd)
 {
-    if (!mn_native())
+    if (!mn_native()) {
+        if (mn_fd_is_own(fd)) { /* not the program's: "for (fd = 3; ...) close(fd)" */
+            errno = EBADF;
+            return -1;
+        }
         mn_pollfd_close(fd);
+    }
     return (int)MN_SYS(SYS_close, fd);
 }
 

@@ -1,24 +1,20 @@
 /* iovec cursors: see iov.h. */
 #include "shim/iov.h"
 
-#include "core/mem.h"
-
 #include <stdlib.h>
 #include <string.h>
 
 int mn_iovcur_init(struct mn_iovcur *c, const struct iovec *iov, int cnt)
 {
-    c->heap = NULL;
+    c->large.p = NULL;
     c->v = c->small;
     if (cnt < 0)
         cnt = 0;
     if ((size_t)cnt > sizeof c->small / sizeof c->small[0]) {
-        c->heap = mn_mem_alloc((size_t)cnt * sizeof *c->heap);
-        if (!c->heap)
+        c->v = mn_buf_get(&c->large, (size_t)cnt * sizeof *c->v);
+        if (!c->v)
             return -1;
-        c->v = c->heap;
     }
-    c->heap_n = cnt;
     if (cnt)
         memcpy(c->v, iov, (size_t)cnt * sizeof *iov);
     c->n = cnt;
@@ -41,7 +37,8 @@ void mn_iovcur_advance(struct mn_iovcur *c, size_t bytes)
 
 void mn_iovcur_free(struct mn_iovcur *c)
 {
-    mn_mem_free(c->heap, (size_t)c->heap_n * sizeof *c->heap);
+    if (c->large.p)
+        mn_buf_put(&c->large);
 }
 
 size_t mn_iov_total(const struct iovec *iov, int cnt)

@@ -4,14 +4,15 @@
 #ifndef MN_SHIM_IOV_H
 #define MN_SHIM_IOV_H
 
+#include "core/mem.h"
+
 #include <stddef.h>
 #include <sys/uio.h>
 
 struct mn_iovcur {
     struct iovec *v;       /* the remaining entries */
     int n;
-    struct iovec *heap;    /* allocated when the array is large (core/mem.h) */
-    int heap_n;
+    struct mn_buf large;   /* when the array is large (core/mem.h) */
     struct iovec small[8];
 };
 

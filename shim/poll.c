@@ -43,10 +43,10 @@ static int wait_loop(const struct pollfd *fds, nfds_t n, int64_t deadline, probe
     int *dirs = dirs_small;
     uint32_t *seqs = seqs_small;
     struct mn_pollnode *nodes = nodes_small;
-    void *heap = NULL;
-    size_t heap_size = 2 * n * (sizeof *pds + sizeof *dirs + sizeof *seqs + sizeof *nodes);
-    if (n > SMALL) { /* one block of mnrt's own (core/mem.h: poll allocates nothing) */
-        heap = mn_mem_alloc(heap_size);
+    struct mn_buf large = {0};
+    if (n > SMALL) { /* mnrt's own memory (core/mem.h: poll allocates nothing) */
+        void *heap =
+            mn_buf_get(&large, 2 * n * (sizeof *pds + sizeof *dirs + sizeof *seqs + sizeof *nodes));
         if (!heap) {
             errno = ENOMEM;
             return -1;
@@ -82,7 +82,8 @@ static int wait_loop(const struct pollfd *fds, nfds_t n, int64_t deadline, probe
     int err = errno;
     for (int i = 0; i < k; i++)
         mn_pollfd_put(pds[i]);
-    mn_mem_free(heap, heap_size);
+    if (large.p)
+        mn_buf_put(&large);
     errno = err;
     return res;
 }

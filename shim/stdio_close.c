@@ -4,7 +4,7 @@
  * poller registration left on a closed fd would keep its file open (a
  * socket would never send its FIN, a pipe's writer never see EPIPE). A
  * range close leaves out the fds mnrt keeps for itself. */
-#include "shim/pthread_impl.h"
+#include "shim/bound.h"
 
 #include "compat/real.h"
 #include "syscalls/pollfd.h"
@@ -49,6 +49,15 @@ MN_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *f)
  * range close must not take those. */
 MN_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
 {
+    if ((flags & CLOSE_RANGE_UNSHARE) && !mn_native()) {
+        /* the kernel thread gets an fd table of its own, where the range
+         * is closed; the other threads keep theirs, fds and mnrt's view
+         * of them alike */
+        int began = mn_bound_begin();
+        int r = mn_real.close_range(lo, hi, flags);
+        mn_bound_end(began, r == 0);
+        return r;
+    }
     if (mn_native() || (flags & CLOSE_RANGE_CLOEXEC) || lo > hi)
         return mn_real.close_range(lo, hi, flags);
     mn_pollfd_close_range(lo, hi);
@@ -59,6 +68,7 @@ MN_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
         return -1;
     }
     unsigned from = lo;
+    bool rest = true; /* from..hi is still to close (from wraps past ~0u) */
     int r = 0;
     for (int i = 0; i < n && r == 0; i++) {
         unsigned h = (unsigned)own.fds[i];
@@ -66,9 +76,10 @@ MN_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
             continue;
         if (h > from)
             r = mn_real.close_range(from, h - 1, flags);
+        rest = h != ~0u;
         from = h + 1;
     }
-    if (r == 0 && from <= hi && from != 0)
+    if (r == 0 && rest && from <= hi)
         r = mn_real.close_range(from, hi, flags);
     int err = errno;
     mn_fd_list_free(&own);

@@ -97,10 +97,14 @@ MN_EXPORT int pthread_setaffinity_np(pthread_t t, size_t size, const cpu_set_t *
     mn_g *g = g_of(t);
     if (!g)
         return mn_real.pthread_setaffinity_np(t, size, set);
-    if (g == mn_getg())
-        return mn_bound_syscall(SYS_sched_setaffinity, 0, (long)size, (long)set, 0, 0) == 0
-                   ? 0
-                   : errno;
+    if (g == mn_getg()) {
+        int saved = errno;
+        int err = mn_bound_syscall(SYS_sched_setaffinity, 0, (long)size, (long)set, 0, 0) == 0
+                      ? 0
+                      : errno;
+        errno = saved; /* pthread functions leave errno alone */
+        return err;
+    }
     mn_warn_once("pthread_setaffinity_np of another thread run by mnrt is ignored "
                  "(a thread can set its own)");
     return 0;

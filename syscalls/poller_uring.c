@@ -119,16 +119,16 @@ static bool uring_disarm(struct mn_pollfd *pd)
  * same pass of its task work, drops the request's reference to the file
  * right after. When the owner is this thread, that pass ran before the
  * cancel's submission returned. Otherwise the pass is over once the owner
- * sleeps (it cannot sleep inside it) or has run for SETTLE_CPU_NS since
- * (the rest of a pass takes a few microseconds); meanwhile this thread
- * waits in short naps. */
+ * is not running or runnable (it cannot sleep or stop inside it; gone is
+ * over too) or has run for SETTLE_CPU_NS since (the rest of a pass takes
+ * a few microseconds); meanwhile this thread waits in short naps. */
 static void settle_one(pid_t owner)
 {
     if (!owner || owner == mn_kthread_self())
         return;
     clockid_t clock = mn_kthread_cpuclock(owner);
     int64_t start = mn_kthread_cpu_ns(clock);
-    while (start >= 0 && !mn_kthread_sleeps(owner)) {
+    while (start >= 0 && mn_kthread_state(owner) == 'R') {
         int64_t now = mn_kthread_cpu_ns(clock);
         if (now < 0 || now - start >= SETTLE_CPU_NS)
             return;

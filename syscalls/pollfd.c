@@ -233,17 +233,41 @@ struct mn_pollfd *mn_pollfd_get(int fd)
     }
 }
 
+/* Hidden duplicates being closed: still mnrt's until their close is done
+ * (mn_own_fds), though their pollfd has no user any more. */
+struct closing_fd {
+    int fd;
+    struct closing_fd *next;
+};
+static mn_lock closing_lock = MN_LOCK_INIT;
+static struct closing_fd *closing;
+
 void mn_pollfd_put(struct mn_pollfd *pd)
 {
+    struct closing_fd me = {.fd = -1};
     mn_lock_acquire(&pd->lock);
     bool last = --pd->users == 0 && pd->closed;
-    int hidden = pd->own_fd ? atomic_load(&pd->fd) : -1;
+    if (last && pd->own_fd) {
+        me.fd = atomic_load(&pd->fd);
+        mn_lock_acquire(&closing_lock);
+        me.next = closing;
+        closing = &me;
+        mn_lock_release(&closing_lock);
+    }
     mn_lock_release(&pd->lock);
     if (!last)
         return;
     retire_and_wait(pd); /* the file goes with the hidden duplicate */
-    if (hidden >= 0)
-        mn_raw_syscall(SYS_close, hidden);
+    if (me.fd < 0)
+        return;
+    mn_raw_syscall(SYS_close, me.fd);
+    mn_lock_acquire(&closing_lock);
+    for (struct closing_fd **p = &closing; *p; p = &(*p)->next)
+        if (*p == &me) {
+            *p = me.next;
+            break;
+        }
+    mn_lock_release(&closing_lock);
 }
 
 /* ---- queues ---- */
@@ -417,6 +441,15 @@ static int dup_high(int fd)
 static _Atomic int own_fds[MAX_OWN_FDS];
 static _Atomic int n_own_fds;
 
+bool mn_fd_is_own(int fd)
+{
+    int n = atomic_load(&n_own_fds);
+    for (int i = 0; i < n && i < MAX_OWN_FDS; i++)
+        if (atomic_load(&own_fds[i]) == fd)
+            return true;
+    return false;
+}
+
 int mn_fd_keep_own(int fd)
 {
     int high = dup_high(fd);
@@ -503,6 +536,10 @@ int mn_own_fds(struct mn_fd_list *out)
     bool ok = true;
     for (int i = 0; i < atomic_load(&n_own_fds) && i < MAX_OWN_FDS && ok; i++)
         ok = append_fd(&fds, &count, &cap, atomic_load(&own_fds[i]));
+    mn_lock_acquire(&closing_lock);
+    for (struct closing_fd *c = closing; c && ok; c = c->next)
+        ok = append_fd(&fds, &count, &cap, c->fd);
+    mn_lock_release(&closing_lock);
     for (uint32_t i = 0; i < n && ok; i++) {
         struct mn_pollfd *pd = &atomic_load(&pool[i / CHUNK])[i % CHUNK];
         mn_lock_acquire(&pd->lock);

@@ -167,6 +167,9 @@ void mn_fd_list_free(struct mn_fd_list *l);
  * own: moved high up, out of the way of the program's numbers, and left
  * alone by range closes. Returns the fd to use from now on. */
 int mn_fd_keep_own(int fd);
+/* Whether fd is one of the poller's own: for the program it is not open
+ * (close gives EBADF, as natively for an fd it never opened). */
+bool mn_fd_is_own(int fd);
 
 /* After fork in the child: all state belongs to the parent's threads. */
 void mn_pollfd_reset(void);

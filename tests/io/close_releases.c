@@ -10,8 +10,8 @@
  * The ways to close: close, fclose of an fdopen'ed stream, close_range,
  * closefrom, dup2 and dup3 of another fd onto it. Each count is printed;
  * natively every connect is refused and every reset seen.
- * Last, closefrom(3) closes every fd of the program while its threads
- * still wait on pipes afterwards: what mnrt keeps open for itself (its
+ * Last, closefrom(3), and a loop closing every fd, close every fd of the
+ * program while its threads still wait on pipes afterwards: what mnrt keeps open for itself (its
  * poller's fds) must survive it (once, the program hung here). */
 #include "loopback.h"
 
@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -144,11 +145,18 @@ static void *write_later(void *arg)
     return NULL;
 }
 
-/* After closefrom(3): a thread waits for a byte that another one sends. */
+/* After closefrom(3), or a loop that closes every fd from 3 to the limit:
+ * a thread waits for a byte that another one sends. */
 static void wait_after_closefrom(void)
 {
     closefrom(3);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
+        if (i == 3) { /* the daemon's way, fd by fd */
+            struct rlimit rl;
+            CHECK_EQ(getrlimit(RLIMIT_NOFILE, &rl), 0);
+            for (int fd = 3; fd < (int)rl.rlim_cur; fd++)
+                close(fd);
+        }
         int p[2];
         CHECK_EQ(pipe(p), 0);
         pthread_t t;
@@ -160,11 +168,22 @@ static void wait_after_closefrom(void)
         close(p[1]);
         closefrom(3);
     }
-    printf("threads waited on pipes after closefrom(3)\n");
+    printf("threads waited on pipes after closefrom(3) and closing every fd\n");
+    /* a range from 0 closes fd 0 (stdin, moved aside and back) */
+    int saved = dup(0);
+    CHECK(saved >= 0, "dup: %s", strerror(errno));
+    CHECK_EQ(close_range(0, 0, 0), 0);
+    printf("close_range(0, 0) closed fd 0: %d\n", fcntl(0, F_GETFD) == -1 && errno == EBADF);
+    CHECK_EQ(dup2(saved, 0), 0);
+    close(saved);
 }
 
 int main(void)
 {
+    /* a limit the fd-by-fd close loop below can cover (mnrt keeps its own
+     * fds just under it) */
+    struct rlimit files = {4096, 4096};
+    CHECK_EQ(setrlimit(RLIMIT_NOFILE, &files), 0);
     for (enum how how = BY_CLOSE; how <= BY_DUP3; how++) {
         int rounds = how == BY_CLOSE ? 1000 : 200;
         printf("%s of a listener: %d of %d connects after it reached it\n", how_names[how],
