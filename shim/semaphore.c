@@ -1,15 +1,19 @@
 /* Unnamed (and named) POSIX semaphores in glibc's sem_t, with glibc's
  * layout so that sem_open'ed semaphores shared with other processes keep
  * working: the value in the low 32 bits, the number of waiters in the
- * high 32 bits of the first word, then `private` (128 for process-private,
- * 0 for shared, as glibc writes it). Private semaphores wait in the wait
+ * high 32 bits of the first word, then `private`: glibc's futex flag
+ * word, 0 (LLL_PRIVATE) for process-private, 128 (LLL_SHARED) for shared
+ * (sem_init with pshared, and every sem_open'ed one). Once read the other
+ * way round: a sem_open'ed semaphore waited in the process's own queues,
+ * so a post from another process never woke it (Python's multiprocessing
+ * hung). Private semaphores wait in the wait
  * queues; shared ones on a kernel futex on the value, as glibc does. */
 #include "shim/pthread_impl.h"
 
 #include <limits.h>
 #include <semaphore.h>
 
-#define SEM_PRIVATE 128
+#define SEM_SHARED 128
 
 struct mn_sem {
     _Atomic uint32_t value;
@@ -38,7 +42,7 @@ MN_EXPORT int sem_init(sem_t *s, int pshared, unsigned value)
     struct mn_sem *sm = S(s);
     atomic_store(&sm->value, value);
     atomic_store(&sm->nwaiters, 0);
-    sm->private = pshared ? 0 : SEM_PRIVATE;
+    sm->private = pshared ? SEM_SHARED : 0;
     sm->pad = 0;
     return 0;
 }
@@ -63,7 +67,7 @@ static int wait_until(sem_t *s, int64_t deadline)
     struct mn_sem *sm = S(s);
     if (try_take(sm))
         return 0;
-    bool shared = sm->private != SEM_PRIVATE;
+    bool shared = sm->private == SEM_SHARED;
     atomic_fetch_add(&sm->nwaiters, 1);
     int err = 0;
     while (!try_take(sm)) {
@@ -114,7 +118,7 @@ MN_EXPORT int sem_post(sem_t *s)
             return fail(EOVERFLOW);
     } while (!atomic_compare_exchange_weak(&sm->value, &v, v + 1));
     if (atomic_load(&sm->nwaiters) != 0)
-        mn_word_wake(&sm->value, 1, sm->private != SEM_PRIVATE);
+        mn_word_wake(&sm->value, 1, sm->private == SEM_SHARED);
     mn_check_preempt();
     return 0;
 }

@@ -267,11 +267,17 @@ MN_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
             if (MN_SYS(SYS_ppoll, &pf, 1, &zero, NULL, 8) == 0)
                 r = mn_netio_wait(&io);
         }
-        mn_netio_end(&io);
-        if (r == EAGAIN) {
+        /* still a user of the fd: if another thread closed it meanwhile,
+         * the accept goes to the hidden duplicate that keeps the listener
+         * open, as the blocked accept keeps it natively */
+        int res = -1;
+        if (r == EAGAIN)
             errno = EAGAIN; /* SO_RCVTIMEO passed */
-            return -1;
-        }
+        else
+            res = created(MN_BLOCKING((int)MN_SYS(SYS_accept4, mn_netio_fd(&io), addr, len,
+                                                  flags)));
+        mn_netio_end(&io);
+        return res;
     }
     return created(MN_BLOCKING((int)MN_SYS(SYS_accept4, fd, addr, len, flags)));
 }

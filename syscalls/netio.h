@@ -79,4 +79,12 @@ void mn_netio_settings_changed(void);
 void mn_netio_look(struct mn_netio *io);
 int mn_netio_wait(struct mn_netio *io);
 
+/* The fd to make such a call on: the program's, or the hidden duplicate
+ * that keeps the file open if another thread closed the fd meanwhile
+ * (pollfd.h). The caller stays a user of the fd until mn_netio_end. */
+static inline int mn_netio_fd(const struct mn_netio *io)
+{
+    return atomic_load(&io->pd->fd);
+}
+
 #endif

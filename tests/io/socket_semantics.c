@@ -3,7 +3,8 @@
  * the preload (tests/run_program.py compares them).
  * - close() or closefrom() of a socket another thread is blocked reading:
  *   on Linux the blocked read keeps the file open, and still gets what the
- *   peer sends;
+ *   peer sends; a blocked accept keeps its listener open and takes the
+ *   next connection (once, under mnrt, it accepted on the closed number);
  * - shutdown(SHUT_RD) wakes a blocked reader with end of file;
  * - SO_RCVTIMEO ends a blocking recv with EAGAIN;
  * - the program's own non-blocking sockets (SOCK_NONBLOCK, fcntl,
@@ -91,6 +92,42 @@ static void close_while_reading(const char *how)
     printf("%s while reading: read %zd \"%s\" errno %d\n", how, r.n, r.n > 0 ? r.buf : "",
            r.err);
     close(sv[0]);
+}
+
+struct acceptor {
+    int fd, got, err;
+    atomic_int started;
+};
+
+static void *blocked_acceptor(void *arg)
+{
+    struct acceptor *a = arg;
+    atomic_store(&a->started, 1);
+    a->got = accept(a->fd, NULL, NULL);
+    a->err = a->got < 0 ? errno : 0;
+    return NULL;
+}
+
+/* close() of a listener another thread is blocked accepting on: the
+ * blocked accept keeps it open and takes the next connection */
+static void close_while_accepting(void)
+{
+    struct sockaddr_in addr;
+    struct acceptor a = {.fd = listener(&addr)};
+    pthread_t t;
+    pthread_create(&t, NULL, blocked_acceptor, &a);
+    while (!atomic_load(&a.started))
+        usleep(1000);
+    usleep(50 * 1000); /* let it block in accept */
+    close(a.fd);
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    int r = connect(c, (struct sockaddr *)&addr, sizeof addr);
+    pthread_join(t, NULL);
+    printf("close while accepting: connect %s, accept %s errno %d\n", r == 0 ? "ok" : "failed",
+           a.got >= 0 ? "a connection" : "-1", a.err);
+    close(c);
+    if (a.got >= 0)
+        close(a.got);
 }
 
 static void shutdown_wakes_reader(void)
@@ -352,6 +389,7 @@ int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     close_while_reading("close");
+    close_while_accepting();
     close_while_reading("closefrom");
     shutdown_wakes_reader();
     receive_timeout();
