@@ -1,10 +1,16 @@
 /* Signals and threads, as far as mnrt serves them so far: per-G signal
  * masks (applied to the M while the G runs: core/sched.c apply_sigmask), and
- * pthread_kill(t, 0) answering whether t lives. Sending a real signal to
- * one G is not supported yet (README, Not yet): it goes to the process. */
+ * pthread_kill(t, 0) answering whether t lives; a signal a G sends itself
+ * goes to its kernel thread, so it arrives before the call returns, as
+ * natively. Sending a signal to another G is not supported yet (README,
+ * Not yet): it goes to the process. */
 #include "shim/pthread_impl.h"
 
+#include "compat/raw_syscall.h"
+#include "core/kthread.h"
+
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static mn_g *g_of(pthread_t t)
@@ -29,6 +35,8 @@ MN_EXPORT int pthread_kill(pthread_t t, int sig)
         return ESRCH;
     if (sig == 0)
         return 0;
+    if (g == mn_getg()) /* to itself: its kernel thread, before the call returns */
+        return -(int)mn_raw_syscall(SYS_tgkill, getpid(), mn_kthread_self(), sig);
     mn_warn_once("pthread_kill with a signal is not supported yet: signal %d goes to the "
                  "process instead", sig);
     return kill(getpid(), sig) == 0 ? 0 : errno;
@@ -45,6 +53,13 @@ MN_EXPORT int pthread_sigqueue(pthread_t t, int sig, const union sigval value)
         return ESRCH;
     if (sig == 0)
         return 0;
+    if (g == mn_getg()) { /* to itself: its kernel thread, as glibc does */
+        siginfo_t info = {.si_signo = sig, .si_code = SI_QUEUE, .si_value = value};
+        info.si_pid = getpid();
+        info.si_uid = getuid();
+        return -(int)mn_raw_syscall(SYS_rt_tgsigqueueinfo, getpid(), mn_kthread_self(), sig,
+                                    &info);
+    }
     mn_warn_once("pthread_sigqueue is not supported yet: signal %d goes to the process", sig);
     return sigqueue(getpid(), sig, value) == 0 ? 0 : errno;
 }
