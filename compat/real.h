@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ptrace.h>
@@ -86,6 +87,12 @@
     X(int, sigaction, (int, const struct sigaction *, struct sigaction *))              \
     X(sighandler_t, signal, (int, sighandler_t))                                        \
     X(sighandler_t, sysv_signal, (int, sighandler_t))                                   \
+    X(int, sigpending, (sigset_t *))                                                    \
+    X(int, sigsuspend, (const sigset_t *))                                              \
+    X(void, siglongjmp, (sigjmp_buf, int))                                              \
+    X(void, longjmp, (jmp_buf, int))                                                    \
+    X(void, _longjmp, (jmp_buf, int))                                                   \
+    X(void, __longjmp_chk, (jmp_buf, int))                                              \
     X(int, getaddrinfo, (const char *, const char *, const struct addrinfo *,           \
                          struct addrinfo **))                                           \
     X(int, getnameinfo, (const struct sockaddr *, socklen_t, char *, socklen_t, char *, \

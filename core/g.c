@@ -20,6 +20,7 @@
  * - A G in the free list is IDLE; its TCB keeps malloc's per-thread cache.
  * - The main G is never freed: its TCB and stack are the main thread's. */
 #include "core/runtime.h"
+#include "core/signals.h"
 
 #include "compat/fsbase.h"
 #include "compat/log.h"
@@ -191,6 +192,7 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
     else
         mn_real.sigprocmask(SIG_SETMASK, NULL, &g->sigmask);
     g->sp = mn_ctx_make(g->stack.lo + g->stack.size, g_entry, g);
+    mn_sig_g_started(g);
     allg_add(g);
     atomic_fetch_add(&mn_sched.glive, 1);
     atomic_fetch_add(&mn_sched.gcreated, 1);
@@ -212,6 +214,7 @@ _Noreturn void mn_g_exit(void *result)
         mn_unlock_thread(false);
     }
     mn_tcb_release_on_exit();
+    mn_sig_g_ended(g);
     /* The last thread to finish ends the process, as with glibc. */
     if (atomic_fetch_sub(&mn_sched.glive, 1) == 1)
         exit(0);
@@ -273,20 +276,25 @@ int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only)
         mn_lock_release(&g->join_lock);
         return err;
     }
-    if (g->exited) {
-        g->reaped = true;
-        mn_lock_release(&g->join_lock);
-    } else {
+    bool reaped_for_us = false;
+    while (!g->exited && !reaped_for_us) {
         struct mn_waiter w;
         mn_waiter_init(&w, "thread join");
         w.cancel = cancel_join;
         w.tag = (uintptr_t)g;
+        w.intr = true; /* a handler runs, then the join goes on */
         g->joiner = &w;
         mn_lock_release(&g->join_lock);
         /* woken only by mn_g_finish_exit, which reaped the G for us */
-        if (mn_waiter_block(&w, deadline_ns) == ETIMEDOUT)
+        int r = mn_waiter_block(&w, deadline_ns);
+        if (r == ETIMEDOUT)
             return ETIMEDOUT;
+        reaped_for_us = r == 0;
+        mn_lock_acquire(&g->join_lock);
     }
+    if (!reaped_for_us)
+        g->reaped = true;
+    mn_lock_release(&g->join_lock);
     if (result)
         *result = g->result;
     gfput(g);
@@ -343,6 +351,7 @@ mn_g *mn_g_boot_main(const struct mn_stack *stack)
     /* one the program set before boot is the main G's (M0 gets its own) */
     if (mn_raw_syscall(SYS_sigaltstack, NULL, &g->altstack) != 0)
         g->altstack = (stack_t){.ss_flags = SS_DISABLE};
+    mn_sig_g_started(g);
     allg_add(g);
     atomic_store(&mn_sched.glive, 1);
     atomic_store(&mn_sched.gcreated, 1);

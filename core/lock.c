@@ -3,6 +3,8 @@
 
 #include "core/futex.h"
 
+__thread int mn_locks_held;
+
 void mn_lock_slow(mn_lock *l)
 {
     for (int i = 0; i < 100; i++) {

@@ -94,6 +94,16 @@ struct mn_g {
     void *scratch;               /* mn_buf_get's memory (mem.h), kept across reuse */
     size_t scratch_size;
     bool scratch_busy;
+
+    /* signals (signals.h): pending ones and the interruptible wait it is
+     * parked in, under siglock (sigpend is also read without it) */
+    mn_lock siglock;
+    _Atomic uint64_t sigpend;    /* bit sig-1 */
+    siginfo_t *siginfo;          /* [64]: each pending one's, kept across reuse */
+    struct mn_waiter *wait_intr;
+    int mask_slot;               /* its mask's count in the union (signals.c) */
+    bool sig_ran, sig_norestart; /* handlers run since its wait began */
+    int sig_handler_depth;       /* program handlers running on it */
 };
 
 enum mn_m_action {

@@ -29,6 +29,7 @@
  * futex until startm hands them a P. Nothing spins when nothing is
  * runnable: an idle process uses no CPU. */
 #include "core/sched_internal.h"
+#include "core/signals.h"
 
 #include "compat/fsbase.h"
 #include "compat/log.h"
@@ -235,6 +236,17 @@ static int run_all_timers(int64_t now)
     return ran;
 }
 
+/* m is about to sleep without a G: no program signal may land on it
+ * (signals.h). Its next G's mask is set again when it runs (apply_sigmask). */
+static void m_quiet(mn_m *m)
+{
+    uint64_t all = mn_sig_blockable();
+    if (mn_sig_bits(&m->sigmask) != all) {
+        mn_sig_block_program();
+        *(uint64_t *)&m->sigmask = all;
+    }
+}
+
 /* Sleeps until the earliest timer, ready I/O or a poll_break, in the
  * poller when there is one (Go's blocking netpoll); runs due timers.
  * Called by an M that holds no P. The Gs it readies go to the global queue
@@ -256,6 +268,7 @@ static bool poll_sleep(mn_m *m)
     void (*wait)(int64_t) = atomic_load(&mn_hooks.poll_wait);
     m->polling = true;
     m->polled = 0;
+    m_quiet(m);
     /* global work and an idle P: go and take it instead of sleeping */
     bool work = atomic_load(&mn_sched.runqsize) && atomic_load(&mn_sched.npidle);
     if (until > now && !work) {
@@ -418,6 +431,7 @@ void mn_wakep(void)
 /* Sleeps until startm hands this M a P. */
 static void stopm(mn_m *m)
 {
+    m_quiet(m);
     mn_lock_acquire(&mn_sched.lock);
     m->link = mn_sched.midle;
     mn_sched.midle = m;
@@ -746,6 +760,7 @@ static void stoplockedm(mn_m *m)
 {
     if (m->p)
         give_away_p(m);
+    m_quiet(m);
     while (atomic_exchange(&m->wakeup, 0) == 0)
         mn_futex_wait(&m->wakeup, 0, -1, false);
     mn_acquirep(m, m->nextp);
@@ -884,6 +899,8 @@ void mn_resume_g(mn_g *g)
     mn_m *m = g->m;
     if (m->prev_g)
         finish_direct_switch(g, m);
+    if (__builtin_expect(atomic_load_explicit(&g->sigpend, memory_order_relaxed) != 0, 0))
+        mn_sig_deliver_pending();
 }
 
 void mn_switch_out(mn_g *g, enum mn_m_action action)

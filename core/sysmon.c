@@ -8,6 +8,7 @@
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/sched_internal.h"
+#include "core/signals.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -95,6 +96,8 @@ void mn_monitor_notice_busy(void)
 static void sleep_for(int64_t ns)
 {
     uint32_t w = atomic_load(&monitor_word);
+    if (mn_sig_forward_due()) /* posted before w was read */
+        return;
     mn_futex_wait(&monitor_word, w, ns < 0 ? -1 : mn_nanotime() + ns, false);
 }
 
@@ -200,6 +203,7 @@ static void *monitor_main(void *arg)
     (void)arg;
     is_monitor = true;
     prctl(PR_SET_TIMERSLACK, 1); /* a 20 us sleep must not take 100 us */
+    mn_sig_forward();            /* takes the signals some G takes */
     int64_t tick = TICK_MIN_NS;
     int quiet = 0;
     int64_t now = mn_nanotime();
@@ -217,6 +221,7 @@ static void *monitor_main(void *arg)
             timeout = next_trace - now > 0 ? next_trace - now : 0;
         sleep_for(timeout);
         atomic_store(&long_sleep, false);
+        mn_sig_forward();
         start_new_ms();
         now = mn_nanotime();
         poll_if_forgotten(now);

@@ -1,5 +1,6 @@
 /* sysmon (DESIGN.md §7): one kernel thread without a P, started when the
- * program makes its first thread (or first waits for I/O). Each tick it:
+ * program makes its first thread, first waits for I/O or installs a
+ * signal handler. Each tick it:
  * - takes the P of an M that sits in a system call (> ~20 us) when there is
  *   other work (or any work after 10 ms), and hands it to another M;
  * - takes the P of an M blocked where mnrt cannot see (DESIGN.md §5 kind 3:
@@ -12,6 +13,10 @@
  * - prints the scheduler trace when asked;
  * - makes the new Ms that threads which may be inside the program's malloc
  *   cannot make themselves (sched.c, may_make_m_here).
+ * - gives each program signal a handler could not run where it landed to
+ *   a G (signals.h); its own kernel mask accepts exactly the signals some
+ *   G accepts, so that no signal a parked G takes is left with nowhere to
+ *   land (it is started when the program installs a handler, too).
  * Ticks start at 20 us after it took a P and double up to 10 ms while there
  * is nothing to take; with every P idle it sleeps until poked. */
 #ifndef MN_CORE_SYSMON_H

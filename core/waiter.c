@@ -3,6 +3,7 @@
 
 #include "core/futex.h"
 #include "core/runtime.h"
+#include "core/signals.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -14,7 +15,14 @@ void mn_waiter_init(struct mn_waiter *w, const char *reason)
     w->g = mn_getg();
     w->cancel = NULL;
     w->reason = reason;
+    w->intr = false;
+    atomic_store_explicit(&w->claimed, false, memory_order_relaxed);
     w->queued = false;
+}
+
+bool mn_waiter_cancel_once(struct mn_waiter *w)
+{
+    return !atomic_exchange(&w->claimed, true);
 }
 
 void mn_waiter_wake(struct mn_waiter *w)
@@ -48,7 +56,7 @@ static void on_deadline(struct mn_timer *t)
     }
 }
 
-static int block_g(struct mn_waiter *w, int64_t deadline_ns)
+static int block_g_timed(struct mn_waiter *w, int64_t deadline_ns)
 {
     struct mn_timer timer = {0};
     bool timed = deadline_ns >= 0;
@@ -67,6 +75,18 @@ static int block_g(struct mn_waiter *w, int64_t deadline_ns)
     if (timed)
         mn_timer_del(&timer);
     return w->result;
+}
+
+static int block_g(struct mn_waiter *w, int64_t deadline_ns)
+{
+    if (w->intr && !mn_sig_wait_begin(w) && w->cancel(w)) {
+        w->result = EINTR; /* a signal it takes is pending: no wait */
+        return EINTR;
+    }
+    int r = block_g_timed(w, deadline_ns);
+    if (w->intr)
+        mn_sig_wait_end(w);
+    return r;
 }
 
 static int block_foreign(struct mn_waiter *w, int64_t deadline_ns)

@@ -12,7 +12,11 @@
  *   park commit and does not park. After mn_waiter_wake the waker never
  *   touches the waiter again.
  * - For a deadline, `cancel` removes the waiter from its structure (under
- *   its lock) and returns true if it was still there. */
+ *   its lock) and returns true if it was still there.
+ * - An interruptible waiter (intr, with a cancel) is also ended by a signal
+ *   its G accepts: the signal side wins the cancel and sets EINTR
+ *   (core/signals.h). A waiter in no structure uses mn_waiter_cancel_once,
+ *   so that its deadline and a signal race for it alone. */
 #ifndef MN_CORE_WAITER_H
 #define MN_CORE_WAITER_H
 
@@ -30,6 +34,8 @@ struct mn_waiter {
     struct mn_g *g;                          /* NULL: a foreign thread */
     bool (*cancel)(struct mn_waiter *);      /* NULL: nothing else wakes it */
     const char *reason;
+    bool intr;                               /* a signal may end it: EINTR */
+    _Atomic bool claimed;                    /* mn_waiter_cancel_once's */
 
     /* wait-queue fields (waitq.c), under the bucket lock */
     const void *addr;
@@ -43,8 +49,10 @@ struct mn_waiter {
 /* Initialises a waiter for the calling thread. */
 void mn_waiter_init(struct mn_waiter *w, const char *reason);
 /* Waits until woken or until deadline_ns (CLOCK_MONOTONIC, < 0: none).
- * Returns w->result: 0 or ETIMEDOUT. */
+ * Returns w->result: 0, ETIMEDOUT, or EINTR if w->intr. */
 int mn_waiter_block(struct mn_waiter *w, int64_t deadline_ns);
+/* The cancel of a waiter that sits in no structure: true the first time. */
+bool mn_waiter_cancel_once(struct mn_waiter *w);
 /* Wakes w; see the protocol above. */
 void mn_waiter_wake(struct mn_waiter *w);
 

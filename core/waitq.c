@@ -197,20 +197,37 @@ static bool word_still(void *arg)
     return atomic_load_explicit(c->word, memory_order_seq_cst) == c->val;
 }
 
-int mn_waitq_wait(const void *addr, bool (*check)(void *), void *arg, int64_t deadline_ns,
-                  const char *reason)
+/* A signal the G takes ends the wait (its handler runs as the G wakes):
+ * EINTR if eintr, else as a spurious wake-up, 0. */
+static int waitq_wait(const void *addr, bool (*check)(void *), void *arg, int64_t deadline_ns,
+                      const char *reason, bool eintr)
 {
     struct mn_waiter w;
     mn_waiter_init(&w, reason);
     if (!mn_waitq_enqueue(&w, addr, check, arg))
         return EAGAIN;
-    return mn_waiter_block(&w, deadline_ns);
+    w.intr = true;
+    int r = mn_waiter_block(&w, deadline_ns);
+    return r == EINTR && !eintr ? 0 : r;
+}
+
+int mn_waitq_wait(const void *addr, bool (*check)(void *), void *arg, int64_t deadline_ns,
+                  const char *reason)
+{
+    return waitq_wait(addr, check, arg, deadline_ns, reason, false);
 }
 
 int mn_ufutex_wait(_Atomic uint32_t *word, uint32_t val, int64_t deadline_ns, const char *reason)
 {
     struct word_check c = {word, val};
-    return mn_waitq_wait(word, word_still, &c, deadline_ns, reason);
+    return waitq_wait(word, word_still, &c, deadline_ns, reason, false);
+}
+
+int mn_ufutex_wait_intr(_Atomic uint32_t *word, uint32_t val, int64_t deadline_ns,
+                        const char *reason)
+{
+    struct word_check c = {word, val};
+    return waitq_wait(word, word_still, &c, deadline_ns, reason, true);
 }
 
 int mn_ufutex_wake(_Atomic uint32_t *word, int n)

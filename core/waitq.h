@@ -33,15 +33,20 @@ bool mn_waitq_has_waiters(const void *addr);
 
 /* Waits on addr if check(arg) holds under the bucket lock (NULL: always).
  * Returns 0 when woken, EAGAIN if check failed, ETIMEDOUT at deadline_ns
- * (CLOCK_MONOTONIC, < 0: none). */
+ * (CLOCK_MONOTONIC, < 0: none). A signal that the G takes ends the wait
+ * as a spurious wake-up (0), after its handler ran, as the handler of a
+ * thread blocked in a lock runs natively (core/signals.h). */
 int mn_waitq_wait(const void *addr, bool (*check)(void *), void *arg, int64_t deadline_ns,
                   const char *reason);
 
-/* Futex on an mnrt-private word: returns 0 when woken, EAGAIN if
- * *word != val at the time of the call, ETIMEDOUT at deadline_ns
- * (CLOCK_MONOTONIC, < 0: none). */
+/* Futex on an mnrt-private word: returns 0 when woken (or after a signal's
+ * handler, as above), EAGAIN if *word != val at the time of the call,
+ * ETIMEDOUT at deadline_ns (CLOCK_MONOTONIC, < 0: none). */
 int mn_ufutex_wait(_Atomic uint32_t *word, uint32_t val, int64_t deadline_ns,
                    const char *reason);
+/* The same, ended with EINTR by a signal the G takes (core/signals.h). */
+int mn_ufutex_wait_intr(_Atomic uint32_t *word, uint32_t val, int64_t deadline_ns,
+                        const char *reason);
 int mn_ufutex_wake(_Atomic uint32_t *word, int n);
 
 /* After fork in the child: every queued waiter belonged to a thread that

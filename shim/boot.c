@@ -35,6 +35,7 @@
 #include "compat/tls_modules.h"
 #include "core/config.h"
 #include "core/overflow.h"
+#include "core/signals.h"
 #include "core/sched_internal.h"
 
 #include <setjmp.h>
@@ -143,6 +144,7 @@ void mn_boot(void)
     mn_overflow_install();
     pthread_atfork(NULL, NULL, fork_child);
     atomic_store(&mn_boot_state, MN_BOOT_UP);
+    mn_sig_boot();
     if (mn_config.schedtrace_ms)
         mn_monitor_ensure();
 }

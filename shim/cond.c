@@ -13,6 +13,8 @@
  * PTHREAD_COND_INITIALIZER: CLOCK_REALTIME, private. */
 #include "shim/pthread_impl.h"
 
+#include "core/signals.h"
+
 #include <limits.h>
 #include <string.h>
 
@@ -66,9 +68,14 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline)
         leave(cv);
         return err;
     }
+    w.intr = true; /* a handler that runs on it: a spurious wake-up */
     int r = mn_waiter_block(&w, deadline);
     leave(cv);
     mn_mutex_lock(m, -1, false);
+    if (r == EINTR) { /* its handler ran as it woke, before the mutex */
+        mn_sig_should_fail(false);
+        r = 0;
+    }
     return r;
 }
 

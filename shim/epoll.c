@@ -1,9 +1,11 @@
 /* epoll_wait and its variants for Gs: an event-loop thread becomes a
  * parked G too. The kernel is asked with a zero timeout; if nothing is
  * ready the G waits until the epoll fd itself is readable (it is, when
- * any of its events is pending), then asks again, until the timeout. */
+ * any of its events is pending), then asks again, until the timeout. A
+ * handler that runs on the G ends it with EINTR, as the kernel's. */
 #include "shim/pthread_impl.h"
 
+#include "core/signals.h"
 #include "shim/sys.h"
 #include "syscalls/pollfd.h"
 
@@ -14,8 +16,11 @@ static int g_epoll(int epfd, struct epoll_event *ev, int max, int64_t deadline,
                    const sigset_t *mask)
 {
     sigset_t old;
-    if (mask)
-        pthread_sigmask(SIG_SETMASK, mask, &old);
+    if (mask && mn_call_mask_begin(mask, &old)) {
+        mn_call_mask_end(&old);
+        errno = EINTR;
+        return -1;
+    }
     int r = (int)MN_SYS(SYS_epoll_wait, epfd, ev, max, 0);
     struct mn_pollfd *pd = NULL;
     while (r == 0 && (deadline < 0 || mn_nanotime() < deadline)) {
@@ -26,19 +31,19 @@ static int g_epoll(int epfd, struct epoll_event *ev, int max, int64_t deadline,
         /* read before asking: what comes after the answer wakes the G */
         uint32_t seq = mn_pollfd_seq(pd, MN_DIR_READ);
         r = (int)MN_SYS(SYS_epoll_wait, epfd, ev, max, 0);
-        if (r == 0)
-            mn_pollfd_wait(pd, MN_DIR_READ, seq, deadline);
+        if (r == 0 && mn_pollfd_wait(pd, MN_DIR_READ, seq, deadline) == EINTR &&
+            mn_sig_should_fail(false)) {
+            errno = EINTR;
+            r = -1;
+        }
     }
     if (pd) {
         int e = errno;
         mn_pollfd_put(pd);
         errno = e;
     }
-    if (mask) {
-        int e = errno;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        errno = e;
-    }
+    if (mask)
+        mn_call_mask_end(&old);
     return r;
 }
 

@@ -2,11 +2,13 @@
  * fds (a zero-timeout call); only the waiting is mnrt's: the G queues on
  * every fd of interest (syscalls/pollfd.h) and asks the kernel again when
  * one of them may be ready, until the timeout. A G's signal mask for
- * ppoll/pselect is applied to the G for the duration of the call. */
+ * ppoll/pselect is applied to the G for the duration of the call. A
+ * handler that runs on the G ends the call with EINTR (also with
+ * SA_RESTART, as the kernel's). */
 #include "shim/pthread_impl.h"
 
 #include "core/mem.h"
-
+#include "core/signals.h"
 #include "shim/sys.h"
 #include "syscalls/pollfd.h"
 
@@ -77,7 +79,12 @@ static int wait_loop(const struct pollfd *fds, nfds_t n, int64_t deadline, probe
         res = probe(arg);
         if (res != 0 || (deadline >= 0 && mn_nanotime() >= deadline))
             break;
-        mn_pollfd_wait_any(pds, dirs, seqs, nodes, k, deadline);
+        if (mn_pollfd_wait_any(pds, dirs, seqs, nodes, k, deadline) == EINTR &&
+            mn_sig_should_fail(false)) {
+            errno = EINTR;
+            res = -1;
+            break;
+        }
     }
     int err = errno;
     for (int i = 0; i < k; i++)
@@ -104,15 +111,14 @@ static int poll_probe(void *arg)
 static int g_poll(struct pollfd *fds, nfds_t n, int64_t deadline, const sigset_t *mask)
 {
     sigset_t old;
-    if (mask)
-        pthread_sigmask(SIG_SETMASK, mask, &old);
+    int r = -1;
     struct poll_args a = {fds, n};
-    int r = wait_loop(fds, n, deadline, poll_probe, &a);
-    if (mask) {
-        int e = errno;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        errno = e;
-    }
+    if (mask && mn_call_mask_begin(mask, &old))
+        errno = EINTR;
+    else
+        r = wait_loop(fds, n, deadline, poll_probe, &a);
+    if (mask)
+        mn_call_mask_end(&old);
     return r;
 }
 
@@ -197,15 +203,14 @@ static int g_select(int nfds, fd_set *r, fd_set *w, fd_set *e, int64_t deadline,
             list[n++] = (struct pollfd){.fd = fd, .events = ev};
     }
     sigset_t old;
-    if (mask)
-        pthread_sigmask(SIG_SETMASK, mask, &old);
+    int res = -1;
     struct select_args a = {nfds, r, w, e, &in_r, &in_w, &in_e};
-    int res = wait_loop(list, n, deadline, select_probe, &a);
-    if (mask) {
-        int err = errno;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        errno = err;
-    }
+    if (mask && mn_call_mask_begin(mask, &old))
+        errno = EINTR;
+    else
+        res = wait_loop(list, n, deadline, select_probe, &a);
+    if (mask)
+        mn_call_mask_end(&old);
     return res;
 }
 

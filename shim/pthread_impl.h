@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -86,5 +87,12 @@ void mn_keys_run_destructors(void);
 void mn_default_stack(size_t *size, size_t *guard);
 /* create.c: the end of every G: TLS and key destructors, then mn_g_exit. */
 _Noreturn void mn_thread_finish(void *result);
+
+/* ppoll, pselect, epoll_pwait (shim/signal.c): the call's mask replaces
+ * the G's for the call (*old gets the G's). Returns true if a handler ran
+ * as it did: the call then fails with EINTR at once, as the kernel's.
+ * The end puts the G's mask back, keeping errno. */
+bool mn_call_mask_begin(const sigset_t *mask, sigset_t *old);
+void mn_call_mask_end(const sigset_t *old);
 
 #endif

@@ -7,8 +7,12 @@
  * way round: a sem_open'ed semaphore waited in the process's own queues,
  * so a post from another process never woke it (Python's multiprocessing
  * hung). Private semaphores wait in the wait
- * queues; shared ones on a kernel futex on the value, as glibc does. */
+ * queues; shared ones on a kernel futex on the value, as glibc does.
+ * A handler that runs on a waiting G ends sem_wait with EINTR unless it
+ * has SA_RESTART, sem_timedwait always. */
 #include "shim/pthread_impl.h"
+
+#include "core/signals.h"
 
 #include <limits.h>
 #include <semaphore.h>
@@ -71,8 +75,15 @@ static int wait_until(sem_t *s, int64_t deadline)
     atomic_fetch_add(&sm->nwaiters, 1);
     int err = 0;
     while (!try_take(sm)) {
-        if (mn_word_wait(&sm->value, 0, deadline, shared, "semaphore") == ETIMEDOUT) {
-            err = ETIMEDOUT;
+        int r = shared ? mn_futex_wait(&sm->value, 0, deadline, true)
+                       : mn_ufutex_wait_intr(&sm->value, 0, deadline, "semaphore");
+        /* a timed wait always fails when a handler ran, an untimed one
+         * unless SA_RESTART, as glibc's on the kernel's futex (which
+         * decides for itself in the shared case) */
+        if (r == EINTR && !shared && !mn_sig_should_fail(deadline < 0))
+            continue;
+        if (r == ETIMEDOUT || r == EINTR) {
+            err = r;
             break;
         }
     }

@@ -1,20 +1,23 @@
-/* sigaction and signal for SIGSEGV, which mnrt handles itself (stack
- * overflow reports, core/overflow.h): the program sees and sets its own
- * action, carried out by mnrt's handler. Rust's runtime, for one, installs
- * its overflow handler only where it finds SIG_DFL. Other signals, and
- * every call while mnrt runs natively, are glibc's. */
+/* sigaction and signal: the program sees and sets its own actions, which
+ * mnrt carries out (core/signals.h: a handler runs on the thread that the
+ * signal is for, not on whichever kernel thread the kernel chose;
+ * core/overflow.h for SIGSEGV, whose handler reports stack overflows
+ * first). While mnrt runs natively, every call is glibc's. */
 #include "shim/pthread_impl.h"
 
 #include "core/overflow.h"
+#include "core/signals.h"
 
 #include <signal.h>
 #include <string.h>
 
 MN_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-    if (sig != SIGSEGV || mn_native())
+    if (mn_native())
         return mn_real.sigaction(sig, act, old);
-    return mn_overflow_sigaction(act, old);
+    if (sig == SIGSEGV)
+        return mn_overflow_sigaction(act, old);
+    return mn_sig_action(sig, act, old);
 }
 
 /* glibc's signal(): BSD semantics (SA_RESTART, handler kept). */
@@ -25,7 +28,7 @@ static sighandler_t set_handler(int sig, sighandler_t handler, int flags)
     sa.sa_handler = handler;
     sa.sa_flags = flags;
     sigemptyset(&sa.sa_mask);
-    if (!(flags & SA_NODEFER))
+    if (!(flags & SA_NODEFER) && sig > 0 && sig < NSIG)
         sigaddset(&sa.sa_mask, sig);
     if (sigaction(sig, &sa, &old) != 0)
         return SIG_ERR;
@@ -34,7 +37,7 @@ static sighandler_t set_handler(int sig, sighandler_t handler, int flags)
 
 MN_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 {
-    if (sig != SIGSEGV || mn_native())
+    if (mn_native())
         return mn_real.signal(sig, handler);
     return set_handler(sig, handler, SA_RESTART);
 }
@@ -46,7 +49,7 @@ MN_EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
 
 MN_EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler)
 {
-    if (sig != SIGSEGV || mn_native())
+    if (mn_native())
         return mn_real.sysv_signal(sig, handler);
     return set_handler(sig, handler, SA_RESETHAND | SA_NODEFER);
 }

@@ -1,13 +1,16 @@
-/* Signals and threads, as far as mnrt serves them so far: per-G signal
- * masks (applied to the M while the G runs: core/sched.c apply_sigmask), and
- * pthread_kill(t, 0) answering whether t lives; a signal a G sends itself
- * goes to its kernel thread, so it arrives before the call returns, as
- * natively. Sending a signal to another G is not supported yet (README,
- * Not yet): it goes to the process. */
+/* Signals and threads (core/signals.h has the model): per-G signal masks
+ * (applied to the M while the G runs: core/sched.c apply_sigmask),
+ * pthread_kill and pthread_sigqueue to any G, sigpending, and sigsuspend
+ * and pause that park the G until a handler has run on it. A signal a G
+ * sends itself goes to its kernel thread, so it arrives before the call
+ * returns, as natively. sigwait, sigwaitinfo, sigtimedwait and signalfd
+ * are the kernel's: the signals they wait for are blocked in every thread,
+ * so they stay pending for the process, where those calls find them. */
 #include "shim/pthread_impl.h"
 
 #include "compat/raw_syscall.h"
 #include "core/kthread.h"
+#include "core/signals.h"
 
 #include <signal.h>
 #include <sys/syscall.h>
@@ -24,22 +27,38 @@ static bool alive(mn_g *g)
     return s != MN_G_IDLE && s != MN_G_DEAD;
 }
 
-MN_EXPORT int pthread_kill(pthread_t t, int sig)
+/* glibc's own two signals are not the program's to send. */
+static bool internal(int sig)
 {
-    mn_g *g = g_of(t);
-    if (!g)
-        return mn_real.pthread_kill(t, sig);
-    if (sig < 0 || sig >= NSIG)
+    return sig == SIGRTMIN - 2 || sig == SIGRTMIN - 1;
+}
+
+static int send_to_g(mn_g *g, int sig, siginfo_t *info)
+{
+    if (sig < 0 || sig >= NSIG || internal(sig))
         return EINVAL;
     if (!alive(g))
         return ESRCH;
     if (sig == 0)
         return 0;
+    info->si_signo = sig;
+    info->si_pid = getpid();
+    info->si_uid = getuid();
     if (g == mn_getg()) /* to itself: its kernel thread, before the call returns */
-        return -(int)mn_raw_syscall(SYS_tgkill, getpid(), mn_kthread_self(), sig);
-    mn_warn_once("pthread_kill with a signal is not supported yet: signal %d goes to the "
-                 "process instead", sig);
-    return kill(getpid(), sig) == 0 ? 0 : errno;
+        return -(int)(info->si_code == SI_TKILL
+                          ? mn_raw_syscall(SYS_tgkill, info->si_pid, mn_kthread_self(), sig)
+                          : mn_raw_syscall(SYS_rt_tgsigqueueinfo, info->si_pid,
+                                           mn_kthread_self(), sig, info));
+    return mn_sig_send(g, sig, info);
+}
+
+MN_EXPORT int pthread_kill(pthread_t t, int sig)
+{
+    mn_g *g = g_of(t);
+    if (!g)
+        return mn_real.pthread_kill(t, sig);
+    siginfo_t info = {.si_code = SI_TKILL};
+    return send_to_g(g, sig, &info);
 }
 
 MN_EXPORT int pthread_sigqueue(pthread_t t, int sig, const union sigval value)
@@ -47,25 +66,13 @@ MN_EXPORT int pthread_sigqueue(pthread_t t, int sig, const union sigval value)
     mn_g *g = g_of(t);
     if (!g)
         return mn_real.pthread_sigqueue(t, sig, value);
-    if (sig < 0 || sig >= NSIG)
-        return EINVAL;
-    if (!alive(g))
-        return ESRCH;
-    if (sig == 0)
-        return 0;
-    if (g == mn_getg()) { /* to itself: its kernel thread, as glibc does */
-        siginfo_t info = {.si_signo = sig, .si_code = SI_QUEUE, .si_value = value};
-        info.si_pid = getpid();
-        info.si_uid = getuid();
-        return -(int)mn_raw_syscall(SYS_rt_tgsigqueueinfo, getpid(), mn_kthread_self(), sig,
-                                    &info);
-    }
-    mn_warn_once("pthread_sigqueue is not supported yet: signal %d goes to the process", sig);
-    return sigqueue(getpid(), sig, value) == 0 ? 0 : errno;
+    siginfo_t info = {.si_code = SI_QUEUE, .si_value = value};
+    return send_to_g(g, sig, &info);
 }
 
 /* The new mask of a G; glibc never lets a program block its two internal
- * signals (32, 33), and the kernel ignores SIGKILL/SIGSTOP. */
+ * signals (32, 33), and the kernel ignores SIGKILL/SIGSTOP. A signal
+ * pending for the G that it unblocks runs before this returns. */
 static int g_sigmask(mn_g *g, int how, const sigset_t *set, sigset_t *old)
 {
     sigset_t cur = g->sigmask;
@@ -91,8 +98,11 @@ static int g_sigmask(mn_g *g, int how, const sigset_t *set, sigset_t *old)
         sigdelset(&next, SIGRTMIN - 2);
         sigdelset(&next, SIGRTMIN - 1);
         g->sigmask = next;
-        mn_real.sigprocmask(SIG_SETMASK, &next, NULL);
         g->m->sigmask = next;
+        mn_sig_mask_changed(g, &next);
+        mn_real.sigprocmask(SIG_SETMASK, &next, NULL);
+        if (mn_sig_deliverable(g, atomic_load(&g->sigpend), &next))
+            mn_sig_deliver_pending();
     }
     if (old)
         *old = cur;
@@ -102,7 +112,7 @@ static int g_sigmask(mn_g *g, int how, const sigset_t *set, sigset_t *old)
 MN_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 {
     mn_g *g = mn_getg();
-    if (!g)
+    if (!g || mn_sig_foreign_process())
         return mn_real.pthread_sigmask(how, set, old);
     return g_sigmask(g, how, set, old);
 }
@@ -110,7 +120,7 @@ MN_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 MN_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
     mn_g *g = mn_getg();
-    if (!g)
+    if (!g || mn_sig_foreign_process())
         return mn_real.sigprocmask(how, set, old);
     int err = g_sigmask(g, how, set, old);
     if (err) {
@@ -118,4 +128,70 @@ MN_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
         return -1;
     }
     return 0;
+}
+
+MN_EXPORT int sigpending(sigset_t *set)
+{
+    mn_g *g = mn_getg();
+    if (!g)
+        return mn_real.sigpending(set);
+    if (mn_real.sigpending(set) != 0) /* the process's (and this kernel thread's) */
+        return -1;
+    uint64_t pend = atomic_load(&g->sigpend) | mn_sig_process_pending();
+    for (int s = 1; s <= 64; s++)
+        if (pend & (1ull << (s - 1)))
+            sigaddset(set, s);
+    return 0;
+}
+
+bool mn_call_mask_begin(const sigset_t *mask, sigset_t *old)
+{
+    mn_g *g = mn_getg();
+    g->sig_ran = false;
+    g_sigmask(g, SIG_SETMASK, mask, old);
+    return g->sig_ran;
+}
+
+void mn_call_mask_end(const sigset_t *old)
+{
+    int err = errno;
+    g_sigmask(mn_getg(), SIG_SETMASK, old, NULL);
+    errno = err;
+}
+
+/* Parks the G with *mask until a handler has run on it: -1, EINTR. */
+static int suspend(mn_g *g, const sigset_t *mask)
+{
+    sigset_t old = g->sigmask;
+    g->sig_ran = false;
+    g_sigmask(g, SIG_SETMASK, mask, NULL); /* what is pending runs now */
+    bool ran = g->sig_ran;
+    while (!ran) {
+        struct mn_waiter w;
+        mn_waiter_init(&w, "sigsuspend");
+        w.intr = true;
+        w.cancel = mn_waiter_cancel_once;
+        mn_waiter_block(&w, -1);
+        ran = mn_sig_should_fail(false);
+    }
+    g_sigmask(g, SIG_SETMASK, &old, NULL);
+    errno = EINTR;
+    return -1;
+}
+
+MN_EXPORT int sigsuspend(const sigset_t *mask)
+{
+    mn_g *g = mn_getg();
+    if (!g)
+        return mn_real.sigsuspend(mask);
+    return suspend(g, mask);
+}
+
+MN_EXPORT int pause(void)
+{
+    mn_g *g = mn_getg();
+    if (!g)
+        return (int)syscall(SYS_pause);
+    sigset_t mask = g->sigmask;
+    return suspend(g, &mask);
 }

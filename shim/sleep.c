@@ -1,18 +1,31 @@
 /* sleep, usleep, nanosleep, clock_nanosleep: a G parks on a timer of its
  * P instead of blocking its kernel thread (DESIGN.md §3). A foreign
- * thread sleeps in the kernel. A parked G is not interrupted by signals
- * (README, Differences): it sleeps the whole time and returns 0. */
+ * thread sleeps in the kernel. A handler that runs on the G ends the
+ * sleep with EINTR and the time left, as the kernel's does (also with
+ * SA_RESTART); a signal that runs no handler does not. */
 #include "shim/pthread_impl.h"
+
+#include "core/signals.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int g_sleep_until(int64_t deadline)
+/* 0, or EINTR with the time left before deadline in *left. */
+static int g_sleep_until(int64_t deadline, int64_t *left)
 {
-    struct mn_waiter w;
-    mn_waiter_init(&w, "sleep");
-    mn_waiter_block(&w, deadline);
-    return 0;
+    for (;;) {
+        struct mn_waiter w;
+        mn_waiter_init(&w, "sleep");
+        w.intr = true;
+        w.cancel = mn_waiter_cancel_once;
+        if (mn_waiter_block(&w, deadline) != EINTR)
+            return 0;
+        if (mn_sig_should_fail(false)) {
+            int64_t l = deadline - mn_nanotime();
+            *left = l > 0 ? l : 0;
+            return EINTR;
+        }
+    }
 }
 
 static int kernel_clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
@@ -47,10 +60,11 @@ static int clock_sleep(clockid_t clock, int flags, const struct timespec *req,
     }
     if (err)
         return err;
-    g_sleep_until(deadline);
+    int64_t left = 0;
+    err = g_sleep_until(deadline, &left);
     if (rem && !(flags & TIMER_ABSTIME))
-        *rem = (struct timespec){0, 0};
-    return 0;
+        *rem = (struct timespec){left / 1000000000, left % 1000000000};
+    return err;
 }
 
 MN_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,

@@ -263,16 +263,17 @@ MN_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
         struct timespec zero = {0, 0};
         int r = 0;
         if (!mn_netio_nonblocking(&io)) {
-            mn_netio_look(&io);
-            if (MN_SYS(SYS_ppoll, &pf, 1, &zero, NULL, 8) == 0)
-                r = mn_netio_wait(&io);
+            do { /* the listener may be the hidden duplicate by now (below) */
+                mn_netio_look(&io);
+                pf.fd = mn_netio_fd(&io);
+            } while (MN_SYS(SYS_ppoll, &pf, 1, &zero, NULL, 8) == 0 && !(r = mn_netio_wait(&io)));
         }
         /* still a user of the fd: if another thread closed it meanwhile,
          * the accept goes to the hidden duplicate that keeps the listener
          * open, as the blocked accept keeps it natively */
         int res = -1;
-        if (r == EAGAIN)
-            errno = EAGAIN; /* SO_RCVTIMEO passed */
+        if (r)
+            errno = r; /* EAGAIN: SO_RCVTIMEO passed; EINTR */
         else
             res = created(MN_BLOCKING((int)MN_SYS(SYS_accept4, mn_netio_fd(&io), addr, len,
                                                   flags)));
@@ -309,8 +310,9 @@ static int connect_outcome(struct mn_netio *io, int fd, const struct sockaddr *a
     int r = connect_nonblocking(fd, addr, len, fl);
     int err = errno;
     while (r < 0 && err == EAGAIN) { /* a Unix socket with a full backlog */
-        if (mn_netio_wait(io) == EAGAIN) {
-            errno = EAGAIN;
+        int w = mn_netio_wait(io);
+        if (w) {
+            errno = w; /* EAGAIN, EINTR */
             return -1;
         }
         mn_netio_look(io);
@@ -322,8 +324,9 @@ static int connect_outcome(struct mn_netio *io, int fd, const struct sockaddr *a
         return r;
     }
     for (;;) {
-        if (mn_netio_wait(io) == EAGAIN) {
-            errno = EINPROGRESS; /* SO_SNDTIMEO passed, as the kernel reports it */
+        int w = mn_netio_wait(io);
+        if (w) { /* SO_SNDTIMEO passed (reported so by the kernel), or EINTR */
+            errno = w == EAGAIN ? EINPROGRESS : EINTR;
             return -1;
         }
         mn_netio_look(io);

@@ -1,9 +1,12 @@
 /* The try / wait / try-again loop: see netio.h. */
 #include "syscalls/netio.h"
 
+#include "core/signals.h"
+
 #include "compat/raw_syscall.h"
 #include "core/futex.h"
 #include "core/runtime.h"
+#include "core/signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,7 +80,9 @@ static struct mn_fd_settings settings(struct mn_pollfd *pd)
 }
 
 /* Waits from io->seq; the call's deadline comes from the socket timeout in
- * st (or read here if NULL) the first time. */
+ * st (or read here if NULL) the first time. 0, ETIMEDOUT, or EINTR when a
+ * handler ran and the call fails: always with a socket timeout, else
+ * unless every handler had SA_RESTART (0 then: the call goes on). */
 static int wait_for(struct mn_netio *io, const struct mn_fd_settings *st)
 {
     if (!io->deadline_known) {
@@ -85,7 +90,10 @@ static int wait_for(struct mn_netio *io, const struct mn_fd_settings *st)
         io->deadline = t > 0 ? mn_nanotime() + t : -1;
         io->deadline_known = true;
     }
-    return mn_pollfd_wait(io->pd, io->dir, io->seq, io->deadline);
+    int r = mn_pollfd_wait(io->pd, io->dir, io->seq, io->deadline);
+    if (r == EINTR && !mn_sig_should_fail(io->deadline < 0))
+        r = 0;
+    return r;
 }
 
 bool mn_netio_again(struct mn_netio *io, ssize_t r)
@@ -98,8 +106,9 @@ bool mn_netio_again(struct mn_netio *io, ssize_t r)
     if (r >= 0 || (err != EAGAIN && err != EWOULDBLOCK))
         return false;
     struct mn_fd_settings st = settings(io->pd);
-    if (st.nonblock || wait_for(io, &st) == ETIMEDOUT) {
-        errno = EAGAIN;
+    int w = st.nonblock ? ETIMEDOUT : wait_for(io, &st);
+    if (w) {
+        errno = w == EINTR ? EINTR : EAGAIN;
         return false;
     }
     mn_check_preempt();
@@ -125,5 +134,6 @@ void mn_netio_look(struct mn_netio *io)
 
 int mn_netio_wait(struct mn_netio *io)
 {
-    return wait_for(io, NULL) == ETIMEDOUT ? EAGAIN : 0;
+    int r = wait_for(io, NULL);
+    return r == ETIMEDOUT ? EAGAIN : r;
 }

@@ -54,7 +54,9 @@ int mn_netio_try(struct mn_netio *io);
 /* Ends the attempt whose result was r (errno set when r < 0). Returns
  * true when it failed with EAGAIN and the G waited until the fd may be
  * ready: try again. Returns false otherwise (errno kept), also with errno
- * EAGAIN when the program wanted non-blocking I/O or its timeout passed. */
+ * EAGAIN when the program wanted non-blocking I/O or its timeout passed,
+ * or EINTR when a signal handler interrupted the wait and the call fails
+ * (core/signals.h: always with a socket timeout, else without SA_RESTART). */
 bool mn_netio_again(struct mn_netio *io, ssize_t r);
 void mn_netio_end(struct mn_netio *io);
 /* Whether the program made the fd non-blocking (after a partial write:
@@ -75,7 +77,8 @@ void mn_netio_settings_changed(void);
  * connect): mn_netio_look before each look at the fd's state (a zero-time
  * poll, SO_ERROR), mn_netio_wait when it was not ready. The wait returns
  * at once if a notification came after the look, else when one comes: 0,
- * or EAGAIN at the socket's timeout (one deadline for the whole call). */
+ * EAGAIN at the socket's timeout (one deadline for the whole call), or
+ * EINTR as mn_netio_again. */
 void mn_netio_look(struct mn_netio *io);
 int mn_netio_wait(struct mn_netio *io);
 

@@ -381,6 +381,7 @@ int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *
     struct wait_set ws = {nodes, 0};
     w.tag = (uintptr_t)&ws;
     w.cancel = cancel_nodes;
+    w.intr = true;
     bool missed = false;
     for (int i = 0; i < n && !missed; i++) {
         nodes[i].pd = pds[i];

@@ -125,13 +125,15 @@ static inline uint32_t mn_pollfd_seq(struct mn_pollfd *pd, int dir)
 }
 
 /* Waits until pd is ready in dir (or was, after seq), or deadline_ns
- * (CLOCK_MONOTONIC, < 0 none). Returns 0 or ETIMEDOUT. */
+ * (CLOCK_MONOTONIC, < 0 none). Returns 0, ETIMEDOUT, or EINTR when a
+ * signal the G takes ended the wait (core/signals.h: the caller asks
+ * mn_sig_should_fail whether its call fails or goes on). */
 int mn_pollfd_wait(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns);
 
 /* Several pollfds at once (poll, select): nodes[i] queue on pds[i] in
  * dirs[i], unless a notification came after seqs[i] was read (then it
  * returns at once); returns 0 when any may be ready, ETIMEDOUT at the
- * deadline. Read the seqs before looking at the fds' state: a multishot
+ * deadline, EINTR as mn_pollfd_wait. Read the seqs before looking at the fds' state: a multishot
  * registration that is already armed reports only what comes later. */
 int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seqs,
                        struct mn_pollnode *nodes, int n, int64_t deadline_ns);

@@ -1,0 +1,555 @@
+/* Signals to program threads: see signals.h. */
+#include "core/signals.h"
+
+#include "compat/raw_syscall.h"
+#include "compat/real.h"
+#include "core/runtime.h"
+#include "core/sched_internal.h"
+#include "core/waiter.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+
+#define BIT(sig) (1ull << ((sig) - 1))
+#define NSIGS 64
+
+uint64_t mn_sig_blockable(void)
+{
+    return ~(BIT(SIGKILL) | BIT(SIGSTOP) | BIT(32) | BIT(33) | BIT(SIGSEGV) | BIT(SIGBUS) |
+             BIT(SIGILL) | BIT(SIGFPE) | BIT(SIGTRAP) | BIT(SIGSYS));
+}
+
+static void set_kernel_mask(uint64_t mask)
+{
+    mn_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof mask);
+}
+
+static void set_bits(sigset_t *s, uint64_t bits)
+{
+    *(uint64_t *)s = bits;
+}
+
+/* ---- the program's actions ---- */
+
+/* Read without a lock by the handler: a change racing with a signal sees
+ * the old or the new action, as natively. */
+static struct sigaction program[NSIGS + 1];
+static mn_lock action_lock = MN_LOCK_INIT;
+static mn_g *main_g;
+
+static bool is_handler(const struct sigaction *a)
+{
+    return a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN;
+}
+
+/* The kernel's action for the program's a: mnrt's handler with a's mask
+ * and flags (SA_RESETHAND is carried out by run_handler, which must find
+ * the handler), or a itself. */
+static int install(int sig, const struct sigaction *a)
+{
+    struct sigaction k = *a;
+    if (is_handler(a)) {
+        k.sa_sigaction = mn_sig_from_kernel;
+        k.sa_flags = (a->sa_flags | SA_SIGINFO) & ~SA_RESETHAND;
+    }
+    return mn_real.sigaction(sig, &k, NULL);
+}
+
+/* The signals whose handlers mnrt runs: every blockable one. (SIGSEGV is
+ * overflow.c's; the handlers of the other faults run where the fault is,
+ * which the kernel gets right by itself.) */
+static bool mnrt_runs(int sig)
+{
+    return sig > 0 && sig <= NSIGS && (BIT(sig) & mn_sig_blockable());
+}
+
+static pid_t process_id;
+
+bool mn_sig_foreign_process(void)
+{
+    return mn_raw_syscall(SYS_getpid) != process_id;
+}
+
+void mn_sig_boot(void)
+{
+    process_id = (pid_t)mn_raw_syscall(SYS_getpid);
+    bool any = false;
+    for (int sig = 1; sig <= NSIGS; sig++) {
+        if (!mnrt_runs(sig) || mn_real.sigaction(sig, NULL, &program[sig]) != 0)
+            continue;
+        if (is_handler(&program[sig])) {
+            install(sig, &program[sig]);
+            any = true;
+        }
+    }
+    if (any)
+        mn_monitor_ensure();
+}
+
+int mn_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    if (!mnrt_runs(sig) || mn_sig_foreign_process())
+        return mn_real.sigaction(sig, act, old);
+    mn_lock_acquire(&action_lock);
+    struct sigaction prev = program[sig];
+    if (act) {
+        if (install(sig, act) != 0) {
+            mn_lock_release(&action_lock);
+            return -1;
+        }
+        program[sig] = *act;
+    }
+    mn_lock_release(&action_lock);
+    if (old)
+        *old = prev;
+    if (act && is_handler(act))
+        mn_monitor_ensure(); /* forwards signals (mn_sig_forward) */
+    return 0;
+}
+
+/* ---- the union of the Gs' masks ---- */
+
+/* A count of live Gs per distinct mask; slot 0, mask 0, also counts Gs
+ * whose mask found no slot (it accepts more than they do: a signal nobody
+ * takes waits in proc_pend below, it is not lost). */
+#define NSLOTS 32
+static struct {
+    uint64_t mask;
+    _Atomic int64_t count;
+} slots[NSLOTS];
+static int nslots = 1; /* slot 0: mask 0 */
+static mn_lock mask_lock = MN_LOCK_INIT;
+static _Atomic bool union_dirty = true;
+
+/* Signals sysmon took that no G accepted by then (a G changed its mask,
+ * or ran a handler, meanwhile): pending for the process, in mnrt, until
+ * a G that accepts one looks (take_process_pending). Signals that every
+ * G blocks for good never get here: sysmon blocks them too, so they stay
+ * pending in the kernel (sigwait, signalfd). */
+static mn_lock proc_lock = MN_LOCK_INIT;
+static _Atomic uint64_t proc_pend;
+static siginfo_t proc_info[NSIGS];
+
+static void take_process_pending(mn_g *g, uint64_t mask);
+
+static int slot_of(uint64_t mask)
+{
+    mn_lock_acquire(&mask_lock);
+    int i = 0;
+    while (i < nslots && slots[i].mask != mask)
+        i++;
+    if (i == nslots) {
+        if (nslots < NSLOTS)
+            slots[nslots++].mask = mask;
+        else
+            i = 0;
+    }
+    mn_lock_release(&mask_lock);
+    return i;
+}
+
+static void count(int slot, int delta)
+{
+    int64_t before = atomic_fetch_add(&slots[slot].count, delta);
+    if ((before == 0) != (before + delta == 0)) {
+        atomic_store(&union_dirty, true);
+        mn_monitor_poke();
+    }
+}
+
+void mn_sig_g_started(mn_g *g)
+{
+    mn_g *self = mn_getg();
+    uint64_t mask = mn_sig_bits(&g->sigmask) & mn_sig_blockable();
+    g->mask_slot = self && slots[self->mask_slot].mask == mask ? self->mask_slot : slot_of(mask);
+    atomic_store(&g->sigpend, 0);
+    g->wait_intr = NULL;
+    g->sig_handler_depth = 0;
+    g->sig_ran = g->sig_norestart = false;
+    if (g->is_main)
+        main_g = g;
+    count(g->mask_slot, 1);
+}
+
+void mn_sig_g_ended(mn_g *g)
+{
+    count(g->mask_slot, -1);
+}
+
+void mn_sig_mask_changed(mn_g *g, const sigset_t *mask)
+{
+    uint64_t bits = mn_sig_bits(mask) & mn_sig_blockable();
+    if (slots[g->mask_slot].mask != bits) {
+        int slot = slot_of(bits);
+        count(slot, 1);
+        count(g->mask_slot, -1);
+        g->mask_slot = slot;
+    }
+    take_process_pending(g, bits);
+}
+
+/* ---- sysmon's mask ---- */
+
+static void monitor_mask(void)
+{
+    uint64_t accepted = 0;
+    int n = __atomic_load_n(&nslots, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++)
+        if (atomic_load(&slots[i].count) > 0)
+            accepted |= ~slots[i].mask;
+    set_kernel_mask(mn_sig_blockable() & ~accepted);
+}
+
+void mn_sig_block_program(void)
+{
+    set_kernel_mask(mn_sig_blockable());
+}
+
+/* ---- the inbox: signals a handler could not run, for sysmon ---- */
+
+#define INBOX 256
+enum { FREE, FILLING, FULL };
+static struct entry {
+    _Atomic uint32_t state;
+    int sig;
+    mn_g *target; /* NULL: for the process */
+    siginfo_t info;
+} inbox[INBOX];
+static _Atomic uint32_t inbox_next;
+static _Atomic uint64_t inbox_lost; /* found the inbox full: their info is lost */
+
+static void post(int sig, const siginfo_t *info, mn_g *target)
+{
+    struct entry *e = &inbox[atomic_fetch_add(&inbox_next, 1) % INBOX];
+    uint32_t free = FREE;
+    if (atomic_compare_exchange_strong(&e->state, &free, FILLING)) {
+        e->sig = sig;
+        e->target = target;
+        e->info = *info;
+        atomic_store_explicit(&e->state, FULL, memory_order_release);
+    } else {
+        atomic_fetch_or(&inbox_lost, BIT(sig));
+    }
+    mn_monitor_poke();
+}
+
+/* ---- handlers ---- */
+
+static bool accepts(const mn_g *g, int sig)
+{
+    uint32_t s = atomic_load(&g->status);
+    return s != MN_G_IDLE && s != MN_G_DEAD && !sigismember(&g->sigmask, sig);
+}
+
+/* The G whose own code the handler interrupted, if a program handler may
+ * run here: not g0, not a switch (the P is RUNNING then), no mnrt lock. */
+static mn_g *g_here(void)
+{
+    mn_g *g = mn_tls_g;
+    if (!g || mn_locks_held)
+        return NULL;
+    mn_m *m = g->m;
+    if (!m || m->curg != g)
+        return NULL;
+    mn_p *p = m->p;
+    if (p && !g->syscall_depth) { /* in a system call it may have lost p */
+        uint64_t w = atomic_load(&p->status);
+        if (w != mn_pword(m, MN_P_USER) && w != mn_pword(m, MN_P_SYSCALL))
+            return NULL;
+    }
+    return g;
+}
+
+/* Signals the kernel sends to the thread that caused them. */
+static bool thread_directed(int sig, const siginfo_t *info)
+{
+    if (info->si_code == SI_TKILL || sig == SIGPIPE || sig == SIGXFSZ)
+        return true;
+    return info->si_code > 0 && (BIT(sig) & (BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) |
+                                             BIT(SIGTRAP) | BIT(SIGSYS)));
+}
+
+/* The kernel thread's mask while a handler runs (the kernel set it so). */
+static uint64_t handler_mask(int sig, const struct sigaction *a, const ucontext_t *uc)
+{
+    uint64_t m = mn_sig_bits(&uc->uc_sigmask) | mn_sig_bits(&a->sa_mask);
+    if (!(a->sa_flags & SA_NODEFER))
+        m |= BIT(sig);
+    return m & mn_sig_blockable();
+}
+
+/* An action that is no handler (changed since the signal came): the
+ * kernel carries it out, for the process. */
+static void act_by_default(int sig, siginfo_t *info)
+{
+    (void)info;
+    mn_raw_syscall(SYS_kill, mn_raw_syscall(SYS_getpid), sig);
+}
+
+static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
+{
+    struct sigaction a = program[sig];
+    if (!is_handler(&a)) {
+        act_by_default(sig, info);
+        return;
+    }
+    if (a.sa_flags & SA_RESETHAND) {
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        program[sig] = dfl;
+        mn_real.sigaction(sig, &dfl, NULL);
+    }
+    if (g) {
+        set_bits(&g->sigmask, handler_mask(sig, &a, uc));
+        g->m->sigmask = g->sigmask;
+        g->sig_handler_depth++;
+        g->sig_ran = true;
+        if (!(a.sa_flags & SA_RESTART))
+            g->sig_norestart = true;
+    }
+    if (a.sa_flags & SA_SIGINFO)
+        a.sa_sigaction(sig, info, uc);
+    else
+        a.sa_handler(sig);
+    if (g) { /* maybe on another M now: sigreturn sets the mask it had */
+        g->sig_handler_depth--;
+        set_bits(&g->sigmask, mn_sig_bits(&uc->uc_sigmask) & mn_sig_blockable());
+        g->m->sigmask = g->sigmask;
+        mn_sig_mask_changed(g, &g->sigmask);
+    }
+}
+
+void mn_sig_from_kernel(int sig, siginfo_t *info, void *ucv)
+{
+    int saved_errno = errno;
+    ucontext_t *uc = ucv;
+    uint64_t bit = BIT(sig);
+    if (!mn_tls_g && !mn_tls_m && !mn_monitor_thread()) { /* not mnrt's: as natively */
+        if (info->si_errno != MN_SIG_MARK)
+            run_handler(NULL, sig, info, uc);
+        errno = saved_errno;
+        return;
+    }
+    mn_g *g = g_here();
+    if (info->si_errno == MN_SIG_MARK) { /* mnrt's: to run a G's pending one */
+        if (g && (atomic_load(&g->sigpend) & bit) && !sigismember(&g->sigmask, sig)) {
+            siginfo_t si = g->siginfo[sig - 1];
+            atomic_fetch_and(&g->sigpend, ~bit);
+            run_handler(g, sig, &si, uc);
+        } else if (!g && mn_tls_g) { /* not here: at its next entry into mnrt */
+            atomic_store(&mn_tls_g->preempt, true);
+        }
+        errno = saved_errno;
+        return;
+    }
+    bool directed = thread_directed(sig, info);
+    if (g && directed)
+        run_handler(g, sig, info, uc);
+    else if (g && accepts(g, sig) && (g == main_g || !main_g || !accepts(main_g, sig)))
+        run_handler(g, sig, info, uc);
+    else if (g && main_g && accepts(main_g, sig))
+        post(sig, info, main_g);
+    else
+        post(sig, info, directed ? mn_tls_g : NULL);
+    errno = saved_errno;
+}
+
+/* ---- pending signals of a G ---- */
+
+static siginfo_t *info_table(mn_g *g)
+{
+    if (!g->siginfo) {
+        void *p = mmap(NULL, NSIGS * sizeof(siginfo_t), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        g->siginfo = p == MAP_FAILED ? NULL : p;
+    }
+    return g->siginfo;
+}
+
+/* Sends sig to the kernel thread tid, marked as mnrt's: the handler
+ * finds the signal's own info in the G. (Only the main kernel thread may
+ * send an info whose si_code is not negative, so this one says SI_QUEUE.) */
+static void send_marked(pid_t tid, int sig)
+{
+    siginfo_t si = {.si_signo = sig, .si_code = SI_QUEUE, .si_errno = MN_SIG_MARK};
+    si.si_pid = (pid_t)mn_raw_syscall(SYS_getpid);
+    mn_raw_syscall(SYS_rt_tgsigqueueinfo, si.si_pid, tid, sig, &si);
+}
+
+int mn_sig_send(mn_g *g, int sig, const siginfo_t *info)
+{
+    mn_lock_acquire(&g->siglock);
+    uint32_t st = atomic_load(&g->status);
+    if (st == MN_G_IDLE || st == MN_G_DEAD) {
+        mn_lock_release(&g->siglock);
+        return ESRCH;
+    }
+    siginfo_t *table = info_table(g);
+    if (!table) {
+        mn_lock_release(&g->siglock);
+        return EAGAIN;
+    }
+    table[sig - 1] = *info;
+    atomic_fetch_or(&g->sigpend, BIT(sig));
+    bool accepted = !sigismember(&g->sigmask, sig);
+    struct mn_waiter *w = g->wait_intr;
+    if (accepted && w && w->cancel(w)) {
+        g->wait_intr = NULL;
+        w->result = EINTR;
+    } else {
+        w = NULL;
+    }
+    mn_m *m = g->m;
+    st = atomic_load(&g->status);
+    mn_lock_release(&g->siglock);
+    if (w)
+        mn_waiter_wake(w);
+    else if (accepted && st == MN_G_RUNNING && m)
+        send_marked(m->tid, sig);
+    return 0;
+}
+
+void mn_sig_deliver_pending(void)
+{
+    mn_g *g = mn_tls_g;
+    if (!g)
+        return;
+    uint64_t pend = atomic_load(&g->sigpend) & ~mn_sig_bits(&g->sigmask);
+    while (pend) {
+        int sig = __builtin_ctzll(pend) + 1;
+        pend &= pend - 1;
+        /* unblocked on this kernel thread (its mask is the G's): it runs
+         * before the system call returns */
+        send_marked(g->m->tid, sig);
+    }
+}
+
+/* ---- sysmon: routing ---- */
+
+/* Where Linux would put a process-directed signal: the main thread, else
+ * a thread asleep in an interruptible wait, else a running one, else any
+ * that accepts it. */
+static mn_g *choose(int sig)
+{
+    if (main_g && accepts(main_g, sig))
+        return main_g;
+    mn_g *best = NULL;
+    int best_rank = 0;
+    mn_lock_acquire(&mn_sched.allg_lock);
+    for (mn_g *g = mn_sched.allg; g && best_rank < 3; g = g->allnext) {
+        if (!accepts(g, sig))
+            continue;
+        int rank = g->wait_intr ? 3 : atomic_load(&g->status) == MN_G_RUNNING ? 2 : 1;
+        if (rank > best_rank) {
+            best = g;
+            best_rank = rank;
+        }
+    }
+    mn_lock_release(&mn_sched.allg_lock);
+    return best;
+}
+
+static void route(int sig, const siginfo_t *info, mn_g *target)
+{
+    if (target && mn_sig_send(target, sig, info) == 0)
+        return;
+    mn_g *g = choose(sig);
+    if (g && mn_sig_send(g, sig, info) == 0)
+        return;
+    mn_lock_acquire(&proc_lock);
+    proc_info[sig - 1] = *info;
+    atomic_fetch_or(&proc_pend, BIT(sig));
+    mn_lock_release(&proc_lock);
+}
+
+/* g now has mask: the process's pending signals it accepts become its. */
+static void take_process_pending(mn_g *g, uint64_t mask)
+{
+    if (!(atomic_load_explicit(&proc_pend, memory_order_relaxed) & ~mask))
+        return;
+    mn_lock_acquire(&proc_lock);
+    uint64_t take = atomic_load(&proc_pend) & ~mask;
+    atomic_fetch_and(&proc_pend, ~take);
+    siginfo_t infos[NSIGS];
+    for (uint64_t t = take; t; t &= t - 1)
+        infos[__builtin_ctzll(t)] = proc_info[__builtin_ctzll(t)];
+    mn_lock_release(&proc_lock);
+    for (uint64_t t = take; t; t &= t - 1)
+        mn_sig_send(g, __builtin_ctzll(t) + 1, &infos[__builtin_ctzll(t)]);
+}
+
+uint64_t mn_sig_process_pending(void)
+{
+    return atomic_load(&proc_pend);
+}
+
+static uint32_t inbox_seen; /* sysmon's: inbox_next at its last look */
+
+bool mn_sig_forward_due(void)
+{
+    return atomic_load(&inbox_next) != inbox_seen || atomic_load(&inbox_lost) ||
+           atomic_load(&union_dirty);
+}
+
+void mn_sig_forward(void)
+{
+    if (atomic_exchange(&union_dirty, false))
+        monitor_mask();
+    uint32_t next = atomic_load(&inbox_next);
+    if (next != inbox_seen || atomic_load(&inbox_lost)) {
+        inbox_seen = next;
+        for (int i = 0; i < INBOX; i++) {
+            struct entry *e = &inbox[i];
+            if (atomic_load_explicit(&e->state, memory_order_acquire) != FULL)
+                continue;
+            siginfo_t info = e->info;
+            int sig = e->sig;
+            mn_g *target = e->target;
+            atomic_store(&e->state, FREE);
+            route(sig, &info, target);
+        }
+        uint64_t lost = atomic_exchange(&inbox_lost, 0);
+        while (lost) {
+            int sig = __builtin_ctzll(lost) + 1;
+            lost &= lost - 1;
+            siginfo_t info = {.si_signo = sig, .si_code = SI_KERNEL};
+            route(sig, &info, NULL);
+        }
+    }
+}
+
+/* ---- interruptible waits ---- */
+
+bool mn_sig_wait_begin(struct mn_waiter *w)
+{
+    mn_g *g = w->g;
+    mn_lock_acquire(&g->siglock);
+    bool pending = mn_sig_deliverable(g, atomic_load(&g->sigpend), &g->sigmask);
+    g->sig_ran = g->sig_norestart = false;
+    if (!pending)
+        g->wait_intr = w;
+    mn_lock_release(&g->siglock);
+    return !pending;
+}
+
+void mn_sig_wait_end(struct mn_waiter *w)
+{
+    mn_g *g = w->g;
+    mn_lock_acquire(&g->siglock);
+    if (g->wait_intr == w)
+        g->wait_intr = NULL;
+    mn_lock_release(&g->siglock);
+}
+
+bool mn_sig_should_fail(bool restartable)
+{
+    mn_g *g = mn_tls_g;
+    mn_sig_deliver_pending();
+    bool fail = g->sig_ran && (!restartable || g->sig_norestart);
+    g->sig_ran = g->sig_norestart = false;
+    return fail;
+}

@@ -1,0 +1,133 @@
+/* Signals to program threads under M:N (Go's signal forwarding, applied to
+ * threads that each have their own mask and handlers that run on them).
+ *
+ * The kernel knows kernel threads, not Gs, so mnrt decides which G a
+ * signal is for and runs the program's handler there:
+ *
+ * - Kernel masks. An M running a G has that G's mask (sched.c), so the
+ *   kernel's own thread-directed signals (SIGPIPE, a fault, raise(), a
+ *   timer aimed at the thread) reach the G that caused them. An M without
+ *   a G asleep (idle, polling) blocks every program signal. sysmon
+ *   accepts exactly the signals that some live G accepts (the union of
+ *   the Gs' masks, kept with a count per distinct mask), so a
+ *   process-directed signal that a parked G accepts still has a kernel
+ *   thread to land on, and one that every G blocks stays pending in the
+ *   kernel, where sigwait, sigtimedwait and signalfd find it, as natively.
+ * - The program's actions. The program's sigaction is recorded here
+ *   (shim/sigaction.c); the kernel's action for a handled signal is
+ *   mn_sig_from_kernel, with the program's flags and mask. SIG_DFL and
+ *   SIG_IGN go to the kernel as they are. SIGSEGV stays with
+ *   core/overflow.c, which reports stack overflows first.
+ * - mn_sig_from_kernel runs the program's handler at once when it
+ *   interrupted a G in the G's own code (not in a switch, holding no mnrt
+ *   lock) and that G is the right one: the signal was aimed at this G
+ *   (pending in it, or thread-directed by the kernel or tgkill), or it was
+ *   sent to the process and the main thread does not take it (Linux tries
+ *   the main thread first). Anywhere else (an M between Gs, mnrt's own
+ *   critical sections) it only records the signal in a lock-free inbox and
+ *   pokes sysmon, so no handler ever runs where the code it interrupted
+ *   holds a lock the handler may need (sem_post, pthread_cond_signal).
+ * - sysmon empties the inbox (mn_sig_forward) and gives each signal a G:
+ *   the main thread if it accepts it, else the G it landed on, else a G
+ *   parked in an interruptible wait, else any G that accepts it; if none
+ *   does (a G changed its mask meanwhile), it stays pending for the
+ *   process in mnrt, for the first G that unblocks it.
+ * - mn_sig_send makes a signal pending in a G. A G parked in an
+ *   interruptible wait (sleep, poll, I/O, sem_wait, ...) has the wait
+ *   cancelled with EINTR; a running G's M is sent the signal again, marked
+ *   as mnrt's (si_errno == MN_SIG_MARK), so that it runs there; a G that
+ *   is neither runs it when it next runs (mn_resume_g). A G runs its
+ *   pending signals by sending each to its own kernel thread, marked, so
+ *   the kernel builds the frame and the handler runs on the G's stack
+ *   with its TLS, as natively (mn_sig_deliver_pending).
+ * - EINTR: a wait site that was interrupted asks mn_sig_should_fail
+ *   whether the call fails with EINTR or restarts (SA_RESTART), by the
+ *   same table as the kernel's.
+ *
+ * Lock order: g->siglock, then the lock of the structure a G waits in
+ * (its waiter's cancel); mask_lock alone. Nothing here takes a lock in a
+ * signal handler. */
+#ifndef MN_CORE_SIGNALS_H
+#define MN_CORE_SIGNALS_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mn_g;
+struct mn_waiter;
+
+/* si_errno of the signals mnrt sends a kernel thread to run a G's pending
+ * one there ("mnrt"). */
+#define MN_SIG_MARK 0x6d6e7274
+
+/* The signals a program may block: all but SIGKILL, SIGSTOP, glibc's two
+ * internal ones (32, 33) and the synchronous faults mnrt needs. As a mask
+ * of bit sig-1. */
+uint64_t mn_sig_blockable(void);
+
+static inline uint64_t mn_sig_bits(const sigset_t *s)
+{
+    return *(const uint64_t *)s;
+}
+
+/* At boot: the program's handlers installed before it become mnrt's to
+ * run. */
+void mn_sig_boot(void);
+
+/* True in the child of a vfork (or clone sharing memory) before it
+ * execs: it shares mnrt's memory but not its kernel threads or signal
+ * actions, so its signal calls are the kernel's as they are (gdb resets
+ * its inferior's actions and mask there). */
+bool mn_sig_foreign_process(void);
+
+/* The program's sigaction (not SIGSEGV's). */
+int mn_sig_action(int sig, const struct sigaction *act, struct sigaction *old);
+
+/* The kernel's action for every handled program signal (see above). */
+void mn_sig_from_kernel(int sig, siginfo_t *info, void *uc);
+
+/* Makes sig pending in g (thread-directed: pthread_kill, pthread_sigqueue
+ * from another thread, a forwarded one). Normal context only. Returns 0,
+ * or ESRCH if g has ended. */
+int mn_sig_send(struct mn_g *g, int sig, const siginfo_t *info);
+
+/* sysmon: routes what the inbox holds; recomputes its own mask when the
+ * union of the Gs' masks changed. */
+void mn_sig_forward(void);
+/* Whether mn_sig_forward has work (sysmon looks before it sleeps). */
+bool mn_sig_forward_due(void);
+
+/* The process's signals pending in mnrt (sigpending). */
+uint64_t mn_sig_process_pending(void);
+
+/* The calling G runs its pending signals that it does not block. */
+void mn_sig_deliver_pending(void);
+static inline bool mn_sig_deliverable(const struct mn_g *g, uint64_t pend, const sigset_t *mask)
+{
+    (void)g;
+    return (pend & ~mn_sig_bits(mask)) != 0;
+}
+
+/* Masks (shim/signal.c): a G's mask changes to *mask (counts for the
+ * union); a G starts or ends with its mask. */
+void mn_sig_mask_changed(struct mn_g *g, const sigset_t *mask);
+void mn_sig_g_started(struct mn_g *g);
+void mn_sig_g_ended(struct mn_g *g);
+
+/* The calling kernel thread blocks every program signal (an M going to
+ * sleep without a G). */
+void mn_sig_block_program(void);
+
+/* Interruptible waits (waiter.c): the G registers w before it parks;
+ * false if a signal is already deliverable (then it must not park: its
+ * wait ends with EINTR). Unregisters after. */
+bool mn_sig_wait_begin(struct mn_waiter *w);
+void mn_sig_wait_end(struct mn_waiter *w);
+
+/* After a wait ended with EINTR and the handlers ran: whether the call
+ * fails with EINTR (restartable: it may restart if every handler that ran
+ * had SA_RESTART). Clears the record for the next wait. */
+bool mn_sig_should_fail(bool restartable);
+
+#endif
