@@ -2,7 +2,14 @@
  * (scheduler lists, wait-queue buckets, timer heaps). A three-state futex
  * lock (0 free, 1 held, 2 held with sleepers) that spins briefly, then
  * sleeps in the kernel. It blocks the kernel thread, never parks a G:
- * so nothing may park (switch to another G) while holding one. */
+ * so nothing may park (switch to another G) while holding one.
+ *
+ * Every acquire and release is counted in the M running the caller
+ * (mn_m.locks; nothing on a thread that is no M): a lock may be released
+ * on another stack than it was taken on (a G parks holding its wait
+ * queue's lock and g0 releases it), but always by the same M, so the
+ * count is the M's, not a thread-local one. The preemption signal leaves
+ * an M whose count is not 0 alone (preempt.h). */
 #ifndef MN_CORE_LOCK_H
 #define MN_CORE_LOCK_H
 
@@ -18,9 +25,12 @@ typedef struct {
 
 void mn_lock_slow(mn_lock *l);
 void mn_unlock_slow(mn_lock *l);
+/* Adds delta to the lock count of the M running the caller (lock.c). */
+void mn_lock_count(int delta);
 
 static inline void mn_lock_acquire(mn_lock *l)
 {
+    mn_lock_count(1);
     uint32_t zero = 0;
     if (!atomic_compare_exchange_strong_explicit(&l->state, &zero, 1, memory_order_acquire,
                                                  memory_order_relaxed))
@@ -30,14 +40,18 @@ static inline void mn_lock_acquire(mn_lock *l)
 static inline bool mn_lock_try(mn_lock *l)
 {
     uint32_t zero = 0;
-    return atomic_compare_exchange_strong_explicit(&l->state, &zero, 1, memory_order_acquire,
-                                                   memory_order_relaxed);
+    bool got = atomic_compare_exchange_strong_explicit(&l->state, &zero, 1, memory_order_acquire,
+                                                       memory_order_relaxed);
+    if (got)
+        mn_lock_count(1);
+    return got;
 }
 
 static inline void mn_lock_release(mn_lock *l)
 {
     if (atomic_exchange_explicit(&l->state, 0, memory_order_release) == 2)
         mn_unlock_slow(l);
+    mn_lock_count(-1);
 }
 
 static inline void mn_cpu_relax(void)

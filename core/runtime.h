@@ -80,6 +80,9 @@ struct mn_g {
     char name[16];               /* pthread_setname_np */
     _Atomic bool preempt;        /* sysmon asks it to yield at its next entry */
     int syscall_depth;           /* nesting of mn_entersyscall brackets */
+    /* program signal handlers running on it (kept by signal delivery); the
+     * preemption signal leaves it alone while > 0 (preempt.h) */
+    int sig_handler_depth;
     bool p_in_syscall;           /* its P was left in SYSCALL state */
     mn_g *allnext, *allprev;     /* all started Gs, under sched.allg_lock */
     bool is_main;
@@ -122,6 +125,10 @@ struct mn_m {
     size_t altstack_size;
     uint64_t rand;
     int64_t switches;
+    int locks;                   /* mn_locks held (lock.h); written by this M only */
+    /* sysmon set it just before sending SIGURG: the signal asks this M to
+     * preempt its G; the handler takes it back (preempt.h) */
+    _Atomic bool preempt_sig;
 
     /* request from the G that switched away, handled by g0 or, after a
      * direct switch, by the next G (sched_internal.h) */

@@ -39,6 +39,7 @@
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/altstack.h"
+#include "core/preempt.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -649,12 +650,16 @@ static void begin_running(mn_m *m, mn_g *g)
     m->switches++;
 }
 
-/* The kernel mask of m's thread becomes g's (each G has its own). */
+/* The kernel mask of m's thread becomes g's (each G has its own), except
+ * that the preemption signal is never blocked (preempt.h). */
 static void apply_sigmask(mn_m *m, mn_g *g)
 {
-    if (*(const uint64_t *)&g->sigmask != *(const uint64_t *)&m->sigmask) {
-        mn_real.sigprocmask(SIG_SETMASK, &g->sigmask, NULL);
-        m->sigmask = g->sigmask;
+    uint64_t want = *(const uint64_t *)&g->sigmask & ~mn_preempt_sigbit;
+    if (want != *(const uint64_t *)&m->sigmask) {
+        sigset_t mask = g->sigmask;
+        *(uint64_t *)&mask = want;
+        mn_real.sigprocmask(SIG_SETMASK, &mask, NULL);
+        m->sigmask = mask;
     }
 }
 
@@ -1054,12 +1059,23 @@ bool mn_thread_bound(void)
     return g && g->bound;
 }
 
-/* Makes g (created by g.c) runnable for the first time. */
+/* Makes g (created by g.c) runnable for the first time. Creating a thread
+ * is a scheduling point: the creating G yields when its time slice is over
+ * or when its P's ring is half full of Gs waiting to run, so that a loop
+ * that creates threads runs them (and reuses their stacks) instead of
+ * piling them up, and does not keep its P from the Gs it made. */
 void mn_sched_start_g(mn_g *g)
 {
     atomic_store(&g->status, MN_G_RUNNABLE);
     make_runnable(g, true);
     mn_monitor_ensure();
+    mn_g *self = mn_tls_g;
+    if (!self)
+        return;
+    mn_p *p = self->m->p;
+    if (atomic_load_explicit(&self->preempt, memory_order_relaxed) ||
+        (p && mn_runq_len(&p->runq) >= MN_RUNQ_SIZE / 2))
+        mn_yield();
 }
 
 void mn_sched_exit_g(mn_g *g)

@@ -35,6 +35,7 @@
 #include "compat/tls_modules.h"
 #include "core/config.h"
 #include "core/overflow.h"
+#include "core/preempt.h"
 #include "core/sched_internal.h"
 
 #include <setjmp.h>
@@ -141,6 +142,8 @@ void mn_boot(void)
     mn_g *main_g = mn_g_boot_main(&main_stack);
     mn_sched_boot(mn_config.procs, main_g);
     mn_overflow_install();
+    if (mn_config.asyncpreempt)
+        mn_preempt_init();
     pthread_atfork(NULL, NULL, fork_child);
     atomic_store(&mn_boot_state, MN_BOOT_UP);
     if (mn_config.schedtrace_ms)
