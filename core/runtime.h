@@ -15,7 +15,9 @@
  *   so that blocking mnrt cannot see is handed off too).
  * - sched.lock guards the idle lists (midle, pidle), the global run queue,
  *   the M list and the free-G list; counters readable without it are atomic.
- * - Nothing parks while holding an mn_lock (lock.h). A G parks only by
+ * - Nothing parks while holding an mn_lock (lock.h); m->locks counts the
+ *   ones an M holds, and the preemption signal leaves an M with any alone
+ *   (preempt.h: also what else makes a G safe to preempt). A G parks only by
  *   switching away first (mn_park): to g0, or straight to the next G of its
  *   P, which acts as g0 for it; only then is it marked waiting and the
  *   commit function that publishes it to wakers run (Go's park_m).
