@@ -2,7 +2,8 @@
 #include "core/lock.h"
 
 #include "core/futex.h"
-#include "core/runtime.h"
+
+__thread int *mn_tls_lockcount;
 
 void mn_lock_slow(mn_lock *l)
 {
@@ -21,12 +22,4 @@ void mn_lock_slow(mn_lock *l)
 void mn_unlock_slow(mn_lock *l)
 {
     mn_futex_wake(&l->state, 1, false);
-}
-
-void mn_lock_count(int delta)
-{
-    mn_g *g = mn_tls_g;
-    mn_m *m = g ? g->m : mn_tls_m;
-    if (m)
-        m->locks += delta;
 }

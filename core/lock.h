@@ -8,8 +8,11 @@
  * (mn_m.locks; nothing on a thread that is no M): a lock may be released
  * on another stack than it was taken on (a G parks holding its wait
  * queue's lock and g0 releases it), but always by the same M, so the
- * count is the M's, not a thread-local one. The preemption signal leaves
- * an M whose count is not 0 alone (preempt.h). */
+ * count is the M's, not a thread-local one. mn_tls_lockcount points at
+ * it from the TLS of whatever runs for the M: g0's TLS from the M's start,
+ * a G's from the moment the M is about to run it (sched.c begin_running);
+ * NULL in other threads. The preemption signal leaves an M whose count is
+ * not 0 alone (preempt.h). */
 #ifndef MN_CORE_LOCK_H
 #define MN_CORE_LOCK_H
 
@@ -25,8 +28,15 @@ typedef struct {
 
 void mn_lock_slow(mn_lock *l);
 void mn_unlock_slow(mn_lock *l);
-/* Adds delta to the lock count of the M running the caller (lock.c). */
-void mn_lock_count(int delta);
+extern __thread int *mn_tls_lockcount;
+
+/* Adds delta to the lock count of the M running the caller. */
+static inline void mn_lock_count(int delta)
+{
+    int *count = mn_tls_lockcount;
+    if (count)
+        *count += delta;
+}
 
 static inline void mn_lock_acquire(mn_lock *l)
 {

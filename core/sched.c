@@ -295,6 +295,7 @@ static void *m_thread_main(void *arg)
     mn_m *m = arg;
     m->g0tcb = mn_thread_pointer();
     mn_tls_m = m;
+    mn_tls_lockcount = &m->locks;
     m_init_common(m);
     mn_acquirep(m, m->nextp);
     m->nextp = NULL;
@@ -643,6 +644,7 @@ static mn_g *schedule(mn_m *m)
 /* g is about to run on m: everything but its signal mask and the switch. */
 static void begin_running(mn_m *m, mn_g *g)
 {
+    *(int **)mn_tcb_tls_slot(g->tcb, &mn_tls_lockcount) = &m->locks;
     g->m = m;
     m->curg = g;
     atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
@@ -1061,7 +1063,8 @@ bool mn_thread_bound(void)
 
 /* Makes g (created by g.c) runnable for the first time. Creating a thread
  * is a scheduling point: the creating G yields when its time slice is over
- * or when its P's ring is half full of Gs waiting to run, so that a loop
+ * or when its P's ring is full of Gs waiting to run (half full cost
+ * create_join 2.7x: yields too often while another P steals), so that a loop
  * that creates threads runs them (and reuses their stacks) instead of
  * piling them up, and does not keep its P from the Gs it made. */
 void mn_sched_start_g(mn_g *g)
@@ -1074,7 +1077,7 @@ void mn_sched_start_g(mn_g *g)
         return;
     mn_p *p = self->m->p;
     if (atomic_load_explicit(&self->preempt, memory_order_relaxed) ||
-        (p && mn_runq_len(&p->runq) >= MN_RUNQ_SIZE / 2))
+        (p && mn_runq_len(&p->runq) >= MN_RUNQ_SIZE))
         mn_yield();
 }
 
@@ -1133,6 +1136,7 @@ void mn_sched_boot(int procs, mn_g *main_g)
     mn_m *m0 = boot.m0;
     mn_tcb_set_tid(boot.g0tcb, getpid());
     *(mn_m **)mn_tcb_tls_slot(boot.g0tcb, &mn_tls_m) = m0;
+    *(int **)mn_tcb_tls_slot(boot.g0tcb, &mn_tls_lockcount) = &m0->locks;
     m0->g0sp = mn_ctx_make(boot.g0stack.lo + boot.g0stack.size, g0_entry, m0);
     m0->g0tcb = boot.g0tcb;
     m_init_common(m0);
@@ -1144,4 +1148,5 @@ void mn_sched_boot(int procs, mn_g *main_g)
     atomic_store(&main_g->status, MN_G_RUNNING);
     mn_tls_g = main_g;
     mn_tls_owner = main_g;
+    mn_tls_lockcount = &m0->locks;
 }
