@@ -179,7 +179,7 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool
     if (g && !stopped && pm->asked)
         unheard(p, pm, m, g, cpu, now);
     pm->asked = over;
-    if (over && others_wait(p, now))
+    if (over && mn_preempt_on() && others_wait(p, now))
         *look_soon = true;
     /* Same G, no CPU time since the last look, asleep in the kernel: it
      * blocked where mnrt cannot see. Only worth it if others could run. */
