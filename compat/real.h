@@ -42,6 +42,7 @@
     X(int, pthread_kill, (pthread_t, int))                                              \
     X(int, pthread_sigqueue, (pthread_t, int, const union sigval))                      \
     X(int, pthread_cancel, (pthread_t))                                                 \
+    X(void, pthread_testcancel, (void))                                                 \
     X(int, pthread_setname_np, (pthread_t, const char *))                               \
     X(int, pthread_getname_np, (pthread_t, char *, size_t))                             \
     X(int, pthread_getcpuclockid, (pthread_t, clockid_t *))                             \

@@ -374,6 +374,11 @@ void *mn_tcb_tls_slot(void *tcb, const void *var)
     return (char *)tcb + ((const char *)var - (const char *)mn_thread_pointer());
 }
 
+_Atomic int *mn_tcb_cancelhandling(void *tcb)
+{
+    return &AT(tcb, L.cancelhandling, _Atomic int);
+}
+
 void mn_tcb_set_cleanup_jmp_buf(void *tcb, void *buf)
 {
     AT(tcb, L.cleanup_jmp_buf, void *) = buf;

@@ -19,6 +19,7 @@
 #ifndef MN_COMPAT_TCB_H
 #define MN_COMPAT_TCB_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -56,6 +57,14 @@ void *mn_tcb_tls_slot(void *tcb, const void *var);
 /* Points glibc's cleanup_jmp_buf of the current TCB at buf (what glibc's
  * start_thread does), so that glibc's pthread_exit unwinds to our G entry. */
 void mn_tcb_set_cleanup_jmp_buf(void *tcb, void *buf);
+
+/* glibc's cancelhandling word of a TCB: pthread_setcancelstate and
+ * pthread_setcanceltype (glibc's own, on the G's TCB) keep it, and its
+ * bits are glibc's (nptl/descr.h, the same since 2.34): */
+#define MN_CANCEL_DISABLED 0x01 /* CANCELSTATE_BITMASK */
+#define MN_CANCEL_ASYNC 0x02    /* CANCELTYPE_BITMASK */
+#define MN_CANCEL_CANCELED 0x08 /* CANCELED_BITMASK */
+_Atomic int *mn_tcb_cancelhandling(void *tcb);
 
 /* Runs on a new G before its program code: per-thread locale tables. */
 void mn_tcb_on_start(void);

@@ -65,10 +65,11 @@ int mn_parse_size(const char *s, size_t *out)
     return 0;
 }
 
-int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail)
+int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail,
+                   bool *asyncpreempt)
 {
     int64_t trace = 0;
-    bool detail = false;
+    bool detail = false, async = true;
     const char *p = *s ? s : NULL;
     while (p) {
         const char *comma = strchr(p, ',');
@@ -91,12 +92,15 @@ int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail)
             trace = v;
         else if (strcmp(item, "scheddetail") == 0 && parse_long(eq + 1, 0, 1, &v) == 0)
             detail = v == 1;
+        else if (strcmp(item, "asyncpreempt") == 0 && parse_long(eq + 1, 0, 1, &v) == 0)
+            async = v == 1;
         else
             return -1;
         p = comma ? comma + 1 : NULL;
     }
     *schedtrace_ms = trace;
     *scheddetail = detail;
+    *asyncpreempt = async;
     return 0;
 }
 
@@ -140,11 +144,14 @@ void mn_config_load(void)
 
     v = getenv("MNRT_DEBUG");
     mn_config.debug = v != NULL;
-    if (v && mn_parse_debug(v, &mn_config.schedtrace_ms, &mn_config.scheddetail) < 0) {
-        mn_warn("MNRT_DEBUG=%s is not understood (expected 1 or schedtrace=MS[,scheddetail=1]); "
-                "ignoring it", v);
+    mn_config.asyncpreempt = true;
+    if (v && mn_parse_debug(v, &mn_config.schedtrace_ms, &mn_config.scheddetail,
+                            &mn_config.asyncpreempt) < 0) {
+        mn_warn("MNRT_DEBUG=%s is not understood (expected 1, or a comma-separated list of "
+                "schedtrace=MS, scheddetail=1, asyncpreempt=0); ignoring it", v);
         mn_config.schedtrace_ms = 0;
         mn_config.scheddetail = false;
+        mn_config.asyncpreempt = true;
     }
 
     v = getenv("MNRT_POLLER");

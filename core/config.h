@@ -1,6 +1,7 @@
 /* The runtime's settings, read once at boot from the environment
- * (DESIGN.md §1): MNRT_PROCS, MNRT_DEBUG=1 or schedtrace=MS[,scheddetail=1],
- * MNRT_STACK=SIZE, MNRT_POLLER=uring|epoll. A malformed value gets one `mnrt: ...` warning and the
+ * (DESIGN.md §1): MNRT_PROCS, MNRT_DEBUG=1 or a comma-separated list of
+ * schedtrace=MS, scheddetail=1 and asyncpreempt=0 (no preemption by signal,
+ * as Go's GODEBUG=asyncpreemptoff=1), MNRT_STACK=SIZE, MNRT_POLLER=uring|epoll. A malformed value gets one `mnrt: ...` warning and the
  * default. Read-only after boot. */
 #ifndef MN_CORE_CONFIG_H
 #define MN_CORE_CONFIG_H
@@ -16,6 +17,7 @@ struct mn_config {
     bool procs_fixed;        /* set by MNRT_PROCS: do not follow the cgroup */
     int64_t schedtrace_ms;   /* 0: no scheduler trace */
     bool scheddetail;
+    bool asyncpreempt;       /* preempt by signal (preempt.h); default on */
     size_t default_stack;    /* 0: glibc's default */
     enum mn_poller_choice poller;
     bool debug;              /* MNRT_DEBUG is set: say what mnrt chose */
@@ -32,6 +34,7 @@ int mn_procs_auto(void);
 /* Parsers, exposed for the unit tests. Return 0 or -1 (malformed). */
 int mn_parse_procs(const char *s, int *out);
 int mn_parse_size(const char *s, size_t *out);
-int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail);
+int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail,
+                   bool *asyncpreempt);
 
 #endif

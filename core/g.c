@@ -283,6 +283,7 @@ int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only)
         w.cancel = cancel_join;
         w.tag = (uintptr_t)g;
         w.intr = true; /* a handler runs, then the join goes on */
+        w.cancel_point = true;
         g->joiner = &w;
         mn_lock_release(&g->join_lock);
         /* woken only by mn_g_finish_exit, which reaped the G for us */
@@ -290,6 +291,8 @@ int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only)
         if (r == ETIMEDOUT)
             return ETIMEDOUT;
         reaped_for_us = r == 0;
+        if (!reaped_for_us && mn_hooks.testcancel)
+            mn_hooks.testcancel(); /* a cancellation point */
         mn_lock_acquire(&g->join_lock);
     }
     if (!reaped_for_us)

@@ -3,7 +3,7 @@
 
 #include "core/futex.h"
 
-__thread int mn_locks_held;
+__thread int *mn_tls_lockcount;
 
 void mn_lock_slow(mn_lock *l)
 {

@@ -15,7 +15,9 @@
  *   so that blocking mnrt cannot see is handed off too).
  * - sched.lock guards the idle lists (midle, pidle), the global run queue,
  *   the M list and the free-G list; counters readable without it are atomic.
- * - Nothing parks while holding an mn_lock (lock.h). A G parks only by
+ * - Nothing parks while holding an mn_lock (lock.h); m->locks counts the
+ *   ones an M holds, and the preemption signal leaves an M with any alone
+ *   (preempt.h: also what else makes a G safe to preempt). A G parks only by
  *   switching away first (mn_park): to g0, or straight to the next G of its
  *   P, which acts as g0 for it; only then is it marked waiting and the
  *   commit function that publishes it to wakers run (Go's park_m).
@@ -103,7 +105,8 @@ struct mn_g {
     struct mn_waiter *wait_intr;
     int mask_slot;               /* its mask's count in the union (signals.c) */
     bool sig_ran, sig_norestart; /* handlers run since its wait began */
-    int sig_handler_depth;       /* program handlers running on it */
+    int sig_handler_depth;       /* program handlers running on it (no
+                                  * preemption signal meanwhile: preempt.h) */
 };
 
 enum mn_m_action {
@@ -132,6 +135,10 @@ struct mn_m {
     size_t altstack_size;
     uint64_t rand;
     int64_t switches;
+    int locks;                   /* mn_locks held (lock.h); written by this M only */
+    /* sysmon set it just before sending SIGURG: the signal asks this M to
+     * preempt its G; the handler takes it back (preempt.h) */
+    _Atomic bool preempt_sig;
 
     /* request from the G that switched away, handled by g0 or, after a
      * direct switch, by the next G (sched_internal.h) */
@@ -234,6 +241,10 @@ struct mn_hooks {
     void (*_Atomic poll_wait)(int64_t timeout_ns);
     bool (*_Atomic poll_now)(void);
     void (*_Atomic poll_wake)(void);
+    /* Acts on a cancellation of the calling G that is requested and
+     * enabled: unwinds it as glibc's cancellation does (shim/cancel.c);
+     * returns otherwise. */
+    void (*testcancel)(void);
 };
 extern struct mn_hooks mn_hooks;
 

@@ -40,6 +40,7 @@
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/altstack.h"
+#include "core/preempt.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -307,6 +308,7 @@ static void *m_thread_main(void *arg)
     mn_m *m = arg;
     m->g0tcb = mn_thread_pointer();
     mn_tls_m = m;
+    mn_tls_lockcount = &m->locks;
     m_init_common(m);
     mn_acquirep(m, m->nextp);
     m->nextp = NULL;
@@ -350,7 +352,9 @@ static bool newm(mn_p *p, bool spinning)
     if (m) {
         m->nextp = p;
         m->spinning = spinning;
+        uint64_t mask = mn_sig_block_for_start();
         err = mn_real.pthread_create(&m->thread, NULL, m_thread_main, m);
+        mn_sig_unblock_after_start(mask);
         if (!err) /* nobody joins an M: its kernel thread ends when retired */
             mn_real.pthread_detach(m->thread);
     }
@@ -656,6 +660,7 @@ static mn_g *schedule(mn_m *m)
 /* g is about to run on m: everything but its signal mask and the switch. */
 static void begin_running(mn_m *m, mn_g *g)
 {
+    *(int **)mn_tcb_tls_slot(g->tcb, &mn_tls_lockcount) = &m->locks;
     g->m = m;
     m->curg = g;
     atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
@@ -663,12 +668,16 @@ static void begin_running(mn_m *m, mn_g *g)
     m->switches++;
 }
 
-/* The kernel mask of m's thread becomes g's (each G has its own). */
+/* The kernel mask of m's thread becomes g's (each G has its own), except
+ * that the preemption signal is never blocked (preempt.h). */
 static void apply_sigmask(mn_m *m, mn_g *g)
 {
-    if (*(const uint64_t *)&g->sigmask != *(const uint64_t *)&m->sigmask) {
-        mn_real.sigprocmask(SIG_SETMASK, &g->sigmask, NULL);
-        m->sigmask = g->sigmask;
+    uint64_t want = *(const uint64_t *)&g->sigmask & ~mn_preempt_sigbit;
+    if (want != *(const uint64_t *)&m->sigmask) {
+        sigset_t mask = g->sigmask;
+        *(uint64_t *)&mask = want;
+        mn_real.sigprocmask(SIG_SETMASK, &mask, NULL);
+        m->sigmask = mask;
     }
 }
 
@@ -1071,12 +1080,24 @@ bool mn_thread_bound(void)
     return g && g->bound;
 }
 
-/* Makes g (created by g.c) runnable for the first time. */
+/* Makes g (created by g.c) runnable for the first time. Creating a thread
+ * is a scheduling point: the creating G yields when its time slice is over
+ * or when its P's ring is full of Gs waiting to run (half full cost
+ * create_join 2.7x: yields too often while another P steals), so that a loop
+ * that creates threads runs them (and reuses their stacks) instead of
+ * piling them up, and does not keep its P from the Gs it made. */
 void mn_sched_start_g(mn_g *g)
 {
     atomic_store(&g->status, MN_G_RUNNABLE);
     make_runnable(g, true);
     mn_monitor_ensure();
+    mn_g *self = mn_tls_g;
+    if (!self)
+        return;
+    mn_p *p = self->m->p;
+    if (atomic_load_explicit(&self->preempt, memory_order_relaxed) ||
+        (p && mn_runq_len(&p->runq) >= MN_RUNQ_SIZE))
+        mn_yield();
 }
 
 void mn_sched_exit_g(mn_g *g)
@@ -1134,6 +1155,7 @@ void mn_sched_boot(int procs, mn_g *main_g)
     mn_m *m0 = boot.m0;
     mn_tcb_set_tid(boot.g0tcb, getpid());
     *(mn_m **)mn_tcb_tls_slot(boot.g0tcb, &mn_tls_m) = m0;
+    *(int **)mn_tcb_tls_slot(boot.g0tcb, &mn_tls_lockcount) = &m0->locks;
     m0->g0sp = mn_ctx_make(boot.g0stack.lo + boot.g0stack.size, g0_entry, m0);
     m0->g0tcb = boot.g0tcb;
     m_init_common(m0);
@@ -1145,4 +1167,5 @@ void mn_sched_boot(int procs, mn_g *main_g)
     atomic_store(&main_g->status, MN_G_RUNNING);
     mn_tls_g = main_g;
     mn_tls_owner = main_g;
+    mn_tls_lockcount = &m0->locks;
 }

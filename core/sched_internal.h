@@ -1,5 +1,5 @@
-/* What the scheduler's files (sched.c, syscall.c, sysmon.c, procresize.c)
- * share and nothing else may use. See runtime.h for the invariants. */
+/* What the scheduler's files (sched.c, syscall.c, sysmon.c, procresize.c,
+ * preempt.c) share and nothing else may use. See runtime.h for the invariants. */
 #ifndef MN_CORE_SCHED_INTERNAL_H
 #define MN_CORE_SCHED_INTERNAL_H
 

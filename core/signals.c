@@ -3,6 +3,8 @@
 
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
+#include "compat/tcb.h"
+#include "core/preempt.h"
 #include "core/runtime.h"
 #include "core/sched_internal.h"
 #include "core/waiter.h"
@@ -47,9 +49,12 @@ static bool is_handler(const struct sigaction *a)
 
 /* The kernel's action for the program's a: mnrt's handler with a's mask
  * and flags (SA_RESETHAND is carried out by run_handler, which must find
- * the handler), or a itself. */
+ * the handler), or a itself. SIGURG keeps mnrt's preemption handler,
+ * which passes every other SIGURG on to mn_sig_from_kernel. */
 static int install(int sig, const struct sigaction *a)
 {
+    if (sig == SIGURG && mn_preempt_sigbit) /* preempt.c's handler passes the rest on */
+        return 0;
     struct sigaction k = *a;
     if (is_handler(a)) {
         k.sa_sigaction = mn_sig_from_kernel;
@@ -208,6 +213,18 @@ void mn_sig_block_program(void)
     set_kernel_mask(mn_sig_blockable());
 }
 
+uint64_t mn_sig_block_for_start(void)
+{
+    uint64_t all = mn_sig_blockable(), old = 0;
+    mn_raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof all);
+    return old;
+}
+
+void mn_sig_unblock_after_start(uint64_t mask)
+{
+    set_kernel_mask(mask);
+}
+
 /* ---- the inbox: signals a handler could not run, for sysmon ---- */
 
 #define INBOX 256
@@ -249,10 +266,10 @@ static bool accepts(const mn_g *g, int sig)
 static mn_g *g_here(void)
 {
     mn_g *g = mn_tls_g;
-    if (!g || mn_locks_held)
+    if (!g)
         return NULL;
     mn_m *m = g->m;
-    if (!m || m->curg != g)
+    if (!m || m->curg != g || m->locks)
         return NULL;
     mn_p *p = m->p;
     if (p && !g->syscall_depth) { /* in a system call it may have lost p */
@@ -283,9 +300,11 @@ static uint64_t handler_mask(int sig, const struct sigaction *a, const ucontext_
 
 /* An action that is no handler (changed since the signal came): the
  * kernel carries it out, for the process. */
-static void act_by_default(int sig, siginfo_t *info)
+static void act_by_default(int sig, const struct sigaction *a)
 {
-    (void)info;
+    uint64_t ignored = BIT(SIGCHLD) | BIT(SIGURG) | BIT(SIGWINCH) | BIT(SIGCONT);
+    if (a->sa_handler == SIG_IGN || (BIT(sig) & ignored))
+        return;
     mn_raw_syscall(SYS_kill, mn_raw_syscall(SYS_getpid), sig);
 }
 
@@ -293,7 +312,7 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
 {
     struct sigaction a = program[sig];
     if (!is_handler(&a)) {
-        act_by_default(sig, info);
+        act_by_default(sig, &a);
         return;
     }
     if (a.sa_flags & SA_RESETHAND) {
@@ -522,13 +541,38 @@ void mn_sig_forward(void)
     }
 }
 
+/* ---- cancellation ---- */
+
+bool mn_sig_cancel_requested(mn_g *g)
+{
+    int ch = atomic_load(mn_tcb_cancelhandling(g->tcb));
+    return (ch & (MN_CANCEL_CANCELED | MN_CANCEL_DISABLED)) == MN_CANCEL_CANCELED;
+}
+
+void mn_sig_cancel(mn_g *g)
+{
+    atomic_fetch_or(mn_tcb_cancelhandling(g->tcb), MN_CANCEL_CANCELED);
+    mn_lock_acquire(&g->siglock);
+    struct mn_waiter *w = g->wait_intr;
+    if (w && w->cancel_point && mn_sig_cancel_requested(g) && w->cancel(w)) {
+        g->wait_intr = NULL;
+        w->result = EINTR;
+    } else {
+        w = NULL;
+    }
+    mn_lock_release(&g->siglock);
+    if (w)
+        mn_waiter_wake(w);
+}
+
 /* ---- interruptible waits ---- */
 
 bool mn_sig_wait_begin(struct mn_waiter *w)
 {
     mn_g *g = w->g;
     mn_lock_acquire(&g->siglock);
-    bool pending = mn_sig_deliverable(g, atomic_load(&g->sigpend), &g->sigmask);
+    bool pending = mn_sig_deliverable(g, atomic_load(&g->sigpend), &g->sigmask) ||
+                   (w->cancel_point && mn_sig_cancel_requested(g));
     g->sig_ran = g->sig_norestart = false;
     if (!pending)
         g->wait_intr = w;
@@ -548,6 +592,8 @@ void mn_sig_wait_end(struct mn_waiter *w)
 bool mn_sig_should_fail(bool restartable)
 {
     mn_g *g = mn_tls_g;
+    if (mn_hooks.testcancel)
+        mn_hooks.testcancel(); /* a cancellation point ended by pthread_cancel */
     mn_sig_deliver_pending();
     bool fail = g->sig_ran && (!restartable || g->sig_norestart);
     g->sig_ran = g->sig_norestart = false;

@@ -118,6 +118,19 @@ void mn_sig_g_ended(struct mn_g *g);
 /* The calling kernel thread blocks every program signal (an M going to
  * sleep without a G). */
 void mn_sig_block_program(void);
+/* Around the creation of a kernel thread of mnrt's (an M, sysmon): it
+ * starts with every program signal blocked, as it inherits the mask, so
+ * that none lands on it before it knows what it is. Returns the caller's
+ * mask, for mn_sig_unblock_after_start. */
+uint64_t mn_sig_block_for_start(void);
+void mn_sig_unblock_after_start(uint64_t mask);
+
+/* pthread_cancel (deferred; shim/cancel.c): whether g's cancellation is
+ * requested and enabled; mn_sig_cancel requests it and ends g's wait if
+ * it is parked in a cancellation point (the wait ends with EINTR, and the
+ * call's mn_sig_should_fail unwinds it). */
+bool mn_sig_cancel_requested(struct mn_g *g);
+void mn_sig_cancel(struct mn_g *g);
 
 /* Interruptible waits (waiter.c): the G registers w before it parks;
  * false if a signal is already deliverable (then it must not park: its
@@ -125,7 +138,8 @@ void mn_sig_block_program(void);
 bool mn_sig_wait_begin(struct mn_waiter *w);
 void mn_sig_wait_end(struct mn_waiter *w);
 
-/* After a wait ended with EINTR and the handlers ran: whether the call
+/* After a wait ended with EINTR: unwinds the G if it was cancelled (in a
+ * cancellation point); else runs the handlers and says whether the call
  * fails with EINTR (restartable: it may restart if every handler that ran
  * had SA_RESTART). Clears the record for the next wait. */
 bool mn_sig_should_fail(bool restartable);

@@ -7,6 +7,7 @@
 #include "core/config.h"
 #include "core/futex.h"
 #include "core/kthread.h"
+#include "core/preempt.h"
 #include "core/sched_internal.h"
 #include "core/signals.h"
 
@@ -20,6 +21,8 @@
 #define TICK_MIN_NS (20 * 1000)
 #define TICK_MAX_NS (10 * 1000 * 1000)
 #define PREEMPT_NS (10 * 1000 * 1000)
+#define HOG_WARN_NS (1000 * 1000 * 1000)
+#define ASKED_LOOK_NS (1000 * 1000) /* the next look after an unheard ask */
 #define SYSCALL_FORCE_NS (10 * 1000 * 1000)
 #define CGROUP_PERIOD_NS (1000 * 1000 * 1000)
 #define IDLE_SLEEP_NS CGROUP_PERIOD_NS
@@ -39,6 +42,8 @@ struct pmon {
     uint32_t syscalltick;
     int64_t syscallwhen;
     int64_t cpu_ns;        /* the owner M's CPU clock at the last look, -1: none */
+    int64_t cpu_at_tick;   /* the same when schedtick was first seen */
+    bool asked;            /* its G was asked to yield at an earlier look */
     const mn_m *m;
 };
 
@@ -120,8 +125,34 @@ static bool take(mn_p *p, uint64_t word)
     return true;
 }
 
+/* Whether Gs wait for p to run them: in its queue, in the global queue,
+ * or a timer of p's is due (the only M may be the one that holds p). */
+static bool others_wait(mn_p *p, int64_t now)
+{
+    return !mn_runq_empty(&p->runq) || atomic_load(&mn_sched.runqsize) ||
+           mn_timers_next(&p->timers) <= now;
+}
+
+/* The G that m runs on p was asked to yield at an earlier look, and its
+ * M has run since: if other Gs wait, preempt it by signal (preempt.h); a
+ * G alone is left to run. Say so once when a G ran a whole second of CPU
+ * time that way: preemption is off, or the G never stopped where it is
+ * safe (always in libc, or holding a lock). */
+static void unheard(mn_p *p, struct pmon *pm, mn_m *m, mn_g *g, int64_t cpu, int64_t now)
+{
+    if (!others_wait(p, now))
+        return;
+    mn_preempt_signal(m);
+    if (cpu - pm->cpu_at_tick > HOG_WARN_NS)
+        mn_warn_once("thread %lld ran for a second without a scheduling point, keeping other "
+                     "threads from running%s",
+                     (long long)g->id,
+                     mn_preempt_on() ? " (it was never where it can be preempted)"
+                                     : ": preemption by signal is off (MNRT_DEBUG=asyncpreempt=0)");
+}
+
 /* One look at a P whose M runs program code. */
-static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now)
+static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool *look_soon)
 {
     mn_m *m = p->m;
     if (!m || mn_pword(m, MN_P_USER) != word)
@@ -132,10 +163,13 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now)
         pm->schedwhen = now;
         pm->m = m;
         pm->cpu_ns = mn_kthread_cpu_ns(m->cpuclock);
+        pm->cpu_at_tick = pm->cpu_ns;
+        pm->asked = false;
         return false;
     }
     mn_g *g = m->curg;
-    if (now - pm->schedwhen > PREEMPT_NS) {
+    bool over = now - pm->schedwhen > PREEMPT_NS;
+    if (over) {
         /* the slice ends at the P's next scheduling decision (sched.c
          * schedule), also when the G that holds it now never checks */
         atomic_store_explicit(&p->preempt, true, memory_order_relaxed);
@@ -145,6 +179,11 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now)
     int64_t cpu = mn_kthread_cpu_ns(m->cpuclock);
     bool stopped = cpu >= 0 && cpu == pm->cpu_ns;
     pm->cpu_ns = cpu;
+    if (g && !stopped && pm->asked)
+        unheard(p, pm, m, g, cpu, now);
+    pm->asked = over;
+    if (over && mn_preempt_on() && others_wait(p, now))
+        *look_soon = true;
     /* Same G, no CPU time since the last look, asleep in the kernel: it
      * blocked where mnrt cannot see. Only worth it if others could run. */
     if (stopped && (!mn_runq_empty(&p->runq) || atomic_load(&mn_sched.runqsize) ||
@@ -170,7 +209,11 @@ static bool look_syscall(mn_p *p, struct pmon *pm, uint64_t word, int64_t now)
     return take(p, word);
 }
 
-static int retake(int64_t now)
+/* Takes the Ps of blocked Ms and asks or preempts long-running Gs;
+ * *look_soon: a G was asked to yield while others wait (look again
+ * within ASKED_LOOK_NS, to preempt it if it did not). Returns the number
+ * of Ps taken. */
+static int retake(int64_t now, bool *look_soon)
 {
     int taken = 0, procs = atomic_load(&mn_sched.procs);
     for (int i = 0; i < procs; i++) {
@@ -178,7 +221,7 @@ static int retake(int64_t now)
         uint64_t word = atomic_load(&p->status);
         switch ((enum mn_pstatus)(uint32_t)word) {
         case MN_P_USER:
-            taken += look_user(p, &pmon[i], word, now);
+            taken += look_user(p, &pmon[i], word, now, look_soon);
             break;
         case MN_P_SYSCALL:
             taken += look_syscall(p, &pmon[i], word, now);
@@ -210,8 +253,9 @@ static void *monitor_main(void *arg)
     int64_t next_cgroup = now + CGROUP_PERIOD_NS;
     int64_t trace_period = mn_config.schedtrace_ms * 1000000;
     int64_t next_trace = trace_period ? now + trace_period : INT64_MAX;
+    bool look_soon = false;
     for (;;) {
-        int64_t timeout = tick;
+        int64_t timeout = look_soon && tick > ASKED_LOOK_NS ? ASKED_LOOK_NS : tick;
         if (all_idle()) {
             atomic_store(&long_sleep, true);
             if (all_idle()) /* a P turned busy meanwhile: it saw long_sleep */
@@ -226,7 +270,8 @@ static void *monitor_main(void *arg)
         now = mn_nanotime();
         poll_if_forgotten(now);
         mn_kick_overdue_timers(now - TIMER_LATE_NS);
-        if (retake(now)) {
+        look_soon = false;
+        if (retake(now, &look_soon)) {
             tick = TICK_MIN_NS;
             quiet = 0;
         } else if (++quiet > 50 && tick < TICK_MAX_NS) {
@@ -254,7 +299,10 @@ void mn_monitor_ensure(void)
         return;
     pthread_t t;
     atomic_store(&running, true);
-    if (mn_real.pthread_create(&t, NULL, monitor_main, NULL) != 0) {
+    uint64_t mask = mn_sig_block_for_start();
+    int err = mn_real.pthread_create(&t, NULL, monitor_main, NULL);
+    mn_sig_unblock_after_start(mask);
+    if (err != 0) {
         atomic_store(&running, false);
         mn_warn("cannot start the monitor thread: blocked threads keep their P");
         start_new_ms(); /* what was asked of it meanwhile, here */

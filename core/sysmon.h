@@ -5,7 +5,11 @@
  *   other work (or any work after 10 ms), and hands it to another M;
  * - takes the P of an M blocked where mnrt cannot see (DESIGN.md §5 kind 3:
  *   same G as last look, its CPU clock stopped, its kernel state S or D);
- * - asks a G that ran more than 10 ms without a scheduling point to yield;
+ * - asks a G that ran more than 10 ms without a scheduling point to yield,
+ *   and when it has not at the next look, while its M still runs and
+ *   other Gs wait for its P, preempts it by signal (preempt.h); warns once
+ *   about a G that ran a second that way (preemption off, or never at a
+ *   safe point);
  * - collects ready I/O when no M did for 10 ms (all of them busy), and
  *   starts an M for timers overdue while no M waits for them;
  * - re-reads the cgroup CPU limit about every second and changes the

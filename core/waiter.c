@@ -16,6 +16,7 @@ void mn_waiter_init(struct mn_waiter *w, const char *reason)
     w->cancel = NULL;
     w->reason = reason;
     w->intr = false;
+    w->cancel_point = false;
     atomic_store_explicit(&w->claimed, false, memory_order_relaxed);
     w->queued = false;
 }

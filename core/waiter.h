@@ -12,7 +12,8 @@
  *   park commit and does not park. After mn_waiter_wake the waker never
  *   touches the waiter again.
  * - For a deadline, `cancel` removes the waiter from its structure (under
- *   its lock) and returns true if it was still there.
+ *   its lock) and returns true if it was still there: true at most once,
+ *   as the deadline and a signal may both try.
  * - An interruptible waiter (intr, with a cancel) is also ended by a signal
  *   its G accepts: the signal side wins the cancel and sets EINTR
  *   (core/signals.h). A waiter in no structure uses mn_waiter_cancel_once,
@@ -35,6 +36,7 @@ struct mn_waiter {
     bool (*cancel)(struct mn_waiter *);      /* NULL: nothing else wakes it */
     const char *reason;
     bool intr;                               /* a signal may end it: EINTR */
+    bool cancel_point;                       /* pthread_cancel may end it too */
     _Atomic bool claimed;                    /* mn_waiter_cancel_once's */
 
     /* wait-queue fields (waitq.c), under the bucket lock */

@@ -207,6 +207,7 @@ static int waitq_wait(const void *addr, bool (*check)(void *), void *arg, int64_
     if (!mn_waitq_enqueue(&w, addr, check, arg))
         return EAGAIN;
     w.intr = true;
+    w.cancel_point = eintr; /* sem_wait is one; locks are not */
     int r = mn_waiter_block(&w, deadline_ns);
     return r == EINTR && !eintr ? 0 : r;
 }

@@ -35,6 +35,7 @@
 #include "compat/tls_modules.h"
 #include "core/config.h"
 #include "core/overflow.h"
+#include "core/preempt.h"
 #include "core/signals.h"
 #include "core/sched_internal.h"
 
@@ -139,12 +140,15 @@ void mn_boot(void)
     /* From here on nothing fails: the main thread becomes the main G. */
     __libc_single_threaded = 0;
     mn_hooks.g_main = g_main;
+    mn_cancel_boot();
     mn_g *main_g = mn_g_boot_main(&main_stack);
     mn_sched_boot(mn_config.procs, main_g);
     mn_overflow_install();
     pthread_atfork(NULL, NULL, fork_child);
     atomic_store(&mn_boot_state, MN_BOOT_UP);
-    mn_sig_boot();
+    mn_sig_boot(); /* first: the handlers it finds are the program's */
+    if (mn_config.asyncpreempt)
+        mn_preempt_init();
     if (mn_config.schedtrace_ms)
         mn_monitor_ensure();
 }

@@ -69,6 +69,7 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline)
         return err;
     }
     w.intr = true; /* a handler that runs on it: a spurious wake-up */
+    w.cancel_point = true;
     int r = mn_waiter_block(&w, deadline);
     leave(cv);
     mn_mutex_lock(m, -1, false);

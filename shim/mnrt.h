@@ -26,6 +26,7 @@ struct mnrt_stats {
     int64_t threads_created;  /* Gs ever created, main included */
     int64_t context_switches; /* G switches since start */
     int64_t stacks_cached;    /* stacks kept for reuse */
+    int64_t preemptions;      /* threads preempted by signal (asynchronous preemption) */
 };
 
 /* Version string of the running library, e.g. "0.1.0". */

@@ -209,6 +209,14 @@ static int g_select(int nfds, fd_set *r, fd_set *w, fd_set *e, int64_t deadline,
         errno = EINTR;
     else
         res = wait_loop(list, n, deadline, select_probe, &a);
+    if (res < 0) { /* the sets as they came, as Linux leaves them (gdb retries with them) */
+        if (r)
+            *r = in_r;
+        if (w)
+            *w = in_w;
+        if (e)
+            *e = in_e;
+    }
     if (mask)
         mn_call_mask_end(&old);
     return res;

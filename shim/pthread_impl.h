@@ -95,4 +95,7 @@ _Noreturn void mn_thread_finish(void *result);
 bool mn_call_mask_begin(const sigset_t *mask, sigset_t *old);
 void mn_call_mask_end(const sigset_t *old);
 
+/* cancel.c: sets the hook that makes cancellation points act (boot). */
+void mn_cancel_boot(void);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "compat/raw_syscall.h"
 #include "core/kthread.h"
+#include "core/preempt.h"
 #include "core/signals.h"
 
 #include <signal.h>
@@ -98,9 +99,11 @@ static int g_sigmask(mn_g *g, int how, const sigset_t *set, sigset_t *old)
         sigdelset(&next, SIGRTMIN - 2);
         sigdelset(&next, SIGRTMIN - 1);
         g->sigmask = next;
-        g->m->sigmask = next;
+        sigset_t kernel = next; /* never the preemption signal (sched.c apply_sigmask) */
+        *(uint64_t *)&kernel &= ~mn_preempt_sigbit;
+        g->m->sigmask = kernel;
         mn_sig_mask_changed(g, &next);
-        mn_real.sigprocmask(SIG_SETMASK, &next, NULL);
+        mn_real.sigprocmask(SIG_SETMASK, &kernel, NULL);
         if (mn_sig_deliverable(g, atomic_load(&g->sigpend), &next))
             mn_sig_deliver_pending();
     }
@@ -170,6 +173,7 @@ static int suspend(mn_g *g, const sigset_t *mask)
         struct mn_waiter w;
         mn_waiter_init(&w, "sigsuspend");
         w.intr = true;
+        w.cancel_point = true;
         w.cancel = mn_waiter_cancel_once;
         mn_waiter_block(&w, -1);
         ran = mn_sig_should_fail(false);

@@ -17,6 +17,7 @@ static int g_sleep_until(int64_t deadline, int64_t *left)
         struct mn_waiter w;
         mn_waiter_init(&w, "sleep");
         w.intr = true;
+        w.cancel_point = true;
         w.cancel = mn_waiter_cancel_once;
         if (mn_waiter_block(&w, deadline) != EINTR)
             return 0;

@@ -1,6 +1,7 @@
 /* mnrt.h: the version and the scheduler's counters. */
 #include "shim/pthread_impl.h"
 
+#include "core/preempt.h"
 #include "core/sysmon.h"
 #include "shim/mnrt.h"
 
@@ -39,6 +40,7 @@ MN_EXPORT int mnrt_get_stats(struct mnrt_stats *st)
         s.context_switches += m->switches;
     s.stacks_cached = mn_sched.ngfree;
     mn_lock_release(&mn_sched.lock);
+    s.preemptions = mn_preempt_count();
     memcpy(st, &s, s.size);
     return 0;
 }

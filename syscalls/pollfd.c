@@ -354,7 +354,8 @@ struct wait_set {
     int n;
 };
 
-/* The waiter's cancel: takes its nodes out; true if none had fired. */
+/* The waiter's cancel: takes its nodes out; true if none had fired and
+ * no other cancel (the deadline's, a signal's) came first: one winner. */
 static bool cancel_nodes(struct mn_waiter *w)
 {
     struct wait_set *ws = (struct wait_set *)w->tag;
@@ -370,7 +371,7 @@ static bool cancel_nodes(struct mn_waiter *w)
             none_fired = false;
         mn_lock_release(&n->pd->lock);
     }
-    return none_fired;
+    return none_fired && mn_waiter_cancel_once(w);
 }
 
 int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seqs,
@@ -382,6 +383,7 @@ int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *
     w.tag = (uintptr_t)&ws;
     w.cancel = cancel_nodes;
     w.intr = true;
+    w.cancel_point = true; /* read, write, accept, connect, poll, ... */
     bool missed = false;
     for (int i = 0; i < n && !missed; i++) {
         nodes[i].pd = pds[i];

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../shim/mnrt.h"
+
 #define CHECK(cond, ...)                                                        \
     do {                                                                        \
         if (!(cond)) {                                                          \
@@ -161,6 +163,19 @@ static inline int mnrt_procs(void)
     if (!get || get(&st) != 0)
         return 0;
     return st.procs;
+}
+
+/* Threads mnrt preempted by signal so far (mnrt.h), -1 natively. */
+static inline long long mnrt_preemptions(void)
+{
+    struct mnrt_stats st;
+    memset(&st, 0, sizeof st);
+    st.size = sizeof st;
+    int (*get)(struct mnrt_stats *) =
+        (int (*)(struct mnrt_stats *))dlsym(RTLD_DEFAULT, "mnrt_get_stats");
+    if (!get || get(&st) != 0)
+        return -1;
+    return st.preemptions;
 }
 
 /* Kernel threads of this process, from /proc/self/task. */

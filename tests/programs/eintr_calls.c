@@ -103,7 +103,10 @@ static int c_select(struct ctx *c)
     fd_set r;
     FD_ZERO(&r);
     FD_SET(c->p[0], &r);
-    return r_or_errno(select(c->p[0] + 1, &r, NULL, NULL, NULL));
+    int err = r_or_errno(select(c->p[0] + 1, &r, NULL, NULL, NULL));
+    /* Linux leaves the sets alone when it fails (gdb selects again with
+     * them): EFAULT says they were not */
+    return err && !FD_ISSET(c->p[0], &r) ? EFAULT : err;
 }
 static int c_epoll_wait(struct ctx *c)
 {

@@ -1,0 +1,154 @@
+/* Asynchronous preemption: see preempt.h. */
+#include "core/preempt.h"
+
+#include "compat/log.h"
+#include "compat/raw_syscall.h"
+#include "compat/real.h"
+#include "core/codemap.h"
+#include "core/config.h"
+#include "core/kthread.h"
+#include "core/sched_internal.h"
+#include "core/signals.h"
+
+#include <cpuid.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define RED_ZONE 128
+/* stack the yield needs below the trampoline's saved state: mn_yield and
+ * what a direct switch runs on this stack for the G switched from */
+#define YIELD_STACK (16 * 1024)
+
+uint32_t mn_xstate_size = 512;
+uint64_t mn_xstate_mask;
+uint8_t mn_xstate_xsave;
+uint64_t mn_preempt_sigbit;
+
+static bool enabled;
+static pid_t self_pid;
+static _Atomic int64_t count;
+
+/* What the trampoline saves: xsave with every state component the OS
+ * enabled (CPUID 0xD: sizes for XCR0), or fxsave where xsave is absent. */
+static void measure_xstate(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) ||
+        !__get_cpuid_count(0xd, 0, &a, &b, &c, &d) || b < 576)
+        return; /* fxsave: 512 bytes */
+    mn_xstate_size = b;
+    mn_xstate_mask = (uint64_t)d << 32 | a;
+    mn_xstate_xsave = 1;
+}
+
+bool mn_preempt_init(void)
+{
+    if (!mn_codemap_init()) {
+        if (mn_config.debug)
+            mn_warn("the runtime's code was not found: no asynchronous preemption");
+        return false;
+    }
+    measure_xstate();
+    self_pid = getpid();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = mn_preempt_on_sigurg;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    if (mn_real.sigaction(SIGURG, &sa, NULL) != 0)
+        return false;
+    mn_preempt_sigbit = 1ull << (SIGURG - 1);
+    enabled = true;
+    return true;
+}
+
+bool mn_preempt_on(void)
+{
+    return enabled;
+}
+
+int64_t mn_preempt_count(void)
+{
+    return atomic_load_explicit(&count, memory_order_relaxed);
+}
+
+/* Whether SIGURG still runs mnrt's handler: the program's sigaction only
+ * records its own (signals.c), but a raw rt_sigaction would replace it. */
+static bool handler_installed(void)
+{
+    struct sigaction cur;
+    return mn_real.sigaction(SIGURG, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
+           cur.sa_sigaction == mn_preempt_on_sigurg;
+}
+
+bool mn_preempt_signal(mn_m *m)
+{
+    if (!enabled || mn_kthread_state(m->tid) != 'R' || !handler_installed())
+        return false;
+    atomic_store(&m->preempt_sig, true);
+    return mn_raw_syscall(SYS_tgkill, self_pid, m->tid, SIGURG) == 0;
+}
+
+static bool on_altstack(const mn_m *m)
+{
+    char here;
+    uintptr_t lo = (uintptr_t)m->altstack;
+    return m->altstack && (uintptr_t)&here >= lo && (uintptr_t)&here < lo + m->altstack_size;
+}
+
+static bool on_g_stack(const mn_g *g, uintptr_t sp)
+{
+    uintptr_t lo = (uintptr_t)g->stack.lo;
+    size_t need = RED_ZONE + 8 + 16 * 8 + mn_xstate_size + 64 + YIELD_STACK;
+    return sp > lo + need && sp <= lo + g->stack.size;
+}
+
+/* The conditions of preempt.h, for g interrupted at ctx on its M m. */
+static bool safe_point(mn_g *g, mn_m *m, const mcontext_t *ctx)
+{
+    return m->curg == g && !m->prev_g && atomic_load(&g->preempt) && m->locks == 0 &&
+           g->syscall_depth == 0 && g->sig_handler_depth == 0 && m->p &&
+           atomic_load(&m->p->status) == mn_pword(m, MN_P_USER) &&
+           !mn_codemap_runtime((uintptr_t)ctx->gregs[REG_RIP]) &&
+           on_g_stack(g, (uintptr_t)ctx->gregs[REG_RSP]) && on_altstack(m);
+}
+
+/* The interrupted code calls the trampoline: its return address (the
+ * interrupted instruction) goes below the red zone, which the trampoline's
+ * `ret $128` skips again on the way back. */
+static void inject_call(mcontext_t *ctx)
+{
+    uint64_t *sp = (uint64_t *)(uintptr_t)(ctx->gregs[REG_RSP] - RED_ZONE - 8);
+    *sp = (uint64_t)ctx->gregs[REG_RIP];
+    ctx->gregs[REG_RSP] = (greg_t)(uintptr_t)sp;
+    ctx->gregs[REG_RIP] = (greg_t)(uintptr_t)mn_preempt_trampoline;
+}
+
+void mn_preempt_on_sigurg(int sig, siginfo_t *info, void *uc)
+{
+    int saved_errno = errno;
+    mn_g *g = mn_tls_g;
+    mn_m *m = g ? g->m : mn_tls_m;
+    bool asked = m && !mn_sched.forked_child &&
+                 atomic_exchange_explicit(&m->preempt_sig, false, memory_order_acquire);
+    if (!asked || info->si_code != SI_TKILL || info->si_pid != self_pid) {
+        mn_sig_from_kernel(sig, info, uc);
+    } else if (g) {
+        mcontext_t *ctx = &((ucontext_t *)uc)->uc_mcontext;
+        if (safe_point(g, m, ctx)) {
+            inject_call(ctx);
+            atomic_fetch_add_explicit(&count, 1, memory_order_relaxed);
+        }
+    }
+    errno = saved_errno;
+}
+
+void mn_preempt_yield(void)
+{
+    int saved_errno = errno;
+    mn_yield();
+    errno = saved_errno;
+}

@@ -1,0 +1,80 @@
+/* Asynchronous preemption (DESIGN.md §7b; FACTS.md "Async preemption
+ * (verified)"; Go 1.14's asyncPreempt). A G that sysmon asked to yield
+ * (g->preempt, after 10 ms on its P) and that did not reach a scheduling
+ * point by sysmon's next look gets a signal: sysmon sets m->preempt_sig and
+ * sends SIGURG with tgkill to that M's kernel thread, only when the thread
+ * is running (its CPU clock advanced, its state is R: a thread blocked in
+ * the kernel could see EINTR). The handler, on the M's alternate stack,
+ * makes the interrupted code call mn_preempt_trampoline (preempt_x86_64.S)
+ * as if it had called it itself, past the 128-byte red zone; the
+ * trampoline saves flags, general registers and the extended state, yields
+ * the G like mn_yield, and when the G runs again (on any M) restores
+ * everything and returns to the interrupted instruction.
+ *
+ * Invariants:
+ * - The handler injects only when all of these hold, and otherwise leaves
+ *   the G as it is (the cooperative ask stands; sysmon tries again at its
+ *   next look): this M asked for it (m->preempt_sig, taken back here) and
+ *   the signal is sysmon's (SI_TKILL from this process); the G is the M's
+ *   current G and still asked to yield; the interrupted instruction is
+ *   not in libmnrt, glibc, ld.so or the vDSO (codemap.h); the M holds no
+ *   mn_lock (m->locks); the G is in no system call bracket and in no
+ *   program signal handler (sig_handler_depth); the M holds its P in USER
+ *   state; the interrupted stack pointer is on the G's own stack with room
+ *   for the trampoline's frame; the handler runs on the M's alternate
+ *   stack (so nothing of the kernel's signal frame lies below the red zone
+ *   the trampoline's frame goes to).
+ * - Nothing M-specific is kept across the yield: the trampoline's frame is
+ *   on the G's stack, the thread pointer is the G's own TCB.
+ * - A G locked to its M is preempted like the others: its yield sends it
+ *   back to its M through the run queue, as mn_yield does.
+ * - Every SIGURG that is not such a request goes to mn_sig_from_kernel
+ *   (signals.h); SIGURG's default action is to ignore it.
+ * - The handler is async-signal-safe: it reads fixed data, takes no lock,
+ *   allocates nothing and keeps errno. */
+#ifndef MN_CORE_PREEMPT_H
+#define MN_CORE_PREEMPT_H
+
+#include "core/runtime.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* At boot, on the main thread, when MNRT_DEBUG does not turn it off:
+ * finds the runtime's code, measures the extended state and installs the
+ * SIGURG handler. Returns false (preemption stays off, with a warning
+ * under MNRT_DEBUG) if any of it fails. */
+bool mn_preempt_init(void);
+
+/* Whether preemption by signal is on. */
+bool mn_preempt_on(void);
+
+/* sysmon: asks m, which runs a G that ignored the cooperative ask, to
+ * preempt it by signal; only if m's kernel thread is running now.
+ * Returns whether the signal was sent. */
+bool mn_preempt_signal(mn_m *m);
+
+/* The SIGURG handler: the one entry point of preemption signals. */
+void mn_preempt_on_sigurg(int sig, siginfo_t *info, void *uc);
+
+/* Preemptions made so far (mnrt_get_stats). */
+int64_t mn_preempt_count(void);
+
+/* For the trampoline only: yields the calling G (mn_yield), keeping errno. */
+void mn_preempt_yield(void);
+void mn_preempt_trampoline(void);
+
+/* The kernel signal mask of an M running a G is the G's without this bit
+ * (SIGURG's, 0 while preemption is off), so that a G that blocks every
+ * signal can still be preempted (sched.c apply_sigmask). */
+extern uint64_t mn_preempt_sigbit;
+
+/* The extended state the trampoline saves (preempt.c, read by
+ * preempt_x86_64.S): its size, the xsave mask, whether xsave is usable
+ * (else fxsave, 512 bytes). */
+extern uint32_t mn_xstate_size;
+extern uint64_t mn_xstate_mask;
+extern uint8_t mn_xstate_xsave;
+
+#endif

@@ -1,0 +1,172 @@
+/* pthread_cancel (deferred) at each cancellation point mnrt parks in: a
+ * thread blocks in the call inside pthread_cleanup_push; another cancels
+ * it. Each line says whether the thread ended canceled (pthread_join gives
+ * PTHREAD_CANCELED) and its cleanup handler ran; for pthread_cond_wait,
+ * whether the mutex was held again when the handler ran. Also: a thread
+ * that disables cancellation is canceled only when it enables it and
+ * reaches pthread_testcancel. Under mnrt pthread_cancel did nothing: the
+ * join hung. */
+#include "check.h"
+#include "../io/loopback.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+
+struct ctx {
+    int p[2], full[2], sv[2], ls;
+    sem_t sem;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t other;
+    bool cleaned, mutex_held;
+};
+
+static struct ctx c;
+
+static void cleanup(void *arg)
+{
+    (void)arg;
+    c.cleaned = true;
+}
+
+static void cleanup_cond(void *arg)
+{
+    (void)arg;
+    c.cleaned = true;
+    c.mutex_held = pthread_mutex_trylock(&c.mu) == EBUSY;
+    pthread_mutex_unlock(&c.mu);
+}
+
+static void *forever(void *arg)
+{
+    (void)arg;
+    while (sem_wait(&c.sem) != 0)
+        ;
+    return NULL;
+}
+
+static void point(const char *name)
+{
+    char b[4096] = {0};
+    if (!strcmp(name, "read"))
+        read(c.p[0], b, 1);
+    else if (!strcmp(name, "write"))
+        write(c.full[1], b, sizeof b);
+    else if (!strcmp(name, "recv"))
+        recv(c.sv[0], b, 1, 0);
+    else if (!strcmp(name, "accept"))
+        accept(c.ls, NULL, NULL);
+    else if (!strcmp(name, "poll")) {
+        struct pollfd pf = {.fd = c.p[0], .events = POLLIN};
+        poll(&pf, 1, -1);
+    } else if (!strcmp(name, "select")) {
+        fd_set r;
+        FD_ZERO(&r);
+        FD_SET(c.p[0], &r);
+        select(c.p[0] + 1, &r, NULL, NULL, NULL);
+    } else if (!strcmp(name, "epoll_wait")) {
+        int ep = epoll_create1(0);
+        struct epoll_event ev = {.events = EPOLLIN};
+        epoll_ctl(ep, EPOLL_CTL_ADD, c.p[0], &ev);
+        epoll_wait(ep, &ev, 1, -1);
+    } else if (!strcmp(name, "sleep"))
+        sleep(1000);
+    else if (!strcmp(name, "nanosleep")) {
+        struct timespec ts = {1000, 0};
+        nanosleep(&ts, NULL);
+    } else if (!strcmp(name, "sem_wait"))
+        sem_wait(&c.sem);
+    else if (!strcmp(name, "pthread_join"))
+        pthread_join(c.other, NULL);
+    else if (!strcmp(name, "sigsuspend")) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigsuspend(&none);
+    } else if (!strcmp(name, "pause"))
+        pause();
+    else
+        CHECK(0, "unknown point %s", name);
+}
+
+static void *blocked_in(void *arg)
+{
+    const char *name = arg;
+    if (!strcmp(name, "pthread_cond_wait")) {
+        pthread_mutex_lock(&c.mu);
+        pthread_cleanup_push(cleanup_cond, NULL);
+        for (;;)
+            pthread_cond_wait(&c.cv, &c.mu);
+        pthread_cleanup_pop(0);
+    }
+    pthread_cleanup_push(cleanup, NULL);
+    point(name);
+    pthread_cleanup_pop(0);
+    return NULL;
+}
+
+static void *disabled_for_a_while(void *arg)
+{
+    (void)arg;
+    int old;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+    pthread_cleanup_push(cleanup, NULL);
+    usleep(100 * 1000); /* canceled meanwhile: goes on */
+    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
+    pthread_testcancel();
+    pthread_cleanup_pop(0);
+    return NULL;
+}
+
+static void one(const char *name, void *(*fn)(void *))
+{
+    memset(&c, 0, sizeof c);
+    CHECK_EQ(pipe(c.p), 0);
+    CHECK_EQ(pipe(c.full), 0);
+    fcntl(c.full[1], F_SETFL, O_NONBLOCK);
+    char b[4096] = {0};
+    while (write(c.full[1], b, sizeof b) > 0)
+        ;
+    fcntl(c.full[1], F_SETFL, 0);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, c.sv), 0);
+    struct sockaddr_in a;
+    c.ls = listener(&a);
+    sem_init(&c.sem, 0, 0);
+    pthread_mutex_init(&c.mu, NULL);
+    pthread_cond_init(&c.cv, NULL);
+    if (!strcmp(name, "pthread_join"))
+        pthread_create(&c.other, NULL, forever, NULL);
+    pthread_t t;
+    pthread_create(&t, NULL, fn, (void *)name);
+    usleep(30 * 1000);
+    CHECK_EQ(pthread_cancel(t), 0);
+    void *r;
+    CHECK_EQ(pthread_join(t, &r), 0);
+    printf("%-18s canceled: %s, cleanup ran: %s", name, r == PTHREAD_CANCELED ? "yes" : "no",
+           c.cleaned ? "yes" : "no");
+    if (!strcmp(name, "pthread_cond_wait"))
+        printf(", mutex held in it: %s", c.mutex_held ? "yes" : "no");
+    printf("\n");
+    if (!strcmp(name, "pthread_join")) {
+        sem_post(&c.sem);
+        pthread_join(c.other, NULL);
+    }
+    int fds[] = {c.p[0], c.p[1], c.full[0], c.full[1], c.sv[0], c.sv[1], c.ls};
+    for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+        close(fds[i]);
+}
+
+int main(void)
+{
+    const char *points[] = {"read",      "write",      "recv",     "accept",       "poll",
+                            "select",    "epoll_wait", "sleep",    "nanosleep",    "sem_wait",
+                            "pthread_join", "sigsuspend", "pause", "pthread_cond_wait"};
+    for (size_t i = 0; i < sizeof points / sizeof *points; i++)
+        one(points[i], blocked_in);
+    one("disabled, then testcancel", disabled_for_a_while);
+    return 0;
+}

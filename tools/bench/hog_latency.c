@@ -1,0 +1,90 @@
+/* hog_latency.c - the delay a thread that computes without a scheduling
+ * point imposes on a thread that sleeps, when both share one CPU (run-bench
+ * runs every mode under `taskset -c 0`: one CPU natively, one P under mnrt,
+ * GOMAXPROCS 1 in Go). Under mnrt the sleeper's wake-up waits for the hog to
+ * be preempted (DESIGN.md §7b); with MNRT_DEBUG=asyncpreempt=0 the hog is
+ * never preempted and the sleeper waits until it is done.
+ *
+ * A hog thread runs ITERS steps (default 1,000,000,000) of a 64-bit
+ * xorshift generator without calls; meanwhile a sleeper sleeps 1 ms with
+ * nanosleep again and again until the hog is done (the hog starts once the
+ * sleeper runs), and records how much
+ * later than 1 ms each sleep ended. The hog's result must not be 0 (xorshift
+ * never reaches 0 from another seed), and every sleep must last 1 ms.
+ * Result: lateness p50_us, p99_us, max_us, mean_us over `samples` sleeps.
+ * Usage: bench_hog_latency [ITERS] */
+#include "bench.h"
+
+#include <semaphore.h>
+#include <stdatomic.h>
+
+#define MAX_SAMPLES 100000
+
+static long iters;
+static atomic_int hog_done;
+static uint64_t hog_result;
+static uint64_t late_ns[MAX_SAMPLES];
+static int samples;
+
+static void *hog(void *arg)
+{
+	(void)arg;
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	for (long i = 0; i < iters; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	hog_result = x;
+	atomic_store(&hog_done, 1);
+	return NULL;
+}
+
+static void *sleeper(void *arg)
+{
+	bench_check(sem_post(arg) ? errno : 0, "sem_post");
+	const struct timespec ms = {0, 1000000};
+	while (!atomic_load(&hog_done) && samples < MAX_SAMPLES) {
+		uint64_t t0 = bench_now_ns();
+		if (nanosleep(&ms, NULL) != 0)
+			bench_fail("nanosleep: %s", strerror(errno));
+		uint64_t slept = bench_now_ns() - t0;
+		if (slept < 1000000)
+			bench_fail("a 1 ms sleep lasted %llu ns", (unsigned long long)slept);
+		late_ns[samples++] = slept - 1000000;
+	}
+	return NULL;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	iters = bench_arg(argc, argv, 1, 1000000000);
+	pthread_t s, h;
+	sem_t started; /* the hog starts once the sleeper sleeps */
+	bench_check(sem_init(&started, 0, 0) ? errno : 0, "sem_init");
+	bench_spawn(&s, sleeper, &started);
+	while (sem_wait(&started) != 0)
+		if (errno != EINTR)
+			bench_fail("sem_wait: %s", strerror(errno));
+	bench_spawn(&h, hog, NULL);
+	bench_join(h);
+	bench_join(s);
+	if (hog_result == 0)
+		bench_fail("the hog computed 0");
+	if (samples == 0)
+		bench_fail("no sleep ended while the hog ran");
+	qsort(late_ns, (size_t)samples, sizeof late_ns[0], cmp);
+	double sum = 0;
+	for (int i = 0; i < samples; i++)
+		sum += (double)late_ns[i];
+	bench_result("hog_latency", "p50_us=%.1f p99_us=%.1f max_us=%.1f mean_us=%.1f samples=%d",
+		     late_ns[samples / 2] / 1e3, late_ns[samples * 99 / 100] / 1e3,
+		     late_ns[samples - 1] / 1e3, sum / samples / 1e3, samples);
+	return 0;
+}
