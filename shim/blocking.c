@@ -30,6 +30,7 @@ static mode_t mode_arg(int flags, va_list ap)
 
 static int g_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
+    mn_cancel_point();
     return new_fd(MN_BLOCKING((int)MN_SYS(SYS_openat, dirfd, path, flags, mode)));
 }
 
@@ -86,16 +87,19 @@ MN_EXPORT int creat(const char *path, mode_t mode)
 
 MN_EXPORT int fsync(int fd)
 {
+    mn_cancel_point();
     return MN_BLOCKING((int)MN_SYS(SYS_fsync, fd));
 }
 
 MN_EXPORT int fdatasync(int fd)
 {
+    mn_cancel_point();
     return MN_BLOCKING((int)MN_SYS(SYS_fdatasync, fd));
 }
 
 MN_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
+    mn_cancel_point();
     return MN_BLOCKING((pid_t)MN_SYS(SYS_wait4, pid, status, options, ru));
 }
 
@@ -116,6 +120,7 @@ MN_EXPORT pid_t wait3(int *status, int options, struct rusage *ru)
 
 MN_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 {
+    mn_cancel_point();
     return MN_BLOCKING((int)MN_SYS(SYS_waitid, type, id, info, options, NULL));
 }
 

@@ -8,10 +8,14 @@
  * glibc's pthread_testcancel: cleanup handlers of both forms and C++
  * destructors run, catch (...) blocks that rethrow work, and pthread_join
  * returns PTHREAD_CANCELED (the G's entry catches the unwinding, as
- * glibc's start_thread does). Not served: asynchronous cancellation (it
- * acts at the next cancellation point, as deferred), and calls handed to
- * the kernel (regular files, waitpid) or that find their fd ready at once
- * (they act at the next wait or pthread_testcancel). */
+ * glibc's start_thread does). Every cancellation point also acts at its
+ * entry (mn_cancel_point), as glibc's do before their system call: open,
+ * read, write, pread, pwrite, recv*, send*, accept, connect, fsync,
+ * fdatasync, wait*, poll, select, epoll_wait, sleeps, sem_wait,
+ * pthread_cond_wait, pthread_join, sigsuspend, pause. Not served: a call
+ * handed to the kernel (regular files, waitpid) is not interrupted while
+ * it blocks; close is no cancellation point (mnrt closes its own fds
+ * through it); asynchronous cancellation acts where deferred does. */
 #include "shim/pthread_impl.h"
 
 #include "compat/tcb.h"

@@ -54,6 +54,7 @@ static int wait_shared(struct mn_cond *cv, pthread_mutex_t *m, int64_t deadline)
 
 static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline)
 {
+    mn_cancel_point();
     struct mn_cond *cv = C(c);
     if (cv->flags & FLAG_SHARED)
         return wait_shared(cv, m, deadline);

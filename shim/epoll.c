@@ -15,6 +15,7 @@
 static int g_epoll(int epfd, struct epoll_event *ev, int max, int64_t deadline,
                    const sigset_t *mask)
 {
+    mn_cancel_point();
     sigset_t old;
     if (mask && mn_call_mask_begin(mask, &old)) {
         mn_call_mask_end(&old);

@@ -53,6 +53,7 @@ static ssize_t plain_rw(long nr1, long nrv, int fd, const struct iovec *iov, int
 
 ssize_t mn_io_readv(int fd, const struct iovec *iov, int cnt)
 {
+    mn_cancel_point();
     struct mn_netio io;
     if (!mn_netio_begin(&io, fd, MN_DIR_READ)) {
         if (!mn_getg())
@@ -74,6 +75,7 @@ ssize_t mn_io_readv(int fd, const struct iovec *iov, int cnt)
 
 ssize_t mn_io_writev(int fd, const struct iovec *iov, int cnt)
 {
+    mn_cancel_point();
     struct mn_netio io;
     if (!mn_netio_begin(&io, fd, MN_DIR_WRITE)) {
         if (!mn_getg())
@@ -147,11 +149,13 @@ MN_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
  * ESPIPE): the P is handed off while it blocks. */
 MN_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
 {
+    mn_cancel_point();
     return MN_BLOCKING(MN_SYS(SYS_pread64, fd, buf, n, off));
 }
 
 MN_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
+    mn_cancel_point();
     return MN_BLOCKING(MN_SYS(SYS_pwrite64, fd, buf, n, off));
 }
 

@@ -42,6 +42,7 @@ static int join_deadline(clockid_t clock, const struct timespec *abstime, int64_
 
 MN_EXPORT int pthread_join(pthread_t t, void **result)
 {
+    mn_cancel_point();
     mn_g *g = g_of(t);
     if (!g)
         return stale(t) ? ESRCH : mn_real.pthread_join(t, result);

@@ -110,6 +110,7 @@ static int poll_probe(void *arg)
 /* ppoll semantics for a G; deadline < 0: none. */
 static int g_poll(struct pollfd *fds, nfds_t n, int64_t deadline, const sigset_t *mask)
 {
+    mn_cancel_point();
     sigset_t old;
     int r = -1;
     struct poll_args a = {fds, n};
@@ -182,6 +183,7 @@ static int select_probe(void *arg)
 static int g_select(int nfds, fd_set *r, fd_set *w, fd_set *e, int64_t deadline,
                     const sigset_t *mask)
 {
+    mn_cancel_point();
     if (nfds < 0 || nfds > FD_SETSIZE) {
         errno = EINVAL;
         return -1;

@@ -15,6 +15,7 @@
 
 #include "compat/log.h"
 #include "compat/real.h"
+#include "compat/tcb.h"
 #include "core/futex.h"
 #include "core/runtime.h"
 #include "core/waitq.h"
@@ -97,5 +98,19 @@ void mn_call_mask_end(const sigset_t *old);
 
 /* cancel.c: sets the hook that makes cancellation points act (boot). */
 void mn_cancel_boot(void);
+
+/* At the entry of every cancellation point mnrt serves: a G whose
+ * cancellation is requested (and enabled: the hook checks) is unwound
+ * here, as glibc's cancellation points do before their system call; one
+ * whose call waits is also woken by pthread_cancel (cancel.c). */
+static inline void mn_cancel_point(void)
+{
+    mn_g *g = mn_getg();
+    if (g && __builtin_expect(atomic_load_explicit(mn_tcb_cancelhandling(g->tcb),
+                                                   memory_order_relaxed) &
+                                  MN_CANCEL_CANCELED,
+                              0))
+        mn_hooks.testcancel();
+}
 
 #endif

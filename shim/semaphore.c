@@ -68,6 +68,7 @@ static bool try_take(struct mn_sem *sm)
 
 static int wait_until(sem_t *s, int64_t deadline)
 {
+    mn_cancel_point();
     struct mn_sem *sm = S(s);
     if (try_take(sm))
         return 0;

@@ -165,6 +165,7 @@ void mn_call_mask_end(const sigset_t *old)
 /* Parks the G with *mask until a handler has run on it: -1, EINTR. */
 static int suspend(mn_g *g, const sigset_t *mask)
 {
+    mn_cancel_point();
     sigset_t old = g->sigmask;
     g->sig_ran = false;
     g_sigmask(g, SIG_SETMASK, mask, NULL); /* what is pending runs now */

@@ -13,6 +13,7 @@
 /* 0, or EINTR with the time left before deadline in *left. */
 static int g_sleep_until(int64_t deadline, int64_t *left)
 {
+    mn_cancel_point();
     for (;;) {
         struct mn_waiter w;
         mn_waiter_init(&w, "sleep");

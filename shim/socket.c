@@ -58,6 +58,7 @@ MN_EXPORT int pipe(int fds[2])
 /* recvmsg with a blocking call's semantics for a G. */
 static ssize_t g_recvmsg(int fd, struct msghdr *msg, int flags)
 {
+    mn_cancel_point();
     struct mn_netio io;
     if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_READ)) {
         if ((flags & MSG_DONTWAIT) || !mn_getg())
@@ -168,6 +169,7 @@ MN_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 
 static ssize_t g_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
+    mn_cancel_point();
     struct mn_netio io;
     if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_WRITE)) {
         if ((flags & MSG_DONTWAIT) || !mn_getg())
@@ -254,6 +256,7 @@ MN_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
  * taken the connection: then the call blocks as it would natively). */
 MN_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
+    mn_cancel_point();
     if (!mn_getg())
         return (int)MN_SYS(SYS_accept4, fd, addr, len, flags);
     struct mn_netio io;
@@ -352,6 +355,7 @@ static int connect_outcome(struct mn_netio *io, int fd, const struct sockaddr *a
  * as the kernel's blocking connect would. */
 MN_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
+    mn_cancel_point();
     long fl;
     if (!mn_getg() || mn_fd_kind(fd) != MN_FD_SOCKET ||
         (fl = MN_SYS(SYS_fcntl, fd, F_GETFL)) < 0 || (fl & O_NONBLOCK))

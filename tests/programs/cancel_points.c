@@ -4,8 +4,10 @@
  * PTHREAD_CANCELED) and its cleanup handler ran; for pthread_cond_wait,
  * whether the mutex was held again when the handler ran. Also: a thread
  * that disables cancellation is canceled only when it enables it and
- * reaches pthread_testcancel. Under mnrt pthread_cancel did nothing: the
- * join hung. */
+ * reaches pthread_testcancel, and threads in loops of calls that never
+ * wait are canceled at the next call. Under mnrt pthread_cancel did
+ * nothing: the join hung (and the loops went on, canceled only where a
+ * call waited). */
 #include "check.h"
 #include "../io/loopback.h"
 
@@ -87,9 +89,18 @@ static void point(const char *name)
         sigset_t none;
         sigemptyset(&none);
         sigsuspend(&none);
-    } else if (!strcmp(name, "pause"))
+    } else if (!strcmp(name, "pause")) {
         pause();
-    else
+    } else if (!strcmp(name, "read /dev/zero")) { /* never waits */
+        int z = open("/dev/zero", O_RDONLY);
+        for (;;)
+            read(z, b, sizeof b);
+    } else if (!strcmp(name, "write to a socket")) { /* never waits */
+        for (;;) {
+            write(c.sv[0], b, 1);
+            recv(c.sv[1], b, 1, 0);
+        }
+    } else
         CHECK(0, "unknown point %s", name);
 }
 
@@ -164,7 +175,8 @@ int main(void)
 {
     const char *points[] = {"read",      "write",      "recv",     "accept",       "poll",
                             "select",    "epoll_wait", "sleep",    "nanosleep",    "sem_wait",
-                            "pthread_join", "sigsuspend", "pause", "pthread_cond_wait"};
+                            "pthread_join", "sigsuspend", "pause", "pthread_cond_wait",
+                            "read /dev/zero", "write to a socket"};
     for (size_t i = 0; i < sizeof points / sizeof *points; i++)
         one(points[i], blocked_in);
     one("disabled, then testcancel", disabled_for_a_while);
