@@ -19,7 +19,7 @@
 #include <sys/time.h>
 
 #define WAITERS 4
-#define WAKES 50
+#define WAKES 20
 
 static sem_t sem;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
