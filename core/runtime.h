@@ -222,6 +222,14 @@ extern __thread mn_m *mn_tls_m;
  * checks mn_native() first. */
 extern __thread mn_g *mn_tls_owner;
 
+/* Whether g is a started thread that has not finished (a handle to it is
+ * good for signals and cancellation). */
+static inline bool mn_g_alive(const mn_g *g)
+{
+    uint32_t s = atomic_load(&g->status);
+    return s != MN_G_IDLE && s != MN_G_DEAD;
+}
+
 /* The calling G, or NULL on a foreign thread (or g0, or after fork, or in
  * a G finishing a direct switch for the G before it). */
 static inline mn_g *mn_getg(void)

@@ -257,8 +257,7 @@ static void post(int sig, const siginfo_t *info, mn_g *target)
 
 static bool accepts(const mn_g *g, int sig)
 {
-    uint32_t s = atomic_load(&g->status);
-    return s != MN_G_IDLE && s != MN_G_DEAD && !sigismember(&g->sigmask, sig);
+    return mn_g_alive(g) && !sigismember(&g->sigmask, sig);
 }
 
 /* The G whose own code the handler interrupted, if a program handler may
@@ -402,8 +401,7 @@ static void send_marked(pid_t tid, int sig)
 int mn_sig_send(mn_g *g, int sig, const siginfo_t *info)
 {
     mn_lock_acquire(&g->siglock);
-    uint32_t st = atomic_load(&g->status);
-    if (st == MN_G_IDLE || st == MN_G_DEAD) {
+    if (!mn_g_alive(g)) {
         mn_lock_release(&g->siglock);
         return ESRCH;
     }
@@ -423,7 +421,7 @@ int mn_sig_send(mn_g *g, int sig, const siginfo_t *info)
         w = NULL;
     }
     mn_m *m = g->m;
-    st = atomic_load(&g->status);
+    uint32_t st = atomic_load(&g->status);
     mn_lock_release(&g->siglock);
     if (w)
         mn_waiter_wake(w);
@@ -571,7 +569,7 @@ bool mn_sig_wait_begin(struct mn_waiter *w)
 {
     mn_g *g = w->g;
     mn_lock_acquire(&g->siglock);
-    bool pending = mn_sig_deliverable(g, atomic_load(&g->sigpend), &g->sigmask) ||
+    bool pending = mn_sig_deliverable(atomic_load(&g->sigpend), &g->sigmask) ||
                    (w->cancel_point && mn_sig_cancel_requested(g));
     g->sig_ran = g->sig_norestart = false;
     if (!pending)

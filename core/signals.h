@@ -103,9 +103,8 @@ uint64_t mn_sig_process_pending(void);
 
 /* The calling G runs its pending signals that it does not block. */
 void mn_sig_deliver_pending(void);
-static inline bool mn_sig_deliverable(const struct mn_g *g, uint64_t pend, const sigset_t *mask)
+static inline bool mn_sig_deliverable(uint64_t pend, const sigset_t *mask)
 {
-    (void)g;
     return (pend & ~mn_sig_bits(mask)) != 0;
 }
 

@@ -41,8 +41,7 @@ MN_EXPORT int pthread_cancel(pthread_t t)
     mn_g *g = mn_native() ? NULL : mn_g_from_tcb((void *)t);
     if (!g)
         return mn_real.pthread_cancel(t);
-    uint32_t s = atomic_load(&g->status);
-    if (s == MN_G_IDLE || s == MN_G_DEAD)
+    if (!mn_g_alive(g))
         return ESRCH;
     mn_sig_cancel(g);
     if (g == mn_getg() && (atomic_load(mn_tcb_cancelhandling(g->tcb)) & MN_CANCEL_ASYNC))

@@ -26,30 +26,17 @@ static void before_jump(struct __jmp_buf_tag *env)
     }
 }
 
-MN_EXPORT _Noreturn void siglongjmp(sigjmp_buf env, int val)
-{
-    before_jump(env);
-    mn_real.siglongjmp(env, val);
-    __builtin_unreachable();
-}
+/* Each of glibc's jumps (they restore a saved mask alike), after
+ * before_jump. */
+#define JUMP_AFTER_SYNC(name)                                                  \
+    MN_EXPORT _Noreturn void name(struct __jmp_buf_tag env[1], int val)        \
+    {                                                                          \
+        before_jump(env);                                                      \
+        mn_real.name(env, val);                                                \
+        __builtin_unreachable();                                               \
+    }
 
-MN_EXPORT _Noreturn void longjmp(jmp_buf env, int val)
-{
-    before_jump(env);
-    mn_real.longjmp(env, val);
-    __builtin_unreachable();
-}
-
-MN_EXPORT _Noreturn void _longjmp(jmp_buf env, int val)
-{
-    before_jump(env);
-    mn_real._longjmp(env, val);
-    __builtin_unreachable();
-}
-
-MN_EXPORT _Noreturn void __longjmp_chk(jmp_buf env, int val)
-{
-    before_jump(env);
-    mn_real.__longjmp_chk(env, val);
-    __builtin_unreachable();
-}
+JUMP_AFTER_SYNC(siglongjmp)
+JUMP_AFTER_SYNC(longjmp)
+JUMP_AFTER_SYNC(_longjmp)
+JUMP_AFTER_SYNC(__longjmp_chk)

@@ -22,12 +22,6 @@ static mn_g *g_of(pthread_t t)
     return mn_native() ? NULL : mn_g_from_tcb((void *)t);
 }
 
-static bool alive(mn_g *g)
-{
-    uint32_t s = atomic_load(&g->status);
-    return s != MN_G_IDLE && s != MN_G_DEAD;
-}
-
 /* glibc's own two signals are not the program's to send. */
 static bool internal(int sig)
 {
@@ -38,7 +32,7 @@ static int send_to_g(mn_g *g, int sig, siginfo_t *info)
 {
     if (sig < 0 || sig >= NSIG || internal(sig))
         return EINVAL;
-    if (!alive(g))
+    if (!mn_g_alive(g))
         return ESRCH;
     if (sig == 0)
         return 0;
@@ -104,7 +98,7 @@ static int g_sigmask(mn_g *g, int how, const sigset_t *set, sigset_t *old)
         g->m->sigmask = kernel;
         mn_sig_mask_changed(g, &next);
         mn_real.sigprocmask(SIG_SETMASK, &kernel, NULL);
-        if (mn_sig_deliverable(g, atomic_load(&g->sigpend), &next))
+        if (mn_sig_deliverable(atomic_load(&g->sigpend), &next))
             mn_sig_deliver_pending();
     }
     if (old)
