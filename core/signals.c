@@ -193,6 +193,7 @@ void mn_sig_mask_changed(mn_g *g, const sigset_t *mask)
         count(g->mask_slot, -1);
         g->mask_slot = slot;
     }
+    atomic_thread_fence(memory_order_seq_cst); /* mask stored, then proc_pend read (route) */
     take_process_pending(g, bits);
 }
 
@@ -481,6 +482,11 @@ static void route(int sig, const siginfo_t *info, mn_g *target)
     proc_info[sig - 1] = *info;
     atomic_fetch_or(&proc_pend, BIT(sig));
     mn_lock_release(&proc_lock);
+    /* a G that unblocked it since choose() looked may have looked at
+     * proc_pend before it was set: look again (the G side fences too) */
+    atomic_thread_fence(memory_order_seq_cst);
+    if ((g = choose(sig)))
+        take_process_pending(g, mn_sig_bits(&g->sigmask));
 }
 
 /* g now has mask: the process's pending signals it accepts become its. */
