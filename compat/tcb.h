@@ -19,6 +19,8 @@
 #ifndef MN_COMPAT_TCB_H
 #define MN_COMPAT_TCB_H
 
+#include "compat/cancel_bits.h"
+
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,10 +62,7 @@ void mn_tcb_set_cleanup_jmp_buf(void *tcb, void *buf);
 
 /* glibc's cancelhandling word of a TCB: pthread_setcancelstate and
  * pthread_setcanceltype (glibc's own, on the G's TCB) keep it, and its
- * bits are glibc's (nptl/descr.h, the same since 2.34): */
-#define MN_CANCEL_DISABLED 0x01 /* CANCELSTATE_BITMASK */
-#define MN_CANCEL_ASYNC 0x02    /* CANCELTYPE_BITMASK */
-#define MN_CANCEL_CANCELED 0x08 /* CANCELED_BITMASK */
+ * bits are glibc's (compat/cancel_bits.h). */
 _Atomic int *mn_tcb_cancelhandling(void *tcb);
 
 /* Runs on a new G before its program code: per-thread locale tables. */

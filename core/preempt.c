@@ -4,6 +4,7 @@
 #include "compat/log.h"
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
+#include "compat/tcb.h"
 #include "core/codemap.h"
 #include "core/config.h"
 #include "core/kthread.h"
@@ -106,13 +107,19 @@ static bool on_g_stack(const mn_g *g, uintptr_t sp)
     return sp > lo + need && sp <= lo + g->stack.size;
 }
 
+bool mn_preempt_program_code(mn_g *g, uintptr_t pc)
+{
+    mn_m *m = g->m;
+    return enabled && m && m->curg == g && !m->prev_g && m->locks == 0 &&
+           g->syscall_depth == 0 && g->sig_handler_depth == 0 && m->p &&
+           atomic_load(&m->p->status) == mn_pword(m, MN_P_USER) && !mn_codemap_runtime(pc);
+}
+
 /* The conditions of preempt.h, for g interrupted at ctx on its M m. */
 static bool safe_point(mn_g *g, mn_m *m, const mcontext_t *ctx)
 {
-    return m->curg == g && !m->prev_g && atomic_load(&g->preempt) && m->locks == 0 &&
-           g->syscall_depth == 0 && g->sig_handler_depth == 0 && m->p &&
-           atomic_load(&m->p->status) == mn_pword(m, MN_P_USER) &&
-           !mn_codemap_runtime((uintptr_t)ctx->gregs[REG_RIP]) &&
+    return g->m == m && atomic_load(&g->preempt) &&
+           mn_preempt_program_code(g, (uintptr_t)ctx->gregs[REG_RIP]) &&
            on_g_stack(g, (uintptr_t)ctx->gregs[REG_RSP]) && on_altstack(m);
 }
 
@@ -150,5 +157,10 @@ void mn_preempt_yield(void)
 {
     int saved_errno = errno;
     mn_yield();
+    /* canceled asynchronously meanwhile: unwinds from here, through the
+     * trampoline's frame, which describes the interrupted one */
+    if ((atomic_load(mn_tcb_cancelhandling(mn_tls_g->tcb)) & MN_CANCEL_ASYNC) &&
+        mn_hooks.testcancel)
+        mn_hooks.testcancel();
     errno = saved_errno;
 }

@@ -55,6 +55,12 @@ bool mn_preempt_on(void);
  * Returns whether the signal was sent. */
 bool mn_preempt_signal(mn_m *m);
 
+/* Whether g, interrupted by a signal on its M at pc, runs its own code
+ * where preemption may stop it: the invariants above but the ask and the
+ * stacks (asynchronous cancellation unwinds it there, shim/cancel.c).
+ * Async-signal-safe; false while preemption is off. */
+bool mn_preempt_program_code(mn_g *g, uintptr_t pc);
+
 /* The SIGURG handler: the one entry point of preemption signals. */
 void mn_preempt_on_sigurg(int sig, siginfo_t *info, void *uc);
 

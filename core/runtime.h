@@ -107,6 +107,9 @@ struct mn_g {
     bool sig_ran, sig_norestart; /* handlers run since its wait began */
     int sig_handler_depth;       /* program handlers running on it (no
                                   * preemption signal meanwhile: preempt.h) */
+    /* the M it blocks on in a cancellation point the kernel makes
+     * (shim/cancel.c), NULL outside one */
+    _Atomic(struct mn_m *) cancel_call_m;
 };
 
 enum mn_m_action {

@@ -30,8 +30,7 @@ static mode_t mode_arg(int flags, va_list ap)
 
 static int g_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
-    mn_cancel_point();
-    return new_fd(MN_BLOCKING((int)MN_SYS(SYS_openat, dirfd, path, flags, mode)));
+    return new_fd((int)MN_SYS_CANCELLABLE(SYS_openat, dirfd, path, flags, mode));
 }
 
 MN_EXPORT int openat(int dirfd, const char *path, int flags, ...)
@@ -87,20 +86,17 @@ MN_EXPORT int creat(const char *path, mode_t mode)
 
 MN_EXPORT int fsync(int fd)
 {
-    mn_cancel_point();
-    return MN_BLOCKING((int)MN_SYS(SYS_fsync, fd));
+    return (int)MN_SYS_CANCELLABLE(SYS_fsync, fd);
 }
 
 MN_EXPORT int fdatasync(int fd)
 {
-    mn_cancel_point();
-    return MN_BLOCKING((int)MN_SYS(SYS_fdatasync, fd));
+    return (int)MN_SYS_CANCELLABLE(SYS_fdatasync, fd);
 }
 
 MN_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
-    mn_cancel_point();
-    return MN_BLOCKING((pid_t)MN_SYS(SYS_wait4, pid, status, options, ru));
+    return (pid_t)MN_SYS_CANCELLABLE(SYS_wait4, pid, status, options, ru);
 }
 
 MN_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
@@ -120,8 +116,7 @@ MN_EXPORT pid_t wait3(int *status, int options, struct rusage *ru)
 
 MN_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 {
-    mn_cancel_point();
-    return MN_BLOCKING((int)MN_SYS(SYS_waitid, type, id, info, options, NULL));
+    return (int)MN_SYS_CANCELLABLE(SYS_waitid, type, id, info, options, NULL);
 }
 
 MN_EXPORT int flock(int fd, int op)

@@ -9,17 +9,60 @@
  * destructors run, catch (...) blocks that rethrow work, and pthread_join
  * returns PTHREAD_CANCELED (the G's entry catches the unwinding, as
  * glibc's start_thread does). Every cancellation point also acts at its
- * entry (mn_cancel_point), as glibc's do before their system call: open,
- * read, write, pread, pwrite, recv*, send*, accept, connect, fsync,
- * fdatasync, wait*, poll, select, epoll_wait, sleeps, sem_wait,
- * pthread_cond_wait, pthread_join, sigsuspend, pause. Not served: a call
- * handed to the kernel (regular files, waitpid) is not interrupted while
- * it blocks; close is no cancellation point (mnrt closes its own fds
- * through it); asynchronous cancellation acts where deferred does. */
+ * entry (mn_cancel_point), as glibc's do before their system call.
+ *
+ * Cancellation points the kernel makes while the P is handed off (open of
+ * a FIFO, read of a tty, waitpid, waitid, fsync, fcntl F_SETLKW, lockf,
+ * pread, ...) go through mn_sys_cancellable: the G notes its M in
+ * g->cancel_call_m around the call, and pthread_cancel, after it set the
+ * CANCELED bit, sends that kernel thread SIGCANCEL (glibc's signal 32,
+ * which no program can block). mnrt's action for it, SA_RESTART, only
+ * looks whether the thread is between the bit's check and the system call
+ * instruction (cancel_syscall_x86_64.S), where a restarted call is too;
+ * there it makes the call return -EINTR, and the wrapper unwinds after
+ * its P bracket is closed. Anywhere else the signal does nothing and an
+ * interrupted call restarts. glibc installs its own action for signal 32
+ * when the real pthread_cancel runs (a foreign thread's cancel): mnrt takes
+ * it back and passes the signal on to glibc's on foreign threads.
+ *
+ * Asynchronous cancellation uses the same signal: a G that runs its own
+ * code (where preemption by signal could stop it, preempt.h) is unwound
+ * from the handler, through its signal frame; a G that preemption stopped
+ * is unwound when it resumes (preempt.c). Elsewhere (in libc, in mnrt,
+ * with preemption off) it acts at the next cancellation point, as
+ * deferred cancellation does.
+ *
+ * Not served: close is no cancellation point (mnrt closes its own fds
+ * through it). */
 #include "shim/pthread_impl.h"
 
 #include "compat/tcb.h"
+#include "core/preempt.h"
 #include "core/signals.h"
+#include "shim/sys.h"
+
+#include <string.h>
+
+#define SIGCANCEL 32            /* glibc's (__SIGRTMIN) */
+#define KERNEL_SA_RESTORER 0x04000000
+
+/* cancel_syscall_x86_64.S */
+long mn_cancel_syscall(_Atomic int *cancelhandling, long nr, long a1, long a2, long a3, long a4,
+                       long a5, long a6);
+extern const char mn_cancel_syscall_check[], mn_cancel_syscall_insn[],
+    mn_cancel_syscall_canceled[];
+void mn_cancel_sigreturn(void);
+
+/* The kernel's struct sigaction (glibc's sigaction refuses signal 32). */
+struct kernel_action {
+    void (*handler)(int, siginfo_t *, void *);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+
+/* glibc's own action for signal 32, once the real pthread_cancel made it. */
+static void (*_Atomic glibc_action)(int, siginfo_t *, void *);
 
 /* The hook of every cancellation point (mn_hooks.testcancel). */
 static void testcancel(void)
@@ -31,19 +74,98 @@ static void testcancel(void)
     mn_real.pthread_testcancel();
 }
 
+/* An asynchronously cancelable G interrupted at pc may be unwound there:
+ * in its own code, where preemption could stop it. */
+static bool async_here(mn_g *g, uintptr_t pc)
+{
+    return (atomic_load(mn_tcb_cancelhandling(g->tcb)) & MN_CANCEL_ASYNC) &&
+           mn_preempt_program_code(g, pc);
+}
+
+static void on_sigcancel(int sig, siginfo_t *info, void *ucv)
+{
+    mn_g *g = mn_tls_g;
+    if (!g) {
+        void (*glibc)(int, siginfo_t *, void *) = atomic_load(&glibc_action);
+        if (glibc && !mn_tls_m)
+            glibc(sig, info, ucv);
+        return;
+    }
+    greg_t *ip = &((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RIP];
+    uintptr_t pc = (uintptr_t)*ip;
+    if (!mn_sig_cancel_requested(g))
+        return;
+    if (pc >= (uintptr_t)mn_cancel_syscall_check && pc <= (uintptr_t)mn_cancel_syscall_insn)
+        *ip = (greg_t)(uintptr_t)mn_cancel_syscall_canceled;
+    else if (async_here(g, pc))
+        testcancel(); /* unwinds through this handler's frame */
+}
+
+static int install_sigcancel(struct kernel_action *old)
+{
+    struct kernel_action k = {.handler = on_sigcancel,
+                              .flags = SA_SIGINFO | SA_RESTART | SA_NODEFER | KERNEL_SA_RESTORER,
+                              .restorer = mn_cancel_sigreturn};
+    return (int)mn_raw_syscall(SYS_rt_sigaction, SIGCANCEL, &k, old, sizeof k.mask);
+}
+
+/* After the real pthread_cancel: glibc's action replaced mnrt's. */
+static void take_back_sigcancel(void)
+{
+    struct kernel_action old;
+    memset(&old, 0, sizeof old);
+    if (install_sigcancel(&old) == 0 && old.handler != on_sigcancel &&
+        (old.flags & SA_SIGINFO) && (uintptr_t)old.handler > (uintptr_t)SIG_IGN)
+        atomic_store(&glibc_action, old.handler);
+}
+
 void mn_cancel_boot(void)
 {
     mn_hooks.testcancel = testcancel;
+    if (install_sigcancel(NULL) != 0)
+        mn_warn("cannot install the action of signal 32: pthread_cancel does not end calls "
+                "blocked in the kernel (waitpid, a tty's read)");
+}
+
+long mn_sys_cancellable6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+    mn_g *g = mn_getg();
+    if (!g)
+        return mn_sys6(nr, a1, a2, a3, a4, a5, a6);
+    mn_cancel_point();
+    mn_entersyscall();
+    /* seq_cst, against pthread_cancel's bit then this */
+    atomic_store(&g->cancel_call_m, g->m);
+    long r = mn_cancel_syscall(mn_tcb_cancelhandling(g->tcb), nr, a1, a2, a3, a4, a5, a6);
+    atomic_store(&g->cancel_call_m, NULL);
+    mn_exitsyscall();
+    if (r == -EINTR)
+        mn_cancel_point(); /* unwinds when it was pthread_cancel's */
+    if ((unsigned long)r > -4096ul) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
 }
 
 MN_EXPORT int pthread_cancel(pthread_t t)
 {
     mn_g *g = mn_native() ? NULL : mn_g_from_tcb((void *)t);
-    if (!g)
-        return mn_real.pthread_cancel(t);
+    if (!g) {
+        int r = mn_real.pthread_cancel(t);
+        if (!mn_native())
+            take_back_sigcancel();
+        return r;
+    }
     if (!mn_g_alive(g))
         return ESRCH;
     mn_sig_cancel(g);
+    mn_m *m = atomic_load(&g->cancel_call_m);
+    bool async = atomic_load(mn_tcb_cancelhandling(g->tcb)) & MN_CANCEL_ASYNC;
+    if (!m && async && atomic_load(&g->status) == MN_G_RUNNING)
+        m = g->m; /* it may be spinning in its own code */
+    if (m && g != mn_getg() && mn_sig_cancel_requested(g))
+        mn_raw_syscall(SYS_tgkill, mn_raw_syscall(SYS_getpid), m->tid, SIGCANCEL);
     if (g == mn_getg() && (atomic_load(mn_tcb_cancelhandling(g->tcb)) & MN_CANCEL_ASYNC))
         testcancel(); /* asynchronous, on itself: at once, as glibc's */
     return 0;

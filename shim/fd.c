@@ -55,7 +55,7 @@ static int do_fcntl(int fd, int cmd, void *arg)
     case F_SETLKW:
     case F_OFD_SETLKW:
         if (mn_getg())
-            return MN_BLOCKING((int)MN_SYS(SYS_fcntl, fd, cmd, arg));
+            return (int)MN_SYS_CANCELLABLE(SYS_fcntl, fd, cmd, arg);
         break;
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {

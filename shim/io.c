@@ -43,12 +43,13 @@ static bool stale_kind(int fd, ssize_t r)
     return true;
 }
 
-/* The plain system call for iov, as read(2)/write(2) when it is one buffer. */
+/* The plain system call for iov, as read(2)/write(2) when it is one buffer;
+ * a G's may block (a tty, a device), a foreign thread's is plain. */
 static ssize_t plain_rw(long nr1, long nrv, int fd, const struct iovec *iov, int cnt)
 {
     if (cnt == 1)
-        return MN_SYS(nr1, fd, iov[0].iov_base, iov[0].iov_len);
-    return MN_SYS(nrv, fd, iov, cnt);
+        return MN_SYS_CANCELLABLE(nr1, fd, iov[0].iov_base, iov[0].iov_len);
+    return MN_SYS_CANCELLABLE(nrv, fd, iov, cnt);
 }
 
 ssize_t mn_io_readv(int fd, const struct iovec *iov, int cnt)
@@ -56,9 +57,7 @@ ssize_t mn_io_readv(int fd, const struct iovec *iov, int cnt)
     mn_cancel_point();
     struct mn_netio io;
     if (!mn_netio_begin(&io, fd, MN_DIR_READ)) {
-        if (!mn_getg())
-            return plain_rw(SYS_read, SYS_readv, fd, iov, cnt);
-        return MN_BLOCKING(plain_rw(SYS_read, SYS_readv, fd, iov, cnt));
+        return plain_rw(SYS_read, SYS_readv, fd, iov, cnt);
     }
     ssize_t r;
     for (;;) {
@@ -69,7 +68,7 @@ ssize_t mn_io_readv(int fd, const struct iovec *iov, int cnt)
     }
     mn_netio_end(&io);
     if (stale_kind(fd, r))
-        return MN_BLOCKING(plain_rw(SYS_read, SYS_readv, fd, iov, cnt));
+        return plain_rw(SYS_read, SYS_readv, fd, iov, cnt);
     return r;
 }
 
@@ -78,9 +77,7 @@ ssize_t mn_io_writev(int fd, const struct iovec *iov, int cnt)
     mn_cancel_point();
     struct mn_netio io;
     if (!mn_netio_begin(&io, fd, MN_DIR_WRITE)) {
-        if (!mn_getg())
-            return plain_rw(SYS_write, SYS_writev, fd, iov, cnt);
-        return MN_BLOCKING(plain_rw(SYS_write, SYS_writev, fd, iov, cnt));
+        return plain_rw(SYS_write, SYS_writev, fd, iov, cnt);
     }
     struct mn_iovcur cur;
     if (mn_iovcur_init(&cur, iov, cnt) != 0) {
@@ -108,7 +105,7 @@ ssize_t mn_io_writev(int fd, const struct iovec *iov, int cnt)
     if (done > 0)
         return (ssize_t)done; /* an error after progress shows on the next call */
     if (stale_kind(fd, r))
-        return MN_BLOCKING(plain_rw(SYS_write, SYS_writev, fd, iov, cnt));
+        return plain_rw(SYS_write, SYS_writev, fd, iov, cnt);
     return r;
 }
 
@@ -149,14 +146,12 @@ MN_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
  * ESPIPE): the P is handed off while it blocks. */
 MN_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
 {
-    mn_cancel_point();
-    return MN_BLOCKING(MN_SYS(SYS_pread64, fd, buf, n, off));
+    return MN_SYS_CANCELLABLE(SYS_pread64, fd, buf, n, off);
 }
 
 MN_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
-    mn_cancel_point();
-    return MN_BLOCKING(MN_SYS(SYS_pwrite64, fd, buf, n, off));
+    return MN_SYS_CANCELLABLE(SYS_pwrite64, fd, buf, n, off);
 }
 
 MN_EXPORT ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)

@@ -63,7 +63,7 @@ static ssize_t g_recvmsg(int fd, struct msghdr *msg, int flags)
     if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_READ)) {
         if ((flags & MSG_DONTWAIT) || !mn_getg())
             return MN_SYS(SYS_recvmsg, fd, msg, flags);
-        return MN_BLOCKING(MN_SYS(SYS_recvmsg, fd, msg, flags));
+        return MN_SYS_CANCELLABLE(SYS_recvmsg, fd, msg, flags);
     }
     struct mn_iovcur cur = {.v = NULL};
     bool waitall = (flags & MSG_WAITALL) && !(flags & MSG_PEEK);
@@ -152,7 +152,7 @@ MN_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
     if ((flags & MSG_DONTWAIT) || timeout || !mn_netio_begin(&io, fd, MN_DIR_READ)) {
         if ((flags & MSG_DONTWAIT) || !mn_getg())
             return (int)MN_SYS(SYS_recvmmsg, fd, vec, vlen, flags, timeout);
-        return MN_BLOCKING((int)MN_SYS(SYS_recvmmsg, fd, vec, vlen, flags, timeout));
+        return (int)MN_SYS_CANCELLABLE(SYS_recvmmsg, fd, vec, vlen, flags, timeout);
     }
     int r;
     for (;;) {
@@ -174,7 +174,7 @@ static ssize_t g_sendmsg(int fd, const struct msghdr *msg, int flags)
     if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_WRITE)) {
         if ((flags & MSG_DONTWAIT) || !mn_getg())
             return MN_SYS(SYS_sendmsg, fd, msg, flags);
-        return MN_BLOCKING(MN_SYS(SYS_sendmsg, fd, msg, flags));
+        return MN_SYS_CANCELLABLE(SYS_sendmsg, fd, msg, flags);
     }
     struct mn_iovcur cur;
     if (mn_iovcur_init(&cur, msg->msg_iov, (int)msg->msg_iovlen) != 0) {
@@ -236,7 +236,7 @@ MN_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
     if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_WRITE)) {
         if ((flags & MSG_DONTWAIT) || !mn_getg())
             return (int)MN_SYS(SYS_sendmmsg, fd, vec, vlen, flags);
-        return MN_BLOCKING((int)MN_SYS(SYS_sendmmsg, fd, vec, vlen, flags));
+        return (int)MN_SYS_CANCELLABLE(SYS_sendmmsg, fd, vec, vlen, flags);
     }
     int r;
     for (;;) {
@@ -278,12 +278,12 @@ MN_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
         if (r)
             errno = r; /* EAGAIN: SO_RCVTIMEO passed; EINTR */
         else
-            res = created(MN_BLOCKING((int)MN_SYS(SYS_accept4, mn_netio_fd(&io), addr, len,
-                                                  flags)));
+            res = created(MN_BLOCKING(
+                (int)MN_SYS(SYS_accept4, mn_netio_fd(&io), addr, len, flags)));
         mn_netio_end(&io);
         return res;
     }
-    return created(MN_BLOCKING((int)MN_SYS(SYS_accept4, fd, addr, len, flags)));
+    return created((int)MN_SYS_CANCELLABLE(SYS_accept4, fd, addr, len, flags));
 }
 
 MN_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
@@ -359,11 +359,10 @@ MN_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
     long fl;
     if (!mn_getg() || mn_fd_kind(fd) != MN_FD_SOCKET ||
         (fl = MN_SYS(SYS_fcntl, fd, F_GETFL)) < 0 || (fl & O_NONBLOCK))
-        return mn_getg() ? MN_BLOCKING((int)MN_SYS(SYS_connect, fd, addr, len))
-                         : (int)MN_SYS(SYS_connect, fd, addr, len);
+        return (int)MN_SYS_CANCELLABLE(SYS_connect, fd, addr, len);
     struct mn_netio io;
     if (!mn_netio_begin(&io, fd, MN_DIR_WRITE))
-        return MN_BLOCKING((int)MN_SYS(SYS_connect, fd, addr, len));
+        return (int)MN_SYS_CANCELLABLE(SYS_connect, fd, addr, len);
     int r = connect_outcome(&io, fd, addr, len, fl);
     mn_netio_end(&io);
     return r;

@@ -32,6 +32,17 @@ static inline long mn_sys6(long n, long a1, long a2, long a3, long a4, long a5, 
  * glibc): the _chk variants call it on a buffer overflow, as glibc does. */
 extern _Noreturn void __chk_fail(void);
 
+/* A system call that is a cancellation point and may block in the kernel
+ * (waitpid, a tty's read, open of a FIFO, fsync, ...): as
+ * MN_BLOCKING(MN_SYS(...)), and pthread_cancel ends it while it blocks
+ * (shim/cancel.c). Foreign threads make the plain call. */
+long mn_sys_cancellable6(long n, long a1, long a2, long a3, long a4, long a5, long a6);
+#define MN_SYS_CANCELLABLE_ARGS(n, a1, a2, a3, a4, a5, a6, ...)                                  \
+    mn_sys_cancellable6((long)(n), (long)(a1), (long)(a2), (long)(a3), (long)(a4), (long)(a5),    \
+                        (long)(a6))
+/* MN_SYS_CANCELLABLE(SYS_x, args...): up to six arguments */
+#define MN_SYS_CANCELLABLE(...) MN_SYS_CANCELLABLE_ARGS(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
+
 /* Evaluates expr (a blocking call) with the P detachable, keeping errno. */
 #define MN_BLOCKING(expr)                                                      \
     __extension__({                                                            \

@@ -124,6 +124,7 @@ void mn_netio_end(struct mn_netio *io)
 {
     int err = errno;
     mn_pollfd_put(io->pd);
+    mn_check_preempt(); /* also where a loop of calls never waits */
     errno = err;
 }
 

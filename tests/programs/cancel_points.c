@@ -7,7 +7,10 @@
  * reaches pthread_testcancel, and threads in loops of calls that never
  * wait are canceled at the next call. Under mnrt pthread_cancel did
  * nothing: the join hung (and the loops went on, canceled only where a
- * call waited). */
+ * call waited); later, calls the kernel blocks in with the P handed off
+ * (waitpid, a tty's read, open of a FIFO, fcntl F_SETLKW) went on
+ * blocking and the join hung, as it did for an asynchronously cancelable
+ * thread that spins. */
 #include "check.h"
 #include "../io/loopback.h"
 
@@ -18,9 +21,13 @@
 #include <stdbool.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 struct ctx {
-    int p[2], full[2], sv[2], ls;
+    int p[2], full[2], sv[2], ls, tty;
+    pid_t child;
+    char fifo[64], lockfile[64];
     sem_t sem;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -91,6 +98,16 @@ static void point(const char *name)
         sigsuspend(&none);
     } else if (!strcmp(name, "pause")) {
         pause();
+    } else if (!strcmp(name, "waitpid")) { /* the kernel blocks: handed off */
+        waitpid(c.child, NULL, 0);
+    } else if (!strcmp(name, "read a tty")) {
+        read(c.tty, b, 1);
+    } else if (!strcmp(name, "open a FIFO")) {
+        open(c.fifo, O_RDONLY);
+    } else if (!strcmp(name, "fcntl F_SETLKW")) {
+        int fd = open(c.lockfile, O_RDWR);
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        fcntl(fd, F_SETLKW, &fl);
     } else if (!strcmp(name, "read /dev/zero")) { /* never waits */
         int z = open("/dev/zero", O_RDONLY);
         for (;;)
@@ -133,6 +150,75 @@ static void *disabled_for_a_while(void *arg)
     return NULL;
 }
 
+/* What the calls the kernel blocks in wait for: a child that never exits,
+ * a pseudo-terminal nobody types into, a FIFO without a writer, a file
+ * whose lock a child holds. */
+static void kernel_blocked_setup(const char *name)
+{
+    int ready[2];
+    c.child = -1;
+    c.tty = -1;
+    if (!strcmp(name, "waitpid") || !strcmp(name, "fcntl F_SETLKW")) {
+        snprintf(c.lockfile, sizeof c.lockfile, "/tmp/mnrt-cancel-lock.%d", (int)getpid());
+        int fd = open(c.lockfile, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        CHECK(fd >= 0, "open %s", c.lockfile);
+        CHECK_EQ(pipe(ready), 0);
+        c.child = fork();
+        if (c.child == 0) {
+            struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+            if (fcntl(fd, F_SETLK, &fl) == 0)
+                write(ready[1], "x", 1);
+            for (;;)
+                pause();
+        }
+        char x;
+        CHECK_EQ(read(ready[0], &x, 1), 1); /* the lock is the child's */
+        close(ready[0]);
+        close(ready[1]);
+        close(fd);
+    } else if (!strcmp(name, "read a tty")) {
+        int m = posix_openpt(O_RDWR | O_NOCTTY);
+        CHECK(m >= 0 && grantpt(m) == 0 && unlockpt(m) == 0, "a pseudo-terminal");
+        c.tty = open(ptsname(m), O_RDWR | O_NOCTTY);
+        CHECK(c.tty >= 0, "open %s", ptsname(m));
+        c.child = m; /* closed at teardown */
+    } else if (!strcmp(name, "open a FIFO")) {
+        snprintf(c.fifo, sizeof c.fifo, "/tmp/mnrt-cancel-fifo.%d", (int)getpid());
+        unlink(c.fifo);
+        CHECK_EQ(mkfifo(c.fifo, 0600), 0);
+    }
+}
+
+static void kernel_blocked_teardown(void)
+{
+    if (c.tty >= 0) {
+        close(c.tty);
+        close(c.child);
+    } else if (c.child > 0) {
+        kill(c.child, SIGKILL);
+        waitpid(c.child, NULL, 0);
+    }
+    if (c.fifo[0])
+        unlink(c.fifo);
+    if (c.lockfile[0])
+        unlink(c.lockfile);
+}
+
+/* Asynchronous cancellation of a thread that only computes: natively
+ * glibc's signal unwinds it wherever it is. */
+static void *async_spinner(void *arg)
+{
+    (void)arg;
+    static volatile unsigned long spins;
+    int old;
+    pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old);
+    pthread_cleanup_push(cleanup, NULL);
+    for (;;)
+        spins++;
+    pthread_cleanup_pop(0);
+    return NULL;
+}
+
 static void one(const char *name, void *(*fn)(void *))
 {
     memset(&c, 0, sizeof c);
@@ -151,6 +237,7 @@ static void one(const char *name, void *(*fn)(void *))
     pthread_cond_init(&c.cv, NULL);
     if (!strcmp(name, "pthread_join"))
         pthread_create(&c.other, NULL, forever, NULL);
+    kernel_blocked_setup(name);
     pthread_t t;
     pthread_create(&t, NULL, fn, (void *)name);
     usleep(30 * 1000);
@@ -166,6 +253,7 @@ static void one(const char *name, void *(*fn)(void *))
         sem_post(&c.sem);
         pthread_join(c.other, NULL);
     }
+    kernel_blocked_teardown();
     int fds[] = {c.p[0], c.p[1], c.full[0], c.full[1], c.sv[0], c.sv[1], c.ls};
     for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
         close(fds[i]);
@@ -176,9 +264,11 @@ int main(void)
     const char *points[] = {"read",      "write",      "recv",     "accept",       "poll",
                             "select",    "epoll_wait", "sleep",    "nanosleep",    "sem_wait",
                             "pthread_join", "sigsuspend", "pause", "pthread_cond_wait",
+                            "waitpid", "read a tty", "open a FIFO", "fcntl F_SETLKW",
                             "read /dev/zero", "write to a socket"};
     for (size_t i = 0; i < sizeof points / sizeof *points; i++)
         one(points[i], blocked_in);
     one("disabled, then testcancel", disabled_for_a_while);
+    one("asynchronous, spinning", async_spinner);
     return 0;
 }
