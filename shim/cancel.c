@@ -12,7 +12,7 @@
  * entry (mn_cancel_point), as glibc's do before their system call.
  *
  * Cancellation points the kernel makes while the P is handed off (open of
- * a FIFO, read of a tty, waitpid, waitid, fsync, fcntl F_SETLKW, lockf,
+ * a FIFO, read of a tty, waitpid, waitid, fsync, fcntl F_SETLKW,
  * pread, ...) go through mn_sys_cancellable: the G notes its M in
  * g->cancel_call_m around the call, and pthread_cancel, after it set the
  * CANCELED bit, sends that kernel thread SIGCANCEL (glibc's signal 32,
@@ -32,8 +32,10 @@
  * with preemption off) it acts at the next cancellation point, as
  * deferred cancellation does.
  *
- * Not served: close is no cancellation point (mnrt closes its own fds
- * through it). */
+ * close is a cancellation point too, acting before it closes (mnrt's own
+ * closes are system calls). Not served: the cancellation points glibc
+ * makes itself (sigwait, msgrcv, tcdrain, ...) are not ended while they
+ * block. */
 #include "shim/pthread_impl.h"
 
 #include "compat/tcb.h"

@@ -15,6 +15,7 @@
 
 MN_EXPORT int close(int fd)
 {
+    mn_cancel_point(); /* before it closes anything, as glibc's */
     if (!mn_native()) {
         if (mn_fd_is_own(fd)) { /* not the program's: "for (fd = 3; ...) close(fd)" */
             errno = EBADF;

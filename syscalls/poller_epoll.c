@@ -44,9 +44,9 @@ static int epoll_init(void)
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TOKEN_WAKE};
     if (wake_fd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, wake_fd, &ev) != 0) {
         int err = errno;
-        close(epfd);
+        mn_raw_syscall(SYS_close, epfd); /* not close(): no cancellation point here */
         if (wake_fd >= 0)
-            close(wake_fd);
+            mn_raw_syscall(SYS_close, wake_fd);
         return err;
     }
     epfd = mn_fd_keep_own(epfd);

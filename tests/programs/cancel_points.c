@@ -32,7 +32,7 @@ struct ctx {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pthread_t other;
-    bool cleaned, mutex_held;
+    bool cleaned, mutex_held, closed;
 };
 
 static struct ctx c;
@@ -137,15 +137,21 @@ static void *blocked_in(void *arg)
     return NULL;
 }
 
+/* Canceled while cancellation is disabled: goes on until it enables it
+ * and reaches pthread_testcancel, or close (which acts before it closes:
+ * the fd stays open). */
 static void *disabled_for_a_while(void *arg)
 {
-    (void)arg;
+    const char *name = arg;
     int old;
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
     pthread_cleanup_push(cleanup, NULL);
     usleep(100 * 1000); /* canceled meanwhile: goes on */
     pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
-    pthread_testcancel();
+    if (strstr(name, "close"))
+        c.closed = close(c.p[0]) == 0;
+    else
+        pthread_testcancel();
     pthread_cleanup_pop(0);
     return NULL;
 }
@@ -248,6 +254,8 @@ static void one(const char *name, void *(*fn)(void *))
            c.cleaned ? "yes" : "no");
     if (!strcmp(name, "pthread_cond_wait"))
         printf(", mutex held in it: %s", c.mutex_held ? "yes" : "no");
+    if (strstr(name, "close"))
+        printf(", fd still open: %s", !c.closed && fcntl(c.p[0], F_GETFD) >= 0 ? "yes" : "no");
     printf("\n");
     if (!strcmp(name, "pthread_join")) {
         sem_post(&c.sem);
@@ -269,6 +277,7 @@ int main(void)
     for (size_t i = 0; i < sizeof points / sizeof *points; i++)
         one(points[i], blocked_in);
     one("disabled, then testcancel", disabled_for_a_while);
+    one("disabled, then close", disabled_for_a_while);
     one("asynchronous, spinning", async_spinner);
     return 0;
 }
