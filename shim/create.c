@@ -12,8 +12,11 @@
 
 #include "compat/tcb.h"
 #include "core/config.h"
+#include "shim/sys.h"
 
+#include <dlfcn.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 static _Atomic bool default_np_sized;
@@ -91,10 +94,28 @@ MN_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     return 0;
 }
 
+/* The child of a fork runs natively: the thread that forked, the child's
+ * first, is no G there. When it ends, the process exits with status 0 if
+ * no other thread lives, as glibc's start_thread decides (the child's own
+ * threads are glibc's, counted in its __nptl_nthreads); it was the G's
+ * exit with no G before (SIGSEGV). */
+static _Noreturn void fork_child_thread_exit(void)
+{
+    static _Atomic int *nthreads;
+    if (!nthreads)
+        nthreads = dlsym(RTLD_DEFAULT, "__nptl_nthreads");
+    if (!nthreads || atomic_fetch_sub(nthreads, 1) == 1)
+        exit(0);
+    for (;;)
+        mn_raw_syscall(SYS_exit, 0);
+}
+
 _Noreturn void mn_thread_finish(void *result)
 {
     mn_tcb_run_tls_dtors(); /* C++ thread_local destructors, as glibc's start_thread */
     mn_keys_run_destructors();
+    if (mn_sched.forked_child)
+        fork_child_thread_exit();
     mn_g_exit(result);
 }
 
