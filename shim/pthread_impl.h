@@ -73,6 +73,9 @@ static inline void mn_word_wake(_Atomic uint32_t *word, int n, bool shared)
         mn_ufutex_wake(word, n);
 }
 
+/* futex_syscall.c: syscall(SYS_futex, a[0..5]) for any thread. */
+long mn_futex_syscall(const long a[6]);
+
 /* mutex.c: the mutex algorithm, shared by pthread_mutex_*, the condition
  * variables and C11 mtx_*. deadline_ns < 0: no deadline. */
 int mn_mutex_lock(pthread_mutex_t *m, int64_t deadline_ns, bool try_only);

@@ -1,14 +1,83 @@
-/* syscall(): a program (or a library: libseccomp, libcap, Rust's std) that
- * makes a system call by number still gets mnrt's treatment where it
- * matters for a G: the calls bound to a kernel thread (bound.c) lock the
- * G to its M first, and sigaltstack is the G's (altstack.c). Everything
- * else goes to the kernel as glibc's syscall() sends it. */
+/* syscall(): a program (or a library: libseccomp, libcap, Rust's std,
+ * libstdc++) that makes a system call by number still gets mnrt's
+ * treatment where it matters for a G: futex waits park and futex wakes
+ * reach parked Gs (futex_syscall.c, for every thread); the calls that can
+ * wait on fds or time go through the same paths as their named wrappers;
+ * the calls bound to a kernel thread (bound.c) lock the G to its M first,
+ * and sigaltstack is the G's (altstack.c). Everything else goes to the
+ * kernel as glibc's syscall() sends it. */
 #include "shim/bound.h"
 
 #include "shim/sys.h"
 
+#include <poll.h>
 #include <stdarg.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* The calls that may wait, through their named wrappers (which set errno
+ * and return -1 as syscall() does). */
+static long by_name(long n, const long a[6], bool *done)
+{
+    *done = true;
+    switch (n) {
+    case SYS_read:
+        return read((int)a[0], (void *)a[1], (size_t)a[2]);
+    case SYS_write:
+        return write((int)a[0], (const void *)a[1], (size_t)a[2]);
+    case SYS_readv:
+        return readv((int)a[0], (const struct iovec *)a[1], (int)a[2]);
+    case SYS_writev:
+        return writev((int)a[0], (const struct iovec *)a[1], (int)a[2]);
+    case SYS_recvfrom:
+        return recvfrom((int)a[0], (void *)a[1], (size_t)a[2], (int)a[3],
+                        (struct sockaddr *)a[4], (socklen_t *)a[5]);
+    case SYS_sendto:
+        return sendto((int)a[0], (const void *)a[1], (size_t)a[2], (int)a[3],
+                      (const struct sockaddr *)a[4], (socklen_t)a[5]);
+    case SYS_recvmsg:
+        return recvmsg((int)a[0], (struct msghdr *)a[1], (int)a[2]);
+    case SYS_sendmsg:
+        return sendmsg((int)a[0], (const struct msghdr *)a[1], (int)a[2]);
+    case SYS_accept:
+        return accept((int)a[0], (struct sockaddr *)a[1], (socklen_t *)a[2]);
+    case SYS_accept4:
+        return accept4((int)a[0], (struct sockaddr *)a[1], (socklen_t *)a[2], (int)a[3]);
+    case SYS_connect:
+        return connect((int)a[0], (const struct sockaddr *)a[1], (socklen_t)a[2]);
+    case SYS_poll:
+        return poll((struct pollfd *)a[0], (nfds_t)a[1], (int)a[2]);
+    case SYS_ppoll: /* a[4], the mask's size, is glibc's to pass */
+        return ppoll((struct pollfd *)a[0], (nfds_t)a[1], (const struct timespec *)a[2],
+                     (const sigset_t *)a[3]);
+    case SYS_epoll_wait:
+        return epoll_wait((int)a[0], (struct epoll_event *)a[1], (int)a[2], (int)a[3]);
+    case SYS_epoll_pwait:
+        return epoll_pwait((int)a[0], (struct epoll_event *)a[1], (int)a[2], (int)a[3],
+                           (const sigset_t *)a[4]);
+    case SYS_nanosleep:
+        return nanosleep((const struct timespec *)a[0], (struct timespec *)a[1]);
+    case SYS_clock_nanosleep: {
+        int err = clock_nanosleep((clockid_t)a[0], (int)a[1], (const struct timespec *)a[2],
+                                  (struct timespec *)a[3]);
+        if (err) {
+            errno = err;
+            return -1;
+        }
+        return 0;
+    }
+    case SYS_wait4:
+        return wait4((pid_t)a[0], (int *)a[1], (int)a[2], (struct rusage *)a[3]);
+    case SYS_close:
+        return close((int)a[0]);
+    }
+    *done = false;
+    return 0;
+}
 
 static long g_syscall(long n, const long a[6], bool *done)
 {
@@ -57,9 +126,13 @@ MN_EXPORT long syscall(long n, ...)
     for (int i = 0; i < 6; i++)
         a[i] = va_arg(ap, long);
     va_end(ap);
+    if (n == SYS_futex)
+        return mn_futex_syscall(a);
     if (mn_getg()) {
         bool done;
         long r = g_syscall(n, a, &done);
+        if (!done)
+            r = by_name(n, a, &done);
         if (done)
             return r;
     }

@@ -1,0 +1,120 @@
+/* syscall(SYS_futex, ...), as Rust's standard library (Mutex, Condvar,
+ * RwLock, mpsc, thread::park, Once) and libstdc++'s C++20 atomic waits,
+ * semaphores, latches and barriers make it: a G that waits on a private
+ * futex parks on mnrt's wait table keyed by the word's address
+ * (core/waitq.h: the word is checked under the bucket lock that wakers
+ * take, so no wake-up is lost) instead of blocking its kernel thread.
+ *
+ * - A private wake reaches both kinds of waiters: Gs in the table first,
+ *   then, for what is left of the count, threads blocked in the kernel on
+ *   the same word (foreign threads, waits mnrt passed on). Wakers may be
+ *   foreign threads too.
+ * - Shared futexes (another process may wait or wake), PI ones, waits on
+ *   a bitset other than "any", futex_waitv and unknown operations go to
+ *   the kernel, with the P handed off when they may block.
+ * - FUTEX_REQUEUE, FUTEX_CMP_REQUEUE and FUTEX_WAKE_OP are the kernel's
+ *   (the atomic compare or operation is its), and the table's waiters on
+ *   the words involved are woken: a futex wait may return 0 spuriously,
+ *   and every caller checks its word again.
+ * - A parked wait ends with EINTR when a handler ran on the G, as a
+ *   kernel futex wait does (its callers retry). An absolute
+ *   CLOCK_REALTIME deadline is converted once, at the call. */
+#include "shim/pthread_impl.h"
+
+#include "shim/sys.h"
+
+#include <limits.h>
+#include <linux/futex.h>
+
+static long fail(int err)
+{
+    errno = err;
+    return -1;
+}
+
+static long kernel(const long a[6])
+{
+    return MN_SYS(SYS_futex, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* A wait the kernel makes: a G's P is handed off meanwhile. */
+static long kernel_wait(const long a[6])
+{
+    if (!mn_getg())
+        return kernel(a);
+    return MN_BLOCKING(kernel(a));
+}
+
+static long park(const long a[6], int cmd)
+{
+    const struct timespec *ts = (const struct timespec *)a[3];
+    int64_t deadline = -1;
+    if (ts) {
+        clockid_t clock = (a[1] & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+        int err = cmd == FUTEX_WAIT ? mn_rel_deadline(ts, &deadline)
+                                    : mn_abs_deadline(clock, ts, &deadline);
+        if (err)
+            return fail(err);
+    }
+    int r = mn_ufutex_wait_intr((_Atomic uint32_t *)a[0], (uint32_t)a[2], deadline, "futex");
+    return r ? fail(r) : 0;
+}
+
+static long wake(const long a[6])
+{
+    int n = (int)a[2];
+    int woke = n > 0 ? mn_ufutex_wake((_Atomic uint32_t *)a[0], n) : 0;
+    if (n > 0 && woke >= n)
+        return woke;
+    long b[6] = {a[0], a[1], n > 0 ? n - woke : n, a[3], a[4], a[5]};
+    long k = kernel(b);
+    if (k < 0)
+        return woke ? woke : k;
+    return woke + k;
+}
+
+/* The kernel's operation, then the table's waiters on word (n of them). */
+static long kernel_then_table(const long a[6], const void *word, int n, const void *word2,
+                              int n2)
+{
+    long r = kernel(a);
+    if (r < 0)
+        return r;
+    if (n > 0)
+        r += mn_ufutex_wake((_Atomic uint32_t *)word, n);
+    if (word2 && n2 > 0)
+        r += mn_ufutex_wake((_Atomic uint32_t *)word2, n2);
+    return r;
+}
+
+long mn_futex_syscall(const long a[6])
+{
+    if (mn_native())
+        return kernel(a);
+    int op = (int)a[1];
+    int cmd = op & FUTEX_CMD_MASK;
+    bool private = op & FUTEX_PRIVATE_FLAG;
+    bool aligned = ((uintptr_t)a[0] & 3) == 0;
+    switch (cmd) {
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET:
+        if (mn_getg() && private && aligned &&
+            (cmd == FUTEX_WAIT || (uint32_t)a[5] == FUTEX_BITSET_MATCH_ANY))
+            return park(a, cmd);
+        return kernel_wait(a);
+    case FUTEX_WAKE:
+        return private && aligned ? wake(a) : kernel(a);
+    case FUTEX_WAKE_BITSET:
+        return private && aligned && (uint32_t)a[5] ? wake(a) : kernel(a);
+    case FUTEX_REQUEUE:
+    case FUTEX_CMP_REQUEUE:
+        return private && aligned ? kernel_then_table(a, (void *)a[0], INT_MAX, NULL, 0)
+                                  : kernel(a);
+    case FUTEX_WAKE_OP: /* val2, the second count, comes in the timeout's place */
+        return private && aligned
+                   ? kernel_then_table(a, (void *)a[0], (int)a[2], (void *)a[4], (int)a[3])
+                   : kernel(a);
+    default:
+        return kernel_wait(a);
+    }
+}

@@ -1,0 +1,83 @@
+// 10,000 C++20 threads wait at once in std::atomic::wait, then in
+// std::counting_semaphore::acquire, then in std::latch::wait. libstdc++
+// waits with syscall(SYS_futex) directly, so under mnrt each waiter kept
+// a kernel thread (sysmon handed the P of every blocked one to a new M);
+// now they park: at most procs + 8 kernel threads while all wait.
+#include "check.h"
+
+#include <atomic>
+#include <latch>
+#include <semaphore>
+#include <thread>
+#include <vector>
+
+static constexpr int THREADS = 10000;
+
+static std::atomic<int> arrived{0};
+
+// Starts THREADS threads running body, waits until each has arrived at
+// its wait, counts the kernel threads, lets them go with release, joins.
+template <class Body, class Release>
+static int all_waiting(Body body, Release release)
+{
+    arrived = 0;
+    std::vector<std::thread> ts;
+    ts.reserve(THREADS);
+    for (int i = 0; i < THREADS; i++)
+        ts.emplace_back(body);
+    while (arrived.load() < THREADS)
+        usleep(1000);
+    int kthreads = kernel_threads();
+    release();
+    for (auto &t : ts)
+        t.join();
+    return kthreads;
+}
+
+static void check_count(const char *what, int kthreads)
+{
+    if (under_mnrt()) {
+        int limit = mnrt_procs() + 8;
+        fprintf(stderr, "%s: %d kernel threads (limit %d)\n", what, kthreads, limit);
+        CHECK(kthreads <= limit, "%d kernel threads with %d threads in %s", kthreads, THREADS,
+              what);
+    }
+    printf("%d threads waited in %s and all went on\n", THREADS, what);
+}
+
+int main()
+{
+    std::atomic<int> flag{0};
+    std::atomic<int> woke{0};
+    int k = all_waiting(
+        [&] {
+            arrived++;
+            flag.wait(0);
+            woke++;
+        },
+        [&] {
+            flag = 1;
+            flag.notify_all();
+        });
+    CHECK_EQ(woke.load(), THREADS);
+    check_count("std::atomic::wait", k);
+
+    std::counting_semaphore<THREADS> sem{0};
+    k = all_waiting(
+        [&] {
+            arrived++;
+            sem.acquire();
+        },
+        [&] { sem.release(THREADS); });
+    check_count("std::counting_semaphore::acquire", k);
+
+    std::latch gate{1};
+    k = all_waiting(
+        [&] {
+            arrived++;
+            gate.wait();
+        },
+        [&] { gate.count_down(); });
+    check_count("std::latch::wait", k);
+    return 0;
+}
