@@ -9,9 +9,12 @@
  *   then, for what is left of the count, threads blocked in the kernel on
  *   the same word (foreign threads, waits mnrt passed on). Wakers may be
  *   foreign threads too.
- * - Shared futexes (another process may wait or wake), PI ones, waits on
- *   a bitset other than "any", futex_waitv and unknown operations go to
- *   the kernel, with the P handed off when they may block.
+ * - A futex the program calls shared parks too when its word is in memory
+ *   no other process can map (private_memory.c: libstdc++ 12's C++20
+ *   waits are such). Waits on shared memory, PI ones, waits on a bitset
+ *   other than "any", futex_waitv and unknown operations go to the
+ *   kernel, with the P handed off when they may block. Every wake, shared
+ *   or private, wakes the table's waiters on the word first.
  * - FUTEX_REQUEUE, FUTEX_CMP_REQUEUE and FUTEX_WAKE_OP are the kernel's
  *   (the atomic compare or operation is its), and the table's waiters on
  *   the words involved are woken: a futex wait may return 0 spuriously,
@@ -98,14 +101,15 @@ long mn_futex_syscall(const long a[6])
     switch (cmd) {
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET:
-        if (mn_getg() && private && aligned &&
-            (cmd == FUTEX_WAIT || (uint32_t)a[5] == FUTEX_BITSET_MATCH_ANY))
+        if (mn_getg() && aligned &&
+            (cmd == FUTEX_WAIT || (uint32_t)a[5] == FUTEX_BITSET_MATCH_ANY) &&
+            (private || mn_memory_private((void *)a[0])))
             return park(a, cmd);
         return kernel_wait(a);
-    case FUTEX_WAKE:
-        return private && aligned ? wake(a) : kernel(a);
+    case FUTEX_WAKE: /* a shared one may have parked waiters too (above) */
+        return aligned ? wake(a) : kernel(a);
     case FUTEX_WAKE_BITSET:
-        return private && aligned && (uint32_t)a[5] ? wake(a) : kernel(a);
+        return aligned && (uint32_t)a[5] ? wake(a) : kernel(a);
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE:
         return private && aligned ? kernel_then_table(a, (void *)a[0], INT_MAX, NULL, 0)

@@ -75,6 +75,8 @@ static inline void mn_word_wake(_Atomic uint32_t *word, int n, bool shared)
 
 /* futex_syscall.c: syscall(SYS_futex, a[0..5]) for any thread. */
 long mn_futex_syscall(const long a[6]);
+/* private_memory.c: whether no other process can map addr's memory. */
+bool mn_memory_private(const void *addr);
 
 /* mutex.c: the mutex algorithm, shared by pthread_mutex_*, the condition
  * variables and C11 mtx_*. deadline_ns < 0: no deadline. */

@@ -12,5 +12,5 @@ apt-get install -y -qq --no-install-recommends \
     build-essential gcc g++ meson ninja-build pkg-config \
     liburing-dev libunwind-dev libcriterion-dev \
     python3 procps iproute2 wrk ca-certificates valgrind gdb \
-    libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev >/dev/null
+    libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev rustc >/dev/null
 echo "setup-debian.sh: build dependencies installed"
