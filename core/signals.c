@@ -431,12 +431,30 @@ int mn_sig_send(mn_g *g, int sig, const siginfo_t *info)
     return 0;
 }
 
+/* Whether g's M still holds the P it had: sysmon takes the P of a G
+ * that blocked where mnrt does not see (sysmon.c look_user), and the G
+ * then runs on without one until it switches. */
+static bool holds_its_p(const mn_g *g)
+{
+    mn_m *m = g->m;
+    uint64_t w = m->p ? atomic_load(&m->p->status) : 0;
+    return m->p && (w == mn_pword(m, MN_P_USER) || w == mn_pword(m, MN_P_SYSCALL) ||
+                    w == mn_pword(m, MN_P_RUNNING));
+}
+
 void mn_sig_deliver_pending(void)
 {
     mn_g *g = mn_tls_g;
     if (!g)
         return;
     uint64_t pend = atomic_load(&g->sigpend) & ~mn_sig_bits(&g->sigmask);
+    /* without its P, the handlers would not run (g_here) and a wait that
+     * finds them pending would end again at once, for good (gdb's poll
+     * loop spun so): switch first, to run again with a P */
+    if (pend && !holds_its_p(g)) {
+        mn_yield();
+        pend = atomic_load(&g->sigpend) & ~mn_sig_bits(&g->sigmask);
+    }
     while (pend) {
         int sig = __builtin_ctzll(pend) + 1;
         pend &= pend - 1;

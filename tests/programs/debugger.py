@@ -16,6 +16,9 @@ import subprocess
 import sys
 
 
+GDB_EXIT_RACE = "wait returned unexpected status 0x0"
+
+
 def run(cmd, preload):
     env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("MNRT_")}
     if preload:
@@ -39,6 +42,15 @@ def main():
     ok = True
     for name, preload in (("native", None), ("mnrt", os.path.abspath(a.lib))):
         out = run(cmd, preload)
+        for _ in range(2):
+            # gdb 13's own race (sourceware bug 28551, also native): a thread
+            # made while the inferior exits dies before its first stop. The
+            # inferior runs under mnrt too, whose sysmon may make a kernel
+            # thread then. Go's gdb tests skip on it; this one runs again.
+            if GDB_EXIT_RACE not in out:
+                break
+            print("%s: gdb's exit race (%s), once more" % (name, GDB_EXIT_RACE))
+            out = run(cmd, preload)
         good = "hit Breakpoint 1," in out and "exited normally" in out and \
             "No such process" not in out
         print("%s: %s" % (name, "ok" if good else "FAIL"))
