@@ -138,6 +138,7 @@ struct mn_m {
     size_t altstack_size;
     uint64_t rand;
     int64_t switches;
+    int64_t parks;               /* waits that parked a G on it (mn_park) */
     int locks;                   /* mn_locks held (lock.h); written by this M only */
     /* sysmon set it just before sending SIGURG: the signal asks this M to
      * preempt its G; the handler takes it back (preempt.h) */
@@ -183,6 +184,7 @@ struct mn_sched {
     int mcount;                  /* Ms alive */
     int next_mid;
     int64_t retired_switches;    /* the switch counts of Ms that ended */
+    int64_t retired_parks;       /* and their park counts */
     mn_m *mfree;                 /* Ms whose kernel thread ended, for reuse */
     mn_m *allm;
     mn_p *pidle;
@@ -295,6 +297,9 @@ bool mn_thread_bound(void);
  * (PTRACE_TRACEME), is the forking kernel thread, so the G stays on it
  * until it traces the child (then it is locked for good) or parks. */
 void mn_lock_thread_for_fork(void);
+
+/* G switches and parks since start, over all Ms (mnrt_get_stats). */
+void mn_sched_counts(int64_t *switches, int64_t *parks);
 /* Adds a timer to the current P (or the first P from a foreign thread) and
  * wakes the sleeping M if the timer is due before its wake-up. */
 int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg);

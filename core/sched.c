@@ -657,6 +657,18 @@ static mn_g *schedule(mn_m *m)
 
 /* ---- switching ---- */
 
+void mn_sched_counts(int64_t *switches, int64_t *parks)
+{
+    mn_lock_acquire(&mn_sched.lock);
+    *switches = mn_sched.retired_switches;
+    *parks = mn_sched.retired_parks;
+    for (mn_m *m = mn_sched.allm; m; m = m->allnext) {
+        *switches += m->switches;
+        *parks += m->parks;
+    }
+    mn_lock_release(&mn_sched.lock);
+}
+
 /* g is about to run on m: everything but its signal mask and the switch. */
 static void begin_running(mn_m *m, mn_g *g)
 {
@@ -801,6 +813,7 @@ static void retire_m(mn_m *m)
         }
     mn_sched.mcount--;
     mn_sched.retired_switches += m->switches;
+    mn_sched.retired_parks += m->parks;
     m->link = mn_sched.mfree;
     mn_sched.mfree = m;
     mn_lock_release(&mn_sched.lock);
@@ -962,6 +975,7 @@ void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
         mn_unlock_thread(false);
     }
     mn_m *m = g->m;
+    m->parks++;
     g->wait_reason = reason;
     m->park_commit = commit;
     m->park_arg = arg;

@@ -117,10 +117,25 @@ static void poll_if_forgotten(int64_t now)
     }
 }
 
-static bool take(mn_p *p, uint64_t word)
+/* Ps taken (sysmon's alone to write) */
+static _Atomic int64_t took_in_syscall, took_unseen;
+
+int64_t mn_sysmon_handoffs(void)
+{
+    return atomic_load_explicit(&took_in_syscall, memory_order_relaxed);
+}
+
+int64_t mn_sysmon_unseen_blocks(void)
+{
+    return atomic_load_explicit(&took_unseen, memory_order_relaxed);
+}
+
+static bool take(mn_p *p, uint64_t word, _Atomic int64_t *count)
 {
     if (!atomic_compare_exchange_strong(&p->status, &word, mn_pword(NULL, MN_P_IDLE)))
         return false;
+    atomic_store_explicit(count, atomic_load_explicit(count, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     mn_handoffp(p);
     return true;
 }
@@ -189,7 +204,7 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool
     if (stopped && (!mn_runq_empty(&p->runq) || atomic_load(&mn_sched.runqsize) ||
                     atomic_load(&mn_sched.npidle) == 0) &&
         mn_kthread_sleeps(m->tid))
-        return take(p, word);
+        return take(p, word, &took_unseen);
     return false;
 }
 
@@ -206,7 +221,7 @@ static bool look_syscall(mn_p *p, struct pmon *pm, uint64_t word, int64_t now)
         atomic_load(&mn_sched.nmspinning) + atomic_load(&mn_sched.npidle) > 0 &&
         now - pm->syscallwhen < SYSCALL_FORCE_NS)
         return false;
-    return take(p, word);
+    return take(p, word, &took_in_syscall);
 }
 
 /* Takes the Ps of blocked Ms and asks or preempts long-running Gs;

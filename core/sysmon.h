@@ -27,8 +27,15 @@
 #define MN_CORE_SYSMON_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 bool mn_sysmon_running(void);
+
+/* Ps sysmon took so far from Ms blocked in a system call mnrt brackets
+ * (handoff: regular files, waitpid, ...), and from Ms blocked where mnrt
+ * does not see (glibc-internal locks, stdio, raw system calls). */
+int64_t mn_sysmon_handoffs(void);
+int64_t mn_sysmon_unseen_blocks(void);
 /* Prints one trace line (and details) on stderr now (trace.c). */
 void mn_schedtrace(bool detail);
 

@@ -59,11 +59,14 @@ void mn_schedtrace(bool detail)
     int threads = mn_sched.mcount + (mn_sysmon_running() ? 1 : 0);
     int idlethreads = mn_sched.nmidle;
     mn_lock_release(&mn_sched.lock);
+    int64_t switches, parks;
+    mn_sched_counts(&switches, &parks);
     put(&o, "mnrt: SCHED %lldms: procs=%d idleprocs=%d threads=%d spinningthreads=%d "
-            "idlethreads=%d runqueue=%d gs=%lld [",
+            "idlethreads=%d runqueue=%d gs=%lld parks=%lld handoffs=%lld unseen=%lld [",
         (long long)ms, procs, atomic_load(&mn_sched.npidle), threads,
         atomic_load(&mn_sched.nmspinning), idlethreads, atomic_load(&mn_sched.runqsize),
-        (long long)atomic_load(&mn_sched.glive));
+        (long long)atomic_load(&mn_sched.glive), (long long)parks,
+        (long long)mn_sysmon_handoffs(), (long long)mn_sysmon_unseen_blocks());
     for (int i = 0; i < procs; i++)
         put(&o, "%s%u", i ? " " : "", mn_runq_len(&mn_sched.allp[i]->runq));
     put(&o, "]\n");

@@ -29,6 +29,15 @@
 #include <limits.h>
 #include <linux/futex.h>
 
+/* syscall(SYS_futex) waits so far: parked, and made in the kernel */
+static _Atomic int64_t parked_waits, kernel_waits;
+
+void mn_futex_syscall_counts(int64_t *parked, int64_t *kernel)
+{
+    *parked = atomic_load_explicit(&parked_waits, memory_order_relaxed);
+    *kernel = atomic_load_explicit(&kernel_waits, memory_order_relaxed);
+}
+
 static long fail(int err)
 {
     errno = err;
@@ -43,6 +52,7 @@ static long kernel(const long a[6])
 /* A wait the kernel makes: a G's P is handed off meanwhile. */
 static long kernel_wait(const long a[6])
 {
+    atomic_fetch_add_explicit(&kernel_waits, 1, memory_order_relaxed);
     if (!mn_getg())
         return kernel(a);
     return MN_BLOCKING(kernel(a));
@@ -59,6 +69,7 @@ static long park(const long a[6], int cmd)
         if (err)
             return fail(err);
     }
+    atomic_fetch_add_explicit(&parked_waits, 1, memory_order_relaxed);
     int r = mn_ufutex_wait_intr((_Atomic uint32_t *)a[0], (uint32_t)a[2], deadline, "futex");
     return r ? fail(r) : 0;
 }

@@ -27,6 +27,14 @@ struct mnrt_stats {
     int64_t context_switches; /* G switches since start */
     int64_t stacks_cached;    /* stacks kept for reuse */
     int64_t preemptions;      /* threads preempted by signal (asynchronous preemption) */
+    /* How waits were served (since start): */
+    int64_t parks;            /* a thread parked (locks, I/O, sleeps, futexes, joins, ...) */
+    int64_t futex_parks;      /* of them, syscall(SYS_futex) waits (Rust, C++20 atomics) */
+    int64_t futex_kernel;     /* syscall(SYS_futex) waits made in the kernel (shared memory, PI) */
+    int64_t handoffs;         /* Ps handed on from a kernel thread blocked in a call mnrt
+                               * brackets (regular files, waitpid, flock, ...) */
+    int64_t unseen_blocks;    /* Ps taken from a kernel thread blocked where mnrt does not
+                               * see (glibc-internal locks, stdio I/O, raw system calls) */
 };
 
 /* Version string of the running library, e.g. "0.1.0". */

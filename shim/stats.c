@@ -35,12 +35,13 @@ MN_EXPORT int mnrt_get_stats(struct mnrt_stats *st)
     mn_lock_acquire(&mn_sched.lock);
     s.machines = mn_sched.mcount;
     s.idle_machines = mn_sched.nmidle;
-    s.context_switches = mn_sched.retired_switches;
-    for (mn_m *m = mn_sched.allm; m; m = m->allnext)
-        s.context_switches += m->switches;
     s.stacks_cached = mn_sched.ngfree;
     mn_lock_release(&mn_sched.lock);
+    mn_sched_counts(&s.context_switches, &s.parks);
     s.preemptions = mn_preempt_count();
+    mn_futex_syscall_counts(&s.futex_parks, &s.futex_kernel);
+    s.handoffs = mn_sysmon_handoffs();
+    s.unseen_blocks = mn_sysmon_unseen_blocks();
     memcpy(st, &s, s.size);
     return 0;
 }

@@ -45,6 +45,21 @@ static void check_count(const char *what, int kthreads)
     printf("%d threads waited in %s and all went on\n", THREADS, what);
 }
 
+// Under mnrt: its counters say the waits parked, none in the kernel.
+static void check_accounting()
+{
+    auto get = reinterpret_cast<int (*)(mnrt_stats *)>(dlsym(RTLD_DEFAULT, "mnrt_get_stats"));
+    if (!get)
+        return;
+    mnrt_stats st{};
+    st.size = sizeof st;
+    CHECK_EQ(get(&st), 0);
+    fprintf(stderr, "futex waits parked %lld, in the kernel %lld; parks %lld\n",
+            (long long)st.futex_parks, (long long)st.futex_kernel, (long long)st.parks);
+    CHECK(st.futex_parks > 0 && st.parks >= st.futex_parks, "futex waits were not counted");
+    CHECK_EQ(st.futex_kernel, 0);
+}
+
 int main()
 {
     std::atomic<int> flag{0};
@@ -79,5 +94,6 @@ int main()
         },
         [&] { gate.count_down(); });
     check_count("std::latch::wait", k);
+    check_accounting();
     return 0;
 }
