@@ -163,7 +163,7 @@ static void init_header(char *tcb, const char *from)
     AT(tcb, HDR_FEATURE_1, unsigned) = AT(from, HDR_FEATURE_1, unsigned);
 }
 
-/* What a new G needs in its TCB besides fresh TLS images (FACTS.md). */
+/* What a new G needs in its TCB besides fresh TLS images (docs/glibc-facts.md §3). */
 static void init_per_thread(char *tcb)
 {
     AT(tcb, L.specific, void *) = tcb + L.specific - 32 * 16; /* specific_1stblock */
@@ -386,7 +386,7 @@ void mn_tcb_set_cleanup_jmp_buf(void *tcb, void *buf)
 
 void mn_tcb_on_start(void)
 {
-    ctype_init(); /* without it isalpha() & co. crash (FACTS.md) */
+    ctype_init(); /* without it isalpha() & co. crash (docs/glibc-facts.md §3) */
 }
 
 void mn_tcb_run_tls_dtors(void)

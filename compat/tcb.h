@@ -1,7 +1,7 @@
 /* One glibc thread descriptor (TCB: struct pthread + static TLS + dtv) per
  * G, so that errno, __thread variables, C++ thread_local objects, stdio
  * lock owners, malloc's per-thread cache and dlerror are each G's own
- * (DESIGN.md §4, FACTS.md "Per-G glibc thread descriptor").
+ * (docs/design.md §10; docs/glibc-facts.md §2-§3).
  *
  * Layout facts come from glibc's own libthread_db descriptors where they
  * exist and are discovered and checked against the running glibc at boot
@@ -15,7 +15,7 @@
  * - A TCB is used by one G at a time. mn_tcb_recycle is called only for a
  *   TCB whose G has finished (its TLS destructors ran on the G itself).
  * - malloc's per-thread cache and arena pointers survive recycling, so a
- *   recycled TCB never leaks its tcache (FACTS.md: leaks at G exit). */
+ *   recycled TCB never leaks its tcache (docs/glibc-facts.md §4). */
 #ifndef MN_COMPAT_TCB_H
 #define MN_COMPAT_TCB_H
 
@@ -47,7 +47,7 @@ void *mn_tcb_create(void);
 void mn_tcb_recycle(void *tcb);
 
 /* glibc's struct pthread tid field. Gs carry a unique fake tid there so
- * glibc's internal recursive locks tell Gs apart (FACTS.md). */
+ * glibc's internal recursive locks tell Gs apart (docs/glibc-facts.md §5). */
 void mn_tcb_set_tid(void *tcb, pid_t tid);
 pid_t mn_tcb_tid(const void *tcb);
 

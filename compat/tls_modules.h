@@ -1,5 +1,5 @@
-/* Static TLS of libraries dlopen'ed after Gs exist (FACTS.md "What
- * breaks"): a module with initial-exec TLS gets a block in the static TLS
+/* Static TLS of libraries dlopen'ed after Gs exist (docs/glibc-facts.md
+ * §5): a module with initial-exec TLS gets a block in the static TLS
  * area of every thread, and glibc copies its initial image only into the
  * threads on its own lists, not into Gs. After each dlopen, mnrt finds
  * the modules with a static block it has not seen and copies their images

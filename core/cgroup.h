@@ -1,4 +1,4 @@
-/* The CPU limit of the process's cgroup (DESIGN.md §7), to size the number
+/* The CPU limit of the process's cgroup (docs/design.md §14), to size the number
  * of Ps like Go sizes GOMAXPROCS: cgroup v2 `cpu.max`, or v1
  * `cpu.cfs_quota_us`/`cpu.cfs_period_us`, found through /proc/self/cgroup
  * and /proc/self/mountinfo, the minimum over the cgroup and its ancestors.

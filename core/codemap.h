@@ -1,6 +1,6 @@
 /* Where the code that must never be preempted lives: the text (executable
  * PT_LOAD segments) of libmnrt.so itself, glibc (libc.so.6), the dynamic
- * loader and the vDSO. FACTS.md "Async preemption": a G is preempted by a
+ * loader and the vDSO. docs/glibc-facts.md §6 and docs/design.md §13: a G is preempted by a
  * signal only when the interrupted instruction is the program's own code;
  * in these objects it may hold glibc's or ld.so's internal locks, or be in
  * the middle of mnrt's own bookkeeping.

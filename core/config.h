@@ -1,5 +1,5 @@
 /* The runtime's settings, read once at boot from the environment
- * (DESIGN.md §1): MNRT_PROCS, MNRT_DEBUG=1 or a comma-separated list of
+ * (README, "Using it"): MNRT_PROCS, MNRT_DEBUG=1 or a comma-separated list of
  * schedtrace=MS, scheddetail=1 and asyncpreempt=0 (no preemption by signal,
  * as Go's GODEBUG=asyncpreemptoff=1), MNRT_STACK=SIZE, MNRT_POLLER=uring|epoll. A malformed value gets one `mnrt: ...` warning and the
  * default. Read-only after boot. */

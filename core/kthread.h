@@ -1,5 +1,5 @@
-/* Looks at a kernel thread of this process from another one (DESIGN.md §5
- * kind 3, FACTS.md "Detecting an M blocked where mnrt could not see"):
+/* Looks at a kernel thread of this process from another one (docs/design.md
+ * §8 kind 3; docs/glibc-facts.md §7, detecting a blocked kernel thread):
  * whether the kernel has it asleep, and how much CPU time it has used.
  * Both work on any thread of the process, M or not, and cost a few
  * microseconds (the state) or a fraction of one (the clock). */

@@ -1,4 +1,4 @@
-/* Stack overflow reports (DESIGN.md §10): a SIGSEGV in the guard region of
+/* Stack overflow reports (docs/design.md §16): a SIGSEGV in the guard region of
  * a G's stack prints `mnrt: thread N overflowed its S-byte stack`, then the
  * program's own SIGSEGV action is carried out: its handler, or death by
  * SIGSEGV as natively, also when the SIGSEGV was sent (raise, kill)

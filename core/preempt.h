@@ -1,5 +1,5 @@
-/* Asynchronous preemption (DESIGN.md §7b; FACTS.md "Async preemption
- * (verified)"; Go 1.14's asyncPreempt). A G that sysmon asked to yield
+/* Asynchronous preemption (docs/design.md §13; docs/glibc-facts.md §6,
+ * how it was verified; Go 1.14's asyncPreempt). A G that sysmon asked to yield
  * (g->preempt, after 10 ms on its P) and that did not reach a scheduling
  * point by sysmon's next look gets a signal: sysmon sets m->preempt_sig and
  * sends SIGURG with tgkill to that M's kernel thread, only when the thread

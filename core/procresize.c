@@ -1,4 +1,4 @@
-/* Changing the number of Ps while the program runs (DESIGN.md §7: the
+/* Changing the number of Ps while the program runs (docs/design.md §14: the
  * number of Ps follows the cgroup CPU limit). More Ps: new ones join the
  * idle list. Fewer: idle ones beyond the new count leave it at once, busy
  * ones are given up by their M at its next scheduling point

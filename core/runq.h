@@ -1,4 +1,4 @@
-/* The per-P local run queue (DESIGN.md §3, Go's runq): a runnext slot and a
+/* The per-P local run queue (docs/design.md §5, Go's runq): a runnext slot and a
  * 256-slot ring.
  *
  * Invariants:

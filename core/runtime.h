@@ -1,4 +1,4 @@
-/* The M:N runtime's shared state (DESIGN.md §3, Go's runtime2.go): Gs (the
+/* The M:N runtime's shared state (docs/design.md §2-§6, Go's runtime2.go): Gs (the
  * program's threads), Ms (kernel threads that run them) and Ps (the right
  * to run user code, exactly `procs` of them).
  *

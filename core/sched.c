@@ -1,4 +1,4 @@
-/* The scheduler (DESIGN.md §3; Go's proc.go): run queues, finding work,
+/* The scheduler (docs/design.md §5-§6; Go's proc.go): run queues, finding work,
  * stealing, spinning Ms and the wakep rule, idle Ms, parking and readying.
  *
  * Every M runs g0_loop on its own stack with its own TCB (g0). A G gives

@@ -44,8 +44,8 @@
  *   whether the call fails with EINTR or restarts (SA_RESTART), by the
  *   same table as the kernel's.
  *
- * Lock order: g->siglock, then the lock of the structure a G waits in
- * (its waiter's cancel); mask_lock alone. Nothing here takes a lock in a
+ * Lock order (docs/lock-order.md): g->siglock, then the lock of the
+ * structure a G waits in (its waiter's cancel); mask_lock alone. Nothing here takes a lock in a
  * signal handler. */
 #ifndef MN_CORE_SIGNALS_H
 #define MN_CORE_SIGNALS_H

@@ -1,4 +1,4 @@
-/* G stacks (DESIGN.md §10): anonymous mappings committed lazily, with a
+/* G stacks (docs/design.md §16): anonymous mappings committed lazily, with a
  * guard region below made by MADV_GUARD_INSTALL (no extra VMA, so 100,000+
  * stacks fit under vm.max_map_count), or by mprotect where the kernel
  * lacks it. A program-provided stack (pthread_attr_setstack) is used as

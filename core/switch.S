@@ -1,5 +1,5 @@
-/* Context switch between Gs and g0 (DESIGN.md §3, FACTS.md: ~22 ns with
- * wrfsbase). A switch is a function call: the caller-saved registers are
+/* Context switch between Gs and g0 (docs/design.md §6; docs/glibc-facts.md
+ * §6: ~22 ns with wrfsbase). A switch is a function call: the caller-saved registers are
  * already dead, so only the callee-saved ones, MXCSR and the x87 control
  * word are kept, on the stack being left. The thread pointer of the target
  * (its TCB) is loaded into FS. Signal masks are not touched here.

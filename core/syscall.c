@@ -1,5 +1,5 @@
 /* System calls that may block, and the P they must not hold meanwhile
- * (DESIGN.md §5 kind 2; Go's entersyscall/exitsyscall/handoffp).
+ * (docs/design.md §8 kind 2; Go's entersyscall/exitsyscall/handoffp).
  *
  * mn_entersyscall marks the P SYSCALL (one CAS); if the call lasts and there
  * is other work, sysmon takes the P (CAS SYSCALL -> IDLE) and hands it to

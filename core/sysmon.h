@@ -1,9 +1,9 @@
-/* sysmon (DESIGN.md §7): one kernel thread without a P, started when the
+/* sysmon (docs/design.md §14): one kernel thread without a P, started when the
  * program makes its first thread, first waits for I/O or installs a
  * signal handler. Each tick it:
  * - takes the P of an M that sits in a system call (> ~20 us) when there is
  *   other work (or any work after 10 ms), and hands it to another M;
- * - takes the P of an M blocked where mnrt cannot see (DESIGN.md §5 kind 3:
+ * - takes the P of an M blocked where mnrt cannot see (docs/design.md §8 kind 3:
  *   same G as last look, its CPU clock stopped, its kernel state S or D);
  * - asks a G that ran more than 10 ms without a scheduling point to yield,
  *   and when it has not at the next look, while its M still runs and

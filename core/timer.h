@@ -1,4 +1,4 @@
-/* Timer heaps (DESIGN.md §3: each P owns one). A timer calls fn(t) once at
+/* Timer heaps (docs/design.md §7: each P owns one). A timer calls fn(t) once at
  * or after t->when (CLOCK_MONOTONIC ns). Used for sleeps and timed waits.
  *
  * Invariants:

@@ -1,4 +1,4 @@
-/* Wait queues keyed by address (DESIGN.md §8, like Go's semaphore table):
+/* Wait queues keyed by address (docs/design.md §7, like Go's semaphore table):
  * synchronisation objects keep no queue of their own, so they fit in
  * glibc's object sizes. A fixed table of buckets, each with a lock and a
  * list of the distinct addresses waited on in it; per address a FIFO of

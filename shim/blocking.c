@@ -1,4 +1,4 @@
-/* Blocking calls mnrt cannot park on (DESIGN.md §5 kind 2): for a G they
+/* Blocking calls mnrt cannot park on (docs/design.md §8 kind 2): for a G they
  * run with the P detachable (mn_entersyscall), so that sysmon hands it to
  * another M when the call lasts: opening files (a FIFO blocks until its
  * peer comes), syncing, waiting for children, file locks, name lookups,

@@ -1,4 +1,4 @@
-/* Booting the runtime inside an unmodified program (DESIGN.md §1, §3): the
+/* Booting the runtime inside an unmodified program (docs/design.md §15): the
  * main thread becomes the first G and the kernel thread under it M0.
  *
  * When: libmnrt's constructor boots it. A preloaded library is initialised
@@ -8,10 +8,10 @@
  * serves a thread mnrt did not make, with glibc's real functions resolved
  * on first use (compat/real.h), so those calls behave as glibc's; a thread
  * made before boot is a native one, and a foreign thread afterwards
- * (DESIGN.md §9). Boot does not come early on the first pthread_create:
+ * (docs/design.md §2). Boot does not come early on the first pthread_create:
  * a constructor may run inside dlopen, holding glibc's recursive loader
- * lock under the main thread's tid, which boot changes (FACTS.md: Gs carry
- * tids of their own) - the lock could never be released again. The
+ * lock under the main thread's tid, which boot changes (docs/glibc-facts.md §5: Gs
+ * carry tids of their own) - the lock could never be released again. The
  * executable's own constructors run after libmnrt's: their threads are Gs.
  *
  * Boot never kills the program: first everything that can fail is checked

@@ -1,5 +1,5 @@
-/* Calls that change the kernel thread that makes them (DESIGN.md §5: "some
- * calls care which kernel thread makes them"): namespaces (setns,
+/* Calls that change the kernel thread that makes them (docs/design.md §5,
+ * locked Gs): namespaces (setns,
  * unshare), CPU affinity of the caller, per-thread prctls, capabilities,
  * personality, a seccomp filter for one thread, ptrace. Under M:N that kernel
  * thread goes on to run other Gs, which would inherit the change. So, as

@@ -2,7 +2,7 @@
  * variants) for Gs: sockets and pipes go through the try/wait loop of
  * syscalls/netio.h, with a blocking call's semantics (a blocking write
  * writes everything; a blocking read returns what is there, at least one
- * byte); other files block with the P handed off (DESIGN.md §5 kind 2).
+ * byte); other files block with the P handed off (docs/design.md §8 kind 2).
  * Foreign threads make the plain system call. */
 #include "shim/pthread_impl.h"
 

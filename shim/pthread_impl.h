@@ -5,7 +5,7 @@
  * Conventions of the shim:
  * - An entry point first asks whether the caller is a G (mn_getg()); a
  *   foreign thread (or any thread after fork) is served too, blocking its
- *   kernel thread on a futex of its own (DESIGN.md §9).
+ *   kernel thread on a futex of its own (docs/design.md §2).
  * - Objects live in the program's own pthread_*_t storage with glibc's
  *   sizes and static initializers; their waiters live in the address-keyed
  *   wait queues of core/waitq.h. Process-shared objects use kernel futexes.

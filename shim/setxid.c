@@ -3,7 +3,7 @@
  * every thread change them by signalling the threads on its lists and
  * waiting for a flag its handler clears on THREAD_SELF, which under mnrt
  * is the running G's TCB, not the kernel thread's: glibc would wait forever
- * (FACTS.md). So mnrt does it itself, as Go's AllThreadsSyscall does: the
+ * (docs/glibc-facts.md §5). So mnrt does it itself, as Go's AllThreadsSyscall does: the
  * call is made on the calling kernel thread, then every other kernel thread
  * of the process (from /proc/self/task, io_uring workers excepted) runs it
  * from a handler of glibc's SIGSETXID, which mnrt takes over (glibc no

@@ -1,5 +1,5 @@
 /* sleep, usleep, nanosleep, clock_nanosleep: a G parks on a timer of its
- * P instead of blocking its kernel thread (DESIGN.md §3). A foreign
+ * P instead of blocking its kernel thread (docs/design.md §7). A foreign
  * thread sleeps in the kernel. A handler that runs on the G ends the
  * sleep with EINTR and the time left, as the kernel's does (also with
  * SA_RESTART); a signal that runs no handler does not. */

@@ -1,7 +1,7 @@
 /* Raw system calls for shim/ (calling the libc names, syscall() among
  * them, would re-enter mnrt's own interposed functions), and the handoff
  * bracket for calls
- * that may block without mnrt being able to park on them (DESIGN.md §5
+ * that may block without mnrt being able to park on them (docs/design.md §8
  * kind 2): the P may go to another M meanwhile. */
 #ifndef MN_SHIM_SYS_H
 #define MN_SHIM_SYS_H

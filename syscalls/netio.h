@@ -1,5 +1,5 @@
 /* The try / wait / try-again loop of every blocking call on a socket or
- * pipe made by a G (DESIGN.md §6): the call is tried non-blocking; on
+ * pipe made by a G (docs/design.md §9): the call is tried non-blocking; on
  * EAGAIN, if the program wanted blocking I/O, the G waits for readiness
  * (up to SO_RCVTIMEO/SO_SNDTIMEO for sockets) and tries again; if the
  * program set O_NONBLOCK itself, it gets EAGAIN, unchanged. mnrt never

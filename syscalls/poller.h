@@ -1,4 +1,4 @@
-/* The netpoller backends (DESIGN.md §6): io_uring by default, epoll when
+/* The netpoller backends (docs/design.md §9): io_uring by default, epoll when
  * io_uring cannot be set up (ENOSYS, EPERM from seccomp,
  * kernel.io_uring_disabled) or when MNRT_POLLER=epoll. Go's netpoller
  * model: the M that runs out of work collects ready I/O without waiting

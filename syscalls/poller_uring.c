@@ -6,7 +6,7 @@
  * is recycled (disarm) or the kernel ends it (a completion without
  * IORING_CQE_F_MORE: armed again by the next wait). One-shot otherwise.
  *
- * Ring ownership (FACTS.md: completions are finished in the context of
+ * Ring ownership (docs/glibc-facts.md §9: completions are finished in the context of
  * the thread that submitted): one shared ring; the thread that arms a
  * poll submits it at once (so it is usually the M that will look for work
  * next), any M without work reaps completions without a system call

@@ -17,7 +17,7 @@
  * number is free at once.
  *
  * Otherwise close() means closed: an io_uring poll registration holds a
- * reference to the file (FACTS.md), so before the program's close (or
+ * reference to the file (docs/glibc-facts.md §9), so before the program's close (or
  * dup2 onto the fd, fclose, close_range...) the pollfd's registrations are
  * cancelled and the closing thread waits until their last completions
  * have come (the pollfd is `draining` meanwhile), and the poller has
@@ -35,7 +35,7 @@
  *   happens under lock, so a G that removed its own queue nodes under the
  *   lock knows no notification still refers to its stack.
  * - Lock order: pollfd lock, then the poller's submission lock, then the
- *   scheduler's locks. */
+ *   scheduler's locks (all of them: docs/lock-order.md). */
 #ifndef MN_SYSCALLS_POLLFD_H
 #define MN_SYSCALLS_POLLFD_H
 

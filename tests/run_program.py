@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs a test program natively and under the preload, and checks that both
-runs end as expected and print the same stdout (DESIGN.md: the program
-behaves as it did). Used by meson test for every integration test.
+runs end as expected and print the same stdout (docs/design.md §1: the
+program behaves as it did). Used by meson test for every integration test.
 
 usage: run_program.py --lib LIBMNRT [options] -- PROGRAM [ARGS...]
   --mnrt-only            skip the native run (e.g. 100,000 threads)

@@ -1,4 +1,4 @@
-/* Blocking that mnrt cannot see must not stop the program (DESIGN.md §5
+/* Blocking that mnrt cannot see must not stop the program (docs/design.md §8
  * kind 3): threads stuck in a raw syscall(SYS_read) on empty pipes - more
  * of them than there are Ps - and threads sleeping in the kernel on a
  * stdio FILE lock that a parked thread holds. sysmon hands their Ps to

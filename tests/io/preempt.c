@@ -1,4 +1,4 @@
-/* Cooperative preemption (DESIGN.md §7b): with one P (MNRT_PROCS=1), a
+/* Cooperative preemption (docs/design.md §13): with one P (MNRT_PROCS=1), a
  * thread that spins taking an uncontended mutex never parks; sysmon asks
  * it to yield after 10 ms and it does so at its next unlock, so the other
  * thread gets the P and can stop it. Natively the kernel's scheduler does

@@ -10,7 +10,7 @@
  * (Which of several waiters a signal wakes is not observable
  * deterministically natively, so FIFO order is not tested here.)
  * Programs build timeouts, thread pools and shutdown on exactly these
- * rules; mnrt converts deadlines to its own timers (DESIGN.md §8). */
+ * rules; mnrt converts deadlines to its own timers (docs/design.md §7). */
 #include "check.h"
 
 #include <errno.h>

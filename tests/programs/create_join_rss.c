@@ -4,7 +4,7 @@
  * allocator bookkeeping and page-granular noise, far below the ~2 KiB per
  * thread a leak of the known kind costs: 1 M cycles would add ~1.8 GiB).
  * Each thread uses what glibc keeps per thread and mnrt must release or
- * reuse at G exit (FACTS.md, "Leaks at G exit"): malloc's per-thread cache
+ * reuse at G exit (docs/glibc-facts.md §4): malloc's per-thread cache
  * with chunks in it, the strerror buffer of an unknown error number, a
  * pending dlerror result, a key value with a destructor, __thread data.
  * Servers that spawn a thread per request run this loop forever.

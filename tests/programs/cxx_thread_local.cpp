@@ -11,7 +11,7 @@
  * std::recursive_mutex, std::shared_mutex, std::condition_variable (waits
  * on both clocks), std::call_once and std::async work on top. All of this
  * lives in per-thread state (TLS, the exception globals, the unwinder's
- * view of the stack) that mnrt gives every G (DESIGN.md §4). */
+ * view of the stack) that mnrt gives every G (docs/design.md §10). */
 #include "check.h"
 
 #include <atomic>

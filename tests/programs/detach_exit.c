@@ -8,7 +8,7 @@
  * in a thread equals the handle its creator got; pthread_kill(t, 0) is 0
  * while t lives. (Calls with the handle of a joined thread: join_misuse.c.)
  * mnrt implements join/detach itself and makes
- * pthread_exit unwind to its own frame (DESIGN.md §4, shim/create.c). */
+ * pthread_exit unwind to its own frame (docs/design.md §15, shim/create.c). */
 #include "check.h"
 
 #include <errno.h>

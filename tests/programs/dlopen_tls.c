@@ -3,7 +3,7 @@
  * bss). glibc initialises the new module's static TLS block only in the
  * threads on its own lists; Gs are not on them, so without mnrt's fix
  * (shim/dlopen.c copies the init image into every live G) all 200 threads
- * read 0 instead of the initial values (measured, FACTS.md). Checked: 200
+ * read 0 instead of the initial values (measured, docs/glibc-facts.md §5). Checked: 200
  * threads alive and blocked during the dlopen, then 100 threads created
  * afterwards (reusing the TCBs of 100 threads that finished before the
  * dlopen), all read the initial values, and each keeps its own values

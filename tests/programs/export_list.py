@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""libmnrt.so exports only the names a program may call (DESIGN.md §2):
+"""libmnrt.so exports only the names a program may call (docs/design.md §3):
 every dynamic symbol it defines must be listed in shim/exports.map and
 must be a name libc.so.6 itself exports (an interposed POSIX/glibc name)
 or mnrt_* (mnrt.h); an internal mn_* symbol must never leak (a program or
 another library could bind to it, or clash with it). Conversely every
 function the library defines under a libc name must be exported, or the
 program silently calls glibc's version instead of mnrt's (e.g. a setuid
-that waits forever for the Gs, FACTS.md); names that libc_nonshared.a
+that waits forever for the Gs, docs/glibc-facts.md §5); names that libc_nonshared.a
 links into every library (atexit, pthread_atfork) are exempt.
 
 usage: export_list.py --nm NM --cc CC... --map exports.map LIBMNRT

@@ -1,5 +1,5 @@
 /* Threads that mnrt did not create call the interposed names too
- * (DESIGN.md §9): glibc's timer_create(SIGEV_THREAD) runs each expiry on a
+ * (docs/design.md §2): glibc's timer_create(SIGEV_THREAD) runs each expiry on a
  * thread glibc makes internally. Here those foreign threads lock a mutex
  * that many Gs contend for (and hold it while Gs wait), post a semaphore
  * and broadcast a condvar that a G waits on, and finally wait themselves

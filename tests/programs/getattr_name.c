@@ -7,12 +7,12 @@
  * comes from inside the thread and from another thread; the detach state
  * follows pthread_detach. Garbage collectors and stack-scanning runtimes
  * (Boehm GC, JVMs, Go's cgo) read these values, so they must describe the
- * G's own stack, not the kernel thread's (DESIGN.md §4); the main thread's
+ * G's own stack, not the kernel thread's (docs/design.md §10); the main thread's
  * too. Also thread names
  * (pthread_setname_np/getname_np round trips, a new thread starting with
  * its creator's name, ERANGE for names over 15 bytes and buffers under 16)
  * and sched_getcpu, which must return a CPU of the affinity mask in every
- * thread (FACTS.md: a G's rseq area must not make it return garbage). */
+ * thread (docs/glibc-facts.md §3: a G's rseq area must not make it return garbage). */
 #include "check.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`mnrt run`, the launcher users start programs with (DESIGN.md §1), and
+"""`mnrt run`, the launcher users start programs with (README, "Using it"), and
 the MNRT_PROCS setting it passes on: -p N gives the program N procs and
 overrides MNRT_PROCS; --trace=MS prints "mnrt: SCHED" lines on stderr; the
 program's exit status is the tool's; bad or unknown options exit 2 with a

@@ -2,10 +2,10 @@
  * condition variable, then released and joined. Under mnrt only (natively
  * that is 100,000 kernel threads): the process keeps at most procs + 4
  * kernel threads, and the stacks' guard regions must not split mappings
- * (DESIGN.md §10: MADV_GUARD_INSTALL, else mprotect's 2 mappings per stack
+ * (docs/design.md §16: MADV_GUARD_INSTALL, else mprotect's 2 mappings per stack
  * would pass vm.max_map_count, 65530 by default, before 33,000 threads), so
  * /proc/self/maps stays far below vm.max_map_count. This is the scale
- * DESIGN.md promises: a thread per connection for 100,000 connections. */
+ * docs/design.md §17 aims at: a thread per connection for 100,000 connections. */
 #include "check.h"
 
 #include <pthread.h>

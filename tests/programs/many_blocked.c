@@ -1,6 +1,6 @@
 /* 10,000 threads blocked at once, on a condition variable and then in
  * sleeps: under mnrt the process keeps at most procs + 4 kernel threads
- * (DESIGN.md §11 says <= procs + 8 for servers; here nothing blocks in
+ * (docs/design.md §17 says <= procs + 8 for servers; here nothing blocks in
  * the kernel), natively one per thread. */
 #include "check.h"
 

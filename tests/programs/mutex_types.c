@@ -3,7 +3,7 @@
  * error codes a program gets from glibc (EBUSY, EDEADLK, EPERM, ETIMEDOUT,
  * EINVAL) and mutual exclusion under contention. mnrt keeps its mutexes in
  * the program's own pthread_mutex_t and must read the kind where glibc's
- * static initializers put it (DESIGN.md §8); programs rely on these codes
+ * static initializers put it (docs/design.md §7); programs rely on these codes
  * (errorcheck mutexes exist to report misuse), so they must not change. */
 #include "check.h"
 

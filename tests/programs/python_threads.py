@@ -5,7 +5,7 @@ threading.Thread, Lock, RLock, Condition, Semaphore, BoundedSemaphore,
 Event, Barrier, local, Timer, queue.Queue and
 concurrent.futures.ThreadPoolExecutor, including their timeouts, and
 prints only results that must be the same natively and under mnrt.
-Python's threading servers are among the programs DESIGN.md measures."""
+Python's threading servers are among the programs docs/design.md §17 measures."""
 import concurrent.futures
 import queue
 import sys

@@ -8,7 +8,7 @@
  * (PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP, by attribute or static
  * initializer) holds new readers back while a writer waits, lets them in
  * when that writer times out, while the default kind lets readers in. mnrt
- * reimplements all of this inside glibc's pthread_rwlock_t (DESIGN.md §8);
+ * reimplements all of this inside glibc's pthread_rwlock_t (docs/design.md §7);
  * caches and databases depend on both the exclusion and the preference. */
 #include "check.h"
 

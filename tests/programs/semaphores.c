@@ -6,7 +6,7 @@
  * producer/consumer queue whose counts and sums must come out exact, with
  * a process-private, a process-shared (kernel futex) and a named
  * semaphore. All of these report errors through errno; mnrt keeps glibc's
- * sem_t layout (DESIGN.md §8) so shared semaphores still work across
+ * sem_t layout (docs/design.md §7) so shared semaphores still work across
  * processes. */
 #include "check.h"
 

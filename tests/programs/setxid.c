@@ -3,7 +3,7 @@
  * that is not the main one must return 0 and leave every kernel thread of
  * the process with the new credentials (Linux keeps credentials per
  * kernel thread; glibc makes all of them switch). Under mnrt glibc's own
- * mechanism would wait forever for the Gs' TCBs (FACTS.md), so mnrt
+ * mechanism would wait forever for the Gs' TCBs (docs/glibc-facts.md §5), so mnrt
  * interposes the family and makes each kernel thread switch
  * (shim/setxid.c). Afterwards new threads keep the new credentials and
  * going back to root fails with EPERM. Needs root; otherwise both runs

@@ -2,7 +2,7 @@
  * must die of SIGSEGV, as it does natively when the thread runs into its
  * guard page, and never run on into other memory (a G's stack sits among
  * other Gs' stacks). Under mnrt the guard region is the G's own
- * (DESIGN.md §10) and its SIGSEGV handler first says which thread
+ * (docs/design.md §16) and its SIGSEGV handler first says which thread
  * overflowed which stack: "mnrt: thread N overflowed its 262144-byte
  * stack" (checked on stderr by the runner). Core dumps are turned off so
  * that the crash stays quick.

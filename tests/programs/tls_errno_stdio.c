@@ -1,6 +1,6 @@
 /* __thread variables, errno and stdio from many threads across yields,
  * sleeps and lock waits: each thread must keep its own values while other
- * threads run on the same kernel thread (DESIGN.md §4), and stdio lines
+ * threads run on the same kernel thread (docs/design.md §10), and stdio lines
  * must never interleave. */
 #include "check.h"
 

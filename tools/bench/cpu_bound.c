@@ -1,5 +1,5 @@
 /* cpu_bound.c - a program that computes and never blocks: what mnrt costs
- * where it has nothing to win (DESIGN.md §11: within 2% of native).
+ * where it has nothing to win (docs/design.md §17: within 2% of native).
  *
  * THREADS threads (default 4, twice the CPUs of the test VM) each run
  * ITERS steps (default 400,000,000) of a 64-bit xorshift generator after a

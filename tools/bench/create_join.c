@@ -1,5 +1,5 @@
-/* create_join.c - cost of pthread_create + pthread_join, as in FACTS.md's
- * anchor "create + join (100k, 1000 live)".
+/* create_join.c - cost of pthread_create + pthread_join, as in docs/design.md
+ * §17's anchor "create + join (100k, 1000 live)".
  *
  * TOTAL threads (default 100,000) are created and joined with LIVE (default
  * 1,000) alive at once: LIVE slots form a ring, and each new thread first

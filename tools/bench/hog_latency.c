@@ -2,7 +2,7 @@
  * point imposes on a thread that sleeps, when both share one CPU (run-bench
  * runs every mode under `taskset -c 0`: one CPU natively, one P under mnrt,
  * GOMAXPROCS 1 in Go). Under mnrt the sleeper's wake-up waits for the hog to
- * be preempted (DESIGN.md §7b); with MNRT_DEBUG=asyncpreempt=0 the hog is
+ * be preempted (docs/design.md §13); with MNRT_DEBUG=asyncpreempt=0 the hog is
  * never preempted and the sleeper waits until it is done.
  *
  * A hog thread runs ITERS steps (default 1,000,000,000) of a 64-bit

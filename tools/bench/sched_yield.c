@@ -5,7 +5,7 @@
  * 0 and the total number of calls must be THREADS * YIELDS. The clock runs
  * from the gate opening to the last join.
  * Result: ns_per_op = wall time / (THREADS * YIELDS), the machine's
- * throughput of yields, as FACTS.md's anchors (202 ns for 2 threads, 582 ns
+ * throughput of yields, as docs/design.md §17's anchors (202 ns for 2 threads, 582 ns
  * for 8) and Go's Gosched figures are counted. Also printed:
  * ns_per_thread_yield = wall time / YIELDS, how long each thread waits per
  * yield while all THREADS yield (on 2 CPUs, 8 threads queue behind each other).

@@ -1,5 +1,5 @@
 /* sleep_fanout.c - many threads that only sleep: wall time, peak kernel
- * threads and peak RSS, as in FACTS.md's anchors "10,000 threads each
+ * threads and peak RSS, as in docs/design.md §17's anchors "10,000 threads each
  * sleeping 10 ms" and "same, all 10,000 alive at once (1 s sleeps)".
  *
  * The main thread creates THREADS threads (default 10,000) one after the

@@ -1,5 +1,5 @@
 /* syscall_handoff.c - what mnrt adds to a system call that it wraps but
- * cannot park on (DESIGN.md §5 kind 2), when the call does not block.
+ * cannot park on (docs/design.md §8 kind 2), when the call does not block.
  *
  * Reads 1 byte from /dev/zero ITERATIONS times (default 2,000,000) in one
  * thread: natively a plain read(2); under mnrt the read goes through the

@@ -2,7 +2,7 @@
 
 // mutex_cond_pingpong.go - Go's figure for ../mutex_cond_pingpong.c: the same
 // hand-off of a token between two goroutines, done the Go way, with two
-// unbuffered channels (FACTS.md's anchor). A round trip is 0 -> 1 -> 0;
+// unbuffered channels (docs/design.md §17's anchor). A round trip is 0 -> 1 -> 0;
 // each side counts ROUNDS (default 40,000) moves and the token value must
 // come back as sent.
 // Result: ns_per_op = wall time / ROUNDS (one round trip).
