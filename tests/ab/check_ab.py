@@ -4,7 +4,11 @@ tool on a real server on loopback and checks what it reports.
 
 usage: check_ab.py MNRT DEMO_SERVER CASE
 cases: consistent  never-listens  exits-at-start  killed-mid-run
-       one-side-fails  forking-server  report-files"""
+       one-side-fails  forking-server  report-files  speaks-first
+       http10-close  idle-unequal  progress-lines
+
+Servers nobody here wrote (python3 -m http.server) and small ones with the
+habits of real ones (servers.py) run natively and under mnrt."""
 import json
 import os
 import subprocess
@@ -24,17 +28,29 @@ RUN = ["ok", "seconds", "requests", "requests_per_s", "latency_ns", "errors",
        "voluntary_switches", "involuntary_switches"]
 LATENCY = ["p50", "p90", "p99", "p99_9", "max", "mean"]
 ERRORS = ["connect", "reset", "timeout", "bad_reply"]
-IDLE = ["ok", "open", "kernel_threads", "rss_kb", "cpu_s", "hold_s"]
+IDLE = ["ok", "answered", "open", "kernel_threads", "rss_kb", "cpu_s", "hold_s"]
 
 QUICK = ["-d", "1", "--warmup", "0.3", "--rounds", "1", "--start-timeout", "3"]
+SERVERS = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "servers.py")]
 
 
-def ab(mnrt, args, out=None):
+def ab(mnrt, args, out=None, stderr=subprocess.STDOUT):
+    """Runs mnrt ab; returns its exit status and output (stdout, and stderr
+    too unless stderr=subprocess.PIPE, then a third value)."""
     cmd = [mnrt, "ab"] + QUICK + (["--out", out] if out else []) + args
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=stderr, timeout=120)
     text = p.stdout.decode(errors="replace")
-    print("$ " + " ".join(cmd) + "\n" + text)
-    return p.returncode, text
+    err = p.stderr.decode(errors="replace") if p.stderr is not None else ""
+    print("$ " + " ".join(cmd) + "\n" + text + err)
+    return (p.returncode, text, err) if stderr == subprocess.PIPE else (p.returncode, text)
+
+
+def table_row(text, label):
+    """The cells of the first table row that starts with label."""
+    for line in text.splitlines():
+        if line.strip().startswith(label):
+            return line.strip()[len(label):].split()
+    need(False, "the table has no row %r" % label)
 
 
 def need(cond, what):
@@ -66,9 +82,60 @@ def main():
         need(all(v == 0 for v in run["errors"].values()), "errors: %s" % run["errors"])
         need(run["kernel_threads_max"] >= 50, "50 connections, %d threads" % run["kernel_threads_max"])
     elif case == "never-listens":
-        rc, text = ab(mnrt, ["--only", "native", "--", "sleep", "30"])
+        # three rounds of both sides: it must give up after the first wait,
+        # not wait again for every round and side
+        rc, text = ab(mnrt, ["--rounds", "3", "--start-timeout", "1", "--", "sleep", "30"])
         need(rc != 0, "exit status 0")
-        need("did not accept connections" in text, "no clear message")
+        need(text.count("did not accept connections") == 1,
+             "%d waits for the port, not 1" % text.count("did not accept connections"))
+        need("mnrt ab: " in text, "no mnrt ab: message")
+    elif case == "speaks-first":
+        # a server that greets first (like MariaDB) is no echo server: the
+        # run served nothing and must fail, saying so
+        rc, text = ab(mnrt, ["-c", "5", "--"] + SERVERS + ["banner"], out)
+        need(rc != 0, "exit status 0 for a run that served no request")
+        need(not json.load(open(os.path.join(out, "report.json")))["ok"], "report.json says ok")
+        need("speaks first" in text and "MariaDB" in text, "no word of the greeting")
+        need("0 us" not in text, "latencies of 0 us without a reply")
+        need("mnrt ab: " in text, "no mnrt ab: message")
+    elif case == "http10-close":
+        # HTTP/1.0, a close after each response, a listen backlog of 5
+        www = tempfile.mkdtemp(prefix="mnrt-ab-www-")
+        with open(os.path.join(www, "index.html"), "w") as f:
+            f.write("hello\n")
+        rc, text = ab(mnrt, ["--proto", "http", "-c", "5", "--", sys.executable, "-m",
+                             "http.server", "-b", "127.0.0.1", "-d", www, "0"], out)
+        need(rc == 0, "exit status %d" % rc)
+        d = json.load(open(os.path.join(out, "report.json")))
+        for side in ("native", "mnrt"):
+            run = d["steps"][0][side]["rounds"][0]
+            need(run["requests"] > 0, side + ": no requests")
+            need(all(v == 0 for v in run["errors"].values()),
+                 "%s: a close after a complete response counted as an error: %s"
+                 % (side, run["errors"]))
+    elif case == "idle-unequal":
+        # 20 connections open natively, 30 under mnrt, 60 asked for: the
+        # table shows each side's count and says the memory is not comparable
+        rc, text = ab(mnrt, ["-c", "2", "-d", "0.5", "--warmup", "0", "--idle", "60", "--"] + SERVERS + ["limited", "20", "30"],
+                      out)
+        d = json.load(open(os.path.join(out, "report.json")))
+        opened = [d["idle"][side][0]["open"] for side in ("native", "mnrt")]
+        need(opened == [20, 30], "opened %s, not [20, 30]" % opened)
+        need(table_row(text, "connections held")[:2] == ["20", "30"],
+             "the table does not show 20 and 30 connections held")
+        need("not like for like" in text, "no warning about unequal counts")
+    elif case == "progress-lines":
+        # not a terminal: one line per phase on stderr, none with --quiet
+        rc, text, err = ab(mnrt, ["--only", "native", "-c", "5", "--rounds", "2", "--",
+                                  demo, "0"], stderr=subprocess.PIPE)
+        need(rc == 0, "exit status %d" % rc)
+        lines = [l for l in err.splitlines() if l.startswith("mnrt ab: round ")]
+        need(len(lines) >= 6, "%d progress lines for 2 rounds" % len(lines))
+        need(len(set(lines)) == len(lines), "progress lines repeat")
+        need("\r" not in text + err, "terminal control in a pipe")
+        rc, text, err = ab(mnrt, ["--quiet", "--only", "native", "-c", "5", "--", demo, "0"],
+                           stderr=subprocess.PIPE)
+        need(rc == 0 and "round" not in err, "--quiet still prints progress")
     elif case == "exits-at-start":
         rc, text = ab(mnrt, ["--only", "native", "--", "sh", "-c", "echo broken config >&2; exit 3"])
         need(rc != 0, "exit status 0")

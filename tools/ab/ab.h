@@ -1,5 +1,5 @@
 /* `mnrt ab`: what the A/B run measures and keeps, shared by the runner
- * (ab_main.c) and the report (report.c). */
+ * (ab_main.c), the verdict (verdict.c) and the report (report.c). */
 #ifndef MN_AB_AB_H
 #define MN_AB_AB_H
 
@@ -12,6 +12,7 @@
 #define AB_MAX_ROUNDS 20
 #define AB_MAX_STEPS 16
 #define AB_MAX_SERIES 4096
+#define AB_MAX_FAILURES 32
 
 enum ab_side { AB_NATIVE, AB_MNRT, AB_SIDES };
 
@@ -33,7 +34,8 @@ struct ab_run {
 /* One side, one round: the idle connections held. */
 struct ab_idle {
     bool ok;
-    int open;                       /* connections that made their request */
+    int answered;                   /* connections that made their request */
+    int open;                       /* of those, still open (not closed by the server) */
     int threads;
     long rss_kb;
     double cpu_s;                   /* CPU seconds while they were held */
@@ -62,7 +64,7 @@ struct ab_config {
     const char *lib;
     const char *out;
     bool sides[AB_SIDES];
-    bool progress;
+    enum { AB_QUIET, AB_LIVE, AB_LINES } progress; /* terminal: a live line; else a line per phase */
 };
 
 struct ab_result {
@@ -72,10 +74,17 @@ struct ab_result {
     struct ab_hist hist[AB_SIDES][AB_MAX_STEPS];  /* all rounds merged */
     struct ab_point series[AB_SIDES][AB_MAX_SERIES];
     int nseries[AB_SIDES];
-    char failures[32][512];
+    char failures[AB_MAX_FAILURES][640];
     int nfailures;
     int rounds_done;
 };
+
+/* verdict.c */
+void ab_fail(struct ab_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* false, with a failure recorded, when more of the step's requests failed
+ * than were served (port: the server's, still running, to probe it). */
+bool ab_judge_step(struct ab_result *r, enum ab_side side, int round, int step, int port,
+                   const struct ab_counts *k);
 
 /* report.c */
 void ab_report_table(const struct ab_result *r);

@@ -2,7 +2,12 @@
  * under mnrt, the same load, several rounds in alternation (A B A B ...),
  * reported side by side. This file parses the command line and runs the
  * rounds; loadgen.c makes the load, server.c starts and stops the server,
- * procstat.c reads /proc, report.c prints and writes the results. */
+ * procstat.c reads /proc, verdict.c judges whether a step served,
+ * report.c prints and writes the results.
+ *
+ * A server that does not accept connections in the first round ends the
+ * run there (it will not in the next ones either); a side whose server
+ * exits before it accepts is not started again in later rounds. */
 #include "ab.h"
 #include "launcher.h"
 #include "procstat.h"
@@ -11,7 +16,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +47,8 @@ static void usage(FILE *f)
             "  -p N              MNRT_PROCS for the mnrt side\n"
             "  --only native|mnrt  run one side only\n"
             "  --out DIR         write DIR/report.json and DIR/report.svg\n"
+            "  --quiet           no progress (default: a live line on a terminal, else a\n"
+            "                    line per phase on stderr)\n"
             "  --demo            A/B of the bundled thread-per-connection demo server\n");
 }
 
@@ -109,7 +115,7 @@ static int parse(int argc, char **argv, struct ab_config *c)
     *c = (struct ab_config){.host = "127.0.0.1", .proto = AB_ECHO, .size = 64, .path = "/",
                             .conns = {100}, .nsteps = 1, .duration = 10, .warmup = 2, .start_timeout = 15,
                             .rounds = 3, .threads = 2, .sides = {true, true},
-                            .progress = isatty(1)};
+                            .progress = isatty(1) ? AB_LIVE : AB_LINES};
     bool demo = false;
     int i = 1;
     for (; i < argc; i++) {
@@ -123,6 +129,9 @@ static int parse(int argc, char **argv, struct ab_config *c)
             exit(0);
         } else if (strcmp(a, "--demo") == 0) {
             demo = true;
+            continue;
+        } else if (strcmp(a, "--quiet") == 0) {
+            c->progress = AB_QUIET;
             continue;
         } else if (a[0] != '-') {
             break;
@@ -193,17 +202,6 @@ static int parse(int argc, char **argv, struct ab_config *c)
 
 /* ---- running one side ---- */
 
-static void failure(struct ab_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void failure(struct ab_result *r, const char *fmt, ...)
-{
-    if (r->nfailures == 32)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->failures[r->nfailures++], sizeof r->failures[0], fmt, ap);
-    va_end(ap);
-}
-
 struct watch {
     struct ab_result *r;
     enum ab_side side;
@@ -214,15 +212,24 @@ struct watch {
     double threads_sum;
     int samples;
     long rss_max;
+    char said[64];          /* the phase of the last progress line */
 };
 
-static void progress(const struct watch *w, const char *phase, double left)
+/* On a terminal one line, rewritten; elsewhere a line when the phase
+ * changes (a log of a long run, not a line per second). */
+static void progress(struct watch *w, const char *phase, double left)
 {
-    if (!w->r->cfg.progress)
-        return;
-    printf("\r\033[K[round %d/%d] %-6s %s, %.0f s left", w->round + 1, w->r->cfg.rounds,
-           ab_side_name(w->side), phase, left);
-    fflush(stdout);
+    const struct ab_config *c = &w->r->cfg;
+    if (c->progress == AB_LIVE) {
+        printf("\r\033[K[round %d/%d] %-6s %s, %.0f s left", w->round + 1, c->rounds,
+               ab_side_name(w->side), phase, left);
+        fflush(stdout);
+    } else if (c->progress == AB_LINES && strcmp(w->said, phase) != 0) {
+        snprintf(w->said, sizeof w->said, "%s", phase);
+        fprintf(stderr, "mnrt ab: round %d/%d %s: %s", w->round + 1, c->rounds,
+                ab_side_name(w->side), phase);
+        fprintf(stderr, left > 0 ? " (%.3g s)\n" : "\n", left);
+    }
 }
 
 /* Waits `seconds`, sampling the server every 100 ms; false if it died. */
@@ -278,7 +285,7 @@ static void server_died(struct watch *w, const char *when)
 {
     char how[128];
     ab_server_describe(w->srv, how, sizeof how);
-    failure(w->r, "%s round %d: the server %s during %s; its last stderr lines:\n%s",
+    ab_fail(w->r, "%s round %d: the server %s during %s; its last stderr lines:\n%s",
             ab_side_name(w->side), w->round + 1, how, when, last_words(w->srv));
 }
 
@@ -288,7 +295,7 @@ static bool run_step(struct watch *w, int port, int step)
     struct ab_load load = load_of(c, port, c->conns[step]);
     struct ab_gen *g = ab_gen_start(&load);
     if (!g) {
-        failure(w->r, "%s round %d: cannot start the load: %s", ab_side_name(w->side),
+        ab_fail(w->r, "%s round %d: cannot start the load: %s", ab_side_name(w->side),
                 w->round + 1, strerror(errno));
         return false;
     }
@@ -326,6 +333,7 @@ static bool run_step(struct watch *w, int port, int step)
         .sys_s = after.sys_s - before.sys_s, .vcsw = after.vcsw - before.vcsw,
         .ivcsw = after.ivcsw - before.ivcsw};
     ab_hist_merge(&w->r->hist[w->side][step], h);
+    ab_judge_step(w->r, w->side, w->round, step, port, &counts);
     return true;
 }
 
@@ -334,10 +342,11 @@ static void run_idle(struct watch *w, int port)
     const struct ab_config *c = &w->r->cfg;
     struct ab_load load = load_of(c, port, c->idle);
     struct ab_counts counts;
+    int open;
     progress(w, "opening idle connections", 0);
-    int *fds = ab_idle_open(&load, c->idle, &counts);
+    int *fds = ab_idle_open(&load, c->idle, &counts, &open);
     if (!fds) {
-        failure(w->r, "%s round %d: cannot open %d idle connections", ab_side_name(w->side),
+        ab_fail(w->r, "%s round %d: cannot open %d idle connections", ab_side_name(w->side),
                 w->round + 1, c->idle);
         return;
     }
@@ -353,12 +362,14 @@ static void run_idle(struct watch *w, int port)
         return;
     }
     w->r->idle[w->side][w->round] = (struct ab_idle){
-        .ok = true, .open = (int)counts.requests, .threads = w->threads_max,
+        .ok = true, .answered = (int)counts.requests, .open = open, .threads = w->threads_max,
         .rss_kb = w->rss_max, .cpu_s = (after.user_s + after.sys_s) - (before.user_s + before.sys_s),
         .hold_s = IDLE_HOLD_S};
 }
 
-static void run_side(struct ab_result *r, enum ab_side side, int round)
+enum started { STARTED, DIED_AT_START, NEVER_READY };
+
+static enum started run_side(struct ab_result *r, enum ab_side side, int round)
 {
     const struct ab_config *c = &r->cfg;
     struct ab_server srv;
@@ -367,16 +378,16 @@ static void run_side(struct ab_result *r, enum ab_side side, int round)
     progress(&w, "starting the server", 0);
     if (ab_server_start(&srv, c->server, side == AB_MNRT ? c->lib : NULL, side == AB_MNRT ? c->procs : NULL,
                         why, sizeof why) != 0) {
-        failure(r, "%s round %d: %s", ab_side_name(side), round + 1, why);
-        return;
+        ab_fail(r, "%s round %d: %s", ab_side_name(side), round + 1, why);
+        return DIED_AT_START;
     }
     w.t0 = ab_now_ns();
     int port = ab_server_ready(&srv, c->host, c->port, c->start_timeout, why, sizeof why);
     if (port < 0) {
         ab_server_stop(&srv);
-        failure(r, "%s round %d: %s; its last stderr lines:\n%s", ab_side_name(side), round + 1,
+        ab_fail(r, "%s round %d: %s; its last stderr lines:\n%s", ab_side_name(side), round + 1,
                 why, last_words(&srv));
-        return;
+        return port == AB_NEVER_READY ? NEVER_READY : DIED_AT_START;
     }
     bool ok = true;
     for (int s = 0; s < c->nsteps && ok; s++)
@@ -384,6 +395,7 @@ static void run_side(struct ab_result *r, enum ab_side side, int round)
     if (ok && c->idle)
         run_idle(&w, port);
     ab_server_stop(&srv);
+    return STARTED;
 }
 
 /* fds: the largest step or the idle set, and the server's own */
@@ -420,13 +432,18 @@ int mn_ab_main(int argc, char **argv)
         return 127;
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit(c);
-    for (int round = 0; round < c->rounds; round++) {
-        for (enum ab_side side = 0; side < AB_SIDES; side++)
-            if (c->sides[side])
-                run_side(r, side, round);
+    bool run[AB_SIDES] = {c->sides[AB_NATIVE], c->sides[AB_MNRT]}, never_ready = false;
+    for (int round = 0; round < c->rounds && !never_ready; round++) {
+        for (enum ab_side side = 0; side < AB_SIDES && !never_ready; side++) {
+            if (!run[side])
+                continue;
+            enum started st = run_side(r, side, round);
+            run[side] = st == STARTED || round > 0;
+            never_ready = st == NEVER_READY && round == 0;
+        }
         r->rounds_done = round + 1;
     }
-    if (c->progress)
+    if (c->progress == AB_LIVE)
         printf("\r\033[K");
     ab_report_table(r);
     if (c->out) {
@@ -438,6 +455,12 @@ int mn_ab_main(int argc, char **argv)
         if (ab_report_svg(r, path) != 0)
             fprintf(stderr, "mnrt ab: cannot write %s: %s\n", path, strerror(errno));
     }
+    if (never_ready)
+        fprintf(stderr, "mnrt ab: the server never accepted connections: the run stopped after "
+                        "the first wait\n");
+    else if (r->nfailures)
+        fprintf(stderr, "mnrt ab: the run failed (%d problem%s, listed above)\n", r->nfailures,
+                r->nfailures == 1 ? "" : "s");
     int status = r->nfailures ? 1 : 0;
     free(r);
     return status;

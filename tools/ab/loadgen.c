@@ -22,6 +22,8 @@
 #define REQUEST_TIMEOUT_NS (10ull * 1000000000)
 #define RECONNECT_NS (100ull * 1000000)
 #define IO_BUF 65536
+#define IDLE_STALL_NS (5ull * 1000000000)   /* no idle connection answered: give up */
+#define IDLE_DEADLINE_NS (60ull * 1000000000)
 
 enum cstate { C_DOWN, C_CONNECTING, C_IDLE, C_BUSY };
 
@@ -32,7 +34,10 @@ struct conn {
     uint64_t started;       /* intended send time of the request in flight */
     uint64_t retry_at;      /* C_DOWN: when to connect again */
     size_t out_len, out_off, in_len, want; /* want: echo bytes, or http body end */
-    bool head_done, close_after;
+    bool head_done;
+    bool close_after;       /* http: the server closes after this response */
+    bool to_eof;            /* http: the body ends where the server closes */
+    bool answered;          /* a reply came on this connection */
     char *out, *in;
 };
 
@@ -85,6 +90,20 @@ static void count_error(struct worker *w, uint64_t *field)
     pthread_mutex_unlock(&w->lock);
 }
 
+/* A bad reply: counted, and the first one kept, to show what the server
+ * said instead (a banner, another protocol). */
+static void count_bad(struct worker *w, const struct conn *c)
+{
+    pthread_mutex_lock(&w->lock);
+    w->counts.err_bad++;
+    if (!w->counts.bad_len) {
+        size_t n = c->in_len < AB_SAMPLE ? c->in_len : AB_SAMPLE;
+        memcpy(w->counts.bad_sample, c->in, n);
+        w->counts.bad_len = (int)n;
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
 static void conn_down(struct worker *w, struct conn *c, uint64_t *err)
 {
     if (err)
@@ -101,6 +120,7 @@ static void conn_down(struct worker *w, struct conn *c, uint64_t *err)
 static void conn_open(struct worker *w, struct conn *c)
 {
     struct ab_gen *g = w->gen;
+    c->answered = false;
     c->fd = socket(g->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0) {
         conn_down(w, c, &w->counts.err_connect);
@@ -135,8 +155,7 @@ static void conn_send(struct worker *w, struct conn *c, uint64_t intended)
     } else {
         c->out_len = (size_t)snprintf(c->out, IO_BUF, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n",
                                       l->path, l->host);
-        c->head_done = false;
-        c->close_after = false;
+        c->head_done = c->close_after = c->to_eof = false;
         c->want = 0;
     }
     c->out_off = c->in_len = 0;
@@ -159,21 +178,29 @@ static int http_head(struct conn *c)
     if (!end)
         return c->in_len == IO_BUF ? -1 : 0;
     size_t head = (size_t)(end - c->in) + 4;
-    int status = 0;
-    if (sscanf(c->in, "HTTP/1.%*d %d", &status) != 1 || status != 200)
+    int minor = 1, status = 0;
+    if (sscanf(c->in, "HTTP/1.%d %d", &minor, &status) != 2 || status != 200)
         return -1;
     char saved = c->in[head - 1];
     c->in[head - 1] = 0;
     const char *cl = strcasestr(c->in, "\r\ncontent-length:");
-    c->close_after = strcasestr(c->in, "\r\nconnection: close") != NULL;
+    /* HTTP/1.0 closes unless it says keep-alive, HTTP/1.1 keeps the
+     * connection unless it says close */
+    c->close_after = minor == 0 ? !strcasestr(c->in, "\r\nconnection: keep-alive")
+                                : strcasestr(c->in, "\r\nconnection: close") != NULL;
     c->in[head - 1] = saved;
+    c->head_done = true;
+    if (!cl && c->close_after) { /* the body ends with the connection */
+        c->to_eof = true;
+        c->want = SIZE_MAX;
+        return 1;
+    }
     if (!cl)
         return -1;
     long len = strtol(cl + 17, NULL, 10);
     if (len < 0 || head + (size_t)len > IO_BUF)
         return -1;
     c->want = head + (size_t)len;
-    c->head_done = true;
     return 1;
 }
 
@@ -193,6 +220,18 @@ static void next_request(struct worker *w, struct conn *c)
     }
 }
 
+/* The server closed a connection that had served: its next request goes
+ * on a new one (idle connections stay closed: the server does not hold
+ * them). Not an error. */
+static void reconnect(struct worker *w, struct conn *c)
+{
+    conn_down(w, c, NULL);
+    if (w->gen->load.once)
+        c->retry_at = UINT64_MAX;
+    else
+        conn_open(w, c);
+}
+
 static void complete(struct worker *w, struct conn *c)
 {
     uint64_t lat = ab_now_ns() - c->started;
@@ -200,12 +239,11 @@ static void complete(struct worker *w, struct conn *c)
     w->counts.requests++;
     ab_hist_add(&w->counts.hist, lat);
     pthread_mutex_unlock(&w->lock);
-    if (c->close_after) {
-        conn_down(w, c, NULL);
-        c->retry_at = 0;
-        return;
-    }
-    next_request(w, c);
+    c->answered = true;
+    if (c->close_after)
+        reconnect(w, c);
+    else
+        next_request(w, c);
 }
 
 static void on_readable(struct worker *w, struct conn *c)
@@ -216,6 +254,21 @@ static void on_readable(struct worker *w, struct conn *c)
         if (room == 0)
             break;
         ssize_t n = recv(c->fd, c->in + c->in_len, room, 0);
+        if (n == 0 && c->to_eof) {
+            complete(w, c);
+            return;
+        }
+        /* a keep-alive connection closed between requests (idle timeout,
+         * request limit): the request goes again on a new connection */
+        if (n == 0 && l->proto == AB_HTTP && c->in_len == 0 && c->answered) {
+            reconnect(w, c);
+            return;
+        }
+        if (n == 0 && l->proto == AB_ECHO && memcmp(c->in, c->out, c->in_len) != 0) {
+            count_bad(w, c); /* something else than the echo, then a close */
+            conn_down(w, c, NULL);
+            return;
+        }
         if (n == 0 || (n < 0 && errno != EAGAIN)) {
             conn_down(w, c, &w->counts.err_reset);
             return;
@@ -227,7 +280,8 @@ static void on_readable(struct worker *w, struct conn *c)
             if (c->in_len < c->want)
                 continue;
             if (memcmp(c->in, c->out, c->want) != 0) {
-                conn_down(w, c, &w->counts.err_bad);
+                count_bad(w, c);
+                conn_down(w, c, NULL);
                 return;
             }
             complete(w, c);
@@ -236,15 +290,21 @@ static void on_readable(struct worker *w, struct conn *c)
         if (!c->head_done) {
             int h = http_head(c);
             if (h < 0) {
-                conn_down(w, c, &w->counts.err_bad);
+                count_bad(w, c);
+                conn_down(w, c, NULL);
                 return;
             }
             if (h == 0)
                 continue;
         }
+        if (c->to_eof && c->in_len == IO_BUF) { /* a long body: only its end counts */
+            c->in_len = 0;
+            continue;
+        }
         if (c->in_len >= c->want) {
             if (c->in_len > c->want) { /* more than one reply: not ours */
-                conn_down(w, c, &w->counts.err_bad);
+                count_bad(w, c);
+                conn_down(w, c, NULL);
                 return;
             }
             complete(w, c);
@@ -269,8 +329,12 @@ static void on_event(struct worker *w, struct conn *c, uint32_t ev)
         return;
     }
     if (c->state != C_BUSY) {
-        if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-            conn_down(w, c, &w->counts.err_reset);
+        if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+            if (w->gen->load.proto == AB_HTTP && c->answered)
+                reconnect(w, c); /* an idle keep-alive connection closed */
+            else
+                conn_down(w, c, &w->counts.err_reset);
+        }
         return;
     }
     if ((ev & EPOLLOUT) && c->out_off < c->out_len) {
@@ -421,6 +485,10 @@ void ab_gen_counts(struct ab_gen *g, struct ab_counts *out)
         out->err_reset += w->counts.err_reset;
         out->err_timeout += w->counts.err_timeout;
         out->err_bad += w->counts.err_bad;
+        if (!out->bad_len && w->counts.bad_len) {
+            memcpy(out->bad_sample, w->counts.bad_sample, sizeof out->bad_sample);
+            out->bad_len = w->counts.bad_len;
+        }
         ab_hist_merge(&out->hist, &w->counts.hist);
         pthread_mutex_unlock(&w->lock);
     }
@@ -449,7 +517,7 @@ void ab_gen_stop(struct ab_gen *g)
 
 /* ---- idle connections: one request each, then held open ---- */
 
-int *ab_idle_open(const struct ab_load *load, int n, struct ab_counts *counts)
+int *ab_idle_open(const struct ab_load *load, int n, struct ab_counts *counts, int *open)
 {
     memset(counts, 0, sizeof *counts);
     int *fds = malloc((size_t)(n > 0 ? n : 1) * sizeof *fds);
@@ -466,22 +534,28 @@ int *ab_idle_open(const struct ab_load *load, int n, struct ab_counts *counts)
         return NULL;
     }
     struct worker *w = &g->w[0];
-    uint64_t deadline = ab_now_ns() + 60ull * 1000000000;
+    uint64_t start = ab_now_ns(), last = start, seen = 0;
     for (;;) {
         pthread_mutex_lock(&w->lock);
         uint64_t done = w->counts.requests;
         pthread_mutex_unlock(&w->lock);
-        if (done >= (uint64_t)n || ab_now_ns() > deadline)
+        uint64_t now = ab_now_ns();
+        if (done != seen)
+            last = now;
+        seen = done;
+        if (done >= (uint64_t)n || now - last > IDLE_STALL_NS || now - start > IDLE_DEADLINE_NS)
             break;
         usleep(20000);
     }
     atomic_store(&g->stop, true);
     pthread_join(w->thread, NULL);
+    *open = 0;
     for (int i = 0; i < n; i++) {
         fds[i] = w->c[i].fd;
         w->c[i].fd = -1;
         if (fds[i] >= 0)
             epoll_ctl(w->ep, EPOLL_CTL_DEL, fds[i], NULL);
+        *open += fds[i] >= 0 && w->c[i].answered;
     }
     *counts = w->counts;
     for (int i = 0; i < n; i++) {

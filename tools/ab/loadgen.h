@@ -3,7 +3,9 @@
  * tool itself, never under the preload.
  *
  * Protocols: echo (fixed-size messages, every byte checked) and http
- * (HTTP/1.1 keep-alive GET, status and Content-Length checked). Closed
+ * (HTTP/1.1 GET, status and Content-Length checked; a server that closes
+ * after its response, as HTTP/1.0 and `Connection: close` servers do, is
+ * answered with a new connection, not counted as an error). Closed
  * loop (each connection sends its next request when the reply is in), or
  * open loop at a constant rate whose latencies count from the intended
  * send time, so a slow server cannot hide its queueing (no coordinated
@@ -30,10 +32,14 @@ struct ab_load {
     bool once;           /* one request per connection, then keep it open */
 };
 
+#define AB_SAMPLE 48
+
 struct ab_counts {
     uint64_t requests;
     uint64_t err_connect, err_reset, err_timeout, err_bad;
     struct ab_hist hist;
+    char bad_sample[AB_SAMPLE];     /* the start of the first bad reply */
+    int bad_len;
 };
 
 struct ab_gen;
@@ -47,9 +53,12 @@ void ab_gen_counts(struct ab_gen *g, struct ab_counts *out);
 /* Stops the load and closes the connections. */
 void ab_gen_stop(struct ab_gen *g);
 
-/* Opens n connections that each make one request and then stay open.
- * Returns the fds (n of them, -1 where it failed) and counts in *c. */
-int *ab_idle_open(const struct ab_load *load, int n, struct ab_counts *c);
+/* Opens n connections that each make one request and then stay open,
+ * waiting until all are answered or none has been for a few seconds (a
+ * full listen backlog, an fd limit). Returns the fds (n of them, -1 where
+ * it failed or the server closed it), counts in *c and in *open the
+ * connections answered and still open. */
+int *ab_idle_open(const struct ab_load *load, int n, struct ab_counts *c, int *open);
 void ab_idle_close(int *fds, int n);
 
 uint64_t ab_now_ns(void);

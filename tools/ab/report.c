@@ -60,17 +60,20 @@ static int cmp_double(const void *a, const void *b)
 
 struct stat3 {
     int n;
+    int none;               /* rounds without the figure (latency of no reply) */
     double med, min, max;
 };
 
-static struct stat3 over_rounds(const struct ab_result *r, enum ab_side s, int step, getter get)
+/* median, min and max of v[0..n) (NaN: a round without the figure) */
+static struct stat3 stat_of(double *v, int n)
 {
-    double v[AB_MAX_ROUNDS];
-    int n = 0;
-    for (int i = 0; i < r->rounds_done; i++)
-        if (r->run[s][i][step].ok)
-            v[n++] = get(&r->run[s][i][step]);
-    struct stat3 st = {.n = n};
+    struct stat3 st = {0};
+    for (int i = 0; i < n; i++)
+        if (isnan(v[i]))
+            st.none++;
+        else
+            v[st.n++] = v[i];
+    n = st.n;
     if (!n)
         return st;
     qsort(v, (size_t)n, sizeof v[0], cmp_double);
@@ -80,14 +83,26 @@ static struct stat3 over_rounds(const struct ab_result *r, enum ab_side s, int s
     return st;
 }
 
+static struct stat3 over_rounds(const struct ab_result *r, enum ab_side s, int step, getter get)
+{
+    double v[AB_MAX_ROUNDS];
+    int n = 0;
+    for (int i = 0; i < r->rounds_done; i++)
+        if (r->run[s][i][step].ok)
+            v[n++] = get(&r->run[s][i][step]);
+    return stat_of(v, n);
+}
+
 #define GETTER(name, expr)                                                     \
     static double name(const struct ab_run *x) { return (double)(expr); }
 GETTER(g_rps, x->rps)
-GETTER(g_p50, x->p50)
-GETTER(g_p90, x->p90)
-GETTER(g_p99, x->p99)
-GETTER(g_p999, x->p999)
-GETTER(g_max, x->max)
+/* no reply, no latency (not "0 us") */
+#define LATENCY(name, field) GETTER(name, x->requests ? (double)x->field : NAN)
+LATENCY(g_p50, p50)
+LATENCY(g_p90, p90)
+LATENCY(g_p99, p99)
+LATENCY(g_p999, p999)
+LATENCY(g_max, max)
 GETTER(g_errors, x->err_connect + x->err_reset + x->err_timeout + x->err_bad)
 GETTER(g_threads, x->threads_max)
 GETTER(g_rss, x->rss_max_kb)
@@ -133,7 +148,7 @@ static void fmt(char *buf, size_t len, double v, enum unit u)
 static void cell(char *buf, size_t len, struct stat3 st, enum unit u)
 {
     if (!st.n) {
-        snprintf(buf, len, "FAILED");
+        snprintf(buf, len, st.none ? "no replies" : "FAILED");
         return;
     }
     char a[32], b[32], c[32];
@@ -166,26 +181,64 @@ static void row(const struct ab_result *r, int step, const char *label, getter g
            r->cfg.sides[AB_MNRT] ? mc : "-", rc);
 }
 
-static struct stat3 idle_stat(const struct ab_result *r, enum ab_side s, int what)
+enum idle_figure { I_OPEN, I_THREADS, I_RSS, I_CPU, I_MEM, I_FIGURES };
+
+static struct stat3 idle_stat(const struct ab_result *r, enum ab_side s, enum idle_figure what)
 {
     double v[AB_MAX_ROUNDS];
     int n = 0;
     for (int i = 0; i < r->rounds_done; i++) {
         const struct ab_idle *x = &r->idle[s][i];
         if (x->ok)
-            v[n++] = what == 0   ? x->threads
-                     : what == 1 ? (double)x->rss_kb
-                     : what == 2 ? x->cpu_s / x->hold_s
-                                 : (double)x->rss_kb + 16.0 * x->threads;
+            v[n++] = what == I_OPEN      ? x->open
+                     : what == I_THREADS ? x->threads
+                     : what == I_RSS     ? (double)x->rss_kb
+                     : what == I_CPU     ? x->cpu_s / x->hold_s
+                                         : (double)x->rss_kb + 16.0 * x->threads;
     }
-    struct stat3 st = {.n = n};
-    if (!n)
-        return st;
-    qsort(v, (size_t)n, sizeof v[0], cmp_double);
-    st.min = v[0];
-    st.max = v[n - 1];
-    st.med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    return st;
+    return stat_of(v, n);
+}
+
+/* The idle connections: how many each side held, and what they cost. When
+ * the sides held different numbers (or one round differed from another),
+ * the ratios compare unlike things: marked, and said below the rows. */
+static void idle_table(const struct ab_result *r)
+{
+    const struct ab_config *c = &r->cfg;
+    printf("%d idle connections (one request each, then held)\n", c->idle);
+    struct stat3 on = idle_stat(r, AB_NATIVE, I_OPEN), om = idle_stat(r, AB_MNRT, I_OPEN);
+    bool both = on.n && om.n;
+    bool unequal = both && (on.min != om.max || on.max != om.min);
+    bool short_n = (on.n && on.min < c->idle) || (om.n && om.min < c->idle);
+    static const char *const labels[I_FIGURES] = {"connections held", "kernel threads (max)",
+                                                  "RSS (max)", "CPU while idle (cores)",
+                                                  "RSS + kernel stacks"};
+    static const enum unit units[I_FIGURES] = {U_COUNT, U_COUNT, U_KB, U_CORES, U_KB};
+    for (enum idle_figure k = 0; k < I_FIGURES; k++) {
+        char nc[128], mc[128], rc[24];
+        struct stat3 n = idle_stat(r, AB_NATIVE, k), m = idle_stat(r, AB_MNRT, k);
+        cell(nc, sizeof nc, n, units[k]);
+        cell(mc, sizeof mc, m, units[k]);
+        ratio(rc, sizeof rc, n, m);
+        if (unequal && k != I_OPEN && strcmp(rc, "-") != 0)
+            strcat(rc, " *");
+        printf("  %-24s %-26s %-26s %s\n", labels[k], c->sides[AB_NATIVE] ? nc : "-",
+               c->sides[AB_MNRT] ? mc : "-", rc);
+    }
+    if (short_n)
+        printf("  warning: fewer than the %d connections asked for were held (a listen "
+               "backlog, the server's fd limit, refusals or closes)\n", c->idle);
+    for (enum ab_side s = 0; s < AB_SIDES; s++)
+        for (int i = 0; i < r->rounds_done; i++) {
+            const struct ab_idle *x = &r->idle[s][i];
+            if (x->ok && x->answered > x->open) {
+                printf("  the %s server closed %d connections after answering them (HTTP/1.0 or "
+                       "Connection: close?)\n", ab_side_name(s), x->answered - x->open);
+                break;
+            }
+        }
+    if (unequal)
+        printf("  * the sides held different numbers of connections: not like for like\n");
 }
 
 void ab_report_table(const struct ab_result *r)
@@ -224,21 +277,8 @@ void ab_report_table(const struct ab_result *r)
         row(r, s, "CPU (cores busy)", g_cpu, U_CORES);
         row(r, s, "context switches/s", g_csw, U_RATE);
     }
-    if (c->idle) {
-        printf("%d idle connections (one request each, then held)\n", c->idle);
-        const char *labels[] = {"kernel threads (max)", "RSS (max)", "CPU while idle (cores)",
-                                "RSS + kernel stacks"};
-        enum unit units[] = {U_COUNT, U_KB, U_CORES, U_KB};
-        for (int k = 0; k < 4; k++) {
-            char nc[128], mc[128], rc[16];
-            struct stat3 n = idle_stat(r, AB_NATIVE, k), mm = idle_stat(r, AB_MNRT, k);
-            cell(nc, sizeof nc, n, units[k]);
-            cell(mc, sizeof mc, mm, units[k]);
-            ratio(rc, sizeof rc, n, mm);
-            printf("  %-24s %-26s %-26s %s\n", labels[k], c->sides[AB_NATIVE] ? nc : "-",
-                   c->sides[AB_MNRT] ? mc : "-", rc);
-        }
-    }
+    if (c->idle)
+        idle_table(r);
     for (int i = 0; i < r->nfailures; i++)
         printf("\nFAILED: %s\n", r->failures[i]);
     fflush(stdout);
@@ -369,9 +409,10 @@ int ab_report_json(const struct ab_result *r, const char *path)
         fprintf(f, ", \"%s\": [", ab_side_name(side));
         for (int i = 0; i < r->rounds_done; i++) {
             const struct ab_idle *x = &r->idle[side][i];
-            fprintf(f, "%s{\"ok\": %s, \"open\": %d, \"kernel_threads\": %d, \"rss_kb\": %ld, "
-                       "\"cpu_s\": %.3f, \"hold_s\": %.1f}",
-                    i ? ", " : "", x->ok ? "true" : "false", x->open, x->threads, x->rss_kb,
+            fprintf(f, "%s{\"ok\": %s, \"answered\": %d, \"open\": %d, \"kernel_threads\": %d, "
+                       "\"rss_kb\": %ld, \"cpu_s\": %.3f, \"hold_s\": %.1f}",
+                    i ? ", " : "", x->ok ? "true" : "false", x->answered, x->open, x->threads,
+                    x->rss_kb,
                     x->cpu_s, x->hold_s);
         }
         fputc(']', f);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,19 +245,40 @@ static int discover_port(pid_t root)
     return -1;
 }
 
-static bool accepts(const char *host, int port)
+/* A connected socket to host:port, or -1. */
+static int dial(const char *host, int port)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res;
     char p[16];
     snprintf(p, sizeof p, "%d", port);
     if (getaddrinfo(host, p, &hints, &res) != 0)
-        return false;
+        return -1;
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    bool ok = fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) == 0;
+    if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+static bool accepts(const char *host, int port)
+{
+    int fd = dial(host, port);
     if (fd >= 0)
         close(fd);
-    freeaddrinfo(res);
-    return ok;
+    return fd >= 0;
+}
+
+int ab_server_greeting(const char *host, int port, char *buf, size_t len)
+{
+    int fd = dial(host, port);
+    if (fd < 0)
+        return 0;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    ssize_t n = poll(&p, 1, 1000) == 1 ? recv(fd, buf, len, MSG_DONTWAIT) : 0;
+    close(fd);
+    return n > 0 ? (int)n : 0;
 }
 
 int ab_server_ready(struct ab_server *s, const char *host, int port, double timeout_s,
@@ -268,13 +290,16 @@ int ab_server_ready(struct ab_server *s, const char *host, int port, double time
             char d[128];
             ab_server_describe(s, d, sizeof d);
             snprintf(why, whylen, "the server %s before it accepted connections", d);
-            return -1;
+            return AB_DIED;
         }
         int p = port > 0 ? port : discover_port(s->pid);
         if (p > 0 && accepts(host, p))
             return p;
         usleep(50000);
     }
-    snprintf(why, whylen, "the server did not accept connections on %s within %g s", port > 0 ? "its port" : "any port", timeout_s);
-    return -1;
+    snprintf(why, whylen,
+             "the server did not accept connections on %s within %g s (does it listen on "
+             "TCP? --port names its port, --start-timeout gives it longer)",
+             port > 0 ? "its port" : "any port", timeout_s);
+    return AB_NEVER_READY;
 }

@@ -22,10 +22,16 @@ struct ab_server {
  * NULL. Returns 0, or -1 with a message in why. */
 int ab_server_start(struct ab_server *s, char **argv, const char *lib, const char *procs,
                     char *why, size_t whylen);
+enum { AB_DIED = -1, AB_NEVER_READY = -2 };
+
 /* Waits until the server accepts on port (port <= 0: finds the port its
- * process tree listens on). Returns the port, or -1 with a message. */
+ * process tree listens on). Returns the port, or AB_DIED (it exited) or
+ * AB_NEVER_READY (not accepting within timeout_s) with a message. */
 int ab_server_ready(struct ab_server *s, const char *host, int port, double timeout_s,
                     char *why, size_t whylen);
+/* What a server that speaks first (a database's greeting) sends on a new
+ * connection before any request, within 1 s: its length in buf, or 0. */
+int ab_server_greeting(const char *host, int port, char *buf, size_t len);
 /* Notes an exit (without waiting) and drains stderr; true while it runs. */
 bool ab_server_alive(struct ab_server *s);
 /* "exited with status 1", "was killed by signal 9 (Killed)" */

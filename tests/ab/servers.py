@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Small servers with the habits of real ones that `mnrt ab` must report
+honestly (check_ab.py runs them, natively and under mnrt):
+
+  banner           speaks first, like MariaDB: a greeting on accept, then
+                   an error and a close for whatever the client sends
+  limited N M      an echo server that holds at most N connections at once
+                   natively and M under mnrt and leaves the rest unanswered
+                   in its listen backlog (as a full server or an fd limit
+                   does): fewer connections open than asked, unequal sides
+
+Each listens on 127.0.0.1 (port 0: any free port, found by mnrt ab)."""
+import os
+import selectors
+import socket
+import sys
+import threading
+
+# The start of MariaDB 10.11's greeting packet (length 3 bytes, sequence 0,
+# protocol 10, server version), as a client sees it.
+GREETING = b"\x5b\x00\x00\x00\x0a5.5.5-10.11.6-MariaDB-0+deb12u1\x00"
+ERROR = b"\x15\x00\x00\x02\xff\x13\x04Bad handshake"
+
+
+def listener(port, backlog):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(backlog)
+    return s
+
+
+def banner():
+    s = listener(0, 128)
+
+    def serve(c):
+        with c:
+            c.sendall(GREETING)
+            if c.recv(4096):
+                c.sendall(ERROR)
+
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+
+def limited(native_max, mnrt_max):
+    limit = mnrt_max if "libmnrt" in os.environ.get("LD_PRELOAD", "") else native_max
+    s = listener(0, 128)
+    s.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(s, selectors.EVENT_READ)
+    held = 0
+    while True:
+        for key, _ in sel.select():
+            if key.fileobj is s:
+                if held < limit:
+                    c, _ = s.accept()
+                    c.setblocking(True)
+                    sel.register(c, selectors.EVENT_READ)
+                    held += 1
+                    if held == limit:
+                        sel.unregister(s)
+                continue
+            try:
+                data = key.fileobj.recv(65536)
+            except ConnectionResetError:
+                data = b""
+            if data:
+                key.fileobj.sendall(data)
+                continue
+            sel.unregister(key.fileobj)
+            key.fileobj.close()
+            if held == limit:
+                sel.register(s, selectors.EVENT_READ)
+            held -= 1
+
+
+def main():
+    if sys.argv[1] == "banner":
+        banner()
+    elif sys.argv[1] == "limited":
+        limited(int(sys.argv[2]), int(sys.argv[3]))
+    else:
+        sys.exit("unknown server " + sys.argv[1])
+
+
+if __name__ == "__main__":
+    main()
