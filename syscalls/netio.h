@@ -2,10 +2,11 @@
  * pipe made by a G (docs/design.md §9): the call is tried non-blocking; on
  * EAGAIN, if the program wanted blocking I/O, the G waits for readiness
  * (up to SO_RCVTIMEO/SO_SNDTIMEO for sockets) and tries again; if the
- * program set O_NONBLOCK itself, it gets EAGAIN, unchanged. mnrt never
- * changes a file's flags: its attempts use MSG_DONTWAIT (sockets) and
- * RWF_NOWAIT (pipes), so descriptions shared with other processes are
- * left alone.
+ * program set O_NONBLOCK itself, it gets EAGAIN, unchanged. mnrt leaves
+ * a file's flags alone: its attempts use MSG_DONTWAIT (sockets) and
+ * RWF_NOWAIT (pipes), so descriptions shared with other processes are not
+ * changed. The one exception is a blocking connect, which has no such
+ * flag: it sets O_NONBLOCK for its first attempt (shim/socket.c).
  *
  * The program's O_NONBLOCK and socket timeouts are cached per pollfd (two
  * system calls less per wait). Any change through the interposed fcntl
