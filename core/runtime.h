@@ -102,6 +102,8 @@ struct mn_g {
     mn_lock siglock;
     _Atomic uint64_t sigpend;    /* bit sig-1 */
     siginfo_t *siginfo;          /* [64]: each pending one's, kept across reuse */
+    struct mn_sig_queue *sigqueue; /* real-time ones beyond the first of each
+                                  * number (signals.c), kept across reuse */
     struct mn_waiter *wait_intr;
     int mask_slot;               /* its mask's count in the union (signals.c) */
     bool sig_ran, sig_norestart; /* handlers run since its wait began */

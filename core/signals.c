@@ -34,6 +34,21 @@ static void set_bits(sigset_t *s, uint64_t bits)
     *(uint64_t *)s = bits;
 }
 
+/* Real-time signals queue, as the kernel queues them for a thread: the
+ * first pending one of each number is in g->siginfo, the others here in
+ * the order they came, up to QUEUE_MAX (then sending fails with EAGAIN,
+ * as sigqueue does past RLIMIT_SIGPENDING). Under g->siglock. */
+#define QUEUE_MAX 64
+#define KERNEL_SIGRTMIN 32
+
+struct mn_sig_queue {
+    int n;
+    struct {
+        int sig;
+        siginfo_t info;
+    } e[QUEUE_MAX];
+};
+
 /* ---- the program's actions ---- */
 
 /* Read without a lock by the handler: a change racing with a signal sees
@@ -171,6 +186,8 @@ void mn_sig_g_started(mn_g *g)
     uint64_t mask = mn_sig_bits(&g->sigmask) & mn_sig_blockable();
     g->mask_slot = self && slots[self->mask_slot].mask == mask ? self->mask_slot : slot_of(mask);
     atomic_store(&g->sigpend, 0);
+    if (g->sigqueue)
+        g->sigqueue->n = 0;
     g->wait_intr = NULL;
     g->sig_handler_depth = 0;
     g->sig_ran = g->sig_norestart = false;
@@ -342,6 +359,41 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
     }
 }
 
+static struct mn_sig_queue *queue_of(mn_g *g)
+{
+    if (!g->sigqueue) {
+        void *p = mmap(NULL, sizeof(struct mn_sig_queue), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        g->sigqueue = p == MAP_FAILED ? NULL : p;
+    }
+    return g->sigqueue;
+}
+
+/* The G takes its pending sig's info; returns whether another of sig is
+ * still pending (queued behind it). On the G, in handler context: it
+ * holds no mnrt lock (g_here), so siglock's holder is another thread. */
+static bool take_pending(mn_g *g, int sig, siginfo_t *si)
+{
+    mn_lock_acquire(&g->siglock);
+    *si = g->siginfo[sig - 1];
+    bool more = false;
+    struct mn_sig_queue *q = g->sigqueue;
+    for (int i = 0; q && i < q->n && !more; i++) {
+        if (q->e[i].sig != sig)
+            continue;
+        g->siginfo[sig - 1] = q->e[i].info;
+        memmove(&q->e[i], &q->e[i + 1], (size_t)(q->n - i - 1) * sizeof q->e[0]);
+        q->n--;
+        more = true;
+    }
+    if (!more)
+        atomic_fetch_and(&g->sigpend, ~BIT(sig));
+    mn_lock_release(&g->siglock);
+    return more;
+}
+
+static void send_marked(pid_t tid, int sig);
+
 void mn_sig_from_kernel(int sig, siginfo_t *info, void *ucv)
 {
     int saved_errno = errno;
@@ -356,9 +408,11 @@ void mn_sig_from_kernel(int sig, siginfo_t *info, void *ucv)
     mn_g *g = g_here();
     if (info->si_errno == MN_SIG_MARK) { /* mnrt's: to run a G's pending one */
         if (g && (atomic_load(&g->sigpend) & bit) && !sigismember(&g->sigmask, sig)) {
-            siginfo_t si = g->siginfo[sig - 1];
-            atomic_fetch_and(&g->sigpend, ~bit);
+            siginfo_t si;
+            bool more = take_pending(g, sig, &si);
             run_handler(g, sig, &si, uc);
+            if (more) /* delivered when the handler's mask is gone */
+                send_marked(g->m->tid, sig);
         } else if (!g && mn_tls_g) { /* not here: at its next entry into mnrt */
             atomic_store(&mn_tls_g->preempt, true);
         }
@@ -410,6 +464,17 @@ int mn_sig_send(mn_g *g, int sig, const siginfo_t *info)
     if (!table) {
         mn_lock_release(&g->siglock);
         return EAGAIN;
+    }
+    if (sig >= KERNEL_SIGRTMIN && (atomic_load(&g->sigpend) & BIT(sig))) {
+        struct mn_sig_queue *q = queue_of(g); /* behind the pending one */
+        int err = q && q->n < QUEUE_MAX ? 0 : EAGAIN;
+        if (!err) {
+            q->e[q->n].sig = sig;
+            q->e[q->n].info = *info;
+            q->n++;
+        }
+        mn_lock_release(&g->siglock);
+        return err;
     }
     table[sig - 1] = *info;
     atomic_fetch_or(&g->sigpend, BIT(sig));

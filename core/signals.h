@@ -32,7 +32,9 @@
  *   parked in an interruptible wait, else any G that accepts it; if none
  *   does (a G changed its mask meanwhile), it stays pending for the
  *   process in mnrt, for the first G that unblocks it.
- * - mn_sig_send makes a signal pending in a G. A G parked in an
+ * - mn_sig_send makes a signal pending in a G; a real-time one that is
+ *   pending already queues behind it (up to 64 per G), as the kernel
+ *   queues them. A G parked in an
  *   interruptible wait (sleep, poll, I/O, sem_wait, ...) has the wait
  *   cancelled with EINTR; a running G's M is sent the signal again, marked
  *   as mnrt's (si_errno == MN_SIG_MARK), so that it runs there; a G that
