@@ -69,8 +69,9 @@ static long park(const long a[6], int cmd)
         if (err)
             return fail(err);
     }
-    atomic_fetch_add_explicit(&parked_waits, 1, memory_order_relaxed);
     int r = mn_ufutex_wait_intr((_Atomic uint32_t *)a[0], (uint32_t)a[2], deadline, "futex");
+    if (r != EAGAIN) /* the word had not changed: it waited */
+        atomic_fetch_add_explicit(&parked_waits, 1, memory_order_relaxed);
     return r ? fail(r) : 0;
 }
 

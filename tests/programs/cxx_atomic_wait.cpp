@@ -56,7 +56,7 @@ static void check_accounting()
     CHECK_EQ(get(&st), 0);
     fprintf(stderr, "futex waits parked %lld, in the kernel %lld; parks %lld\n",
             (long long)st.futex_parks, (long long)st.futex_kernel, (long long)st.parks);
-    CHECK(st.futex_parks > 0 && st.parks >= st.futex_parks, "futex waits were not counted");
+    CHECK(st.futex_parks > 0 && st.parks > 0, "futex waits were not counted");
     CHECK_EQ(st.futex_kernel, 0);
 }
 
