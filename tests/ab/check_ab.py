@@ -6,6 +6,7 @@ usage: check_ab.py MNRT DEMO_SERVER CASE
 cases: consistent  never-listens  exits-at-start  killed-mid-run
        one-side-fails  forking-server  report-files  speaks-first
        http10-close  idle-unequal  progress-lines
+       load-wrk  load-fails  ready-fails  load-refuses
 
 Servers nobody here wrote (python3 -m http.server) and small ones with the
 habits of real ones (servers.py) run natively and under mnrt."""
@@ -17,10 +18,10 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 # Every field report.json documents (tools/ab/README.md).
-TOP = ["tool", "version", "machine", "time", "config", "steps", "idle", "series",
+TOP = ["tool", "version", "machine", "time", "config", "steps", "idle", "series", "load",
        "failures", "ok"]
 CONFIG = ["server", "protocol", "size", "path", "connections", "idle", "duration_s",
-          "warmup_s", "rounds", "rate", "load_threads", "procs", "library"]
+          "warmup_s", "rounds", "rate", "load_threads", "procs", "library", "load", "ready"]
 STEP = ["connections", "native", "mnrt", "ratio"]
 SIDE = ["rounds", "median", "histogram"]
 RUN = ["ok", "seconds", "requests", "requests_per_s", "latency_ns", "errors",
@@ -29,15 +30,28 @@ RUN = ["ok", "seconds", "requests", "requests_per_s", "latency_ns", "errors",
 LATENCY = ["p50", "p90", "p99", "p99_9", "max", "mean"]
 ERRORS = ["connect", "reset", "timeout", "bad_reply"]
 IDLE = ["ok", "answered", "open", "kernel_threads", "rss_kb", "cpu_s", "hold_s"]
+LOADRUN = ["ran", "exit_status", "signal", "seconds", "format", "output_bytes",
+           "output_truncated", "output"]
 
 QUICK = ["-d", "1", "--warmup", "0.3", "--rounds", "1", "--start-timeout", "3"]
-SERVERS = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "servers.py")]
+LOAD_QUICK = ["-d", "1", "--rounds", "1", "--start-timeout", "3"]  # --warmup is not for --load
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVERS = [sys.executable, os.path.join(HERE, "servers.py")]
+WRKFMT = "%s %s {host} {port} {duration}" % (sys.executable, os.path.join(HERE, "wrkfmt.py"))
 
 
-def ab(mnrt, args, out=None, stderr=subprocess.STDOUT):
+def http_server():
+    """python3 -m http.server on loopback, any port, serving a small page."""
+    www = tempfile.mkdtemp(prefix="mnrt-ab-www-")
+    with open(os.path.join(www, "index.html"), "w") as f:
+        f.write("hello\n")
+    return [sys.executable, "-m", "http.server", "-b", "127.0.0.1", "-d", www, "0"]
+
+
+def ab(mnrt, args, out=None, stderr=subprocess.STDOUT, quick=QUICK):
     """Runs mnrt ab; returns its exit status and output (stdout, and stderr
     too unless stderr=subprocess.PIPE, then a third value)."""
-    cmd = [mnrt, "ab"] + QUICK + (["--out", out] if out else []) + args
+    cmd = [mnrt, "ab"] + quick + (["--out", out] if out else []) + args
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=stderr, timeout=120)
     text = p.stdout.decode(errors="replace")
     err = p.stderr.decode(errors="replace") if p.stderr is not None else ""
@@ -136,6 +150,54 @@ def main():
         rc, text, err = ab(mnrt, ["--quiet", "--only", "native", "-c", "5", "--", demo, "0"],
                            stderr=subprocess.PIPE)
         need(rc == 0 and "round" not in err, "--quiet still prints progress")
+    elif case == "load-wrk":
+        # the user's load command (wrk's output format) against a server
+        # nobody here wrote: its figures in the table for both sides, its
+        # output and status in report.json
+        rc, text = ab(mnrt, ["--load", WRKFMT, "--"] + http_server(), out, quick=LOAD_QUICK)
+        need(rc == 0, "exit status %d" % rc)
+        d = json.load(open(os.path.join(out, "report.json")))
+        has_fields(d, TOP, "report")
+        has_fields(d["config"], CONFIG, "config")
+        need(d["config"]["load"] == WRKFMT, "config.load is %r" % d["config"]["load"])
+        for i, side in enumerate(("native", "mnrt")):
+            lr = d["load"][side][0]
+            has_fields(lr, LOADRUN, side + " load")
+            need(lr["exit_status"] == 0 and lr["format"] == "wrk", "%s load: %s" % (side, lr))
+            said = [l for l in lr["output"].splitlines() if l.startswith("Requests/sec:")]
+            need(said, side + ": the load output lacks Requests/sec")
+            run = d["steps"][0][side]["rounds"][0]
+            need(abs(run["requests_per_s"] - float(said[0].split()[1])) < 0.1,
+                 "%s: %s requests/s in report.json, the load said %s" % (side, run["requests_per_s"], said[0]))
+            need(run["latency_ns"]["p50"] > 0 and run["latency_ns"]["p99"] >= run["latency_ns"]["p50"],
+                 "%s latencies %s" % (side, run["latency_ns"]))
+            need(run["kernel_threads_max"] >= 1 and run["rss_max_kb"] > 0, side + ": no server figures")
+        for label in ("requests/s", "latency p50", "latency p75", "latency p90", "latency p99"):
+            cells = table_row(text, label)
+            need(len(cells) >= 2 and "(see" not in " ".join(cells) and "FAILED" not in cells,
+                 "row %s: %s" % (label, cells))
+        need("not understood" not in text, "wrk's format not understood")
+    elif case == "load-fails":
+        rc, text = ab(mnrt, ["--only", "native", "--load", "echo the load broke; exit 3", "--"]
+                      + http_server(), out, quick=LOAD_QUICK)
+        need(rc == 1, "exit status %d, not 1" % rc)
+        need("load command exited with status 3" in text and "the load broke" in text,
+             "the message lacks the status or the load's output")
+        d = json.load(open(os.path.join(out, "report.json")))
+        need(not d["ok"] and d["load"]["native"][0]["exit_status"] == 3, "report.json: %s" % d["load"])
+    elif case == "ready-fails":
+        # never ready: fails once, within the timeout (3 rounds asked for)
+        rc, text = ab(mnrt, ["--rounds", "3", "--start-timeout", "5", "--ready",
+                             "echo not yet; false", "--load", "true", "--"] + http_server(),
+                      quick=[])
+        need(rc == 1, "exit status %d, not 1" % rc)
+        need(text.count("--ready command did not succeed within 5 s") == 1 and "not yet" in text,
+             "no single clear message about --ready")
+    elif case == "load-refuses":
+        rc, text = ab(mnrt, ["--load", "true", "-c", "10", "--", "true"], quick=[])
+        need(rc == 2, "exit status %d, not 2" % rc)
+        need("mnrt ab: -c is an option of ab's own load generator: it does not apply with --load"
+             in text, "no refusal message")
     elif case == "exits-at-start":
         rc, text = ab(mnrt, ["--only", "native", "--", "sh", "-c", "echo broken config >&2; exit 3"])
         need(rc != 0, "exit status 0")

@@ -1,5 +1,9 @@
 /* `mnrt ab`: what the A/B run measures and keeps, shared by the runner
- * (ab_main.c), the verdict (verdict.c) and the report (report.c). */
+ * (ab_main.c), the verdict (verdict.c) and the report (report.c). With
+ * --load the user's command makes the load: one step per round and side,
+ * whose requests/s and latencies are what that command printed (parsed by
+ * loadparse.c; absent when not understood) and whose threads, memory and
+ * CPU ab measures as for its own load. */
 #ifndef MN_AB_AB_H
 #define MN_AB_AB_H
 
@@ -19,6 +23,9 @@ enum ab_side { AB_NATIVE, AB_MNRT, AB_SIDES };
 /* One side, one round, one connection count. */
 struct ab_run {
     bool ok;
+    bool load;                      /* made by --load: the figures below are its */
+    bool has_rps;                   /* --load: requests/s understood */
+    uint64_t p75;                   /* --load: latencies of 0 were not printed */
     double seconds;                 /* the measured window */
     uint64_t requests;
     double rps;
@@ -42,6 +49,16 @@ struct ab_idle {
     double hold_s;
 };
 
+/* One side, one round of --load: the command's output and how it ended. */
+struct ab_loadrun {
+    bool ran;
+    int status;                     /* waitpid status */
+    double seconds;
+    char *output;                   /* its last AB_OUTPUT_MAX bytes (malloc'd) */
+    unsigned long long output_bytes; /* all it printed */
+    const char *format;             /* "wrk", "ab" or NULL: not understood */
+};
+
 struct ab_point {
     double t;
     int threads;
@@ -63,6 +80,8 @@ struct ab_config {
     const char *procs;
     const char *lib;
     const char *out;
+    const char *load;               /* --load CMD, or NULL: ab's own load */
+    const char *ready;              /* --ready CMD, or NULL: the port accepts */
     bool sides[AB_SIDES];
     enum { AB_QUIET, AB_LIVE, AB_LINES } progress; /* terminal: a live line; else a line per phase */
 };
@@ -71,6 +90,7 @@ struct ab_result {
     struct ab_config cfg;
     struct ab_run run[AB_SIDES][AB_MAX_ROUNDS][AB_MAX_STEPS];
     struct ab_idle idle[AB_SIDES][AB_MAX_ROUNDS];
+    struct ab_loadrun loadrun[AB_SIDES][AB_MAX_ROUNDS];
     struct ab_hist hist[AB_SIDES][AB_MAX_STEPS];  /* all rounds merged */
     struct ab_point series[AB_SIDES][AB_MAX_SERIES];
     int nseries[AB_SIDES];

@@ -1,15 +1,19 @@
 /* `mnrt ab [options] -- SERVER ARGS...`: the same server natively and
  * under mnrt, the same load, several rounds in alternation (A B A B ...),
  * reported side by side. This file parses the command line and runs the
- * rounds; loadgen.c makes the load, server.c starts and stops the server,
- * procstat.c reads /proc, verdict.c judges whether a step served,
- * report.c prints and writes the results.
+ * rounds; loadgen.c makes the load (or, with --load, the user's command
+ * does: load.c, its figures read by loadparse.c), child.c starts and stops
+ * the server, server.c waits until it is ready, procstat.c reads /proc,
+ * verdict.c judges whether a step served, report.c prints and writes the
+ * results.
  *
  * A server that does not accept connections in the first round ends the
  * run there (it will not in the next ones either); a side whose server
  * exits before it accepts is not started again in later rounds. */
 #include "ab.h"
 #include "launcher.h"
+#include "load.h"
+#include "loadparse.h"
 #include "procstat.h"
 #include "server.h"
 
@@ -49,6 +53,13 @@ static void usage(FILE *f)
             "  --out DIR         write DIR/report.json and DIR/report.svg\n"
             "  --quiet           no progress (default: a live line on a terminal, else a\n"
             "                    line per phase on stderr)\n"
+            "  --load 'CMD'      the load is CMD (wrk, ab, a script...), run natively by\n"
+            "                    /bin/sh -c once per round and side; {host}, {port} and\n"
+            "                    {duration} (-d) in it are replaced, MNRT_AB_HOST and\n"
+            "                    MNRT_AB_PORT set; -c, --proto, --rate, --idle, --size,\n"
+            "                    --path, --threads and --warmup do not apply\n"
+            "  --ready 'CMD'     the server is ready when CMD exits 0 (retried until\n"
+            "                    --start-timeout), not when its port accepts\n"
             "  --demo            A/B of the bundled thread-per-connection demo server\n");
 }
 
@@ -109,6 +120,31 @@ static char *demo_server(void)
     return NULL;
 }
 
+/* The options of ab's own load generator (not for --load); false: a bad value. */
+static bool own_option(const char *a, const char *v, struct ab_config *c)
+{
+    double d;
+    if (strcmp(a, "-c") == 0)
+        return parse_conns(v, c);
+    if (strcmp(a, "--warmup") == 0 && parse_num(v, 0, 3600, &d))
+        c->warmup = d;
+    else if (strcmp(a, "--proto") == 0 && (!strcmp(v, "echo") || !strcmp(v, "http")))
+        c->proto = strcmp(v, "http") == 0 ? AB_HTTP : AB_ECHO;
+    else if (strcmp(a, "--size") == 0 && parse_num(v, 1, 65536, &d))
+        c->size = (int)d;
+    else if (strcmp(a, "--path") == 0 && v[0] == '/')
+        c->path = v;
+    else if (strcmp(a, "--rate") == 0 && parse_num(v, 1, 1e8, &d))
+        c->rate = d;
+    else if (strcmp(a, "--idle") == 0 && parse_num(v, 1, 1000000, &d))
+        c->idle = (int)d;
+    else if (strcmp(a, "--threads") == 0 && parse_num(v, 1, 64, &d))
+        c->threads = (int)d;
+    else
+        return false;
+    return true;
+}
+
 static int parse(int argc, char **argv, struct ab_config *c)
 {
     static char *demo_argv[3];
@@ -117,6 +153,7 @@ static int parse(int argc, char **argv, struct ab_config *c)
                             .rounds = 3, .threads = 2, .sides = {true, true},
                             .progress = isatty(1) ? AB_LIVE : AB_LINES};
     bool demo = false;
+    const char *own_load = NULL; /* an option of ab's own load generator, given */
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -137,33 +174,26 @@ static int parse(int argc, char **argv, struct ab_config *c)
             break;
         } else if (!v) {
             return fail_usage("%s needs a value", a);
-        } else if (strcmp(a, "-c") == 0) {
-            if (!parse_conns(v, c))
-                return fail_usage("-c wants connection counts like 10,100,1000, not '%s'", v);
+        } else if (strcmp(a, "--load") == 0 && *v) {
+            c->load = v;
+        } else if (strcmp(a, "--ready") == 0 && *v) {
+            c->ready = v;
+        } else if (!strcmp(a, "-c") || !strcmp(a, "--proto") || !strcmp(a, "--rate") ||
+                   !strcmp(a, "--idle") || !strcmp(a, "--size") || !strcmp(a, "--path") ||
+                   !strcmp(a, "--threads") || !strcmp(a, "--warmup")) {
+            own_load = a;
+            if (!own_option(a, v, c))
+                return fail_usage("bad value for %s", a);
         } else if (strcmp(a, "-d") == 0 && parse_num(v, 0.1, 86400, &d)) {
             c->duration = d;
-        } else if (strcmp(a, "--warmup") == 0 && parse_num(v, 0, 3600, &d)) {
-            c->warmup = d;
         } else if (strcmp(a, "--rounds") == 0 && parse_num(v, 1, AB_MAX_ROUNDS, &d)) {
             c->rounds = (int)d;
-        } else if (strcmp(a, "--proto") == 0 && (!strcmp(v, "echo") || !strcmp(v, "http"))) {
-            c->proto = strcmp(v, "http") == 0 ? AB_HTTP : AB_ECHO;
-        } else if (strcmp(a, "--size") == 0 && parse_num(v, 1, 65536, &d)) {
-            c->size = (int)d;
-        } else if (strcmp(a, "--path") == 0 && v[0] == '/') {
-            c->path = v;
-        } else if (strcmp(a, "--rate") == 0 && parse_num(v, 1, 1e8, &d)) {
-            c->rate = d;
-        } else if (strcmp(a, "--idle") == 0 && parse_num(v, 1, 1000000, &d)) {
-            c->idle = (int)d;
         } else if (strcmp(a, "--port") == 0 && parse_num(v, 1, 65535, &d)) {
             c->port = (int)d;
         } else if (strcmp(a, "--host") == 0) {
             c->host = v;
         } else if (strcmp(a, "--start-timeout") == 0 && parse_num(v, 0.1, 3600, &d)) {
             c->start_timeout = d;
-        } else if (strcmp(a, "--threads") == 0 && parse_num(v, 1, 64, &d)) {
-            c->threads = (int)d;
         } else if (strcmp(a, "-p") == 0 && parse_num(v, 1, 1024, &d)) {
             c->procs = v;
         } else if (strcmp(a, "--only") == 0 && (!strcmp(v, "native") || !strcmp(v, "mnrt"))) {
@@ -176,7 +206,17 @@ static int parse(int argc, char **argv, struct ab_config *c)
         }
         i++;
     }
+    if (c->load && own_load)
+        return fail_usage("%s is an option of ab's own load generator: it does not apply "
+                          "with --load (put it in the load command)", own_load);
+    if (c->load) {
+        c->nsteps = 1;
+        c->conns[0] = 0;
+        c->warmup = 0;
+    }
     if (demo) {
+        if (c->load || c->ready)
+            return fail_usage("--demo makes its own load; drop --load and --ready%s", "");
         if (i < argc)
             return fail_usage("--demo runs its own server; drop '%s'", argv[i]);
         demo_argv[0] = demo_server();
@@ -206,7 +246,7 @@ struct watch {
     struct ab_result *r;
     enum ab_side side;
     int round;
-    struct ab_server *srv;
+    struct ab_child *srv;
     uint64_t t0;
     int threads_max;
     double threads_sum;
@@ -221,8 +261,10 @@ static void progress(struct watch *w, const char *phase, double left)
 {
     const struct ab_config *c = &w->r->cfg;
     if (c->progress == AB_LIVE) {
-        printf("\r\033[K[round %d/%d] %-6s %s, %.0f s left", w->round + 1, c->rounds,
-               ab_side_name(w->side), phase, left);
+        printf("\r\033[K[round %d/%d] %-6s %s", w->round + 1, c->rounds, ab_side_name(w->side),
+               phase);
+        if (left > 0)
+            printf(", %.0f s left", left);
         fflush(stdout);
     } else if (c->progress == AB_LINES && strcmp(w->said, phase) != 0) {
         snprintf(w->said, sizeof w->said, "%s", phase);
@@ -232,12 +274,13 @@ static void progress(struct watch *w, const char *phase, double left)
     }
 }
 
-/* Waits `seconds`, sampling the server every 100 ms; false if it died. */
-static bool watch_for(struct watch *w, double seconds, const char *phase)
+/* Waits `seconds`, or with load (--load) until that command exits,
+ * sampling the server every 100 ms; false if the server died. */
+static bool watch_for(struct watch *w, double seconds, const char *phase, struct ab_child *load)
 {
-    uint64_t end = ab_now_ns() + (uint64_t)(seconds * 1e9);
+    uint64_t end = load ? UINT64_MAX : ab_now_ns() + (uint64_t)(seconds * 1e9);
     for (;;) {
-        if (!ab_server_alive(w->srv))
+        if (!ab_child_alive(w->srv))
             return false;
         struct ab_proc p;
         ab_proc_sample(w->srv->pid, &p, false);
@@ -252,9 +295,9 @@ static bool watch_for(struct watch *w, double seconds, const char *phase)
             w->r->series[w->side][(*n)++] = (struct ab_point){
                 (double)(ab_now_ns() - w->t0) / 1e9, p.threads, p.rss_kb};
         uint64_t now = ab_now_ns();
-        if (now >= end)
+        if (now >= end || (load && !ab_child_alive(load)))
             return true;
-        progress(w, phase, (double)(end - now) / 1e9);
+        progress(w, phase, load ? 0 : (double)(end - now) / 1e9);
         uint64_t nap = end - now < SAMPLE_NS ? end - now : SAMPLE_NS;
         usleep((useconds_t)(nap / 1000));
     }
@@ -275,16 +318,16 @@ static struct ab_load load_of(const struct ab_config *c, int port, int conns)
 }
 
 /* The server's last stderr lines, or a note that there were none. */
-static const char *last_words(struct ab_server *srv)
+static const char *last_words(struct ab_child *srv)
 {
-    const char *e = ab_server_stderr(srv);
+    const char *e = ab_child_last_lines(srv, 5);
     return *e ? e : "(nothing on stderr)\n";
 }
 
 static void server_died(struct watch *w, const char *when)
 {
     char how[128];
-    ab_server_describe(w->srv, how, sizeof how);
+    ab_child_describe(w->srv, how, sizeof how);
     ab_fail(w->r, "%s round %d: the server %s during %s; its last stderr lines:\n%s",
             ab_side_name(w->side), w->round + 1, how, when, last_words(w->srv));
 }
@@ -301,14 +344,14 @@ static bool run_step(struct watch *w, int port, int step)
     }
     char phase[64];
     snprintf(phase, sizeof phase, "%d conns, warm-up", c->conns[step]);
-    bool alive = watch_for(w, c->warmup, phase);
+    bool alive = watch_for(w, c->warmup, phase, NULL);
     struct ab_proc before, after;
     ab_gen_reset(g);
     ab_proc_sample(w->srv->pid, &before, true);
     uint64_t t0 = ab_now_ns();
     watch_reset(w);
     snprintf(phase, sizeof phase, "%d conns, measuring", c->conns[step]);
-    alive = alive && watch_for(w, c->duration, phase);
+    alive = alive && watch_for(w, c->duration, phase, NULL);
     struct ab_counts counts;
     ab_gen_counts(g, &counts);
     double secs = (double)(ab_now_ns() - t0) / 1e9;
@@ -337,6 +380,55 @@ static bool run_step(struct watch *w, int port, int step)
     return true;
 }
 
+/* --load: the user's command is the load, one step; its output is kept,
+ * its figures parsed, and its failure fails the run. */
+static bool run_load(struct watch *w, const char *host, int port)
+{
+    const struct ab_config *c = &w->r->cfg;
+    struct ab_loadrun *lr = &w->r->loadrun[w->side][w->round];
+    static struct ab_child load; /* large: its output buffer */
+    char why[256];
+    struct ab_proc before, after;
+    watch_reset(w);
+    ab_proc_sample(w->srv->pid, &before, true);
+    uint64_t t0 = ab_now_ns();
+    if (ab_shell_start(&load, c->load, host, port, c->duration, why, sizeof why) != 0) {
+        ab_fail(w->r, "%s round %d: cannot start the load command: %s", ab_side_name(w->side),
+                w->round + 1, why);
+        return false;
+    }
+    bool alive = watch_for(w, 0, "load command running", &load);
+    double secs = (double)(ab_now_ns() - t0) / 1e9;
+    ab_proc_sample(w->srv->pid, &after, true);
+    ab_child_stop(&load);
+    *lr = (struct ab_loadrun){.ran = true, .status = load.status, .seconds = secs,
+                              .output = strdup(load.out), .output_bytes = load.out_total};
+    if (!alive) {
+        server_died(w, "the load command");
+        return false;
+    }
+    char how[128];
+    ab_child_describe(&load, how, sizeof how);
+    if (ab_child_failed(&load)) {
+        ab_fail(w->r, "%s round %d: the load command %s; its last output lines:\n%s",
+                ab_side_name(w->side), w->round + 1, how,
+                *load.out ? ab_child_last_lines(&load, 8) : "(no output)\n");
+        return false;
+    }
+    struct ab_parsed p;
+    ab_parse_load(load.out, &p);
+    lr->format = p.format;
+    w->r->run[w->side][w->round][0] = (struct ab_run){
+        .ok = true, .load = true, .has_rps = p.has_rps, .seconds = secs, .rps = p.rps,
+        .p50 = p.p50, .p75 = p.p75, .p90 = p.p90, .p99 = p.p99, .p999 = p.p999, .max = p.max,
+        .threads_max = w->threads_max,
+        .threads_mean = w->samples ? w->threads_sum / w->samples : 0,
+        .rss_max_kb = w->rss_max, .user_s = after.user_s - before.user_s,
+        .sys_s = after.sys_s - before.sys_s, .vcsw = after.vcsw - before.vcsw,
+        .ivcsw = after.ivcsw - before.ivcsw};
+    return true;
+}
+
 static void run_idle(struct watch *w, int port)
 {
     const struct ab_config *c = &w->r->cfg;
@@ -350,11 +442,11 @@ static void run_idle(struct watch *w, int port)
                 w->round + 1, c->idle);
         return;
     }
-    bool alive = watch_for(w, IDLE_SETTLE_S, "idle connections, settling");
+    bool alive = watch_for(w, IDLE_SETTLE_S, "idle connections, settling", NULL);
     struct ab_proc before, after;
     ab_proc_sample(w->srv->pid, &before, false);
     watch_reset(w);
-    alive = alive && watch_for(w, IDLE_HOLD_S, "idle connections, holding");
+    alive = alive && watch_for(w, IDLE_HOLD_S, "idle connections, holding", NULL);
     ab_proc_sample(w->srv->pid, &after, false);
     ab_idle_close(fds, c->idle);
     if (!alive) {
@@ -372,29 +464,32 @@ enum started { STARTED, DIED_AT_START, NEVER_READY };
 static enum started run_side(struct ab_result *r, enum ab_side side, int round)
 {
     const struct ab_config *c = &r->cfg;
-    struct ab_server srv;
-    char why[512];
+    static struct ab_child srv; /* large: its output buffer */
+    char why[1024];
     struct watch w = {.r = r, .side = side, .round = round, .srv = &srv};
     progress(&w, "starting the server", 0);
-    if (ab_server_start(&srv, c->server, side == AB_MNRT ? c->lib : NULL, side == AB_MNRT ? c->procs : NULL,
-                        why, sizeof why) != 0) {
+    struct ab_spawn how = {.argv = c->server, .lib = side == AB_MNRT ? c->lib : NULL,
+                           .procs = side == AB_MNRT ? c->procs : NULL};
+    if (ab_child_start(&srv, &how, why, sizeof why) != 0) {
         ab_fail(r, "%s round %d: %s", ab_side_name(side), round + 1, why);
         return DIED_AT_START;
     }
     w.t0 = ab_now_ns();
-    int port = ab_server_ready(&srv, c->host, c->port, c->start_timeout, why, sizeof why);
+    int port = ab_server_ready(&srv, c->host, c->port, c->ready, c->start_timeout, why, sizeof why);
     if (port < 0) {
-        ab_server_stop(&srv);
+        ab_child_stop(&srv);
         ab_fail(r, "%s round %d: %s; its last stderr lines:\n%s", ab_side_name(side), round + 1,
                 why, last_words(&srv));
         return port == AB_NEVER_READY ? NEVER_READY : DIED_AT_START;
     }
     bool ok = true;
-    for (int s = 0; s < c->nsteps && ok; s++)
+    if (c->load)
+        ok = run_load(&w, c->host, port);
+    for (int s = 0; s < c->nsteps && ok && !c->load; s++)
         ok = run_step(&w, port, s);
     if (ok && c->idle)
         run_idle(&w, port);
-    ab_server_stop(&srv);
+    ab_child_stop(&srv);
     return STARTED;
 }
 
@@ -456,12 +551,15 @@ int mn_ab_main(int argc, char **argv)
             fprintf(stderr, "mnrt ab: cannot write %s: %s\n", path, strerror(errno));
     }
     if (never_ready)
-        fprintf(stderr, "mnrt ab: the server never accepted connections: the run stopped after "
-                        "the first wait\n");
+        fprintf(stderr, "mnrt ab: the server was never ready (%s): the run stopped after "
+                        "the first wait\n", c->ready ? "--ready never succeeded" : "it never accepted connections");
     else if (r->nfailures)
         fprintf(stderr, "mnrt ab: the run failed (%d problem%s, listed above)\n", r->nfailures,
                 r->nfailures == 1 ? "" : "s");
     int status = r->nfailures ? 1 : 0;
+    for (enum ab_side s = 0; s < AB_SIDES; s++)
+        for (int i = 0; i < AB_MAX_ROUNDS; i++)
+            free(r->loadrun[s][i].output);
     free(r);
     return status;
 }

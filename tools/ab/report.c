@@ -2,7 +2,9 @@
  * cell the median over rounds with [min-max]), DIR/report.json with every
  * figure (fields listed in tools/ab/README.md), and DIR/report.svg: the
  * latency distribution of both sides, their kernel threads and resident
- * memory over time. */
+ * memory over time. With --load the requests/s and latencies are those
+ * the load command printed, "(see load output)" where not understood;
+ * its output and exit status are in report.json. */
 #include "ab.h"
 
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,9 +98,10 @@ static struct stat3 over_rounds(const struct ab_result *r, enum ab_side s, int s
 
 #define GETTER(name, expr)                                                     \
     static double name(const struct ab_run *x) { return (double)(expr); }
-GETTER(g_rps, x->rps)
-/* no reply, no latency (not "0 us") */
-#define LATENCY(name, field) GETTER(name, x->requests ? (double)x->field : NAN)
+GETTER(g_rps, x->load && !x->has_rps ? NAN : x->rps)
+/* no reply, no latency (not "0 us"); --load: 0 is a figure it did not print */
+#define LATENCY(name, field) GETTER(name, (x->load ? x->field : x->requests) ? (double)x->field : NAN)
+LATENCY(g_p75, p75)
 LATENCY(g_p50, p50)
 LATENCY(g_p90, p90)
 LATENCY(g_p99, p99)
@@ -111,6 +115,7 @@ GETTER(g_rss, x->rss_max_kb)
 GETTER(g_mem, x->rss_max_kb + 16L * x->threads_max)
 GETTER(g_cpu, (x->user_s + x->sys_s) / x->seconds)
 GETTER(g_csw, (double)(x->vcsw + x->ivcsw) / x->seconds)
+GETTER(g_seconds, x->seconds)
 
 enum unit { U_RATE, U_TIME, U_COUNT, U_KB, U_CORES };
 
@@ -145,10 +150,11 @@ static void fmt(char *buf, size_t len, double v, enum unit u)
     }
 }
 
-static void cell(char *buf, size_t len, struct stat3 st, enum unit u)
+/* none: what a cell says when no round has the figure but some ran */
+static void cell(char *buf, size_t len, struct stat3 st, enum unit u, const char *none)
 {
     if (!st.n) {
-        snprintf(buf, len, st.none ? "no replies" : "FAILED");
+        snprintf(buf, len, st.none ? none : "FAILED");
         return;
     }
     char a[32], b[32], c[32];
@@ -174,8 +180,9 @@ static void row(const struct ab_result *r, int step, const char *label, getter g
 {
     char nc[128], mc[128], rc[16];
     struct stat3 n = over_rounds(r, AB_NATIVE, step, get), m = over_rounds(r, AB_MNRT, step, get);
-    cell(nc, sizeof nc, n, u);
-    cell(mc, sizeof mc, m, u);
+    const char *none = r->cfg.load ? "(see load output)" : "no replies";
+    cell(nc, sizeof nc, n, u, none);
+    cell(mc, sizeof mc, m, u, none);
     ratio(rc, sizeof rc, n, m);
     printf("  %-24s %-26s %-26s %s\n", label, r->cfg.sides[AB_NATIVE] ? nc : "-",
            r->cfg.sides[AB_MNRT] ? mc : "-", rc);
@@ -217,8 +224,8 @@ static void idle_table(const struct ab_result *r)
     for (enum idle_figure k = 0; k < I_FIGURES; k++) {
         char nc[128], mc[128], rc[24];
         struct stat3 n = idle_stat(r, AB_NATIVE, k), m = idle_stat(r, AB_MNRT, k);
-        cell(nc, sizeof nc, n, units[k]);
-        cell(mc, sizeof mc, m, units[k]);
+        cell(nc, sizeof nc, n, units[k], "no replies");
+        cell(mc, sizeof mc, m, units[k], "no replies");
         ratio(rc, sizeof rc, n, m);
         if (unequal && k != I_OPEN && strcmp(rc, "-") != 0)
             strcat(rc, " *");
@@ -241,6 +248,51 @@ static void idle_table(const struct ab_result *r)
         printf("  * the sides held different numbers of connections: not like for like\n");
 }
 
+/* A --load latency row, when some round of either side printed it. */
+static void load_row(const struct ab_result *r, const char *label, getter get)
+{
+    if (over_rounds(r, AB_NATIVE, 0, get).n || over_rounds(r, AB_MNRT, 0, get).n)
+        row(r, 0, label, get, U_TIME);
+}
+
+/* With --load: the figures the load command printed (when understood),
+ * then what ab measured of the server; where its output is. */
+static void load_table(const struct ab_result *r)
+{
+    printf("load command (its figures)\n");
+    row(r, 0, "requests/s", g_rps, U_RATE);
+    row(r, 0, "latency p50", g_p50, U_TIME);
+    load_row(r, "latency p75", g_p75);
+    load_row(r, "latency p90", g_p90);
+    load_row(r, "latency p99", g_p99);
+    load_row(r, "latency p99.9", g_p999);
+    load_row(r, "latency max", g_max);
+    row(r, 0, "seconds", g_seconds, U_CORES);
+    printf("server (measured by mnrt ab while the load ran)\n");
+    row(r, 0, "kernel threads (max)", g_threads, U_COUNT);
+    row(r, 0, "RSS (max)", g_rss, U_KB);
+    row(r, 0, "RSS + kernel stacks", g_mem, U_KB);
+    row(r, 0, "CPU (cores busy)", g_cpu, U_CORES);
+    row(r, 0, "context switches/s", g_csw, U_RATE);
+    bool understood = false, served = false; /* some round's output understood; some ran well */
+    for (enum ab_side s = 0; s < AB_SIDES; s++)
+        for (int i = 0; i < r->rounds_done; i++) {
+            understood |= r->loadrun[s][i].format != NULL;
+            served |= r->run[s][i][0].ok;
+        }
+    understood |= !served; /* a failed command's output is quoted in its failure */
+    if (!understood)
+        printf("  the load command's output was not understood (wrk, wrk2 and ApacheBench "
+               "are): it is in report.json's \"load\" (--out DIR); the last round's ends:\n");
+    for (enum ab_side s = 0; s < AB_SIDES && !understood; s++) {
+        const struct ab_loadrun *lr = r->rounds_done ? &r->loadrun[s][r->rounds_done - 1] : NULL;
+        if (lr && r->run[s][r->rounds_done - 1][0].ok && lr->output) {
+            size_t n = strlen(lr->output);
+            printf("  --- %s ---\n%s\n", ab_side_name(s), lr->output + (n > 400 ? n - 400 : 0));
+        }
+    }
+}
+
 void ab_report_table(const struct ab_result *r)
 {
     const struct ab_config *c = &r->cfg;
@@ -249,20 +301,31 @@ void ab_report_table(const struct ab_result *r)
     printf("mnrt ab: %s", c->server[0]);
     for (char **a = c->server + 1; *a; a++)
         printf(" %s", *a);
-    printf("\n  load: %s", c->proto == AB_ECHO ? "echo" : "http");
-    if (c->proto == AB_ECHO)
+    if (c->load)
+        printf("\n  load: %s (run natively; {duration} = %g s)", c->load, c->duration);
+    else
+        printf("\n  load: %s", c->proto == AB_ECHO ? "echo" : "http");
+    if (c->load)
+        ;
+    else if (c->proto == AB_ECHO)
         printf(", %d-byte messages", c->size);
     else
         printf(" GET %s", c->path);
-    if (c->rate)
-        printf(", open loop at %.0f requests/s", c->rate);
-    else
-        printf(", closed loop");
-    printf("; %d round%s of %g s (+%g s warm-up) per step\n", r->rounds_done,
-           r->rounds_done == 1 ? "" : "s", c->duration, c->warmup);
+    if (c->load) {
+        printf("; %d round%s\n", r->rounds_done, r->rounds_done == 1 ? "" : "s");
+    } else {
+        if (c->rate)
+            printf(", open loop at %.0f requests/s", c->rate);
+        else
+            printf(", closed loop");
+        printf("; %d round%s of %g s (+%g s warm-up) per step\n", r->rounds_done,
+               r->rounds_done == 1 ? "" : "s", c->duration, c->warmup);
+    }
     printf("  machine: %s\n\n", m);
     printf("  %-24s %-26s %-26s %s\n", "", "native", "mnrt", "mnrt/native");
-    for (int s = 0; s < c->nsteps; s++) {
+    if (c->load)
+        load_table(r);
+    for (int s = 0; s < c->nsteps && !c->load; s++) {
         printf("%d connections\n", c->conns[s]);
         row(r, s, "requests/s", g_rps, U_RATE);
         row(r, s, "latency p50", g_p50, U_TIME);
@@ -298,6 +361,40 @@ static void json_str(FILE *f, const char *s)
             fputc(*s, f);
     }
     fputc('"', f);
+}
+
+static void json_str_or_null(FILE *f, const char *s)
+{
+    if (s)
+        json_str(f, s);
+    else
+        fputs("null", f);
+}
+
+/* --load: each round's command, how it ended and what it printed */
+static void json_load(FILE *f, const struct ab_result *r)
+{
+    fprintf(f, ",\n  \"load\": {");
+    for (enum ab_side side = 0; side < AB_SIDES; side++) {
+        fprintf(f, "%s\"%s\": [", side ? ", " : "", ab_side_name(side));
+        for (int i = 0; i < r->rounds_done; i++) {
+            const struct ab_loadrun *x = &r->loadrun[side][i];
+            int st = x->status;
+            fprintf(f, "%s{\"ran\": %s, \"exit_status\": %d, \"signal\": %d, "
+                       "\"seconds\": %.3f, \"format\": ",
+                    i ? ", " : "", x->ran ? "true" : "false",
+                    WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0,
+                    x->seconds);
+            json_str_or_null(f, x->format);
+            fprintf(f, ", \"output_bytes\": %llu, \"output_truncated\": %s, \"output\": ",
+                    x->output_bytes,
+                    x->output && x->output_bytes > strlen(x->output) ? "true" : "false");
+            json_str(f, x->output ? x->output : "");
+            fputc('}', f);
+        }
+        fputc(']', f);
+    }
+    fputc('}', f);
 }
 
 static void json_run(FILE *f, const struct ab_run *x)
@@ -377,10 +474,11 @@ int ab_report_json(const struct ab_result *r, const char *path)
                "\"rate\": %g, \"load_threads\": %d, \"procs\": %s%s%s, \"library\": ",
             c->idle, c->duration, c->warmup, c->rounds, c->rate, c->threads, c->procs ? "\"" : "",
             c->procs ? c->procs : "null", c->procs ? "\"" : "");
-    if (c->lib)
-        json_str(f, c->lib);
-    else
-        fputs("null", f);
+    json_str_or_null(f, c->lib);
+    fputs(", \"load\": ", f);
+    json_str_or_null(f, c->load);
+    fputs(", \"ready\": ", f);
+    json_str_or_null(f, c->ready);
     fprintf(f, "},\n  \"steps\": [");
     for (int s = 0; s < c->nsteps; s++) {
         fprintf(f, "%s\n    {\"connections\": %d", s ? "," : "", c->conns[s]);
@@ -426,7 +524,9 @@ int ab_report_json(const struct ab_result *r, const char *path)
         }
         fputc(']', f);
     }
-    fprintf(f, "},\n  \"failures\": [");
+    fputc('}', f);
+    json_load(f, r);
+    fprintf(f, ",\n  \"failures\": [");
     for (int i = 0; i < r->nfailures; i++) {
         if (i)
             fputs(", ", f);

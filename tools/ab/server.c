@@ -1,7 +1,7 @@
 /* The server under test: see server.h. */
 #include "server.h"
 
-#include "launcher.h"
+#include "load.h"
 #include "loadgen.h"
 
 #include <arpa/inet.h>
@@ -17,145 +17,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* LD_PRELOAD without any libmnrt entry (the native side must not get it
- * from the caller's environment either). */
-static void strip_mnrt(void)
-{
-    const char *old = getenv("LD_PRELOAD");
-    if (!old)
-        return;
-    char *copy = strdup(old), *out = calloc(1, strlen(old) + 1);
-    if (!copy || !out)
-        return;
-    for (char *save = NULL, *tok = strtok_r(copy, ": ", &save); tok;
-         tok = strtok_r(NULL, ": ", &save)) {
-        if (strstr(tok, "libmnrt"))
-            continue;
-        if (*out)
-            strcat(out, ":");
-        strcat(out, tok);
-    }
-    if (*out)
-        setenv("LD_PRELOAD", out, 1);
-    else
-        unsetenv("LD_PRELOAD");
-    free(copy);
-    free(out);
-}
-
-int ab_server_start(struct ab_server *s, char **argv, const char *lib, const char *procs,
-                    char *why, size_t whylen)
-{
-    memset(s, 0, sizeof *s);
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0) {
-        snprintf(why, whylen, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    s->pid = fork();
-    if (s->pid < 0) {
-        snprintf(why, whylen, "fork: %s", strerror(errno));
-        return -1;
-    }
-    if (s->pid == 0) {
-        setpgid(0, 0);
-        strip_mnrt();
-        if (lib) {
-            char *v = mn_tool_preload_value(lib, getenv("LD_PRELOAD"));
-            if (v)
-                setenv("LD_PRELOAD", v, 1);
-        }
-        if (procs)
-            setenv("MNRT_PROCS", procs, 1);
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(p[1], 2);
-        execvp(argv[0], argv);
-        fprintf(stderr, "cannot execute %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    setpgid(s->pid, s->pid);
-    close(p[1]);
-    s->err_fd = p[0];
-    fcntl(s->err_fd, F_SETFL, O_NONBLOCK);
-    return 0;
-}
-
-static void drain(struct ab_server *s)
-{
-    char buf[4096];
-    ssize_t n;
-    while (s->err_fd >= 0 && (n = read(s->err_fd, buf, sizeof buf)) > 0) {
-        size_t k = (size_t)n;
-        if (k >= sizeof s->err) {
-            memcpy(s->err, buf + k - (sizeof s->err - 1), sizeof s->err - 1);
-            s->err_len = sizeof s->err - 1;
-            continue;
-        }
-        if (s->err_len + k >= sizeof s->err) {
-            size_t drop = s->err_len + k - (sizeof s->err - 1);
-            memmove(s->err, s->err + drop, s->err_len - drop);
-            s->err_len -= drop;
-        }
-        memcpy(s->err + s->err_len, buf, k);
-        s->err_len += k;
-    }
-    s->err[s->err_len] = 0;
-}
-
-bool ab_server_alive(struct ab_server *s)
-{
-    drain(s);
-    if (!s->exited && waitpid(s->pid, &s->status, WNOHANG) == s->pid)
-        s->exited = true;
-    return !s->exited;
-}
-
-void ab_server_describe(const struct ab_server *s, char *buf, size_t len)
-{
-    if (!s->exited)
-        snprintf(buf, len, "is running");
-    else if (WIFEXITED(s->status))
-        snprintf(buf, len, "exited with status %d", WEXITSTATUS(s->status));
-    else if (WIFSIGNALED(s->status))
-        snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(s->status),
-                 strsignal(WTERMSIG(s->status)));
-    else
-        snprintf(buf, len, "stopped");
-}
-
-const char *ab_server_stderr(struct ab_server *s)
-{
-    drain(s);
-    /* the last few lines only */
-    const char *p = s->err + s->err_len;
-    int lines = 0;
-    while (p > s->err && lines <= 5)
-        if (*--p == '\n' && p + 1 < s->err + s->err_len)
-            lines++;
-    return lines > 5 ? p + 1 : s->err;
-}
-
-void ab_server_stop(struct ab_server *s)
-{
-    if (!ab_server_alive(s))
-        goto out;
-    kill(-s->pid, SIGTERM);
-    for (int i = 0; i < 50 && ab_server_alive(s); i++)
-        usleep(40000);
-    if (ab_server_alive(s)) {
-        kill(-s->pid, SIGKILL);
-        waitpid(s->pid, &s->status, 0);
-        s->exited = true;
-    }
-out:
-    kill(-s->pid, SIGKILL); /* whatever it left behind */
-    if (s->err_fd >= 0)
-        close(s->err_fd);
-    s->err_fd = -1;
-}
 
 int ab_process_tree(pid_t root, pid_t *out, int max)
 {
@@ -281,25 +142,55 @@ int ab_server_greeting(const char *host, int port, char *buf, size_t len)
     return n > 0 ? (int)n : 0;
 }
 
-int ab_server_ready(struct ab_server *s, const char *host, int port, double timeout_s,
-                    char *why, size_t whylen)
+/* Whether the --ready command exits 0 (within the time left). */
+static bool ready_cmd_ok(const char *cmd, const char *host, int port, uint64_t deadline,
+                         struct ab_child *last)
+{
+    char why[256];
+    if (ab_shell_start(last, cmd, host, port, 0, why, sizeof why) != 0)
+        return false;
+    while (ab_child_alive(last) && ab_now_ns() < deadline)
+        usleep(20000);
+    ab_child_stop(last);
+    return !ab_child_failed(last);
+}
+
+int ab_server_ready(struct ab_child *s, const char *host, int port, const char *ready_cmd,
+                    double timeout_s, char *why, size_t whylen)
 {
     uint64_t deadline = ab_now_ns() + (uint64_t)(timeout_s * 1e9);
+    static struct ab_child check; /* the last --ready attempt, for the message */
+    bool tried = false;
     while (ab_now_ns() < deadline) {
-        if (!ab_server_alive(s)) {
+        if (!ab_child_alive(s)) {
             char d[128];
-            ab_server_describe(s, d, sizeof d);
-            snprintf(why, whylen, "the server %s before it accepted connections", d);
+            ab_child_describe(s, d, sizeof d);
+            snprintf(why, whylen, "the server %s before it %s", d,
+                     ready_cmd ? "was ready (--ready)" : "accepted connections");
             return AB_DIED;
         }
         int p = port > 0 ? port : discover_port(s->pid);
-        if (p > 0 && accepts(host, p))
+        if (p > 0 && !ready_cmd && accepts(host, p))
             return p;
+        if (p > 0 && ready_cmd) {
+            tried = true;
+            if (ready_cmd_ok(ready_cmd, host, p, deadline, &check))
+                return p;
+        }
         usleep(50000);
     }
-    snprintf(why, whylen,
-             "the server did not accept connections on %s within %g s (does it listen on "
-             "TCP? --port names its port, --start-timeout gives it longer)",
-             port > 0 ? "its port" : "any port", timeout_s);
+    if (ready_cmd && tried) {
+        char d[128];
+        ab_child_describe(&check, d, sizeof d);
+        snprintf(why, whylen,
+                 "the --ready command did not succeed within %g s (--start-timeout); its last "
+                 "attempt %s, saying:\n%s", timeout_s, d,
+                 *check.out ? ab_child_last_lines(&check, 5) : "(nothing)\n");
+    } else {
+        snprintf(why, whylen,
+                 "the server did not accept connections on %s within %g s (does it listen on "
+                 "TCP? --port names its port, --start-timeout gives it longer)",
+                 port > 0 ? "its port" : "any port", timeout_s);
+    }
     return AB_NEVER_READY;
 }
