@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -171,6 +172,7 @@ static void kernel_blocked_setup(const char *name)
         CHECK_EQ(pipe(ready), 0);
         c.child = fork();
         if (c.child == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL); /* not left behind by a failed run */
             struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
             if (fcntl(fd, F_SETLK, &fl) == 0)
                 write(ready[1], "x", 1);
