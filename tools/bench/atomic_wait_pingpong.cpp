@@ -35,13 +35,7 @@ static void *player(void *arg)
 int main(int argc, char **argv)
 {
 	rounds = bench_arg(argc, argv, 1, 40000);
-	pthread_t t[2];
-	for (int i = 0; i < 2; i++)
-		bench_spawn(&t[i], player, (void *)(intptr_t)i);
-	uint64_t t0 = bench_gate_open(&gate);
-	for (int i = 0; i < 2; i++)
-		bench_join(t[i]);
-	uint64_t ns = bench_now_ns() - t0;
+	uint64_t ns = bench_two_players(&gate, player);
 
 	if (moves[0] != rounds || moves[1] != rounds || turn.load() != 0)
 		bench_fail("atomic_wait_pingpong: moves %ld/%ld, turn %d; expected %ld each, turn 0",

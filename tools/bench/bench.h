@@ -98,6 +98,20 @@ static inline uint64_t bench_gate_open(struct bench_gate *g)
 	return t0;
 }
 
+/* Runs two players, player((void *)0) and player((void *)1), which each
+ * wait at gate first: returns the wall time from the gate's opening to
+ * both joins (the ping-pong benchmarks). */
+static inline uint64_t bench_two_players(struct bench_gate *gate, void *(*player)(void *))
+{
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		bench_spawn(&t[i], player, (void *)(intptr_t)i);
+	uint64_t t0 = bench_gate_open(gate);
+	for (int i = 0; i < 2; i++)
+		bench_join(t[i]);
+	return bench_now_ns() - t0;
+}
+
 /* Prints the one result line: "name=NAME " followed by the caller's fields. */
 __attribute__((format(printf, 2, 3)))
 static inline void bench_result(const char *name, const char *fmt, ...)
