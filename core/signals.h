@@ -47,8 +47,11 @@
  *   same table as the kernel's.
  *
  * Lock order (docs/lock-order.md): g->siglock, then the lock of the
- * structure a G waits in (its waiter's cancel); mask_lock alone. Nothing here takes a lock in a
- * signal handler. */
+ * structure a G waits in (its waiter's cancel); mask_lock alone. In a
+ * signal handler the only lock taken is the G's own siglock, when it runs
+ * a pending signal of its own (the real-time queue): only where the G
+ * holds no mnrt lock (the handler runs there only), so the holder is
+ * another thread, which lets go. */
 #ifndef MN_CORE_SIGNALS_H
 #define MN_CORE_SIGNALS_H
 
