@@ -142,24 +142,29 @@ int ab_server_greeting(const char *host, int port, char *buf, size_t len)
     return n > 0 ? (int)n : 0;
 }
 
-/* Whether the --ready command exits 0 (within the time left). */
+/* Whether the --ready command, run into *attempt, exits 0 (within the
+ * time left); *finished: it ended by itself, not stopped at the deadline. */
 static bool ready_cmd_ok(const char *cmd, const char *host, int port, uint64_t deadline,
-                         struct ab_child *last)
+                         struct ab_child *attempt, bool *finished)
 {
     char why[256];
-    if (ab_shell_start(last, cmd, host, port, 0, why, sizeof why) != 0)
+    *finished = false;
+    if (ab_shell_start(attempt, cmd, host, port, 0, why, sizeof why) != 0)
         return false;
-    while (ab_child_alive(last) && ab_now_ns() < deadline)
+    while (ab_child_alive(attempt) && ab_now_ns() < deadline)
         usleep(20000);
-    ab_child_stop(last);
-    return !ab_child_failed(last);
+    *finished = !ab_child_alive(attempt);
+    ab_child_stop(attempt);
+    return !ab_child_failed(attempt);
 }
 
 int ab_server_ready(struct ab_child *s, const char *host, int port, const char *ready_cmd,
                     double timeout_s, char *why, size_t whylen)
 {
     uint64_t deadline = ab_now_ns() + (uint64_t)(timeout_s * 1e9);
-    static struct ab_child check; /* the last --ready attempt, for the message */
+    /* the last --ready attempt that ended by itself (else the one the
+     * deadline cut short), for the message */
+    static struct ab_child attempt, check;
     bool tried = false;
     while (ab_now_ns() < deadline) {
         if (!ab_child_alive(s)) {
@@ -173,9 +178,12 @@ int ab_server_ready(struct ab_child *s, const char *host, int port, const char *
         if (p > 0 && !ready_cmd && accepts(host, p))
             return p;
         if (p > 0 && ready_cmd) {
-            tried = true;
-            if (ready_cmd_ok(ready_cmd, host, p, deadline, &check))
+            bool finished;
+            if (ready_cmd_ok(ready_cmd, host, p, deadline, &attempt, &finished))
                 return p;
+            if (finished || !tried)
+                check = attempt;
+            tried = true;
         }
         usleep(50000);
     }
