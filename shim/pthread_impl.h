@@ -8,7 +8,8 @@
  *   kernel thread on a futex of its own (docs/design.md §2).
  * - Objects live in the program's own pthread_*_t storage with glibc's
  *   sizes and static initializers; their waiters live in the address-keyed
- *   wait queues of core/waitq.h. Process-shared objects use kernel futexes.
+ *   wait queues of core/waitq.h. Process-shared objects use kernel futexes;
+ *   a G waits for one in the kernel with its P handed off (mn_shared_wait).
  * - Error codes are glibc's. */
 #ifndef MN_SHIM_PTHREAD_IMPL_H
 #define MN_SHIM_PTHREAD_IMPL_H
@@ -55,13 +56,27 @@ int mn_rel_deadline(const struct timespec *rel, int64_t *deadline_ns);
  * tid, or a foreign thread's kernel tid. Never 0. */
 pid_t mn_self_id(void);
 
+/* A kernel futex wait on a word of a process-shared object (another
+ * process wakes it): the G's P is handed off meanwhile, as around a
+ * blocking system call (docs/design.md §8 kind 2), never kept by an M
+ * asleep in the kernel. Returns as mn_futex_wait; errno is kept. */
+static inline int mn_shared_wait(_Atomic uint32_t *word, uint32_t val, int64_t deadline_ns)
+{
+    int err = errno;
+    mn_entersyscall();
+    int r = mn_futex_wait(word, val, deadline_ns, true);
+    mn_exitsyscall();
+    errno = err;
+    return r;
+}
+
 /* Waiting on a 32-bit word: the wait queues for process-private objects,
  * the kernel for process-shared ones. */
 static inline int mn_word_wait(_Atomic uint32_t *word, uint32_t val, int64_t deadline_ns,
                                bool shared, const char *reason)
 {
     if (shared)
-        return mn_futex_wait(word, val, deadline_ns, true);
+        return mn_shared_wait(word, val, deadline_ns);
     return mn_ufutex_wait(word, val, deadline_ns, reason);
 }
 
