@@ -8,8 +8,10 @@
  *   kernel thread on a futex of its own (docs/design.md §2).
  * - Objects live in the program's own pthread_*_t storage with glibc's
  *   sizes and static initializers; their waiters live in the address-keyed
- *   wait queues of core/waitq.h. Process-shared objects use kernel futexes;
- *   a G waits for one in the kernel with its P handed off (mn_shared_wait).
+ *   wait queues of core/waitq.h. Process-shared objects use kernel futexes
+ *   with glibc's layout and protocol (shared with processes mnrt does not
+ *   run), their owners named by kernel tids (pshared_owner.c); a G waits
+ *   for one in the kernel with its P handed off (mn_shared_wait).
  * - Error codes are glibc's. */
 #ifndef MN_SHIM_PTHREAD_IMPL_H
 #define MN_SHIM_PTHREAD_IMPL_H
@@ -87,6 +89,16 @@ static inline void mn_word_wake(_Atomic uint32_t *word, int n, bool shared)
     else
         mn_ufutex_wake(word, n);
 }
+
+/* pshared_owner.c: owners of process-shared mutexes and rwlocks are
+ * kernel tids, valid in every process. mn_pshared_pin pins a G to its
+ * kernel thread (each call nests; undone by mn_pshared_unpin) and returns
+ * that thread's tid; a thread that is no G gets its own tid. A G holds
+ * one pin for each such object it holds. mn_kernel_tid: the same tid,
+ * without pinning (stable until the G next parks). */
+pid_t mn_pshared_pin(void);
+void mn_pshared_unpin(void);
+pid_t mn_kernel_tid(void);
 
 /* futex_syscall.c: syscall(SYS_futex, a[0..5]) for any thread. */
 long mn_futex_syscall(const long a[6]);
