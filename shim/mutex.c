@@ -6,17 +6,19 @@
  * __count the recursion depth, __owner the owner id, __nusers the lockers
  * of a process-shared one (glibc counts them, and its destroy refuses
  * while they are not 0), __kind the type bits glibc's static initializers
- * set (NORMAL 0, RECURSIVE 1, ERRORCHECK 2, ADAPTIVE 3) and the
- * process-shared bit (128); -1 after destroy.
+ * set (NORMAL 0, RECURSIVE 1, ERRORCHECK 2, ADAPTIVE 3), the robust (16),
+ * priority-inheritance (32) and process-shared (128) bits; -1 after
+ * destroy.
  *
  * Process-shared mutexes keep glibc's protocol, an ABI with processes
  * mnrt does not run: this file's three-state word is glibc's for normal,
- * adaptive, recursive and errorcheck ones. The owner of a process-shared
+ * adaptive, recursive and errorcheck ones; robust and priority-
+ * inheritance ones are mutex_robust.c's. The owner of a process-shared
  * one is a kernel tid, the G pinned to its kernel thread while it holds a
  * recursive or errorcheck one (pshared_owner.c: glibc in another process
  * compares __owner with its own tid); a normal one's __owner is only
- * recorded. Priority protocols and robustness are accepted and behave as
- * a normal mutex (README, Not yet). */
+ * recorded. Process-private robust and priority-inheritance mutexes
+ * behave as normal ones (README, Not yet). */
 #include "shim/pthread_impl.h"
 
 #include <limits.h>
@@ -25,6 +27,7 @@
 
 #define KIND_TYPE_MASK 3
 #define KIND_ROBUST 16
+#define KIND_PI 32
 #define KIND_PSHARED 128
 #define SPIN_ITERATIONS 100
 
@@ -79,6 +82,12 @@ static int acquire_slow(struct mn_mutex *mx, int type, int64_t deadline_ns)
     return 0;
 }
 
+/* Whether the mutex is one of mutex_robust.c's. */
+static bool kernel_kind(int kind)
+{
+    return (kind & KIND_PSHARED) && (kind & (KIND_ROBUST | KIND_PI));
+}
+
 /* Whether the owner must be known across processes (pshared_owner.c). */
 static bool owned_across(int kind, int type)
 {
@@ -92,6 +101,8 @@ int mn_mutex_lock(pthread_mutex_t *m, int64_t deadline_ns, bool try_only)
     int kind = mx->kind;
     if (kind < 0)
         return EINVAL;
+    if (kernel_kind(kind))
+        return mn_mutex_kernel_lock(m, deadline_ns, try_only);
     int type = kind & KIND_TYPE_MASK;
     bool across = owned_across(kind, type);
     pid_t self = 0;
@@ -129,6 +140,8 @@ int mn_mutex_unlock(pthread_mutex_t *m)
     int kind = mx->kind;
     if (kind < 0)
         return EINVAL;
+    if (kernel_kind(kind))
+        return mn_mutex_kernel_unlock(m);
     int type = kind & KIND_TYPE_MASK;
     bool across = owned_across(kind, type);
     if (type == PTHREAD_MUTEX_RECURSIVE || type == PTHREAD_MUTEX_ERRORCHECK) {
@@ -161,17 +174,20 @@ int mn_mutex_init_kind(pthread_mutex_t *m, int kind)
 MN_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
 {
     int type = PTHREAD_MUTEX_NORMAL, pshared = PTHREAD_PROCESS_PRIVATE;
-    int robust = PTHREAD_MUTEX_STALLED;
+    int robust = PTHREAD_MUTEX_STALLED, protocol = PTHREAD_PRIO_NONE;
     if (attr) {
         if (mn_real.pthread_mutexattr_gettype(attr, &type) != 0 ||
             mn_real.pthread_mutexattr_getpshared(attr, &pshared) != 0 ||
-            mn_real.pthread_mutexattr_getrobust(attr, &robust) != 0)
+            mn_real.pthread_mutexattr_getrobust(attr, &robust) != 0 ||
+            mn_real.pthread_mutexattr_getprotocol(attr, &protocol) != 0)
             return EINVAL;
     }
-    int kind = (type & KIND_TYPE_MASK) | (pshared == PTHREAD_PROCESS_SHARED ? KIND_PSHARED : 0) |
-               (robust == PTHREAD_MUTEX_ROBUST ? KIND_ROBUST : 0);
-    if (robust == PTHREAD_MUTEX_ROBUST)
-        mn_warn_once("robust mutexes are not supported yet: they behave as normal mutexes");
+    int kind = (type & KIND_TYPE_MASK) | (robust == PTHREAD_MUTEX_ROBUST ? KIND_ROBUST : 0);
+    if (pshared == PTHREAD_PROCESS_SHARED)
+        kind |= KIND_PSHARED | (protocol == PTHREAD_PRIO_INHERIT ? KIND_PI : 0);
+    else if (robust == PTHREAD_MUTEX_ROBUST)
+        mn_warn_once("process-private robust mutexes are not supported yet: they behave as "
+                     "normal mutexes");
     return mn_mutex_init_kind(m, kind);
 }
 
@@ -226,6 +242,8 @@ MN_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec 
 
 MN_EXPORT int pthread_mutex_consistent(pthread_mutex_t *m)
 {
-    (void)m;
-    return EINVAL; /* no mutex is ever left inconsistent (robustness: Not yet) */
+    int kind = M(m)->kind;
+    if (kind < 0 || !kernel_kind(kind) || !(kind & KIND_ROBUST))
+        return EINVAL; /* only process-shared robust ones are ever inconsistent */
+    return mn_mutex_kernel_consistent(m);
 }

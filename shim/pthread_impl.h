@@ -112,9 +112,17 @@ bool mn_memory_private(const void *addr);
 int mn_mutex_lock(pthread_mutex_t *m, int64_t deadline_ns, bool try_only);
 int mn_mutex_unlock(pthread_mutex_t *m);
 int mn_mutex_init_kind(pthread_mutex_t *m, int kind);
+/* mutex_robust.c: process-shared robust and priority-inheritance ones */
+int mn_mutex_kernel_lock(pthread_mutex_t *m, int64_t deadline_ns, bool try_only);
+int mn_mutex_kernel_unlock(pthread_mutex_t *m);
+int mn_mutex_kernel_consistent(pthread_mutex_t *m);
+/* At a G's exit: the robust ones it still holds go to their next locker
+ * with EOWNERDEAD, as when a kernel thread dies holding them. */
+void mn_mutex_robust_thread_exit(void);
 
 /* key.c: runs the key destructors of the calling thread and frees its
- * key storage (at G exit). */
+ * key storage, then gives up the robust mutexes it still holds
+ * (mn_mutex_robust_thread_exit; at G exit). */
 void mn_keys_run_destructors(void);
 
 /* create.c: the stack of new threads whose attribute sets no size: the

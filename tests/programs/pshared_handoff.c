@@ -77,6 +77,14 @@ static void mutex_release(void)
 {
     CHECK_ERR(pthread_mutex_unlock(&s->m), 0);
 }
+static void robust_setup(void)
+{
+    init_mutex(PTHREAD_MUTEX_ROBUST, PTHREAD_PRIO_NONE);
+}
+static void pi_setup(void)
+{
+    init_mutex(PTHREAD_MUTEX_STALLED, PTHREAD_PRIO_INHERIT);
+}
 
 static void nothing(void)
 {
@@ -88,6 +96,8 @@ static const struct kind {
 } kinds[] = {
     {"semaphore", sem_setup, nothing, sem_wait_, sem_release},
     {"mutex", mutex_setup, mutex_take, mutex_wait, mutex_release},
+    {"robust mutex", robust_setup, mutex_take, mutex_wait, mutex_release},
+    {"PI mutex", pi_setup, mutex_take, mutex_wait, mutex_release},
 };
 
 static const struct kind *kind;

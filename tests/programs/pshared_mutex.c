@@ -1,6 +1,6 @@
 /* Process-shared mutexes used by two processes (pshared.h: the other one
  * native, preloaded or forked, this one native or preloaded): normal,
- * errorcheck and recursive ones, in glibc's layout.
+ * errorcheck, recursive and priority-inheritance ones, in glibc's layout.
  * The sides take turns holding the mutex: the holder waits until the other
  * is blocked in pthread_mutex_timedlock (the lock word says so: 2 for a
  * normal mutex, FUTEX_WAITERS for a PI one, as glibc and the kernel set it)
@@ -153,11 +153,28 @@ static void recursive(struct shm *s)
 {
     init_mutex(s, PTHREAD_MUTEX_RECURSIVE, PTHREAD_PRIO_NONE);
 }
+static void pi_normal(struct shm *s)
+{
+    init_mutex(s, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_INHERIT);
+}
+static void pi_errorcheck(struct shm *s)
+{
+    init_mutex(s, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_INHERIT);
+}
+static void pi_recursive(struct shm *s)
+{
+    init_mutex(s, PTHREAD_MUTEX_RECURSIVE, PTHREAD_PRIO_INHERIT);
+}
+
 static const struct scenario scenarios[] = {
     {"normal mutex", normal, turns_parent, turns_other},
     {"errorcheck mutex", errorcheck, turns_parent, turns_other},
     {"recursive mutex", recursive, turns_parent, turns_other},
     {"normal mutex, 4 threads a side", normal, adders_parent, adders_other},
+    {"priority-inheritance mutex", pi_normal, turns_parent, turns_other},
+    {"priority-inheritance errorcheck mutex", pi_errorcheck, turns_parent, turns_other},
+    {"priority-inheritance recursive mutex", pi_recursive, turns_parent, turns_other},
+    {"priority-inheritance mutex, 4 threads a side", pi_normal, adders_parent, adders_other},
 };
 
 int main(int argc, char **argv)
