@@ -120,6 +120,16 @@ int mn_mutex_kernel_consistent(pthread_mutex_t *m);
  * with EOWNERDEAD, as when a kernel thread dies holding them. */
 void mn_mutex_robust_thread_exit(void);
 
+/* cond_shared.c: process-shared condvars (glibc's layout and protocol);
+ * a condvar is one when pthread_cond_init made it so (__wrefs bit 0). */
+bool mn_cond_is_shared(pthread_cond_t *c);
+void mn_cond_shared_init(pthread_cond_t *c, bool monotonic);
+bool mn_cond_shared_monotonic(pthread_cond_t *c);
+int mn_cond_shared_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline_ns);
+int mn_cond_shared_signal(pthread_cond_t *c);
+int mn_cond_shared_broadcast(pthread_cond_t *c);
+int mn_cond_shared_destroy(pthread_cond_t *c);
+
 /* key.c: runs the key destructors of the calling thread and frees its
  * key storage, then gives up the robust mutexes it still holds
  * (mn_mutex_robust_thread_exit; at G exit). */

@@ -86,6 +86,30 @@ static void pi_setup(void)
     init_mutex(PTHREAD_MUTEX_STALLED, PTHREAD_PRIO_INHERIT);
 }
 
+static void cond_setup(void)
+{
+    mutex_setup();
+    pthread_condattr_t a;
+    CHECK_EQ(pthread_condattr_init(&a), 0);
+    CHECK_EQ(pthread_condattr_setpshared(&a, PTHREAD_PROCESS_SHARED), 0);
+    CHECK_EQ(pthread_cond_init(&s->c, &a), 0);
+}
+static void cond_wait_(void)
+{
+    struct timespec t = limit();
+    CHECK_ERR(pthread_mutex_lock(&s->m), 0);
+    while (!s->flag)
+        CHECK_ERR(pthread_cond_timedwait(&s->c, &s->m, &t), 0);
+    CHECK_ERR(pthread_mutex_unlock(&s->m), 0);
+}
+static void cond_release(void)
+{
+    CHECK_ERR(pthread_mutex_lock(&s->m), 0);
+    s->flag = 1;
+    CHECK_ERR(pthread_cond_signal(&s->c), 0);
+    CHECK_ERR(pthread_mutex_unlock(&s->m), 0);
+}
+
 static void nothing(void)
 {
 }
@@ -98,6 +122,7 @@ static const struct kind {
     {"mutex", mutex_setup, mutex_take, mutex_wait, mutex_release},
     {"robust mutex", robust_setup, mutex_take, mutex_wait, mutex_release},
     {"PI mutex", pi_setup, mutex_take, mutex_wait, mutex_release},
+    {"condvar", cond_setup, nothing, cond_wait_, cond_release},
 };
 
 static const struct kind *kind;
