@@ -11,7 +11,12 @@
  * and uses that thread's tid, for as long as it holds the object: the
  * pinned M runs nothing else, so the tid names the G alone meanwhile, and
  * if the G exits holding it, its M exits too and the kernel sees the owner
- * die. Threads that are not Gs use their own tid. */
+ * die. Threads that are not Gs use their own tid.
+ *
+ * glibc's own code for such an object (the rwlock calls mnrt passes on,
+ * shim/rwlock.c) reads the owner id from the caller's descriptor:
+ * mn_glibc_call_begin puts the pinned thread's tid there for the call,
+ * and the P is handed off while it may block. */
 #include "shim/pthread_impl.h"
 
 #include "compat/raw_syscall.h"
@@ -46,4 +51,26 @@ pid_t mn_pshared_pin(void)
 void mn_pshared_unpin(void)
 {
     mn_unlock_thread(false);
+}
+
+void mn_glibc_call_begin(struct mn_glibc_call *c)
+{
+    c->g = mn_getg();
+    if (!c->g)
+        return;
+    pin();
+    mn_tcb_set_tid(c->g->tcb, c->g->m->tid);
+    mn_entersyscall();
+}
+
+void mn_glibc_call_end(struct mn_glibc_call *c, bool keep_pinned)
+{
+    if (!c->g)
+        return;
+    int err = errno;
+    mn_tcb_set_tid(c->g->tcb, c->g->tid);
+    mn_exitsyscall();
+    if (!keep_pinned)
+        mn_unlock_thread(false);
+    errno = err;
 }

@@ -99,6 +99,16 @@ static inline void mn_word_wake(_Atomic uint32_t *word, int n, bool shared)
 pid_t mn_pshared_pin(void);
 void mn_pshared_unpin(void);
 pid_t mn_kernel_tid(void);
+/* Around a call of glibc's own code on a process-shared object (it reads
+ * the owner id from the caller's descriptor, and may block in the
+ * kernel): the G is pinned, its descriptor names its kernel thread's tid
+ * and its P may be handed off. end: keep_pinned when the G now holds the
+ * object (one pin left for mn_pshared_unpin). errno is kept. */
+struct mn_glibc_call {
+    mn_g *g;
+};
+void mn_glibc_call_begin(struct mn_glibc_call *c);
+void mn_glibc_call_end(struct mn_glibc_call *c, bool keep_pinned);
 
 /* futex_syscall.c: syscall(SYS_futex, a[0..5]) for any thread. */
 long mn_futex_syscall(const long a[6]);

@@ -110,6 +110,41 @@ static void cond_release(void)
     CHECK_ERR(pthread_mutex_unlock(&s->m), 0);
 }
 
+static void rwlock_setup(void)
+{
+    pthread_rwlockattr_t a;
+    CHECK_EQ(pthread_rwlockattr_init(&a), 0);
+    CHECK_EQ(pthread_rwlockattr_setpshared(&a, PTHREAD_PROCESS_SHARED), 0);
+    CHECK_EQ(pthread_rwlock_init(&s->rw, &a), 0);
+}
+static void rwlock_take(void)
+{
+    CHECK_ERR(pthread_rwlock_wrlock(&s->rw), 0);
+}
+static void rwlock_wait(void)
+{
+    struct timespec t = limit();
+    CHECK_ERR(pthread_rwlock_timedrdlock(&s->rw, &t), 0);
+    CHECK_ERR(pthread_rwlock_unlock(&s->rw), 0);
+}
+static void rwlock_release(void)
+{
+    CHECK_ERR(pthread_rwlock_unlock(&s->rw), 0);
+}
+
+static void barrier_setup(void)
+{
+    pthread_barrierattr_t a;
+    CHECK_EQ(pthread_barrierattr_init(&a), 0);
+    CHECK_EQ(pthread_barrierattr_setpshared(&a, PTHREAD_PROCESS_SHARED), 0);
+    CHECK_EQ(pthread_barrier_init(&s->b, &a, 2), 0);
+}
+static void barrier_wait(void) /* the alarm bounds it */
+{
+    int r = pthread_barrier_wait(&s->b);
+    CHECK(r == 0 || r == PTHREAD_BARRIER_SERIAL_THREAD, "pthread_barrier_wait: %d", r);
+}
+
 static void nothing(void)
 {
 }
@@ -123,6 +158,8 @@ static const struct kind {
     {"robust mutex", robust_setup, mutex_take, mutex_wait, mutex_release},
     {"PI mutex", pi_setup, mutex_take, mutex_wait, mutex_release},
     {"condvar", cond_setup, nothing, cond_wait_, cond_release},
+    {"rwlock", rwlock_setup, rwlock_take, rwlock_wait, rwlock_release},
+    {"barrier", barrier_setup, nothing, barrier_wait, barrier_wait},
 };
 
 static const struct kind *kind;
