@@ -22,6 +22,7 @@
 
 #include "compat/fsbase.h"
 #include "compat/log.h"
+#include "compat/raw_syscall.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define MN_VERIFIED_GLIBC "2.36"
@@ -338,6 +340,24 @@ void *mn_tcb_create(void)
     init_header(t, mn_thread_pointer());
     init_per_thread(t);
     return t;
+}
+
+/* glibc registers struct rseq_area whole (32 bytes, the kernel's minimum),
+ * with the x86 signature, and so does this. */
+#define RSEQ_AREA_LEN 32
+#define RSEQ_SIGNATURE 0x53053053
+#define RSEQ_UNREGISTER 1
+
+bool mn_tcb_rseq_move(void *const *from, int nfrom, void *to)
+{
+    bool dropped = false;
+    for (int i = 0; i < nfrom && !dropped; i++)
+        dropped = from[i] && mn_raw_syscall(SYS_rseq, (char *)from[i] + L.rseq, RSEQ_AREA_LEN,
+                                     RSEQ_UNREGISTER, RSEQ_SIGNATURE) == 0;
+    if (!dropped)
+        return false;
+    AT(to, L.rseq + RSEQ_CPU_ID, int32_t) = -1;
+    return mn_raw_syscall(SYS_rseq, (char *)to + L.rseq, RSEQ_AREA_LEN, 0, RSEQ_SIGNATURE) == 0;
 }
 
 void mn_tcb_recycle(void *tcb)

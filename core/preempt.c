@@ -153,6 +153,11 @@ void mn_preempt_on_sigurg(int sig, siginfo_t *info, void *uc)
     errno = saved_errno;
 }
 
+void mn_preempt_fork_child(void)
+{
+    self_pid = getpid();
+}
+
 void mn_preempt_yield(void)
 {
     int saved_errno = errno;

@@ -47,6 +47,9 @@
  * under MNRT_DEBUG) if any of it fails. */
 bool mn_preempt_init(void);
 
+/* In the child of fork: sysmon's requests come from the child's pid. */
+void mn_preempt_fork_child(void);
+
 /* Whether preemption by signal is on. */
 bool mn_preempt_on(void);
 

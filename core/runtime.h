@@ -375,6 +375,21 @@ void mn_g_finish_exit(mn_g *g); /* the rest of an exit, off the G's stack (g0 or
  * thread's, as glibc described it while the thread was still its own
  * (its descriptor's tid changes here). */
 mn_g *mn_g_boot_main(const struct mn_stack *stack);
+/* The main thread's G (its TCB is the main thread's own). */
+mn_g *mn_g_main(void);
+
+/* --- in the child of fork (core/fork.c) --- */
+/* Every G but self, the forking one, vanished with its thread: their
+ * memory goes to the free list; self is the only live G. Under no lock:
+ * the child has one thread, and the lists were whole at fork. */
+void mn_g_fork_child(mn_g *self);
+/* The scheduler again on the calling thread, the forking G's M: g0 anew,
+ * the other Ms free, every P empty, self running on P 0. Returns NULL, or
+ * why it could not (nothing changed: the child must run natively). */
+const char *mn_sched_fork_child(mn_g *self);
+/* The scheduler's locks, taken in their order across fork. */
+void mn_sched_fork_lock(void);
+void mn_sched_fork_unlock(void);
 
 /* fast per-M pseudo random numbers */
 static inline uint32_t mn_fastrand(mn_m *m)

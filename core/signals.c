@@ -628,6 +628,42 @@ void mn_sig_forward(void)
     }
 }
 
+/* ---- fork ---- */
+
+void mn_sig_fork_lock(void)
+{
+    mn_lock_acquire(&action_lock);
+}
+
+void mn_sig_fork_unlock(void)
+{
+    mn_lock_release(&action_lock);
+}
+
+void mn_sig_fork_child(mn_g *self)
+{
+    process_id = (pid_t)mn_raw_syscall(SYS_getpid);
+    mask_lock = proc_lock = (mn_lock)MN_LOCK_INIT;
+    for (int i = 0; i < NSLOTS; i++) {
+        slots[i].mask = 0;
+        atomic_store(&slots[i].count, 0);
+    }
+    nslots = 1;
+    atomic_store(&proc_pend, 0);
+    for (int i = 0; i < INBOX; i++)
+        atomic_store(&inbox[i].state, FREE);
+    atomic_store(&inbox_next, 0);
+    atomic_store(&inbox_lost, 0);
+    inbox_seen = 0;
+    main_g = self;
+    atomic_store(&self->sigpend, 0);
+    if (self->sigqueue)
+        self->sigqueue->n = 0;
+    self->wait_intr = NULL;
+    self->mask_slot = slot_of(mn_sig_bits(&self->sigmask) & mn_sig_blockable());
+    count(self->mask_slot, 1); /* the union is dirty: sysmon's mask follows */
+}
+
 /* ---- cancellation ---- */
 
 bool mn_sig_cancel_requested(mn_g *g)

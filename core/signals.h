@@ -86,6 +86,14 @@ void mn_sig_boot(void);
  * its inferior's actions and mask there). */
 bool mn_sig_foreign_process(void);
 
+/* Across fork: the program's actions are held still (they live on in
+ * the child). In the child, as the forking G: self is the only thread and
+ * the process's main one; nothing is pending (the kernel's child starts
+ * with no pending signal either), the union of masks is self's. */
+void mn_sig_fork_lock(void);
+void mn_sig_fork_unlock(void);
+void mn_sig_fork_child(struct mn_g *self);
+
 /* The program's sigaction (not SIGSEGV's). */
 int mn_sig_action(int sig, const struct sigaction *act, struct sigaction *old);
 

@@ -308,6 +308,21 @@ static void *monitor_main(void *arg)
     return NULL;
 }
 
+void mn_monitor_fork_child(void)
+{
+    bool was = atomic_load(&running);
+    atomic_store(&started, false);
+    atomic_store(&running, false);
+    new_m_lock = (mn_lock)MN_LOCK_INIT;
+    new_m_ps = NULL;
+    atomic_store(&long_sleep, false);
+    memset(pmon, 0, sizeof pmon);
+    atomic_store(&took_in_syscall, 0);
+    atomic_store(&took_unseen, 0);
+    if (was)
+        mn_monitor_ensure();
+}
+
 void mn_monitor_ensure(void)
 {
     if (atomic_load_explicit(&started, memory_order_relaxed) || atomic_exchange(&started, true))

@@ -568,8 +568,19 @@ void mn_fd_list_free(struct mn_fd_list *l)
     mn_mem_free(l->fds, (size_t)l->cap * sizeof *l->fds);
 }
 
-void mn_pollfd_reset(void)
+void mn_pollfd_fork_child(void)
 {
-    for (int c = 0; c < MAX_CHUNKS; c++)
-        atomic_store(&fdtab[c], NULL);
+    for (int c = 0; c < MAX_CHUNKS; c++) {
+        _Atomic(struct mn_pollfd *) *fds = atomic_exchange(&fdtab[c], NULL);
+        if (fds)
+            mn_mem_free(fds, CHUNK * sizeof *fds);
+        struct mn_pollfd *pds = atomic_exchange(&pool[c], NULL);
+        if (pds)
+            mn_mem_free(pds, CHUNK * sizeof *pds);
+    }
+    pool_size = 0;
+    free_list = NULL;
+    closing = NULL;
+    pool_lock = closing_lock = (mn_lock)MN_LOCK_INIT;
+    atomic_store(&n_own_fds, 0);
 }

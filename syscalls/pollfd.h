@@ -173,7 +173,12 @@ int mn_fd_keep_own(int fd);
  * (close gives EBADF, as natively for an fd it never opened). */
 bool mn_fd_is_own(int fd);
 
-/* After fork in the child: all state belongs to the parent's threads. */
-void mn_pollfd_reset(void);
+/* In the child of fork (mn_netpoll_fork_child): every pollfd belonged to
+ * the parent's threads and goes, with its memory; the poller's own fds
+ * are closed by the backend's forget. A hidden duplicate that a parent's
+ * thread was still blocked on stays open in the child (close-on-exec):
+ * which pollfds own one cannot be read safely after the threads that
+ * change them vanished mid-way. */
+void mn_pollfd_fork_child(void);
 
 #endif
