@@ -2,11 +2,11 @@
 """Tests of `mnrt ab` itself (the harness, not mnrt): each case runs the
 tool on a real server on loopback and checks what it reports.
 
-usage: check_ab.py MNRT DEMO_SERVER CASE
+usage: check_ab.py MNRT DEMO_SERVER CASE [PREFORK_DEMO]
 cases: consistent  never-listens  exits-at-start  killed-mid-run
        one-side-fails  forking-server  report-files  speaks-first
        http10-close  idle-unequal  progress-lines
-       load-wrk  load-fails  ready-fails  load-refuses
+       load-wrk  load-fails  ready-fails  load-refuses  prefork
 
 Servers nobody here wrote (python3 -m http.server) and small ones with the
 habits of real ones (servers.py) run natively and under mnrt."""
@@ -25,11 +25,13 @@ CONFIG = ["server", "protocol", "size", "path", "connections", "idle", "duration
 STEP = ["connections", "native", "mnrt", "ratio"]
 SIDE = ["rounds", "median", "histogram"]
 RUN = ["ok", "seconds", "requests", "requests_per_s", "latency_ns", "errors",
-       "kernel_threads_max", "kernel_threads_mean", "rss_max_kb", "cpu_user_s", "cpu_sys_s",
+       "kernel_threads_max", "kernel_threads_mean", "processes_max",
+       "kernel_threads_per_process_max", "rss_max_kb", "cpu_user_s", "cpu_sys_s",
        "voluntary_switches", "involuntary_switches"]
 LATENCY = ["p50", "p90", "p99", "p99_9", "max", "mean"]
 ERRORS = ["connect", "reset", "timeout", "bad_reply"]
-IDLE = ["ok", "answered", "open", "kernel_threads", "rss_kb", "cpu_s", "hold_s"]
+IDLE = ["ok", "answered", "open", "kernel_threads", "processes", "kernel_threads_per_process",
+        "rss_kb", "cpu_s", "hold_s"]
 LOADRUN = ["ran", "exit_status", "signal", "seconds", "format", "output_bytes",
            "output_truncated", "output"]
 
@@ -95,6 +97,35 @@ def main():
         need(order == sorted(order) and order[0] > 0, "percentiles out of order: %s" % order)
         need(all(v == 0 for v in run["errors"].values()), "errors: %s" % run["errors"])
         need(run["kernel_threads_max"] >= 50, "50 connections, %d threads" % run["kernel_threads_max"])
+        need(run["processes_max"] == 1, "one process, %d reported" % run["processes_max"])
+        need("in one process" not in text and "processes (max)" not in text,
+             "the rows of a server of several processes, for one of one")
+    elif case == "prefork":
+        # a master and 2 workers (tools/demo/prefork_demo.c): the tree's
+        # threads in all, in its largest process, and its processes
+        prefork = sys.argv[4]
+        rc, text = ab(mnrt, ["-c", "20", "--idle", "30", "--", prefork, "-w", "2", "0"], out)
+        need(rc == 0, "exit status %d" % rc)
+        need(table_row(text, "processes (max)")[:3] == ["3", "3", "1.00x"],
+             "the table does not show 3 processes a side")
+        need(len(table_row(text, "in one process (max)")) >= 2, "no per-process row")
+        d = json.load(open(os.path.join(out, "report.json")))
+        for side in ("native", "mnrt"):
+            run = d["steps"][0][side]["rounds"][0]
+            has_fields(run, RUN, side + " run")
+            need(run["processes_max"] == 3, "%s: %d processes" % (side, run["processes_max"]))
+            need(1 <= run["kernel_threads_per_process_max"] <= run["kernel_threads_max"] - 2,
+                 "%s: %d threads in one process of %d in all"
+                 % (side, run["kernel_threads_per_process_max"], run["kernel_threads_max"]))
+            idle = d["idle"][side][0]
+            has_fields(idle, IDLE, side + " idle")
+            need(idle["processes"] == 3, "%s idle: %d processes" % (side, idle["processes"]))
+        # natively a connection is a thread of the worker holding it: 20 on
+        # 2 workers, one of them holds 10 or more
+        run = d["steps"][0]["native"]["rounds"][0]
+        need(run["kernel_threads_max"] >= 23 and run["kernel_threads_per_process_max"] >= 11,
+             "native: %d threads in all, %d in one process, for 20 connections on 2 workers"
+             % (run["kernel_threads_max"], run["kernel_threads_per_process_max"]))
     elif case == "never-listens":
         # three rounds of both sides: it must give up after the first wait,
         # not wait again for every round and side

@@ -33,6 +33,8 @@ struct ab_run {
     uint64_t err_connect, err_reset, err_timeout, err_bad;
     int threads_max;
     double threads_mean;
+    int processes_max;              /* of the process tree (a prefork server's master and workers) */
+    int proc_threads_max;           /* the most kernel threads of one of them */
     long rss_max_kb;
     double user_s, sys_s;           /* CPU seconds in the window */
     long vcsw, ivcsw;               /* context switches in the window */
@@ -44,6 +46,7 @@ struct ab_idle {
     int answered;                   /* connections that made their request */
     int open;                       /* of those, still open (not closed by the server) */
     int threads;
+    int processes, proc_threads;    /* as processes_max, proc_threads_max */
     long rss_kb;
     double cpu_s;                   /* CPU seconds while they were held */
     double hold_s;

@@ -251,6 +251,7 @@ struct watch {
     int threads_max;
     double threads_sum;
     int samples;
+    int processes_max, proc_threads_max;
     long rss_max;
     char said[64];          /* the phase of the last progress line */
 };
@@ -288,6 +289,10 @@ static bool watch_for(struct watch *w, double seconds, const char *phase, struct
             w->threads_max = p.threads;
         if (p.rss_kb > w->rss_max)
             w->rss_max = p.rss_kb;
+        if (p.processes > w->processes_max)
+            w->processes_max = p.processes;
+        if (p.proc_threads_max > w->proc_threads_max)
+            w->proc_threads_max = p.proc_threads_max;
         w->threads_sum += p.threads;
         w->samples++;
         int *n = &w->r->nseries[w->side];
@@ -306,6 +311,7 @@ static bool watch_for(struct watch *w, double seconds, const char *phase, struct
 static void watch_reset(struct watch *w)
 {
     w->threads_max = w->samples = 0;
+    w->processes_max = w->proc_threads_max = 0;
     w->threads_sum = 0;
     w->rss_max = 0;
 }
@@ -372,6 +378,7 @@ static bool run_step(struct watch *w, int port, int step)
         .err_timeout = counts.err_timeout, .err_bad = counts.err_bad,
         .threads_max = w->threads_max,
         .threads_mean = w->samples ? w->threads_sum / w->samples : 0,
+        .processes_max = w->processes_max, .proc_threads_max = w->proc_threads_max,
         .rss_max_kb = w->rss_max, .user_s = after.user_s - before.user_s,
         .sys_s = after.sys_s - before.sys_s, .vcsw = after.vcsw - before.vcsw,
         .ivcsw = after.ivcsw - before.ivcsw};
@@ -423,6 +430,7 @@ static bool run_load(struct watch *w, const char *host, int port)
         .p50 = p.p50, .p75 = p.p75, .p90 = p.p90, .p99 = p.p99, .p999 = p.p999, .max = p.max,
         .threads_max = w->threads_max,
         .threads_mean = w->samples ? w->threads_sum / w->samples : 0,
+        .processes_max = w->processes_max, .proc_threads_max = w->proc_threads_max,
         .rss_max_kb = w->rss_max, .user_s = after.user_s - before.user_s,
         .sys_s = after.sys_s - before.sys_s, .vcsw = after.vcsw - before.vcsw,
         .ivcsw = after.ivcsw - before.ivcsw};
@@ -455,6 +463,7 @@ static void run_idle(struct watch *w, int port)
     }
     w->r->idle[w->side][w->round] = (struct ab_idle){
         .ok = true, .answered = (int)counts.requests, .open = open, .threads = w->threads_max,
+        .processes = w->processes_max, .proc_threads = w->proc_threads_max,
         .rss_kb = w->rss_max, .cpu_s = (after.user_s + after.sys_s) - (before.user_s + before.sys_s),
         .hold_s = IDLE_HOLD_S};
 }

@@ -67,6 +67,8 @@ void ab_proc_sample(pid_t root, struct ab_proc *out, bool switches)
             continue;
         out->processes++;
         out->threads += (int)threads;
+        if (threads > out->proc_threads_max)
+            out->proc_threads_max = (int)threads;
         out->rss_kb += rss * page_kb;
         out->user_s += (double)ut / (double)tick;
         out->sys_s += (double)st / (double)tick;

@@ -109,6 +109,8 @@ LATENCY(g_p999, p999)
 LATENCY(g_max, max)
 GETTER(g_errors, x->err_connect + x->err_reset + x->err_timeout + x->err_bad)
 GETTER(g_threads, x->threads_max)
+GETTER(g_proc_threads, x->proc_threads_max)
+GETTER(g_procs, x->processes_max)
 GETTER(g_rss, x->rss_max_kb)
 /* Each kernel thread also has a 16 KiB kernel stack (x86-64), which RSS
  * does not show: the memory a thread-per-connection server really costs. */
@@ -188,7 +190,30 @@ static void row(const struct ab_result *r, int step, const char *label, getter g
            r->cfg.sides[AB_MNRT] ? mc : "-", rc);
 }
 
-enum idle_figure { I_OPEN, I_THREADS, I_RSS, I_CPU, I_MEM, I_FIGURES };
+/* True when the server of some round of this step (or of the idle
+ * connections: step -1) was more than one process: a prefork server. */
+static bool multi_process(const struct ab_result *r, int step)
+{
+    for (enum ab_side s = 0; s < AB_SIDES; s++)
+        for (int i = 0; i < r->rounds_done; i++)
+            if (step < 0 ? r->idle[s][i].ok && r->idle[s][i].processes > 1
+                         : r->run[s][i][step].ok && r->run[s][i][step].processes_max > 1)
+                return true;
+    return false;
+}
+
+/* Kernel threads in all, and for a server of several processes, in the
+ * largest one and how many processes there were. */
+static void thread_rows(const struct ab_result *r, int step)
+{
+    row(r, step, "kernel threads (max)", g_threads, U_COUNT);
+    if (!multi_process(r, step))
+        return;
+    row(r, step, "  in one process (max)", g_proc_threads, U_COUNT);
+    row(r, step, "processes (max)", g_procs, U_COUNT);
+}
+
+enum idle_figure { I_OPEN, I_THREADS, I_PROC_THREADS, I_PROCS, I_RSS, I_CPU, I_MEM, I_FIGURES };
 
 static struct stat3 idle_stat(const struct ab_result *r, enum ab_side s, enum idle_figure what)
 {
@@ -197,11 +222,13 @@ static struct stat3 idle_stat(const struct ab_result *r, enum ab_side s, enum id
     for (int i = 0; i < r->rounds_done; i++) {
         const struct ab_idle *x = &r->idle[s][i];
         if (x->ok)
-            v[n++] = what == I_OPEN      ? x->open
-                     : what == I_THREADS ? x->threads
-                     : what == I_RSS     ? (double)x->rss_kb
-                     : what == I_CPU     ? x->cpu_s / x->hold_s
-                                         : (double)x->rss_kb + 16.0 * x->threads;
+            v[n++] = what == I_OPEN           ? x->open
+                     : what == I_THREADS      ? x->threads
+                     : what == I_PROC_THREADS ? x->proc_threads
+                     : what == I_PROCS        ? x->processes
+                     : what == I_RSS          ? (double)x->rss_kb
+                     : what == I_CPU          ? x->cpu_s / x->hold_s
+                                              : (double)x->rss_kb + 16.0 * x->threads;
     }
     return stat_of(v, n);
 }
@@ -217,11 +244,15 @@ static void idle_table(const struct ab_result *r)
     bool both = on.n && om.n;
     bool unequal = both && (on.min != om.max || on.max != om.min);
     bool short_n = (on.n && on.min < c->idle) || (om.n && om.min < c->idle);
-    static const char *const labels[I_FIGURES] = {"connections held", "kernel threads (max)",
-                                                  "RSS (max)", "CPU while idle (cores)",
-                                                  "RSS + kernel stacks"};
-    static const enum unit units[I_FIGURES] = {U_COUNT, U_COUNT, U_KB, U_CORES, U_KB};
+    static const char *const labels[I_FIGURES] = {
+        "connections held", "kernel threads (max)", "  in one process (max)", "processes (max)",
+        "RSS (max)", "CPU while idle (cores)", "RSS + kernel stacks"};
+    static const enum unit units[I_FIGURES] = {U_COUNT, U_COUNT, U_COUNT, U_COUNT,
+                                               U_KB, U_CORES, U_KB};
+    bool several = multi_process(r, -1);
     for (enum idle_figure k = 0; k < I_FIGURES; k++) {
+        if ((k == I_PROC_THREADS || k == I_PROCS) && !several)
+            continue;
         char nc[128], mc[128], rc[24];
         struct stat3 n = idle_stat(r, AB_NATIVE, k), m = idle_stat(r, AB_MNRT, k);
         cell(nc, sizeof nc, n, units[k], "no replies");
@@ -269,7 +300,7 @@ static void load_table(const struct ab_result *r)
     load_row(r, "latency max", g_max);
     row(r, 0, "seconds", g_seconds, U_CORES);
     printf("server (measured by mnrt ab while the load ran)\n");
-    row(r, 0, "kernel threads (max)", g_threads, U_COUNT);
+    thread_rows(r, 0);
     row(r, 0, "RSS (max)", g_rss, U_KB);
     row(r, 0, "RSS + kernel stacks", g_mem, U_KB);
     row(r, 0, "CPU (cores busy)", g_cpu, U_CORES);
@@ -334,7 +365,7 @@ void ab_report_table(const struct ab_result *r)
         row(r, s, "latency p99.9", g_p999, U_TIME);
         row(r, s, "latency max", g_max, U_TIME);
         row(r, s, "errors", g_errors, U_COUNT);
-        row(r, s, "kernel threads (max)", g_threads, U_COUNT);
+        thread_rows(r, s);
         row(r, s, "RSS (max)", g_rss, U_KB);
         row(r, s, "RSS + kernel stacks", g_mem, U_KB);
         row(r, s, "CPU (cores busy)", g_cpu, U_CORES);
@@ -404,7 +435,8 @@ static void json_run(FILE *f, const struct ab_run *x)
             "\"latency_ns\": {\"p50\": %llu, \"p90\": %llu, \"p99\": %llu, \"p99_9\": %llu, "
             "\"max\": %llu, \"mean\": %llu}, "
             "\"errors\": {\"connect\": %llu, \"reset\": %llu, \"timeout\": %llu, \"bad_reply\": %llu}, "
-            "\"kernel_threads_max\": %d, \"kernel_threads_mean\": %.1f, \"rss_max_kb\": %ld, "
+            "\"kernel_threads_max\": %d, \"kernel_threads_mean\": %.1f, "
+            "\"processes_max\": %d, \"kernel_threads_per_process_max\": %d, \"rss_max_kb\": %ld, "
             "\"cpu_user_s\": %.3f, \"cpu_sys_s\": %.3f, \"voluntary_switches\": %ld, "
             "\"involuntary_switches\": %ld}",
             x->ok ? "true" : "false", x->seconds, (unsigned long long)x->requests, x->rps,
@@ -412,7 +444,8 @@ static void json_run(FILE *f, const struct ab_run *x)
             (unsigned long long)x->p999, (unsigned long long)x->max, (unsigned long long)x->mean,
             (unsigned long long)x->err_connect, (unsigned long long)x->err_reset,
             (unsigned long long)x->err_timeout, (unsigned long long)x->err_bad, x->threads_max,
-            x->threads_mean, x->rss_max_kb, x->user_s, x->sys_s, x->vcsw, x->ivcsw);
+            x->threads_mean, x->processes_max, x->proc_threads_max, x->rss_max_kb, x->user_s,
+            x->sys_s, x->vcsw, x->ivcsw);
 }
 
 static void json_hist(FILE *f, const struct ab_hist *h)
@@ -508,10 +541,10 @@ int ab_report_json(const struct ab_result *r, const char *path)
         for (int i = 0; i < r->rounds_done; i++) {
             const struct ab_idle *x = &r->idle[side][i];
             fprintf(f, "%s{\"ok\": %s, \"answered\": %d, \"open\": %d, \"kernel_threads\": %d, "
+                       "\"processes\": %d, \"kernel_threads_per_process\": %d, "
                        "\"rss_kb\": %ld, \"cpu_s\": %.3f, \"hold_s\": %.1f}",
                     i ? ", " : "", x->ok ? "true" : "false", x->answered, x->open, x->threads,
-                    x->rss_kb,
-                    x->cpu_s, x->hold_s);
+                    x->processes, x->proc_threads, x->rss_kb, x->cpu_s, x->hold_s);
         }
         fputc(']', f);
     }
