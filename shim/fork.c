@@ -36,6 +36,8 @@
 #include "syscalls/poller.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <pty.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,7 +46,7 @@
  * forked behind mnrt's back. */
 static _Atomic int forks_seen;
 
-static void run_natively(void)
+void mn_fork_child_natively(void)
 {
     mn_sched.forked_child = true;
     mn_tls_g = NULL;
@@ -75,7 +77,7 @@ static void rebuild_child(void)
     const char *why = mn_fork_child();
     if (why) {
         mn_warn("fork: %s; the child runs natively, without M:N threads", why);
-        run_natively();
+        mn_fork_child_natively();
     }
 }
 
@@ -93,7 +95,7 @@ static pid_t fork_with_handlers(void)
         if (runtime)
             rebuild_child();
         else
-            run_natively();
+            mn_fork_child_natively();
     } else {
         if (runtime) {
             mn_fork_parent();
@@ -109,7 +111,7 @@ static pid_t fork_with_handlers(void)
 static void fork_unseen_child(void)
 {
     if (atomic_load(&forks_seen) == 0 && !mn_native())
-        run_natively();
+        mn_fork_child_natively();
 }
 
 void mn_fork_boot(void)
@@ -139,8 +141,42 @@ MN_EXPORT pid_t _Fork(void)
     pid_t pid = real();
     atomic_fetch_sub(&forks_seen, 1);
     if (pid == 0 && !mn_native())
-        run_natively();
+        mn_fork_child_natively();
     return pid;
+}
+
+/* clone() of a new process (no CLONE_VM): its fn runs natively. The
+ * child's memory is a copy, so `start` on this stack is there too. With
+ * CLONE_VM (a thread, or a vfork-like child) nothing changes: a thread is
+ * a foreign thread, and a child sharing memory must not touch mnrt's
+ * state (signals.h: mn_sig_foreign_process). */
+struct process_start {
+    int (*fn)(void *);
+    void *arg;
+};
+
+static int process_entry(void *p)
+{
+    struct process_start *start = p;
+    mn_fork_child_natively();
+    return start->fn(start->arg);
+}
+
+MN_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+    static int (*real)(int (*)(void *), void *, int, void *, ...);
+    if (!real)
+        real = (int (*)(int (*)(void *), void *, int, void *, ...))dlsym(RTLD_NEXT, "clone");
+    va_list ap;
+    va_start(ap, arg); /* glibc's clone reads all three, passed or not */
+    pid_t *parent_tid = va_arg(ap, pid_t *);
+    void *tls = va_arg(ap, void *);
+    pid_t *child_tid = va_arg(ap, pid_t *);
+    va_end(ap);
+    if (flags & CLONE_VM)
+        return real(fn, stack, flags, arg, parent_tid, tls, child_tid);
+    struct process_start start = {fn, arg};
+    return real(process_entry, stack, flags, &start, parent_tid, tls, child_tid);
 }
 
 /* glibc's daemon and forkpty fork inside libc, where mnrt cannot see:

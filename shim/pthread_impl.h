@@ -52,6 +52,9 @@ void mn_atfork_prepare(void);
 void mn_atfork_finish(bool child);
 /* fork.c: at boot, notices forks glibc makes internally (native child). */
 void mn_fork_boot(void);
+/* fork.c: in a child process that cannot run under M:N (see fork.c), as
+ * its first act: from now on every call is served natively. */
+void mn_fork_child_natively(void);
 /* The shim's locks that fork holds (fork.c; docs/lock-order.md). */
 extern mn_lock mn_setxid_lock, mn_dlopen_lock, mn_private_memory_lock;
 

@@ -28,6 +28,10 @@ int main(void)
     CHECK_EQ(pthread_create(&before, NULL, waiter, NULL), 0); /* left behind */
     fflush(stdout);
     CHECK_EQ(daemon(1, 1), 0);
+    /* the thread left behind may have held them at the fork: start afresh */
+    pthread_mutex_init(&mu, NULL);
+    pthread_cond_init(&cv, NULL);
+    waiting = 0;
     printf("daemon: leads a session of its own: %s\n", getsid(0) == getpid() ? "yes" : "no");
     pthread_attr_t small;
     pthread_attr_init(&small);
