@@ -175,8 +175,9 @@ static void unheard(mn_p *p, struct pmon *pm, mn_m *m, mn_g *g, int64_t cpu, int
 /* m's G sleeps where mnrt did not see it go. If that is a private futex
  * wait without a deadline (glibc's internal locks: stdio streams, malloc
  * arenas, the loader), asks m to park the G there instead (preempt.h);
- * once per word: if the G still sleeps there at the next look, its P is
- * taken as for any other such wait. Returns whether it asked. */
+ * once per wait: if the G still sleeps on that word at the next look,
+ * without having run in between, its P is taken as for any other such
+ * wait. Returns whether it asked. */
 static bool ask_to_park(mn_m *m, struct pmon *pm)
 {
     long nr;
@@ -220,6 +221,8 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool
     int64_t cpu = mn_kthread_cpu_ns(m->cpuclock);
     bool stopped = cpu >= 0 && cpu == pm->cpu_ns;
     pm->cpu_ns = cpu;
+    if (!stopped) /* it ran since: a wait it sleeps in later is a new one */
+        pm->converting = NULL;
     if (g && !stopped && pm->asked)
         unheard(p, pm, m, g, cpu, now);
     pm->asked = over;
