@@ -160,6 +160,7 @@ struct mn_m {
     enum mn_m_action action;
     mn_g *prev_g;                /* the G a direct switch left, until handled */
     mn_g *lockedg;               /* the G locked to this M, which runs nothing else */
+    bool tainted;                /* a G changed this kernel thread (bound call) */
     bool (*park_commit)(mn_g *, void *);
     void *park_arg;
     void (*call_fn)(void *);
