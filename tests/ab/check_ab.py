@@ -6,7 +6,7 @@ usage: check_ab.py MNRT DEMO_SERVER CASE [PREFORK_DEMO]
 cases: consistent  never-listens  exits-at-start  killed-mid-run
        one-side-fails  forking-server  report-files  speaks-first
        http10-close  idle-unequal  progress-lines
-       load-wrk  load-fails  ready-fails  load-refuses  prefork
+       load-wrk  load-fails  load-hangs  ready-fails  load-refuses  prefork
 
 Servers nobody here wrote (python3 -m http.server) and small ones with the
 habits of real ones (servers.py) run natively and under mnrt."""
@@ -32,7 +32,7 @@ LATENCY = ["p50", "p90", "p99", "p99_9", "max", "mean"]
 ERRORS = ["connect", "reset", "timeout", "bad_reply"]
 IDLE = ["ok", "answered", "open", "kernel_threads", "processes", "kernel_threads_per_process",
         "rss_kb", "cpu_s", "hold_s"]
-LOADRUN = ["ran", "exit_status", "signal", "seconds", "format", "output_bytes",
+LOADRUN = ["ran", "exit_status", "signal", "timed_out", "seconds", "format", "output_bytes",
            "output_truncated", "output"]
 
 QUICK = ["-d", "1", "--warmup", "0.3", "--rounds", "1", "--start-timeout", "3"]
@@ -216,6 +216,34 @@ def main():
              "the message lacks the status or the load's output")
         d = json.load(open(os.path.join(out, "report.json")))
         need(not d["ok"] and d["load"]["native"][0]["exit_status"] == 3, "report.json: %s" % d["load"])
+    elif case == "load-hangs":
+        # a load generator that never ends: ab kills it (its whole process
+        # group) at --load-timeout, says so, fails the run, and does not
+        # run that side's hung command again in the next round
+        marker = "671.%d" % os.getpid()
+        rc, text = ab(mnrt, ["--rounds", "2", "--load-timeout", "2", "--load",
+                             "echo load started; sleep %s; echo never" % marker, "--"]
+                      + http_server(), out, quick=LOAD_QUICK)
+        need(rc == 1, "exit status %d, not 1" % rc)
+        need(text.count("the load command did not finish within 2 s") == 2,
+             "%d timeout messages, not one per side"
+             % text.count("the load command did not finish within 2 s"))
+        need("load started" in text and "\\nnever" not in text,
+             "the message lacks the load's output")
+        d = json.load(open(os.path.join(out, "report.json")))
+        need(not d["ok"], "report.json says ok")
+        for side in ("native", "mnrt"):
+            lr = d["load"][side]
+            need(lr[0]["timed_out"] and lr[0]["signal"] != 0, "%s: %s" % (side, lr[0]))
+            need(len(lr) < 2 or not lr[1]["ran"], side + ": the hung command ran again")
+        left = []
+        for pid in os.listdir("/proc"):
+            try:
+                if marker.encode() in open("/proc/%s/cmdline" % pid, "rb").read():
+                    left.append(pid)
+            except OSError:
+                pass
+        need(not left, "the load's sleep is still running: %s" % left)
     elif case == "ready-fails":
         # never ready: fails once, within the timeout (3 rounds asked for);
         # the message quotes the last attempt that ended by itself (the

@@ -55,6 +55,7 @@ struct ab_idle {
 /* One side, one round of --load: the command's output and how it ended. */
 struct ab_loadrun {
     bool ran;
+    bool timed_out;                 /* still running at --load-timeout: killed */
     int status;                     /* waitpid status */
     double seconds;
     char *output;                   /* its last AB_OUTPUT_MAX bytes (malloc'd) */
@@ -79,6 +80,7 @@ struct ab_config {
     int nsteps;
     int idle;
     double duration, warmup, rate, start_timeout;
+    double load_timeout;            /* --load: kill the command after this long */
     int rounds, threads;
     const char *procs;
     const char *lib;

@@ -58,6 +58,8 @@ static void usage(FILE *f)
             "                    {duration} (-d) in it are replaced, MNRT_AB_HOST and\n"
             "                    MNRT_AB_PORT set; -c, --proto, --rate, --idle, --size,\n"
             "                    --path, --threads and --warmup do not apply\n"
+            "  --load-timeout S  kill a load command still running after S seconds and\n"
+            "                    fail the run (default: twice -d, plus 60)\n"
             "  --ready 'CMD'     the server is ready when CMD exits 0 (retried until\n"
             "                    --start-timeout), not when its port accepts\n"
             "  --demo            A/B of the bundled thread-per-connection demo server\n");
@@ -192,6 +194,8 @@ static int parse(int argc, char **argv, struct ab_config *c)
             c->port = (int)d;
         } else if (strcmp(a, "--host") == 0) {
             c->host = v;
+        } else if (strcmp(a, "--load-timeout") == 0 && parse_num(v, 0.1, 86400 * 7, &d)) {
+            c->load_timeout = d;
         } else if (strcmp(a, "--start-timeout") == 0 && parse_num(v, 0.1, 3600, &d)) {
             c->start_timeout = d;
         } else if (strcmp(a, "-p") == 0 && parse_num(v, 1, 1024, &d)) {
@@ -206,6 +210,10 @@ static int parse(int argc, char **argv, struct ab_config *c)
         }
         i++;
     }
+    if (c->load_timeout && !c->load)
+        return fail_usage("--load-timeout is for --load commands%s", "");
+    if (c->load && !c->load_timeout)
+        c->load_timeout = 2 * c->duration + 60;
     if (c->load && own_load)
         return fail_usage("%s is an option of ab's own load generator: it does not apply "
                           "with --load (put it in the load command)", own_load);
@@ -275,11 +283,12 @@ static void progress(struct watch *w, const char *phase, double left)
     }
 }
 
-/* Waits `seconds`, or with load (--load) until that command exits,
- * sampling the server every 100 ms; false if the server died. */
+/* Waits `seconds`, or with load (--load) until that command exits but
+ * at most `seconds`, sampling the server every 100 ms; false if the
+ * server died. */
 static bool watch_for(struct watch *w, double seconds, const char *phase, struct ab_child *load)
 {
-    uint64_t end = load ? UINT64_MAX : ab_now_ns() + (uint64_t)(seconds * 1e9);
+    uint64_t end = ab_now_ns() + (uint64_t)(seconds * 1e9);
     for (;;) {
         if (!ab_child_alive(w->srv))
             return false;
@@ -404,18 +413,28 @@ static bool run_load(struct watch *w, const char *host, int port)
                 w->round + 1, why);
         return false;
     }
-    bool alive = watch_for(w, 0, "load command running", &load);
+    bool alive = watch_for(w, c->load_timeout, "load command running", &load);
     double secs = (double)(ab_now_ns() - t0) / 1e9;
     ab_proc_sample(w->srv->pid, &after, true);
+    bool hung = ab_child_alive(&load);
     ab_child_stop(&load);
-    *lr = (struct ab_loadrun){.ran = true, .status = load.status, .seconds = secs,
-                              .output = strdup(load.out), .output_bytes = load.out_total};
-    if (!alive) {
+    *lr = (struct ab_loadrun){.ran = true, .timed_out = hung, .status = load.status,
+                              .seconds = secs, .output = strdup(load.out),
+                              .output_bytes = load.out_total};
+    if (!alive && !hung) {
         server_died(w, "the load command");
         return false;
     }
     char how[128];
     ab_child_describe(&load, how, sizeof how);
+    if (hung) {
+        ab_fail(w->r, "%s round %d: the load command did not finish within %g s "
+                      "(--load-timeout): mnrt ab stopped it (it %s); it is not run again on "
+                      "this side; its last output lines:\n%s",
+                ab_side_name(w->side), w->round + 1, c->load_timeout, how,
+                *load.out ? ab_child_last_lines(&load, 8) : "(no output)\n");
+        return false;
+    }
     if (ab_child_failed(&load)) {
         ab_fail(w->r, "%s round %d: the load command %s; its last output lines:\n%s",
                 ab_side_name(w->side), w->round + 1, how,
@@ -468,7 +487,9 @@ static void run_idle(struct watch *w, int port)
         .hold_s = IDLE_HOLD_S};
 }
 
-enum started { STARTED, DIED_AT_START, NEVER_READY };
+/* STARTED: the side may run again in the next round; LOAD_HUNG: its
+ * load command had to be killed (it would hang again) */
+enum started { STARTED, DIED_AT_START, NEVER_READY, LOAD_HUNG };
 
 static enum started run_side(struct ab_result *r, enum ab_side side, int round)
 {
@@ -499,7 +520,7 @@ static enum started run_side(struct ab_result *r, enum ab_side side, int round)
     if (ok && c->idle)
         run_idle(&w, port);
     ab_child_stop(&srv);
-    return STARTED;
+    return r->loadrun[side][round].timed_out ? LOAD_HUNG : STARTED;
 }
 
 /* fds: the largest step or the idle set, and the server's own */
@@ -542,7 +563,7 @@ int mn_ab_main(int argc, char **argv)
             if (!run[side])
                 continue;
             enum started st = run_side(r, side, round);
-            run[side] = st == STARTED || round > 0;
+            run[side] = st == STARTED || (round > 0 && st != LOAD_HUNG);
             never_ready = st == NEVER_READY && round == 0;
         }
         r->rounds_done = round + 1;

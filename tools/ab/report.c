@@ -412,10 +412,10 @@ static void json_load(FILE *f, const struct ab_result *r)
             const struct ab_loadrun *x = &r->loadrun[side][i];
             int st = x->status;
             fprintf(f, "%s{\"ran\": %s, \"exit_status\": %d, \"signal\": %d, "
-                       "\"seconds\": %.3f, \"format\": ",
+                       "\"timed_out\": %s, \"seconds\": %.3f, \"format\": ",
                     i ? ", " : "", x->ran ? "true" : "false",
                     WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0,
-                    x->seconds);
+                    x->timed_out ? "true" : "false", x->seconds);
             json_str_or_null(f, x->format);
             fprintf(f, ", \"output_bytes\": %llu, \"output_truncated\": %s, \"output\": ",
                     x->output_bytes,
