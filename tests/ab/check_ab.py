@@ -6,7 +6,7 @@ usage: check_ab.py MNRT DEMO_SERVER CASE [PREFORK_DEMO]
 cases: consistent  never-listens  exits-at-start  killed-mid-run
        one-side-fails  forking-server  report-files  speaks-first
        http10-close  idle-unequal  progress-lines
-       load-wrk  load-fails  load-hangs  ready-fails  load-refuses  prefork
+       load-wrk  load-parsers  load-generators  load-fails  load-hangs  ready-fails  load-refuses  prefork
 
 Servers nobody here wrote (python3 -m http.server) and small ones with the
 habits of real ones (servers.py) run natively and under mnrt."""
@@ -24,16 +24,41 @@ CONFIG = ["server", "protocol", "size", "path", "connections", "idle", "duration
           "warmup_s", "rounds", "rate", "load_threads", "procs", "library", "load", "ready"]
 STEP = ["connections", "native", "mnrt", "ratio"]
 SIDE = ["rounds", "median", "histogram"]
-RUN = ["ok", "seconds", "requests", "requests_per_s", "latency_ns", "errors",
+RUN = ["ok", "seconds", "requests", "requests_per_s", "unit", "queries_per_s", "latency_ns", "errors",
        "kernel_threads_max", "kernel_threads_mean", "processes_max",
        "kernel_threads_per_process_max", "rss_max_kb", "cpu_user_s", "cpu_sys_s",
        "voluntary_switches", "involuntary_switches"]
-LATENCY = ["p50", "p90", "p99", "p99_9", "max", "mean"]
-ERRORS = ["connect", "reset", "timeout", "bad_reply"]
+LATENCY = ["p50", "p75", "p90", "p95", "p99", "p99_9", "max", "mean"]
+ERRORS = ["connect", "reset", "timeout", "bad_reply", "reported"]
 IDLE = ["ok", "answered", "open", "kernel_threads", "processes", "kernel_threads_per_process",
         "rss_kb", "cpu_s", "hold_s"]
 LOADRUN = ["ran", "exit_status", "signal", "timed_out", "seconds", "format", "output_bytes",
            "output_truncated", "output"]
+
+# outputs/FILE: what mnrt ab must read from it (ok: the run passes)
+MS = 1e6
+PARSED = [
+    ("wrk.txt", {"format": "wrk", "ok": True, "rps": 1407.46, "unit": "requests",
+                 "requests": 1554, "errors": 0, "p50": 2.06 * MS, "p75": 3.71 * MS,
+                 "p90": 6.96 * MS, "p99": 16.55 * MS, "mean": 3.25 * MS, "max": 24.38 * MS}),
+    ("wrk2.txt", {"format": "wrk", "ok": True, "rps": 1999.62, "requests": 19998,
+                  "p50": 1.22 * MS, "p99": 3.41 * MS, "p99_9": 7.86 * MS, "max": 12.03 * MS,
+                  "mean": 1.31 * MS}),
+    ("wrk-404.txt", {"format": "wrk", "ok": False, "requests": 0, "errors": 727}),
+    ("wrk-resets.txt", {"format": "wrk", "ok": False, "requests": 0, "errors": 18832}),
+    ("ab.txt", {"format": "ab", "ok": True, "rps": 1793.56, "requests": 200, "errors": 0,
+                "p50": 2 * MS, "p75": 2 * MS, "p90": 3 * MS, "p95": 4 * MS, "p99": 9 * MS,
+                "max": 11 * MS, "mean": 2.23 * MS}),
+    ("ab-length.txt", {"format": "ab", "ok": True, "requests": 100, "errors": 0}),
+    ("h2load.txt", {"format": "h2load", "ok": True, "rps": 1059.10, "requests": 200,
+                    "errors": 0, "mean": 3.63 * MS, "max": 33.83 * MS, "p50": 0}),
+    ("h2load-refused.txt", {"format": "h2load", "ok": False, "requests": 0, "errors": 20}),
+    ("sysbench-oltp.txt", {"format": "sysbench", "ok": True, "unit": "transactions",
+                           "rps": 2215.25, "qps": 35444.01, "requests": 6679, "errors": 0,
+                           "p99": 14.46 * MS, "mean": 7.19 * MS, "max": 39.66 * MS}),
+    ("sysbench-cpu.txt", {"format": "sysbench", "ok": True, "unit": "events", "rps": 3961.33,
+                          "requests": 3970, "p95": 1.5 * MS, "mean": 0.5 * MS, "max": 50.12 * MS}),
+]
 
 QUICK = ["-d", "1", "--warmup", "0.3", "--rounds", "1", "--start-timeout", "3"]
 LOAD_QUICK = ["-d", "1", "--rounds", "1", "--start-timeout", "3"]  # --warmup is not for --load
@@ -208,6 +233,48 @@ def main():
             need(len(cells) >= 2 and "(see" not in " ".join(cells) and "FAILED" not in cells,
                  "row %s: %s" % (label, cells))
         need("not understood" not in text, "wrk's format not understood")
+    elif case == "load-parsers":
+        # what wrk, wrk2, ApacheBench, h2load and sysbench print (outputs/):
+        # their figures in report.json, and a run whose generator exited 0
+        # after measuring only failures fails
+        for name, want in PARSED:
+            o = tempfile.mkdtemp(prefix="mnrt-ab-test-")
+            rc, text = ab(mnrt, ["--only", "native", "--load",
+                                 "cat " + os.path.join(HERE, "outputs", name), "--"]
+                          + SERVERS + ["banner"], o, quick=["-d", "0.1", "--rounds", "1"])
+            d = json.load(open(os.path.join(o, "report.json")))
+            run = d["steps"][0]["native"]["rounds"][0]
+            got = {"format": d["load"]["native"][0]["format"], "ok": d["ok"],
+                   "rps": run["requests_per_s"], "unit": run["unit"], "qps": run["queries_per_s"],
+                   "requests": run["requests"], "errors": run["errors"]["reported"]}
+            got.update(run["latency_ns"])
+            for k, v in want.items():
+                need(abs(got[k] - v) <= 0.05 if isinstance(v, float) else got[k] == v,
+                     "%s: %s is %r, not %r" % (name, k, got[k], v))
+            need(rc == (0 if want["ok"] else 1), "%s: exit status %d" % (name, rc))
+            if not want["ok"]:
+                need("exited with status 0 but reported" in text, name + ": no word of why")
+    elif case == "load-generators":
+        # the real generators against real servers, both sides: ApacheBench
+        # and h2load against python3 -m http.server, sysbench's cpu test,
+        # and wrk against a server that resets every connection (wrk exits 0)
+        for cmd, fmt in [("ab -n 300 -c 4 http://{host}:{port}/", "ab"),
+                         ("h2load --h1 -n 300 -c 4 http://{host}:{port}/", "h2load"),
+                         ("sysbench cpu --threads=1 --time=1 run", "sysbench")]:
+            o = tempfile.mkdtemp(prefix="mnrt-ab-test-")
+            rc, text = ab(mnrt, ["--load", cmd, "--"] + http_server(), o, quick=LOAD_QUICK)
+            need(rc == 0, "%s: exit status %d" % (cmd, rc))
+            d = json.load(open(os.path.join(o, "report.json")))
+            for side in ("native", "mnrt"):
+                run = d["steps"][0][side]["rounds"][0]
+                need(d["load"][side][0]["format"] == fmt and run["requests_per_s"] > 0
+                     and run["requests"] > 0 and run["latency_ns"]["mean"] > 0,
+                     "%s, %s: %s" % (cmd, side, run))
+        rc, text = ab(mnrt, ["--only", "native", "--load",
+                             "wrk -t1 -c4 -d{duration}s http://{host}:{port}/", "--"]
+                      + SERVERS + ["resets"], out, quick=LOAD_QUICK)
+        need(rc == 1 and "(wrk) exited with status 0 but reported 0 requests served" in text
+             and "socket errors" in text, "wrk's socket errors did not fail the run")
     elif case == "load-fails":
         rc, text = ab(mnrt, ["--only", "native", "--load", "echo the load broke; exit 3", "--"]
                       + http_server(), out, quick=LOAD_QUICK)

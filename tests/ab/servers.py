@@ -4,6 +4,8 @@ honestly (check_ab.py runs them, natively and under mnrt):
 
   banner           speaks first, like MariaDB: a greeting on accept, then
                    an error and a close for whatever the client sends
+  resets           accepts, reads a little and closes with a reset (SO_LINGER
+                   0): every request fails, as on a server that crashed
   limited N M      an echo server that holds at most N connections at once
                    natively and M under mnrt and leaves the rest unanswered
                    in its listen backlog (as a full server or an fd limit
@@ -13,6 +15,7 @@ Each listens on 127.0.0.1 (port 0: any free port, found by mnrt ab)."""
 import os
 import selectors
 import socket
+import struct
 import sys
 import threading
 
@@ -42,6 +45,15 @@ def banner():
     while True:
         c, _ = s.accept()
         threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+
+def resets():
+    s = listener(0, 128)
+    while True:
+        c, _ = s.accept()
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.recv(16)
+        c.close()
 
 
 def limited(native_max, mnrt_max):
@@ -79,6 +91,8 @@ def limited(native_max, mnrt_max):
 def main():
     if sys.argv[1] == "banner":
         banner()
+    elif sys.argv[1] == "resets":
+        resets()
     elif sys.argv[1] == "limited":
         limited(int(sys.argv[2]), int(sys.argv[3]))
     else:

@@ -25,12 +25,16 @@ struct ab_run {
     bool ok;
     bool load;                      /* made by --load: the figures below are its */
     bool has_rps;                   /* --load: requests/s understood */
-    uint64_t p75;                   /* --load: latencies of 0 were not printed */
+    bool has_qps;                   /* --load: sysbench's queries/s */
+    bool has_counts;                /* --load: requests and err_reported printed */
+    const char *unit;               /* --load: what rps counts ("transactions"...), or NULL */
+    double qps;
     double seconds;                 /* the measured window */
-    uint64_t requests;
+    uint64_t requests;              /* --load: those it reported served */
     double rps;
-    uint64_t p50, p90, p99, p999, max, mean; /* ns */
+    uint64_t p50, p75, p90, p95, p99, p999, max, mean; /* ns; --load: 0 was not printed */
     uint64_t err_connect, err_reset, err_timeout, err_bad;
+    uint64_t err_reported;          /* --load: the errors it reported */
     int threads_max;
     double threads_mean;
     int processes_max;              /* of the process tree (a prefork server's master and workers) */
@@ -60,7 +64,7 @@ struct ab_loadrun {
     double seconds;
     char *output;                   /* its last AB_OUTPUT_MAX bytes (malloc'd) */
     unsigned long long output_bytes; /* all it printed */
-    const char *format;             /* "wrk", "ab" or NULL: not understood */
+    const char *format;             /* "wrk", "ab", "h2load", "sysbench" or NULL: not understood */
 };
 
 struct ab_point {
@@ -110,6 +114,11 @@ void ab_fail(struct ab_result *r, const char *fmt, ...) __attribute__((format(pr
  * than were served (port: the server's, still running, to probe it). */
 bool ab_judge_step(struct ab_result *r, enum ab_side side, int round, int step, int port,
                    const struct ab_counts *k);
+struct ab_parsed;
+/* --load: false, with a failure recorded, when the command reported more
+ * errors than requests served, or none served (wrk, h2load and sysbench
+ * exit 0 then). */
+bool ab_judge_load(struct ab_result *r, enum ab_side side, int round, const struct ab_parsed *p);
 
 /* report.c */
 void ab_report_table(const struct ab_result *r);

@@ -381,7 +381,8 @@ static bool run_step(struct watch *w, int port, int step)
     *run = (struct ab_run){
         .ok = true, .seconds = secs, .requests = counts.requests,
         .rps = (double)counts.requests / secs,
-        .p50 = ab_hist_pct(h, 0.50), .p90 = ab_hist_pct(h, 0.90), .p99 = ab_hist_pct(h, 0.99),
+        .p50 = ab_hist_pct(h, 0.50), .p75 = ab_hist_pct(h, 0.75), .p90 = ab_hist_pct(h, 0.90),
+        .p95 = ab_hist_pct(h, 0.95), .p99 = ab_hist_pct(h, 0.99),
         .p999 = ab_hist_pct(h, 0.999), .max = h->max, .mean = h->count ? h->sum / h->count : 0,
         .err_connect = counts.err_connect, .err_reset = counts.err_reset,
         .err_timeout = counts.err_timeout, .err_bad = counts.err_bad,
@@ -445,14 +446,18 @@ static bool run_load(struct watch *w, const char *host, int port)
     ab_parse_load(load.out, &p);
     lr->format = p.format;
     w->r->run[w->side][w->round][0] = (struct ab_run){
-        .ok = true, .load = true, .has_rps = p.has_rps, .seconds = secs, .rps = p.rps,
-        .p50 = p.p50, .p75 = p.p75, .p90 = p.p90, .p99 = p.p99, .p999 = p.p999, .max = p.max,
+        .ok = true, .load = true, .has_rps = p.has_rps, .has_qps = p.has_qps,
+        .has_counts = p.has_counts, .unit = p.unit, .qps = p.qps, .seconds = secs,
+        .requests = p.served, .rps = p.rps, .p50 = p.p50, .p75 = p.p75, .p90 = p.p90,
+        .p95 = p.p95, .p99 = p.p99, .p999 = p.p999, .max = p.max, .mean = p.mean,
+        .err_reported = p.errors,
         .threads_max = w->threads_max,
         .threads_mean = w->samples ? w->threads_sum / w->samples : 0,
         .processes_max = w->processes_max, .proc_threads_max = w->proc_threads_max,
         .rss_max_kb = w->rss_max, .user_s = after.user_s - before.user_s,
         .sys_s = after.sys_s - before.sys_s, .vcsw = after.vcsw - before.vcsw,
         .ivcsw = after.ivcsw - before.ivcsw};
+    ab_judge_load(w->r, w->side, w->round, &p);
     return true;
 }
 

@@ -101,7 +101,11 @@ static struct stat3 over_rounds(const struct ab_result *r, enum ab_side s, int s
 GETTER(g_rps, x->load && !x->has_rps ? NAN : x->rps)
 /* no reply, no latency (not "0 us"); --load: 0 is a figure it did not print */
 #define LATENCY(name, field) GETTER(name, (x->load ? x->field : x->requests) ? (double)x->field : NAN)
+LATENCY(g_mean, mean)
 LATENCY(g_p75, p75)
+LATENCY(g_p95, p95)
+GETTER(g_qps, x->has_qps ? x->qps : NAN)
+GETTER(g_reported, x->has_counts ? (double)x->err_reported : NAN)
 LATENCY(g_p50, p50)
 LATENCY(g_p90, p90)
 LATENCY(g_p99, p99)
@@ -279,25 +283,37 @@ static void idle_table(const struct ab_result *r)
         printf("  * the sides held different numbers of connections: not like for like\n");
 }
 
-/* A --load latency row, when some round of either side printed it. */
-static void load_row(const struct ab_result *r, const char *label, getter get)
+/* A --load row, when some round of either side printed the figure. */
+static void load_row(const struct ab_result *r, const char *label, getter get, enum unit u)
 {
     if (over_rounds(r, AB_NATIVE, 0, get).n || over_rounds(r, AB_MNRT, 0, get).n)
-        row(r, 0, label, get, U_TIME);
+        row(r, 0, label, get, u);
 }
 
 /* With --load: the figures the load command printed (when understood),
- * then what ab measured of the server; where its output is. */
+ * then what ab measured of the server; where its output is. The rate is
+ * of what the generator counts: requests, or sysbench's transactions or
+ * events. */
 static void load_table(const struct ab_result *r)
 {
+    const char *unit = NULL;
+    for (enum ab_side s = 0; s < AB_SIDES && !unit; s++)
+        for (int i = 0; i < r->rounds_done && !unit; i++)
+            unit = r->run[s][i][0].ok ? r->run[s][i][0].unit : NULL;
+    char label[32];
+    snprintf(label, sizeof label, "%s/s", unit ? unit : "requests");
     printf("load command (its figures)\n");
-    row(r, 0, "requests/s", g_rps, U_RATE);
-    row(r, 0, "latency p50", g_p50, U_TIME);
-    load_row(r, "latency p75", g_p75);
-    load_row(r, "latency p90", g_p90);
-    load_row(r, "latency p99", g_p99);
-    load_row(r, "latency p99.9", g_p999);
-    load_row(r, "latency max", g_max);
+    row(r, 0, label, g_rps, U_RATE);
+    load_row(r, "queries/s", g_qps, U_RATE);
+    load_row(r, "errors (reported)", g_reported, U_COUNT);
+    load_row(r, "latency mean", g_mean, U_TIME);
+    load_row(r, "latency p50", g_p50, U_TIME);
+    load_row(r, "latency p75", g_p75, U_TIME);
+    load_row(r, "latency p90", g_p90, U_TIME);
+    load_row(r, "latency p95", g_p95, U_TIME);
+    load_row(r, "latency p99", g_p99, U_TIME);
+    load_row(r, "latency p99.9", g_p999, U_TIME);
+    load_row(r, "latency max", g_max, U_TIME);
     row(r, 0, "seconds", g_seconds, U_CORES);
     printf("server (measured by mnrt ab while the load ran)\n");
     thread_rows(r, 0);
@@ -313,8 +329,9 @@ static void load_table(const struct ab_result *r)
         }
     understood |= !served; /* a failed command's output is quoted in its failure */
     if (!understood)
-        printf("  the load command's output was not understood (wrk, wrk2 and ApacheBench "
-               "are): it is in report.json's \"load\" (--out DIR); the last round's ends:\n");
+        printf("  the load command's output was not understood (wrk, wrk2, ApacheBench, h2load "
+               "and sysbench are): it is in report.json's \"load\" (--out DIR); the last "
+               "round's ends:\n");
     for (enum ab_side s = 0; s < AB_SIDES && !understood; s++) {
         const struct ab_loadrun *lr = r->rounds_done ? &r->loadrun[s][r->rounds_done - 1] : NULL;
         if (lr && r->run[s][r->rounds_done - 1][0].ok && lr->output) {
@@ -431,19 +448,24 @@ static void json_load(FILE *f, const struct ab_result *r)
 static void json_run(FILE *f, const struct ab_run *x)
 {
     fprintf(f,
-            "{\"ok\": %s, \"seconds\": %.3f, \"requests\": %llu, \"requests_per_s\": %.1f, "
-            "\"latency_ns\": {\"p50\": %llu, \"p90\": %llu, \"p99\": %llu, \"p99_9\": %llu, "
-            "\"max\": %llu, \"mean\": %llu}, "
-            "\"errors\": {\"connect\": %llu, \"reset\": %llu, \"timeout\": %llu, \"bad_reply\": %llu}, "
+            "{\"ok\": %s, \"seconds\": %.3f, \"requests\": %llu, \"requests_per_s\": %.2f, "
+            "\"unit\": \"%s\", \"queries_per_s\": %.2f, "
+            "\"latency_ns\": {\"p50\": %llu, \"p75\": %llu, \"p90\": %llu, \"p95\": %llu, "
+            "\"p99\": %llu, \"p99_9\": %llu, \"max\": %llu, \"mean\": %llu}, "
+            "\"errors\": {\"connect\": %llu, \"reset\": %llu, \"timeout\": %llu, \"bad_reply\": %llu, "
+            "\"reported\": %llu}, "
             "\"kernel_threads_max\": %d, \"kernel_threads_mean\": %.1f, "
             "\"processes_max\": %d, \"kernel_threads_per_process_max\": %d, \"rss_max_kb\": %ld, "
             "\"cpu_user_s\": %.3f, \"cpu_sys_s\": %.3f, \"voluntary_switches\": %ld, "
             "\"involuntary_switches\": %ld}",
             x->ok ? "true" : "false", x->seconds, (unsigned long long)x->requests, x->rps,
-            (unsigned long long)x->p50, (unsigned long long)x->p90, (unsigned long long)x->p99,
+            x->unit ? x->unit : "requests", x->qps,
+            (unsigned long long)x->p50, (unsigned long long)x->p75, (unsigned long long)x->p90,
+            (unsigned long long)x->p95, (unsigned long long)x->p99,
             (unsigned long long)x->p999, (unsigned long long)x->max, (unsigned long long)x->mean,
             (unsigned long long)x->err_connect, (unsigned long long)x->err_reset,
-            (unsigned long long)x->err_timeout, (unsigned long long)x->err_bad, x->threads_max,
+            (unsigned long long)x->err_timeout, (unsigned long long)x->err_bad,
+            (unsigned long long)x->err_reported, x->threads_max,
             x->threads_mean, x->processes_max, x->proc_threads_max, x->rss_max_kb, x->user_s,
             x->sys_s, x->vcsw, x->ivcsw);
 }

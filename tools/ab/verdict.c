@@ -5,6 +5,7 @@
  * and what the server said instead, so that `mnrt ab` never ends well on
  * a run that served nothing. */
 #include "ab.h"
+#include "loadparse.h"
 #include "server.h"
 
 #include <stdarg.h>
@@ -88,5 +89,22 @@ bool ab_judge_step(struct ab_result *r, enum ab_side side, int round, int step, 
                 ab_side_name(side), round + 1, r->cfg.conns[step],
                 (unsigned long long)k->requests, (unsigned long long)errors, what[d],
                 (unsigned long long)err[d], h);
+    return false;
+}
+
+bool ab_judge_load(struct ab_result *r, enum ab_side side, int round, const struct ab_parsed *p)
+{
+    if (!p->has_counts || (p->served > 0 && p->errors <= p->served))
+        return true;
+    const char *unit = p->unit ? p->unit : "requests";
+    if (!p->errors)
+        ab_fail(r, "%s round %d: the load command (%s) exited with status 0 but reported no %s "
+                   "served: it measured nothing",
+                ab_side_name(side), round + 1, p->format, unit);
+    else
+        ab_fail(r, "%s round %d: the load command (%s) exited with status 0 but reported %llu "
+                   "%s served and %llu errors (mostly %s): it measured failures, not the server",
+                ab_side_name(side), round + 1, p->format, (unsigned long long)p->served, unit,
+                (unsigned long long)p->errors, p->errors_what ? p->errors_what : "unnamed");
     return false;
 }
