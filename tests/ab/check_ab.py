@@ -4,7 +4,7 @@ tool on a real server on loopback and checks what it reports.
 
 usage: check_ab.py MNRT DEMO_SERVER CASE [PREFORK_DEMO]
 cases: consistent  never-listens  exits-at-start  killed-mid-run
-       one-side-fails  forking-server  report-files  speaks-first
+       one-side-fails  forking-server  report-files  svg  speaks-first
        http10-close  idle-unequal  progress-lines
        load-wrk  load-parsers  load-generators  load-fails  load-hangs  ready-fails  load-refuses  prefork
 
@@ -14,11 +14,14 @@ import json
 import os
 import subprocess
 import sys
+import shutil
+import struct
 import tempfile
 import xml.etree.ElementTree as ET
+import zlib
 
 # Every field report.json documents (tools/ab/README.md).
-TOP = ["tool", "version", "machine", "time", "config", "steps", "idle", "series", "load",
+TOP = ["tool", "version", "machine", "time", "config", "steps", "idle", "series", "marks", "load",
        "failures", "ok"]
 CONFIG = ["server", "protocol", "size", "path", "connections", "idle", "duration_s",
           "warmup_s", "rounds", "rate", "load_threads", "procs", "library", "load", "ready"]
@@ -94,6 +97,71 @@ def table_row(text, label):
     need(False, "the table has no row %r" % label)
 
 
+def png_pixels(path):
+    """(width, height, rows of RGBA bytes) of an 8-bit RGBA or RGB PNG,
+    non-interlaced, as rsvg-convert writes them."""
+    data = open(path, "rb").read()
+    need(data[:8] == b"\x89PNG\r\n\x1a\n", path + " is not a PNG")
+    pos, idat = 8, b""
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            need(depth == 8 and ctype in (2, 6) and not interlace, "PNG format %d/%d" % (depth, ctype))
+            bpp = 4 if ctype == 6 else 3
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw, rows, prev = zlib.decompress(idat), [], bytearray(w * bpp)
+    stride = w * bpp
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return w, h, bpp, rows
+
+
+def count_colour(rows, bpp, rgb, tol=40):
+    """How many pixels are within tol of the colour rgb."""
+    n = 0
+    for row in rows:
+        for i in range(0, len(row), bpp):
+            if abs(row[i] - rgb[0]) + abs(row[i + 1] - rgb[1]) + abs(row[i + 2] - rgb[2]) <= tol:
+                n += 1
+    return n
+
+
+def svg_texts(svg):
+    """Every <text>'s whole text (tspans joined), by element."""
+    return ["".join(e.itertext()) for e in svg.iter() if e.tag.endswith("}text")]
+
+
+def path_points(d):
+    """The segments of a path's d ("M x,y L x,y ... M ..."): lists of (x, y)."""
+    segs = []
+    for tok in d.split():
+        if tok[0] == "M":
+            segs.append([])
+        x, y = tok[1:].split(",")
+        segs[-1].append((float(x), float(y)))
+    return segs
+
+
 def need(cond, what):
     if not cond:
         print("FAIL: " + what)
@@ -167,6 +235,9 @@ def main():
         need(not json.load(open(os.path.join(out, "report.json")))["ok"], "report.json says ok")
         need("speaks first" in text and "MariaDB" in text, "no word of the greeting")
         need("0 us" not in text, "latencies of 0 us without a reply")
+        texts = svg_texts(ET.parse(os.path.join(out, "report.svg")).getroot())
+        need(any("No latency data: no request was answered" in t for t in texts),
+             "the latency panel is blank without a word")
         need("mnrt ab: " in text, "no mnrt ab: message")
     elif case == "http10-close":
         # HTTP/1.0, a close after each response, a listen backlog of 5
@@ -353,6 +424,65 @@ def main():
         rc, text = ab(mnrt, ["--only", "native", "-c", "10", "--", "sh", "-c",
                              "%s 0; true" % demo])
         need(rc == 0, "exit status %d: the port of the forked server was not found" % rc)
+    elif case == "svg":
+        # report.svg drawn as the table reads: the full command (with <, &
+        # and > in it) and the machine in the header; the latency, threads,
+        # RSS + kernel stacks and RSS series of both sides; each step's start
+        # labelled; the pause while idle connections open (20 of 60 never
+        # answered: ab waits 5 s) left as a gap; then rendered by
+        # rsvg-convert, with both sides' colours on the picture
+        cmd = ["sh", "-c", "exec %s %s limited 40 40 # <&>" % tuple(SERVERS)]
+        rc, text = ab(mnrt, ["-c", "2,4", "-d", "0.5", "--warmup", "0", "--idle", "60", "--"]
+                      + cmd, out)
+        svg_path = os.path.join(out, "report.svg")
+        svg = ET.parse(svg_path).getroot()
+        texts = svg_texts(svg)
+        # (in two lines when long: cut at a space)
+        title = [" ".join(e.itertext()) for e in svg.iter() if e.get("id") == "command"]
+        need(title == ["mnrt ab: " + " ".join(cmd)], "the title is %r" % title)
+        need(any(t.startswith("machine: ") and "CPUs, Linux" in t for t in texts),
+             "no machine line")
+        need(any(t.startswith("load: echo") for t in texts), "no load line")
+        marks = [" ".join(e.itertext()) for e in svg.iter() if e.get("class") == "mark"]
+        for label in ("2 conns", "4 conns", "60 idle"):
+            need(marks.count(label) == 2, "the mark %r is labelled %d times, not once a panel"
+                 % (label, marks.count(label)))
+        paths = {e.get("id"): e.get("d") for e in svg.iter() if e.tag.endswith("}path")}
+        d = json.load(open(os.path.join(out, "report.json")))
+        for side in ("native", "mnrt"):
+            for what in ("latency", "threads", "mem", "rss"):
+                name = "%s-%s" % (side, what)
+                need(name in paths and sum(len(g) for g in path_points(paths[name])) > 1,
+                     "the SVG lacks the series " + name)
+            gaps = sum(1 for p in d["series"][side] if p[3])
+            need(gaps >= 1, side + ": no pause in the sampling, though ab waited 5 s for "
+                 "idle connections")
+            for what in ("threads", "mem", "rss"):
+                segs = path_points(paths["%s-%s" % (side, what)])
+                need(len(segs) == gaps + 1, "%s-%s: %d segments for %d gaps"
+                     % (side, what, len(segs), gaps))
+            # RSS + kernel stacks is never below RSS (smaller y is higher)
+            mem = [p for g in path_points(paths[side + "-mem"]) for p in g]
+            rss = [p for g in path_points(paths[side + "-rss"]) for p in g]
+            need(len(mem) == len(rss) and all(m[1] <= r[1] + 0.05 for m, r in zip(mem, rss)),
+                 side + ": RSS + kernel stacks drawn below RSS")
+        rsvg = shutil.which("rsvg-convert")
+        need(rsvg, "rsvg-convert is missing (tools/setup-debian.sh installs librsvg2-bin)")
+        png = os.path.join(out, "report.png")
+        p = subprocess.run([rsvg, "-o", png, svg_path], stderr=subprocess.PIPE, timeout=60)
+        need(p.returncode == 0, "rsvg-convert: " + p.stderr.decode(errors="replace"))
+        w, h, bpp, rows = png_pixels(png)
+        need((w, h) == (int(svg.get("width")), int(svg.get("height"))),
+             "the PNG is %dx%d, the SVG %sx%s" % (w, h, svg.get("width"), svg.get("height")))
+        for side, rgb in (("native", (0x1f, 0x77, 0xb4)), ("mnrt", (0xe8, 0x71, 0x0a))):
+            n = count_colour(rows, bpp, rgb)
+            need(n > 500, "%d pixels of %s's colour in the PNG" % (n, side))
+        # no data: the latency panel says so rather than stay blank
+        rc, text = ab(mnrt, ["--only", "native", "--load", "echo no figures here", "--"]
+                      + SERVERS + ["banner"], out, quick=["-d", "0.1", "--rounds", "1"])
+        texts = svg_texts(ET.parse(svg_path).getroot())
+        need(any("No latency percentiles: the load command printed none" in t for t in texts),
+             "no note in the empty latency panel")
     elif case == "report-files":
         rc, text = ab(mnrt, ["-c", "20", "--idle", "50", "--", demo, "0"], out)
         need(rc == 0, "exit status %d" % rc)
@@ -372,13 +502,12 @@ def main():
                 has_fields(idle, IDLE, "idle")
             need(len(d["series"][side]) > 0, "no %s series" % side)
         svg = ET.parse(os.path.join(out, "report.svg")).getroot()
-        ids = {e.get("id") for e in svg.iter() if e.get("id")}
+        paths = {e.get("id"): e.get("d") for e in svg.iter() if e.tag.endswith("}path")}
         for side in ("native", "mnrt"):
-            for what in ("latency", "threads", "rss"):
+            for what in ("latency", "threads", "mem", "rss"):
                 name = "%s-%s" % (side, what)
-                need(name in ids, "the SVG lacks " + name)
-                pts = [e for e in svg.iter() if e.get("id") == name][0].get("points").split()
-                need(len(pts) > 1, name + " has no points")
+                need(name in paths, "the SVG lacks " + name)
+                need(sum(len(g) for g in path_points(paths[name])) > 1, name + " has no points")
     else:
         print("unknown case " + case)
         sys.exit(2)

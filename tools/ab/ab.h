@@ -11,12 +11,14 @@
 #include "loadgen.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define AB_MAX_ROUNDS 20
 #define AB_MAX_STEPS 16
 #define AB_MAX_SERIES 4096
 #define AB_MAX_FAILURES 32
+#define AB_MAX_MARKS 64
 
 enum ab_side { AB_NATIVE, AB_MNRT, AB_SIDES };
 
@@ -68,9 +70,17 @@ struct ab_loadrun {
 };
 
 struct ab_point {
-    double t;
+    double t;                       /* seconds since the server started */
     int threads;
     long rss_kb;
+    bool gap;                       /* sampling paused before this point (ab was
+                                     * opening connections or starting the load) */
+};
+
+/* Where a phase of the first round began (report.svg marks it). */
+struct ab_mark {
+    double t;
+    char label[40];                 /* "100 conns", "5000 idle", "load" */
 };
 
 struct ab_config {
@@ -101,8 +111,10 @@ struct ab_result {
     struct ab_idle idle[AB_SIDES][AB_MAX_ROUNDS];
     struct ab_loadrun loadrun[AB_SIDES][AB_MAX_ROUNDS];
     struct ab_hist hist[AB_SIDES][AB_MAX_STEPS];  /* all rounds merged */
-    struct ab_point series[AB_SIDES][AB_MAX_SERIES];
+    struct ab_point series[AB_SIDES][AB_MAX_SERIES]; /* the first round's samples */
     int nseries[AB_SIDES];
+    struct ab_mark marks[AB_SIDES][AB_MAX_MARKS];    /* and its phases */
+    int nmarks[AB_SIDES];
     char failures[AB_MAX_FAILURES][640];
     int nfailures;
     int rounds_done;
@@ -125,5 +137,9 @@ void ab_report_table(const struct ab_result *r);
 int ab_report_json(const struct ab_result *r, const char *path);
 int ab_report_svg(const struct ab_result *r, const char *path);
 const char *ab_side_name(enum ab_side s);
+/* "AMD EPYC, 2 CPUs, Linux 6.18, glibc 2.36, FSGSBASE yes" */
+void ab_machine(char *buf, size_t len);
+/* what made the load: "echo, 64-byte messages, closed loop; 3 rounds of ..." */
+void ab_describe_load(const struct ab_result *r, char *buf, size_t len);
 
 #endif

@@ -29,6 +29,7 @@
 #define SAMPLE_NS (100ull * 1000000)
 #define IDLE_SETTLE_S 1.0
 #define IDLE_HOLD_S 2.0
+#define GAP_S 0.25         /* a pause in sampling longer than this is a gap in the series */
 
 static void usage(FILE *f)
 {
@@ -289,6 +290,7 @@ static void progress(struct watch *w, const char *phase, double left)
 static bool watch_for(struct watch *w, double seconds, const char *phase, struct ab_child *load)
 {
     uint64_t end = ab_now_ns() + (uint64_t)(seconds * 1e9);
+    bool first = true; /* the sampling may have paused before this call, never within */
     for (;;) {
         if (!ab_child_alive(w->srv))
             return false;
@@ -305,9 +307,14 @@ static bool watch_for(struct watch *w, double seconds, const char *phase, struct
         w->threads_sum += p.threads;
         w->samples++;
         int *n = &w->r->nseries[w->side];
-        if (w->round == 0 && *n < AB_MAX_SERIES)
-            w->r->series[w->side][(*n)++] = (struct ab_point){
-                (double)(ab_now_ns() - w->t0) / 1e9, p.threads, p.rss_kb};
+        if (w->round == 0 && *n < AB_MAX_SERIES) {
+            struct ab_point *pt = &w->r->series[w->side][*n];
+            *pt = (struct ab_point){.t = (double)(ab_now_ns() - w->t0) / 1e9,
+                                    .threads = p.threads, .rss_kb = p.rss_kb};
+            pt->gap = first && *n > 0 && pt->t - pt[-1].t > GAP_S;
+            (*n)++;
+        }
+        first = false;
         uint64_t now = ab_now_ns();
         if (now >= end || (load && !ab_child_alive(load)))
             return true;
@@ -315,6 +322,17 @@ static bool watch_for(struct watch *w, double seconds, const char *phase, struct
         uint64_t nap = end - now < SAMPLE_NS ? end - now : SAMPLE_NS;
         usleep((useconds_t)(nap / 1000));
     }
+}
+
+/* The first round's phases, for report.svg. */
+static void mark(struct watch *w, const char *label)
+{
+    int *k = &w->r->nmarks[w->side];
+    if (w->round != 0 || *k == AB_MAX_MARKS)
+        return;
+    struct ab_mark *m = &w->r->marks[w->side][(*k)++];
+    m->t = (double)(ab_now_ns() - w->t0) / 1e9;
+    snprintf(m->label, sizeof m->label, "%s", label);
 }
 
 static void watch_reset(struct watch *w)
@@ -351,13 +369,15 @@ static bool run_step(struct watch *w, int port, int step)
 {
     const struct ab_config *c = &w->r->cfg;
     struct ab_load load = load_of(c, port, c->conns[step]);
+    char phase[64];
+    snprintf(phase, sizeof phase, "%d conns", c->conns[step]);
+    mark(w, phase);
     struct ab_gen *g = ab_gen_start(&load);
     if (!g) {
         ab_fail(w->r, "%s round %d: cannot start the load: %s", ab_side_name(w->side),
                 w->round + 1, strerror(errno));
         return false;
     }
-    char phase[64];
     snprintf(phase, sizeof phase, "%d conns, warm-up", c->conns[step]);
     bool alive = watch_for(w, c->warmup, phase, NULL);
     struct ab_proc before, after;
@@ -409,6 +429,7 @@ static bool run_load(struct watch *w, const char *host, int port)
     watch_reset(w);
     ab_proc_sample(w->srv->pid, &before, true);
     uint64_t t0 = ab_now_ns();
+    mark(w, "load");
     if (ab_shell_start(&load, c->load, host, port, c->duration, why, sizeof why) != 0) {
         ab_fail(w->r, "%s round %d: cannot start the load command: %s", ab_side_name(w->side),
                 w->round + 1, why);
@@ -468,6 +489,9 @@ static void run_idle(struct watch *w, int port)
     struct ab_counts counts;
     int open;
     progress(w, "opening idle connections", 0);
+    char label[40];
+    snprintf(label, sizeof label, "%d idle", c->idle);
+    mark(w, label);
     int *fds = ab_idle_open(&load, c->idle, &counts, &open);
     if (!fds) {
         ab_fail(w->r, "%s round %d: cannot open %d idle connections", ab_side_name(w->side),

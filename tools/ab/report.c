@@ -25,7 +25,7 @@ const char *ab_side_name(enum ab_side s)
     return s == AB_NATIVE ? "native" : "mnrt";
 }
 
-static void machine(char *buf, size_t len)
+void ab_machine(char *buf, size_t len)
 {
     char model[128] = "unknown CPU";
     FILE *f = fopen("/proc/cpuinfo", "r");
@@ -341,34 +341,38 @@ static void load_table(const struct ab_result *r)
     }
 }
 
+void ab_describe_load(const struct ab_result *r, char *buf, size_t len)
+{
+    const struct ab_config *c = &r->cfg;
+    const char *rounds = r->rounds_done == 1 ? "" : "s";
+    if (c->load) {
+        snprintf(buf, len, "%s (run natively; {duration} = %g s); %d round%s", c->load,
+                 c->duration, r->rounds_done, rounds);
+        return;
+    }
+    char what[128], loop[64];
+    if (c->proto == AB_ECHO)
+        snprintf(what, sizeof what, "echo, %d-byte messages", c->size);
+    else
+        snprintf(what, sizeof what, "http GET %s", c->path);
+    if (c->rate)
+        snprintf(loop, sizeof loop, "open loop at %.0f requests/s", c->rate);
+    else
+        snprintf(loop, sizeof loop, "closed loop");
+    snprintf(buf, len, "%s, %s; %d round%s of %g s (+%g s warm-up) per step", what, loop,
+             r->rounds_done, rounds, c->duration, c->warmup);
+}
+
 void ab_report_table(const struct ab_result *r)
 {
     const struct ab_config *c = &r->cfg;
-    char m[256];
-    machine(m, sizeof m);
+    char m[256], l[1024];
+    ab_machine(m, sizeof m);
+    ab_describe_load(r, l, sizeof l);
     printf("mnrt ab: %s", c->server[0]);
     for (char **a = c->server + 1; *a; a++)
         printf(" %s", *a);
-    if (c->load)
-        printf("\n  load: %s (run natively; {duration} = %g s)", c->load, c->duration);
-    else
-        printf("\n  load: %s", c->proto == AB_ECHO ? "echo" : "http");
-    if (c->load)
-        ;
-    else if (c->proto == AB_ECHO)
-        printf(", %d-byte messages", c->size);
-    else
-        printf(" GET %s", c->path);
-    if (c->load) {
-        printf("; %d round%s\n", r->rounds_done, r->rounds_done == 1 ? "" : "s");
-    } else {
-        if (c->rate)
-            printf(", open loop at %.0f requests/s", c->rate);
-        else
-            printf(", closed loop");
-        printf("; %d round%s of %g s (+%g s warm-up) per step\n", r->rounds_done,
-               r->rounds_done == 1 ? "" : "s", c->duration, c->warmup);
-    }
+    printf("\n  load: %s\n", l);
     printf("  machine: %s\n\n", m);
     printf("  %-24s %-26s %-26s %s\n", "", "native", "mnrt", "mnrt/native");
     if (c->load)
@@ -510,7 +514,7 @@ int ab_report_json(const struct ab_result *r, const char *path)
         return -1;
     const struct ab_config *c = &r->cfg;
     char m[256];
-    machine(m, sizeof m);
+    ab_machine(m, sizeof m);
     fprintf(f, "{\n  \"tool\": \"mnrt ab\",\n  \"version\": \"%s\",\n  \"machine\": ", MNRT_VERSION);
     json_str(f, m);
     fprintf(f, ",\n  \"time\": %lld,\n  \"config\": {\"server\": [", (long long)time(NULL));
@@ -575,7 +579,18 @@ int ab_report_json(const struct ab_result *r, const char *path)
         fprintf(f, "%s\"%s\": [", side ? ", " : "", ab_side_name(side));
         for (int i = 0; i < r->nseries[side]; i++) {
             const struct ab_point *p = &r->series[side][i];
-            fprintf(f, "%s[%.2f, %d, %ld]", i ? ", " : "", p->t, p->threads, p->rss_kb);
+            fprintf(f, "%s[%.2f, %d, %ld, %d]", i ? ", " : "", p->t, p->threads, p->rss_kb,
+                    p->gap);
+        }
+        fputc(']', f);
+    }
+    fprintf(f, "},\n  \"marks\": {");
+    for (enum ab_side side = 0; side < AB_SIDES; side++) {
+        fprintf(f, "%s\"%s\": [", side ? ", " : "", ab_side_name(side));
+        for (int i = 0; i < r->nmarks[side]; i++) {
+            fprintf(f, "%s[%.2f, ", i ? ", " : "", r->marks[side][i].t);
+            json_str(f, r->marks[side][i].label);
+            fputc(']', f);
         }
         fputc(']', f);
     }
