@@ -5,7 +5,7 @@ tool on a real server on loopback and checks what it reports.
 usage: check_ab.py MNRT DEMO_SERVER CASE [PREFORK_DEMO]
 cases: consistent  never-listens  exits-at-start  killed-mid-run
        one-side-fails  forking-server  report-files  svg  speaks-first
-       http10-close  idle-unequal  progress-lines
+       http10-close  http-chunked  idle-unequal  progress-lines
        load-wrk  load-parsers  load-generators  load-fails  load-hangs  ready-fails  load-refuses  prefork
 
 Servers nobody here wrote (python3 -m http.server) and small ones with the
@@ -254,6 +254,17 @@ def main():
             need(all(v == 0 for v in run["errors"].values()),
                  "%s: a close after a complete response counted as an error: %s"
                  % (side, run["errors"]))
+    elif case == "http-chunked":
+        # chunked bodies (extensions, trailers, 100 KB ones) are replies,
+        # not bad ones, on keep-alive connections
+        rc, text = ab(mnrt, ["--proto", "http", "-c", "4", "--"] + SERVERS + ["chunked"], out)
+        need(rc == 0, "exit status %d" % rc)
+        d = json.load(open(os.path.join(out, "report.json")))
+        for side in ("native", "mnrt"):
+            run = d["steps"][0][side]["rounds"][0]
+            need(run["requests"] >= 10, "%s: %d requests" % (side, run["requests"]))
+            need(all(v == 0 for v in run["errors"].values()),
+                 "%s: chunked replies counted as errors: %s" % (side, run["errors"]))
     elif case == "idle-unequal":
         # 20 connections open natively, 30 under mnrt, 60 asked for: the
         # table shows each side's count and says the memory is not comparable

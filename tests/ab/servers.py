@@ -6,6 +6,10 @@ honestly (check_ab.py runs them, natively and under mnrt):
                    an error and a close for whatever the client sends
   resets           accepts, reads a little and closes with a reset (SO_LINGER
                    0): every request fails, as on a server that crashed
+  chunked          HTTP/1.1 keep-alive, every body sent with Transfer-Encoding:
+                   chunked as servers that stream do: chunks of several sizes,
+                   a chunk extension, a trailer on every other response, and
+                   every fifth body 100 KB (larger than ab's read buffer)
   limited N M      an echo server that holds at most N connections at once
                    natively and M under mnrt and leaves the rest unanswered
                    in its listen backlog (as a full server or an fd limit
@@ -56,6 +60,35 @@ def resets():
         c.close()
 
 
+def chunked():
+    s = listener(0, 128)
+
+    def serve(c):
+        f = c.makefile("rb")
+        n = 0
+        with c:
+            while True:
+                line = f.readline()
+                if not line:
+                    return
+                while f.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                n += 1
+                body = b"x" * (100000 if n % 5 == 0 else 10 + n % 7)
+                out = [b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                       b"Transfer-Encoding: chunked\r\n\r\n"]
+                for i in range(0, len(body), 7000):
+                    piece = body[i:i + 7000]
+                    ext = b";part=%d" % i if i == 0 else b""
+                    out.append(b"%x%s\r\n%s\r\n" % (len(piece), ext, piece))
+                out.append(b"0\r\nX-Checksum: %d\r\n\r\n" % len(body) if n % 2 else b"0\r\n\r\n")
+                c.sendall(b"".join(out))
+
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+
 def limited(native_max, mnrt_max):
     limit = mnrt_max if "libmnrt" in os.environ.get("LD_PRELOAD", "") else native_max
     s = listener(0, 128)
@@ -91,6 +124,8 @@ def limited(native_max, mnrt_max):
 def main():
     if sys.argv[1] == "banner":
         banner()
+    elif sys.argv[1] == "chunked":
+        chunked()
     elif sys.argv[1] == "resets":
         resets()
     elif sys.argv[1] == "limited":

@@ -37,6 +37,10 @@ struct conn {
     bool head_done;
     bool close_after;       /* http: the server closes after this response */
     bool to_eof;            /* http: the body ends where the server closes */
+    bool chunked;           /* http: Transfer-Encoding: chunked */
+    bool in_trailer;        /* chunked: past the last chunk, in the trailer */
+    size_t chunk_at;        /* chunked: where the next size (or trailer) line begins in in */
+    size_t chunk_left;      /* chunked: bytes of the current chunk (and its CRLF) to come */
     bool answered;          /* a reply came on this connection */
     char *out, *in;
 };
@@ -155,7 +159,8 @@ static void conn_send(struct worker *w, struct conn *c, uint64_t intended)
     } else {
         c->out_len = (size_t)snprintf(c->out, IO_BUF, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n",
                                       l->path, l->host);
-        c->head_done = c->close_after = c->to_eof = false;
+        c->head_done = c->close_after = c->to_eof = c->chunked = c->in_trailer = false;
+        c->chunk_left = 0;
         c->want = 0;
     }
     c->out_off = c->in_len = 0;
@@ -188,8 +193,16 @@ static int http_head(struct conn *c)
      * connection unless it says close */
     c->close_after = minor == 0 ? !strcasestr(c->in, "\r\nconnection: keep-alive")
                                 : strcasestr(c->in, "\r\nconnection: close") != NULL;
+    const char *te = strcasestr(c->in, "\r\ntransfer-encoding:");
+    bool chunked = te && memmem(te, strcspn(te + 2, "\r") + 2, "chunked", 7);
     c->in[head - 1] = saved;
     c->head_done = true;
+    if (chunked) { /* the body ends with its last chunk (chunk_scan) */
+        c->chunked = true;
+        c->chunk_at = head;
+        c->want = SIZE_MAX;
+        return 1;
+    }
     if (!cl && c->close_after) { /* the body ends with the connection */
         c->to_eof = true;
         c->want = SIZE_MAX;
@@ -202,6 +215,53 @@ static int http_head(struct conn *c)
         return -1;
     c->want = head + (size_t)len;
     return 1;
+}
+
+/* Chunked body: reads what has come since the last call. Returns 1 when
+ * the body (last chunk and trailer) is complete, 0 when more is needed,
+ * -1 when it is not chunked encoding or more follows it (not ours). What
+ * has been read is dropped from c->in as it goes, so a body may be larger
+ * than the buffer. */
+static int chunk_scan(struct conn *c)
+{
+    for (;;) {
+        if (c->chunk_left) { /* inside a chunk's data (and the CRLF after it) */
+            size_t take = c->in_len - c->chunk_at;
+            if (take > c->chunk_left)
+                take = c->chunk_left;
+            c->chunk_at += take;
+            c->chunk_left -= take;
+            if (c->chunk_left)
+                break;
+            continue;
+        }
+        char *line = c->in + c->chunk_at;
+        char *eol = memmem(line, c->in_len - c->chunk_at, "\r\n", 2);
+        if (!eol) {
+            if (c->in_len - c->chunk_at > 4096) /* no size or trailer line is that long */
+                return -1;
+            break;
+        }
+        c->chunk_at = (size_t)(eol - c->in) + 2;
+        if (c->in_trailer) {
+            if (eol != line)
+                continue; /* a trailer field */
+            return c->chunk_at == c->in_len ? 1 : -1;
+        }
+        char *end;
+        unsigned long long size = strtoull(line, &end, 16);
+        if (end == line || (end != eol && *end != ';' && *end != ' ' && *end != '\t'))
+            return -1;
+        if (size == 0)
+            c->in_trailer = true;
+        else
+            c->chunk_left = (size_t)size + 2;
+    }
+    /* drop what was read, keeping a partial line */
+    memmove(c->in, c->in + c->chunk_at, c->in_len - c->chunk_at);
+    c->in_len -= c->chunk_at;
+    c->chunk_at = 0;
+    return 0;
 }
 
 static void next_request(struct worker *w, struct conn *c)
@@ -296,6 +356,18 @@ static void on_readable(struct worker *w, struct conn *c)
             }
             if (h == 0)
                 continue;
+        }
+        if (c->chunked) {
+            int k = chunk_scan(c);
+            if (k < 0) {
+                count_bad(w, c);
+                conn_down(w, c, NULL);
+                return;
+            }
+            if (k == 0)
+                continue;
+            complete(w, c);
+            return;
         }
         if (c->to_eof && c->in_len == IO_BUF) { /* a long body: only its end counts */
             c->in_len = 0;

@@ -3,7 +3,8 @@
  * tool itself, never under the preload.
  *
  * Protocols: echo (fixed-size messages, every byte checked) and http
- * (HTTP/1.1 GET, status and Content-Length checked; a server that closes
+ * (HTTP/1.1 GET, status checked, the body read by its Content-Length or
+ * its chunks, Transfer-Encoding: chunked; a server that closes
  * after its response, as HTTP/1.0 and `Connection: close` servers do, is
  * answered with a new connection, not counted as an error). Closed
  * loop (each connection sends its next request when the reply is in), or

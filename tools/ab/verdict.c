@@ -51,8 +51,8 @@ static void hint(char *buf, size_t len, const struct ab_config *c, int port,
         quote(said, sizeof said, k->bad_sample, k->bad_len);
         snprintf(buf, len, "the first bad reply began \"%s\": %s", said,
                  c->proto == AB_ECHO ? "is it an echo server? (--proto http for HTTP)"
-                                     : "HTTP wants status 200 and a Content-Length or a close "
-                                       "after the body; does it speak HTTP? (--path)");
+                                     : "HTTP wants status 200 and a Content-Length, chunks or a "
+                                       "close after the body; does it speak HTTP? (--path)");
     } else if (dominant == 0) {
         snprintf(buf, len, "is the port right (--port), the listen backlog or the server's "
                            "fd limit too small?");
