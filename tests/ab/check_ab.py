@@ -4,7 +4,7 @@ tool on a real server on loopback and checks what it reports.
 
 usage: check_ab.py MNRT DEMO_SERVER CASE [PREFORK_DEMO]
 cases: consistent  never-listens  exits-at-start  killed-mid-run
-       one-side-fails  forking-server  report-files  svg  speaks-first
+       one-side-fails  forking-server  report-files  svg  speaks-first  banner
        http10-close  http-chunked  idle-unequal  progress-lines
        load-wrk  load-parsers  load-generators  load-fails  load-hangs  ready-fails  load-refuses  prefork
 
@@ -239,6 +239,28 @@ def main():
         need(any("No latency data: no request was answered" in t for t in texts),
              "the latency panel is blank without a word")
         need("mnrt ab: " in text, "no mnrt ab: message")
+    elif case == "banner":
+        # --proto banner for a server that speaks first (servers.py banner
+        # greets as MariaDB does): each request connects, times the greeting
+        # and closes; idle connections are greeted and held
+        rc, text = ab(mnrt, ["--proto", "banner", "-c", "4", "--idle", "20", "--"]
+                      + SERVERS + ["banner"], out)
+        need(rc == 0, "exit status %d" % rc)
+        d = json.load(open(os.path.join(out, "report.json")))
+        need(d["config"]["protocol"] == "banner", "protocol %r" % d["config"]["protocol"])
+        for side in ("native", "mnrt"):
+            run = d["steps"][0][side]["rounds"][0]
+            need(run["requests"] >= 10 and run["latency_ns"]["p50"] > 0,
+                 "%s: %d greetings, p50 %d ns" % (side, run["requests"], run["latency_ns"]["p50"]))
+            need(all(v == 0 for v in run["errors"].values()), "%s: errors %s" % (side, run["errors"]))
+            idle = d["idle"][side][0]
+            need(idle["answered"] == idle["open"] == 20, "%s idle: %s" % (side, idle))
+        need("load: banner" in text, "the table does not say what the load was")
+        # an echo server never greets: the run fails, saying so
+        rc, text = ab(mnrt, ["--only", "native", "--proto", "banner", "-c", "2", "-d", "0.5",
+                             "--", demo, "0"])
+        need(rc == 1 and "sent nothing on a new connection" in text,
+             "no clear failure for a server that does not speak first")
     elif case == "http10-close":
         # HTTP/1.0, a close after each response, a listen backlog of 5
         www = tempfile.mkdtemp(prefix="mnrt-ab-www-")

@@ -40,7 +40,9 @@ static void usage(FILE *f)
             "  -d SECONDS        measured time per step (default 10)\n"
             "  --warmup SECONDS  load before measuring, per step (default 2)\n"
             "  --rounds N        native/mnrt rounds, alternating (default 3)\n"
-            "  --proto echo|http the protocol (default echo)\n"
+            "  --proto echo|http|banner  the protocol (default echo); banner: for servers\n"
+            "                    that speak first, a request is a new connection and its\n"
+            "                    reply the server's greeting\n"
             "  --size BYTES      echo message size (default 64)\n"
             "  --path PATH       http path (default /)\n"
             "  --rate R          open loop: R requests/s in all (default: closed loop)\n"
@@ -131,8 +133,12 @@ static bool own_option(const char *a, const char *v, struct ab_config *c)
         return parse_conns(v, c);
     if (strcmp(a, "--warmup") == 0 && parse_num(v, 0, 3600, &d))
         c->warmup = d;
-    else if (strcmp(a, "--proto") == 0 && (!strcmp(v, "echo") || !strcmp(v, "http")))
-        c->proto = strcmp(v, "http") == 0 ? AB_HTTP : AB_ECHO;
+    else if (strcmp(a, "--proto") == 0 && !strcmp(v, "echo"))
+        c->proto = AB_ECHO;
+    else if (strcmp(a, "--proto") == 0 && !strcmp(v, "http"))
+        c->proto = AB_HTTP;
+    else if (strcmp(a, "--proto") == 0 && !strcmp(v, "banner"))
+        c->proto = AB_BANNER;
     else if (strcmp(a, "--size") == 0 && parse_num(v, 1, 65536, &d))
         c->size = (int)d;
     else if (strcmp(a, "--path") == 0 && v[0] == '/')
@@ -211,6 +217,9 @@ static int parse(int argc, char **argv, struct ab_config *c)
         }
         i++;
     }
+    if (c->proto == AB_BANNER && c->rate)
+        return fail_usage("--rate does not apply to --proto banner (a request is a new "
+                          "connection: its pace is the server's)%s", "");
     if (c->load_timeout && !c->load)
         return fail_usage("--load-timeout is for --load commands%s", "");
     if (c->load && !c->load_timeout)

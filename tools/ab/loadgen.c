@@ -32,6 +32,7 @@ struct conn {
     enum cstate state;
     uint32_t seq;
     uint64_t started;       /* intended send time of the request in flight */
+    uint64_t opened;        /* when the connection was opened (banner: the request's start) */
     uint64_t retry_at;      /* C_DOWN: when to connect again */
     size_t out_len, out_off, in_len, want; /* want: echo bytes, or http body end */
     bool head_done;
@@ -125,6 +126,7 @@ static void conn_open(struct worker *w, struct conn *c)
 {
     struct ab_gen *g = w->gen;
     c->answered = false;
+    c->opened = ab_now_ns();
     c->fd = socket(g->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0) {
         conn_down(w, c, &w->counts.err_connect);
@@ -153,6 +155,13 @@ static void conn_send(struct worker *w, struct conn *c, uint64_t intended)
 {
     const struct ab_load *l = &w->gen->load;
     c->seq++;
+    if (l->proto == AB_BANNER) { /* nothing to send: the server speaks first */
+        c->out_len = c->out_off = c->in_len = 0;
+        c->started = c->opened;
+        c->close_after = !l->once; /* the next greeting on a new connection */
+        c->state = C_BUSY;
+        return;
+    }
     if (l->proto == AB_ECHO) {
         fill_echo(c, l->size);
         c->want = (size_t)l->size;
@@ -336,6 +345,10 @@ static void on_readable(struct worker *w, struct conn *c)
         if (n < 0)
             return;
         c->in_len += (size_t)n;
+        if (l->proto == AB_BANNER) { /* the greeting's first bytes */
+            complete(w, c);
+            return;
+        }
         if (l->proto == AB_ECHO) {
             if (c->in_len < c->want)
                 continue;

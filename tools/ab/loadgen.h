@@ -6,7 +6,11 @@
  * (HTTP/1.1 GET, status checked, the body read by its Content-Length or
  * its chunks, Transfer-Encoding: chunked; a server that closes
  * after its response, as HTTP/1.0 and `Connection: close` servers do, is
- * answered with a new connection, not counted as an error). Closed
+ * answered with a new connection, not counted as an error) and banner (for
+ * servers that speak first, as databases and mail servers do: a request
+ * is a new connection, its reply the server's first bytes, its latency
+ * from the connect to them; then the connection is closed, or held when
+ * idle). Closed
  * loop (each connection sends its next request when the reply is in), or
  * open loop at a constant rate whose latencies count from the intended
  * send time, so a slow server cannot hide its queueing (no coordinated
@@ -19,7 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum ab_proto { AB_ECHO, AB_HTTP };
+enum ab_proto { AB_ECHO, AB_HTTP, AB_BANNER };
 
 struct ab_load {
     const char *host;

@@ -353,6 +353,8 @@ void ab_describe_load(const struct ab_result *r, char *buf, size_t len)
     char what[128], loop[64];
     if (c->proto == AB_ECHO)
         snprintf(what, sizeof what, "echo, %d-byte messages", c->size);
+    else if (c->proto == AB_BANNER)
+        snprintf(what, sizeof what, "banner (connect, time the server's greeting, close)");
     else
         snprintf(what, sizeof what, "http GET %s", c->path);
     if (c->rate)
@@ -523,8 +525,8 @@ int ab_report_json(const struct ab_result *r, const char *path)
         if (a[1])
             fputs(", ", f);
     }
-    fprintf(f, "], \"protocol\": \"%s\", \"size\": %d, \"path\": ", c->proto == AB_ECHO ? "echo" : "http",
-            c->size);
+    static const char *const protos[] = {"echo", "http", "banner"};
+    fprintf(f, "], \"protocol\": \"%s\", \"size\": %d, \"path\": ", protos[c->proto], c->size);
     json_str(f, c->path);
     fprintf(f, ", \"connections\": [");
     for (int s = 0; s < c->nsteps; s++)

@@ -47,6 +47,12 @@ static void hint(char *buf, size_t len, const struct ab_config *c, int port,
                  "the server speaks first: on a new connection it sends \"%s\" before any "
                  "request (a database's greeting?); --proto echo cannot load it (see "
                  "tools/ab/README.md for what to use)", said);
+    } else if (c->proto == AB_BANNER && dominant == 2) {
+        snprintf(buf, len, "the server sent nothing on a new connection (in 10 s, or before the "
+                           "run ended): it does not speak first (--proto echo or http?)");
+    } else if (c->proto == AB_BANNER && dominant == 1) {
+        snprintf(buf, len, "the server closed new connections without a greeting (a connection "
+                           "limit? a server that speaks only after the client?)");
     } else if (dominant == 3) {
         quote(said, sizeof said, k->bad_sample, k->bad_len);
         snprintf(buf, len, "the first bad reply began \"%s\": %s", said,
