@@ -5,7 +5,7 @@ tool on a real server on loopback and checks what it reports.
 usage: check_ab.py MNRT DEMO_SERVER CASE [PREFORK_DEMO]
 cases: consistent  never-listens  exits-at-start  killed-mid-run
        one-side-fails  forking-server  report-files  svg  speaks-first  banner
-       http10-close  http-chunked  idle-unequal  progress-lines
+       http10-close  http-chunked  chatty-server  idle-unequal  progress-lines
        load-wrk  load-parsers  load-generators  load-fails  load-hangs  ready-fails  load-refuses  prefork
 
 Servers nobody here wrote (python3 -m http.server) and small ones with the
@@ -276,6 +276,16 @@ def main():
             need(all(v == 0 for v in run["errors"].values()),
                  "%s: a close after a complete response counted as an error: %s"
                  % (side, run["errors"]))
+    elif case == "chatty-server":
+        # a server that logs every connection to stderr (400 KB for 1,000
+        # idle connections): ab keeps its stderr, but must never make it
+        # wait for ab to read it, whatever ab is doing
+        rc, text = ab(mnrt, ["-c", "2", "-d", "0.3", "--warmup", "0", "--idle", "1000", "--"]
+                      + SERVERS + ["chatty"], out)
+        d = json.load(open(os.path.join(out, "report.json")))
+        opened = [d["idle"][side][0]["open"] for side in ("native", "mnrt")]
+        need(opened == [1000, 1000], "held %s of 1000 idle connections" % opened)
+        need(rc == 0, "exit status %d" % rc)
     elif case == "http-chunked":
         # chunked bodies (extensions, trailers, 100 KB ones) are replies,
         # not bad ones, on keep-alive connections

@@ -10,6 +10,9 @@ honestly (check_ab.py runs them, natively and under mnrt):
                    chunked as servers that stream do: chunks of several sizes,
                    a chunk extension, a trailer on every other response, and
                    every fifth body 100 KB (larger than ab's read buffer)
+  chatty           a thread-per-connection echo server that logs a 200-byte
+                   line to stderr for each connection and each request, as
+                   access logs and MariaDB's "Aborted connection" warnings do
   limited N M      an echo server that holds at most N connections at once
                    natively and M under mnrt and leaves the rest unanswered
                    in its listen backlog (as a full server or an fd limit
@@ -89,6 +92,29 @@ def chunked():
         threading.Thread(target=serve, args=(c,), daemon=True).start()
 
 
+def chatty():
+    s = listener(0, 1024)
+    line = "%s connection %%d: %%s\n" % ("x" * 160)
+
+    def serve(c, n):
+        sys.stderr.write(line % (n, "accepted"))
+        sys.stderr.flush()
+        with c:
+            while True:
+                data = c.recv(65536)
+                if not data:
+                    return
+                c.sendall(data)
+                sys.stderr.write(line % (n, "echoed"))
+                sys.stderr.flush()
+
+    n = 0
+    while True:
+        c, _ = s.accept()
+        n += 1
+        threading.Thread(target=serve, args=(c, n), daemon=True).start()
+
+
 def limited(native_max, mnrt_max):
     limit = mnrt_max if "libmnrt" in os.environ.get("LD_PRELOAD", "") else native_max
     s = listener(0, 128)
@@ -124,6 +150,8 @@ def limited(native_max, mnrt_max):
 def main():
     if sys.argv[1] == "banner":
         banner()
+    elif sys.argv[1] == "chatty":
+        chatty()
     elif sys.argv[1] == "chunked":
         chunked()
     elif sys.argv[1] == "resets":
