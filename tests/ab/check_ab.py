@@ -5,7 +5,7 @@ tool on a real server on loopback and checks what it reports.
 usage: check_ab.py MNRT DEMO_SERVER CASE [PREFORK_DEMO]
 cases: consistent  never-listens  exits-at-start  killed-mid-run
        one-side-fails  forking-server  report-files  svg  speaks-first  banner
-       http10-close  http-chunked  chatty-server  idle-unequal  progress-lines
+       http10-close  http-chunked  chatty-server  threads-end  idle-unequal  progress-lines
        load-wrk  load-parsers  load-generators  load-fails  load-hangs  ready-fails  load-refuses  prefork
 
 Servers nobody here wrote (python3 -m http.server) and small ones with the
@@ -276,6 +276,21 @@ def main():
             need(all(v == 0 for v in run["errors"].values()),
                  "%s: a close after a complete response counted as an error: %s"
                  % (side, run["errors"]))
+    elif case == "threads-end":
+        # 20 threads that switched thousands of times end within the window:
+        # the context switches counted are those made in the window, never
+        # fewer than none
+        rc, text = ab(mnrt, ["-c", "1", "--rate", "20", "-d", "3", "--warmup", "0", "--"]
+                      + SERVERS + ["fading"], out)
+        need(rc == 0, "exit status %d" % rc)
+        d = json.load(open(os.path.join(out, "report.json")))
+        for side in ("native", "mnrt"):
+            run = d["steps"][0][side]["rounds"][0]
+            need(run["voluntary_switches"] >= 0 and run["involuntary_switches"] >= 0,
+                 "%s: %d voluntary and %d involuntary switches" % (
+                     side, run["voluntary_switches"], run["involuntary_switches"]))
+        need(not table_row(text, "context switches/s")[0].startswith("-"),
+             "a negative rate of context switches in the table")
     elif case == "chatty-server":
         # a server that logs every connection to stderr (400 KB for 1,000
         # idle connections): ab keeps its stderr, but must never make it

@@ -13,6 +13,9 @@ honestly (check_ab.py runs them, natively and under mnrt):
   chatty           a thread-per-connection echo server that logs a 200-byte
                    line to stderr for each connection and each request, as
                    access logs and MariaDB's "Aborted connection" warnings do
+  fading           20 threads that switch often (1 ms sleeps) from before it
+                   listens until 1.5 s after, then end; an echo server in one
+                   thread meanwhile: threads that end within ab's window
   limited N M      an echo server that holds at most N connections at once
                    natively and M under mnrt and leaves the rest unanswered
                    in its listen backlog (as a full server or an fd limit
@@ -115,6 +118,34 @@ def chatty():
         threading.Thread(target=serve, args=(c, n), daemon=True).start()
 
 
+def fading():
+    import time
+    stop = time.monotonic() + 2.0
+
+    def busy():
+        while time.monotonic() < stop:
+            time.sleep(0.001)
+
+    for _ in range(20):
+        threading.Thread(target=busy, daemon=True).start()
+    time.sleep(0.5)
+    s = listener(0, 128)
+    sel = selectors.DefaultSelector()
+    sel.register(s, selectors.EVENT_READ)
+    while True:
+        for key, _ in sel.select():
+            if key.fileobj is s:
+                c, _ = s.accept()
+                sel.register(c, selectors.EVENT_READ)
+                continue
+            data = key.fileobj.recv(65536)
+            if data:
+                key.fileobj.sendall(data)
+            else:
+                sel.unregister(key.fileobj)
+                key.fileobj.close()
+
+
 def limited(native_max, mnrt_max):
     limit = mnrt_max if "libmnrt" in os.environ.get("LD_PRELOAD", "") else native_max
     s = listener(0, 128)
@@ -150,6 +181,8 @@ def limited(native_max, mnrt_max):
 def main():
     if sys.argv[1] == "banner":
         banner()
+    elif sys.argv[1] == "fading":
+        fading()
     elif sys.argv[1] == "chatty":
         chatty()
     elif sys.argv[1] == "chunked":

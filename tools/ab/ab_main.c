@@ -400,6 +400,8 @@ static bool run_step(struct watch *w, int port, int step)
     ab_gen_counts(g, &counts);
     double secs = (double)(ab_now_ns() - t0) / 1e9;
     ab_proc_sample(w->srv->pid, &after, true);
+    long vcsw, ivcsw;
+    ab_proc_switches(&before, &after, &vcsw, &ivcsw);
     ab_gen_stop(g);
     if (!alive) {
         server_died(w, phase);
@@ -419,8 +421,7 @@ static bool run_step(struct watch *w, int port, int step)
         .threads_mean = w->samples ? w->threads_sum / w->samples : 0,
         .processes_max = w->processes_max, .proc_threads_max = w->proc_threads_max,
         .rss_max_kb = w->rss_max, .user_s = after.user_s - before.user_s,
-        .sys_s = after.sys_s - before.sys_s, .vcsw = after.vcsw - before.vcsw,
-        .ivcsw = after.ivcsw - before.ivcsw};
+        .sys_s = after.sys_s - before.sys_s, .vcsw = vcsw, .ivcsw = ivcsw};
     ab_hist_merge(&w->r->hist[w->side][step], h);
     ab_judge_step(w->r, w->side, w->round, step, port, &counts);
     return true;
@@ -442,11 +443,14 @@ static bool run_load(struct watch *w, const char *host, int port)
     if (ab_shell_start(&load, c->load, host, port, c->duration, why, sizeof why) != 0) {
         ab_fail(w->r, "%s round %d: cannot start the load command: %s", ab_side_name(w->side),
                 w->round + 1, why);
+        free(before.tasks);
         return false;
     }
     bool alive = watch_for(w, c->load_timeout, "load command running", &load);
     double secs = (double)(ab_now_ns() - t0) / 1e9;
     ab_proc_sample(w->srv->pid, &after, true);
+    long vcsw, ivcsw;
+    ab_proc_switches(&before, &after, &vcsw, &ivcsw);
     bool hung = ab_child_alive(&load);
     ab_child_stop(&load);
     *lr = (struct ab_loadrun){.ran = true, .timed_out = hung, .status = load.status,
@@ -485,8 +489,7 @@ static bool run_load(struct watch *w, const char *host, int port)
         .threads_mean = w->samples ? w->threads_sum / w->samples : 0,
         .processes_max = w->processes_max, .proc_threads_max = w->proc_threads_max,
         .rss_max_kb = w->rss_max, .user_s = after.user_s - before.user_s,
-        .sys_s = after.sys_s - before.sys_s, .vcsw = after.vcsw - before.vcsw,
-        .ivcsw = after.ivcsw - before.ivcsw};
+        .sys_s = after.sys_s - before.sys_s, .vcsw = vcsw, .ivcsw = ivcsw};
     ab_judge_load(w->r, w->side, w->round, &p);
     return true;
 }
