@@ -5,7 +5,8 @@ tool on a real server on loopback and checks what it reports.
 usage: check_ab.py MNRT DEMO_SERVER CASE [PREFORK_DEMO]
 cases: consistent  never-listens  exits-at-start  killed-mid-run
        one-side-fails  forking-server  report-files  svg  speaks-first  banner
-       http10-close  http-chunked  chatty-server  threads-end  idle-unequal  progress-lines
+       http10-close  http-chunked  chatty-server  threads-end  rate-requeue
+       idle-unequal  progress-lines
        load-wrk  load-parsers  load-generators  load-fails  load-hangs  ready-fails  load-refuses  prefork
 
 Servers nobody here wrote (python3 -m http.server) and small ones with the
@@ -276,6 +277,21 @@ def main():
             need(all(v == 0 for v in run["errors"].values()),
                  "%s: a close after a complete response counted as an error: %s"
                  % (side, run["errors"]))
+    elif case == "rate-requeue":
+        # open loop at 40 requests/s; every third request is lost to a
+        # keep-alive connection the server closes: it goes again on a new
+        # connection (its latency from its first send), not lost nor counted
+        # as an error
+        rc, text = ab(mnrt, ["--proto", "http", "-c", "2", "--rate", "40", "-d", "3",
+                             "--warmup", "0.5", "--"] + SERVERS + ["keepalive-drop"], out)
+        need(rc == 0, "exit status %d" % rc)
+        d = json.load(open(os.path.join(out, "report.json")))
+        for side in ("native", "mnrt"):
+            run = d["steps"][0][side]["rounds"][0]
+            want = 40 * run["seconds"]
+            need(run["requests"] >= 0.85 * want,
+                 "%s: %d requests served of the %.0f sent at 40/s" % (side, run["requests"], want))
+            need(all(v == 0 for v in run["errors"].values()), "%s: errors %s" % (side, run["errors"]))
     elif case == "threads-end":
         # 20 threads that switched thousands of times end within the window:
         # the context switches counted are those made in the window, never

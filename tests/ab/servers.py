@@ -16,6 +16,10 @@ honestly (check_ab.py runs them, natively and under mnrt):
   fading           20 threads that switch often (1 ms sleeps) from before it
                    listens until 1.5 s after, then end; an echo server in one
                    thread meanwhile: threads that end within ab's window
+  keepalive-drop   HTTP/1.1 keep-alive that answers two requests on a
+                   connection and closes it on the third without an answer,
+                   as a server closing an idle keep-alive connection races
+                   with a request already on its way
   limited N M      an echo server that holds at most N connections at once
                    natively and M under mnrt and leaves the rest unanswered
                    in its listen backlog (as a full server or an fd limit
@@ -146,6 +150,26 @@ def fading():
                 key.fileobj.close()
 
 
+def keepalive_drop():
+    s = listener(0, 128)
+
+    def serve(c):
+        f = c.makefile("rb")
+        with c:
+            for n in range(3):
+                if not f.readline():
+                    return
+                while f.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                if n == 2:
+                    return
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+
 def limited(native_max, mnrt_max):
     limit = mnrt_max if "libmnrt" in os.environ.get("LD_PRELOAD", "") else native_max
     s = listener(0, 128)
@@ -181,6 +205,8 @@ def limited(native_max, mnrt_max):
 def main():
     if sys.argv[1] == "banner":
         banner()
+    elif sys.argv[1] == "keepalive-drop":
+        keepalive_drop()
     elif sys.argv[1] == "fading":
         fading()
     elif sys.argv[1] == "chatty":

@@ -33,6 +33,8 @@ struct conn {
     uint32_t seq;
     uint64_t started;       /* intended send time of the request in flight */
     uint64_t opened;        /* when the connection was opened (banner: the request's start) */
+    uint64_t resend;        /* a request the server closed the connection on, to send again
+                             * on the new one (its intended time), or 0 */
     uint64_t retry_at;      /* C_DOWN: when to connect again */
     size_t out_len, out_off, in_len, want; /* want: echo bytes, or http body end */
     bool head_done;
@@ -275,7 +277,11 @@ static int chunk_scan(struct conn *c)
 
 static void next_request(struct worker *w, struct conn *c)
 {
-    if (w->gen->load.once && c->seq >= 1) {
+    if (c->resend) { /* first, the request lost with the last connection */
+        uint64_t t = c->resend;
+        c->resend = 0;
+        conn_send(w, c, t);
+    } else if (w->gen->load.once && c->seq >= 1) {
         c->state = C_IDLE;
     } else if (w->rate == 0) {
         conn_send(w, c, ab_now_ns());
@@ -291,9 +297,14 @@ static void next_request(struct worker *w, struct conn *c)
 
 /* The server closed a connection that had served: its next request goes
  * on a new one (idle connections stay closed: the server does not hold
- * them). Not an error. */
+ * them). Not an error. A request it closed the connection on (a keep-alive
+ * connection closed as the request arrived) goes again first, its latency
+ * counted from its first send: in open loop it is not lost. */
 static void reconnect(struct worker *w, struct conn *c)
 {
+    if (c->state == C_BUSY && !c->head_done && c->in_len == 0 && !w->gen->load.once &&
+        w->gen->load.proto == AB_HTTP)
+        c->resend = c->started;
     conn_down(w, c, NULL);
     if (w->gen->load.once)
         c->retry_at = UINT64_MAX;
