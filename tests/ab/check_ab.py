@@ -6,7 +6,7 @@ usage: check_ab.py MNRT DEMO_SERVER CASE [PREFORK_DEMO]
 cases: consistent  never-listens  exits-at-start  killed-mid-run
        one-side-fails  forking-server  report-files  svg  speaks-first  banner
        http10-close  http-chunked  chatty-server  threads-end  rate-requeue
-       idle-unequal  progress-lines
+       step-unequal  idle-unequal  progress-lines
        load-wrk  load-parsers  load-generators  load-fails  load-hangs  ready-fails  load-refuses  prefork
 
 Servers nobody here wrote (python3 -m http.server) and small ones with the
@@ -28,7 +28,7 @@ CONFIG = ["server", "protocol", "size", "path", "connections", "idle", "duration
           "warmup_s", "rounds", "rate", "load_threads", "procs", "library", "load", "ready"]
 STEP = ["connections", "native", "mnrt", "ratio"]
 SIDE = ["rounds", "median", "histogram"]
-RUN = ["ok", "seconds", "requests", "requests_per_s", "unit", "queries_per_s", "latency_ns", "errors",
+RUN = ["ok", "seconds", "connections_served", "requests", "requests_per_s", "unit", "queries_per_s", "latency_ns", "errors",
        "kernel_threads_max", "kernel_threads_mean", "processes_max",
        "kernel_threads_per_process_max", "rss_max_kb", "cpu_user_s", "cpu_sys_s",
        "voluntary_switches", "involuntary_switches"]
@@ -277,6 +277,19 @@ def main():
             need(all(v == 0 for v in run["errors"].values()),
                  "%s: a close after a complete response counted as an error: %s"
                  % (side, run["errors"]))
+    elif case == "step-unequal":
+        # 40 connections asked; the server serves 20 natively and 30 under
+        # mnrt, the rest wait in its accept queue: the table says how many
+        # were served on each side and that the sides are not like for like
+        rc, text = ab(mnrt, ["-c", "40", "--"] + SERVERS + ["limited", "20", "30"], out)
+        d = json.load(open(os.path.join(out, "report.json")))
+        served = [d["steps"][0][side]["rounds"][0]["connections_served"]
+                  for side in ("native", "mnrt")]
+        need(served == [20, 30], "connections served %s, not [20, 30]" % served)
+        need(table_row(text, "connections served")[:2] == ["20", "30"],
+             "the table does not show 20 and 30 connections served")
+        need("not like for like" in text and "fewer than the 40 connections" in text,
+             "no warning about unequal connections")
     elif case == "rate-requeue":
         # open loop at 40 requests/s; every third request is lost to a
         # keep-alive connection the server closes: it goes again on a new

@@ -32,6 +32,8 @@ struct ab_run {
     const char *unit;               /* --load: what rps counts ("transactions"...), or NULL */
     double qps;
     double seconds;                 /* the measured window */
+    int conns_served;               /* connections a reply came on in the window
+                                     * (fewer than asked: a full accept queue...) */
     uint64_t requests;              /* --load: those it reported served */
     double rps;
     uint64_t p50, p75, p90, p95, p99, p999, max, mean; /* ns; --load: 0 was not printed */

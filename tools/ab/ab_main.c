@@ -410,7 +410,8 @@ static bool run_step(struct watch *w, int port, int step)
     struct ab_run *run = &w->r->run[w->side][w->round][step];
     const struct ab_hist *h = &counts.hist;
     *run = (struct ab_run){
-        .ok = true, .seconds = secs, .requests = counts.requests,
+        .ok = true, .seconds = secs, .conns_served = counts.conns_served,
+        .requests = counts.requests,
         .rps = (double)counts.requests / secs,
         .p50 = ab_hist_pct(h, 0.50), .p75 = ab_hist_pct(h, 0.75), .p90 = ab_hist_pct(h, 0.90),
         .p95 = ab_hist_pct(h, 0.95), .p99 = ab_hist_pct(h, 0.99),

@@ -45,6 +45,7 @@ struct conn {
     size_t chunk_at;        /* chunked: where the next size (or trailer) line begins in in */
     size_t chunk_left;      /* chunked: bytes of the current chunk (and its CRLF) to come */
     bool answered;          /* a reply came on this connection */
+    bool served;            /* a reply came on this slot since the last reset (under lock) */
     char *out, *in;
 };
 
@@ -318,6 +319,7 @@ static void complete(struct worker *w, struct conn *c)
     pthread_mutex_lock(&w->lock);
     w->counts.requests++;
     ab_hist_add(&w->counts.hist, lat);
+    c->served = true;
     pthread_mutex_unlock(&w->lock);
     c->answered = true;
     if (c->close_after)
@@ -566,6 +568,8 @@ void ab_gen_reset(struct ab_gen *g)
     for (int t = 0; t < g->load.threads; t++) {
         pthread_mutex_lock(&g->w[t].lock);
         memset(&g->w[t].counts, 0, sizeof g->w[t].counts);
+        for (int i = 0; i < g->w[t].n; i++)
+            g->w[t].c[i].served = false;
         pthread_mutex_unlock(&g->w[t].lock);
     }
 }
@@ -586,6 +590,8 @@ void ab_gen_counts(struct ab_gen *g, struct ab_counts *out)
             out->bad_len = w->counts.bad_len;
         }
         ab_hist_merge(&out->hist, &w->counts.hist);
+        for (int i = 0; i < w->n; i++)
+            out->conns_served += w->c[i].served;
         pthread_mutex_unlock(&w->lock);
     }
 }

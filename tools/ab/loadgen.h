@@ -42,6 +42,7 @@ struct ab_load {
 struct ab_counts {
     uint64_t requests;
     uint64_t err_connect, err_reset, err_timeout, err_bad;
+    int conns_served;               /* connections a reply came on (ab_gen_counts) */
     struct ab_hist hist;
     char bad_sample[AB_SAMPLE];     /* the start of the first bad reply */
     int bad_len;

@@ -122,6 +122,7 @@ GETTER(g_mem, x->rss_max_kb + 16L * x->threads_max)
 GETTER(g_cpu, (x->user_s + x->sys_s) / x->seconds)
 GETTER(g_csw, (double)(x->vcsw + x->ivcsw) / x->seconds)
 GETTER(g_seconds, x->seconds)
+GETTER(g_served, x->conns_served)
 
 enum unit { U_RATE, U_TIME, U_COUNT, U_KB, U_CORES };
 
@@ -182,14 +183,20 @@ static void ratio(char *buf, size_t len, struct stat3 n, struct stat3 m)
         snprintf(buf, len, "%.2fx", m.med / n.med);
 }
 
+/* The step whose rows are printed compares unlike things (the sides
+ * served different numbers of connections): its ratios are marked. */
+static bool unlike;
+
 static void row(const struct ab_result *r, int step, const char *label, getter get, enum unit u)
 {
-    char nc[128], mc[128], rc[16];
+    char nc[128], mc[128], rc[24];
     struct stat3 n = over_rounds(r, AB_NATIVE, step, get), m = over_rounds(r, AB_MNRT, step, get);
     const char *none = r->cfg.load ? "(see load output)" : "no replies";
     cell(nc, sizeof nc, n, u, none);
     cell(mc, sizeof mc, m, u, none);
     ratio(rc, sizeof rc, n, m);
+    if (unlike && strcmp(rc, "-") != 0)
+        strcat(rc, " *");
     printf("  %-24s %-26s %-26s %s\n", label, r->cfg.sides[AB_NATIVE] ? nc : "-",
            r->cfg.sides[AB_MNRT] ? mc : "-", rc);
 }
@@ -381,6 +388,17 @@ void ab_report_table(const struct ab_result *r)
         load_table(r);
     for (int s = 0; s < c->nsteps && !c->load; s++) {
         printf("%d connections\n", c->conns[s]);
+        /* connections that never got a reply (a full accept queue, the
+         * server's fd limit): the step ran with fewer than it says (in open
+         * loop a few connections may carry the whole rate: not told) */
+        struct stat3 sn = over_rounds(r, AB_NATIVE, s, g_served),
+                     sm = over_rounds(r, AB_MNRT, s, g_served);
+        bool short_n = !c->rate &&
+                       ((sn.n && sn.min < c->conns[s]) || (sm.n && sm.min < c->conns[s]));
+        bool differ = sn.n && sm.n && (sn.min != sm.max || sn.max != sm.min);
+        if (short_n)
+            row(r, s, "connections served", g_served, U_COUNT);
+        unlike = short_n && differ;
         row(r, s, "requests/s", g_rps, U_RATE);
         row(r, s, "latency p50", g_p50, U_TIME);
         row(r, s, "latency p90", g_p90, U_TIME);
@@ -393,6 +411,13 @@ void ab_report_table(const struct ab_result *r)
         row(r, s, "RSS + kernel stacks", g_mem, U_KB);
         row(r, s, "CPU (cores busy)", g_cpu, U_CORES);
         row(r, s, "context switches/s", g_csw, U_RATE);
+        unlike = false;
+        if (short_n)
+            printf("  warning: fewer than the %d connections asked for were served in the "
+                   "window (the rest never got a reply: a full listen backlog, the server's fd "
+                   "limit, replies slower than -d)\n", c->conns[s]);
+        if (short_n && differ)
+            printf("  * the sides served different numbers of connections: not like for like\n");
     }
     if (c->idle)
         idle_table(r);
@@ -454,7 +479,8 @@ static void json_load(FILE *f, const struct ab_result *r)
 static void json_run(FILE *f, const struct ab_run *x)
 {
     fprintf(f,
-            "{\"ok\": %s, \"seconds\": %.3f, \"requests\": %llu, \"requests_per_s\": %.2f, "
+            "{\"ok\": %s, \"seconds\": %.3f, \"connections_served\": %d, \"requests\": %llu, "
+            "\"requests_per_s\": %.2f, "
             "\"unit\": \"%s\", \"queries_per_s\": %.2f, "
             "\"latency_ns\": {\"p50\": %llu, \"p75\": %llu, \"p90\": %llu, \"p95\": %llu, "
             "\"p99\": %llu, \"p99_9\": %llu, \"max\": %llu, \"mean\": %llu}, "
@@ -464,7 +490,8 @@ static void json_run(FILE *f, const struct ab_run *x)
             "\"processes_max\": %d, \"kernel_threads_per_process_max\": %d, \"rss_max_kb\": %ld, "
             "\"cpu_user_s\": %.3f, \"cpu_sys_s\": %.3f, \"voluntary_switches\": %ld, "
             "\"involuntary_switches\": %ld}",
-            x->ok ? "true" : "false", x->seconds, (unsigned long long)x->requests, x->rps,
+            x->ok ? "true" : "false", x->seconds, x->conns_served, (unsigned long long)x->requests,
+            x->rps,
             x->unit ? x->unit : "requests", x->qps,
             (unsigned long long)x->p50, (unsigned long long)x->p75, (unsigned long long)x->p90,
             (unsigned long long)x->p95, (unsigned long long)x->p99,
