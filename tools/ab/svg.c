@@ -31,7 +31,8 @@
 #define RIGHT 24
 #define MID 84            /* between the threads and memory panels */
 #define KSTACK_KB 16      /* a kernel thread's stack (x86-64), as in the table */
-#define CMD_LINE 105      /* characters of the command a header line holds (15 px bold) */
+#define CMD_LINE 90       /* characters of the command a header line holds (15 px bold) */
+#define LABEL_LINE 125    /* characters of a 12 px line across the picture */
 
 static const char *const color[AB_SIDES] = {"#1f77b4", "#e8710a"};
 
@@ -453,11 +454,13 @@ static void header(FILE *o, const struct ab_result *r)
     char buf[1200], m[256], l[1300];
     ab_describe_load(r, buf, sizeof buf);
     snprintf(l, sizeof l, "load: %s", buf);
-    if (strlen(l) > 150)
-        strcpy(l + 147, "...");
+    if (strlen(l) > LABEL_LINE) /* the whole command is in report.json */
+        strcpy(l + LABEL_LINE - 3, "...");
     text(o, LEFT, y, "label", "start", l);
     ab_machine(m, sizeof m);
     snprintf(l, sizeof l, "machine: %s", m);
+    if (strlen(l) > LABEL_LINE)
+        strcpy(l + LABEL_LINE - 3, "...");
     text(o, LEFT, y + 16, "label", "start", l);
     int x = LEFT;
     for (enum ab_side s = 0; s < AB_SIDES; s++) {
