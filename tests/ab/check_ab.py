@@ -4,7 +4,7 @@ tool on a real server on loopback and checks what it reports.
 
 usage: check_ab.py MNRT DEMO_SERVER CASE [PREFORK_DEMO]
 cases: consistent  never-listens  exits-at-start  killed-mid-run
-       one-side-fails  forking-server  report-files  svg  speaks-first  banner
+       one-side-fails  forking-server  report-files  svg  speaks-first  banner  mariadb
        http10-close  http-chunked  chatty-server  threads-end  rate-requeue
        step-unequal  idle-unequal  progress-lines
        load-wrk  load-parsers  load-generators  load-fails  load-hangs  ready-fails  load-refuses  prefork
@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import shutil
+import socket
 import struct
 import tempfile
 import xml.etree.ElementTree as ET
@@ -262,6 +263,41 @@ def main():
                              "--", demo, "0"])
         need(rc == 1 and "sent nothing on a new connection" in text,
              "no clear failure for a server that does not speak first")
+    elif case == "mariadb":
+        # a real server that speaks first: Debian's MariaDB (a thread per
+        # connection), ready when mariadb-admin pings it, greeted through
+        # --proto banner natively and under mnrt, 50 greeted connections held
+        mariadbd = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
+        install = shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db"
+        need(os.path.exists(mariadbd) and os.path.exists(install),
+             "MariaDB is missing (tools/setup-debian.sh installs mariadb-server)")
+        data = tempfile.mkdtemp(prefix="mnrt-ab-mariadb-")
+        p = subprocess.run([install, "--no-defaults", "--datadir=" + data + "/data", "--user=root",
+                            "--auth-root-authentication-method=normal", "--skip-test-db"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+        need(p.returncode == 0, "mariadb-install-db: " + p.stdout.decode(errors="replace")[-2000:])
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        cmd = [mariadbd, "--no-defaults", "--datadir=" + data + "/data", "--user=root",
+               "--port=%d" % port, "--bind-address=127.0.0.1", "--socket=" + data + "/sock",
+               "--skip-log-bin"]
+        rc, text = ab(mnrt, ["--proto", "banner", "-c", "5", "--idle", "50", "--ready",
+                             "mariadb-admin -h{host} -P{port} -uroot ping", "--"] + cmd, out,
+                      quick=["-d", "1", "--warmup", "0.3", "--rounds", "1",
+                             "--start-timeout", "60"])
+        shutil.rmtree(data, ignore_errors=True)
+        need(rc == 0, "exit status %d" % rc)
+        d = json.load(open(os.path.join(out, "report.json")))
+        for side in ("native", "mnrt"):
+            run = d["steps"][0][side]["rounds"][0]
+            need(run["requests"] > 0 and all(v == 0 for v in run["errors"].values()),
+                 "%s: %d greetings, errors %s" % (side, run["requests"], run["errors"]))
+            idle = d["idle"][side][0]
+            need(idle["open"] == 50, "%s: %d of 50 idle connections held" % (side, idle["open"]))
+        # natively a connection is a thread; under mnrt the threads are Gs
+        native, under = (d["idle"][s][0]["kernel_threads"] for s in ("native", "mnrt"))
+        need(native >= 50 and under < native, "kernel threads: %d native, %d mnrt" % (native, under))
     elif case == "http10-close":
         # HTTP/1.0, a close after each response, a listen backlog of 5
         www = tempfile.mkdtemp(prefix="mnrt-ab-www-")
