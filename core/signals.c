@@ -7,6 +7,7 @@
 #include "core/preempt.h"
 #include "core/runtime.h"
 #include "core/sched_internal.h"
+#include "core/sysmon.h"
 #include "core/waiter.h"
 
 #include <errno.h>
@@ -216,19 +217,25 @@ void mn_sig_mask_changed(mn_g *g, const sigset_t *mask)
 
 /* ---- sysmon's mask ---- */
 
-static void monitor_mask(void)
+/* The signals no live G accepts. */
+static uint64_t nobody_accepts(void)
 {
     uint64_t accepted = 0;
     int n = __atomic_load_n(&nslots, __ATOMIC_ACQUIRE);
     for (int i = 0; i < n; i++)
         if (atomic_load(&slots[i].count) > 0)
             accepted |= ~slots[i].mask;
-    set_kernel_mask(mn_sig_blockable() & ~accepted);
+    return mn_sig_blockable() & ~accepted;
 }
 
-void mn_sig_block_program(void)
+static void monitor_mask(void)
 {
-    set_kernel_mask(mn_sig_blockable());
+    set_kernel_mask(nobody_accepts());
+}
+
+uint64_t mn_sig_idle_mask(void)
+{
+    return mn_sysmon_running() ? mn_sig_blockable() : nobody_accepts();
 }
 
 uint64_t mn_sig_block_for_start(void)

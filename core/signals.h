@@ -7,7 +7,8 @@
  * - Kernel masks. An M running a G has that G's mask (sched.c), so the
  *   kernel's own thread-directed signals (SIGPIPE, a fault, raise(), a
  *   timer aimed at the thread) reach the G that caused them. An M without
- *   a G asleep (idle, polling) blocks every program signal. sysmon
+ *   a G asleep (idle, polling) blocks every program signal (but those
+ *   no G blocks, while there is no sysmon: mn_sig_idle_mask). sysmon
  *   accepts exactly the signals that some live G accepts (the union of
  *   the Gs' masks, kept with a count per distinct mask), so a
  *   process-directed signal that a parked G accepts still has a kernel
@@ -127,9 +128,13 @@ void mn_sig_mask_changed(struct mn_g *g, const sigset_t *mask);
 void mn_sig_g_started(struct mn_g *g);
 void mn_sig_g_ended(struct mn_g *g);
 
-/* The calling kernel thread blocks every program signal (an M going to
- * sleep without a G). */
-void mn_sig_block_program(void);
+/* The kernel mask of an M going to sleep without a G: every program
+ * signal, or, while there is no sysmon (no thread made yet, no I/O
+ * waited for, no handler installed), the signals no G accepts, as
+ * sysmon's: a thread that only sleeps (sleep(3)) would otherwise leave
+ * no kernel thread for SIGTERM or SIGINT to kill the process on, until
+ * it woke. */
+uint64_t mn_sig_idle_mask(void);
 /* Around the creation of a kernel thread of mnrt's (an M, sysmon): it
  * starts with every program signal blocked, as it inherits the mask, so
  * that none lands on it before it knows what it is. Returns the caller's
