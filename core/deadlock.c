@@ -1,8 +1,8 @@
 /* Deadlock detection: see deadlock.h. */
 #include "core/deadlock.h"
 
-#include "compat/real.h"
 #include "core/runtime.h"
+#include "core/signals.h"
 #include "core/sysmon.h"
 
 #include <fcntl.h>
@@ -34,21 +34,6 @@ static int kernel_threads(void)
     return n;
 }
 
-/* Whether the program installed a handler that could wake a thread. */
-static bool program_handles_signals(void)
-{
-    for (int sig = 1; sig < NSIG; sig++) {
-        if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV || sig == SIGRTMIN - 1 ||
-            sig == SIGRTMIN - 2)
-            continue;
-        struct sigaction sa;
-        if (mn_real.sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
-            sa.sa_handler != SIG_IGN)
-            return true;
-    }
-    return false;
-}
-
 static void count_unparked(mn_g *g, void *arg)
 {
     uint32_t s = atomic_load(&g->status);
@@ -61,7 +46,7 @@ void mn_deadlock_check(void)
     if (atomic_load(&mn_sched.glive) == 0 || atomic_load(&mn_sched.netpoll_waiters) > 0)
         return;
     int ours = mn_sched.mcount + (mn_sysmon_running() ? 1 : 0);
-    if (kernel_threads() != ours || program_handles_signals())
+    if (kernel_threads() != ours || mn_sig_program_handles_any())
         return;
     /* Still nothing to run? (a G may have become runnable meanwhile) */
     if (atomic_load(&mn_sched.npidle) != atomic_load(&mn_sched.procs) ||

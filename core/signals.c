@@ -110,6 +110,23 @@ void mn_sig_boot(void)
         mn_monitor_ensure();
 }
 
+bool mn_sig_program_handles_any(void)
+{
+    for (int sig = 1; sig <= NSIGS; sig++) {
+        if (mnrt_runs(sig)) { /* as the program set it: mnrt's own (SIGURG) aside */
+            if (is_handler(&program[sig]))
+                return true;
+            continue;
+        }
+        if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV || sig == 32 || sig == 33)
+            continue; /* none, overflow.c's (faults only), glibc's and mnrt's */
+        struct sigaction sa;
+        if (mn_real.sigaction(sig, NULL, &sa) == 0 && is_handler(&sa))
+            return true;
+    }
+    return false;
+}
+
 int mn_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
 {
     if (!mnrt_runs(sig) || mn_sig_foreign_process())

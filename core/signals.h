@@ -95,6 +95,11 @@ void mn_sig_fork_lock(void);
 void mn_sig_fork_unlock(void);
 void mn_sig_fork_child(struct mn_g *self);
 
+/* Whether the program installed a signal handler (one that could wake a
+ * thread: the deadlock check, deadlock.h); mnrt's own handlers, the
+ * preemption signal's among them, do not count. */
+bool mn_sig_program_handles_any(void);
+
 /* The program's sigaction (not SIGSEGV's). */
 int mn_sig_action(int sig, const struct sigaction *act, struct sigaction *old);
 
