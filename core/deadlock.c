@@ -34,10 +34,14 @@ static int kernel_threads(void)
     return n;
 }
 
+/* Gs that may yet wake the others: running or runnable; and one in
+ * sigsuspend or pause, which waits for a signal by design (to be killed,
+ * as natively, or one from another process) rather than for a thread. */
 static void count_unparked(mn_g *g, void *arg)
 {
     uint32_t s = atomic_load(&g->status);
-    if (s == MN_G_RUNNING || s == MN_G_RUNNABLE)
+    if (s == MN_G_RUNNING || s == MN_G_RUNNABLE ||
+        (s == MN_G_WAITING && g->wait_reason == mn_sig_suspend_reason))
         (*(int *)arg)++;
 }
 
@@ -57,7 +61,7 @@ void mn_deadlock_check(void)
             mn_timers_next(&mn_sched.allp[i]->timers) != INT64_MAX)
             return;
     /* A G still running (its M blocked where mnrt cannot see, its P taken
-     * by sysmon) may yet wake the others. */
+     * by sysmon) may yet wake the others; so may a signal a G waits for. */
     int unparked = 0;
     mn_g_foreach(count_unparked, &unparked);
     if (unparked)

@@ -714,6 +714,8 @@ void mn_sig_cancel(mn_g *g)
 
 /* ---- interruptible waits ---- */
 
+const char mn_sig_suspend_reason[] = "sigsuspend";
+
 bool mn_sig_wait_begin(struct mn_waiter *w)
 {
     mn_g *g = w->g;

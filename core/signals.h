@@ -154,6 +154,10 @@ void mn_sig_unblock_after_start(uint64_t mask);
 bool mn_sig_cancel_requested(struct mn_g *g);
 void mn_sig_cancel(struct mn_g *g);
 
+/* The reason of a wait whose only end is a signal (sigsuspend, pause):
+ * the deadlock check does not take it for a deadlock (deadlock.h). */
+extern const char mn_sig_suspend_reason[];
+
 /* Interruptible waits (waiter.c): the G registers w before it parks;
  * false if a signal is already deliverable (then it must not park: its
  * wait ends with EINTR). Unregisters after. */

@@ -1,6 +1,8 @@
 /* A program whose only thread sleeps dies at once of a signal whose
  * action is the default one (SIGTERM, SIGINT: what `kill` and Ctrl-C
- * send), as natively. Under mnrt that thread is parked and its kernel
+ * send), as natively; one whose only thread waits in pause() is not taken
+ * for deadlocked: it waits to be killed (mnrt reported a deadlock and
+ * exited with status 2). Under mnrt that thread is parked and its kernel
  * thread idle, which blocked every program signal; with no monitor thread
  * yet (no thread made, no I/O waited for, no handler) no kernel thread was
  * left to take the signal, and the process lived on until the sleep
@@ -30,14 +32,17 @@ static char state_of(pid_t pid)
     return paren && paren[1] == ' ' ? paren[2] : 0;
 }
 
-static void sleeper(int ready_fd)
+static void sleeper(int ready_fd, const char *how)
 {
     CHECK_EQ(write(ready_fd, "r", 1), 1);
-    sleep(600);
+    if (strcmp(how, "pause") == 0)
+        pause();
+    else
+        sleep(600);
     exit(0);
 }
 
-static void kill_asleep(const char *self, int sig)
+static void kill_asleep(const char *self, const char *how, int sig)
 {
     int p[2];
     CHECK_EQ(pipe(p), 0);
@@ -48,7 +53,7 @@ static void kill_asleep(const char *self, int sig)
         close(p[0]);
         char fd[16];
         snprintf(fd, sizeof fd, "%d", p[1]);
-        execl(self, self, "sleeper", fd, (char *)NULL);
+        execl(self, self, how, fd, (char *)NULL);
         _exit(127);
     }
     close(p[1]);
@@ -59,17 +64,18 @@ static void kill_asleep(const char *self, int sig)
     int status;
     CHECK_EQ(waitpid(pid, &status, 0), pid);
     if (WIFSIGNALED(status))
-        printf("%s: killed by %s\n", strsignal(sig), strsignal(WTERMSIG(status)));
+        printf("%s, %s: killed by %s\n", how, strsignal(sig), strsignal(WTERMSIG(status)));
     else
-        printf("%s: exit %d\n", strsignal(sig), WEXITSTATUS(status));
+        printf("%s, %s: exit %d\n", how, strsignal(sig), WEXITSTATUS(status));
     close(p[0]);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && strcmp(argv[1], "sleeper") == 0)
-        sleeper(atoi(argv[2]));
-    kill_asleep(argv[0], SIGTERM);
-    kill_asleep(argv[0], SIGINT);
+    if (argc == 3)
+        sleeper(atoi(argv[2]), argv[1]);
+    kill_asleep(argv[0], "sleep", SIGTERM);
+    kill_asleep(argv[0], "sleep", SIGINT);
+    kill_asleep(argv[0], "pause", SIGTERM);
     return 0;
 }
