@@ -1,5 +1,6 @@
 /* Deadlock detection: see deadlock.h. */
 #include "core/deadlock.h"
+#include "core/dump.h"
 
 #include "core/runtime.h"
 #include "core/signals.h"
@@ -68,6 +69,7 @@ void mn_deadlock_check(void)
         return;
     static const char msg[] = "mnrt: all threads are asleep - deadlock!\n";
     syscall(SYS_write, 2, msg, sizeof msg - 1);
-    mn_schedtrace(true);
+    mn_schedtrace(false);
+    mn_dump_write(2, 0, NULL); /* every thread, what it waits for, its stack */
     _exit(2);
 }

@@ -4,6 +4,7 @@
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
 #include "compat/tcb.h"
+#include "core/dump.h"
 #include "core/preempt.h"
 #include "core/runtime.h"
 #include "core/sched_internal.h"
@@ -66,7 +67,9 @@ static bool is_handler(const struct sigaction *a)
 /* The kernel's action for the program's a: mnrt's handler with a's mask
  * and flags (SA_RESETHAND is carried out by run_handler, which must find
  * the handler), or a itself. SIGURG keeps mnrt's preemption handler,
- * which passes every other SIGURG on to mn_sig_from_kernel. */
+ * which passes every other SIGURG on to mn_sig_from_kernel. SIGQUIT left
+ * SIG_DFL gets the thread dump's action, which prints the dump and then
+ * lets SIGQUIT kill the process (dump.h). */
 static int install(int sig, const struct sigaction *a)
 {
     if (sig == SIGURG && mn_preempt_sigbit) /* preempt.c's handler passes the rest on */
@@ -75,6 +78,10 @@ static int install(int sig, const struct sigaction *a)
     if (is_handler(a)) {
         k.sa_sigaction = mn_sig_from_kernel;
         k.sa_flags = (a->sa_flags | SA_SIGINFO) & ~SA_RESETHAND;
+    } else if (sig == SIGQUIT && a->sa_handler == SIG_DFL) {
+        k.sa_sigaction = mn_dump_on_sigquit;
+        k.sa_flags = SA_SIGINFO | SA_RESTART;
+        sigfillset(&k.sa_mask);
     }
     return mn_real.sigaction(sig, &k, NULL);
 }
@@ -104,6 +111,8 @@ void mn_sig_boot(void)
         if (is_handler(&program[sig])) {
             install(sig, &program[sig]);
             any = true;
+        } else if (sig == SIGQUIT && program[sig].sa_handler == SIG_DFL) {
+            install(sig, &program[sig]); /* the thread dump's */
         }
     }
     if (any)

@@ -17,8 +17,10 @@
  * - The program's actions. The program's sigaction is recorded here
  *   (shim/sigaction.c); the kernel's action for a handled signal is
  *   mn_sig_from_kernel, with the program's flags and mask. SIG_DFL and
- *   SIG_IGN go to the kernel as they are. SIGSEGV stays with
- *   core/overflow.c, which reports stack overflows first.
+ *   SIG_IGN go to the kernel as they are, but SIGQUIT's SIG_DFL, which is
+ *   the thread dump's action (dump.h: a dump, then death by SIGQUIT).
+ *   SIGSEGV stays with core/overflow.c, which reports stack overflows
+ *   first.
  * - mn_sig_from_kernel runs the program's handler at once when it
  *   interrupted a G in the G's own code (not in a switch, holding no mnrt
  *   lock) and that G is the right one: the signal was aimed at this G
