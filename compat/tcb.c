@@ -77,6 +77,7 @@ static struct {
     ptrdiff_t dlerror_var;     /* TLS variable __libc_dlerror_result */
     ptrdiff_t malloc_words[MAX_MALLOC_WORDS];
     int n_malloc_words;
+    bool glibc_malloc;         /* the program's malloc is glibc's */
     size_t static_size;        /* static TLS blocks below the thread pointer */
 } L;
 
@@ -322,9 +323,15 @@ const char *mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void 
     check_glibc_thread(create, join);
     if (refusal)
         return refusal;
-    if (malloc_is_glibc())
+    L.glibc_malloc = malloc_is_glibc();
+    if (L.glibc_malloc)
         discover_malloc_words();
     return refusal;
+}
+
+bool mn_tcb_glibc_malloc(void)
+{
+    return L.glibc_malloc;
 }
 
 void *mn_tcb_create(void)

@@ -39,6 +39,11 @@ const char *mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void 
                                       void *),
                         int (*join)(pthread_t, void **));
 
+/* Whether the program's malloc (the one glibc itself calls) is glibc's,
+ * as found at boot: its locks are glibc's own, never held by a thread
+ * that parks. */
+bool mn_tcb_glibc_malloc(void);
+
 /* A fresh TCB for a G, set up from the calling thread's (stack and pointer
  * guards, CET features). Returns NULL when memory is exhausted. */
 void *mn_tcb_create(void);

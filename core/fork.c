@@ -6,6 +6,7 @@
 #include "core/signals.h"
 #include "core/sysmon.h"
 #include "core/waitq.h"
+#include "core/watch.h"
 
 void mn_fork_prepare(void)
 {
@@ -37,6 +38,7 @@ const char *mn_fork_child(void)
         return why;
     mn_g_fork_child(self);
     mn_waitq_reset();
+    mn_watch_fork_child();
     mn_sig_fork_child(self);
     mn_preempt_fork_child();
     mn_monitor_fork_child();

@@ -110,6 +110,10 @@ struct mn_g {
     struct mn_waiter *wait_intr;
     int mask_slot;               /* its mask's count in the union (signals.c) */
     bool sig_ran, sig_norestart; /* handlers run since its wait began */
+    /* the futex word (and value) its injected call parks on instead of
+     * yielding, set by the preemption handler (preempt.h) */
+    _Atomic uint32_t *convert_word;
+    uint32_t convert_val;
     int sig_handler_depth;       /* program handlers running on it (no
                                   * preemption signal meanwhile: preempt.h) */
     /* the M it blocks on in a cancellation point the kernel makes
@@ -160,12 +164,18 @@ struct mn_m {
     /* sysmon set it just before sending SIGURG: the signal asks this M to
      * preempt its G; the handler takes it back (preempt.h) */
     _Atomic bool preempt_sig;
+    /* sysmon set it just before sending SIGURG: its G is blocked inline
+     * in a private futex wait on this word for this value, and should
+     * park instead (preempt.h); the handler takes it back */
+    _Atomic(_Atomic uint32_t *) convert_word;
+    uint32_t convert_val;
 
     /* request from the G that switched away, handled by g0 or, after a
      * direct switch, by the next G (sched_internal.h) */
     enum mn_m_action action;
     mn_g *prev_g;                /* the G a direct switch left, until handled */
     mn_g *lockedg;               /* the G locked to this M, which runs nothing else */
+    bool tainted;                /* a G changed this kernel thread (bound call) */
     bool (*park_commit)(mn_g *, void *);
     void *park_arg;
     void (*call_fn)(void *);

@@ -381,24 +381,31 @@ void mn_startm_new(mn_p *p, bool spinning)
     mn_lock_release(&mn_sched.lock);
 }
 
-/* Whether the calling thread may make a kernel thread: only sysmon, or
- * anyone while there is no sysmon to ask. Making one allocates with the
- * program's malloc (m_alloc, and glibc's pthread_create for the new
- * thread's TLS), and anything else that makes one is on an M holding a P
- * for some G that may be inside that malloc: a G itself (an allocator that
- * unlocks a pthread mutex, which readies a G, which wants an M), or g0 and
- * a G finishing a direct switch, acting for a G that parked, yielded or
- * was preempted inside an allocator whose locks are pthread mutexes
- * (jemalloc): that lock is the parked G's, and the M would wait for it
+/* Whether the calling thread may make a kernel thread. Making one
+ * allocates with the program's malloc (m_alloc, and glibc's
+ * pthread_create for the new thread's TLS), and a new kernel thread
+ * inherits its creator's namespaces, affinity and credentials, which a
+ * locked M's G may have changed (shim/bound.c). sysmon, which holds no P
+ * and is started before any G changes its kernel thread, always may.
+ * Others only on g0 of an M that is not locked or tainted, on its own TCB
+ * (a G finishing a direct switch acts as g0 on its own TCB: it may have
+ * parked inside malloc; a G itself may be inside it: an allocator that
+ * unlocks a pthread mutex readies a G, which wants an M), and only when
+ * malloc is glibc's: an allocator whose locks are pthread mutexes
+ * (jemalloc) may have its lock held by the very G g0 stands in for, which
+ * parked, yielded or was preempted inside it; g0 would wait for that lock
  * forever with the P the G needs to run (test malloc_lock_yield; redis
- * hung so at start). sysmon holds no P: if it waits for such a lock, the
- * G that holds it runs meanwhile. And a new kernel thread inherits its
- * creator's namespaces, affinity and credentials, which a locked M's G
- * may have changed (shim/bound.c): sysmon is started before any G
- * changes its kernel thread. */
+ * hung so at start). glibc's own locks are never held by a G that parks.
+ * (Making Ms on sysmon alone delayed process-directed signals: sysmon
+ * blocks every signal while glibc clones, and a program's kill of itself
+ * then often lost the race with its exit: segv_kill_thread, 1 run in 10.)
+ * Those that may not ask sysmon. */
 static bool may_make_m_here(void)
 {
-    return mn_monitor_thread();
+    mn_m *m = mn_tls_m;
+    return mn_monitor_thread() ||
+           (mn_tcb_glibc_malloc() && !mn_tls_g && m && !m->lockedg && !m->tainted &&
+            mn_thread_pointer() == m->g0tcb);
 }
 
 /* Runs p on an idle M (or a new one). */
@@ -1062,6 +1069,7 @@ bool mn_lock_thread(bool forever)
     }
     if (forever) {
         g->bound = true;
+        g->m->tainted = true; /* for good: it makes no M (may_make_m_here) */
         if (g->fork_locked) { /* the lock since fork is this one now */
             g->fork_locked = false;
             g->lock_count--;

@@ -137,6 +137,7 @@ void mn_boot(void)
     mn_sched_boot(mn_config.procs, main_g);
     mn_overflow_install();
     mn_fork_boot();
+    mn_stdio_lock_boot();
     atomic_store(&mn_boot_state, MN_BOOT_UP);
     mn_sig_boot(); /* first: the handlers it finds are the program's */
     if (mn_config.asyncpreempt)

@@ -35,7 +35,11 @@ struct mnrt_stats {
     int64_t handoffs;         /* Ps handed on from a kernel thread blocked in a call mnrt
                                * brackets (regular files, waitpid, flock, ...) */
     int64_t unseen_blocks;    /* Ps taken from a kernel thread blocked where mnrt does not
-                               * see (glibc-internal locks, stdio I/O, raw system calls) */
+                               * see (stdio I/O, raw system calls, shared futexes) */
+    int64_t converted_waits;  /* waits in glibc's internal locks (inline futex waits) that
+                               * were turned into parks instead */
+    int64_t watched_waits;    /* parks on locks glibc's own code also takes (stream locks
+                               * in flockfile, converted waits), watched by sysmon */
 };
 
 /* Version string of the running library, e.g. "0.1.0". */

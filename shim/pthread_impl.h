@@ -59,6 +59,8 @@ void mn_fork_boot(void);
 /* fork.c: in a child process that cannot run under M:N (see fork.c), as
  * its first act: from now on every call is served natively. */
 void mn_fork_child_natively(void);
+/* stdio_lock.c: at boot, checks glibc's stream lock on a stream of its own. */
+void mn_stdio_lock_boot(void);
 /* The shim's locks that fork holds (fork.c; docs/lock-order.md). */
 extern mn_lock mn_setxid_lock, mn_dlopen_lock, mn_private_memory_lock;
 
