@@ -28,6 +28,7 @@
 #include "compat/real.h"
 #include "compat/tcb.h"
 #include "core/context.h"
+#include "core/unwind.h"
 #include "core/waiter.h"
 
 #include <errno.h>
@@ -158,6 +159,7 @@ static mn_g *g_alloc(void)
 
 int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
 {
+    mn_unwind_load(); /* for thread dumps, with the first thread (unwind.h) */
     mn_g *g = g_alloc();
     if (!g)
         return EAGAIN;
@@ -177,12 +179,14 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
     g->joiner = NULL;
     mn_lock_release(&g->join_lock);
     g->wait_reason = NULL;
+    g->created_pc = spec->created_pc;
     g->lockedm = NULL;
     g->lock_count = 0;
     g->bound = false;
     g->fork_locked = false;
     g->altstack = (stack_t){.ss_flags = SS_DISABLE};
     mn_g *self = mn_getg();
+    g->created_by = self ? self->id : 0;
     /* a new thread has its creator's name, as the kernel gives it */
     memcpy(g->name, self ? self->name : "", self ? sizeof g->name : 1);
     if (spec->sigmask)
@@ -280,6 +284,7 @@ int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only)
     while (!g->exited && !reaped_for_us) {
         struct mn_waiter w;
         mn_waiter_init(&w, "thread join");
+        w.num = g->id; /* for thread dumps */
         w.cancel = cancel_join;
         w.tag = (uintptr_t)g;
         w.intr = true; /* a handler runs, then the join goes on */

@@ -21,6 +21,9 @@
  *   switching away first (mn_park): to g0, or straight to the next G of its
  *   P, which acts as g0 for it; only then is it marked waiting and the
  *   commit function that publishes it to wakers run (Go's park_m).
+ * - Thread dumps (dump.h) read Gs, Ms and Ps without any lock: a dump is
+ *   a snapshot that may be slightly inconsistent (it never writes them
+ *   but g->dump_seen).
  * - Thread-local: mn_tls_g is the running G in that G's own TLS (each G has
  *   its own TCB), NULL in Ms' and foreign threads' TLS; mn_tls_m is the M in
  *   the M's own TLS (g0), NULL elsewhere, except in a G that finishes a
@@ -116,6 +119,18 @@ struct mn_g {
     /* the M it blocks on in a cancellation point the kernel makes
      * (shim/cancel.c), NULL outside one */
     _Atomic(struct mn_m *) cancel_call_m;
+
+    /* for thread dumps (core/dump.h), read there without a lock: what it
+     * waits for, written by the G itself before it parks (waiter.c) */
+    const void *wait_obj;        /* the object waited on, or NULL */
+    int64_t wait_num;            /* an fd, a thread id, a number of fds */
+    int64_t wait_since;          /* coarse CLOCK_MONOTONIC ns at the park */
+    int64_t wait_until;          /* its deadline, -1: none */
+    uintptr_t syscall_pc, syscall_sp, syscall_fp; /* where its system call bracket
+                                  * began: the caller's rip, rsp and rbp */
+    uintptr_t created_pc;        /* the return address of its creation call */
+    int64_t created_by;          /* the id of the G that made it, 0: none */
+    uint32_t dump_seen;          /* the last dump that listed it (dump.c) */
 };
 
 enum mn_m_action {
@@ -354,6 +369,7 @@ struct mn_g_spec {
     void *(*start)(void *);
     void *arg;
     bool c11;
+    uintptr_t created_pc;        /* where the program asked for it (dumps) */
 };
 /* Creates a G (not yet runnable). Returns 0 or EAGAIN. */
 int mn_g_new(const struct mn_g_spec *spec, mn_g **out);

@@ -33,6 +33,7 @@
 
 #include "compat/fsbase.h"
 #include "compat/log.h"
+#include "compat/raw_syscall.h"
 #include "compat/real.h"
 #include "compat/tcb.h"
 #include "core/context.h"
@@ -237,14 +238,15 @@ static int run_all_timers(int64_t now)
     return ran;
 }
 
-/* m is about to sleep without a G: no program signal may land on it
- * (signals.h). Its next G's mask is set again when it runs (apply_sigmask). */
+/* m is about to sleep without a G: no program signal may land on it, but
+ * those sysmon would take while there is none (signals.h). Its next G's
+ * mask is set again when it runs (apply_sigmask). */
 static void m_quiet(mn_m *m)
 {
-    uint64_t all = mn_sig_blockable();
-    if (mn_sig_bits(&m->sigmask) != all) {
-        mn_sig_block_program();
-        *(uint64_t *)&m->sigmask = all;
+    uint64_t mask = mn_sig_idle_mask();
+    if (mn_sig_bits(&m->sigmask) != mask) {
+        mn_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof mask);
+        *(uint64_t *)&m->sigmask = mask;
     }
 }
 

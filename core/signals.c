@@ -4,9 +4,11 @@
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
 #include "compat/tcb.h"
+#include "core/dump.h"
 #include "core/preempt.h"
 #include "core/runtime.h"
 #include "core/sched_internal.h"
+#include "core/sysmon.h"
 #include "core/waiter.h"
 
 #include <errno.h>
@@ -65,7 +67,9 @@ static bool is_handler(const struct sigaction *a)
 /* The kernel's action for the program's a: mnrt's handler with a's mask
  * and flags (SA_RESETHAND is carried out by run_handler, which must find
  * the handler), or a itself. SIGURG keeps mnrt's preemption handler,
- * which passes every other SIGURG on to mn_sig_from_kernel. */
+ * which passes every other SIGURG on to mn_sig_from_kernel. SIGQUIT left
+ * SIG_DFL gets the thread dump's action, which prints the dump and then
+ * lets SIGQUIT kill the process (dump.h). */
 static int install(int sig, const struct sigaction *a)
 {
     if (sig == SIGURG && mn_preempt_sigbit) /* preempt.c's handler passes the rest on */
@@ -74,6 +78,10 @@ static int install(int sig, const struct sigaction *a)
     if (is_handler(a)) {
         k.sa_sigaction = mn_sig_from_kernel;
         k.sa_flags = (a->sa_flags | SA_SIGINFO) & ~SA_RESETHAND;
+    } else if (sig == SIGQUIT && a->sa_handler == SIG_DFL) {
+        k.sa_sigaction = mn_dump_on_sigquit;
+        k.sa_flags = SA_SIGINFO | SA_RESTART;
+        sigfillset(&k.sa_mask);
     }
     return mn_real.sigaction(sig, &k, NULL);
 }
@@ -103,10 +111,29 @@ void mn_sig_boot(void)
         if (is_handler(&program[sig])) {
             install(sig, &program[sig]);
             any = true;
+        } else if (sig == SIGQUIT && program[sig].sa_handler == SIG_DFL) {
+            install(sig, &program[sig]); /* the thread dump's */
         }
     }
     if (any)
         mn_monitor_ensure();
+}
+
+bool mn_sig_program_handles_any(void)
+{
+    for (int sig = 1; sig <= NSIGS; sig++) {
+        if (mnrt_runs(sig)) { /* as the program set it: mnrt's own (SIGURG) aside */
+            if (is_handler(&program[sig]))
+                return true;
+            continue;
+        }
+        if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV || sig == 32 || sig == 33)
+            continue; /* none, overflow.c's (faults only), glibc's and mnrt's */
+        struct sigaction sa;
+        if (mn_real.sigaction(sig, NULL, &sa) == 0 && is_handler(&sa))
+            return true;
+    }
+    return false;
 }
 
 int mn_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
@@ -216,19 +243,25 @@ void mn_sig_mask_changed(mn_g *g, const sigset_t *mask)
 
 /* ---- sysmon's mask ---- */
 
-static void monitor_mask(void)
+/* The signals no live G accepts. */
+static uint64_t nobody_accepts(void)
 {
     uint64_t accepted = 0;
     int n = __atomic_load_n(&nslots, __ATOMIC_ACQUIRE);
     for (int i = 0; i < n; i++)
         if (atomic_load(&slots[i].count) > 0)
             accepted |= ~slots[i].mask;
-    set_kernel_mask(mn_sig_blockable() & ~accepted);
+    return mn_sig_blockable() & ~accepted;
 }
 
-void mn_sig_block_program(void)
+static void monitor_mask(void)
 {
-    set_kernel_mask(mn_sig_blockable());
+    set_kernel_mask(nobody_accepts());
+}
+
+uint64_t mn_sig_idle_mask(void)
+{
+    return mn_sysmon_running() ? mn_sig_blockable() : nobody_accepts();
 }
 
 uint64_t mn_sig_block_for_start(void)
@@ -689,6 +722,8 @@ void mn_sig_cancel(mn_g *g)
 }
 
 /* ---- interruptible waits ---- */
+
+const char mn_sig_suspend_reason[] = "sigsuspend";
 
 bool mn_sig_wait_begin(struct mn_waiter *w)
 {

@@ -5,6 +5,7 @@
 #include "compat/log.h"
 #include "compat/real.h"
 #include "core/config.h"
+#include "core/dump.h"
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/preempt.h"
@@ -104,7 +105,7 @@ void mn_monitor_notice_busy(void)
 static void sleep_for(int64_t ns)
 {
     uint32_t w = atomic_load(&monitor_word);
-    if (mn_sig_forward_due()) /* posted before w was read */
+    if (mn_sig_forward_due() || mn_dump_pending()) /* posted before w was read */
         return;
     /* a word watched since w was read has poked: the wait ends at once */
     if (mn_watch_active() && (ns < 0 || ns > MN_WATCH_NS))
@@ -310,6 +311,7 @@ static void *monitor_main(void *arg)
         sleep_for(timeout);
         atomic_store(&long_sleep, false);
         mn_sig_forward();
+        mn_dump_serve(); /* thread dumps asked for by signal (dump.h) */
         start_new_ms();
         now = mn_nanotime();
         poll_if_forgotten(now);

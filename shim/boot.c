@@ -142,6 +142,7 @@ void mn_boot(void)
     mn_sig_boot(); /* first: the handlers it finds are the program's */
     if (mn_config.asyncpreempt)
         mn_preempt_init();
+    mn_dump_shim_boot();
     if (mn_config.schedtrace_ms)
         mn_monitor_ensure();
 }

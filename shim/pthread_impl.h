@@ -45,6 +45,10 @@ static inline bool mn_native(void)
                             0);
 }
 
+/* dump.c: at boot, thread dumps (core/dump.h) with the shim's words for
+ * what threads wait for. */
+void mn_dump_shim_boot(void);
+
 /* atfork.c: the program's fork handlers (kept by mnrt, not glibc).
  * prepare locks the list and runs the prepare handlers; finish runs the
  * parent's or the child's handlers and unlocks it. */

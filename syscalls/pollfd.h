@@ -129,6 +129,11 @@ static inline uint32_t mn_pollfd_seq(struct mn_pollfd *pd, int dir)
  * signal the G takes ended the wait (core/signals.h: the caller asks
  * mn_sig_should_fail whether its call fails or goes on). */
 int mn_pollfd_wait(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns);
+/* The same, saying in thread dumps (core/dump.h) what the G waits for:
+ * reason NULL is "fd read" or "fd write" by dir; the fd goes with it
+ * (mn_pollfd_wait_any says "poll" and the number of fds). */
+int mn_pollfd_wait_for(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns,
+                       const char *reason);
 
 /* Several pollfds at once (poll, select): nodes[i] queue on pds[i] in
  * dirs[i], unless a notification came after seqs[i] was read (then it
