@@ -125,6 +125,10 @@
                              size_t, struct hostent **, int *))                         \
     X(int, system, (const char *))                                                      \
     X(pid_t, fork, (void))                                                              \
+    X(void, __cxa_finalize, (void *))                                                   \
+    X(void, flockfile, (FILE *))                                                        \
+    X(int, ftrylockfile, (FILE *))                                                      \
+    X(void, funlockfile, (FILE *))                                                      \
     X(long, ptrace, (enum __ptrace_request, pid_t, void *, void *))                     \
     X(int, lockf, (int, int, off_t))                                                    \
     X(int, fclose, (FILE *))                                                            \

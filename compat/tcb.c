@@ -22,6 +22,7 @@
 
 #include "compat/fsbase.h"
 #include "compat/log.h"
+#include "compat/raw_syscall.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define MN_VERIFIED_GLIBC "2.36"
@@ -75,6 +77,7 @@ static struct {
     ptrdiff_t dlerror_var;     /* TLS variable __libc_dlerror_result */
     ptrdiff_t malloc_words[MAX_MALLOC_WORDS];
     int n_malloc_words;
+    bool glibc_malloc;         /* the program's malloc is glibc's */
     size_t static_size;        /* static TLS blocks below the thread pointer */
 } L;
 
@@ -320,9 +323,15 @@ const char *mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void 
     check_glibc_thread(create, join);
     if (refusal)
         return refusal;
-    if (malloc_is_glibc())
+    L.glibc_malloc = malloc_is_glibc();
+    if (L.glibc_malloc)
         discover_malloc_words();
     return refusal;
+}
+
+bool mn_tcb_glibc_malloc(void)
+{
+    return L.glibc_malloc;
 }
 
 void *mn_tcb_create(void)
@@ -338,6 +347,24 @@ void *mn_tcb_create(void)
     init_header(t, mn_thread_pointer());
     init_per_thread(t);
     return t;
+}
+
+/* glibc registers struct rseq_area whole (32 bytes, the kernel's minimum),
+ * with the x86 signature, and so does this. */
+#define RSEQ_AREA_LEN 32
+#define RSEQ_SIGNATURE 0x53053053
+#define RSEQ_UNREGISTER 1
+
+bool mn_tcb_rseq_move(void *const *from, int nfrom, void *to)
+{
+    bool dropped = false;
+    for (int i = 0; i < nfrom && !dropped; i++)
+        dropped = from[i] && mn_raw_syscall(SYS_rseq, (char *)from[i] + L.rseq, RSEQ_AREA_LEN,
+                                     RSEQ_UNREGISTER, RSEQ_SIGNATURE) == 0;
+    if (!dropped)
+        return false;
+    AT(to, L.rseq + RSEQ_CPU_ID, int32_t) = -1;
+    return mn_raw_syscall(SYS_rseq, (char *)to + L.rseq, RSEQ_AREA_LEN, 0, RSEQ_SIGNATURE) == 0;
 }
 
 void mn_tcb_recycle(void *tcb)

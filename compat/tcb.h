@@ -22,6 +22,7 @@
 #include "compat/cancel_bits.h"
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -37,6 +38,11 @@
 const char *mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
                                       void *),
                         int (*join)(pthread_t, void **));
+
+/* Whether the program's malloc (the one glibc itself calls) is glibc's,
+ * as found at boot: its locks are glibc's own, never held by a thread
+ * that parks. */
+bool mn_tcb_glibc_malloc(void);
 
 /* A fresh TCB for a G, set up from the calling thread's (stack and pointer
  * guards, CET features). Returns NULL when memory is exhausted. */
@@ -64,6 +70,15 @@ void mn_tcb_set_cleanup_jmp_buf(void *tcb, void *buf);
  * pthread_setcanceltype (glibc's own, on the G's TCB) keep it, and its
  * bits are glibc's (compat/cancel_bits.h). */
 _Atomic int *mn_tcb_cancelhandling(void *tcb);
+
+/* In the child of fork: the kernel's rseq registration of the calling
+ * thread, inherited from the forking kernel thread, names the rseq area of
+ * whichever of the TCBs in `from` glibc registered it in (an M's own TCB
+ * that glibc now counts as a free stack in the child, or the main
+ * thread's). Moves it to the rseq area of `to`, the TCB the thread runs
+ * its scheduler on from now on. Returns false when there was none to move
+ * (rseq off, or a kernel without it): then nothing is registered. */
+bool mn_tcb_rseq_move(void *const *from, int nfrom, void *to);
 
 /* Runs on a new G before its program code: per-thread locale tables. */
 void mn_tcb_on_start(void);

@@ -58,13 +58,19 @@ void mn_altstack_fit(struct mn_m *m, size_t size)
     m->altstack_size = size;
 }
 
+void mn_altstack_forget(struct mn_m *m)
+{
+    if (m->altstack)
+        munmap(m->altstack, m->altstack_size);
+    m->altstack = NULL;
+    m->altstack_size = 0;
+}
+
 void mn_altstack_free(struct mn_m *m)
 {
     if (!m->altstack)
         return;
     stack_t off = {.ss_flags = SS_DISABLE};
     set_stack(&off, NULL);
-    munmap(m->altstack, m->altstack_size);
-    m->altstack = NULL;
-    m->altstack_size = 0;
+    mn_altstack_forget(m);
 }

@@ -29,4 +29,8 @@ void mn_altstack_fit(struct mn_m *m, size_t size);
 /* On m's own kernel thread, which is about to end: gives the stack back. */
 void mn_altstack_free(struct mn_m *m);
 
+/* In the child of fork, for an M whose kernel thread did not come along:
+ * unmaps its stack (the calling thread's own is left alone). */
+void mn_altstack_forget(struct mn_m *m);
+
 #endif

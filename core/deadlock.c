@@ -1,8 +1,9 @@
 /* Deadlock detection: see deadlock.h. */
 #include "core/deadlock.h"
+#include "core/dump.h"
 
-#include "compat/real.h"
 #include "core/runtime.h"
+#include "core/signals.h"
 #include "core/sysmon.h"
 
 #include <fcntl.h>
@@ -34,25 +35,14 @@ static int kernel_threads(void)
     return n;
 }
 
-/* Whether the program installed a handler that could wake a thread. */
-static bool program_handles_signals(void)
-{
-    for (int sig = 1; sig < NSIG; sig++) {
-        if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV || sig == SIGRTMIN - 1 ||
-            sig == SIGRTMIN - 2)
-            continue;
-        struct sigaction sa;
-        if (mn_real.sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
-            sa.sa_handler != SIG_IGN)
-            return true;
-    }
-    return false;
-}
-
+/* Gs that may yet wake the others: running or runnable; and one in
+ * sigsuspend or pause, which waits for a signal by design (to be killed,
+ * as natively, or one from another process) rather than for a thread. */
 static void count_unparked(mn_g *g, void *arg)
 {
     uint32_t s = atomic_load(&g->status);
-    if (s == MN_G_RUNNING || s == MN_G_RUNNABLE)
+    if (s == MN_G_RUNNING || s == MN_G_RUNNABLE ||
+        (s == MN_G_WAITING && g->wait_reason == mn_sig_suspend_reason))
         (*(int *)arg)++;
 }
 
@@ -61,7 +51,7 @@ void mn_deadlock_check(void)
     if (atomic_load(&mn_sched.glive) == 0 || atomic_load(&mn_sched.netpoll_waiters) > 0)
         return;
     int ours = mn_sched.mcount + (mn_sysmon_running() ? 1 : 0);
-    if (kernel_threads() != ours || program_handles_signals())
+    if (kernel_threads() != ours || mn_sig_program_handles_any())
         return;
     /* Still nothing to run? (a G may have become runnable meanwhile) */
     if (atomic_load(&mn_sched.npidle) != atomic_load(&mn_sched.procs) ||
@@ -72,13 +62,14 @@ void mn_deadlock_check(void)
             mn_timers_next(&mn_sched.allp[i]->timers) != INT64_MAX)
             return;
     /* A G still running (its M blocked where mnrt cannot see, its P taken
-     * by sysmon) may yet wake the others. */
+     * by sysmon) may yet wake the others; so may a signal a G waits for. */
     int unparked = 0;
     mn_g_foreach(count_unparked, &unparked);
     if (unparked)
         return;
     static const char msg[] = "mnrt: all threads are asleep - deadlock!\n";
     syscall(SYS_write, 2, msg, sizeof msg - 1);
-    mn_schedtrace(true);
+    mn_schedtrace(false);
+    mn_dump_write(2, 0, NULL); /* every thread, what it waits for, its stack */
     _exit(2);
 }

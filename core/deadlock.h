@@ -2,7 +2,9 @@
  * runnable, no timer is pending and no G waits for I/O, the Gs can only be
  * woken by a kernel thread that is not mnrt's, or by a signal handler. If there is neither,
  * nothing will ever run again: mnrt says so, lists the threads and what
- * they wait for, and exits with status 2, as Go does. */
+ * they wait for, and exits with status 2, as Go does. A G in sigsuspend
+ * or pause waits for a signal by design (to be killed, say): no report
+ * then, the process waits as it would natively. */
 #ifndef MN_CORE_DEADLOCK_H
 #define MN_CORE_DEADLOCK_H
 

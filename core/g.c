@@ -28,6 +28,7 @@
 #include "compat/real.h"
 #include "compat/tcb.h"
 #include "core/context.h"
+#include "core/unwind.h"
 #include "core/waiter.h"
 
 #include <errno.h>
@@ -158,6 +159,7 @@ static mn_g *g_alloc(void)
 
 int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
 {
+    mn_unwind_load(); /* for thread dumps, with the first thread (unwind.h) */
     mn_g *g = g_alloc();
     if (!g)
         return EAGAIN;
@@ -177,12 +179,14 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
     g->joiner = NULL;
     mn_lock_release(&g->join_lock);
     g->wait_reason = NULL;
+    g->created_pc = spec->created_pc;
     g->lockedm = NULL;
     g->lock_count = 0;
     g->bound = false;
     g->fork_locked = false;
     g->altstack = (stack_t){.ss_flags = SS_DISABLE};
     mn_g *self = mn_getg();
+    g->created_by = self ? self->id : 0;
     /* a new thread has its creator's name, as the kernel gives it */
     memcpy(g->name, self ? self->name : "", self ? sizeof g->name : 1);
     if (spec->sigmask)
@@ -280,6 +284,7 @@ int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only)
     while (!g->exited && !reaped_for_us) {
         struct mn_waiter w;
         mn_waiter_init(&w, "thread join");
+        w.num = g->id; /* for thread dumps */
         w.cancel = cancel_join;
         w.tag = (uintptr_t)g;
         w.intr = true; /* a handler runs, then the join goes on */
@@ -359,4 +364,55 @@ mn_g *mn_g_boot_main(const struct mn_stack *stack)
     atomic_store(&mn_sched.glive, 1);
     atomic_store(&mn_sched.gcreated, 1);
     return g;
+}
+
+mn_g *mn_g_main(void)
+{
+    return &main_g;
+}
+
+/* An unfinished G of the parent, in the child of fork: as glibc counts
+ * such a thread's stack free in the child, its memory goes back without
+ * any of its code running (no destructors: natively they never run
+ * either). A handle to it finds a joined thread (ESRCH). */
+static void reclaim_vanished(mn_g *g)
+{
+    g->join_lock = (mn_lock)MN_LOCK_INIT;
+    g->siglock = (mn_lock)MN_LOCK_INIT;
+    g->exited = g->reaped = true;
+    g->detached = false;
+    g->joiner = NULL;
+    g->lockedm = NULL;
+    atomic_store(&g->cancel_call_m, NULL);
+    if (g->is_main) { /* the main thread's stack and TCB: never freed */
+        atomic_store(&g->status, MN_G_DEAD);
+        return;
+    }
+    atomic_store(&g->status, MN_G_IDLE);
+    mn_stack_unmap(&g->stack); /* no-op for a program's own stack */
+    g->stack = (struct mn_stack){0};
+    g->schedlink = mn_sched.gfree;
+    mn_sched.gfree = g;
+    mn_sched.ngfree++;
+}
+
+void mn_g_fork_child(mn_g *self)
+{
+    for (mn_g *g = mn_sched.allg, *next; g; g = next) {
+        next = g->allnext;
+        if (g != self)
+            reclaim_vanished(g);
+    }
+    mn_sched.allg = self;
+    self->allnext = self->allprev = NULL;
+    /* glibc's fork wrote the child's real tid into the TCB */
+    mn_tcb_set_tid(self->tcb, self->tid);
+    self->join_lock = (mn_lock)MN_LOCK_INIT;
+    self->siglock = (mn_lock)MN_LOCK_INIT;
+    self->joiner = NULL; /* a thread of the parent */
+    self->p_in_syscall = false;
+    atomic_store(&self->preempt, false);
+    atomic_store(&self->cancel_call_m, NULL);
+    atomic_store(&mn_sched.glive, 1);
+    atomic_store(&mn_sched.gcreated, 1);
 }

@@ -32,6 +32,11 @@ static inline bool mn_kthread_sleeps(pid_t tid)
     return s == 'S' || s == 'D';
 }
 
+/* What kernel thread tid is blocked in, from /proc: the system call's
+ * number and its six arguments. Returns false when it is in none (or
+ * running, or gone). */
+bool mn_kthread_syscall(pid_t tid, long *nr, unsigned long args[6]);
+
 /* The calling kernel thread's tid (no system call on an M). */
 pid_t mn_kthread_self(void);
 

@@ -93,3 +93,13 @@ int mn_overflow_sigaction(const struct sigaction *act, struct sigaction *old)
     mn_lock_release(&program_lock);
     return 0;
 }
+
+void mn_overflow_fork_lock(void)
+{
+    mn_lock_acquire(&program_lock);
+}
+
+void mn_overflow_fork_unlock(void)
+{
+    mn_lock_release(&program_lock);
+}

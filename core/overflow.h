@@ -20,4 +20,8 @@ void mn_overflow_install(void);
  * its sa_mask and SA_NODEFER/SA_RESTART/SA_RESETHAND apply). Returns 0. */
 int mn_overflow_sigaction(const struct sigaction *act, struct sigaction *old);
 
+/* Across fork: the program's SIGSEGV action is held still. */
+void mn_overflow_fork_lock(void);
+void mn_overflow_fork_unlock(void);
+
 #endif

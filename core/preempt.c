@@ -10,9 +10,11 @@
 #include "core/kthread.h"
 #include "core/sched_internal.h"
 #include "core/signals.h"
+#include "core/watch.h"
 
 #include <cpuid.h>
 #include <errno.h>
+#include <linux/futex.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -30,7 +32,7 @@ uint64_t mn_preempt_sigbit;
 
 static bool enabled;
 static pid_t self_pid;
-static _Atomic int64_t count;
+static _Atomic int64_t count, converted;
 
 /* What the trampoline saves: xsave with every state component the OS
  * enabled (CPUID 0xD: sizes for XCR0), or fxsave where xsave is absent. */
@@ -123,6 +125,29 @@ static bool safe_point(mn_g *g, mn_m *m, const mcontext_t *ctx)
            on_g_stack(g, (uintptr_t)ctx->gregs[REG_RSP]) && on_altstack(m);
 }
 
+/* A G blocked inline in a private futex wait that sysmon asked to
+ * convert (m->convert_word): with SA_RESTART the kernel has put the
+ * program counter back on the `syscall` instruction and the call's number
+ * in rax, to make the wait again when the handler returns. Only exactly
+ * that state is taken, for the word and value sysmon saw, without a
+ * deadline, where a preemption would be safe but for the code being
+ * glibc's: every register is the wait's, saved and given back by the
+ * trampoline around the park. */
+static bool convertible(mn_g *g, mn_m *m, const mcontext_t *ctx, _Atomic uint32_t *word)
+{
+    const uint8_t *pc = (const uint8_t *)(uintptr_t)ctx->gregs[REG_RIP];
+    long op = ctx->gregs[REG_RSI];
+    return m->curg == g && !m->prev_g && m->locks == 0 && g->syscall_depth == 0 &&
+           g->sig_handler_depth == 0 && m->p &&
+           atomic_load(&m->p->status) == mn_pword(m, MN_P_USER) && pc[0] == 0x0f &&
+           pc[1] == 0x05 && ctx->gregs[REG_RAX] == SYS_futex &&
+           ctx->gregs[REG_RDI] == (greg_t)(uintptr_t)word &&
+           (op == (FUTEX_WAIT | FUTEX_PRIVATE_FLAG) ||
+            op == (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG)) &&
+           (uint32_t)ctx->gregs[REG_RDX] == m->convert_val && ctx->gregs[REG_R10] == 0 &&
+           on_g_stack(g, (uintptr_t)ctx->gregs[REG_RSP]) && on_altstack(m);
+}
+
 /* The interrupted code calls the trampoline: its return address (the
  * interrupted instruction) goes below the red zone, which the trampoline's
  * `ret $128` skips again on the way back. */
@@ -139,13 +164,20 @@ void mn_preempt_on_sigurg(int sig, siginfo_t *info, void *uc)
     int saved_errno = errno;
     mn_g *g = mn_tls_g;
     mn_m *m = g ? g->m : mn_tls_m;
-    bool asked = m && !mn_sched.forked_child &&
-                 atomic_exchange_explicit(&m->preempt_sig, false, memory_order_acquire);
-    if (!asked || info->si_code != SI_TKILL || info->si_pid != self_pid) {
+    bool ours = m && !mn_sched.forked_child;
+    bool asked = ours && atomic_exchange_explicit(&m->preempt_sig, false, memory_order_acquire);
+    _Atomic uint32_t *word =
+        ours ? atomic_exchange_explicit(&m->convert_word, NULL, memory_order_acquire) : NULL;
+    if ((!asked && !word) || info->si_code != SI_TKILL || info->si_pid != self_pid) {
         mn_sig_from_kernel(sig, info, uc);
     } else if (g) {
         mcontext_t *ctx = &((ucontext_t *)uc)->uc_mcontext;
-        if (safe_point(g, m, ctx)) {
+        if (word && convertible(g, m, ctx, word)) {
+            g->convert_word = word;
+            g->convert_val = m->convert_val;
+            inject_call(ctx);
+            atomic_fetch_add_explicit(&converted, 1, memory_order_relaxed);
+        } else if (asked && safe_point(g, m, ctx)) {
             inject_call(ctx);
             atomic_fetch_add_explicit(&count, 1, memory_order_relaxed);
         }
@@ -153,10 +185,36 @@ void mn_preempt_on_sigurg(int sig, siginfo_t *info, void *uc)
     errno = saved_errno;
 }
 
+void mn_preempt_fork_child(void)
+{
+    self_pid = getpid();
+}
+
+bool mn_preempt_convert(mn_m *m, _Atomic uint32_t *word, uint32_t val)
+{
+    if (!enabled || !handler_installed())
+        return false;
+    m->convert_val = val;
+    atomic_store(&m->convert_word, word);
+    return mn_raw_syscall(SYS_tgkill, self_pid, m->tid, SIGURG) == 0;
+}
+
+int64_t mn_preempt_converted(void)
+{
+    return atomic_load_explicit(&converted, memory_order_relaxed);
+}
+
 void mn_preempt_yield(void)
 {
     int saved_errno = errno;
-    mn_yield();
+    mn_g *g = mn_tls_g;
+    _Atomic uint32_t *word = g->convert_word;
+    if (word) {
+        g->convert_word = NULL;
+        mn_watch_wait(word, g->convert_val, "glibc lock (inline wait, parked)");
+    } else {
+        mn_yield();
+    }
     /* canceled asynchronously meanwhile: unwinds from here, through the
      * trampoline's frame, which describes the interrupted one */
     if ((atomic_load(mn_tcb_cancelhandling(mn_tls_g->tcb)) & MN_CANCEL_ASYNC) &&

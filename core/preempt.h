@@ -28,6 +28,13 @@
  *   on the G's stack, the thread pointer is the G's own TCB.
  * - A G locked to its M is preempted like the others: its yield sends it
  *   back to its M through the run queue, as mn_yield does.
+ * - The same signal converts an inline wait (mn_preempt_convert): sysmon
+ *   sets m->convert_word instead of m->preempt_sig, and the handler
+ *   injects the same call only for the exact state in which the kernel
+ *   restarts that private futex wait (docs/glibc-facts.md §10), where the
+ *   G is at a system call boundary in glibc: the conditions above hold
+ *   but for the code being glibc's and the ask. The call parks the G on
+ *   the word as a watched wait (watch.h), then returns to the wait.
  * - Every SIGURG that is not such a request goes to mn_sig_from_kernel
  *   (signals.h); SIGURG's default action is to ignore it.
  * - The handler is async-signal-safe: it reads fixed data, takes no lock,
@@ -46,6 +53,19 @@
  * SIGURG handler. Returns false (preemption stays off, with a warning
  * under MNRT_DEBUG) if any of it fails. */
 bool mn_preempt_init(void);
+
+/* sysmon: m's G sleeps inline in a private futex wait on word for val
+ * (glibc's internal locks: docs/design.md §8); asks m by signal to park
+ * the G there instead, as a watched wait (watch.h), so that m runs other
+ * Gs meanwhile. The handler converts only that exact state (its
+ * `convertible`); the wait is made again when the G runs. Returns whether
+ * the signal was sent. */
+bool mn_preempt_convert(mn_m *m, _Atomic uint32_t *word, uint32_t val);
+/* Inline waits so converted (mnrt_get_stats). */
+int64_t mn_preempt_converted(void);
+
+/* In the child of fork: sysmon's requests come from the child's pid. */
+void mn_preempt_fork_child(void);
 
 /* Whether preemption by signal is on. */
 bool mn_preempt_on(void);

@@ -21,6 +21,9 @@
  *   switching away first (mn_park): to g0, or straight to the next G of its
  *   P, which acts as g0 for it; only then is it marked waiting and the
  *   commit function that publishes it to wakers run (Go's park_m).
+ * - Thread dumps (dump.h) read Gs, Ms and Ps without any lock: a dump is
+ *   a snapshot that may be slightly inconsistent (it never writes them
+ *   but g->dump_seen).
  * - Thread-local: mn_tls_g is the running G in that G's own TLS (each G has
  *   its own TCB), NULL in Ms' and foreign threads' TLS; mn_tls_m is the M in
  *   the M's own TLS (g0), NULL elsewhere, except in a G that finishes a
@@ -107,11 +110,27 @@ struct mn_g {
     struct mn_waiter *wait_intr;
     int mask_slot;               /* its mask's count in the union (signals.c) */
     bool sig_ran, sig_norestart; /* handlers run since its wait began */
+    /* the futex word (and value) its injected call parks on instead of
+     * yielding, set by the preemption handler (preempt.h) */
+    _Atomic uint32_t *convert_word;
+    uint32_t convert_val;
     int sig_handler_depth;       /* program handlers running on it (no
                                   * preemption signal meanwhile: preempt.h) */
     /* the M it blocks on in a cancellation point the kernel makes
      * (shim/cancel.c), NULL outside one */
     _Atomic(struct mn_m *) cancel_call_m;
+
+    /* for thread dumps (core/dump.h), read there without a lock: what it
+     * waits for, written by the G itself before it parks (waiter.c) */
+    const void *wait_obj;        /* the object waited on, or NULL */
+    int64_t wait_num;            /* an fd, a thread id, a number of fds */
+    int64_t wait_since;          /* coarse CLOCK_MONOTONIC ns at the park */
+    int64_t wait_until;          /* its deadline, -1: none */
+    uintptr_t syscall_pc, syscall_sp, syscall_fp; /* where its system call bracket
+                                  * began: the caller's rip, rsp and rbp */
+    uintptr_t created_pc;        /* the return address of its creation call */
+    int64_t created_by;          /* the id of the G that made it, 0: none */
+    uint32_t dump_seen;          /* the last dump that listed it (dump.c) */
 };
 
 enum mn_m_action {
@@ -145,6 +164,11 @@ struct mn_m {
     /* sysmon set it just before sending SIGURG: the signal asks this M to
      * preempt its G; the handler takes it back (preempt.h) */
     _Atomic bool preempt_sig;
+    /* sysmon set it just before sending SIGURG: its G is blocked inline
+     * in a private futex wait on this word for this value, and should
+     * park instead (preempt.h); the handler takes it back */
+    _Atomic(_Atomic uint32_t *) convert_word;
+    uint32_t convert_val;
 
     /* request from the G that switched away, handled by g0 or, after a
      * direct switch, by the next G (sched_internal.h) */
@@ -345,6 +369,7 @@ struct mn_g_spec {
     void *(*start)(void *);
     void *arg;
     bool c11;
+    uintptr_t created_pc;        /* where the program asked for it (dumps) */
 };
 /* Creates a G (not yet runnable). Returns 0 or EAGAIN. */
 int mn_g_new(const struct mn_g_spec *spec, mn_g **out);
@@ -375,6 +400,21 @@ void mn_g_finish_exit(mn_g *g); /* the rest of an exit, off the G's stack (g0 or
  * thread's, as glibc described it while the thread was still its own
  * (its descriptor's tid changes here). */
 mn_g *mn_g_boot_main(const struct mn_stack *stack);
+/* The main thread's G (its TCB is the main thread's own). */
+mn_g *mn_g_main(void);
+
+/* --- in the child of fork (core/fork.c) --- */
+/* Every G but self, the forking one, vanished with its thread: their
+ * memory goes to the free list; self is the only live G. Under no lock:
+ * the child has one thread, and the lists were whole at fork. */
+void mn_g_fork_child(mn_g *self);
+/* The scheduler again on the calling thread, the forking G's M: g0 anew,
+ * the other Ms free, every P empty, self running on P 0. Returns NULL, or
+ * why it could not (nothing changed: the child must run natively). */
+const char *mn_sched_fork_child(mn_g *self);
+/* The scheduler's locks, taken in their order across fork. */
+void mn_sched_fork_lock(void);
+void mn_sched_fork_unlock(void);
 
 /* fast per-M pseudo random numbers */
 static inline uint32_t mn_fastrand(mn_m *m)

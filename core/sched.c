@@ -33,6 +33,7 @@
 
 #include "compat/fsbase.h"
 #include "compat/log.h"
+#include "compat/raw_syscall.h"
 #include "compat/real.h"
 #include "compat/tcb.h"
 #include "core/context.h"
@@ -237,14 +238,15 @@ static int run_all_timers(int64_t now)
     return ran;
 }
 
-/* m is about to sleep without a G: no program signal may land on it
- * (signals.h). Its next G's mask is set again when it runs (apply_sigmask). */
+/* m is about to sleep without a G: no program signal may land on it, but
+ * those sysmon would take while there is none (signals.h). Its next G's
+ * mask is set again when it runs (apply_sigmask). */
 static void m_quiet(mn_m *m)
 {
-    uint64_t all = mn_sig_blockable();
-    if (mn_sig_bits(&m->sigmask) != all) {
-        mn_sig_block_program();
-        *(uint64_t *)&m->sigmask = all;
+    uint64_t mask = mn_sig_idle_mask();
+    if (mn_sig_bits(&m->sigmask) != mask) {
+        mn_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof mask);
+        *(uint64_t *)&m->sigmask = mask;
     }
 }
 
@@ -300,7 +302,8 @@ static void m_init_common(mn_m *m)
     m->cpuclock = mn_kthread_cpuclock(m->tid);
     m->rand = (uint64_t)(uintptr_t)m * 0x9e3779b97f4a7c15ull | 1;
     mn_real.sigprocmask(SIG_SETMASK, NULL, &m->sigmask);
-    mn_altstack_init(m);
+    if (!m->altstack) /* an M of a fork's child keeps its thread's */
+        mn_altstack_init(m);
 }
 
 static void *m_thread_main(void *arg)
@@ -378,20 +381,31 @@ void mn_startm_new(mn_p *p, bool spinning)
     mn_lock_release(&mn_sched.lock);
 }
 
-/* Whether the calling thread may make a kernel thread. glibc's
- * pthread_create allocates with the program's malloc, which the caller
- * may be inside of (an allocator that unlocks a pthread mutex, which
- * readies a G, which wants an M); and a new kernel thread inherits its
- * creator's namespaces, affinity and credentials, which a locked M's G
- * may have changed (shim/bound.c). So only sysmon and g0 of an M that is
- * not locked, on its own TCB, may (a G finishing a direct switch acts as
- * g0 on its own TCB: it may have parked inside malloc). The others ask
- * sysmon, which is started before any G changes its kernel thread. */
+/* Whether the calling thread may make a kernel thread. Making one
+ * allocates with the program's malloc (m_alloc, and glibc's
+ * pthread_create for the new thread's TLS), and a new kernel thread
+ * inherits its creator's namespaces, affinity and credentials, which a
+ * locked M's G may have changed (shim/bound.c). sysmon, which holds no P
+ * and is started before any G changes its kernel thread, always may.
+ * Others only on g0 of an M that is not locked or tainted, on its own TCB
+ * (a G finishing a direct switch acts as g0 on its own TCB: it may have
+ * parked inside malloc; a G itself may be inside it: an allocator that
+ * unlocks a pthread mutex readies a G, which wants an M), and only when
+ * malloc is glibc's: an allocator whose locks are pthread mutexes
+ * (jemalloc) may have its lock held by the very G g0 stands in for, which
+ * parked, yielded or was preempted inside it; g0 would wait for that lock
+ * forever with the P the G needs to run (test malloc_lock_yield; redis
+ * hung so at start). glibc's own locks are never held by a G that parks.
+ * (Making Ms on sysmon alone delayed process-directed signals: sysmon
+ * blocks every signal while glibc clones, and a program's kill of itself
+ * then often lost the race with its exit: segv_kill_thread, 1 run in 10.)
+ * Those that may not ask sysmon. */
 static bool may_make_m_here(void)
 {
     mn_m *m = mn_tls_m;
     return mn_monitor_thread() ||
-           (!mn_tls_g && m && !m->lockedg && !m->tainted && mn_thread_pointer() == m->g0tcb);
+           (mn_tcb_glibc_malloc() && !mn_tls_g && m && !m->lockedg && !m->tainted &&
+            mn_thread_pointer() == m->g0tcb);
 }
 
 /* Runs p on an idle M (or a new one). */
@@ -1134,13 +1148,57 @@ mn_p *mn_p_new(int id)
     return p;
 }
 
-/* ---- boot ---- */
+/* ---- boot, and again in the child of fork ---- */
+
+/* A g0 of its own for an M that is a thread glibc did not make for mnrt
+ * (M0: the main thread at boot, the forking thread in a fork's child),
+ * made before anything is changed so that failing changes nothing. */
+struct g0_parts {
+    struct mn_stack stack;
+    void *tcb;
+};
+
+static const char *g0_parts_make(struct g0_parts *g0)
+{
+    if (mn_stack_map(&g0->stack, G0_STACK_SIZE, mn_page_size()) != 0)
+        return "cannot map a stack (mmap refused)";
+    if (!(g0->tcb = mn_tcb_create())) {
+        mn_stack_unmap(&g0->stack);
+        return "out of memory";
+    }
+    return NULL;
+}
+
+/* Makes the calling thread m, running g with P 0, its g0 on g0's parts;
+ * Ps 1 .. procs-1 are idle. The thread's TCB stays g's. */
+static void m0_install(mn_m *m, const struct g0_parts *g0, mn_g *g, int procs)
+{
+    atomic_store(&mn_sched.procs, procs);
+    atomic_store(&mn_sched.poll_until, INT64_MAX);
+    for (int i = procs - 1; i >= 1; i--)
+        mn_pidleput_locked(mn_sched.allp[i]);
+
+    mn_tcb_set_tid(g0->tcb, getpid());
+    *(mn_m **)mn_tcb_tls_slot(g0->tcb, &mn_tls_m) = m;
+    *(int **)mn_tcb_tls_slot(g0->tcb, &mn_tls_lockcount) = &m->locks;
+    m->g0sp = mn_ctx_make(g0->stack.lo + g0->stack.size, g0_entry, m);
+    m->g0tcb = g0->tcb;
+    m_init_common(m);
+
+    g->m = m;
+    m->curg = g;
+    mn_acquirep(m, mn_sched.allp[0]);
+    atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
+    atomic_store(&g->status, MN_G_RUNNING);
+    mn_tls_g = g;
+    mn_tls_owner = g;
+    mn_tls_lockcount = &m->locks;
+}
 
 /* What mn_sched_prepare made for mn_sched_boot. */
 static struct {
     mn_m *m0;
-    struct mn_stack g0stack;
-    void *g0tcb;
+    struct g0_parts g0;
 } boot;
 
 const char *mn_sched_prepare(int procs)
@@ -1150,36 +1208,98 @@ const char *mn_sched_prepare(int procs)
             return "out of memory";
     /* M0 is the main kernel thread. Its g0 needs a stack and a TCB of its
      * own: the main thread's TCB belongs to the main G from now on. */
-    if (mn_stack_map(&boot.g0stack, G0_STACK_SIZE, mn_page_size()) != 0)
-        return "cannot map a stack (mmap refused)";
-    if (!(boot.g0tcb = mn_tcb_create()) || !(boot.m0 = m_alloc()))
+    const char *why = g0_parts_make(&boot.g0);
+    if (why)
+        return why;
+    if (!(boot.m0 = m_alloc()))
         return "out of memory";
     return NULL;
 }
 
 void mn_sched_boot(int procs, mn_g *main_g)
 {
-    atomic_store(&mn_sched.procs, procs);
     mn_sched.start_ns = mn_nanotime();
     mn_sched.nallp = procs;
-    atomic_store(&mn_sched.poll_until, INT64_MAX);
-    for (int i = procs - 1; i >= 1; i--)
-        mn_pidleput_locked(mn_sched.allp[i]);
+    m0_install(boot.m0, &boot.g0, main_g, procs);
+}
 
-    mn_m *m0 = boot.m0;
-    mn_tcb_set_tid(boot.g0tcb, getpid());
-    *(mn_m **)mn_tcb_tls_slot(boot.g0tcb, &mn_tls_m) = m0;
-    *(int **)mn_tcb_tls_slot(boot.g0tcb, &mn_tls_lockcount) = &m0->locks;
-    m0->g0sp = mn_ctx_make(boot.g0stack.lo + boot.g0stack.size, g0_entry, m0);
-    m0->g0tcb = boot.g0tcb;
-    m_init_common(m0);
+/* The forking M's locks (docs/lock-order.md): held across fork, so that
+ * the child finds the lists they guard whole. */
+void mn_sched_fork_lock(void)
+{
+    mn_lock_acquire(&mn_sched.mcreate_lock);
+    mn_lock_acquire(&mn_sched.allg_lock);
+    mn_lock_acquire(&mn_sched.lock);
+}
 
-    main_g->m = m0;
-    m0->curg = main_g;
-    mn_acquirep(m0, mn_sched.allp[0]);
-    atomic_store(&m0->p->status, mn_pword(m0, MN_P_USER));
-    atomic_store(&main_g->status, MN_G_RUNNING);
-    mn_tls_g = main_g;
-    mn_tls_owner = main_g;
-    mn_tls_lockcount = &m0->locks;
+void mn_sched_fork_unlock(void)
+{
+    mn_lock_release(&mn_sched.lock);
+    mn_lock_release(&mn_sched.allg_lock);
+    mn_lock_release(&mn_sched.mcreate_lock);
+}
+
+/* A P as it is after boot: no Gs, no timers, no M. */
+static void p_forget(mn_p *p)
+{
+    atomic_store(&p->runq.head, 0);
+    atomic_store(&p->runq.tail, 0);
+    atomic_store(&p->runq.runnext, NULL);
+    mn_timers_forget(&p->timers);
+    p->m = NULL;
+    p->link = NULL;
+    p->schedtick = 0;
+    p->new_m_spinning = false;
+    atomic_store(&p->preempt, false);
+    atomic_store(&p->status, mn_pword(NULL, MN_P_DEAD));
+}
+
+const char *mn_sched_fork_child(mn_g *self)
+{
+    struct g0_parts g0;
+    const char *why = g0_parts_make(&g0);
+    if (why)
+        return why;
+    mn_m *m = self->m;
+    void *registered[2] = {m->g0tcb, mn_g_main()->tcb};
+    mn_tcb_rseq_move(registered, 2, g0.tcb);
+
+    /* the other Ms' kernel threads did not come along: their structures
+     * wait in the free list for the child's own Ms */
+    for (mn_m *o = mn_sched.allm, *next; o; o = next) {
+        next = o->allnext;
+        if (o != m) {
+            mn_altstack_forget(o);
+            o->link = mn_sched.mfree;
+            mn_sched.mfree = o;
+        }
+    }
+    mn_sched.allm = m;
+    mn_sched.mcount = 1;
+    mn_sched.midle = NULL;
+    mn_sched.nmidle = 0;
+    mn_sched.retired_switches = mn_sched.retired_parks = 0;
+    mn_sched.runq_head = mn_sched.runq_tail = NULL;
+    atomic_store(&mn_sched.runqsize, 0);
+    mn_sched.pidle = NULL;
+    atomic_store(&mn_sched.npidle, 0);
+    atomic_store(&mn_sched.nmspinning, 0);
+    atomic_store(&mn_sched.poll_owner, 0);
+    atomic_store(&mn_sched.netpoll_waiters, 0);
+    atomic_store(&mn_sched.lastpoll, 0);
+    for (int i = 0; i < mn_sched.nallp; i++)
+        p_forget(mn_sched.allp[i]);
+    mn_sched.lock = mn_sched.mcreate_lock = mn_sched.allg_lock = (mn_lock)MN_LOCK_INIT;
+
+    /* the forking M, on the same kernel thread, with a g0 of its own: the
+     * one it had lives on a stack glibc counts free in the child */
+    mn_g *locked = m->lockedg == self && (self->bound || self->lock_count > 0) ? self : NULL;
+    mn_m kept = *m;
+    memset(m, 0, sizeof *m);
+    m->id = kept.id;
+    m->lockedg = locked;
+    m->altstack = kept.altstack; /* the kernel thread's, which came along */
+    m->altstack_size = kept.altstack_size;
+    m0_install(m, &g0, self, atomic_load(&mn_sched.procs));
+    return NULL;
 }

@@ -4,9 +4,11 @@
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
 #include "compat/tcb.h"
+#include "core/dump.h"
 #include "core/preempt.h"
 #include "core/runtime.h"
 #include "core/sched_internal.h"
+#include "core/sysmon.h"
 #include "core/waiter.h"
 
 #include <errno.h>
@@ -65,7 +67,9 @@ static bool is_handler(const struct sigaction *a)
 /* The kernel's action for the program's a: mnrt's handler with a's mask
  * and flags (SA_RESETHAND is carried out by run_handler, which must find
  * the handler), or a itself. SIGURG keeps mnrt's preemption handler,
- * which passes every other SIGURG on to mn_sig_from_kernel. */
+ * which passes every other SIGURG on to mn_sig_from_kernel. SIGQUIT left
+ * SIG_DFL gets the thread dump's action, which prints the dump and then
+ * lets SIGQUIT kill the process (dump.h). */
 static int install(int sig, const struct sigaction *a)
 {
     if (sig == SIGURG && mn_preempt_sigbit) /* preempt.c's handler passes the rest on */
@@ -74,6 +78,10 @@ static int install(int sig, const struct sigaction *a)
     if (is_handler(a)) {
         k.sa_sigaction = mn_sig_from_kernel;
         k.sa_flags = (a->sa_flags | SA_SIGINFO) & ~SA_RESETHAND;
+    } else if (sig == SIGQUIT && a->sa_handler == SIG_DFL) {
+        k.sa_sigaction = mn_dump_on_sigquit;
+        k.sa_flags = SA_SIGINFO | SA_RESTART;
+        sigfillset(&k.sa_mask);
     }
     return mn_real.sigaction(sig, &k, NULL);
 }
@@ -103,10 +111,29 @@ void mn_sig_boot(void)
         if (is_handler(&program[sig])) {
             install(sig, &program[sig]);
             any = true;
+        } else if (sig == SIGQUIT && program[sig].sa_handler == SIG_DFL) {
+            install(sig, &program[sig]); /* the thread dump's */
         }
     }
     if (any)
         mn_monitor_ensure();
+}
+
+bool mn_sig_program_handles_any(void)
+{
+    for (int sig = 1; sig <= NSIGS; sig++) {
+        if (mnrt_runs(sig)) { /* as the program set it: mnrt's own (SIGURG) aside */
+            if (is_handler(&program[sig]))
+                return true;
+            continue;
+        }
+        if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV || sig == 32 || sig == 33)
+            continue; /* none, overflow.c's (faults only), glibc's and mnrt's */
+        struct sigaction sa;
+        if (mn_real.sigaction(sig, NULL, &sa) == 0 && is_handler(&sa))
+            return true;
+    }
+    return false;
 }
 
 int mn_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
@@ -216,19 +243,25 @@ void mn_sig_mask_changed(mn_g *g, const sigset_t *mask)
 
 /* ---- sysmon's mask ---- */
 
-static void monitor_mask(void)
+/* The signals no live G accepts. */
+static uint64_t nobody_accepts(void)
 {
     uint64_t accepted = 0;
     int n = __atomic_load_n(&nslots, __ATOMIC_ACQUIRE);
     for (int i = 0; i < n; i++)
         if (atomic_load(&slots[i].count) > 0)
             accepted |= ~slots[i].mask;
-    set_kernel_mask(mn_sig_blockable() & ~accepted);
+    return mn_sig_blockable() & ~accepted;
 }
 
-void mn_sig_block_program(void)
+static void monitor_mask(void)
 {
-    set_kernel_mask(mn_sig_blockable());
+    set_kernel_mask(nobody_accepts());
+}
+
+uint64_t mn_sig_idle_mask(void)
+{
+    return mn_sysmon_running() ? mn_sig_blockable() : nobody_accepts();
 }
 
 uint64_t mn_sig_block_for_start(void)
@@ -628,6 +661,42 @@ void mn_sig_forward(void)
     }
 }
 
+/* ---- fork ---- */
+
+void mn_sig_fork_lock(void)
+{
+    mn_lock_acquire(&action_lock);
+}
+
+void mn_sig_fork_unlock(void)
+{
+    mn_lock_release(&action_lock);
+}
+
+void mn_sig_fork_child(mn_g *self)
+{
+    process_id = (pid_t)mn_raw_syscall(SYS_getpid);
+    mask_lock = proc_lock = (mn_lock)MN_LOCK_INIT;
+    for (int i = 0; i < NSLOTS; i++) {
+        slots[i].mask = 0;
+        atomic_store(&slots[i].count, 0);
+    }
+    nslots = 1;
+    atomic_store(&proc_pend, 0);
+    for (int i = 0; i < INBOX; i++)
+        atomic_store(&inbox[i].state, FREE);
+    atomic_store(&inbox_next, 0);
+    atomic_store(&inbox_lost, 0);
+    inbox_seen = 0;
+    main_g = self;
+    atomic_store(&self->sigpend, 0);
+    if (self->sigqueue)
+        self->sigqueue->n = 0;
+    self->wait_intr = NULL;
+    self->mask_slot = slot_of(mn_sig_bits(&self->sigmask) & mn_sig_blockable());
+    count(self->mask_slot, 1); /* the union is dirty: sysmon's mask follows */
+}
+
 /* ---- cancellation ---- */
 
 bool mn_sig_cancel_requested(mn_g *g)
@@ -653,6 +722,8 @@ void mn_sig_cancel(mn_g *g)
 }
 
 /* ---- interruptible waits ---- */
+
+const char mn_sig_suspend_reason[] = "sigsuspend";
 
 bool mn_sig_wait_begin(struct mn_waiter *w)
 {

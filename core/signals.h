@@ -7,7 +7,8 @@
  * - Kernel masks. An M running a G has that G's mask (sched.c), so the
  *   kernel's own thread-directed signals (SIGPIPE, a fault, raise(), a
  *   timer aimed at the thread) reach the G that caused them. An M without
- *   a G asleep (idle, polling) blocks every program signal. sysmon
+ *   a G asleep (idle, polling) blocks every program signal (but those
+ *   no G blocks, while there is no sysmon: mn_sig_idle_mask). sysmon
  *   accepts exactly the signals that some live G accepts (the union of
  *   the Gs' masks, kept with a count per distinct mask), so a
  *   process-directed signal that a parked G accepts still has a kernel
@@ -16,8 +17,10 @@
  * - The program's actions. The program's sigaction is recorded here
  *   (shim/sigaction.c); the kernel's action for a handled signal is
  *   mn_sig_from_kernel, with the program's flags and mask. SIG_DFL and
- *   SIG_IGN go to the kernel as they are. SIGSEGV stays with
- *   core/overflow.c, which reports stack overflows first.
+ *   SIG_IGN go to the kernel as they are, but SIGQUIT's SIG_DFL, which is
+ *   the thread dump's action (dump.h: a dump, then death by SIGQUIT).
+ *   SIGSEGV stays with core/overflow.c, which reports stack overflows
+ *   first.
  * - mn_sig_from_kernel runs the program's handler at once when it
  *   interrupted a G in the G's own code (not in a switch, holding no mnrt
  *   lock) and that G is the right one: the signal was aimed at this G
@@ -86,6 +89,19 @@ void mn_sig_boot(void);
  * its inferior's actions and mask there). */
 bool mn_sig_foreign_process(void);
 
+/* Across fork: the program's actions are held still (they live on in
+ * the child). In the child, as the forking G: self is the only thread and
+ * the process's main one; nothing is pending (the kernel's child starts
+ * with no pending signal either), the union of masks is self's. */
+void mn_sig_fork_lock(void);
+void mn_sig_fork_unlock(void);
+void mn_sig_fork_child(struct mn_g *self);
+
+/* Whether the program installed a signal handler (one that could wake a
+ * thread: the deadlock check, deadlock.h); mnrt's own handlers, the
+ * preemption signal's among them, do not count. */
+bool mn_sig_program_handles_any(void);
+
 /* The program's sigaction (not SIGSEGV's). */
 int mn_sig_action(int sig, const struct sigaction *act, struct sigaction *old);
 
@@ -119,9 +135,13 @@ void mn_sig_mask_changed(struct mn_g *g, const sigset_t *mask);
 void mn_sig_g_started(struct mn_g *g);
 void mn_sig_g_ended(struct mn_g *g);
 
-/* The calling kernel thread blocks every program signal (an M going to
- * sleep without a G). */
-void mn_sig_block_program(void);
+/* The kernel mask of an M going to sleep without a G: every program
+ * signal, or, while there is no sysmon (no thread made yet, no I/O
+ * waited for, no handler installed), the signals no G accepts, as
+ * sysmon's: a thread that only sleeps (sleep(3)) would otherwise leave
+ * no kernel thread for SIGTERM or SIGINT to kill the process on, until
+ * it woke. */
+uint64_t mn_sig_idle_mask(void);
 /* Around the creation of a kernel thread of mnrt's (an M, sysmon): it
  * starts with every program signal blocked, as it inherits the mask, so
  * that none lands on it before it knows what it is. Returns the caller's
@@ -135,6 +155,10 @@ void mn_sig_unblock_after_start(uint64_t mask);
  * call's mn_sig_should_fail unwinds it). */
 bool mn_sig_cancel_requested(struct mn_g *g);
 void mn_sig_cancel(struct mn_g *g);
+
+/* The reason of a wait whose only end is a signal (sigsuspend, pause):
+ * the deadlock check does not take it for a deadlock (deadlock.h). */
+extern const char mn_sig_suspend_reason[];
 
 /* Interruptible waits (waiter.c): the G registers w before it parks;
  * false if a signal is already deliverable (then it must not park: its

@@ -15,6 +15,13 @@ void mn_entersyscall(void)
     mn_g *g = mn_tls_g;
     if (!g || g->syscall_depth++ > 0)
         return;
+    /* where the G's stack can be unwound from while it is in the call
+     * (thread dumps, core/dump.h): the caller's registers as this returns
+     * (this frame is gone by the time the call blocks) */
+    void **fp = __builtin_frame_address(0);
+    g->syscall_pc = (uintptr_t)fp[1];
+    g->syscall_sp = (uintptr_t)(fp + 2);
+    g->syscall_fp = (uintptr_t)fp[0];
     mn_m *m = g->m;
     mn_p *p = m->p;
     if (!p)

@@ -5,13 +5,16 @@
 #include "compat/log.h"
 #include "compat/real.h"
 #include "core/config.h"
+#include "core/dump.h"
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/preempt.h"
 #include "core/sched_internal.h"
 #include "core/signals.h"
+#include "core/watch.h"
 
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -44,6 +47,7 @@ struct pmon {
     int64_t cpu_ns;        /* the owner M's CPU clock at the last look, -1: none */
     int64_t cpu_at_tick;   /* the same when schedtick was first seen */
     bool asked;            /* its G was asked to yield at an earlier look */
+    const void *converting;/* the futex word its G was asked to park on instead */
     const mn_m *m;
 };
 
@@ -101,8 +105,11 @@ void mn_monitor_notice_busy(void)
 static void sleep_for(int64_t ns)
 {
     uint32_t w = atomic_load(&monitor_word);
-    if (mn_sig_forward_due()) /* posted before w was read */
+    if (mn_sig_forward_due() || mn_dump_pending()) /* posted before w was read */
         return;
+    /* a word watched since w was read has poked: the wait ends at once */
+    if (mn_watch_active() && (ns < 0 || ns > MN_WATCH_NS))
+        ns = MN_WATCH_NS;
     mn_futex_wait(&monitor_word, w, ns < 0 ? -1 : mn_nanotime() + ns, false);
 }
 
@@ -166,6 +173,26 @@ static void unheard(mn_p *p, struct pmon *pm, mn_m *m, mn_g *g, int64_t cpu, int
                                      : ": preemption by signal is off (MNRT_DEBUG=asyncpreempt=0)");
 }
 
+/* m's G sleeps where mnrt did not see it go. If that is a private futex
+ * wait without a deadline (glibc's internal locks: stdio streams, malloc
+ * arenas, the loader), asks m to park the G there instead (preempt.h);
+ * once per wait: if the G still sleeps on that word at the next look,
+ * without having run in between, its P is taken as for any other such
+ * wait. Returns whether it asked. */
+static bool ask_to_park(mn_m *m, struct pmon *pm)
+{
+    long nr;
+    unsigned long a[6];
+    if (!mn_preempt_on() || !mn_kthread_syscall(m->tid, &nr, a) || nr != SYS_futex)
+        return false;
+    int op = (int)a[1];
+    if ((op != (FUTEX_WAIT | FUTEX_PRIVATE_FLAG) && op != (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG)) ||
+        a[3] != 0 || pm->converting == (const void *)a[0])
+        return false;
+    pm->converting = (const void *)a[0];
+    return mn_preempt_convert(m, (_Atomic uint32_t *)a[0], (uint32_t)a[2]);
+}
+
 /* One look at a P whose M runs program code. */
 static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool *look_soon)
 {
@@ -180,6 +207,7 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool
         pm->cpu_ns = mn_kthread_cpu_ns(m->cpuclock);
         pm->cpu_at_tick = pm->cpu_ns;
         pm->asked = false;
+        pm->converting = NULL;
         return false;
     }
     mn_g *g = m->curg;
@@ -194,6 +222,8 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool
     int64_t cpu = mn_kthread_cpu_ns(m->cpuclock);
     bool stopped = cpu >= 0 && cpu == pm->cpu_ns;
     pm->cpu_ns = cpu;
+    if (!stopped) /* it ran since: a wait it sleeps in later is a new one */
+        pm->converting = NULL;
     if (g && !stopped && pm->asked)
         unheard(p, pm, m, g, cpu, now);
     pm->asked = over;
@@ -204,7 +234,7 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool
     if (stopped && (!mn_runq_empty(&p->runq) || atomic_load(&mn_sched.runqsize) ||
                     atomic_load(&mn_sched.npidle) == 0) &&
         mn_kthread_sleeps(m->tid))
-        return take(p, word, &took_unseen);
+        return !ask_to_park(m, pm) && take(p, word, &took_unseen);
     return false;
 }
 
@@ -281,10 +311,12 @@ static void *monitor_main(void *arg)
         sleep_for(timeout);
         atomic_store(&long_sleep, false);
         mn_sig_forward();
+        mn_dump_serve(); /* thread dumps asked for by signal (dump.h) */
         start_new_ms();
         now = mn_nanotime();
         poll_if_forgotten(now);
         mn_kick_overdue_timers(now - TIMER_LATE_NS);
+        mn_watch_poll();
         look_soon = false;
         if (retake(now, &look_soon)) {
             tick = TICK_MIN_NS;
@@ -306,6 +338,21 @@ static void *monitor_main(void *arg)
         }
     }
     return NULL;
+}
+
+void mn_monitor_fork_child(void)
+{
+    bool was = atomic_load(&running);
+    atomic_store(&started, false);
+    atomic_store(&running, false);
+    new_m_lock = (mn_lock)MN_LOCK_INIT;
+    new_m_ps = NULL;
+    atomic_store(&long_sleep, false);
+    memset(pmon, 0, sizeof pmon);
+    atomic_store(&took_in_syscall, 0);
+    atomic_store(&took_unseen, 0);
+    if (was)
+        mn_monitor_ensure();
 }
 
 void mn_monitor_ensure(void)

@@ -30,6 +30,10 @@
 #include <stdint.h>
 
 bool mn_sysmon_running(void);
+/* In the child of fork, once the scheduler is rebuilt: the parent's
+ * monitor did not come along; the child's own starts now if the parent
+ * had one, else when first needed. */
+void mn_monitor_fork_child(void);
 
 /* Ps sysmon took so far from Ms blocked in a system call mnrt brackets
  * (handoff: regular files, waitpid, ...), and from Ms blocked where mnrt

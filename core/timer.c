@@ -16,6 +16,12 @@ void mn_timers_init(struct mn_timers *ts)
     atomic_store(&ts->next_when, INT64_MAX);
 }
 
+void mn_timers_forget(struct mn_timers *ts)
+{
+    mn_mem_free(ts->h, (size_t)ts->cap * sizeof *ts->h);
+    mn_timers_init(ts);
+}
+
 static void place(struct mn_timers *ts, int32_t i, struct mn_timer *t)
 {
     ts->h[i] = t;

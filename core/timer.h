@@ -41,6 +41,9 @@ struct mn_timers {
 };
 
 void mn_timers_init(struct mn_timers *ts);
+/* In the child of fork: drops every timer (they belonged to threads that
+ * do not exist there) and the heap's memory; the heap is empty, unlocked. */
+void mn_timers_forget(struct mn_timers *ts);
 /* Adds an IDLE timer. Returns 0, or ENOMEM (the timer stays IDLE). */
 int mn_timer_add(struct mn_timers *ts, struct mn_timer *t, int64_t when, mn_timer_fn fn,
                  void *arg);

@@ -2,7 +2,9 @@
  * format, and the thread list of the deadlock report. It reads the
  * scheduler's state without stopping it, so a line is a snapshot that may
  * be slightly inconsistent, as Go's is. */
+#include "core/preempt.h"
 #include "core/sysmon.h"
+#include "core/watch.h"
 
 #include "compat/raw_syscall.h"
 #include "core/futex.h"
@@ -62,11 +64,13 @@ void mn_schedtrace(bool detail)
     int64_t switches, parks;
     mn_sched_counts(&switches, &parks);
     put(&o, "mnrt: SCHED %lldms: procs=%d idleprocs=%d threads=%d spinningthreads=%d "
-            "idlethreads=%d runqueue=%d gs=%lld parks=%lld handoffs=%lld unseen=%lld [",
+            "idlethreads=%d runqueue=%d gs=%lld parks=%lld handoffs=%lld unseen=%lld "
+            "converted=%lld watched=%lld [",
         (long long)ms, procs, atomic_load(&mn_sched.npidle), threads,
         atomic_load(&mn_sched.nmspinning), idlethreads, atomic_load(&mn_sched.runqsize),
         (long long)atomic_load(&mn_sched.glive), (long long)parks,
-        (long long)mn_sysmon_handoffs(), (long long)mn_sysmon_unseen_blocks());
+        (long long)mn_sysmon_handoffs(), (long long)mn_sysmon_unseen_blocks(),
+        (long long)mn_preempt_converted(), (long long)mn_watch_waits());
     for (int i = 0; i < procs; i++)
         put(&o, "%s%u", i ? " " : "", mn_runq_len(&mn_sched.allp[i]->runq));
     put(&o, "]\n");

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <time.h>
 
 void mn_waiter_init(struct mn_waiter *w, const char *reason)
 {
@@ -19,6 +20,10 @@ void mn_waiter_init(struct mn_waiter *w, const char *reason)
     w->cancel_point = false;
     atomic_store_explicit(&w->claimed, false, memory_order_relaxed);
     w->queued = false;
+    w->addr = NULL;
+    w->obj = NULL;
+    w->num = 0;
+    w->until = INT64_MIN;
 }
 
 bool mn_waiter_cancel_once(struct mn_waiter *w)
@@ -57,6 +62,19 @@ static void on_deadline(struct mn_timer *t)
     }
 }
 
+/* What the G waits for, for thread dumps: kept in the G, since the
+ * waiter's memory (the G's stack) may be gone when a dump reads it. */
+static void note_wait(struct mn_waiter *w, int64_t deadline_ns)
+{
+    mn_g *g = w->g;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now); /* a few ns: the vDSO's */
+    g->wait_since = mn_timespec_ns(&now);
+    g->wait_until = w->until == INT64_MIN ? deadline_ns : w->until;
+    g->wait_obj = w->obj ? w->obj : w->addr;
+    g->wait_num = w->num;
+}
+
 static int block_g_timed(struct mn_waiter *w, int64_t deadline_ns)
 {
     struct mn_timer timer = {0};
@@ -72,6 +90,7 @@ static int block_g_timed(struct mn_waiter *w, int64_t deadline_ns)
         }
         return w->result;
     }
+    note_wait(w, deadline_ns);
     mn_park(commit_park, w, w->reason);
     if (timed)
         mn_timer_del(&timer);

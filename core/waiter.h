@@ -46,6 +46,14 @@ struct mn_waiter {
     struct mn_waiter *bnext;                 /* next address in the bucket */
     bool queued;
     uintptr_t tag;                           /* for the object's own use */
+
+    /* what it waits for, for thread dumps (core/dump.h), besides reason:
+     * the object (NULL: addr, when it is queued on a wait queue), a number
+     * (an fd, a thread id) and the deadline the program gave (INT64_MIN:
+     * mn_waiter_block's) */
+    const void *obj;
+    int64_t num;
+    int64_t until;
 };
 
 /* Initialises a waiter for the calling thread. */

@@ -27,7 +27,7 @@
  * other threads run.
  *
  * Invariants: mn_boot_state leaves NOT_YET once, on the main thread, while
- * no G exists; after fork() the child runs natively (forked_child). */
+ * no G exists; the child of a fork runs under M:N again (shim/fork.c). */
 #include "shim/pthread_impl.h"
 
 #include "compat/fsbase.h"
@@ -53,14 +53,6 @@ static int (*program_main)(int, char **, char **);
 static bool main_frame_ready;
 
 static void g_main(mn_g *g);
-
-static void fork_child(void)
-{
-    /* Only the forking thread lives on in the child, as a plain thread. */
-    mn_sched.forked_child = true;
-    mn_tls_g = NULL;
-    mn_waitq_reset();
-}
 
 static bool on_main_thread(void)
 {
@@ -144,11 +136,13 @@ void mn_boot(void)
     mn_g *main_g = mn_g_boot_main(&main_stack);
     mn_sched_boot(mn_config.procs, main_g);
     mn_overflow_install();
-    pthread_atfork(NULL, NULL, fork_child);
+    mn_fork_boot();
+    mn_stdio_lock_boot();
     atomic_store(&mn_boot_state, MN_BOOT_UP);
     mn_sig_boot(); /* first: the handlers it finds are the program's */
     if (mn_config.asyncpreempt)
         mn_preempt_init();
+    mn_dump_shim_boot();
     if (mn_config.schedtrace_ms)
         mn_monitor_ensure();
 }

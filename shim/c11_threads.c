@@ -21,7 +21,8 @@ MN_EXPORT int thrd_create(thrd_t *thr, thrd_start_t func, void *arg)
 {
     if (mn_native())
         return mn_real.thrd_create(thr, func, arg);
-    struct mn_g_spec spec = {.start = (void *(*)(void *))(void *)func, .arg = arg, .c11 = true};
+    struct mn_g_spec spec = {.start = (void *(*)(void *))(void *)func, .arg = arg, .c11 = true,
+                             .created_pc = (uintptr_t)__builtin_return_address(0)};
     mn_default_stack(&spec.stack_size, &spec.guard_size);
     mn_g *g;
     int err = mn_g_new(&spec, &g);

@@ -39,6 +39,7 @@
 #include "shim/pthread_impl.h"
 
 #include "compat/tcb.h"
+#include "core/dump.h"
 #include "core/preempt.h"
 #include "core/signals.h"
 #include "shim/sys.h"
@@ -86,6 +87,8 @@ static bool async_here(mn_g *g, uintptr_t pc)
 
 static void on_sigcancel(int sig, siginfo_t *info, void *ucv)
 {
+    if (mn_dump_on_sigcancel(info, ucv)) /* `mnrt dump`, or a dump asking this M */
+        return;
     mn_g *g = mn_tls_g;
     if (!g) {
         void (*glibc)(int, siginfo_t *, void *) = atomic_load(&glibc_action);

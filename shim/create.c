@@ -80,7 +80,8 @@ MN_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 {
     if (mn_native())
         return mn_real.pthread_create(thread, attr, start, arg);
-    struct mn_g_spec spec = {.start = start, .arg = arg};
+    struct mn_g_spec spec = {.start = start, .arg = arg,
+                             .created_pc = (uintptr_t)__builtin_return_address(0)};
     sigset_t mask;
     int err = spec_from_attr(attr, &spec, &mask);
     if (err)

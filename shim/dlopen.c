@@ -7,7 +7,7 @@
 
 #define MAX_NEW_MODULES 64
 
-static mn_lock dlopen_lock = MN_LOCK_INIT;
+mn_lock mn_dlopen_lock = MN_LOCK_INIT;
 
 struct apply {
     const struct mn_tls_image *mods;
@@ -24,13 +24,13 @@ static void apply_to_g(mn_g *g, void *arg)
 static void init_new_static_tls(void)
 {
     struct mn_tls_image mods[MAX_NEW_MODULES];
-    mn_lock_acquire(&dlopen_lock);
+    mn_lock_acquire(&mn_dlopen_lock);
     int n = mn_tls_modules_new(mods, MAX_NEW_MODULES);
     if (n > 0) {
         struct apply a = {mods, n};
         mn_g_foreach(apply_to_g, &a);
     }
-    mn_lock_release(&dlopen_lock);
+    mn_lock_release(&mn_dlopen_lock);
 }
 
 MN_EXPORT void *dlopen(const char *file, int mode)

@@ -32,7 +32,7 @@ static int g_epoll(int epfd, struct epoll_event *ev, int max, int64_t deadline,
         /* read before asking: what comes after the answer wakes the G */
         uint32_t seq = mn_pollfd_seq(pd, MN_DIR_READ);
         r = (int)MN_SYS(SYS_epoll_wait, epfd, ev, max, 0);
-        if (r == 0 && mn_pollfd_wait(pd, MN_DIR_READ, seq, deadline) == EINTR &&
+        if (r == 0 && mn_pollfd_wait_for(pd, MN_DIR_READ, seq, deadline, "epoll_wait") == EINTR &&
             mn_sig_should_fail(false)) {
             errno = EINTR;
             r = -1;

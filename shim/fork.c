@@ -1,32 +1,247 @@
-/* fork() from a G: the child runs natively on the forking kernel thread
- * (shim/boot.c), and if it asks to be traced (PTRACE_TRACEME, as a
- * debugger's inferior does) its tracer is that kernel thread, the only one
- * whose ptrace requests the kernel takes. So the forking G stays on its M
- * (core: mn_lock_thread_for_fork) until it traces the child (ptrace locks
- * it for good: shim/bound.c) or parks, which a program that does not
- * trace does soon.
+/* fork() and the calls that fork: the child of a G runs under M:N
+ * (core/fork.h says what the child gets); the child of a thread that is
+ * no G (a foreign thread, or any thread when mnrt runs the program
+ * natively) runs natively, as does the child of _Fork, which may only
+ * make async-signal-safe calls.
+ *
+ * The order of glibc's fork, with mnrt's step in the middle:
+ *   1. the program's prepare handlers (shim/atfork.c keeps them);
+ *   2. mnrt's locks, in their order (docs/lock-order.md): the shim's
+ *      (set*id broadcasts, dlopen's TLS scan), the core's (core/fork.h),
+ *      the private-mapping table's;
+ *   3. glibc's fork: its own locks, the system call, its child work;
+ *   4. parent: mnrt's locks released; child: released, then the netpoller
+ *      forgotten and the runtime rebuilt around the forking G (or, if that
+ *      cannot be done, one `mnrt:` line and the child runs natively);
+ *   5. the program's parent or child handlers.
+ * A fork mnrt does not see (glibc's internal ones) still gets a native
+ * child: a handler in glibc's own list notices it.
+ *
+ * The forking G stays on its kernel thread until it parks or traces the
+ * child: a child that asks to be traced (PTRACE_TRACEME, as a debugger's
+ * inferior does) has that thread as its tracer, the only one whose
+ * ptrace requests the kernel takes (shim/bound.c).
  *
  * vfork() is fork() here, as POSIX allows. A vfork child runs in its
- * parent's memory until it execs, so what it calls through mnrt acts on
- * the parent's state (its fd table, io_uring registrations, signal
+ * parent's memory until it execs, so what it calls through mnrt would act
+ * on the parent's state (its fd table, io_uring registrations, signal
  * bookkeeping): Python's subprocess, whose child calls close_range over
  * every fd, made other threads of the parent find their pipes closed
- * (EBADF) when 40 threads each ran a command. (A wrapper cannot call
- * the real vfork: the child would return through the wrapper's frame,
- * which the parent then returns through after the child has overwritten
- * it.) */
+ * (EBADF) when 40 threads each ran a command. (A wrapper cannot call the
+ * real vfork: the child would return through the wrapper's frame, which
+ * the parent then returns through after the child has overwritten it.) */
 #include "shim/pthread_impl.h"
 
+#include "core/fork.h"
+#include "syscalls/poller.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <pty.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* Forks under way through the calls below: a child that finds none was
+ * forked behind mnrt's back. */
+static _Atomic int forks_seen;
+
+void mn_fork_child_natively(void)
+{
+    mn_sched.forked_child = true;
+    mn_tls_g = NULL;
+    mn_waitq_reset();
+}
+
+static void runtime_lock(void)
+{
+    mn_lock_acquire(&mn_setxid_lock);
+    mn_lock_acquire(&mn_dlopen_lock);
+    mn_fork_prepare();
+    mn_lock_acquire(&mn_private_memory_lock);
+}
+
+/* The shim's locks; the core's mn_fork_parent/mn_fork_child release
+ * their own. */
+static void shim_unlock(void)
+{
+    mn_lock_release(&mn_private_memory_lock);
+    mn_lock_release(&mn_dlopen_lock);
+    mn_lock_release(&mn_setxid_lock);
+}
+
+static void rebuild_child(void)
+{
+    shim_unlock();
+    mn_netpoll_fork_child();
+    const char *why = mn_fork_child();
+    if (why) {
+        mn_warn("fork: %s; the child runs natively, without M:N threads", why);
+        mn_fork_child_natively();
+    }
+}
+
+static pid_t fork_with_handlers(void)
+{
+    mn_atfork_prepare();
+    bool runtime = !mn_native() && mn_getg();
+    if (runtime)
+        runtime_lock();
+    atomic_fetch_add(&forks_seen, 1);
+    pid_t pid = mn_real.fork();
+    int err = errno;
+    atomic_fetch_sub(&forks_seen, 1);
+    if (pid == 0) {
+        if (runtime)
+            rebuild_child();
+        else
+            mn_fork_child_natively();
+    } else {
+        if (runtime) {
+            mn_fork_parent();
+            shim_unlock();
+        }
+    }
+    mn_atfork_finish(pid == 0);
+    errno = err;
+    return pid;
+}
+
+/* In glibc's own list: runs in the child of every fork glibc makes. */
+static void fork_unseen_child(void)
+{
+    if (atomic_load(&forks_seen) == 0 && !mn_native())
+        mn_fork_child_natively();
+}
+
+void mn_fork_boot(void)
+{
+    int (*glibc_register)(void (*)(void), void (*)(void), void (*)(void), void *) =
+        dlsym(RTLD_NEXT, "__register_atfork");
+    if (glibc_register)
+        glibc_register(NULL, NULL, fork_unseen_child, NULL);
+}
 
 MN_EXPORT pid_t fork(void)
 {
-    if (!mn_native())
-        mn_lock_thread_for_fork();
-    return mn_real.fork();
+    return fork_with_handlers();
 }
 
 MN_EXPORT pid_t vfork(void)
 {
-    return fork();
+    return fork_with_handlers();
+}
+
+MN_EXPORT pid_t _Fork(void)
+{
+    static pid_t (*real)(void);
+    if (!real)
+        real = (pid_t(*)(void))dlsym(RTLD_NEXT, "_Fork");
+    atomic_fetch_add(&forks_seen, 1);
+    pid_t pid = real();
+    atomic_fetch_sub(&forks_seen, 1);
+    if (pid == 0 && !mn_native())
+        mn_fork_child_natively();
+    return pid;
+}
+
+/* clone() of a new process (no CLONE_VM): its fn runs natively. The
+ * child's memory is a copy, so `start` on this stack is there too. With
+ * CLONE_VM (a thread, or a vfork-like child) nothing changes: a thread is
+ * a foreign thread, and a child sharing memory must not touch mnrt's
+ * state (signals.h: mn_sig_foreign_process). */
+struct process_start {
+    int (*fn)(void *);
+    void *arg;
+};
+
+static int process_entry(void *p)
+{
+    struct process_start *start = p;
+    mn_fork_child_natively();
+    return start->fn(start->arg);
+}
+
+MN_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+    static int (*real)(int (*)(void *), void *, int, void *, ...);
+    if (!real)
+        real = (int (*)(int (*)(void *), void *, int, void *, ...))dlsym(RTLD_NEXT, "clone");
+    va_list ap;
+    va_start(ap, arg); /* glibc's clone reads all three, passed or not */
+    pid_t *parent_tid = va_arg(ap, pid_t *);
+    void *tls = va_arg(ap, void *);
+    pid_t *child_tid = va_arg(ap, pid_t *);
+    va_end(ap);
+    if (flags & CLONE_VM)
+        return real(fn, stack, flags, arg, parent_tid, tls, child_tid);
+    struct process_start start = {fn, arg};
+    return real(process_entry, stack, flags, &start, parent_tid, tls, child_tid);
+}
+
+/* glibc's daemon and forkpty fork inside libc, where mnrt cannot see:
+ * these are the same calls on mnrt's fork. */
+MN_EXPORT int daemon(int nochdir, int noclose)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid > 0)
+        _exit(0);
+    if (setsid() < 0)
+        return -1;
+    if (!nochdir && chdir("/") != 0)
+        return -1;
+    if (noclose)
+        return 0;
+    int fd = open("/dev/null", O_RDWR);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode)) {
+        close(fd);
+        errno = ENODEV; /* as glibc: something else than the null device */
+        return -1;
+    }
+    dup2(fd, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (fd > 2)
+        close(fd);
+    return 0;
+}
+
+MN_EXPORT pid_t forkpty(int *amaster, char *name, const struct termios *termp,
+                        const struct winsize *winp)
+{
+    static int (*open_pty)(int *, int *, char *, const struct termios *,
+                           const struct winsize *);
+    static int (*login_tty_fn)(int);
+    if (!open_pty) {
+        login_tty_fn = (int (*)(int))dlsym(RTLD_DEFAULT, "login_tty");
+        open_pty = (int (*)(int *, int *, char *, const struct termios *,
+                            const struct winsize *))dlsym(RTLD_DEFAULT, "openpty");
+    }
+    int master, slave;
+    if (!open_pty || !login_tty_fn) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (open_pty(&master, &slave, name, termp, winp) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(master);
+        close(slave);
+        return -1;
+    }
+    if (pid == 0) {
+        close(master);
+        if (login_tty_fn(slave) != 0)
+            _exit(1);
+        return 0;
+    }
+    *amaster = master;
+    close(slave);
+    return pid;
 }

@@ -1,9 +1,10 @@
 /* mnrt.h: the small public interface of libmnrt.so besides the POSIX names
  * it interposes. A program (or a test) finds out whether it runs under mnrt
- * with dlsym(RTLD_DEFAULT, "mnrt_version") and reads the scheduler's
- * counters with mnrt_get_stats(), and can lock a thread to its kernel
- * thread with mnrt_lock_thread(). Stable ABI: fields are only appended;
- * `size` tells the library how much of the struct the caller has. */
+ * with dlsym(RTLD_DEFAULT, "mnrt_version"), reads the scheduler's counters
+ * with mnrt_get_stats(), can lock a thread to its kernel thread with
+ * mnrt_lock_thread() and writes a thread dump with mnrt_dump(). Stable
+ * ABI: fields are only appended; `size` tells the library how much of the
+ * struct the caller has. */
 #ifndef MNRT_H
 #define MNRT_H
 
@@ -34,7 +35,11 @@ struct mnrt_stats {
     int64_t handoffs;         /* Ps handed on from a kernel thread blocked in a call mnrt
                                * brackets (regular files, waitpid, flock, ...) */
     int64_t unseen_blocks;    /* Ps taken from a kernel thread blocked where mnrt does not
-                               * see (glibc-internal locks, stdio I/O, raw system calls) */
+                               * see (stdio I/O, raw system calls, shared futexes) */
+    int64_t converted_waits;  /* waits in glibc's internal locks (inline futex waits) that
+                               * were turned into parks instead */
+    int64_t watched_waits;    /* parks on locks glibc's own code also takes (stream locks
+                               * in flockfile, converted waits), watched by sysmon */
 };
 
 /* Version string of the running library, e.g. "0.1.0". */
@@ -55,6 +60,13 @@ int mnrt_get_stats(struct mnrt_stats *st);
  * personality, a per-thread prctl or seccomp. Both return 0. */
 int mnrt_lock_thread(void);
 int mnrt_unlock_thread(void);
+
+/* Writes a thread dump to fd: every thread with its id, name, state, what
+ * it waits for and since when, where it was created and its backtrace,
+ * identical ones grouped (what `mnrt dump PID` and SIGQUIT print). The
+ * calling thread is shown in mnrt_dump. Returns 0, or -1 with errno: the
+ * write's error, or ENOSYS when the program runs natively. */
+int mnrt_dump(int fd);
 
 #ifdef __cplusplus
 }

@@ -11,7 +11,7 @@
  * interposed here: each makes the next question read the maps again
  * (glibc's own mappings, malloc's and the loader's, are private).
  *
- * Invariants: `ranges` is replaced whole under `lock`, and read only
+ * Invariants: `ranges` is replaced whole under `mn_private_memory_lock`, and read only
  * under it; the maps are read with no lock held. */
 #include "shim/pthread_impl.h"
 
@@ -33,7 +33,7 @@ struct table {
     struct range r[];
 };
 
-static mn_lock lock = MN_LOCK_INIT;
+mn_lock mn_private_memory_lock = MN_LOCK_INIT;
 static struct table *ranges;
 static _Atomic uint64_t changes; /* shared mappings made: bumped by mmap & co */
 static uint64_t ranges_changes;  /* `changes` when ranges was read */
@@ -143,9 +143,9 @@ static bool in_table(const struct table *t, uintptr_t a)
 
 static bool known_private(uintptr_t a)
 {
-    mn_lock_acquire(&lock);
+    mn_lock_acquire(&mn_private_memory_lock);
     bool yes = ranges_changes == atomic_load(&changes) && in_table(ranges, a);
-    mn_lock_release(&lock);
+    mn_lock_release(&mn_private_memory_lock);
     return yes;
 }
 
@@ -163,11 +163,11 @@ bool mn_memory_private(const void *addr)
     if (!fresh)
         return false;
     bool yes = in_table(fresh, a);
-    mn_lock_acquire(&lock);
+    mn_lock_acquire(&mn_private_memory_lock);
     struct table *old = ranges;
     ranges = fresh;
     ranges_changes = seen;
-    mn_lock_release(&lock);
+    mn_lock_release(&mn_private_memory_lock);
     table_free(old);
     return yes;
 }

@@ -48,6 +48,25 @@ static inline bool mn_native(void)
                             0);
 }
 
+/* dump.c: at boot, thread dumps (core/dump.h) with the shim's words for
+ * what threads wait for. */
+void mn_dump_shim_boot(void);
+
+/* atfork.c: the program's fork handlers (kept by mnrt, not glibc).
+ * prepare locks the list and runs the prepare handlers; finish runs the
+ * parent's or the child's handlers and unlocks it. */
+void mn_atfork_prepare(void);
+void mn_atfork_finish(bool child);
+/* fork.c: at boot, notices forks glibc makes internally (native child). */
+void mn_fork_boot(void);
+/* fork.c: in a child process that cannot run under M:N (see fork.c), as
+ * its first act: from now on every call is served natively. */
+void mn_fork_child_natively(void);
+/* stdio_lock.c: at boot, checks glibc's stream lock on a stream of its own. */
+void mn_stdio_lock_boot(void);
+/* The shim's locks that fork holds (fork.c; docs/lock-order.md). */
+extern mn_lock mn_setxid_lock, mn_dlopen_lock, mn_private_memory_lock;
+
 /* time.c: absolute time on clock -> CLOCK_MONOTONIC deadline in ns.
  * Returns 0, or EINVAL for a bad clock or tv_nsec. */
 int mn_abs_deadline(clockid_t clock, const struct timespec *abstime, int64_t *deadline_ns);

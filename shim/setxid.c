@@ -10,7 +10,7 @@
  * longer uses it: all its setxid entry points are interposed here). If the
  * threads disagree, the process aborts, as glibc's does.
  *
- * Invariants: one broadcast at a time (bcast_lock); a broadcast holds
+ * Invariants: one broadcast at a time (mn_setxid_lock); a broadcast holds
  * sched.mcreate_lock so that no M is created meanwhile. */
 #include "shim/pthread_impl.h"
 
@@ -35,7 +35,7 @@ static struct {
     _Atomic int failed;         /* a thread got another result than the caller */
 } cmd;
 
-static mn_lock bcast_lock = MN_LOCK_INIT;
+mn_lock mn_setxid_lock = MN_LOCK_INIT;
 static atomic_bool handler_installed;
 
 static void on_setxid(int sig, siginfo_t *info, void *ctx)
@@ -115,7 +115,7 @@ static long all_threads_syscall(long nr, long a0, long a1, long a2)
     if (mn_native()) /* glibc's own mechanism works for native threads */
         return -2;
     install_handler();
-    mn_lock_acquire(&bcast_lock);
+    mn_lock_acquire(&mn_setxid_lock);
     mn_lock_acquire(&mn_sched.mcreate_lock);
     long r = syscall(nr, a0, a1, a2);
     if (r == 0) {
@@ -134,7 +134,7 @@ static long all_threads_syscall(long nr, long a0, long a1, long a2)
             mn_fatal("a set*id call succeeded on one thread and failed on another");
     }
     mn_lock_release(&mn_sched.mcreate_lock);
-    mn_lock_release(&bcast_lock);
+    mn_lock_release(&mn_setxid_lock);
     return r;
 }
 

@@ -166,7 +166,7 @@ static int suspend(mn_g *g, const sigset_t *mask)
     bool ran = g->sig_ran;
     while (!ran) {
         struct mn_waiter w;
-        mn_waiter_init(&w, "sigsuspend");
+        mn_waiter_init(&w, mn_sig_suspend_reason);
         w.intr = true;
         w.cancel_point = true;
         w.cancel = mn_waiter_cancel_once;

@@ -265,6 +265,7 @@ MN_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
         struct pollfd pf = {.fd = fd, .events = POLLIN};
         struct timespec zero = {0, 0};
         int r = 0;
+        io.reason = "accept";
         if (!mn_netio_nonblocking(&io)) {
             do { /* the listener may be the hidden duplicate by now (below) */
                 mn_netio_look(&io);
@@ -363,6 +364,7 @@ MN_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
     struct mn_netio io;
     if (!mn_netio_begin(&io, fd, MN_DIR_WRITE))
         return (int)MN_SYS_CANCELLABLE(SYS_connect, fd, addr, len);
+    io.reason = "connect";
     int r = connect_outcome(&io, fd, addr, len, fl);
     mn_netio_end(&io);
     return r;

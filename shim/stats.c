@@ -2,6 +2,7 @@
 #include "shim/pthread_impl.h"
 
 #include "core/preempt.h"
+#include "core/watch.h"
 #include "core/sysmon.h"
 #include "shim/mnrt.h"
 
@@ -42,6 +43,8 @@ MN_EXPORT int mnrt_get_stats(struct mnrt_stats *st)
     mn_futex_syscall_counts(&s.futex_parks, &s.futex_kernel);
     s.handoffs = mn_sysmon_handoffs();
     s.unseen_blocks = mn_sysmon_unseen_blocks();
+    s.converted_waits = mn_preempt_converted();
+    s.watched_waits = mn_watch_waits();
     memcpy(st, &s, s.size);
     return 0;
 }

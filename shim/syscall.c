@@ -11,6 +11,7 @@
 #include "shim/sys.h"
 
 #include <poll.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -118,6 +119,17 @@ static long g_syscall(long n, const long a[6], bool *done)
     return 0;
 }
 
+/* clone or clone3 of a process that does not share memory: as with
+ * clone() (shim/fork.c), its child runs natively. */
+static bool new_process(long n, const long a[6])
+{
+    if (n == SYS_clone)
+        return !(a[0] & CLONE_VM);
+    if (n == SYS_clone3)
+        return a[0] && !(*(const uint64_t *)a[0] & CLONE_VM); /* clone_args.flags */
+    return false;
+}
+
 MN_EXPORT long syscall(long n, ...)
 {
     va_list ap;
@@ -128,6 +140,12 @@ MN_EXPORT long syscall(long n, ...)
     va_end(ap);
     if (n == SYS_futex)
         return mn_futex_syscall(a);
+    if (new_process(n, a)) { /* returns twice, as fork */
+        long r = MN_SYS(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+        if (r == 0)
+            mn_fork_child_natively();
+        return r;
+    }
     if (mn_getg()) {
         bool done;
         long r = g_syscall(n, a, &done);

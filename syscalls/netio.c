@@ -27,6 +27,7 @@ bool mn_netio_begin(struct mn_netio *io, int fd, int dir)
     io->dir = dir;
     io->deadline_known = false;
     io->in_op = false;
+    io->reason = NULL;
     return true;
 }
 
@@ -90,7 +91,7 @@ static int wait_for(struct mn_netio *io, const struct mn_fd_settings *st)
         io->deadline = t > 0 ? mn_nanotime() + t : -1;
         io->deadline_known = true;
     }
-    int r = mn_pollfd_wait(io->pd, io->dir, io->seq, io->deadline);
+    int r = mn_pollfd_wait_for(io->pd, io->dir, io->seq, io->deadline, io->reason);
     if (r == EINTR && !mn_sig_should_fail(io->deadline < 0))
         r = 0;
     return r;

@@ -45,6 +45,7 @@ struct mn_netio {
     bool deadline_known;
     int64_t deadline;      /* < 0: none */
     bool in_op;
+    const char *reason;    /* what thread dumps say it waits for (NULL: fd read/write) */
 };
 
 /* true when fd gets the loop (a G, a socket or pipe); false: do the call

@@ -9,6 +9,7 @@
 #include "core/runtime.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 
 static const struct mn_poller *_Atomic chosen;
@@ -47,4 +48,18 @@ const struct mn_poller *mn_poller_get(void)
     }
     mn_lock_release(&init_lock);
     return atomic_load(&chosen);
+}
+
+void mn_netpoll_fork_child(void)
+{
+    const struct mn_poller *p = atomic_load(&chosen);
+    if (p)
+        p->forget();
+    atomic_store(&mn_hooks.poll_wait, NULL);
+    atomic_store(&mn_hooks.poll_now, NULL);
+    atomic_store(&mn_hooks.poll_wake, NULL);
+    atomic_store(&chosen, NULL);
+    tried = false;
+    init_lock = (mn_lock)MN_LOCK_INIT;
+    mn_pollfd_fork_child();
 }

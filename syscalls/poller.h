@@ -32,6 +32,10 @@ struct mn_poller {
     void (*wait)(int64_t timeout_ns);              /* the idle M; < 0: no limit */
     bool (*poll_now)(void);                        /* any thread, never blocks */
     void (*wake)(void);                            /* ends a wait, from any thread */
+    /* In the child of fork: lets go of what the backend shares with the
+     * parent (the child's copies of its fds, the ring's mappings) without
+     * touching the parent's registrations; init may run again. */
+    void (*forget)(void);
 };
 
 extern const struct mn_poller mn_poller_uring, mn_poller_epoll;
@@ -39,6 +43,12 @@ extern const struct mn_poller mn_poller_uring, mn_poller_epoll;
 /* The poller in use, set up on first need (any thread). NULL if neither
  * backend could be set up (then Gs wait by handing off their P). */
 const struct mn_poller *mn_poller_get(void);
+
+/* In the child of fork, before any G runs there: the parent's netpoller
+ * and every pollfd are forgotten (their waiters were the parent's
+ * threads); the child sets up its own on first need, and the fds it
+ * inherited start unregistered. */
+void mn_netpoll_fork_child(void);
 
 /* Packs (index, gen, dir) into 64 bits of user data and back. */
 static inline uint64_t mn_poll_token(uint32_t index, uint32_t gen, int dir)

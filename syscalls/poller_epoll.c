@@ -147,6 +147,16 @@ static bool epoll_poll_now(void)
     return n > 0 && dispatch(evs, n, false) > 0;
 }
 
+/* The epoll instance is the parent's too: the child's registrations must
+ * not land in it (the next init makes the child's own). */
+static void epoll_forget(void)
+{
+    mn_raw_syscall(SYS_close, epfd);
+    mn_raw_syscall(SYS_close, wake_fd);
+    epfd = wake_fd = -1;
+    atomic_store(&wake_pending, false);
+}
+
 const struct mn_poller mn_poller_epoll = {
     .name = "epoll",
     .init = epoll_init,
@@ -156,4 +166,5 @@ const struct mn_poller mn_poller_epoll = {
     .wait = epoll_wait_events,
     .poll_now = epoll_poll_now,
     .wake = epoll_wake,
+    .forget = epoll_forget,
 };

@@ -32,6 +32,7 @@
 #include "syscalls/poller.h"
 
 #include "compat/log.h"
+#include "compat/raw_syscall.h"
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/lock.h"
@@ -41,6 +42,8 @@
 #include <errno.h>
 #include <liburing.h>
 #include <poll.h>
+#include <string.h>
+#include <sys/syscall.h>
 
 #define SQ_ENTRIES 1024
 #define CQ_ENTRIES 16384
@@ -209,6 +212,21 @@ static bool uring_poll_now(void)
     return reap(false) > 0;
 }
 
+/* The ring's memory is mapped shared with the kernel, and so with the
+ * parent after fork: unmapped here by hand (liburing's exit would close
+ * the fd through the program's close, which refuses mnrt's own fds). */
+static void uring_forget(void)
+{
+    mn_raw_syscall(SYS_munmap, ring.sq.sqes, ring.sq.ring_entries * sizeof *ring.sq.sqes);
+    mn_raw_syscall(SYS_munmap, ring.sq.ring_ptr, ring.sq.ring_sz);
+    if (ring.cq.ring_ptr && ring.cq.ring_ptr != ring.sq.ring_ptr)
+        mn_raw_syscall(SYS_munmap, ring.cq.ring_ptr, ring.cq.ring_sz);
+    mn_raw_syscall(SYS_close, ring.ring_fd);
+    memset(&ring, 0, sizeof ring);
+    multishot = false;
+    sq_lock = cq_lock = (mn_lock)MN_LOCK_INIT;
+}
+
 const struct mn_poller mn_poller_uring = {
     .name = "io_uring",
     .init = uring_init,
@@ -218,4 +236,5 @@ const struct mn_poller mn_poller_uring = {
     .wait = uring_wait,
     .poll_now = uring_poll_now,
     .wake = uring_wake,
+    .forget = uring_forget,
 };

@@ -374,11 +374,15 @@ static bool cancel_nodes(struct mn_waiter *w)
     return none_fired && mn_waiter_cancel_once(w);
 }
 
-int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seqs,
-                       struct mn_pollnode *nodes, int n, int64_t deadline_ns)
+/* reason and num: what thread dumps say it waits for (core/dump.h) */
+static int wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seqs,
+                    struct mn_pollnode *nodes, int n, int64_t deadline_ns, const char *reason,
+                    int64_t num)
 {
     struct mn_waiter w;
-    mn_waiter_init(&w, "I/O wait");
+    mn_waiter_init(&w, reason);
+    w.num = num;
+    w.until = deadline_ns; /* (not the short polls below) */
     struct wait_set ws = {nodes, 0};
     w.tag = (uintptr_t)&ws;
     w.cancel = cancel_nodes;
@@ -420,10 +424,24 @@ int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *
     return r;
 }
 
+int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seqs,
+                       struct mn_pollnode *nodes, int n, int64_t deadline_ns)
+{
+    return wait_any(pds, dirs, seqs, nodes, n, deadline_ns, "poll", n);
+}
+
 int mn_pollfd_wait(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns)
 {
+    return mn_pollfd_wait_for(pd, dir, seq, deadline_ns, NULL);
+}
+
+int mn_pollfd_wait_for(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns,
+                       const char *reason)
+{
     struct mn_pollnode node;
-    return mn_pollfd_wait_any(&pd, &dir, &seq, &node, 1, deadline_ns);
+    if (!reason)
+        reason = dir == MN_DIR_READ ? "fd read" : "fd write";
+    return wait_any(&pd, &dir, &seq, &node, 1, deadline_ns, reason, atomic_load(&pd->fd));
 }
 
 /* A close-on-exec duplicate of fd high up, out of the way of the fd
@@ -568,8 +586,19 @@ void mn_fd_list_free(struct mn_fd_list *l)
     mn_mem_free(l->fds, (size_t)l->cap * sizeof *l->fds);
 }
 
-void mn_pollfd_reset(void)
+void mn_pollfd_fork_child(void)
 {
-    for (int c = 0; c < MAX_CHUNKS; c++)
-        atomic_store(&fdtab[c], NULL);
+    for (int c = 0; c < MAX_CHUNKS; c++) {
+        _Atomic(struct mn_pollfd *) *fds = atomic_exchange(&fdtab[c], NULL);
+        if (fds)
+            mn_mem_free(fds, CHUNK * sizeof *fds);
+        struct mn_pollfd *pds = atomic_exchange(&pool[c], NULL);
+        if (pds)
+            mn_mem_free(pds, CHUNK * sizeof *pds);
+    }
+    pool_size = 0;
+    free_list = NULL;
+    closing = NULL;
+    pool_lock = closing_lock = (mn_lock)MN_LOCK_INIT;
+    atomic_store(&n_own_fds, 0);
 }

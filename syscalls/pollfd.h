@@ -129,6 +129,11 @@ static inline uint32_t mn_pollfd_seq(struct mn_pollfd *pd, int dir)
  * signal the G takes ended the wait (core/signals.h: the caller asks
  * mn_sig_should_fail whether its call fails or goes on). */
 int mn_pollfd_wait(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns);
+/* The same, saying in thread dumps (core/dump.h) what the G waits for:
+ * reason NULL is "fd read" or "fd write" by dir; the fd goes with it
+ * (mn_pollfd_wait_any says "poll" and the number of fds). */
+int mn_pollfd_wait_for(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns,
+                       const char *reason);
 
 /* Several pollfds at once (poll, select): nodes[i] queue on pds[i] in
  * dirs[i], unless a notification came after seqs[i] was read (then it
@@ -173,7 +178,12 @@ int mn_fd_keep_own(int fd);
  * (close gives EBADF, as natively for an fd it never opened). */
 bool mn_fd_is_own(int fd);
 
-/* After fork in the child: all state belongs to the parent's threads. */
-void mn_pollfd_reset(void);
+/* In the child of fork (mn_netpoll_fork_child): every pollfd belonged to
+ * the parent's threads and goes, with its memory; the poller's own fds
+ * are closed by the backend's forget. A hidden duplicate that a parent's
+ * thread was still blocked on stays open in the child (close-on-exec):
+ * which pollfds own one cannot be read safely after the threads that
+ * change them vanished mid-way. */
+void mn_pollfd_fork_child(void);
 
 #endif

@@ -22,13 +22,28 @@ import subprocess
 import sys
 
 
-def run(cmd, env, timeout):
+def stacks(pid):
+    """Every thread's backtrace of a process that hangs, for the log (a
+    hang in CI is otherwise a bare "timed out"); empty without gdb."""
     try:
-        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        return None, e.stdout or b"", e.stderr or b""
-    return p.returncode, p.stdout, p.stderr
+        g = subprocess.run(["gdb", "-batch", "-nx", "-p", str(pid), "-ex",
+                            "thread apply all bt 25"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=60)
+        return b"\n--- every thread's stack at the timeout:\n" + g.stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return b""
+
+
+def run(cmd, env, timeout):
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        where = stacks(p.pid)
+        p.kill()
+        out, err = p.communicate()
+        return None, out or b"", (err or b"") + where
+    return p.returncode, out, err
 
 
 def describe(rc):
@@ -78,8 +93,9 @@ def main():
         outputs[name] = out
         sys.stdout.write("--- %s: %s\n" % (name, describe(rc)))
         sys.stdout.write(out.decode(errors="replace")[-4000:])
-        if err:
-            sys.stdout.write("--- %s stderr:\n%s" % (name, err.decode(errors="replace")[-4000:]))
+        if err:  # a hang's stacks are long
+            tail = 30000 if rc is None else 4000
+            sys.stdout.write("--- %s stderr:\n%s" % (name, err.decode(errors="replace")[-tail:]))
         if rc != want:
             print("FAIL: %s run: %s, expected %s" % (name, describe(rc), describe(want)))
             ok = False

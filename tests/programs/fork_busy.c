@@ -1,5 +1,6 @@
 /* fork from 8 threads, 40 times each, while 8 others allocate and take a
- * mutex: every child must run (allocate, free) and exit with its status.
+ * mutex: every child must run (allocate, free, make and join threads that
+ * allocate: under mnrt the child is M:N again) and exit with its status.
  * Children of threads that ran on mnrt's extra kernel threads were seen
  * dying of SIGSEGV in glibc's fork handling (issue 10's report). */
 #include "check.h"
@@ -26,6 +27,17 @@ static void *allocator(void *arg)
     return NULL;
 }
 
+static void *child_work(void *arg)
+{
+    static pthread_mutex_t child_mu = PTHREAD_MUTEX_INITIALIZER;
+    for (int i = 0; i < 100; i++) {
+        pthread_mutex_lock(&child_mu);
+        free(malloc(100 + i * 37));
+        pthread_mutex_unlock(&child_mu);
+    }
+    return arg;
+}
+
 static void *forker(void *arg)
 {
     (void)arg;
@@ -33,6 +45,11 @@ static void *forker(void *arg)
         pid_t c = fork();
         if (c == 0) {
             free(malloc(100));
+            pthread_t t[4];
+            for (int k = 0; k < 4; k++)
+                CHECK_EQ(pthread_create(&t[k], NULL, child_work, NULL), 0);
+            for (int k = 0; k < 4; k++)
+                CHECK_EQ(pthread_join(t[k], NULL), 0);
             _exit(3);
         }
         int st;

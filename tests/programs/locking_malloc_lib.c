@@ -4,7 +4,10 @@
  * thread while inside: that never happens natively (pthread_mutex_unlock
  * allocates nothing), and must not happen under mnrt, whose unlock may
  * ready a thread that wants a new kernel thread (made with glibc's
- * pthread_create, which allocates). Linked into locking_malloc. */
+ * pthread_create, which allocates). Linked into foreign_malloc_locking
+ * and malloc_lock_yield; the latter holds the allocator's lock itself
+ * (locking_malloc_hold/release) as a thread inside jemalloc does while it
+ * waits or is preempted. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +86,14 @@ void free(void *p)
     enter();
     __libc_free(p);
     leave();
+}
+
+void locking_malloc_hold(void)
+{
+    pthread_mutex_lock(&lock);
+}
+
+void locking_malloc_release(void)
+{
+    pthread_mutex_unlock(&lock);
 }

@@ -1,6 +1,7 @@
 /* The mnrt command-line tool: shared declarations of its sub-commands.
  * The tool never runs under the preload itself; it only starts programs
- * that do (run) or compares them with their native run (ab). */
+ * that do (run), compares them with their native run (ab) or asks one
+ * that runs for a thread dump (dump). */
 #ifndef MNRT_LAUNCHER_H
 #define MNRT_LAUNCHER_H
 
@@ -14,5 +15,6 @@ char *mn_tool_preload_value(const char *lib, const char *old);
 
 int mn_run_main(int argc, char **argv);
 int mn_ab_main(int argc, char **argv);
+int mn_dump_main(int argc, char **argv);
 
 #endif

@@ -1,4 +1,4 @@
-/* The mnrt tool: dispatches to its sub-commands (run, ab, version). */
+/* The mnrt tool: dispatches to its sub-commands (run, ab, dump, version). */
 #include "launcher.h"
 
 #include <stdio.h>
@@ -14,6 +14,7 @@ static void usage(FILE *f)
                "  run [-p N] [--trace[=MS]] -- CMD ARGS...   run CMD on the M:N scheduler\n"
                "  ab [options] -- SERVER ARGS...              A/B: SERVER natively vs under mnrt\n"
                "  ab --demo                                   A/B of the bundled demo server\n"
+               "  dump [--all] PID                            the threads of a running mnrt process\n"
                "  version                                     print the version\n");
 }
 
@@ -28,6 +29,8 @@ int main(int argc, char **argv)
         return mn_run_main(argc - 1, argv + 1);
     if (strcmp(cmd, "ab") == 0)
         return mn_ab_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "dump") == 0)
+        return mn_dump_main(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("mnrt %s\n", MNRT_VERSION);
         return 0;

@@ -1,0 +1,46 @@
+/* The runtime across fork(): see fork.h. */
+#include "core/fork.h"
+
+#include "core/overflow.h"
+#include "core/preempt.h"
+#include "core/signals.h"
+#include "core/sysmon.h"
+#include "core/waitq.h"
+#include "core/watch.h"
+
+void mn_fork_prepare(void)
+{
+    mn_lock_thread_for_fork();
+    mn_sig_fork_lock();
+    mn_overflow_fork_lock();
+    mn_sched_fork_lock();
+}
+
+void mn_fork_parent(void)
+{
+    mn_sched_fork_unlock();
+    mn_overflow_fork_unlock();
+    mn_sig_fork_unlock();
+}
+
+const char *mn_fork_child(void)
+{
+    mn_g *self = mn_getg();
+    /* The locks taken in prepare are this M's: released as in the parent.
+     * The lists they guard are whole, and nobody else runs here. */
+    mn_fork_parent();
+    if (self->fork_locked) { /* the parent's business (its tracer) */
+        self->fork_locked = false;
+        mn_unlock_thread(false);
+    }
+    const char *why = mn_sched_fork_child(self);
+    if (why)
+        return why;
+    mn_g_fork_child(self);
+    mn_waitq_reset();
+    mn_watch_fork_child();
+    mn_sig_fork_child(self);
+    mn_preempt_fork_child();
+    mn_monitor_fork_child();
+    return NULL;
+}
