@@ -76,23 +76,6 @@ static inline void await_step(_Atomic int *step, int n)
     WAIT_UNTIL(atomic_load(step) >= n);
 }
 
-/* Threads of the tests, on stacks of their own (pthread_attr_setstack):
- * in a child forked by a thread that ran on one of mnrt's extra kernel
- * threads, glibc's stack cache holds that kernel thread's stack, its
- * rseq area still registered, and may hand it to a new thread (issue 10,
- * item 1: SIGSEGV); a stack of the caller's never comes from that cache. */
-static void start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
-{
-    size_t size = 256 * 1024;
-    void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    CHECK(stack != MAP_FAILED, "mmap: %s", strerror(errno));
-    pthread_attr_t a;
-    CHECK_EQ(pthread_attr_init(&a), 0);
-    CHECK_EQ(pthread_attr_setstack(&a, stack, size), 0);
-    CHECK_EQ(pthread_create(t, &a, fn, arg), 0);
-    CHECK_EQ(pthread_attr_destroy(&a), 0);
-}
-
 static struct shm *map_fd(int fd)
 {
     void *p = mmap(NULL, sizeof(struct shm), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -247,7 +230,7 @@ static int pshared_main(int argc, char **argv, const struct scenario *sc, size_t
             pthread_t watcher;
             watched = pid;
             atomic_store(&killing, false);
-            start_thread(&watcher, watch, NULL);
+            CHECK_EQ(pthread_create(&watcher, NULL, watch, NULL), 0);
             if (!sc[i].parent(s, pid))
                 await_other(pid, what);
             CHECK_EQ(pthread_join(watcher, NULL), 0);

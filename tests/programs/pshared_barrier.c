@@ -40,7 +40,7 @@ static void side(struct shm *s)
     int n = s->parties / 2;
     pthread_t t[4];
     for (int i = 0; i < n; i++)
-        start_thread(&t[i], party, s);
+        CHECK_EQ(pthread_create(&t[i], NULL, party, s), 0);
     join_all(t, n);
 }
 

@@ -118,7 +118,7 @@ static void waiters_wait(struct shm *s)
 {
     pthread_t t[WAITERS];
     for (int i = 0; i < WAITERS; i++)
-        start_thread(&t[i], waiter, s);
+        CHECK_EQ(pthread_create(&t[i], NULL, waiter, s), 0);
     join_all(t, WAITERS);
     CHECK_EQ(locked_read(&s->m, &s->woken), WAITERS);
 }
@@ -177,7 +177,7 @@ static void *cancelled_waiter(void *arg)
 static bool cancel_parent(struct shm *s, pid_t other)
 {
     pthread_t t;
-    start_thread(&t, cancelled_waiter, s);
+    CHECK_EQ(pthread_create(&t, NULL, cancelled_waiter, s), 0);
     WAIT_UNTIL(locked_read(&s->m, &s->waiting) == 1);
     CHECK_EQ(pthread_cancel(t), 0);
     void *result;

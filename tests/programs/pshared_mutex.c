@@ -108,7 +108,7 @@ static void add_from_threads(struct shm *s)
 {
     pthread_t t[THREADS];
     for (int i = 0; i < THREADS; i++)
-        start_thread(&t[i], adder, s);
+        CHECK_EQ(pthread_create(&t[i], NULL, adder, s), 0);
     join_all(t, THREADS);
 }
 

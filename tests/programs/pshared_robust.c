@@ -74,7 +74,7 @@ static void *owner(void *arg)
 static void thread_holds(struct shm *s)
 {
     pthread_t t;
-    start_thread(&t, owner, s);
+    CHECK_EQ(pthread_create(&t, NULL, owner, s), 0);
     for (;;)
         pause();
 }
@@ -92,7 +92,7 @@ static bool killed_while_waited(struct shm *s, pid_t other)
     await_step(&s->step, 1);
     CHECK_ERR(pthread_mutex_trylock(&s->m), EBUSY);
     pthread_t t;
-    start_thread(&t, waiter, s);
+    CHECK_EQ(pthread_create(&t, NULL, waiter, s), 0);
     WAIT_UNTIL(atomic_load((_Atomic unsigned *)&s->m.__data.__lock) & FUTEX_WAITERS);
     kill_other(other);
     CHECK_EQ(pthread_join(t, NULL), 0);
@@ -132,7 +132,7 @@ static void *lock_and_exit(void *arg)
 static void thread_exits(struct shm *s)
 {
     pthread_t t;
-    start_thread(&t, lock_and_exit, s);
+    CHECK_EQ(pthread_create(&t, NULL, lock_and_exit, s), 0);
     CHECK_EQ(pthread_join(t, NULL), 0);
     set_step(&s->step, 1);
     await_step(&s->step, 2);

@@ -131,7 +131,7 @@ static void work(struct shm *s)
 {
     pthread_t t[THREADS];
     for (int i = 0; i < THREADS; i++)
-        start_thread(&t[i], worker, s);
+        CHECK_EQ(pthread_create(&t[i], NULL, worker, s), 0);
     join_all(t, THREADS);
 }
 
