@@ -5,6 +5,7 @@
 #include "core/runtime.h"
 #include "core/signals.h"
 #include "core/sysmon.h"
+#include "core/watch.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -48,7 +49,10 @@ static void count_unparked(mn_g *g, void *arg)
 
 void mn_deadlock_check(void)
 {
-    if (atomic_load(&mn_sched.glive) == 0 || atomic_load(&mn_sched.netpoll_waiters) > 0)
+    /* a G parked on a word that glibc's own code releases (watch.h) is
+     * woken by sysmon's look at the word, which nothing else here sees */
+    if (atomic_load(&mn_sched.glive) == 0 || atomic_load(&mn_sched.netpoll_waiters) > 0 ||
+        mn_watch_active())
         return;
     int ours = mn_sched.mcount + (mn_sysmon_running() ? 1 : 0);
     if (kernel_threads() != ours || mn_sig_program_handles_any())
