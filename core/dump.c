@@ -1,5 +1,6 @@
 /* Thread dumps: see dump.h. */
 #include "core/dump.h"
+#include "core/outbuf.h"
 
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
@@ -12,7 +13,6 @@
 #include "core/unwind.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,43 +35,6 @@
 int (*mn_dump_describe_wait)(const struct mn_dump_wait *w, char *buf, size_t len);
 
 /* ---- output ---- */
-
-struct out {
-    int fd;
-    bool sock;
-    int err;
-    size_t len;
-    char buf[8192];
-};
-
-static void flush(struct out *o)
-{
-    for (size_t done = 0; done < o->len && !o->err;) {
-        long r = o->sock ? mn_raw_syscall(SYS_sendto, o->fd, o->buf + done, o->len - done,
-                                          MSG_NOSIGNAL, NULL, 0)
-                         : mn_raw_syscall(SYS_write, o->fd, o->buf + done, o->len - done);
-        if (r == -EINTR)
-            continue;
-        if (r <= 0)
-            o->err = r < 0 ? (int)-r : EIO;
-        else
-            done += (size_t)r;
-    }
-    o->len = 0;
-}
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-    if (o->len > sizeof o->buf - 1024)
-        flush(o);
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->buf + o->len, sizeof o->buf - o->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n < sizeof o->buf - o->len ? (size_t)n : sizeof o->buf - o->len - 1;
-}
 
 /* ---- what the dump keeps of each G ---- */
 
@@ -417,42 +380,42 @@ static bool same_key(const struct entry *a, const struct entry *b)
 
 /* ---- printing ---- */
 
-static void put_duration(struct out *o, int64_t ns)
+static void put_duration(struct mn_out *o, int64_t ns)
 {
     if (ns < 0)
         ns = 0;
     int64_t ms = ns / 1000000;
     if (ms < 100 * 1000)
-        put(o, "%lld.%02lld s", (long long)(ms / 1000), (long long)(ms % 1000 / 10));
+        mn_out_put(o, "%lld.%02lld s", (long long)(ms / 1000), (long long)(ms % 1000 / 10));
     else
-        put(o, "%lld min", (long long)(ms / 60000));
+        mn_out_put(o, "%lld min", (long long)(ms / 60000));
 }
 
-static void put_state(struct out *o, const struct entry *e)
+static void put_state(struct mn_out *o, const struct entry *e)
 {
     switch (e->state) {
     case ST_RUNNING:
         if (e->mid < 0)
-            put(o, "running, between two kernel threads");
+            mn_out_put(o, "running, between two kernel threads");
         else if (e->pid >= 0)
-            put(o, "running on M%d P%d", e->mid, e->pid);
+            mn_out_put(o, "running on M%d P%d", e->mid, e->pid);
         else
-            put(o, "running on M%d, which lost its P: blocked where mnrt does not see", e->mid);
+            mn_out_put(o, "running on M%d, which lost its P: blocked where mnrt does not see", e->mid);
         return;
     case ST_SELF:
-        put(o, "running, in mnrt_dump");
+        mn_out_put(o, "running, in mnrt_dump");
         return;
     case ST_SYSCALL:
         if (e->handed_off)
-            put(o, "system call on M%d, its P handed off", e->mid);
+            mn_out_put(o, "system call on M%d, its P handed off", e->mid);
         else
-            put(o, "system call on M%d P%d", e->mid, e->pid);
+            mn_out_put(o, "system call on M%d P%d", e->mid, e->pid);
         return;
     case ST_RUNNABLE:
-        put(o, "runnable");
+        mn_out_put(o, "runnable");
         return;
     case ST_EXITING:
-        put(o, "exiting");
+        mn_out_put(o, "exiting");
         return;
     case ST_WAITING:
         break;
@@ -464,12 +427,12 @@ static void put_state(struct out *o, const struct entry *e)
         snprintf(what, sizeof what, "%s %p", e->reason ? e->reason : "waiting", e->obj);
     else if (n < 0)
         snprintf(what, sizeof what, "%s", e->reason ? e->reason : "waiting");
-    put(o, "%s", what);
+    mn_out_put(o, "%s", what);
 }
 
 /* The group's state: its first thread's, with the objects and the times
  * of all of them. */
-static void put_group_state(struct out *o, struct entry *all, int first, int64_t now)
+static void put_group_state(struct mn_out *o, struct entry *all, int first, int64_t now)
 {
     const struct entry *e = &all[first];
     put_state(o, e);
@@ -484,21 +447,21 @@ static void put_group_state(struct out *o, struct entry *all, int first, int64_t
         newest = all[i].since > newest ? all[i].since : newest;
     }
     if (others)
-        put(o, " and %d others", others);
-    put(o, ", ");
+        mn_out_put(o, " and %d others", others);
+    mn_out_put(o, ", ");
     if ((now - newest) / 10000000 != (now - oldest) / 10000000) {
         put_duration(o, now - newest);
-        put(o, " to ");
+        mn_out_put(o, " to ");
     }
     put_duration(o, now - oldest);
     if (e->until >= 0 && e->count == 1) {
-        put(o, ", until +");
+        mn_out_put(o, ", until +");
         put_duration(o, e->until - now);
     }
 }
 
 /* "3, 7-10, 12": the ids of a group, ranges merged, the first 20 */
-static void put_ids(struct out *o, struct entry *all, int first)
+static void put_ids(struct mn_out *o, struct entry *all, int first)
 {
     int shown = 0;
     int64_t lo = -1, hi = -1;
@@ -508,11 +471,11 @@ static void put_ids(struct out *o, struct entry *all, int first)
             continue;
         }
         if (lo >= 0 && shown < 20) {
-            put(o, "%s%lld", shown ? ", " : "", (long long)lo);
+            mn_out_put(o, "%s%lld", shown ? ", " : "", (long long)lo);
             if (hi > lo)
-                put(o, "-%lld", (long long)hi);
+                mn_out_put(o, "-%lld", (long long)hi);
         } else if (lo >= 0 && shown == 20) {
-            put(o, ", ...");
+            mn_out_put(o, ", ...");
         }
         shown += lo >= 0;
         if (i < 0)
@@ -521,7 +484,7 @@ static void put_ids(struct out *o, struct entry *all, int first)
     }
 }
 
-static void put_names(struct out *o, struct entry *all, int first)
+static void put_names(struct mn_out *o, struct entry *all, int first)
 {
     const char *names[3];
     int n = 0, more = 0;
@@ -538,57 +501,57 @@ static void put_names(struct out *o, struct entry *all, int first)
             more++;
     }
     for (int k = 0; k < n; k++)
-        put(o, "%s\"%s\"", k ? ", " : " ", names[k]);
+        mn_out_put(o, "%s\"%s\"", k ? ", " : " ", names[k]);
     if (more)
-        put(o, " and %d other names", more);
+        mn_out_put(o, " and %d other names", more);
 }
 
-static void put_frame(struct out *o, uintptr_t pc, bool exact)
+static void put_frame(struct mn_out *o, uintptr_t pc, bool exact)
 {
     struct mn_sym s;
     mn_sym_lookup(exact ? pc : pc - 1, &s);
     if (s.func)
-        put(o, "%s+0x%lx (%s)", s.func, (unsigned long)(s.off + (exact ? 0 : 1)), s.object);
+        mn_out_put(o, "%s+0x%lx (%s)", s.func, (unsigned long)(s.off + (exact ? 0 : 1)), s.object);
     else
-        put(o, "%s+0x%lx", s.object, (unsigned long)(s.object_off + (exact ? 0 : 1)));
+        mn_out_put(o, "%s+0x%lx", s.object, (unsigned long)(s.object_off + (exact ? 0 : 1)));
 }
 
-static void put_group(struct out *o, struct entry *all, int first, int64_t now)
+static void put_group(struct mn_out *o, struct entry *all, int first, int64_t now)
 {
     const struct entry *e = &all[first];
     if (e->count > 1) {
-        put(o, "%d threads ", e->count);
+        mn_out_put(o, "%d threads ", e->count);
         put_ids(o, all, first);
     } else {
-        put(o, "thread %lld", (long long)e->id);
+        mn_out_put(o, "thread %lld", (long long)e->id);
     }
     put_names(o, all, first);
-    put(o, " [");
+    mn_out_put(o, " [");
     put_group_state(o, all, first, now);
-    put(o, "]:\n");
+    mn_out_put(o, "]:\n");
     for (int i = 0; i < e->nframes; i++) {
-        put(o, "    ");
+        mn_out_put(o, "    ");
         put_frame(o, e->pcs[i], i < 64 && (e->exact >> i & 1));
-        put(o, "\n");
+        mn_out_put(o, "\n");
     }
     if (e->why)
-        put(o, "    (%s)\n", e->why);
+        mn_out_put(o, "    (%s)\n", e->why);
     else if (e->nframes == MAX_FRAMES)
-        put(o, "    ...\n");
+        mn_out_put(o, "    ...\n");
     if (e->created_pc) {
-        put(o, "created by ");
+        mn_out_put(o, "created by ");
         put_frame(o, e->created_pc, false);
         bool one = true;
         for (int i = e->next; i >= 0 && one; i = all[i].next)
             one = all[i].created_by == e->created_by;
         if (!one)
-            put(o, " in several threads\n");
+            mn_out_put(o, " in several threads\n");
         else if (e->created_by)
-            put(o, " in thread %lld\n", (long long)e->created_by);
+            mn_out_put(o, " in thread %lld\n", (long long)e->created_by);
         else
-            put(o, " in a thread that is not mnrt's\n");
+            mn_out_put(o, " in a thread that is not mnrt's\n");
     }
-    put(o, "\n");
+    mn_out_put(o, "\n");
 }
 
 /* ---- one dump ---- */
@@ -625,7 +588,7 @@ static int count_ms(void)
     return n;
 }
 
-static void dump(struct out *o, unsigned flags, mn_g *self, const struct here *here)
+static void dump(struct mn_out *o, unsigned flags, mn_g *self, const struct here *here)
 {
     int64_t now = mn_nanotime();
     int64_t live = atomic_load(&mn_sched.glive);
@@ -638,20 +601,20 @@ static void dump(struct out *o, unsigned flags, mn_g *self, const struct here *h
     size_t size = entries + table + STACK_COPY + MN_UNWIND_CACHE;
     long mem = mn_raw_syscall(SYS_mmap, NULL, size, PROT_READ | PROT_WRITE,
                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    put(o, "mnrt: thread dump of pid %d (mnrt " MNRT_VERSION ") after ",
+    mn_out_put(o, "mnrt: thread dump of pid %d (mnrt " MNRT_VERSION ") after ",
         (int)mn_raw_syscall(SYS_getpid));
     put_duration(o, now - mn_sched.start_ns);
-    put(o, ": %lld threads, %d procs, %d kernel threads\n", (long long)live,
+    mn_out_put(o, ": %lld threads, %d procs, %d kernel threads\n", (long long)live,
         atomic_load(&mn_sched.procs), count_ms() + (mn_sysmon_running() ? 1 : 0));
     if (mem < 0 && mem > -4096) {
-        put(o, "mnrt: no memory for a dump\n" MN_DUMP_END);
+        mn_out_put(o, "mnrt: no memory for a dump\n" MN_DUMP_END);
         return;
     }
     const char *no_unwind = mn_unwind_unavailable();
     if (no_unwind)
-        put(o, "mnrt: no backtraces: %s\n", no_unwind);
-    put(o, "\n");
-    flush(o);
+        mn_out_put(o, "mnrt: no backtraces: %s\n", no_unwind);
+    mn_out_put(o, "\n");
+    mn_out_flush(o);
 
     struct entry *all = (struct entry *)mem;
     int *slot = (int *)(mem + (long)entries);
@@ -689,8 +652,8 @@ static void dump(struct out *o, unsigned flags, mn_g *self, const struct here *h
     }
     for (int gi = first_group; gi >= 0; gi = all[gi].next_group)
         put_group(o, all, gi, now);
-    put(o, MN_DUMP_END);
-    flush(o);
+    mn_out_put(o, MN_DUMP_END);
+    mn_out_flush(o);
     mn_sym_end();
     mn_unwind_end();
     mn_raw_syscall(SYS_munmap, mem, size);
@@ -711,12 +674,12 @@ static void take_turn(void)
 
 static int dump_to(int fd, bool sock, unsigned flags, mn_g *self, const struct here *here)
 {
-    struct out o = {.fd = fd, .sock = sock};
+    struct mn_out o = {.fd = fd, .sock = sock};
     if (!here)
         mn_unwind_load(); /* (not in a handler: unwind.h) */
     take_turn();
     dump(&o, flags, self, here);
-    flush(&o);
+    mn_out_flush(&o);
     atomic_store(&busy, false);
     return o.err;
 }
