@@ -5,6 +5,7 @@
 #include "core/runtime.h"
 #include "core/signals.h"
 #include "core/sysmon.h"
+#include "core/watch.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -35,20 +36,24 @@ static int kernel_threads(void)
     return n;
 }
 
-/* Gs that may yet wake the others: running or runnable; and one in
- * sigsuspend or pause, which waits for a signal by design (to be killed,
- * as natively, or one from another process) rather than for a thread. */
+/* Gs that may yet wake the others: running or runnable, or finishing
+ * (its exit wakes its joiner); and one in sigsuspend or pause, which
+ * waits for a signal by design (to be killed, as natively, or one from
+ * another process) rather than for a thread. */
 static void count_unparked(mn_g *g, void *arg)
 {
     uint32_t s = atomic_load(&g->status);
-    if (s == MN_G_RUNNING || s == MN_G_RUNNABLE ||
+    if (s == MN_G_RUNNING || s == MN_G_RUNNABLE || s == MN_G_DEAD ||
         (s == MN_G_WAITING && g->wait_reason == mn_sig_suspend_reason))
         (*(int *)arg)++;
 }
 
 void mn_deadlock_check(void)
 {
-    if (atomic_load(&mn_sched.glive) == 0 || atomic_load(&mn_sched.netpoll_waiters) > 0)
+    /* (a watched wait ends when sysmon sees its word change: an unlock
+     * inside glibc, made before its G parked, wakes nobody else) */
+    if (atomic_load(&mn_sched.glive) == 0 || atomic_load(&mn_sched.netpoll_waiters) > 0 ||
+        mn_watch_active())
         return;
     int ours = mn_sched.mcount + (mn_sysmon_running() ? 1 : 0);
     if (kernel_threads() != ours || mn_sig_program_handles_any())
