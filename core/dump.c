@@ -3,6 +3,7 @@
 
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
+#include "core/cputime.h"
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/sched_internal.h"
@@ -87,6 +88,7 @@ enum state {
 struct entry {
     mn_g *g;
     int64_t id, created_by, since, until, num;
+    int64_t cpu;              /* its CPU time (cputime.h), -1: not accounted */
     uintptr_t created_pc;
     const char *reason;
     const char *why;          /* why the stack is short or missing */
@@ -346,6 +348,7 @@ static void look(struct entry *e, mn_g *self, const struct here *here, char *buf
     }
     if (e->state == ST_EXITING)
         e->why = NULL;
+    e->cpu = mn_cputime_of(g);
     if (have) {
         const char *why;
         e->nframes = mn_unwind(&regs, &copy, exact_first, e->pcs, MAX_FRAMES, &e->exact, &why);
@@ -467,14 +470,34 @@ static void put_state(struct out *o, const struct entry *e)
     put(o, "%s", what);
 }
 
+/* The CPU time of a group's threads (all of it), when it is accounted. */
+static void put_cpu(struct out *o, struct entry *all, int first)
+{
+    int64_t sum = 0;
+    for (int i = first; i >= 0; i = all[i].next) {
+        if (all[i].cpu < 0)
+            return;
+        sum += all[i].cpu;
+    }
+    put(o, ", cpu ");
+    if (sum < 10 * 1000 * 1000)
+        put(o, "%lld.%03lld ms", (long long)(sum / 1000000), (long long)(sum % 1000000 / 1000));
+    else
+        put_duration(o, sum);
+    if (all[first].count > 1)
+        put(o, " in all");
+}
+
 /* The group's state: its first thread's, with the objects and the times
- * of all of them. */
+ * of all of them, and their CPU time. */
 static void put_group_state(struct out *o, struct entry *all, int first, int64_t now)
 {
     const struct entry *e = &all[first];
     put_state(o, e);
-    if (e->state != ST_WAITING)
+    if (e->state != ST_WAITING) {
+        put_cpu(o, all, first);
         return;
+    }
     int others = 0;
     int64_t oldest = e->since, newest = e->since;
     for (int i = e->next; i >= 0; i = all[i].next) {
@@ -495,6 +518,7 @@ static void put_group_state(struct out *o, struct entry *all, int first, int64_t
         put(o, ", until +");
         put_duration(o, e->until - now);
     }
+    put_cpu(o, all, first);
 }
 
 /* "3, 7-10, 12": the ids of a group, ranges merged, the first 20 */
