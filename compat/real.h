@@ -8,7 +8,8 @@
  * read-only afterwards. Used for: kernel threads that mnrt itself makes
  * (Ms, sysmon), foreign threads' handles, glibc's pure-data attribute
  * objects (read through glibc's own getters so that mnrt never depends on
- * their layout), calls that must run as glibc does them, and every call
+ * their layout), calls that must run as glibc does them (process-shared
+ * rwlocks and barriers, an ABI with other processes), and every call
  * while mnrt runs the program natively (before boot, after a refused
  * boot, in a forked child). */
 #ifndef MN_COMPAT_REAL_H
@@ -78,6 +79,21 @@
     X(int, pthread_rwlockattr_getkind_np, (const pthread_rwlockattr_t *, int *))        \
     X(int, pthread_rwlockattr_getpshared, (const pthread_rwlockattr_t *, int *))        \
     X(int, pthread_barrierattr_getpshared, (const pthread_barrierattr_t *, int *))      \
+    X(int, pthread_rwlock_init, (pthread_rwlock_t *, const pthread_rwlockattr_t *))     \
+    X(int, pthread_rwlock_destroy, (pthread_rwlock_t *))                                \
+    X(int, pthread_rwlock_rdlock, (pthread_rwlock_t *))                                 \
+    X(int, pthread_rwlock_tryrdlock, (pthread_rwlock_t *))                              \
+    X(int, pthread_rwlock_clockrdlock, (pthread_rwlock_t *, clockid_t,                  \
+                                        const struct timespec *))                       \
+    X(int, pthread_rwlock_wrlock, (pthread_rwlock_t *))                                 \
+    X(int, pthread_rwlock_trywrlock, (pthread_rwlock_t *))                              \
+    X(int, pthread_rwlock_clockwrlock, (pthread_rwlock_t *, clockid_t,                  \
+                                        const struct timespec *))                       \
+    X(int, pthread_rwlock_unlock, (pthread_rwlock_t *))                                 \
+    X(int, pthread_barrier_init, (pthread_barrier_t *, const pthread_barrierattr_t *,   \
+                                  unsigned))                                            \
+    X(int, pthread_barrier_wait, (pthread_barrier_t *))                                 \
+    X(int, pthread_barrier_destroy, (pthread_barrier_t *))                              \
     X(int, setuid, (uid_t))                                                             \
     X(int, setgid, (gid_t))                                                             \
     X(int, seteuid, (uid_t))                                                            \

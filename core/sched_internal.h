@@ -47,7 +47,9 @@ void mn_startm(mn_p *p, bool spinning);
 /* Runs p on a new M, or makes p idle when no M can be made. */
 void mn_startm_new(mn_p *p, bool spinning);
 void mn_wakep(void);
-/* A P nobody runs (taken from a blocked M): to an M if there is work. */
+/* A P nobody runs (taken from a blocked M): to an M if there is work;
+ * else idle, and if it has timers, the M sleeping until the next timer is
+ * told, or, when none sleeps so, an M is woken to become it. */
 void mn_handoffp(mn_p *p);
 
 /* procresize.c: changes the number of Ps; moves the run queue and

@@ -70,6 +70,10 @@ void mn_handoffp(mn_p *p)
     mn_lock_acquire(&mn_sched.lock);
     mn_pidleput_locked(p);
     mn_lock_release(&mn_sched.lock);
-    if (mn_timers_next(&p->timers) != INT64_MAX)
+    if (mn_timers_next(&p->timers) == INT64_MAX)
+        return;
+    if (atomic_load(&mn_sched.poll_owner))
         mn_poll_break(); /* the sleeping M must watch this P's timers too */
+    else
+        mn_wakep(); /* no M sleeps until the next timer (Go's wakeNetPoller) */
 }

@@ -8,9 +8,11 @@
  * the wait queues when it is 0, and destroy waits for it to drain (as
  * glibc's destroy waits for woken waiters), so a woken waiter never touches
  * freed memory.
- * A process-shared condvar is a sequence number on a kernel futex.
- * Layout: waiters, seq (shared only), flags (clock, shared); all zero is
- * PTHREAD_COND_INITIALIZER: CLOCK_REALTIME, private. */
+ * Layout of a private one: waiters, (unused), flags (clock), destroying;
+ * all zero is PTHREAD_COND_INITIALIZER: CLOCK_REALTIME, private. The word
+ * at glibc's __wrefs (offset 36) stays 0: its bit 0 set by
+ * pthread_cond_init (glibc's or mnrt's) makes a process-shared condvar,
+ * served with glibc's layout and protocol by cond_shared.c. */
 #include "shim/pthread_impl.h"
 
 #include "core/signals.h"
@@ -19,11 +21,10 @@
 #include <string.h>
 
 #define FLAG_MONOTONIC 1u
-#define FLAG_SHARED 2u
 
 struct mn_cond {
     _Atomic uint32_t waiters;
-    _Atomic uint32_t seq;
+    uint32_t unused;
     uint32_t flags;
     _Atomic uint32_t destroying;
 };
@@ -41,23 +42,12 @@ static void leave(struct mn_cond *cv)
         mn_ufutex_wake(&cv->waiters, INT_MAX);
 }
 
-static int wait_shared(struct mn_cond *cv, pthread_mutex_t *m, int64_t deadline)
-{
-    uint32_t seq = atomic_load(&cv->seq);
-    int err = mn_mutex_unlock(m);
-    if (err)
-        return err;
-    int r = mn_futex_wait(&cv->seq, seq, deadline, true);
-    mn_mutex_lock(m, -1, false);
-    return r == ETIMEDOUT ? ETIMEDOUT : 0;
-}
-
 static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline)
 {
     mn_cancel_point();
+    if (mn_cond_is_shared(c))
+        return mn_cond_shared_wait(c, m, deadline);
     struct mn_cond *cv = C(c);
-    if (cv->flags & FLAG_SHARED)
-        return wait_shared(cv, m, deadline);
     struct mn_waiter w;
     mn_waiter_init(&w, "cond wait");
     atomic_fetch_add(&cv->waiters, 1);
@@ -100,14 +90,18 @@ MN_EXPORT int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *att
         if (mn_real.pthread_condattr_getclock(attr, &clock) != 0 ||
             mn_real.pthread_condattr_getpshared(attr, &pshared) != 0)
             return EINVAL;
-        C(c)->flags = (clock == CLOCK_MONOTONIC ? FLAG_MONOTONIC : 0) |
-                      (pshared == PTHREAD_PROCESS_SHARED ? FLAG_SHARED : 0);
+        if (pshared == PTHREAD_PROCESS_SHARED)
+            mn_cond_shared_init(c, clock == CLOCK_MONOTONIC);
+        else
+            C(c)->flags = clock == CLOCK_MONOTONIC ? FLAG_MONOTONIC : 0;
     }
     return 0;
 }
 
 MN_EXPORT int pthread_cond_destroy(pthread_cond_t *c)
 {
+    if (mn_cond_is_shared(c))
+        return mn_cond_shared_destroy(c);
     struct mn_cond *cv = C(c);
     atomic_store(&cv->destroying, 1);
     for (;;) {
@@ -126,7 +120,9 @@ MN_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 MN_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                      const struct timespec *abstime)
 {
-    clockid_t clock = C(c)->flags & FLAG_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+    bool monotonic = mn_cond_is_shared(c) ? mn_cond_shared_monotonic(c)
+                                          : (C(c)->flags & FLAG_MONOTONIC) != 0;
+    clockid_t clock = monotonic ? CLOCK_MONOTONIC : CLOCK_REALTIME;
     return timed_wait(c, m, clock, abstime);
 }
 
@@ -138,12 +134,9 @@ MN_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, cloc
 
 static int wake(pthread_cond_t *c, int n)
 {
+    if (mn_cond_is_shared(c))
+        return n == 1 ? mn_cond_shared_signal(c) : mn_cond_shared_broadcast(c);
     struct mn_cond *cv = C(c);
-    if (cv->flags & FLAG_SHARED) {
-        atomic_fetch_add(&cv->seq, 1);
-        mn_futex_wake(&cv->seq, n, true);
-        return 0;
-    }
     if (atomic_load(&cv->waiters) != 0)
         mn_waitq_wake(cv, n);
     mn_check_preempt();

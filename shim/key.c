@@ -9,7 +9,9 @@
  * and re-created key reads NULL everywhere.
  * Destructors run at thread exit, up to PTHREAD_DESTRUCTOR_ITERATIONS
  * rounds: for a G from mn_thread_finish, for a foreign thread from the
- * destructor of one glibc key of mnrt's own, set on its first use. */
+ * destructor of one glibc key of mnrt's own, set on its first use. A G's
+ * exit then gives up the robust mutexes it still holds (mutex_robust.c;
+ * the kernel does it for a foreign thread). */
 #include "shim/pthread_impl.h"
 
 #include <limits.h>
@@ -182,4 +184,5 @@ static void run_destructors(void *unused)
 void mn_keys_run_destructors(void)
 {
     run_destructors(NULL);
+    mn_mutex_robust_thread_exit(); /* last, as the kernel does it for a kernel thread */
 }

@@ -3,11 +3,22 @@
  * wait queues (or on a kernel futex when process-shared).
  *
  * Fields used (glibc's names and meaning): __lock the state word,
- * __count the recursion depth, __owner the owner id (mn_self_id; glibc
- * too records it for every type), __kind the type bits glibc's static
- * initializers set (NORMAL 0, RECURSIVE 1, ERRORCHECK 2, ADAPTIVE 3) and
- * the process-shared bit (128); -1 after destroy. Priority protocols and
- * robustness are accepted and behave as a normal mutex (README, Not yet). */
+ * __count the recursion depth, __owner the owner id, __nusers the lockers
+ * of a process-shared one (glibc counts them, and its destroy refuses
+ * while they are not 0), __kind the type bits glibc's static initializers
+ * set (NORMAL 0, RECURSIVE 1, ERRORCHECK 2, ADAPTIVE 3), the robust (16),
+ * priority-inheritance (32) and process-shared (128) bits; -1 after
+ * destroy.
+ *
+ * Process-shared mutexes keep glibc's protocol, an ABI with processes
+ * mnrt does not run: this file's three-state word is glibc's for normal,
+ * adaptive, recursive and errorcheck ones; robust and priority-
+ * inheritance ones are mutex_robust.c's. The owner of a process-shared
+ * one is a kernel tid, the G pinned to its kernel thread while it holds a
+ * recursive or errorcheck one (pshared_owner.c: glibc in another process
+ * compares __owner with its own tid); a normal one's __owner is only
+ * recorded. Process-private robust and priority-inheritance mutexes
+ * behave as normal ones (README, Not yet). */
 #include "shim/pthread_impl.h"
 
 #include <limits.h>
@@ -16,6 +27,7 @@
 
 #define KIND_TYPE_MASK 3
 #define KIND_ROBUST 16
+#define KIND_PI 32
 #define KIND_PSHARED 128
 #define SPIN_ITERATIONS 100
 
@@ -70,16 +82,32 @@ static int acquire_slow(struct mn_mutex *mx, int type, int64_t deadline_ns)
     return 0;
 }
 
+/* Whether the mutex is one of mutex_robust.c's. */
+static bool kernel_kind(int kind)
+{
+    return (kind & KIND_PSHARED) && (kind & (KIND_ROBUST | KIND_PI));
+}
+
+/* Whether the owner must be known across processes (pshared_owner.c). */
+static bool owned_across(int kind, int type)
+{
+    return (kind & KIND_PSHARED) &&
+           (type == PTHREAD_MUTEX_RECURSIVE || type == PTHREAD_MUTEX_ERRORCHECK);
+}
+
 int mn_mutex_lock(pthread_mutex_t *m, int64_t deadline_ns, bool try_only)
 {
     struct mn_mutex *mx = M(m);
     int kind = mx->kind;
     if (kind < 0)
         return EINVAL;
+    if (kernel_kind(kind))
+        return mn_mutex_kernel_lock(m, deadline_ns, try_only);
     int type = kind & KIND_TYPE_MASK;
+    bool across = owned_across(kind, type);
     pid_t self = 0;
     if (type == PTHREAD_MUTEX_RECURSIVE || type == PTHREAD_MUTEX_ERRORCHECK) {
-        self = mn_self_id();
+        self = across ? mn_kernel_tid() : mn_self_id();
         if (atomic_load_explicit(&mx->owner, memory_order_relaxed) == self) {
             if (type == PTHREAD_MUTEX_ERRORCHECK)
                 return try_only ? EBUSY : EDEADLK;
@@ -88,16 +116,21 @@ int mn_mutex_lock(pthread_mutex_t *m, int64_t deadline_ns, bool try_only)
             mx->count++;
             return 0;
         }
+        if (across)
+            self = mn_pshared_pin(); /* for as long as it holds it */
     }
     if (!try_acquire(mx)) {
-        if (try_only)
-            return EBUSY;
-        int err = acquire_slow(mx, type, deadline_ns);
-        if (err)
+        int err = try_only ? EBUSY : acquire_slow(mx, type, deadline_ns);
+        if (err) {
+            if (across)
+                mn_pshared_unpin();
             return err;
+        }
     }
     atomic_store_explicit(&mx->owner, self ? self : mn_self_id(), memory_order_relaxed);
     mx->count = 1;
+    if (kind & KIND_PSHARED)
+        mx->nusers++;
     return 0;
 }
 
@@ -107,9 +140,13 @@ int mn_mutex_unlock(pthread_mutex_t *m)
     int kind = mx->kind;
     if (kind < 0)
         return EINVAL;
+    if (kernel_kind(kind))
+        return mn_mutex_kernel_unlock(m);
     int type = kind & KIND_TYPE_MASK;
+    bool across = owned_across(kind, type);
     if (type == PTHREAD_MUTEX_RECURSIVE || type == PTHREAD_MUTEX_ERRORCHECK) {
-        if (atomic_load_explicit(&mx->owner, memory_order_relaxed) != mn_self_id() ||
+        if (atomic_load_explicit(&mx->owner, memory_order_relaxed) !=
+                (across ? mn_kernel_tid() : mn_self_id()) ||
             atomic_load_explicit(&mx->lock, memory_order_relaxed) == 0)
             return EPERM;
         if (type == PTHREAD_MUTEX_RECURSIVE && --mx->count != 0)
@@ -117,8 +154,12 @@ int mn_mutex_unlock(pthread_mutex_t *m)
     }
     atomic_store_explicit(&mx->owner, 0, memory_order_relaxed);
     mx->count = 0;
+    if (kind & KIND_PSHARED)
+        mx->nusers--;
     if (atomic_exchange_explicit(&mx->lock, 0, memory_order_release) == 2)
         mn_word_wake(&mx->lock, 1, kind & KIND_PSHARED);
+    if (across)
+        mn_pshared_unpin();
     mn_check_preempt(); /* a scheduling point for programs that only lock */
     return 0;
 }
@@ -133,17 +174,20 @@ int mn_mutex_init_kind(pthread_mutex_t *m, int kind)
 MN_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
 {
     int type = PTHREAD_MUTEX_NORMAL, pshared = PTHREAD_PROCESS_PRIVATE;
-    int robust = PTHREAD_MUTEX_STALLED;
+    int robust = PTHREAD_MUTEX_STALLED, protocol = PTHREAD_PRIO_NONE;
     if (attr) {
         if (mn_real.pthread_mutexattr_gettype(attr, &type) != 0 ||
             mn_real.pthread_mutexattr_getpshared(attr, &pshared) != 0 ||
-            mn_real.pthread_mutexattr_getrobust(attr, &robust) != 0)
+            mn_real.pthread_mutexattr_getrobust(attr, &robust) != 0 ||
+            mn_real.pthread_mutexattr_getprotocol(attr, &protocol) != 0)
             return EINVAL;
     }
-    int kind = (type & KIND_TYPE_MASK) | (pshared == PTHREAD_PROCESS_SHARED ? KIND_PSHARED : 0) |
-               (robust == PTHREAD_MUTEX_ROBUST ? KIND_ROBUST : 0);
-    if (robust == PTHREAD_MUTEX_ROBUST)
-        mn_warn_once("robust mutexes are not supported yet: they behave as normal mutexes");
+    int kind = (type & KIND_TYPE_MASK) | (robust == PTHREAD_MUTEX_ROBUST ? KIND_ROBUST : 0);
+    if (pshared == PTHREAD_PROCESS_SHARED)
+        kind |= KIND_PSHARED | (protocol == PTHREAD_PRIO_INHERIT ? KIND_PI : 0);
+    else if (robust == PTHREAD_MUTEX_ROBUST)
+        mn_warn_once("process-private robust mutexes are not supported yet: they behave as "
+                     "normal mutexes");
     return mn_mutex_init_kind(m, kind);
 }
 
@@ -198,6 +242,8 @@ MN_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec 
 
 MN_EXPORT int pthread_mutex_consistent(pthread_mutex_t *m)
 {
-    (void)m;
-    return EINVAL; /* no mutex is ever left inconsistent (robustness: Not yet) */
+    int kind = M(m)->kind;
+    if (kind < 0 || !kernel_kind(kind) || !(kind & KIND_ROBUST))
+        return EINVAL; /* only process-shared robust ones are ever inconsistent */
+    return mn_mutex_kernel_consistent(m);
 }

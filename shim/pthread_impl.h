@@ -8,7 +8,10 @@
  *   kernel thread on a futex of its own (docs/design.md §2).
  * - Objects live in the program's own pthread_*_t storage with glibc's
  *   sizes and static initializers; their waiters live in the address-keyed
- *   wait queues of core/waitq.h. Process-shared objects use kernel futexes.
+ *   wait queues of core/waitq.h. Process-shared objects use kernel futexes
+ *   with glibc's layout and protocol (shared with processes mnrt does not
+ *   run), their owners named by kernel tids (pshared_owner.c); a G waits
+ *   for one in the kernel with its P handed off (mn_shared_wait).
  * - Error codes are glibc's. */
 #ifndef MN_SHIM_PTHREAD_IMPL_H
 #define MN_SHIM_PTHREAD_IMPL_H
@@ -78,13 +81,27 @@ int mn_rel_deadline(const struct timespec *rel, int64_t *deadline_ns);
  * tid, or a foreign thread's kernel tid. Never 0. */
 pid_t mn_self_id(void);
 
+/* A kernel futex wait on a word of a process-shared object (another
+ * process wakes it): the G's P is handed off meanwhile, as around a
+ * blocking system call (docs/design.md §8 kind 2), never kept by an M
+ * asleep in the kernel. Returns as mn_futex_wait; errno is kept. */
+static inline int mn_shared_wait(_Atomic uint32_t *word, uint32_t val, int64_t deadline_ns)
+{
+    int err = errno;
+    mn_entersyscall();
+    int r = mn_futex_wait(word, val, deadline_ns, true);
+    mn_exitsyscall();
+    errno = err;
+    return r;
+}
+
 /* Waiting on a 32-bit word: the wait queues for process-private objects,
  * the kernel for process-shared ones. */
 static inline int mn_word_wait(_Atomic uint32_t *word, uint32_t val, int64_t deadline_ns,
                                bool shared, const char *reason)
 {
     if (shared)
-        return mn_futex_wait(word, val, deadline_ns, true);
+        return mn_shared_wait(word, val, deadline_ns);
     return mn_ufutex_wait(word, val, deadline_ns, reason);
 }
 
@@ -95,6 +112,26 @@ static inline void mn_word_wake(_Atomic uint32_t *word, int n, bool shared)
     else
         mn_ufutex_wake(word, n);
 }
+
+/* pshared_owner.c: owners of process-shared mutexes and rwlocks are
+ * kernel tids, valid in every process. mn_pshared_pin pins a G to its
+ * kernel thread (each call nests; undone by mn_pshared_unpin) and returns
+ * that thread's tid; a thread that is no G gets its own tid. A G holds
+ * one pin for each such object it holds. mn_kernel_tid: the same tid,
+ * without pinning (stable until the G next parks). */
+pid_t mn_pshared_pin(void);
+void mn_pshared_unpin(void);
+pid_t mn_kernel_tid(void);
+/* Around a call of glibc's own code on a process-shared object (it reads
+ * the owner id from the caller's descriptor, and may block in the
+ * kernel): the G is pinned, its descriptor names its kernel thread's tid
+ * and its P may be handed off. end: keep_pinned when the G now holds the
+ * object (one pin left for mn_pshared_unpin). errno is kept. */
+struct mn_glibc_call {
+    mn_g *g;
+};
+void mn_glibc_call_begin(struct mn_glibc_call *c);
+void mn_glibc_call_end(struct mn_glibc_call *c, bool keep_pinned);
 
 /* futex_syscall.c: syscall(SYS_futex, a[0..5]) for any thread. */
 long mn_futex_syscall(const long a[6]);
@@ -108,9 +145,27 @@ bool mn_memory_private(const void *addr);
 int mn_mutex_lock(pthread_mutex_t *m, int64_t deadline_ns, bool try_only);
 int mn_mutex_unlock(pthread_mutex_t *m);
 int mn_mutex_init_kind(pthread_mutex_t *m, int kind);
+/* mutex_robust.c: process-shared robust and priority-inheritance ones */
+int mn_mutex_kernel_lock(pthread_mutex_t *m, int64_t deadline_ns, bool try_only);
+int mn_mutex_kernel_unlock(pthread_mutex_t *m);
+int mn_mutex_kernel_consistent(pthread_mutex_t *m);
+/* At a G's exit: the robust ones it still holds go to their next locker
+ * with EOWNERDEAD, as when a kernel thread dies holding them. */
+void mn_mutex_robust_thread_exit(void);
+
+/* cond_shared.c: process-shared condvars (glibc's layout and protocol);
+ * a condvar is one when pthread_cond_init made it so (__wrefs bit 0). */
+bool mn_cond_is_shared(pthread_cond_t *c);
+void mn_cond_shared_init(pthread_cond_t *c, bool monotonic);
+bool mn_cond_shared_monotonic(pthread_cond_t *c);
+int mn_cond_shared_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline_ns);
+int mn_cond_shared_signal(pthread_cond_t *c);
+int mn_cond_shared_broadcast(pthread_cond_t *c);
+int mn_cond_shared_destroy(pthread_cond_t *c);
 
 /* key.c: runs the key destructors of the calling thread and frees its
- * key storage (at G exit). */
+ * key storage, then gives up the robust mutexes it still holds
+ * (mn_mutex_robust_thread_exit; at G exit). */
 void mn_keys_run_destructors(void);
 
 /* create.c: the stack of new threads whose attribute sets no size: the

@@ -12,7 +12,11 @@
  * Unlocking a lock nobody holds, or one another thread holds for writing,
  * is 0 and changes nothing (glibc: 0, and a corrupted lock); the reader
  * count never goes below 0.
- * Process-shared rwlocks wait on kernel futexes. */
+ * Process-shared rwlocks (__shared, at the same offset as glibc's, not 0)
+ * are glibc's, layout and protocol, an ABI with processes mnrt does not
+ * run: every call on one is glibc's own (pshared_owner.c: the G pinned
+ * and named by its kernel thread's tid for the call and, a writer, for as
+ * long as it holds it; its P handed off while it may block). */
 #include "shim/pthread_impl.h"
 
 #include <limits.h>
@@ -26,11 +30,9 @@ struct mn_rwlock {
     _Atomic uint32_t state;       /* __readers */
     _Atomic uint32_t wwait;       /* __writers */
     _Atomic uint32_t rwait;       /* __wrphase_futex */
-    _Atomic uint32_t wseq;        /* __writers_futex: kernel futex word (shared) */
-    _Atomic uint32_t rseq;        /* __pad3 */
-    uint32_t pad4;
+    uint32_t pad3[3];             /* __writers_futex, __pad3, __pad4 */
     _Atomic int32_t cur_writer;   /* __cur_writer */
-    int32_t shared;               /* __shared */
+    int32_t shared;               /* __shared: 0 here, glibc's rwlock otherwise */
     uint8_t elision, pad1[7];
     uint64_t pad2;
     uint32_t flags;               /* __flags */
@@ -39,6 +41,8 @@ struct mn_rwlock {
 _Static_assert(sizeof(struct mn_rwlock) <= sizeof(pthread_rwlock_t), "rwlock layout");
 _Static_assert(offsetof(struct mn_rwlock, flags) ==
                    offsetof(struct __pthread_rwlock_arch_t, __flags), "rwlock flags");
+_Static_assert(offsetof(struct mn_rwlock, shared) ==
+                   offsetof(struct __pthread_rwlock_arch_t, __shared), "rwlock shared");
 
 static inline struct mn_rwlock *R(pthread_rwlock_t *l)
 {
@@ -67,35 +71,20 @@ static bool writer_check(void *arg)
     return atomic_load(&rw->state) != 0;
 }
 
-/* Waits for a change: on the wait queues, or a kernel futex if shared. */
+/* Waits for a change, on the wait queues. */
 static int wait_turn(struct mn_rwlock *rw, bool writer, int64_t deadline)
 {
     _Atomic uint32_t *count = writer ? &rw->wwait : &rw->rwait;
     atomic_fetch_add(count, 1);
-    int r;
-    if (rw->shared) {
-        _Atomic uint32_t *seq = writer ? &rw->wseq : &rw->rseq;
-        uint32_t s = atomic_load(seq);
-        r = (writer ? writer_check(rw) : reader_check(rw))
-                ? mn_futex_wait(seq, s, deadline, true)
-                : 0;
-    } else {
-        r = mn_waitq_wait(count, writer ? writer_check : reader_check, rw, deadline,
+    int r = mn_waitq_wait(count, writer ? writer_check : reader_check, rw, deadline,
                           writer ? "rwlock write" : "rwlock read");
-    }
     atomic_fetch_sub(count, 1);
     return r == ETIMEDOUT ? ETIMEDOUT : 0;
 }
 
 static void wake(struct mn_rwlock *rw, bool writer, int n)
 {
-    if (rw->shared) {
-        _Atomic uint32_t *seq = writer ? &rw->wseq : &rw->rseq;
-        atomic_fetch_add(seq, 1);
-        mn_futex_wake(seq, n, true);
-    } else {
-        mn_waitq_wake(writer ? &rw->wwait : &rw->rwait, n);
-    }
+    mn_waitq_wake(writer ? &rw->wwait : &rw->rwait, n);
 }
 
 /* After the lock became free, or readers may enter. */
@@ -155,9 +144,51 @@ static int wrlock(pthread_rwlock_t *l, int64_t deadline, bool try_only)
     }
 }
 
+/* --- process-shared: glibc's own calls --- */
+
+static bool is_shared(pthread_rwlock_t *l)
+{
+    return R(l)->shared != 0;
+}
+
+enum how { PLAIN, TRY, TIMED };
+
+static int shared_lock(pthread_rwlock_t *l, bool write, enum how how, clockid_t clock,
+                       const struct timespec *abstime)
+{
+    struct mn_glibc_call c;
+    mn_glibc_call_begin(&c);
+    int r;
+    if (write)
+        r = how == TRY     ? mn_real.pthread_rwlock_trywrlock(l)
+            : how == TIMED ? mn_real.pthread_rwlock_clockwrlock(l, clock, abstime)
+                           : mn_real.pthread_rwlock_wrlock(l);
+    else
+        r = how == TRY     ? mn_real.pthread_rwlock_tryrdlock(l)
+            : how == TIMED ? mn_real.pthread_rwlock_clockrdlock(l, clock, abstime)
+                           : mn_real.pthread_rwlock_rdlock(l);
+    mn_glibc_call_end(&c, write && r == 0); /* a writer stays pinned */
+    return r;
+}
+
+static int shared_unlock(pthread_rwlock_t *l)
+{
+    struct mn_glibc_call c;
+    mn_glibc_call_begin(&c);
+    /* glibc's test: a writer's pinned thread is named there */
+    bool writer = atomic_load(&R(l)->cur_writer) == mn_kernel_tid();
+    int r = mn_real.pthread_rwlock_unlock(l);
+    mn_glibc_call_end(&c, false);
+    if (writer)
+        mn_pshared_unpin();
+    return r;
+}
+
 static int timed(int (*lock)(pthread_rwlock_t *, int64_t, bool), pthread_rwlock_t *l,
                  clockid_t clock, const struct timespec *abstime)
 {
+    if (is_shared(l))
+        return shared_lock(l, lock == wrlock, TIMED, clock, abstime);
     int64_t deadline; /* glibc checks the clock and the time first */
     int err = mn_abs_deadline(clock, abstime, &deadline);
     if (err)
@@ -173,25 +204,31 @@ MN_EXPORT int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_
         if (mn_real.pthread_rwlockattr_getkind_np(attr, &kind) != 0 ||
             mn_real.pthread_rwlockattr_getpshared(attr, &pshared) != 0)
             return EINVAL;
+        if (pshared == PTHREAD_PROCESS_SHARED)
+            return mn_real.pthread_rwlock_init(l, attr);
         R(l)->flags = (uint32_t)kind;
-        R(l)->shared = pshared == PTHREAD_PROCESS_SHARED;
     }
     return 0;
 }
 
 MN_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *l)
 {
-    (void)l;
+    if (is_shared(l))
+        return mn_real.pthread_rwlock_destroy(l);
     return 0;
 }
 
 MN_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
+    if (is_shared(l))
+        return shared_lock(l, false, PLAIN, 0, NULL);
     return rdlock(l, -1, false);
 }
 
 MN_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
+    if (is_shared(l))
+        return shared_lock(l, false, TRY, 0, NULL);
     return rdlock(l, -1, true);
 }
 
@@ -208,11 +245,15 @@ MN_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clock,
 
 MN_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
+    if (is_shared(l))
+        return shared_lock(l, true, PLAIN, 0, NULL);
     return wrlock(l, -1, false);
 }
 
 MN_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 {
+    if (is_shared(l))
+        return shared_lock(l, true, TRY, 0, NULL);
     return wrlock(l, -1, true);
 }
 
@@ -229,6 +270,8 @@ MN_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
 
 MN_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
+    if (is_shared(l))
+        return shared_unlock(l);
     struct mn_rwlock *rw = R(l);
     uint32_t s = atomic_load(&rw->state);
     if (s & WRITER) {

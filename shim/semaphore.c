@@ -7,7 +7,8 @@
  * way round: a sem_open'ed semaphore waited in the process's own queues,
  * so a post from another process never woke it (Python's multiprocessing
  * hung). Private semaphores wait in the wait
- * queues; shared ones on a kernel futex on the value, as glibc does.
+ * queues; shared ones on a kernel futex on the value, as glibc does, a
+ * G with its P handed off meanwhile (mn_shared_wait).
  * A handler that runs on a waiting G ends sem_wait with EINTR unless it
  * has SA_RESTART, sem_timedwait always. */
 #include "shim/pthread_impl.h"
@@ -76,7 +77,7 @@ static int wait_until(sem_t *s, int64_t deadline)
     atomic_fetch_add(&sm->nwaiters, 1);
     int err = 0;
     while (!try_take(sm)) {
-        int r = shared ? mn_futex_wait(&sm->value, 0, deadline, true)
+        int r = shared ? mn_shared_wait(&sm->value, 0, deadline)
                        : mn_ufutex_wait_intr(&sm->value, 0, deadline, "semaphore");
         /* a timed wait always fails when a handler ran, an untimed one
          * unless SA_RESTART, as glibc's on the kernel's futex (which

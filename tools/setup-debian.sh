@@ -12,5 +12,6 @@ apt-get install -y -qq --no-install-recommends \
     build-essential gcc g++ meson ninja-build pkg-config \
     liburing-dev libunwind-dev libcriterion-dev \
     python3 procps iproute2 wrk ca-certificates valgrind gdb \
-    libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev rustc >/dev/null
+    libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev rustc \
+    apache2-utils nghttp2-client sysbench librsvg2-bin mariadb-server >/dev/null
 echo "setup-debian.sh: build dependencies installed"

@@ -24,7 +24,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static FILE *out;
 static long by_word, by_mutex, by_stream;
 static atomic_long foreign_ops, g_ops;
-static atomic_int stop;
+static atomic_int stop, in_flight;
 
 static void word_lock(void)
 {
@@ -56,13 +56,19 @@ static void one_of_each(void)
     fputs("y", out); /* glibc takes the stream's lock inside */
 }
 
+/* A notification counts itself in flight before it looks at stop, and
+ * main sets stop before it waits for none to be in flight: either this
+ * one sees stop, or main sees it in flight (both sequentially
+ * consistent). */
 static void on_timer(union sigval v)
 {
     (void)v;
+    atomic_fetch_add(&in_flight, 1);
     for (int i = 0; i < 20 && !atomic_load(&stop); i++) {
         one_of_each();
         atomic_fetch_add(&foreign_ops, 1);
     }
+    atomic_fetch_sub(&in_flight, 1);
 }
 
 static void *worker(void *arg)
@@ -97,7 +103,7 @@ int main(int argc, char **argv)
     join_all(t, THREADS);
     atomic_store(&stop, 1);
     CHECK_EQ(timer_delete(tm), 0);
-    usleep(20 * 1000); /* a notification under way ends (it checks stop) */
+    WAIT_UNTIL(atomic_load(&in_flight) == 0);
     long total = atomic_load(&g_ops) + atomic_load(&foreign_ops);
     word_lock();
     pthread_mutex_lock(&mu);

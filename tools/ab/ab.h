@@ -11,12 +11,14 @@
 #include "loadgen.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define AB_MAX_ROUNDS 20
 #define AB_MAX_STEPS 16
 #define AB_MAX_SERIES 4096
 #define AB_MAX_FAILURES 32
+#define AB_MAX_MARKS 64
 
 enum ab_side { AB_NATIVE, AB_MNRT, AB_SIDES };
 
@@ -25,12 +27,18 @@ struct ab_run {
     bool ok;
     bool load;                      /* made by --load: the figures below are its */
     bool has_rps;                   /* --load: requests/s understood */
-    uint64_t p75;                   /* --load: latencies of 0 were not printed */
+    bool has_qps;                   /* --load: sysbench's queries/s */
+    bool has_counts;                /* --load: requests and err_reported printed */
+    const char *unit;               /* --load: what rps counts ("transactions"...), or NULL */
+    double qps;
     double seconds;                 /* the measured window */
-    uint64_t requests;
+    int conns_served;               /* connections a reply came on in the window
+                                     * (fewer than asked: a full accept queue...) */
+    uint64_t requests;              /* --load: those it reported served */
     double rps;
-    uint64_t p50, p90, p99, p999, max, mean; /* ns */
+    uint64_t p50, p75, p90, p95, p99, p999, max, mean; /* ns; --load: 0 was not printed */
     uint64_t err_connect, err_reset, err_timeout, err_bad;
+    uint64_t err_reported;          /* --load: the errors it reported */
     int threads_max;
     double threads_mean;
     int processes_max;              /* of the process tree (a prefork server's master and workers) */
@@ -55,17 +63,26 @@ struct ab_idle {
 /* One side, one round of --load: the command's output and how it ended. */
 struct ab_loadrun {
     bool ran;
+    bool timed_out;                 /* still running at --load-timeout: killed */
     int status;                     /* waitpid status */
     double seconds;
     char *output;                   /* its last AB_OUTPUT_MAX bytes (malloc'd) */
     unsigned long long output_bytes; /* all it printed */
-    const char *format;             /* "wrk", "ab" or NULL: not understood */
+    const char *format;             /* "wrk", "ab", "h2load", "sysbench" or NULL: not understood */
 };
 
 struct ab_point {
-    double t;
+    double t;                       /* seconds since the server started */
     int threads;
     long rss_kb;
+    bool gap;                       /* sampling paused before this point (ab was
+                                     * opening connections or starting the load) */
+};
+
+/* Where a phase of the first round began (report.svg marks it). */
+struct ab_mark {
+    double t;
+    char label[40];                 /* "100 conns", "5000 idle", "load" */
 };
 
 struct ab_config {
@@ -79,6 +96,7 @@ struct ab_config {
     int nsteps;
     int idle;
     double duration, warmup, rate, start_timeout;
+    double load_timeout;            /* --load: kill the command after this long */
     int rounds, threads;
     const char *procs;
     const char *lib;
@@ -95,8 +113,10 @@ struct ab_result {
     struct ab_idle idle[AB_SIDES][AB_MAX_ROUNDS];
     struct ab_loadrun loadrun[AB_SIDES][AB_MAX_ROUNDS];
     struct ab_hist hist[AB_SIDES][AB_MAX_STEPS];  /* all rounds merged */
-    struct ab_point series[AB_SIDES][AB_MAX_SERIES];
+    struct ab_point series[AB_SIDES][AB_MAX_SERIES]; /* the first round's samples */
     int nseries[AB_SIDES];
+    struct ab_mark marks[AB_SIDES][AB_MAX_MARKS];    /* and its phases */
+    int nmarks[AB_SIDES];
     char failures[AB_MAX_FAILURES][640];
     int nfailures;
     int rounds_done;
@@ -108,11 +128,20 @@ void ab_fail(struct ab_result *r, const char *fmt, ...) __attribute__((format(pr
  * than were served (port: the server's, still running, to probe it). */
 bool ab_judge_step(struct ab_result *r, enum ab_side side, int round, int step, int port,
                    const struct ab_counts *k);
+struct ab_parsed;
+/* --load: false, with a failure recorded, when the command reported more
+ * errors than requests served, or none served (wrk, h2load and sysbench
+ * exit 0 then). */
+bool ab_judge_load(struct ab_result *r, enum ab_side side, int round, const struct ab_parsed *p);
 
 /* report.c */
 void ab_report_table(const struct ab_result *r);
 int ab_report_json(const struct ab_result *r, const char *path);
 int ab_report_svg(const struct ab_result *r, const char *path);
 const char *ab_side_name(enum ab_side s);
+/* "AMD EPYC, 2 CPUs, Linux 6.18, glibc 2.36, FSGSBASE yes" */
+void ab_machine(char *buf, size_t len);
+/* what made the load: "echo, 64-byte messages, closed loop; 3 rounds of ..." */
+void ab_describe_load(const struct ab_result *r, char *buf, size_t len);
 
 #endif

@@ -29,6 +29,7 @@
 #define SAMPLE_NS (100ull * 1000000)
 #define IDLE_SETTLE_S 1.0
 #define IDLE_HOLD_S 2.0
+#define GAP_S 0.25         /* a pause in sampling longer than this is a gap in the series */
 
 static void usage(FILE *f)
 {
@@ -39,7 +40,9 @@ static void usage(FILE *f)
             "  -d SECONDS        measured time per step (default 10)\n"
             "  --warmup SECONDS  load before measuring, per step (default 2)\n"
             "  --rounds N        native/mnrt rounds, alternating (default 3)\n"
-            "  --proto echo|http the protocol (default echo)\n"
+            "  --proto echo|http|banner  the protocol (default echo); banner: for servers\n"
+            "                    that speak first, a request is a new connection and its\n"
+            "                    reply the server's greeting\n"
             "  --size BYTES      echo message size (default 64)\n"
             "  --path PATH       http path (default /)\n"
             "  --rate R          open loop: R requests/s in all (default: closed loop)\n"
@@ -58,6 +61,8 @@ static void usage(FILE *f)
             "                    {duration} (-d) in it are replaced, MNRT_AB_HOST and\n"
             "                    MNRT_AB_PORT set; -c, --proto, --rate, --idle, --size,\n"
             "                    --path, --threads and --warmup do not apply\n"
+            "  --load-timeout S  kill a load command still running after S seconds and\n"
+            "                    fail the run (default: twice -d, plus 60)\n"
             "  --ready 'CMD'     the server is ready when CMD exits 0 (retried until\n"
             "                    --start-timeout), not when its port accepts\n"
             "  --demo            A/B of the bundled thread-per-connection demo server\n");
@@ -128,8 +133,12 @@ static bool own_option(const char *a, const char *v, struct ab_config *c)
         return parse_conns(v, c);
     if (strcmp(a, "--warmup") == 0 && parse_num(v, 0, 3600, &d))
         c->warmup = d;
-    else if (strcmp(a, "--proto") == 0 && (!strcmp(v, "echo") || !strcmp(v, "http")))
-        c->proto = strcmp(v, "http") == 0 ? AB_HTTP : AB_ECHO;
+    else if (strcmp(a, "--proto") == 0 && !strcmp(v, "echo"))
+        c->proto = AB_ECHO;
+    else if (strcmp(a, "--proto") == 0 && !strcmp(v, "http"))
+        c->proto = AB_HTTP;
+    else if (strcmp(a, "--proto") == 0 && !strcmp(v, "banner"))
+        c->proto = AB_BANNER;
     else if (strcmp(a, "--size") == 0 && parse_num(v, 1, 65536, &d))
         c->size = (int)d;
     else if (strcmp(a, "--path") == 0 && v[0] == '/')
@@ -192,6 +201,8 @@ static int parse(int argc, char **argv, struct ab_config *c)
             c->port = (int)d;
         } else if (strcmp(a, "--host") == 0) {
             c->host = v;
+        } else if (strcmp(a, "--load-timeout") == 0 && parse_num(v, 0.1, 86400 * 7, &d)) {
+            c->load_timeout = d;
         } else if (strcmp(a, "--start-timeout") == 0 && parse_num(v, 0.1, 3600, &d)) {
             c->start_timeout = d;
         } else if (strcmp(a, "-p") == 0 && parse_num(v, 1, 1024, &d)) {
@@ -206,6 +217,13 @@ static int parse(int argc, char **argv, struct ab_config *c)
         }
         i++;
     }
+    if (c->proto == AB_BANNER && c->rate)
+        return fail_usage("--rate does not apply to --proto banner (a request is a new "
+                          "connection: its pace is the server's)%s", "");
+    if (c->load_timeout && !c->load)
+        return fail_usage("--load-timeout is for --load commands%s", "");
+    if (c->load && !c->load_timeout)
+        c->load_timeout = 2 * c->duration + 60;
     if (c->load && own_load)
         return fail_usage("%s is an option of ab's own load generator: it does not apply "
                           "with --load (put it in the load command)", own_load);
@@ -275,11 +293,13 @@ static void progress(struct watch *w, const char *phase, double left)
     }
 }
 
-/* Waits `seconds`, or with load (--load) until that command exits,
- * sampling the server every 100 ms; false if the server died. */
+/* Waits `seconds`, or with load (--load) until that command exits but
+ * at most `seconds`, sampling the server every 100 ms; false if the
+ * server died. */
 static bool watch_for(struct watch *w, double seconds, const char *phase, struct ab_child *load)
 {
-    uint64_t end = load ? UINT64_MAX : ab_now_ns() + (uint64_t)(seconds * 1e9);
+    uint64_t end = ab_now_ns() + (uint64_t)(seconds * 1e9);
+    bool first = true; /* the sampling may have paused before this call, never within */
     for (;;) {
         if (!ab_child_alive(w->srv))
             return false;
@@ -296,9 +316,14 @@ static bool watch_for(struct watch *w, double seconds, const char *phase, struct
         w->threads_sum += p.threads;
         w->samples++;
         int *n = &w->r->nseries[w->side];
-        if (w->round == 0 && *n < AB_MAX_SERIES)
-            w->r->series[w->side][(*n)++] = (struct ab_point){
-                (double)(ab_now_ns() - w->t0) / 1e9, p.threads, p.rss_kb};
+        if (w->round == 0 && *n < AB_MAX_SERIES) {
+            struct ab_point *pt = &w->r->series[w->side][*n];
+            *pt = (struct ab_point){.t = (double)(ab_now_ns() - w->t0) / 1e9,
+                                    .threads = p.threads, .rss_kb = p.rss_kb};
+            pt->gap = first && *n > 0 && pt->t - pt[-1].t > GAP_S;
+            (*n)++;
+        }
+        first = false;
         uint64_t now = ab_now_ns();
         if (now >= end || (load && !ab_child_alive(load)))
             return true;
@@ -306,6 +331,17 @@ static bool watch_for(struct watch *w, double seconds, const char *phase, struct
         uint64_t nap = end - now < SAMPLE_NS ? end - now : SAMPLE_NS;
         usleep((useconds_t)(nap / 1000));
     }
+}
+
+/* The first round's phases, for report.svg. */
+static void mark(struct watch *w, const char *label)
+{
+    int *k = &w->r->nmarks[w->side];
+    if (w->round != 0 || *k == AB_MAX_MARKS)
+        return;
+    struct ab_mark *m = &w->r->marks[w->side][(*k)++];
+    m->t = (double)(ab_now_ns() - w->t0) / 1e9;
+    snprintf(m->label, sizeof m->label, "%s", label);
 }
 
 static void watch_reset(struct watch *w)
@@ -342,13 +378,15 @@ static bool run_step(struct watch *w, int port, int step)
 {
     const struct ab_config *c = &w->r->cfg;
     struct ab_load load = load_of(c, port, c->conns[step]);
+    char phase[64];
+    snprintf(phase, sizeof phase, "%d conns", c->conns[step]);
+    mark(w, phase);
     struct ab_gen *g = ab_gen_start(&load);
     if (!g) {
         ab_fail(w->r, "%s round %d: cannot start the load: %s", ab_side_name(w->side),
                 w->round + 1, strerror(errno));
         return false;
     }
-    char phase[64];
     snprintf(phase, sizeof phase, "%d conns, warm-up", c->conns[step]);
     bool alive = watch_for(w, c->warmup, phase, NULL);
     struct ab_proc before, after;
@@ -362,6 +400,8 @@ static bool run_step(struct watch *w, int port, int step)
     ab_gen_counts(g, &counts);
     double secs = (double)(ab_now_ns() - t0) / 1e9;
     ab_proc_sample(w->srv->pid, &after, true);
+    long vcsw, ivcsw;
+    ab_proc_switches(&before, &after, &vcsw, &ivcsw);
     ab_gen_stop(g);
     if (!alive) {
         server_died(w, phase);
@@ -370,9 +410,11 @@ static bool run_step(struct watch *w, int port, int step)
     struct ab_run *run = &w->r->run[w->side][w->round][step];
     const struct ab_hist *h = &counts.hist;
     *run = (struct ab_run){
-        .ok = true, .seconds = secs, .requests = counts.requests,
+        .ok = true, .seconds = secs, .conns_served = counts.conns_served,
+        .requests = counts.requests,
         .rps = (double)counts.requests / secs,
-        .p50 = ab_hist_pct(h, 0.50), .p90 = ab_hist_pct(h, 0.90), .p99 = ab_hist_pct(h, 0.99),
+        .p50 = ab_hist_pct(h, 0.50), .p75 = ab_hist_pct(h, 0.75), .p90 = ab_hist_pct(h, 0.90),
+        .p95 = ab_hist_pct(h, 0.95), .p99 = ab_hist_pct(h, 0.99),
         .p999 = ab_hist_pct(h, 0.999), .max = h->max, .mean = h->count ? h->sum / h->count : 0,
         .err_connect = counts.err_connect, .err_reset = counts.err_reset,
         .err_timeout = counts.err_timeout, .err_bad = counts.err_bad,
@@ -380,8 +422,7 @@ static bool run_step(struct watch *w, int port, int step)
         .threads_mean = w->samples ? w->threads_sum / w->samples : 0,
         .processes_max = w->processes_max, .proc_threads_max = w->proc_threads_max,
         .rss_max_kb = w->rss_max, .user_s = after.user_s - before.user_s,
-        .sys_s = after.sys_s - before.sys_s, .vcsw = after.vcsw - before.vcsw,
-        .ivcsw = after.ivcsw - before.ivcsw};
+        .sys_s = after.sys_s - before.sys_s, .vcsw = vcsw, .ivcsw = ivcsw};
     ab_hist_merge(&w->r->hist[w->side][step], h);
     ab_judge_step(w->r, w->side, w->round, step, port, &counts);
     return true;
@@ -399,23 +440,37 @@ static bool run_load(struct watch *w, const char *host, int port)
     watch_reset(w);
     ab_proc_sample(w->srv->pid, &before, true);
     uint64_t t0 = ab_now_ns();
+    mark(w, "load");
     if (ab_shell_start(&load, c->load, host, port, c->duration, why, sizeof why) != 0) {
         ab_fail(w->r, "%s round %d: cannot start the load command: %s", ab_side_name(w->side),
                 w->round + 1, why);
+        free(before.tasks);
         return false;
     }
-    bool alive = watch_for(w, 0, "load command running", &load);
+    bool alive = watch_for(w, c->load_timeout, "load command running", &load);
     double secs = (double)(ab_now_ns() - t0) / 1e9;
     ab_proc_sample(w->srv->pid, &after, true);
+    long vcsw, ivcsw;
+    ab_proc_switches(&before, &after, &vcsw, &ivcsw);
+    bool hung = ab_child_alive(&load);
     ab_child_stop(&load);
-    *lr = (struct ab_loadrun){.ran = true, .status = load.status, .seconds = secs,
-                              .output = strdup(load.out), .output_bytes = load.out_total};
-    if (!alive) {
+    *lr = (struct ab_loadrun){.ran = true, .timed_out = hung, .status = load.status,
+                              .seconds = secs, .output = strdup(load.out),
+                              .output_bytes = load.out_total};
+    if (!alive && !hung) {
         server_died(w, "the load command");
         return false;
     }
     char how[128];
     ab_child_describe(&load, how, sizeof how);
+    if (hung) {
+        ab_fail(w->r, "%s round %d: the load command did not finish within %g s "
+                      "(--load-timeout): mnrt ab stopped it (it %s); it is not run again on "
+                      "this side; its last output lines:\n%s",
+                ab_side_name(w->side), w->round + 1, c->load_timeout, how,
+                *load.out ? ab_child_last_lines(&load, 8) : "(no output)\n");
+        return false;
+    }
     if (ab_child_failed(&load)) {
         ab_fail(w->r, "%s round %d: the load command %s; its last output lines:\n%s",
                 ab_side_name(w->side), w->round + 1, how,
@@ -426,14 +481,17 @@ static bool run_load(struct watch *w, const char *host, int port)
     ab_parse_load(load.out, &p);
     lr->format = p.format;
     w->r->run[w->side][w->round][0] = (struct ab_run){
-        .ok = true, .load = true, .has_rps = p.has_rps, .seconds = secs, .rps = p.rps,
-        .p50 = p.p50, .p75 = p.p75, .p90 = p.p90, .p99 = p.p99, .p999 = p.p999, .max = p.max,
+        .ok = true, .load = true, .has_rps = p.has_rps, .has_qps = p.has_qps,
+        .has_counts = p.has_counts, .unit = p.unit, .qps = p.qps, .seconds = secs,
+        .requests = p.served, .rps = p.rps, .p50 = p.p50, .p75 = p.p75, .p90 = p.p90,
+        .p95 = p.p95, .p99 = p.p99, .p999 = p.p999, .max = p.max, .mean = p.mean,
+        .err_reported = p.errors,
         .threads_max = w->threads_max,
         .threads_mean = w->samples ? w->threads_sum / w->samples : 0,
         .processes_max = w->processes_max, .proc_threads_max = w->proc_threads_max,
         .rss_max_kb = w->rss_max, .user_s = after.user_s - before.user_s,
-        .sys_s = after.sys_s - before.sys_s, .vcsw = after.vcsw - before.vcsw,
-        .ivcsw = after.ivcsw - before.ivcsw};
+        .sys_s = after.sys_s - before.sys_s, .vcsw = vcsw, .ivcsw = ivcsw};
+    ab_judge_load(w->r, w->side, w->round, &p);
     return true;
 }
 
@@ -444,6 +502,9 @@ static void run_idle(struct watch *w, int port)
     struct ab_counts counts;
     int open;
     progress(w, "opening idle connections", 0);
+    char label[40];
+    snprintf(label, sizeof label, "%d idle", c->idle);
+    mark(w, label);
     int *fds = ab_idle_open(&load, c->idle, &counts, &open);
     if (!fds) {
         ab_fail(w->r, "%s round %d: cannot open %d idle connections", ab_side_name(w->side),
@@ -468,7 +529,9 @@ static void run_idle(struct watch *w, int port)
         .hold_s = IDLE_HOLD_S};
 }
 
-enum started { STARTED, DIED_AT_START, NEVER_READY };
+/* STARTED: the side may run again in the next round; LOAD_HUNG: its
+ * load command had to be killed (it would hang again) */
+enum started { STARTED, DIED_AT_START, NEVER_READY, LOAD_HUNG };
 
 static enum started run_side(struct ab_result *r, enum ab_side side, int round)
 {
@@ -499,7 +562,7 @@ static enum started run_side(struct ab_result *r, enum ab_side side, int round)
     if (ok && c->idle)
         run_idle(&w, port);
     ab_child_stop(&srv);
-    return STARTED;
+    return r->loadrun[side][round].timed_out ? LOAD_HUNG : STARTED;
 }
 
 /* fds: the largest step or the idle set, and the server's own */
@@ -542,7 +605,7 @@ int mn_ab_main(int argc, char **argv)
             if (!run[side])
                 continue;
             enum started st = run_side(r, side, round);
-            run[side] = st == STARTED || round > 0;
+            run[side] = st == STARTED || (round > 0 && st != LOAD_HUNG);
             never_ready = st == NEVER_READY && round == 0;
         }
         r->rounds_done = round + 1;

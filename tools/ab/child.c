@@ -58,36 +58,59 @@ static void prepare(const struct ab_spawn *how, int out)
     dup2(out, 2);
 }
 
+/* An unlinked temporary file, open twice: *wr for the child (appending),
+ * *rd for reading it from the start with an offset of its own. A file,
+ * not a pipe: a pipe that ab does not read for a while (opening thousands
+ * of connections) fills, and a server that logs each connection (an
+ * access log, MariaDB's "Aborted connection" warnings) then blocks. */
+static int output_file(int *rd, int *wr, char *why, size_t whylen)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/mnrt-ab-output-XXXXXX", dir && *dir ? dir : "/tmp");
+    *wr = mkostemp(path, O_CLOEXEC | O_APPEND);
+    if (*wr < 0) {
+        snprintf(why, whylen, "cannot create a file for the output (%s): %s", path, strerror(errno));
+        return -1;
+    }
+    *rd = open(path, O_RDONLY | O_CLOEXEC);
+    unlink(path);
+    if (*rd < 0) {
+        snprintf(why, whylen, "cannot open %s: %s", path, strerror(errno));
+        close(*wr);
+        return -1;
+    }
+    return 0;
+}
+
 int ab_child_start(struct ab_child *c, const struct ab_spawn *how, char *why, size_t whylen)
 {
     memset(c, 0, sizeof *c);
     c->out_fd = -1;
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0) {
-        snprintf(why, whylen, "pipe: %s", strerror(errno));
+    int rd, wr;
+    if (output_file(&rd, &wr, why, whylen) != 0)
         return -1;
-    }
     c->pid = fork();
     if (c->pid < 0) {
         snprintf(why, whylen, "fork: %s", strerror(errno));
-        close(p[0]);
-        close(p[1]);
+        close(rd);
+        close(wr);
         return -1;
     }
     if (c->pid == 0) {
-        prepare(how, p[1]);
+        prepare(how, wr);
         execvp(how->argv[0], how->argv);
         fprintf(stderr, "cannot execute %s: %s\n", how->argv[0], strerror(errno));
         _exit(127);
     }
     setpgid(c->pid, c->pid);
-    close(p[1]);
-    c->out_fd = p[0];
-    fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
+    close(wr);
+    c->out_fd = rd;
     return 0;
 }
 
-/* Appends what can be read now, keeping the last AB_OUTPUT_MAX - 1 bytes. */
+/* Appends what was written since the last call, keeping the last
+ * AB_OUTPUT_MAX - 1 bytes (at the file's end read returns 0: never waits). */
 static void drain(struct ab_child *c)
 {
     char buf[4096];

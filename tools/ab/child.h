@@ -3,9 +3,11 @@
  * group of its own (so that its whole tree can be stopped), with LD_PRELOAD
  * holding libmnrt.so only when asked (the server's mnrt side; never a load
  * or ready command, even when mnrt ab itself was started under the preload).
- * Its output (stderr, or stdout and stderr) goes into a bounded buffer that
- * keeps the last bytes: the last lines go into failure reports, a load
- * command's into report.json. Stopped with SIGTERM, then SIGKILL after 2 s. */
+ * Its output (stderr, or stdout and stderr) goes to an unlinked temporary
+ * file (never a pipe: a full pipe would make a server that logs wait for
+ * ab), read from there into a bounded buffer that keeps the last bytes:
+ * the last lines go into failure reports, a load command's into
+ * report.json. Stopped with SIGTERM, then SIGKILL after 2 s. */
 #ifndef MN_AB_CHILD_H
 #define MN_AB_CHILD_H
 
@@ -17,7 +19,7 @@
 
 struct ab_child {
     pid_t pid;
-    int out_fd;                  /* read end of its output */
+    int out_fd;                  /* its output file, open for reading */
     char out[AB_OUTPUT_MAX];     /* the last bytes of its output */
     size_t out_len;
     unsigned long long out_total; /* bytes it wrote in all */

@@ -32,12 +32,20 @@ struct conn {
     enum cstate state;
     uint32_t seq;
     uint64_t started;       /* intended send time of the request in flight */
+    uint64_t opened;        /* when the connection was opened (banner: the request's start) */
+    uint64_t resend;        /* a request the server closed the connection on, to send again
+                             * on the new one (its intended time), or 0 */
     uint64_t retry_at;      /* C_DOWN: when to connect again */
     size_t out_len, out_off, in_len, want; /* want: echo bytes, or http body end */
     bool head_done;
     bool close_after;       /* http: the server closes after this response */
     bool to_eof;            /* http: the body ends where the server closes */
+    bool chunked;           /* http: Transfer-Encoding: chunked */
+    bool in_trailer;        /* chunked: past the last chunk, in the trailer */
+    size_t chunk_at;        /* chunked: where the next size (or trailer) line begins in in */
+    size_t chunk_left;      /* chunked: bytes of the current chunk (and its CRLF) to come */
     bool answered;          /* a reply came on this connection */
+    bool served;            /* a reply came on this slot since the last reset (under lock) */
     char *out, *in;
 };
 
@@ -121,6 +129,7 @@ static void conn_open(struct worker *w, struct conn *c)
 {
     struct ab_gen *g = w->gen;
     c->answered = false;
+    c->opened = ab_now_ns();
     c->fd = socket(g->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0) {
         conn_down(w, c, &w->counts.err_connect);
@@ -149,13 +158,21 @@ static void conn_send(struct worker *w, struct conn *c, uint64_t intended)
 {
     const struct ab_load *l = &w->gen->load;
     c->seq++;
+    if (l->proto == AB_BANNER) { /* nothing to send: the server speaks first */
+        c->out_len = c->out_off = c->in_len = 0;
+        c->started = c->opened;
+        c->close_after = !l->once; /* the next greeting on a new connection */
+        c->state = C_BUSY;
+        return;
+    }
     if (l->proto == AB_ECHO) {
         fill_echo(c, l->size);
         c->want = (size_t)l->size;
     } else {
         c->out_len = (size_t)snprintf(c->out, IO_BUF, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n",
                                       l->path, l->host);
-        c->head_done = c->close_after = c->to_eof = false;
+        c->head_done = c->close_after = c->to_eof = c->chunked = c->in_trailer = false;
+        c->chunk_left = 0;
         c->want = 0;
     }
     c->out_off = c->in_len = 0;
@@ -188,8 +205,16 @@ static int http_head(struct conn *c)
      * connection unless it says close */
     c->close_after = minor == 0 ? !strcasestr(c->in, "\r\nconnection: keep-alive")
                                 : strcasestr(c->in, "\r\nconnection: close") != NULL;
+    const char *te = strcasestr(c->in, "\r\ntransfer-encoding:");
+    bool chunked = te && memmem(te, strcspn(te + 2, "\r") + 2, "chunked", 7);
     c->in[head - 1] = saved;
     c->head_done = true;
+    if (chunked) { /* the body ends with its last chunk (chunk_scan) */
+        c->chunked = true;
+        c->chunk_at = head;
+        c->want = SIZE_MAX;
+        return 1;
+    }
     if (!cl && c->close_after) { /* the body ends with the connection */
         c->to_eof = true;
         c->want = SIZE_MAX;
@@ -204,9 +229,60 @@ static int http_head(struct conn *c)
     return 1;
 }
 
+/* Chunked body: reads what has come since the last call. Returns 1 when
+ * the body (last chunk and trailer) is complete, 0 when more is needed,
+ * -1 when it is not chunked encoding or more follows it (not ours). What
+ * has been read is dropped from c->in as it goes, so a body may be larger
+ * than the buffer. */
+static int chunk_scan(struct conn *c)
+{
+    for (;;) {
+        if (c->chunk_left) { /* inside a chunk's data (and the CRLF after it) */
+            size_t take = c->in_len - c->chunk_at;
+            if (take > c->chunk_left)
+                take = c->chunk_left;
+            c->chunk_at += take;
+            c->chunk_left -= take;
+            if (c->chunk_left)
+                break;
+            continue;
+        }
+        char *line = c->in + c->chunk_at;
+        char *eol = memmem(line, c->in_len - c->chunk_at, "\r\n", 2);
+        if (!eol) {
+            if (c->in_len - c->chunk_at > 4096) /* no size or trailer line is that long */
+                return -1;
+            break;
+        }
+        c->chunk_at = (size_t)(eol - c->in) + 2;
+        if (c->in_trailer) {
+            if (eol != line)
+                continue; /* a trailer field */
+            return c->chunk_at == c->in_len ? 1 : -1;
+        }
+        char *end;
+        unsigned long long size = strtoull(line, &end, 16);
+        if (end == line || (end != eol && *end != ';' && *end != ' ' && *end != '\t'))
+            return -1;
+        if (size == 0)
+            c->in_trailer = true;
+        else
+            c->chunk_left = (size_t)size + 2;
+    }
+    /* drop what was read, keeping a partial line */
+    memmove(c->in, c->in + c->chunk_at, c->in_len - c->chunk_at);
+    c->in_len -= c->chunk_at;
+    c->chunk_at = 0;
+    return 0;
+}
+
 static void next_request(struct worker *w, struct conn *c)
 {
-    if (w->gen->load.once && c->seq >= 1) {
+    if (c->resend) { /* first, the request lost with the last connection */
+        uint64_t t = c->resend;
+        c->resend = 0;
+        conn_send(w, c, t);
+    } else if (w->gen->load.once && c->seq >= 1) {
         c->state = C_IDLE;
     } else if (w->rate == 0) {
         conn_send(w, c, ab_now_ns());
@@ -222,9 +298,14 @@ static void next_request(struct worker *w, struct conn *c)
 
 /* The server closed a connection that had served: its next request goes
  * on a new one (idle connections stay closed: the server does not hold
- * them). Not an error. */
+ * them). Not an error. A request it closed the connection on (a keep-alive
+ * connection closed as the request arrived) goes again first, its latency
+ * counted from its first send: in open loop it is not lost. */
 static void reconnect(struct worker *w, struct conn *c)
 {
+    if (c->state == C_BUSY && !c->head_done && c->in_len == 0 && !w->gen->load.once &&
+        w->gen->load.proto == AB_HTTP)
+        c->resend = c->started;
     conn_down(w, c, NULL);
     if (w->gen->load.once)
         c->retry_at = UINT64_MAX;
@@ -238,6 +319,7 @@ static void complete(struct worker *w, struct conn *c)
     pthread_mutex_lock(&w->lock);
     w->counts.requests++;
     ab_hist_add(&w->counts.hist, lat);
+    c->served = true;
     pthread_mutex_unlock(&w->lock);
     c->answered = true;
     if (c->close_after)
@@ -276,6 +358,10 @@ static void on_readable(struct worker *w, struct conn *c)
         if (n < 0)
             return;
         c->in_len += (size_t)n;
+        if (l->proto == AB_BANNER) { /* the greeting's first bytes */
+            complete(w, c);
+            return;
+        }
         if (l->proto == AB_ECHO) {
             if (c->in_len < c->want)
                 continue;
@@ -296,6 +382,18 @@ static void on_readable(struct worker *w, struct conn *c)
             }
             if (h == 0)
                 continue;
+        }
+        if (c->chunked) {
+            int k = chunk_scan(c);
+            if (k < 0) {
+                count_bad(w, c);
+                conn_down(w, c, NULL);
+                return;
+            }
+            if (k == 0)
+                continue;
+            complete(w, c);
+            return;
         }
         if (c->to_eof && c->in_len == IO_BUF) { /* a long body: only its end counts */
             c->in_len = 0;
@@ -470,6 +568,8 @@ void ab_gen_reset(struct ab_gen *g)
     for (int t = 0; t < g->load.threads; t++) {
         pthread_mutex_lock(&g->w[t].lock);
         memset(&g->w[t].counts, 0, sizeof g->w[t].counts);
+        for (int i = 0; i < g->w[t].n; i++)
+            g->w[t].c[i].served = false;
         pthread_mutex_unlock(&g->w[t].lock);
     }
 }
@@ -490,6 +590,8 @@ void ab_gen_counts(struct ab_gen *g, struct ab_counts *out)
             out->bad_len = w->counts.bad_len;
         }
         ab_hist_merge(&out->hist, &w->counts.hist);
+        for (int i = 0; i < w->n; i++)
+            out->conns_served += w->c[i].served;
         pthread_mutex_unlock(&w->lock);
     }
 }

@@ -3,9 +3,14 @@
  * tool itself, never under the preload.
  *
  * Protocols: echo (fixed-size messages, every byte checked) and http
- * (HTTP/1.1 GET, status and Content-Length checked; a server that closes
+ * (HTTP/1.1 GET, status checked, the body read by its Content-Length or
+ * its chunks, Transfer-Encoding: chunked; a server that closes
  * after its response, as HTTP/1.0 and `Connection: close` servers do, is
- * answered with a new connection, not counted as an error). Closed
+ * answered with a new connection, not counted as an error) and banner (for
+ * servers that speak first, as databases and mail servers do: a request
+ * is a new connection, its reply the server's first bytes, its latency
+ * from the connect to them; then the connection is closed, or held when
+ * idle). Closed
  * loop (each connection sends its next request when the reply is in), or
  * open loop at a constant rate whose latencies count from the intended
  * send time, so a slow server cannot hide its queueing (no coordinated
@@ -18,7 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum ab_proto { AB_ECHO, AB_HTTP };
+enum ab_proto { AB_ECHO, AB_HTTP, AB_BANNER };
 
 struct ab_load {
     const char *host;
@@ -37,6 +42,7 @@ struct ab_load {
 struct ab_counts {
     uint64_t requests;
     uint64_t err_connect, err_reset, err_timeout, err_bad;
+    int conns_served;               /* connections a reply came on (ab_gen_counts) */
     struct ab_hist hist;
     char bad_sample[AB_SAMPLE];     /* the start of the first bad reply */
     int bad_len;

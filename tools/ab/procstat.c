@@ -20,8 +20,9 @@ static bool read_file(const char *path, char *buf, size_t len)
     return true;
 }
 
-static void add_switches(pid_t pid, struct ab_proc *out)
+static void add_switches(pid_t pid, struct ab_proc *out, int *capacity)
 {
+    int cap = *capacity;
     char dir[64];
     snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
     DIR *d = opendir(dir);
@@ -33,20 +34,30 @@ static void add_switches(pid_t pid, struct ab_proc *out)
         snprintf(path, sizeof path, "%s/%s/status", dir, e->d_name);
         if (!read_file(path, buf, sizeof buf))
             continue;
-        const char *v = strstr(buf, "voluntary_ctxt_switches:");
+        const char *v = strstr(buf, "\nvoluntary_ctxt_switches:");
         const char *nv = strstr(buf, "nonvoluntary_ctxt_switches:");
-        if (v && v > buf && v[-1] == '\n')
-            out->vcsw += strtol(v + 24, NULL, 10);
-        if (nv)
-            out->ivcsw += strtol(nv + 27, NULL, 10);
+        if (!v || !nv)
+            continue;
+        if (out->ntasks == cap) {
+            cap = cap ? 2 * cap : 256;
+            struct ab_task *t = realloc(out->tasks, (size_t)cap * sizeof *t);
+            if (!t)
+                break;
+            out->tasks = t;
+        }
+        out->tasks[out->ntasks++] = (struct ab_task){(pid_t)atoi(e->d_name),
+                                                     strtol(v + 25, NULL, 10),
+                                                     strtol(nv + 27, NULL, 10)};
     }
     if (d)
         closedir(d);
+    *capacity = cap;
 }
 
 void ab_proc_sample(pid_t root, struct ab_proc *out, bool switches)
 {
     memset(out, 0, sizeof *out);
+    int cap = 0;
     pid_t pids[256];
     int n = ab_process_tree(root, pids, 256);
     long tick = sysconf(_SC_CLK_TCK), page_kb = sysconf(_SC_PAGESIZE) / 1024;
@@ -73,6 +84,31 @@ void ab_proc_sample(pid_t root, struct ab_proc *out, bool switches)
         out->user_s += (double)ut / (double)tick;
         out->sys_s += (double)st / (double)tick;
         if (switches)
-            add_switches(pids[i], out);
+            add_switches(pids[i], out, &cap);
     }
+}
+
+static int by_tid(const void *a, const void *b)
+{
+    pid_t x = ((const struct ab_task *)a)->tid, y = ((const struct ab_task *)b)->tid;
+    return x < y ? -1 : x > y;
+}
+
+void ab_proc_switches(struct ab_proc *before, struct ab_proc *after, long *vcsw, long *ivcsw)
+{
+    *vcsw = *ivcsw = 0;
+    if (before->tasks)
+        qsort(before->tasks, (size_t)before->ntasks, sizeof before->tasks[0], by_tid);
+    for (int i = 0; i < after->ntasks; i++) {
+        const struct ab_task *a = &after->tasks[i];
+        const struct ab_task *b = before->tasks ? bsearch(a, before->tasks, (size_t)before->ntasks,
+                                                          sizeof *a, by_tid) : NULL;
+        /* a tid seen again with fewer switches is another task that got it */
+        bool same = b && b->vcsw <= a->vcsw && b->ivcsw <= a->ivcsw;
+        *vcsw += a->vcsw - (same ? b->vcsw : 0);
+        *ivcsw += a->ivcsw - (same ? b->ivcsw : 0);
+    }
+    free(before->tasks);
+    free(after->tasks);
+    before->tasks = after->tasks = NULL;
 }

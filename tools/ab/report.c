@@ -25,7 +25,7 @@ const char *ab_side_name(enum ab_side s)
     return s == AB_NATIVE ? "native" : "mnrt";
 }
 
-static void machine(char *buf, size_t len)
+void ab_machine(char *buf, size_t len)
 {
     char model[128] = "unknown CPU";
     FILE *f = fopen("/proc/cpuinfo", "r");
@@ -101,7 +101,11 @@ static struct stat3 over_rounds(const struct ab_result *r, enum ab_side s, int s
 GETTER(g_rps, x->load && !x->has_rps ? NAN : x->rps)
 /* no reply, no latency (not "0 us"); --load: 0 is a figure it did not print */
 #define LATENCY(name, field) GETTER(name, (x->load ? x->field : x->requests) ? (double)x->field : NAN)
+LATENCY(g_mean, mean)
 LATENCY(g_p75, p75)
+LATENCY(g_p95, p95)
+GETTER(g_qps, x->has_qps ? x->qps : NAN)
+GETTER(g_reported, x->has_counts ? (double)x->err_reported : NAN)
 LATENCY(g_p50, p50)
 LATENCY(g_p90, p90)
 LATENCY(g_p99, p99)
@@ -118,6 +122,7 @@ GETTER(g_mem, x->rss_max_kb + 16L * x->threads_max)
 GETTER(g_cpu, (x->user_s + x->sys_s) / x->seconds)
 GETTER(g_csw, (double)(x->vcsw + x->ivcsw) / x->seconds)
 GETTER(g_seconds, x->seconds)
+GETTER(g_served, x->conns_served)
 
 enum unit { U_RATE, U_TIME, U_COUNT, U_KB, U_CORES };
 
@@ -178,14 +183,20 @@ static void ratio(char *buf, size_t len, struct stat3 n, struct stat3 m)
         snprintf(buf, len, "%.2fx", m.med / n.med);
 }
 
+/* The step whose rows are printed compares unlike things (the sides
+ * served different numbers of connections): its ratios are marked. */
+static bool unlike;
+
 static void row(const struct ab_result *r, int step, const char *label, getter get, enum unit u)
 {
-    char nc[128], mc[128], rc[16];
+    char nc[128], mc[128], rc[24];
     struct stat3 n = over_rounds(r, AB_NATIVE, step, get), m = over_rounds(r, AB_MNRT, step, get);
     const char *none = r->cfg.load ? "(see load output)" : "no replies";
     cell(nc, sizeof nc, n, u, none);
     cell(mc, sizeof mc, m, u, none);
     ratio(rc, sizeof rc, n, m);
+    if (unlike && strcmp(rc, "-") != 0)
+        strcat(rc, " *");
     printf("  %-24s %-26s %-26s %s\n", label, r->cfg.sides[AB_NATIVE] ? nc : "-",
            r->cfg.sides[AB_MNRT] ? mc : "-", rc);
 }
@@ -279,25 +290,37 @@ static void idle_table(const struct ab_result *r)
         printf("  * the sides held different numbers of connections: not like for like\n");
 }
 
-/* A --load latency row, when some round of either side printed it. */
-static void load_row(const struct ab_result *r, const char *label, getter get)
+/* A --load row, when some round of either side printed the figure. */
+static void load_row(const struct ab_result *r, const char *label, getter get, enum unit u)
 {
     if (over_rounds(r, AB_NATIVE, 0, get).n || over_rounds(r, AB_MNRT, 0, get).n)
-        row(r, 0, label, get, U_TIME);
+        row(r, 0, label, get, u);
 }
 
 /* With --load: the figures the load command printed (when understood),
- * then what ab measured of the server; where its output is. */
+ * then what ab measured of the server; where its output is. The rate is
+ * of what the generator counts: requests, or sysbench's transactions or
+ * events. */
 static void load_table(const struct ab_result *r)
 {
+    const char *unit = NULL;
+    for (enum ab_side s = 0; s < AB_SIDES && !unit; s++)
+        for (int i = 0; i < r->rounds_done && !unit; i++)
+            unit = r->run[s][i][0].ok ? r->run[s][i][0].unit : NULL;
+    char label[32];
+    snprintf(label, sizeof label, "%s/s", unit ? unit : "requests");
     printf("load command (its figures)\n");
-    row(r, 0, "requests/s", g_rps, U_RATE);
-    row(r, 0, "latency p50", g_p50, U_TIME);
-    load_row(r, "latency p75", g_p75);
-    load_row(r, "latency p90", g_p90);
-    load_row(r, "latency p99", g_p99);
-    load_row(r, "latency p99.9", g_p999);
-    load_row(r, "latency max", g_max);
+    row(r, 0, label, g_rps, U_RATE);
+    load_row(r, "queries/s", g_qps, U_RATE);
+    load_row(r, "errors (reported)", g_reported, U_COUNT);
+    load_row(r, "latency mean", g_mean, U_TIME);
+    load_row(r, "latency p50", g_p50, U_TIME);
+    load_row(r, "latency p75", g_p75, U_TIME);
+    load_row(r, "latency p90", g_p90, U_TIME);
+    load_row(r, "latency p95", g_p95, U_TIME);
+    load_row(r, "latency p99", g_p99, U_TIME);
+    load_row(r, "latency p99.9", g_p999, U_TIME);
+    load_row(r, "latency max", g_max, U_TIME);
     row(r, 0, "seconds", g_seconds, U_CORES);
     printf("server (measured by mnrt ab while the load ran)\n");
     thread_rows(r, 0);
@@ -313,8 +336,9 @@ static void load_table(const struct ab_result *r)
         }
     understood |= !served; /* a failed command's output is quoted in its failure */
     if (!understood)
-        printf("  the load command's output was not understood (wrk, wrk2 and ApacheBench "
-               "are): it is in report.json's \"load\" (--out DIR); the last round's ends:\n");
+        printf("  the load command's output was not understood (wrk, wrk2, ApacheBench, h2load "
+               "and sysbench are): it is in report.json's \"load\" (--out DIR); the last "
+               "round's ends:\n");
     for (enum ab_side s = 0; s < AB_SIDES && !understood; s++) {
         const struct ab_loadrun *lr = r->rounds_done ? &r->loadrun[s][r->rounds_done - 1] : NULL;
         if (lr && r->run[s][r->rounds_done - 1][0].ok && lr->output) {
@@ -324,40 +348,57 @@ static void load_table(const struct ab_result *r)
     }
 }
 
+void ab_describe_load(const struct ab_result *r, char *buf, size_t len)
+{
+    const struct ab_config *c = &r->cfg;
+    const char *rounds = r->rounds_done == 1 ? "" : "s";
+    if (c->load) {
+        snprintf(buf, len, "%s (run natively; {duration} = %g s); %d round%s", c->load,
+                 c->duration, r->rounds_done, rounds);
+        return;
+    }
+    char what[128], loop[64];
+    if (c->proto == AB_ECHO)
+        snprintf(what, sizeof what, "echo, %d-byte messages", c->size);
+    else if (c->proto == AB_BANNER)
+        snprintf(what, sizeof what, "banner (connect, time the server's greeting, close)");
+    else
+        snprintf(what, sizeof what, "http GET %s", c->path);
+    if (c->rate)
+        snprintf(loop, sizeof loop, "open loop at %.0f requests/s", c->rate);
+    else
+        snprintf(loop, sizeof loop, "closed loop");
+    snprintf(buf, len, "%s, %s; %d round%s of %g s (+%g s warm-up) per step", what, loop,
+             r->rounds_done, rounds, c->duration, c->warmup);
+}
+
 void ab_report_table(const struct ab_result *r)
 {
     const struct ab_config *c = &r->cfg;
-    char m[256];
-    machine(m, sizeof m);
+    char m[256], l[1024];
+    ab_machine(m, sizeof m);
+    ab_describe_load(r, l, sizeof l);
     printf("mnrt ab: %s", c->server[0]);
     for (char **a = c->server + 1; *a; a++)
         printf(" %s", *a);
-    if (c->load)
-        printf("\n  load: %s (run natively; {duration} = %g s)", c->load, c->duration);
-    else
-        printf("\n  load: %s", c->proto == AB_ECHO ? "echo" : "http");
-    if (c->load)
-        ;
-    else if (c->proto == AB_ECHO)
-        printf(", %d-byte messages", c->size);
-    else
-        printf(" GET %s", c->path);
-    if (c->load) {
-        printf("; %d round%s\n", r->rounds_done, r->rounds_done == 1 ? "" : "s");
-    } else {
-        if (c->rate)
-            printf(", open loop at %.0f requests/s", c->rate);
-        else
-            printf(", closed loop");
-        printf("; %d round%s of %g s (+%g s warm-up) per step\n", r->rounds_done,
-               r->rounds_done == 1 ? "" : "s", c->duration, c->warmup);
-    }
+    printf("\n  load: %s\n", l);
     printf("  machine: %s\n\n", m);
     printf("  %-24s %-26s %-26s %s\n", "", "native", "mnrt", "mnrt/native");
     if (c->load)
         load_table(r);
     for (int s = 0; s < c->nsteps && !c->load; s++) {
         printf("%d connections\n", c->conns[s]);
+        /* connections that never got a reply (a full accept queue, the
+         * server's fd limit): the step ran with fewer than it says (in open
+         * loop a few connections may carry the whole rate: not told) */
+        struct stat3 sn = over_rounds(r, AB_NATIVE, s, g_served),
+                     sm = over_rounds(r, AB_MNRT, s, g_served);
+        bool short_n = !c->rate &&
+                       ((sn.n && sn.min < c->conns[s]) || (sm.n && sm.min < c->conns[s]));
+        bool differ = sn.n && sm.n && (sn.min != sm.max || sn.max != sm.min);
+        if (short_n)
+            row(r, s, "connections served", g_served, U_COUNT);
+        unlike = short_n && differ;
         row(r, s, "requests/s", g_rps, U_RATE);
         row(r, s, "latency p50", g_p50, U_TIME);
         row(r, s, "latency p90", g_p90, U_TIME);
@@ -370,6 +411,13 @@ void ab_report_table(const struct ab_result *r)
         row(r, s, "RSS + kernel stacks", g_mem, U_KB);
         row(r, s, "CPU (cores busy)", g_cpu, U_CORES);
         row(r, s, "context switches/s", g_csw, U_RATE);
+        unlike = false;
+        if (short_n)
+            printf("  warning: fewer than the %d connections asked for were served in the "
+                   "window (the rest never got a reply: a full listen backlog, the server's fd "
+                   "limit, replies slower than -d)\n", c->conns[s]);
+        if (short_n && differ)
+            printf("  * the sides served different numbers of connections: not like for like\n");
     }
     if (c->idle)
         idle_table(r);
@@ -412,10 +460,10 @@ static void json_load(FILE *f, const struct ab_result *r)
             const struct ab_loadrun *x = &r->loadrun[side][i];
             int st = x->status;
             fprintf(f, "%s{\"ran\": %s, \"exit_status\": %d, \"signal\": %d, "
-                       "\"seconds\": %.3f, \"format\": ",
+                       "\"timed_out\": %s, \"seconds\": %.3f, \"format\": ",
                     i ? ", " : "", x->ran ? "true" : "false",
                     WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0,
-                    x->seconds);
+                    x->timed_out ? "true" : "false", x->seconds);
             json_str_or_null(f, x->format);
             fprintf(f, ", \"output_bytes\": %llu, \"output_truncated\": %s, \"output\": ",
                     x->output_bytes,
@@ -431,19 +479,26 @@ static void json_load(FILE *f, const struct ab_result *r)
 static void json_run(FILE *f, const struct ab_run *x)
 {
     fprintf(f,
-            "{\"ok\": %s, \"seconds\": %.3f, \"requests\": %llu, \"requests_per_s\": %.1f, "
-            "\"latency_ns\": {\"p50\": %llu, \"p90\": %llu, \"p99\": %llu, \"p99_9\": %llu, "
-            "\"max\": %llu, \"mean\": %llu}, "
-            "\"errors\": {\"connect\": %llu, \"reset\": %llu, \"timeout\": %llu, \"bad_reply\": %llu}, "
+            "{\"ok\": %s, \"seconds\": %.3f, \"connections_served\": %d, \"requests\": %llu, "
+            "\"requests_per_s\": %.2f, "
+            "\"unit\": \"%s\", \"queries_per_s\": %.2f, "
+            "\"latency_ns\": {\"p50\": %llu, \"p75\": %llu, \"p90\": %llu, \"p95\": %llu, "
+            "\"p99\": %llu, \"p99_9\": %llu, \"max\": %llu, \"mean\": %llu}, "
+            "\"errors\": {\"connect\": %llu, \"reset\": %llu, \"timeout\": %llu, \"bad_reply\": %llu, "
+            "\"reported\": %llu}, "
             "\"kernel_threads_max\": %d, \"kernel_threads_mean\": %.1f, "
             "\"processes_max\": %d, \"kernel_threads_per_process_max\": %d, \"rss_max_kb\": %ld, "
             "\"cpu_user_s\": %.3f, \"cpu_sys_s\": %.3f, \"voluntary_switches\": %ld, "
             "\"involuntary_switches\": %ld}",
-            x->ok ? "true" : "false", x->seconds, (unsigned long long)x->requests, x->rps,
-            (unsigned long long)x->p50, (unsigned long long)x->p90, (unsigned long long)x->p99,
+            x->ok ? "true" : "false", x->seconds, x->conns_served, (unsigned long long)x->requests,
+            x->rps,
+            x->unit ? x->unit : "requests", x->qps,
+            (unsigned long long)x->p50, (unsigned long long)x->p75, (unsigned long long)x->p90,
+            (unsigned long long)x->p95, (unsigned long long)x->p99,
             (unsigned long long)x->p999, (unsigned long long)x->max, (unsigned long long)x->mean,
             (unsigned long long)x->err_connect, (unsigned long long)x->err_reset,
-            (unsigned long long)x->err_timeout, (unsigned long long)x->err_bad, x->threads_max,
+            (unsigned long long)x->err_timeout, (unsigned long long)x->err_bad,
+            (unsigned long long)x->err_reported, x->threads_max,
             x->threads_mean, x->processes_max, x->proc_threads_max, x->rss_max_kb, x->user_s,
             x->sys_s, x->vcsw, x->ivcsw);
 }
@@ -488,7 +543,7 @@ int ab_report_json(const struct ab_result *r, const char *path)
         return -1;
     const struct ab_config *c = &r->cfg;
     char m[256];
-    machine(m, sizeof m);
+    ab_machine(m, sizeof m);
     fprintf(f, "{\n  \"tool\": \"mnrt ab\",\n  \"version\": \"%s\",\n  \"machine\": ", MNRT_VERSION);
     json_str(f, m);
     fprintf(f, ",\n  \"time\": %lld,\n  \"config\": {\"server\": [", (long long)time(NULL));
@@ -497,8 +552,8 @@ int ab_report_json(const struct ab_result *r, const char *path)
         if (a[1])
             fputs(", ", f);
     }
-    fprintf(f, "], \"protocol\": \"%s\", \"size\": %d, \"path\": ", c->proto == AB_ECHO ? "echo" : "http",
-            c->size);
+    static const char *const protos[] = {"echo", "http", "banner"};
+    fprintf(f, "], \"protocol\": \"%s\", \"size\": %d, \"path\": ", protos[c->proto], c->size);
     json_str(f, c->path);
     fprintf(f, ", \"connections\": [");
     for (int s = 0; s < c->nsteps; s++)
@@ -553,7 +608,18 @@ int ab_report_json(const struct ab_result *r, const char *path)
         fprintf(f, "%s\"%s\": [", side ? ", " : "", ab_side_name(side));
         for (int i = 0; i < r->nseries[side]; i++) {
             const struct ab_point *p = &r->series[side][i];
-            fprintf(f, "%s[%.2f, %d, %ld]", i ? ", " : "", p->t, p->threads, p->rss_kb);
+            fprintf(f, "%s[%.2f, %d, %ld, %d]", i ? ", " : "", p->t, p->threads, p->rss_kb,
+                    p->gap);
+        }
+        fputc(']', f);
+    }
+    fprintf(f, "},\n  \"marks\": {");
+    for (enum ab_side side = 0; side < AB_SIDES; side++) {
+        fprintf(f, "%s\"%s\": [", side ? ", " : "", ab_side_name(side));
+        for (int i = 0; i < r->nmarks[side]; i++) {
+            fprintf(f, "%s[%.2f, ", i ? ", " : "", r->marks[side][i].t);
+            json_str(f, r->marks[side][i].label);
+            fputc(']', f);
         }
         fputc(']', f);
     }

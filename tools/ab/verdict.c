@@ -5,6 +5,7 @@
  * and what the server said instead, so that `mnrt ab` never ends well on
  * a run that served nothing. */
 #include "ab.h"
+#include "loadparse.h"
 #include "server.h"
 
 #include <stdarg.h>
@@ -46,12 +47,18 @@ static void hint(char *buf, size_t len, const struct ab_config *c, int port,
                  "the server speaks first: on a new connection it sends \"%s\" before any "
                  "request (a database's greeting?); --proto echo cannot load it (see "
                  "tools/ab/README.md for what to use)", said);
+    } else if (c->proto == AB_BANNER && dominant == 2) {
+        snprintf(buf, len, "the server sent nothing on a new connection (in 10 s, or before the "
+                           "run ended): it does not speak first (--proto echo or http?)");
+    } else if (c->proto == AB_BANNER && dominant == 1) {
+        snprintf(buf, len, "the server closed new connections without a greeting (a connection "
+                           "limit? a server that speaks only after the client?)");
     } else if (dominant == 3) {
         quote(said, sizeof said, k->bad_sample, k->bad_len);
         snprintf(buf, len, "the first bad reply began \"%s\": %s", said,
                  c->proto == AB_ECHO ? "is it an echo server? (--proto http for HTTP)"
-                                     : "HTTP wants status 200 and a Content-Length or a close "
-                                       "after the body; does it speak HTTP? (--path)");
+                                     : "HTTP wants status 200 and a Content-Length, chunks or a "
+                                       "close after the body; does it speak HTTP? (--path)");
     } else if (dominant == 0) {
         snprintf(buf, len, "is the port right (--port), the listen backlog or the server's "
                            "fd limit too small?");
@@ -88,5 +95,22 @@ bool ab_judge_step(struct ab_result *r, enum ab_side side, int round, int step, 
                 ab_side_name(side), round + 1, r->cfg.conns[step],
                 (unsigned long long)k->requests, (unsigned long long)errors, what[d],
                 (unsigned long long)err[d], h);
+    return false;
+}
+
+bool ab_judge_load(struct ab_result *r, enum ab_side side, int round, const struct ab_parsed *p)
+{
+    if (!p->has_counts || (p->served > 0 && p->errors <= p->served))
+        return true;
+    const char *unit = p->unit ? p->unit : "requests";
+    if (!p->errors)
+        ab_fail(r, "%s round %d: the load command (%s) exited with status 0 but reported no %s "
+                   "served: it measured nothing",
+                ab_side_name(side), round + 1, p->format, unit);
+    else
+        ab_fail(r, "%s round %d: the load command (%s) exited with status 0 but reported %llu "
+                   "%s served and %llu errors (mostly %s): it measured failures, not the server",
+                ab_side_name(side), round + 1, p->format, (unsigned long long)p->served, unit,
+                (unsigned long long)p->errors, p->errors_what ? p->errors_what : "unnamed");
     return false;
 }
