@@ -134,6 +134,15 @@ static uintptr_t stack_top(const mn_g *g, uintptr_t sp)
     return sp >= lo && sp < hi ? hi : sp + STACK_COPY;
 }
 
+/* Whether sp is on g's stack, or on the alternate signal stack of its M
+ * (a handler with SA_ONSTACK). */
+static bool on_own_stack(const mn_g *g, const mn_m *m, uintptr_t sp)
+{
+    uintptr_t lo = (uintptr_t)g->stack.lo, alt = (uintptr_t)m->altstack;
+    return (sp > lo && sp <= lo + g->stack.size) ||
+           (alt && sp > alt && sp <= alt + m->altstack_size);
+}
+
 /* ---- a running G's stack, taken by its M (the ask) ---- */
 
 enum { ASK_IDLE, ASK_ASKED, ASK_COPYING, ASK_DONE, ASK_ABANDONED };
@@ -151,16 +160,26 @@ static struct {
 
 static void answer_ask(const siginfo_t *info, const ucontext_t *uc)
 {
+    /* Another ask waits until this handler has returned: it would take
+     * this handler's registers (the action of signal 32 is SA_NODEFER, for
+     * asynchronous cancellation), and a dump that saw this one done may
+     * send the next before this handler returns. sigreturn unblocks it. */
+    uint64_t bit = 1ull << (MN_DUMP_SIGNAL - 1);
+    mn_raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, &bit, NULL, sizeof bit);
     if ((uint64_t)(uintptr_t)info->si_value.sival_ptr != atomic_load(&ask.seq))
         return; /* an abandoned ask's, late */
     uint32_t asked = ASK_ASKED;
     if (!atomic_compare_exchange_strong(&ask.state, &asked, ASK_COPYING))
         return;
     mn_g *g = mn_tls_g;
-    ask.moved = g != ask.g;
+    regs_from_uc(&ask.regs, uc);
+    ask.lo = (uintptr_t)ask.regs.r[MN_REG_RSP];
+    /* the G's own context only: not in the middle of a switch (the stack
+     * pointer already another context's, the thread pointer still the
+     * G's), nor on an M that is between two Gs */
+    mn_m *m = g ? g->m : NULL;
+    ask.moved = g != ask.g || !m || m->curg != g || m->prev_g || !on_own_stack(g, m, ask.lo);
     if (!ask.moved) {
-        regs_from_uc(&ask.regs, uc);
-        ask.lo = (uintptr_t)ask.regs.r[MN_REG_RSP];
         ask.hi = stack_top(g, ask.lo);
         ask.len = mn_safe_copy(ask.buf, ask.lo, ask.hi, STACK_COPY);
     }
@@ -224,13 +243,20 @@ static bool ask_m(mn_g *g, mn_m *m, char *buf, struct mn_regs *regs, struct mn_s
 
 /* Registers and stack of a G that switched away: mn_ctx_switch left
  * MXCSR and the x87 control word, r15, r14, r13, r12, rbx, rbp and the
- * return address at g->sp (switch.S). */
+ * return address at g->sp (switch.S). The copy is whole if the G did not
+ * run meanwhile: its status and switch count are as before (a G that
+ * switches away from the same place has the same sp each time). */
 static bool from_switch_frame(mn_g *g, char *buf, struct mn_regs *r, struct mn_stack_copy *c)
 {
+    uint32_t status = atomic_load(&g->status);
+    uint32_t n = atomic_load_explicit(&g->nswitch, memory_order_acquire);
     uintptr_t sp = (uintptr_t)g->sp;
     uintptr_t hi = stack_top(g, sp);
     size_t len = mn_safe_copy(buf, sp, hi, STACK_COPY);
-    if (!sp || len < 64)
+    atomic_thread_fence(memory_order_acquire);
+    if (!sp || len < 64 || atomic_load(&g->status) != status ||
+        atomic_load_explicit(&g->nswitch, memory_order_relaxed) != n ||
+        (status == MN_G_RUNNING && g->m))
         return false;
     const uint64_t *f = (const uint64_t *)buf;
     memset(r, 0, sizeof *r);
@@ -292,7 +318,7 @@ static void look(struct entry *e, mn_g *self, const struct here *here, char *buf
     struct mn_regs regs;
     struct mn_stack_copy copy;
     bool have = false, exact_first = false;
-    for (int tries = 0; tries < 3 && !have; tries++) {
+    for (int tries = 0; tries < 8 && !have; tries++) {
         e->mid = e->pid = -1;
         e->why = e->reason = NULL;
         e->obj = NULL;
@@ -344,7 +370,7 @@ static void look(struct entry *e, mn_g *self, const struct here *here, char *buf
             }
         }
         if (!have && !e->why)
-            e->why = "its stack could not be read";
+            e->why = "its stack could not be read (it kept running)";
     }
     if (e->state == ST_EXITING)
         e->why = NULL;

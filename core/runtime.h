@@ -131,6 +131,8 @@ struct mn_g {
     uintptr_t created_pc;        /* the return address of its creation call */
     int64_t created_by;          /* the id of the G that made it, 0: none */
     uint32_t dump_seen;          /* the last dump that listed it (dump.c) */
+    _Atomic uint32_t nswitch;    /* its switches away: a dump's copy of its
+                                  * stack is whole if this did not move */
 
     /* its CPU time (cputime.h): written by the G at its switches */
     _Atomic bool cpu_on;         /* accounted (asked for) */

@@ -944,6 +944,8 @@ void mn_resume_g(mn_g *g)
 void mn_switch_out(mn_g *g, enum mn_m_action action)
 {
     mn_cputime_out(g);
+    atomic_store_explicit(&g->nswitch, atomic_load_explicit(&g->nswitch, memory_order_relaxed) + 1,
+                          memory_order_release);
     mn_m *m = g->m;
     enum mn_pstatus from = g->p_in_syscall ? MN_P_SYSCALL : MN_P_USER;
     g->p_in_syscall = false;
