@@ -50,8 +50,8 @@ static void count_unparked(mn_g *g, void *arg)
 
 void mn_deadlock_check(void)
 {
-    /* (a watched wait ends when sysmon sees its word change: an unlock
-     * inside glibc, made before its G parked, wakes nobody else) */
+    /* a G parked on a word that glibc's own code releases (watch.h) is
+     * woken by sysmon's look at the word, which nothing else here sees */
     if (atomic_load(&mn_sched.glive) == 0 || atomic_load(&mn_sched.netpoll_waiters) > 0 ||
         mn_watch_active())
         return;
