@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <threads.h>
 #include <time.h>
 
@@ -47,6 +48,9 @@
     X(int, pthread_setname_np, (pthread_t, const char *))                               \
     X(int, pthread_getname_np, (pthread_t, char *, size_t))                             \
     X(int, pthread_getcpuclockid, (pthread_t, clockid_t *))                             \
+    X(int, clock_gettime, (clockid_t, struct timespec *))                               \
+    X(int, clock_getres, (clockid_t, struct timespec *))                                \
+    X(int, getrusage, (int, struct rusage *))                                           \
     X(int, pthread_setschedparam, (pthread_t, int, const struct sched_param *))         \
     X(int, pthread_getschedparam, (pthread_t, int *, struct sched_param *))             \
     X(int, pthread_setschedprio, (pthread_t, int))                                      \

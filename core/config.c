@@ -66,10 +66,10 @@ int mn_parse_size(const char *s, size_t *out)
 }
 
 int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail,
-                   bool *asyncpreempt)
+                   bool *asyncpreempt, bool *cputime)
 {
     int64_t trace = 0;
-    bool detail = false, async = true;
+    bool detail = false, async = true, cpu = false;
     const char *p = *s ? s : NULL;
     while (p) {
         const char *comma = strchr(p, ',');
@@ -94,6 +94,8 @@ int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail,
             detail = v == 1;
         else if (strcmp(item, "asyncpreempt") == 0 && parse_long(eq + 1, 0, 1, &v) == 0)
             async = v == 1;
+        else if (strcmp(item, "cputime") == 0 && parse_long(eq + 1, 0, 1, &v) == 0)
+            cpu = v == 1;
         else
             return -1;
         p = comma ? comma + 1 : NULL;
@@ -101,6 +103,7 @@ int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail,
     *schedtrace_ms = trace;
     *scheddetail = detail;
     *asyncpreempt = async;
+    *cputime = cpu;
     return 0;
 }
 
@@ -146,12 +149,13 @@ void mn_config_load(void)
     mn_config.debug = v != NULL;
     mn_config.asyncpreempt = true;
     if (v && mn_parse_debug(v, &mn_config.schedtrace_ms, &mn_config.scheddetail,
-                            &mn_config.asyncpreempt) < 0) {
+                            &mn_config.asyncpreempt, &mn_config.cputime) < 0) {
         mn_warn("MNRT_DEBUG=%s is not understood (expected 1, or a comma-separated list of "
-                "schedtrace=MS, scheddetail=1, asyncpreempt=0); ignoring it", v);
+                "schedtrace=MS, scheddetail=1, asyncpreempt=0, cputime=1); ignoring it", v);
         mn_config.schedtrace_ms = 0;
         mn_config.scheddetail = false;
         mn_config.asyncpreempt = true;
+        mn_config.cputime = false;
     }
 
     v = getenv("MNRT_POLLER");

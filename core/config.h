@@ -1,7 +1,9 @@
 /* The runtime's settings, read once at boot from the environment
  * (README, "Using it"): MNRT_PROCS, MNRT_DEBUG=1 or a comma-separated list of
- * schedtrace=MS, scheddetail=1 and asyncpreempt=0 (no preemption by signal,
- * as Go's GODEBUG=asyncpreemptoff=1), MNRT_STACK=SIZE, MNRT_POLLER=uring|epoll. A malformed value gets one `mnrt: ...` warning and the
+ * schedtrace=MS, scheddetail=1, asyncpreempt=0 (no preemption by signal,
+ * as Go's GODEBUG=asyncpreemptoff=1) and cputime=1 (per-thread CPU time
+ * accounted from the start, cputime.h), MNRT_STACK=SIZE,
+ * MNRT_POLLER=uring|epoll. A malformed value gets one `mnrt: ...` warning and the
  * default. Read-only after boot. */
 #ifndef MN_CORE_CONFIG_H
 #define MN_CORE_CONFIG_H
@@ -18,6 +20,7 @@ struct mn_config {
     int64_t schedtrace_ms;   /* 0: no scheduler trace */
     bool scheddetail;
     bool asyncpreempt;       /* preempt by signal (preempt.h); default on */
+    bool cputime;            /* account per-G CPU time from boot (cputime.h) */
     size_t default_stack;    /* 0: glibc's default */
     enum mn_poller_choice poller;
     bool debug;              /* MNRT_DEBUG is set: say what mnrt chose */
@@ -35,6 +38,6 @@ int mn_procs_auto(void);
 int mn_parse_procs(const char *s, int *out);
 int mn_parse_size(const char *s, size_t *out);
 int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail,
-                   bool *asyncpreempt);
+                   bool *asyncpreempt, bool *cputime);
 
 #endif

@@ -36,13 +36,14 @@ static int kernel_threads(void)
     return n;
 }
 
-/* Gs that may yet wake the others: running or runnable; and one in
- * sigsuspend or pause, which waits for a signal by design (to be killed,
- * as natively, or one from another process) rather than for a thread. */
+/* Gs that may yet wake the others: running or runnable, or finishing
+ * (its exit wakes its joiner); and one in sigsuspend or pause, which
+ * waits for a signal by design (to be killed, as natively, or one from
+ * another process) rather than for a thread. */
 static void count_unparked(mn_g *g, void *arg)
 {
     uint32_t s = atomic_load(&g->status);
-    if (s == MN_G_RUNNING || s == MN_G_RUNNABLE ||
+    if (s == MN_G_RUNNING || s == MN_G_RUNNABLE || s == MN_G_DEAD ||
         (s == MN_G_WAITING && g->wait_reason == mn_sig_suspend_reason))
         (*(int *)arg)++;
 }

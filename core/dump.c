@@ -4,6 +4,7 @@
 
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
+#include "core/cputime.h"
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/sched_internal.h"
@@ -50,6 +51,7 @@ enum state {
 struct entry {
     mn_g *g;
     int64_t id, created_by, since, until, num;
+    int64_t cpu;              /* its CPU time (cputime.h), -1: not accounted */
     uintptr_t created_pc;
     const char *reason;
     const char *why;          /* why the stack is short or missing */
@@ -95,6 +97,15 @@ static uintptr_t stack_top(const mn_g *g, uintptr_t sp)
     return sp >= lo && sp < hi ? hi : sp + STACK_COPY;
 }
 
+/* Whether sp is on g's stack, or on the alternate signal stack of its M
+ * (a handler with SA_ONSTACK). */
+static bool on_own_stack(const mn_g *g, const mn_m *m, uintptr_t sp)
+{
+    uintptr_t lo = (uintptr_t)g->stack.lo, alt = (uintptr_t)m->altstack;
+    return (sp > lo && sp <= lo + g->stack.size) ||
+           (alt && sp > alt && sp <= alt + m->altstack_size);
+}
+
 /* ---- a running G's stack, taken by its M (the ask) ---- */
 
 enum { ASK_IDLE, ASK_ASKED, ASK_COPYING, ASK_DONE, ASK_ABANDONED };
@@ -112,16 +123,26 @@ static struct {
 
 static void answer_ask(const siginfo_t *info, const ucontext_t *uc)
 {
+    /* Another ask waits until this handler has returned: it would take
+     * this handler's registers (the action of signal 32 is SA_NODEFER, for
+     * asynchronous cancellation), and a dump that saw this one done may
+     * send the next before this handler returns. sigreturn unblocks it. */
+    uint64_t bit = 1ull << (MN_DUMP_SIGNAL - 1);
+    mn_raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, &bit, NULL, sizeof bit);
     if ((uint64_t)(uintptr_t)info->si_value.sival_ptr != atomic_load(&ask.seq))
         return; /* an abandoned ask's, late */
     uint32_t asked = ASK_ASKED;
     if (!atomic_compare_exchange_strong(&ask.state, &asked, ASK_COPYING))
         return;
     mn_g *g = mn_tls_g;
-    ask.moved = g != ask.g;
+    regs_from_uc(&ask.regs, uc);
+    ask.lo = (uintptr_t)ask.regs.r[MN_REG_RSP];
+    /* the G's own context only: not in the middle of a switch (the stack
+     * pointer already another context's, the thread pointer still the
+     * G's), nor on an M that is between two Gs */
+    mn_m *m = g ? g->m : NULL;
+    ask.moved = g != ask.g || !m || m->curg != g || m->prev_g || !on_own_stack(g, m, ask.lo);
     if (!ask.moved) {
-        regs_from_uc(&ask.regs, uc);
-        ask.lo = (uintptr_t)ask.regs.r[MN_REG_RSP];
         ask.hi = stack_top(g, ask.lo);
         ask.len = mn_safe_copy(ask.buf, ask.lo, ask.hi, STACK_COPY);
     }
@@ -185,13 +206,20 @@ static bool ask_m(mn_g *g, mn_m *m, char *buf, struct mn_regs *regs, struct mn_s
 
 /* Registers and stack of a G that switched away: mn_ctx_switch left
  * MXCSR and the x87 control word, r15, r14, r13, r12, rbx, rbp and the
- * return address at g->sp (switch.S). */
+ * return address at g->sp (switch.S). The copy is whole if the G did not
+ * run meanwhile: its status and switch count are as before (a G that
+ * switches away from the same place has the same sp each time). */
 static bool from_switch_frame(mn_g *g, char *buf, struct mn_regs *r, struct mn_stack_copy *c)
 {
+    uint32_t status = atomic_load(&g->status);
+    uint32_t n = atomic_load_explicit(&g->nswitch, memory_order_acquire);
     uintptr_t sp = (uintptr_t)g->sp;
     uintptr_t hi = stack_top(g, sp);
     size_t len = mn_safe_copy(buf, sp, hi, STACK_COPY);
-    if (!sp || len < 64)
+    atomic_thread_fence(memory_order_acquire);
+    if (!sp || len < 64 || atomic_load(&g->status) != status ||
+        atomic_load_explicit(&g->nswitch, memory_order_relaxed) != n ||
+        (status == MN_G_RUNNING && g->m))
         return false;
     const uint64_t *f = (const uint64_t *)buf;
     memset(r, 0, sizeof *r);
@@ -253,7 +281,7 @@ static void look(struct entry *e, mn_g *self, const struct here *here, char *buf
     struct mn_regs regs;
     struct mn_stack_copy copy;
     bool have = false, exact_first = false;
-    for (int tries = 0; tries < 3 && !have; tries++) {
+    for (int tries = 0; tries < 8 && !have; tries++) {
         e->mid = e->pid = -1;
         e->why = e->reason = NULL;
         e->obj = NULL;
@@ -305,10 +333,11 @@ static void look(struct entry *e, mn_g *self, const struct here *here, char *buf
             }
         }
         if (!have && !e->why)
-            e->why = "its stack could not be read";
+            e->why = "its stack could not be read (it kept running)";
     }
     if (e->state == ST_EXITING)
         e->why = NULL;
+    e->cpu = mn_cputime_of(g);
     if (have) {
         const char *why;
         e->nframes = mn_unwind(&regs, &copy, exact_first, e->pcs, MAX_FRAMES, &e->exact, &why);
@@ -430,14 +459,34 @@ static void put_state(struct mn_out *o, const struct entry *e)
     mn_out_put(o, "%s", what);
 }
 
+/* The CPU time of a group's threads (all of it), when it is accounted. */
+static void put_cpu(struct mn_out *o, struct entry *all, int first)
+{
+    int64_t sum = 0;
+    for (int i = first; i >= 0; i = all[i].next) {
+        if (all[i].cpu < 0)
+            return;
+        sum += all[i].cpu;
+    }
+    mn_out_put(o, ", cpu ");
+    if (sum < 10 * 1000 * 1000)
+        mn_out_put(o, "%lld.%03lld ms", (long long)(sum / 1000000), (long long)(sum % 1000000 / 1000));
+    else
+        put_duration(o, sum);
+    if (all[first].count > 1)
+        mn_out_put(o, " in all");
+}
+
 /* The group's state: its first thread's, with the objects and the times
- * of all of them. */
+ * of all of them, and their CPU time. */
 static void put_group_state(struct mn_out *o, struct entry *all, int first, int64_t now)
 {
     const struct entry *e = &all[first];
     put_state(o, e);
-    if (e->state != ST_WAITING)
+    if (e->state != ST_WAITING) {
+        put_cpu(o, all, first);
         return;
+    }
     int others = 0;
     int64_t oldest = e->since, newest = e->since;
     for (int i = e->next; i >= 0; i = all[i].next) {
@@ -458,6 +507,7 @@ static void put_group_state(struct mn_out *o, struct entry *all, int first, int6
         mn_out_put(o, ", until +");
         put_duration(o, e->until - now);
     }
+    put_cpu(o, all, first);
 }
 
 /* "3, 7-10, 12": the ids of a group, ranges merged, the first 20 */

@@ -28,6 +28,8 @@
 #include "compat/real.h"
 #include "compat/tcb.h"
 #include "core/context.h"
+#include "core/cputime.h"
+#include "core/mem.h"
 #include "core/unwind.h"
 #include "core/waiter.h"
 
@@ -44,6 +46,44 @@
 
 static _Atomic int32_t next_fake_tid = FAKE_TID_BASE;
 static mn_g main_g;
+
+/* Every G by its fake tid (a G keeps its tid for good): chunks of mnrt's
+ * own memory, made as tids are handed out, never freed. */
+#define TID_CHUNK 4096
+#define TID_CHUNKS 4096
+static _Atomic(mn_g **) by_tid[TID_CHUNKS];
+
+static void note_tid(mn_g *g)
+{
+    uint32_t i = (uint32_t)(g->tid - FAKE_TID_BASE);
+    if (i >= TID_CHUNK * TID_CHUNKS)
+        return;
+    _Atomic(mn_g **) *slot = &by_tid[i / TID_CHUNK];
+    mn_g **chunk = atomic_load(slot);
+    if (!chunk) {
+        mn_g **fresh = mn_mem_alloc(TID_CHUNK * sizeof *fresh);
+        if (!fresh)
+            return;
+        if (atomic_compare_exchange_strong(slot, &chunk, fresh))
+            chunk = fresh;
+        else
+            mn_mem_free(fresh, TID_CHUNK * sizeof *fresh);
+    }
+    __atomic_store_n(&chunk[i % TID_CHUNK], g, __ATOMIC_RELEASE);
+}
+
+uint32_t mn_g_index(const mn_g *g)
+{
+    return (uint32_t)(g->tid - FAKE_TID_BASE);
+}
+
+mn_g *mn_g_from_index(uint32_t i)
+{
+    if (i >= TID_CHUNK * TID_CHUNKS)
+        return NULL;
+    mn_g **chunk = atomic_load(&by_tid[i / TID_CHUNK]);
+    return chunk ? __atomic_load_n(&chunk[i % TID_CHUNK], __ATOMIC_ACQUIRE) : NULL;
+}
 
 static void allg_add(mn_g *g)
 {
@@ -150,6 +190,7 @@ static mn_g *g_alloc(void)
         }
         g->tid = atomic_fetch_add(&next_fake_tid, 1);
         g->join_lock = (mn_lock)MN_LOCK_INIT;
+        note_tid(g);
     }
     mn_tcb_set_tid(g->tcb, g->tid);
     *(mn_g **)mn_tcb_tls_slot(g->tcb, &mn_tls_g) = g;
@@ -180,6 +221,9 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
     mn_lock_release(&g->join_lock);
     g->wait_reason = NULL;
     g->created_pc = spec->created_pc;
+    g->cpu_ns = g->cpu_in = 0; /* (it runs first in mn_resume_g, which notes cpu_in) */
+    atomic_store(&g->cpu_since_m, NULL);
+    atomic_store(&g->cpu_on, mn_cputime_all);
     g->lockedm = NULL;
     g->lock_count = 0;
     g->bound = false;
@@ -350,6 +394,7 @@ mn_g *mn_g_boot_main(const struct mn_stack *stack)
     g->tcb = mn_thread_pointer();
     g->stack = *stack;
     g->tid = atomic_fetch_add(&next_fake_tid, 1);
+    note_tid(g);
     mn_tcb_set_tid(g->tcb, g->tid);
     g->id = 1;
     atomic_store(&mn_sched.next_goid, 2);

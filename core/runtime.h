@@ -131,6 +131,18 @@ struct mn_g {
     uintptr_t created_pc;        /* the return address of its creation call */
     int64_t created_by;          /* the id of the G that made it, 0: none */
     uint32_t dump_seen;          /* the last dump that listed it (dump.c) */
+    _Atomic uint32_t nswitch;    /* its switches away: a dump's copy of its
+                                  * stack is whole if this did not move */
+
+    /* its CPU time (cputime.h): written by the G at its switches */
+    _Atomic bool cpu_on;         /* accounted (asked for) */
+    int64_t cpu_ns;              /* accounted so far */
+    int64_t cpu_in;              /* its M's thread CPU clock when it switched in, 0: none */
+    _Atomic uint32_t cpu_seq;    /* odd while those change */
+    /* set by the thread that turned accounting on while it ran: its M's
+     * clock then, and that M (NULL once the G switched) */
+    int64_t cpu_since;
+    _Atomic(mn_m *) cpu_since_m;
 };
 
 enum mn_m_action {
@@ -384,6 +396,11 @@ int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only);
 int mn_g_detach(mn_g *g);
 /* The G whose TCB is `tcb`, or NULL for a thread that is not a G. */
 mn_g *mn_g_from_tcb(void *tcb);
+/* A small number that names g for good (from its fake tid, which a G
+ * keeps across reuse), and the G it names (started or not), or NULL: no
+ * G ever had it. */
+uint32_t mn_g_index(const mn_g *g);
+mn_g *mn_g_from_index(uint32_t i);
 /* Whether `tcb` is (or was) a G's TCB, whether or not mn_g_from_tcb maps
  * it right now: it does not while the TCB is being made ready for a new
  * G, when the handle can only be a stale one. */

@@ -37,6 +37,7 @@
 #include "compat/real.h"
 #include "compat/tcb.h"
 #include "core/context.h"
+#include "core/cputime.h"
 #include "core/deadlock.h"
 #include "core/futex.h"
 #include "core/kthread.h"
@@ -935,12 +936,16 @@ void mn_resume_g(mn_g *g)
     mn_m *m = g->m;
     if (m->prev_g)
         finish_direct_switch(g, m);
+    mn_cputime_in(g);
     if (__builtin_expect(atomic_load_explicit(&g->sigpend, memory_order_relaxed) != 0, 0))
         mn_sig_deliver_pending();
 }
 
 void mn_switch_out(mn_g *g, enum mn_m_action action)
 {
+    mn_cputime_out(g);
+    atomic_store_explicit(&g->nswitch, atomic_load_explicit(&g->nswitch, memory_order_relaxed) + 1,
+                          memory_order_release);
     mn_m *m = g->m;
     enum mn_pstatus from = g->p_in_syscall ? MN_P_SYSCALL : MN_P_USER;
     g->p_in_syscall = false;
@@ -965,6 +970,7 @@ void mn_switch_out(mn_g *g, enum mn_m_action action)
         m->p->schedtick++;
         atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
         atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
+        mn_cputime_in(g);
         return;
     }
     if (next) {

@@ -264,7 +264,6 @@ int mn_unwind(const struct mn_regs *regs, const struct mn_stack_copy *stack, boo
         if (next_exact && n < 64)
             *exact |= 1ull << n;
         n++;
-        next_exact = lib.is_signal_frame(&cur) > 0;
         int r = lib.step(&cur);
         if (r == 0)
             break; /* the outermost frame */
@@ -272,6 +271,10 @@ int mn_unwind(const struct mn_regs *regs, const struct mn_stack_copy *stack, boo
             *why = "the rest of the stack could not be unwound";
             break;
         }
+        /* (libunwind 1.6 knows whether the frame it left was a signal
+         * frame only once it stepped off it: the next pc is then the
+         * interrupted instruction itself) */
+        next_exact = lib.is_signal_frame(&cur) > 0;
     }
     return n;
 }

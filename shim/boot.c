@@ -30,6 +30,8 @@
  * no G exists; the child of a fork runs under M:N again (shim/fork.c). */
 #include "shim/pthread_impl.h"
 
+#include "core/cputime.h"
+
 #include "compat/fsbase.h"
 #include "compat/tcb.h"
 #include "compat/tls_modules.h"
@@ -143,6 +145,10 @@ void mn_boot(void)
     if (mn_config.asyncpreempt)
         mn_preempt_init();
     mn_dump_shim_boot();
+    if (mn_config.cputime) { /* every G's CPU time from its start (core/cputime.h) */
+        mn_cputime_all = true;
+        mn_cputime_start(main_g);
+    }
     if (mn_config.schedtrace_ms)
         mn_monitor_ensure();
 }

@@ -48,6 +48,10 @@ static inline bool mn_native(void)
                             0);
 }
 
+/* cputime.c: the CPU-time clock of g (core/cputime.h), as
+ * pthread_getcpuclockid gives it. */
+clockid_t mn_g_cpuclock(mn_g *g);
+
 /* dump.c: at boot, thread dumps (core/dump.h) with the shim's words for
  * what threads wait for. */
 void mn_dump_shim_boot(void);

@@ -4,6 +4,8 @@
  * kernel thread that happens to run it (README, Differences). */
 #include "shim/bound.h"
 
+#include "core/cputime.h"
+
 #include <sched.h>
 #include <sys/syscall.h>
 #include <string.h>
@@ -123,5 +125,11 @@ MN_EXPORT int pthread_getcpuclockid(pthread_t t, clockid_t *clock)
     mn_g *g = g_of(t);
     if (!g)
         return mn_real.pthread_getcpuclockid(t, clock);
-    return ENOENT; /* a G's CPU time is not accounted separately */
+    if (!mn_g_alive(g))
+        return ESRCH;
+    if (mn_g_index(g) >= (1u << 28) - (1u << 22))
+        return ENOENT; /* (beyond what a clock id can hold: shim/cputime.c) */
+    mn_cputime_start(g); /* its time counts from now, if it did not yet */
+    *clock = mn_g_cpuclock(g);
+    return 0;
 }

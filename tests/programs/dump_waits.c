@@ -189,6 +189,42 @@ static void *keep_running(void *arg)
     return arg;
 }
 
+/* A thread interrupted by a signal whose handler waits for good: its
+ * stack goes through the signal frame to the function it interrupted.
+ * (Its handler waits on a semaphore rather than spin: a thread in a
+ * handler cannot be preempted, and one that kept its P for good would
+ * starve a thread queued on that P.) */
+static volatile int in_loop;
+static sem_t handler_sem;
+
+static void wait_in_handler(int sig)
+{
+    (void)sig;
+    while (spin)
+        sem_wait(&handler_sem);
+}
+
+/* The interrupted loop is its function's first instruction, so that the
+ * frame after the signal frame is named right only from its exact pc (a
+ * return address's pc - 1 would fall before the function). */
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".type loop_at_entry, @function\n"
+        "loop_at_entry:\n"
+        ".cfi_startproc\n"
+        "1: jmp 1b\n"
+        ".cfi_endproc\n"
+        ".size loop_at_entry, .-loop_at_entry\n");
+void loop_at_entry(void);
+
+static void *spin_until_signalled(void *arg)
+{
+    name_self("w-handler");
+    in_loop = 1;
+    loop_at_entry();
+    return arg;
+}
+
 static pthread_t start(void *(*fn)(void *))
 {
     pthread_t t;
@@ -252,6 +288,11 @@ static void waits(const char *fifo)
     start(wait_to_join);
     start(block_in_kernel);
     start(keep_running);
+    CHECK_EQ(sem_init(&handler_sem, 0, 0), 0);
+    signal(SIGUSR1, wait_in_handler);
+    pthread_t handled = start(spin_until_signalled);
+    WAIT_UNTIL(in_loop);
+    CHECK_EQ(pthread_kill(handled, SIGUSR1), 0);
 
     printf("w-mutex mutex %p\n", (void *)&mutex);
     printf("w-cond cond %p\n", (void *)&cond);
@@ -271,6 +312,7 @@ static void waits(const char *fifo)
     printf("w-join join of thread\n");
     printf("w-syscall system call on M\n");
     printf("w-running running on M\n");
+    printf("w-handler semaphore %p\n", (void *)&handler_sem);
     wait_for_stdin_eof();
     unlink(fifo);
     _exit(0); /* the waiters wait for good */

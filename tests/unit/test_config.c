@@ -34,28 +34,32 @@ Test(config, size)
 Test(config, debug)
 {
     int64_t ms;
-    bool detail, async;
-    cr_assert_eq(mn_parse_debug("schedtrace=1000", &ms, &detail, &async), 0);
+    bool detail, async, cpu;
+    cr_assert_eq(mn_parse_debug("schedtrace=1000", &ms, &detail, &async, &cpu), 0);
     cr_assert_eq(ms, 1000);
     cr_assert(!detail);
     cr_assert(async);
-    cr_assert_eq(mn_parse_debug("1", &ms, &detail, &async), 0);
+    cr_assert_eq(mn_parse_debug("1", &ms, &detail, &async, &cpu), 0);
     cr_assert_eq(ms, 0);
     cr_assert(async);
-    cr_assert_eq(mn_parse_debug("schedtrace=50,scheddetail=1", &ms, &detail, &async), 0);
+    cr_assert_eq(mn_parse_debug("schedtrace=50,scheddetail=1", &ms, &detail, &async, &cpu), 0);
     cr_assert_eq(ms, 50);
     cr_assert(detail);
-    cr_assert_eq(mn_parse_debug("asyncpreempt=0", &ms, &detail, &async), 0);
+    cr_assert_eq(mn_parse_debug("asyncpreempt=0", &ms, &detail, &async, &cpu), 0);
     cr_assert(!async);
     cr_assert_eq(ms, 0);
-    cr_assert_eq(mn_parse_debug("schedtrace=10,asyncpreempt=1", &ms, &detail, &async), 0);
+    cr_assert_eq(mn_parse_debug("schedtrace=10,asyncpreempt=1", &ms, &detail, &async, &cpu), 0);
     cr_assert(async);
     cr_assert_eq(ms, 10);
+    cr_assert(!cpu);
+    cr_assert_eq(mn_parse_debug("cputime=1,schedtrace=5", &ms, &detail, &async, &cpu), 0);
+    cr_assert(cpu);
+    cr_assert_eq(ms, 5);
     const char *bad[] = {"schedtrace", "schedtrace=x", "foo=1", "scheddetail=2", "2",
                          "schedtrace=10,", ",", "schedtrace=-1", "asyncpreempt=2",
-                         "asyncpreempt"};
+                         "asyncpreempt", "cputime=2", "cputime"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        cr_assert_eq(mn_parse_debug(bad[i], &ms, &detail, &async), -1, "accepted '%s'", bad[i]);
+        cr_assert_eq(mn_parse_debug(bad[i], &ms, &detail, &async, &cpu), -1, "accepted '%s'", bad[i]);
 }
 
 Test(config, procs_auto_is_sane)
