@@ -31,6 +31,7 @@
 #ifndef MN_CORE_RUNTIME_H
 #define MN_CORE_RUNTIME_H
 
+#include "core/inline_wait.h"
 #include "core/lock.h"
 #include "core/runq.h"
 #include "core/stack.h"
@@ -110,10 +111,10 @@ struct mn_g {
     struct mn_waiter *wait_intr;
     int mask_slot;               /* its mask's count in the union (signals.c) */
     bool sig_ran, sig_norestart; /* handlers run since its wait began */
-    /* the futex word (and value) its injected call parks on instead of
-     * yielding, set by the preemption handler (preempt.h) */
-    _Atomic uint32_t *convert_word;
-    uint32_t convert_val;
+    /* the inline wait its injected call parks for instead of yielding,
+     * set by the preemption handler (preempt.h, inline_wait.h) */
+    bool converting;
+    struct mn_inline_wait convert;
     int sig_handler_depth;       /* program handlers running on it (no
                                   * preemption signal meanwhile: preempt.h) */
     /* the M it blocks on in a cancellation point the kernel makes
@@ -176,11 +177,11 @@ struct mn_m {
     /* sysmon set it just before sending SIGURG: the signal asks this M to
      * preempt its G; the handler takes it back (preempt.h) */
     _Atomic bool preempt_sig;
-    /* sysmon set it just before sending SIGURG: its G is blocked inline
-     * in a private futex wait on this word for this value, and should
-     * park instead (preempt.h); the handler takes it back */
-    _Atomic(_Atomic uint32_t *) convert_word;
-    uint32_t convert_val;
+    /* sysmon set it (after convert) just before sending SIGURG: its G is
+     * blocked inline in the wait convert describes, and should park
+     * instead (preempt.h); the handler takes it back */
+    _Atomic bool convert_sig;
+    struct mn_inline_wait convert;
 
     /* request from the G that switched away, handled by g0 or, after a
      * direct switch, by the next G (sched_internal.h) */
@@ -296,6 +297,12 @@ struct mn_hooks {
      * enabled: unwinds it as glibc's cancellation does (shim/cancel.c);
      * returns otherwise. */
     void (*testcancel)(void);
+    /* Parks the calling G until fd may be ready in dir (0 read, 1 write),
+     * for a converted inline wait (inline_wait.h); a cancellation point
+     * only if cancel_point. Returns 0, or EINTR when a signal handler ran
+     * and the interrupted call must fail (core/signals.h). NULL before
+     * the netpoller's layer is set up. */
+    int (*io_wait)(int fd, int dir, bool cancel_point);
 };
 extern struct mn_hooks mn_hooks;
 

@@ -36,7 +36,8 @@ struct mnrt_stats {
                                * brackets (regular files, waitpid, flock, ...) */
     int64_t unseen_blocks;    /* Ps taken from a kernel thread blocked where mnrt does not
                                * see (stdio I/O, raw system calls, shared futexes) */
-    int64_t converted_waits;  /* waits in glibc's internal locks (inline futex waits) that
+    int64_t converted_waits;  /* waits made inline where mnrt does not see them (glibc's
+                               * internal locks, stdio's I/O on pipes and sockets) that
                                * were turned into parks instead */
     int64_t watched_waits;    /* parks on locks glibc's own code also takes (stream locks
                                * in flockfile, converted waits), watched by sysmon */

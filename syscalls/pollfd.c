@@ -374,10 +374,11 @@ static bool cancel_nodes(struct mn_waiter *w)
     return none_fired && mn_waiter_cancel_once(w);
 }
 
-/* reason and num: what thread dumps say it waits for (core/dump.h) */
+/* reason and num: what thread dumps say it waits for (core/dump.h);
+ * cancel_point: pthread_cancel ends the wait too */
 static int wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seqs,
                     struct mn_pollnode *nodes, int n, int64_t deadline_ns, const char *reason,
-                    int64_t num)
+                    int64_t num, bool cancel_point)
 {
     struct mn_waiter w;
     mn_waiter_init(&w, reason);
@@ -387,7 +388,7 @@ static int wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seq
     w.tag = (uintptr_t)&ws;
     w.cancel = cancel_nodes;
     w.intr = true;
-    w.cancel_point = true; /* read, write, accept, connect, poll, ... */
+    w.cancel_point = cancel_point; /* read, write, accept, connect, poll, ... */
     bool missed = false;
     for (int i = 0; i < n && !missed; i++) {
         nodes[i].pd = pds[i];
@@ -427,7 +428,7 @@ static int wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seq
 int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seqs,
                        struct mn_pollnode *nodes, int n, int64_t deadline_ns)
 {
-    return wait_any(pds, dirs, seqs, nodes, n, deadline_ns, "poll", n);
+    return wait_any(pds, dirs, seqs, nodes, n, deadline_ns, "poll", n, true);
 }
 
 int mn_pollfd_wait(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns)
@@ -441,7 +442,14 @@ int mn_pollfd_wait_for(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t dead
     struct mn_pollnode node;
     if (!reason)
         reason = dir == MN_DIR_READ ? "fd read" : "fd write";
-    return wait_any(&pd, &dir, &seq, &node, 1, deadline_ns, reason, atomic_load(&pd->fd));
+    return wait_any(&pd, &dir, &seq, &node, 1, deadline_ns, reason, atomic_load(&pd->fd), true);
+}
+
+int mn_pollfd_wait_inline(struct mn_pollfd *pd, int dir, uint32_t seq, bool cancel_point)
+{
+    struct mn_pollnode node;
+    const char *reason = dir == MN_DIR_READ ? "fd read (inline, parked)" : "fd write (inline, parked)";
+    return wait_any(&pd, &dir, &seq, &node, 1, -1, reason, atomic_load(&pd->fd), cancel_point);
 }
 
 /* A close-on-exec duplicate of fd high up, out of the way of the fd

@@ -135,6 +135,11 @@ int mn_pollfd_wait(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline
 int mn_pollfd_wait_for(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns,
                        const char *reason);
 
+/* The same without a deadline for a converted inline wait
+ * (core/inline_wait.h), which is a cancellation point only where the
+ * interrupted call was one. */
+int mn_pollfd_wait_inline(struct mn_pollfd *pd, int dir, uint32_t seq, bool cancel_point);
+
 /* Several pollfds at once (poll, select): nodes[i] queue on pds[i] in
  * dirs[i], unless a notification came after seqs[i] was read (then it
  * returns at once); returns 0 when any may be ready, ETIMEDOUT at the
