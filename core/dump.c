@@ -4,6 +4,7 @@
 
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
+#include "core/context.h"
 #include "core/cputime.h"
 #include "core/futex.h"
 #include "core/kthread.h"
@@ -217,20 +218,20 @@ static bool from_switch_frame(mn_g *g, char *buf, struct mn_regs *r, struct mn_s
     uintptr_t hi = stack_top(g, sp);
     size_t len = mn_safe_copy(buf, sp, hi, STACK_COPY);
     atomic_thread_fence(memory_order_acquire);
-    if (!sp || len < 64 || atomic_load(&g->status) != status ||
+    if (!sp || len < MN_CTX_SIZE || atomic_load(&g->status) != status ||
         atomic_load_explicit(&g->nswitch, memory_order_relaxed) != n ||
         (status == MN_G_RUNNING && g->m))
         return false;
-    const uint64_t *f = (const uint64_t *)buf;
     memset(r, 0, sizeof *r);
-    r->r[MN_REG_R15] = f[1];
-    r->r[MN_REG_R14] = f[2];
-    r->r[MN_REG_R13] = f[3];
-    r->r[MN_REG_R12] = f[4];
-    r->r[MN_REG_RBX] = f[5];
-    r->r[MN_REG_RBP] = f[6];
-    r->r[MN_REG_RIP] = f[7];
-    r->r[MN_REG_RSP] = sp + 64;
+    const char *f = buf;
+    memcpy(&r->r[MN_REG_R15], f + MN_CTX_R15, 8);
+    memcpy(&r->r[MN_REG_R14], f + MN_CTX_R14, 8);
+    memcpy(&r->r[MN_REG_R13], f + MN_CTX_R13, 8);
+    memcpy(&r->r[MN_REG_R12], f + MN_CTX_R12, 8);
+    memcpy(&r->r[MN_REG_RBX], f + MN_CTX_RBX, 8);
+    memcpy(&r->r[MN_REG_RBP], f + MN_CTX_RBP, 8);
+    memcpy(&r->r[MN_REG_RIP], f + MN_CTX_RIP, 8);
+    r->r[MN_REG_RSP] = sp + MN_CTX_SIZE;
     r->valid = 1u << MN_REG_R15 | 1u << MN_REG_R14 | 1u << MN_REG_R13 | 1u << MN_REG_R12 |
                1u << MN_REG_RBX | 1u << MN_REG_RBP | 1u << MN_REG_RIP | 1u << MN_REG_RSP;
     *c = (struct mn_stack_copy){buf, sp, hi, len};
