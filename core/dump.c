@@ -10,6 +10,7 @@
 #include "core/kthread.h"
 #include "core/sched_internal.h"
 #include "core/signals.h"
+#include "core/stats.h"
 #include "core/symbolize.h"
 #include "core/sysmon.h"
 #include "core/unwind.h"
@@ -257,7 +258,7 @@ static bool from_syscall_entry(mn_g *g, char *buf, struct mn_regs *r, struct mn_
     return true;
 }
 
-static void copy_name(char *dst, const char *src)
+void mn_dump_name(char *dst, const char *src)
 {
     for (int i = 0; i < 15; i++) {
         char ch = src[i];
@@ -275,7 +276,7 @@ static void look(struct entry *e, mn_g *self, const struct here *here, char *buf
 {
     mn_g *g = e->g;
     e->id = g->id;
-    copy_name(e->name, g->name);
+    mn_dump_name(e->name, g->name);
     e->created_pc = g->created_pc;
     e->created_by = g->created_by;
     e->nframes = 0;
@@ -609,26 +610,28 @@ static void put_group(struct mn_out *o, struct entry *all, int first, int64_t no
 
 static uint32_t generation;
 
+struct listing {
+    struct entry *e;
+    int n, max;
+    uint32_t gen;
+};
+
+static bool list_one(mn_g *g, void *arg)
+{
+    struct listing *l = arg;
+    if (g->dump_seen != l->gen) { /* else met again: reused while the list was walked */
+        g->dump_seen = l->gen;
+        l->e[l->n++].g = g;
+    }
+    return l->n < l->max;
+}
+
 /* Lists the Gs into e, newest first (allg's order). */
 static int list_gs(struct entry *e, int max)
 {
-    bool locked = false;
-    for (int i = 0; i < 200 && !(locked = mn_lock_try(&mn_sched.allg_lock)); i++) {
-        struct timespec ts = {0, 50 * 1000};
-        mn_raw_syscall(SYS_nanosleep, &ts, NULL);
-    }
-    uint32_t gen = ++generation;
-    int n = 0;
-    long steps = 0;
-    for (mn_g *g = mn_sched.allg; g && n < max && steps < 4L * max; g = g->allnext, steps++) {
-        if (g->dump_seen == gen)
-            continue; /* met again: reused while the list was walked */
-        g->dump_seen = gen;
-        e[n++].g = g;
-    }
-    if (locked)
-        mn_lock_release(&mn_sched.allg_lock);
-    return n;
+    struct listing l = {e, 0, max, ++generation};
+    mn_g_walk(list_one, &l, 4L * max);
+    return l.n;
 }
 
 static int count_ms(void)
@@ -799,7 +802,10 @@ static void carry_out(const struct req *r, const struct here *here)
     int fd = connect_tool(r->pid, r->cookie);
     if (fd < 0)
         return; /* the tool gave up */
-    dump_to(fd, true, r->flags, NULL, here);
+    if (r->flags & MN_DUMP_STATS)
+        mn_stats_write(fd, true);
+    else
+        dump_to(fd, true, r->flags, NULL, here);
     mn_raw_syscall(SYS_close, fd);
 }
 
