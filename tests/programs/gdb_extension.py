@@ -99,7 +99,7 @@ def check_stacks(where, out, rows):
               ("main", ["main ("])]
     for name, needles in wanted:
         gid = 1 if name == "main" else pick(rows, name)
-        part = next((p for p in parts if p.startswith("%d" % gid)), None)
+        part = next((p for p in reversed(parts) if re.match(r"%d[ :]" % gid, p)), None)
         if part is None:
             fail("%s: no output for thread %d (%s):\n%s" % (where, gid, name, out[-3000:]))
             continue
@@ -111,9 +111,24 @@ def check_stacks(where, out, rows):
               "a parked thread's frame and local" % where)
 
 
+def through_every_thread(where, out, waiter):
+    """A parked thread seen through each of gdb's threads: a kernel thread
+    stopped in a frame with inlined ones, or whose stack lies above the
+    thread's (the extension made gdb stop there before)."""
+    views = out.split("mnrt thread %d " % waiter)[1:]
+    bad = [v for v in views if "park_on_cond (" not in v]
+    if len(views) < 3 or bad:
+        fail("%s: thread %d seen through %d gdb threads, %d without park_on_cond:\n%s"
+             % (where, waiter, len(views), len(bad), "".join(bad)[-3000:]))
+    else:
+        print("%s: thread %d seen through each of the %d gdb threads" % (where, waiter, len(views)))
+
+
 def inspect(a, target, rows, source=False):
     waiter = pick(rows, "cond-waiter")
-    cmds = ["mnrt-thread %d" % waiter, "frame function park_on_cond", "info locals",
+    cmds = ["python [(t.switch(), gdb.execute('mnrt-thread %d')) "
+            "for t in gdb.selected_inferior().threads()]" % waiter, "thread 1",
+            "mnrt-thread %d" % waiter, "frame function park_on_cond", "info locals",
             "mnrt-thread %d" % pick(rows, "spinner"),
             "mnrt-thread %d" % pick(rows, "in-kernel"),
             "mnrt-thread 1", "mnrt-thread"]
@@ -163,7 +178,9 @@ def main():
                 print(out[-3000:])
                 return 1
             print("live: info mnrt-threads lists the 104 threads in their states")
-            check_stacks("live", inspect(a, ["-p", str(p.pid)], rows), rows)
+            out = inspect(a, ["-p", str(p.pid)], rows)
+            through_every_thread("live", out, pick(rows, "cond-waiter"))
+            check_stacks("live", out, rows)
 
             gcore = os.path.join(d, "inspect.gcore")
             out = gdb(a, ["-p", str(p.pid)], "generate-core-file " + gcore)
@@ -173,7 +190,9 @@ def main():
             elif not os.path.exists(gcore):
                 fail("gcore: no core file:\n" + out[-2000:])
             else:
-                check_stacks("gcore", inspect(a, [a.program, gcore], rows, source=True), rows)
+                out = inspect(a, [a.program, gcore], rows, source=True)
+                through_every_thread("gcore", out, pick(rows, "cond-waiter"))
+                check_stacks("gcore", out, rows)
 
             p.send_signal(signal.SIGABRT)
             p.wait(timeout=120)
@@ -194,7 +213,9 @@ def main():
                 fail("kernel core listing: " + w)
             if not wrong:
                 print("kernel core: info mnrt-threads lists the 104 threads in their states")
-            check_stacks("kernel core", inspect(a, [a.program, cores[0]], rows), rows)
+            out = inspect(a, [a.program, cores[0]], rows)
+            through_every_thread("kernel core", out, pick(rows, "cond-waiter"))
+            check_stacks("kernel core", out, rows)
     print("FAILED" if failures else "PASS")
     return 1 if failures else 0
 

@@ -24,11 +24,16 @@
 # or runnable G left its registers in the frame mn_ctx_switch pushed on
 # its stack (core/context.h). gdb cannot write a core file's registers,
 # and writing a live thread's would run the G there if the process went
-# on; so an unwinder (below) makes the selected thread's frame #0 return
-# into the G instead: frame #0 stays the kernel thread's own place, and
-# the G's stack starts at frame #1, which is selected. Nothing of the
-# process is changed; the view ends with `mnrt-thread` alone, with
-# another `mnrt-thread N`, or when the process runs again.
+# on; so an unwinder (below) makes the innermost real frame of a gdb
+# thread (the selected one, or the first that has registers) return into
+# the G instead: that frame (#0, or with frames inlined at #0 the one
+# they are in) stays the kernel thread's own place, the G's frames follow
+# it, and the innermost of them is selected. The frame is given the place
+# where the G switched away, below the G's frames: gdb ends a backtrace
+# that goes to a frame below the one before it, and the G's stack may lie
+# anywhere. Nothing of the process is changed; the view ends with
+# `mnrt-thread` alone, with another `mnrt-thread N`, or when the process
+# runs again.
 
 import struct
 
@@ -182,16 +187,21 @@ class FrameId:
 
 
 class View:
-    """A parked G shown through the selected thread's frame #0."""
+    """A parked G shown through a gdb thread: its innermost real frame (at
+    sp, pc) returns into the G's saved registers."""
 
-    def __init__(self, gid, ptid, regs):
+    def __init__(self, gid, ptid, sp, pc, saved_sp, regs):
         self.gid = gid
         self.ptid = ptid
+        self.sp = sp
+        self.pc = pc
+        self.saved_sp = saved_sp
         self.regs = regs
 
 
 class GUnwinder(gdb.unwinder.Unwinder):
-    """Frame #0 of the viewing thread returns into the G's saved context."""
+    """The viewing thread's innermost real frame (frame #0, or the one
+    that frames inlined at #0 are in) returns into the G's context."""
 
     def __init__(self):
         super().__init__("mnrt-thread")
@@ -199,13 +209,15 @@ class GUnwinder(gdb.unwinder.Unwinder):
 
     def __call__(self, pending):
         v = self.view
-        if v is None or pending.level() != 0 or gdb.selected_thread() is None or \
-                gdb.selected_thread().ptid != v.ptid:
+        if v is None or gdb.selected_thread() is None or gdb.selected_thread().ptid != v.ptid \
+                or int(pending.read_register("rsp")) != v.sp \
+                or int(pending.read_register("rip")) != v.pc:
             return None
-        sp = pending.read_register("rsp")
-        pc = pending.read_register("rip")
-        info = pending.create_unwind_info(FrameId(sp, pc))
+        # the frame is put where the G switched away (see the top)
         u64 = gdb.lookup_type("unsigned long")
+        # (gdb 13 takes the id's addresses as gdb.Values only)
+        info = pending.create_unwind_info(FrameId(gdb.Value(v.saved_sp).cast(u64),
+                                                  gdb.Value(v.pc).cast(u64)))
         for reg, value in v.regs.items():
             info.add_saved_register(reg, gdb.Value(value).cast(u64))
         return info
@@ -251,13 +263,39 @@ the gdb thread that is it. `*` marks the thread `mnrt-thread` shows."""
             "%d %s" % (n, k) for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))))
 
 
+def registers_of(thread):
+    """A gdb thread's sp and pc, or None where it has none (libthread_db
+    also lists the main thread by the fake tid mnrt gave it, and a core
+    file has no registers for that one)."""
+    thread.switch()
+    try:
+        top = gdb.newest_frame()
+        return int(top.read_register("rsp")), int(top.pc())
+    except gdb.error:
+        return None
+
+
+def viewer():
+    """The gdb thread to show a parked G through, with its sp and pc: the
+    selected one, or the first with registers."""
+    selected = gdb.selected_thread()
+    if selected is None:
+        raise gdb.GdbError("mnrt: no gdb thread to show it through")
+    for t in [selected] + [t for t in gdb.selected_inferior().threads() if t != selected]:
+        regs = registers_of(t)
+        if regs:
+            return (t,) + regs
+    selected.switch()
+    raise gdb.GdbError("mnrt: no gdb thread with registers to show it through")
+
+
 class Thread(gdb.Command):
     """Show mnrt thread N (a G, as `info mnrt-threads` lists them): its
 backtrace, its innermost frame selected, so that `frame`, `up`, `down`
 and `info locals` work in its frames. A running thread is shown on its
 kernel thread's gdb thread. A parked one is shown through the selected
-gdb thread, whose frame #0 stays that kernel thread's own place: the
-thread's frames start at #1. `mnrt-thread` alone ends the view."""
+gdb thread, whose innermost frames stay that kernel thread's own: the
+thread's frames follow those. `mnrt-thread` alone ends the view."""
 
     def __init__(self):
         super().__init__("mnrt-thread", gdb.COMMAND_STACK)
@@ -290,14 +328,21 @@ thread's frames start at #1. `mnrt-thread` alone ends the view."""
             raise gdb.GdbError("mnrt: thread %d is exiting: no stack to show" % gid)
         if not g.sp:
             raise gdb.GdbError("mnrt: thread %d has no saved context" % gid)
-        thread = gdb.selected_thread()
-        if thread is None:
-            raise gdb.GdbError("mnrt: no gdb thread to show it through")
-        set_view(View(gid, thread.ptid, saved_registers(layout, g)))
-        print("(seen through gdb thread %d: #0 is that kernel thread's own place, "
-              "thread %d starts at #1)" % (thread.num, gid))
+        thread, sp, pc = viewer()
+        regs = saved_registers(layout, g)
+        set_view(View(gid, thread.ptid, sp, pc, g.sp, regs))
+        first = gdb.newest_frame()
+        while first is not None and not (first.pc() == regs["rip"] and
+                                         int(first.read_register("rsp")) == regs["rsp"]):
+            first = first.older()
+        if first is None:
+            set_view(None)
+            raise gdb.GdbError("mnrt: gdb did not unwind into thread %d's context" % gid)
+        print("(seen through gdb thread %d: the frames before #%d are that kernel thread's own)"
+              % (thread.num, first.level()))
         gdb.execute("backtrace")
-        gdb.execute("frame 1")
+        first.select()
+        gdb.execute("frame")
 
 
 def on_resume(event):
