@@ -56,7 +56,7 @@ def check_screen(screen):
     if total != 104 or syscall != 1 or running + runnable + waiting != 103 or \
             running + runnable < 2:
         wrong.append("threads: %s" % m.group(0))
-    m = re.search(r"^waiting: (.*) \(", screen, re.M)
+    m = re.search(r"^waiting: (.*)$", screen, re.M)
     waits = dict((r, int(n)) for n, r in re.findall(r"(\d+) ([^,]+)", m.group(1))) if m else {}
     if waits.get("cond wait") != 100 or set(waits) - {"cond wait", "fd read"}:
         wrong.append("waiting for: %s" % waits)

@@ -300,7 +300,7 @@ static void render(FILE *f, const char *comm, const struct snap *a, const struct
         fprintf(f, "waiting:");
         for (int i = 0; i < w.nwaits; i++)
             fprintf(f, "%s %lld %s", i ? "," : "", (long long)w.waits[i].n, w.waits[i].reason);
-        fprintf(f, " (%lld of them for I/O)\n", (long long)v[K_netpoll_waiters]);
+        fprintf(f, "\n");
     }
     int64_t other = v[K_ms] - v[K_running_ms] - v[K_syscall_ms] - v[K_blocked_ms] -
                     v[K_idle_ms] - v[K_polling_ms];
@@ -311,8 +311,10 @@ static void render(FILE *f, const char *comm, const struct snap *a, const struct
             (long long)v[K_syscall_ms], (long long)v[K_handed_off_ms],
             (long long)v[K_blocked_ms], (long long)v[K_idle_ms], (long long)v[K_polling_ms],
             (long long)(other > 0 ? other : 0), (long long)v[K_spinning_ms]);
-    fprintf(f, "procs %lld: %lld idle; global run queue %lld\n", (long long)v[K_procs],
-            (long long)v[K_idle_procs], (long long)v[K_runq]);
+    /* (a thread woken by the netpoller counts until it runs) */
+    fprintf(f, "procs %lld: %lld idle; global run queue %lld; netpoller waits %lld\n",
+            (long long)v[K_procs], (long long)v[K_idle_procs], (long long)v[K_runq],
+            (long long)v[K_netpoll_waiters]);
     put_rates(f, a, b, dt);
     put_ps(f, a, b);
     put_cpu(f, b);
