@@ -314,7 +314,7 @@ static void look(struct entry *e, mn_g *self, const struct here *here, char *buf
         } else {
             e->mid = m->id;
             mn_p *p = m->p;
-            e->pid = p ? p->id : -1;
+            e->pid = mn_p_held_by(p, m) ? p->id : -1;
             if (g->syscall_depth > 0) {
                 e->state = ST_SYSCALL;
                 uint64_t w = p ? atomic_load(&p->status) : 0;

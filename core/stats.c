@@ -153,11 +153,6 @@ struct mcount {
     int running, blocked, syscall, handed_off, polling;
 };
 
-static bool owns(const mn_m *m, const mn_p *p)
-{
-    return p && (uint32_t)(atomic_load(&((mn_p *)p)->status) >> 32) == (uint32_t)m->id + 1;
-}
-
 static void count_ms(struct mcount *c)
 {
     c->switches = mn_sched.retired_switches;
@@ -171,7 +166,7 @@ static void count_ms(struct mcount *c)
             c->polling += m->polling; /* asleep in the netpoller, for timers too */
             continue;
         }
-        bool has_p = owns(m, m->p);
+        bool has_p = mn_p_held_by(m->p, m);
         if (g->syscall_depth > 0) {
             c->syscall++;
             c->handed_off += !has_p;

@@ -50,6 +50,8 @@ MN_EXPORT const struct mn_layout_entry mnrt_debug_layout[] = {
     FIELD(mn_m, "m.", id),
     FIELD(mn_m, "m.", tid),
     FIELD(mn_m, "m.", curg),
+    FIELD(mn_m, "m.", p),
+    FIELD(mn_p, "p.", status),
     CONST("status.idle", MN_G_IDLE),
     CONST("status.runnable", MN_G_RUNNABLE),
     CONST("status.running", MN_G_RUNNING),

@@ -2,8 +2,9 @@
 """The gdb extension (tools/gdb/mnrt.py), auto-loaded from beside
 libmnrt.so, on inspect_states.c under mnrt: `info mnrt-threads` lists
 every thread with its name and state (100 waiting on the condition
-variable, 2 running on kernel threads, one in a system call, the main
-thread reading fd 0), and `mnrt-thread N` shows a thread's backtrace with
+variable, 2 running on kernel threads, one in a system call, one asleep
+where mnrt does not see whose kernel thread lost its P, the main thread
+reading fd 0), and `mnrt-thread N` shows a thread's backtrace with
 the program's own function in it, a parked thread's frames selectable
 (`frame function`, `info locals`), on the live process and on a core
 file: the kernel's (SIGABRT), and gdb's `gcore` where gdb can copy the
@@ -75,13 +76,17 @@ def check_listing(rows):
                                      for _, s in spinners):
         wrong.append("spinner: %s" % spinners)
     kernel = names.get("in-kernel", [])
-    if len(kernel) != 1 or not re.match(r"system call on M\d+ \(gdb thread \d+\)$",
-                                        kernel[0][1]):
+    if len(kernel) != 1 or not re.match(r"system call on M\d+ \(gdb thread \d+\)"
+                                        r"(, its P handed off)?$", kernel[0][1]):
         wrong.append("in-kernel: %s" % kernel)
+    unseen = names.get("unseen", [])
+    if len(unseen) != 1 or not re.match(r"running on M\d+ \(gdb thread \d+\), its P taken: "
+                                        r"blocked where mnrt does not see$", unseen[0][1]):
+        wrong.append("unseen: %s" % unseen)
     if rows.get(1, ("", ""))[1] != "waiting: fd read 0":
         wrong.append("main thread: %s" % (rows.get(1),))
-    if len(rows) != 104:
-        wrong.append("%d threads listed, expected 104" % len(rows))
+    if len(rows) != 105:
+        wrong.append("%d threads listed, expected 105" % len(rows))
     return wrong
 
 
@@ -96,6 +101,7 @@ def check_stacks(where, out, rows):
     wanted = [("cond-waiter", ["park_on_cond (", "wakeups = 0"]),
               ("spinner", ["spin_forever ("]),
               ("in-kernel", ["block_in_kernel ("]),
+              ("unseen", ["sleep_unseen ("]),
               ("main", ["main ("])]
     for name, needles in wanted:
         gid = 1 if name == "main" else pick(rows, name)
@@ -107,7 +113,7 @@ def check_stacks(where, out, rows):
         if missing:
             fail("%s: thread %d (%s): no %s in:\n%s" % (where, gid, name, missing, part))
     if len(failures) == bad:
-        print("%s: backtraces of a parked, a running, a system-call and the main thread, "
+        print("%s: backtraces of a parked, a running, a system-call, an unseen and the main thread, "
               "a parked thread's frame and local" % where)
 
 
@@ -131,6 +137,7 @@ def inspect(a, target, rows, source=False):
             "mnrt-thread %d" % waiter, "frame function park_on_cond", "info locals",
             "mnrt-thread %d" % pick(rows, "spinner"),
             "mnrt-thread %d" % pick(rows, "in-kernel"),
+            "mnrt-thread %d" % pick(rows, "unseen"),
             "mnrt-thread 1", "mnrt-thread"]
     return gdb(a, target, *cmds, source=source)
 
@@ -177,7 +184,7 @@ def main():
             if wrong:
                 print(out[-3000:])
                 return 1
-            print("live: info mnrt-threads lists the 104 threads in their states")
+            print("live: info mnrt-threads lists the 105 threads in their states")
             out = inspect(a, ["-p", str(p.pid)], rows)
             through_every_thread("live", out, pick(rows, "cond-waiter"))
             check_stacks("live", out, rows)
@@ -212,7 +219,7 @@ def main():
             for w in wrong:
                 fail("kernel core listing: " + w)
             if not wrong:
-                print("kernel core: info mnrt-threads lists the 104 threads in their states")
+                print("kernel core: info mnrt-threads lists the 105 threads in their states")
             out = inspect(a, [a.program, cores[0]], rows)
             through_every_thread("kernel core", out, pick(rows, "cond-waiter"))
             check_stacks("kernel core", out, rows)

@@ -3,7 +3,9 @@
  * parked in park_on_cond on one condition variable, 2 named "spinner"
  * running in spin_forever, one named "in-kernel" blocked in a system
  * call in block_in_kernel (opening FIFO, a FIFO nobody opens for
- * writing), and the main thread reading stdin. The waiters have a local
+ * writing), one named "unseen" whose kernel thread sleeps where mnrt does
+ * not see in sleep_unseen (sysmon takes its P), and the main thread
+ * reading stdin. The waiters have a local
  * variable for the debugger to show (wakeups = 0). Prints "ready" once
  * every thread is about to start its wait (the tests look until each is
  * in it), then reads stdin until it ends (or it is killed: the gdb test
@@ -20,7 +22,7 @@
 
 static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static int waiting, spinning, opening;
+static int waiting, spinning, opening, unseen;
 static volatile int stop;
 static const char *fifo_path;
 
@@ -55,6 +57,16 @@ static void *block_in_kernel(void *arg)
     return arg;
 }
 
+static void *sleep_unseen(void *arg)
+{
+    CHECK_EQ(pthread_setname_np(pthread_self(), "unseen"), 0);
+    __atomic_store_n(&unseen, 1, __ATOMIC_SEQ_CST);
+    struct timespec ts = {3600, 0};
+    for (;;) /* again after a signal (a request of the tests' tools may land here) */
+        raw_nanosleep(&ts);
+    return arg;
+}
+
 static void start(void *(*fn)(void *))
 {
     pthread_t t;
@@ -73,12 +85,14 @@ int main(int argc, char **argv)
     for (int i = 0; i < SPINNERS; i++)
         start(spin_forever);
     start(block_in_kernel);
+    start(sleep_unseen);
     for (;;) {
         pthread_mutex_lock(&mutex);
         int n = waiting;
         pthread_mutex_unlock(&mutex);
         if (n == WAITERS && __atomic_load_n(&spinning, __ATOMIC_SEQ_CST) == SPINNERS &&
-            __atomic_load_n(&opening, __ATOMIC_SEQ_CST))
+            __atomic_load_n(&opening, __ATOMIC_SEQ_CST) &&
+            __atomic_load_n(&unseen, __ATOMIC_SEQ_CST))
             break;
         usleep(1000);
     }

@@ -2,8 +2,9 @@
 """The live view, `mnrt top` (tools/launcher/top.c, core/stats.h), on
 inspect_states.c under mnrt with every thread's CPU time accounted: the
 threads by state (2 spinners running or waiting for a P, one in a system
-call, 100 waiting on the condition variable, the main thread waiting for
-fd 0 or woken by it), the
+call, one asleep where mnrt does not see, whose kernel thread lost its P,
+100 waiting on the condition variable, the main thread waiting for fd 0
+or woken by it), the
 Ps, each with a busy percentage from the second screen on, the
 netpoller's wake-ups, parks and switches while the test writes to the
 program's stdin (counted: more than none, no timing), the spinners as
@@ -52,10 +53,15 @@ def check_screen(screen):
         return ["no threads line"]
     total, running, runnable, syscall, waiting, _ = (int(x) for x in m.groups())
     # the main thread, woken by each write to its stdin, may be waiting
-    # for its P (runnable), running, or waiting for the next write
-    if total != 104 or syscall != 1 or running + runnable + waiting != 103 or \
-            running + runnable < 2:
+    # for its P (runnable), running, or waiting for the next write; the
+    # unseen sleeper runs as far as mnrt knows
+    if total != 105 or syscall != 1 or running + runnable + waiting != 104 or \
+            running + runnable < 3:
         wrong.append("threads: %s" % m.group(0))
+    m = re.search(r"^kernel threads (\d+) \+ sysmon: .* (\d+) blocked unseen,", screen, re.M)
+    if not m or m.group(2) != "1" or int(m.group(1)) < 4:
+        wrong.append("kernel threads (4 at least, one blocked unseen): %s" %
+                     (m.group(0) if m else None))
     m = re.search(r"^waiting: (.*)$", screen, re.M)
     waits = dict((r, int(n)) for n, r in re.findall(r"(\d+) ([^,]+)", m.group(1))) if m else {}
     if waits.get("cond wait") != 100 or set(waits) - {"cond wait", "fd read"}:

@@ -142,7 +142,11 @@ class G:
             where = "M%d" % self.m["id"]
             if self.m["thread"] is not None:
                 where += " (gdb thread %d)" % self.m["thread"].num
-            return ("system call on " if self.syscall else "running on ") + where
+            if self.syscall:
+                return "system call on " + where + \
+                    ("" if self.m["holds_p"] else ", its P handed off")
+            return "running on " + where + \
+                ("" if self.m["holds_p"] else ", its P taken: blocked where mnrt does not see")
         if self.status == "running":
             return "running, between kernel threads"
         if self.status in ("runnable", "idle"):
@@ -163,6 +167,13 @@ def threads_by_lwp(inferior):
     return {t.ptid[1]: t for t in inferior.threads()}
 
 
+def held_by(layout, p, mid):
+    """Whether the P at p is held by M mid (its status word names its
+    owner: the M's id + 1); an M's p may name a P sysmon took from it."""
+    off, size = layout.entries["p.status"]
+    return layout.int_at(p + off, size) >> 32 == mid + 1
+
+
 def load():
     """The layout and every G of the selected inferior."""
     inferior = gdb.selected_inferior()
@@ -173,8 +184,9 @@ def load():
     ms = {}
     for addr, buf in layout.structs("allm", "m"):
         tid = layout.field(buf, "m.tid", signed=True)
-        ms[addr] = {"id": layout.field(buf, "m.id", signed=True), "tid": tid,
-                    "curg": layout.field(buf, "m.curg"), "thread": lwps.get(tid)}
+        mid, p = layout.field(buf, "m.id", signed=True), layout.field(buf, "m.p")
+        ms[addr] = {"id": mid, "tid": tid, "curg": layout.field(buf, "m.curg"),
+                    "thread": lwps.get(tid), "holds_p": p != 0 and held_by(layout, p, mid)}
     gs = [G(layout, addr, buf, ms) for addr, buf in layout.structs("allg", "g")]
     gs.sort(key=lambda g: g.id)
     return layout, gs
