@@ -11,9 +11,9 @@
  * with closefrom, and tests count), a file under /dev/shm outlives a
  * crash, and either must be kept current by somebody, each tick, or
  * only once a reader has announced itself, which needs a channel
- * anyway. A request costs nothing until it comes; then one signal (its
- * handler runs a few microseconds on one thread) and one snapshot on
- * sysmon per second.
+ * anyway. Nothing runs until a request comes; then one signal (its
+ * handler posts the request and returns) and one snapshot on sysmon per
+ * screen.
  *
  * What is counted only while somebody looks (WATCH_NS after the last
  * snapshot; mn_stats_watched): the time each P is busy (held by an M),
