@@ -21,9 +21,10 @@
  *   switching away first (mn_park): to g0, or straight to the next G of its
  *   P, which acts as g0 for it; only then is it marked waiting and the
  *   commit function that publishes it to wakers run (Go's park_m).
- * - Thread dumps (dump.h) read Gs, Ms and Ps without any lock: a dump is
- *   a snapshot that may be slightly inconsistent (it never writes them
- *   but g->dump_seen).
+ * - Thread dumps (dump.h) and the live view's snapshots (stats.h) read
+ *   Gs, Ms and Ps without any lock: each is a snapshot that may be
+ *   slightly inconsistent (they never write them but g->dump_seen and
+ *   g->stats_cpu/stats_id).
  * - Thread-local: mn_tls_g is the running G in that G's own TLS (each G has
  *   its own TCB), NULL in Ms' and foreign threads' TLS; mn_tls_m is the M in
  *   the M's own TLS (g0), NULL elsewhere, except in a G that finishes a
@@ -144,6 +145,9 @@ struct mn_g {
      * clock then, and that M (NULL once the G switched) */
     int64_t cpu_since;
     _Atomic(mn_m *) cpu_since_m;
+    /* the live view's (stats.h): its CPU time at the last snapshot, and
+     * the id it had then (a G reused since has another) */
+    int64_t stats_cpu, stats_id;
 };
 
 enum mn_m_action {
@@ -414,6 +418,14 @@ mn_g *mn_g_from_index(uint32_t i);
 bool mn_tcb_is_g(void *tcb);
 /* Calls fn for every started, unfinished G (under the all-G lock). */
 void mn_g_foreach(void (*fn)(mn_g *, void *), void *arg);
+/* Calls fn for the Gs of the list of started Gs until it returns false,
+ * from any thread, a signal handler included (reports: thread dumps, the
+ * live view): under the all-G lock if a try succeeds within about 10 ms
+ * (a handler may have interrupted its holder), else without it, which is
+ * safe because Gs are never freed; then a G that leaves and re-enters the
+ * list meanwhile may be met twice, or the walk end early. At most
+ * max_steps Gs are met. fn takes no lock. */
+void mn_g_walk(bool (*fn)(mn_g *, void *), void *arg, long max_steps);
 
 /* --- between g.c and sched.c --- */
 void mn_sched_start_g(mn_g *g);          /* first time runnable */

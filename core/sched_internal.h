@@ -16,6 +16,14 @@ static inline enum mn_pstatus mn_pstate(const mn_p *p)
     return (enum mn_pstatus)(uint32_t)atomic_load(&((mn_p *)p)->status);
 }
 
+/* Whether m holds p now: m->p may still name a P sysmon took from m
+ * (reports read it from other threads; m itself learns it at its next
+ * mn_p_transition). */
+static inline bool mn_p_held_by(const mn_p *p, const mn_m *m)
+{
+    return p && (uint32_t)(atomic_load(&((mn_p *)p)->status) >> 32) == (uint32_t)m->id + 1;
+}
+
 /* The M running the caller: the G's, or g0's own (also in a G finishing a
  * direct switch, which acts as g0). NULL on foreign threads. */
 static inline mn_m *mn_current_m(void)

@@ -11,6 +11,7 @@
 #include "core/preempt.h"
 #include "core/sched_internal.h"
 #include "core/signals.h"
+#include "core/stats.h"
 #include "core/watch.h"
 
 #include <fcntl.h>
@@ -322,6 +323,7 @@ static void *monitor_main(void *arg)
         mn_kick_overdue_timers(now - TIMER_LATE_NS);
         mn_watch_poll();
         look_soon = false;
+        mn_stats_sample(now); /* while somebody looks (stats.h) */
         if (retake(now, &look_soon)) {
             tick = TICK_MIN_NS;
             quiet = 0;

@@ -4,7 +4,8 @@
  * with mnrt_get_stats(), can lock a thread to its kernel thread with
  * mnrt_lock_thread() and writes a thread dump with mnrt_dump(). Stable
  * ABI: fields are only appended; `size` tells the library how much of the
- * struct the caller has. */
+ * struct the caller has. (The library also exports the data symbol
+ * mnrt_debug_layout, for debuggers, not programs: shim/debug_layout.c.) */
 #ifndef MNRT_H
 #define MNRT_H
 

@@ -294,7 +294,7 @@ static void dequeue(struct mn_pollnode *n)
     n->queued = false;
 }
 
-static void fire(struct mn_pollfd *pd, int dir);
+static int fire(struct mn_pollfd *pd, int dir);
 
 /* Asks the poller for a notification in dir unless one is pending. */
 static void arm(struct mn_pollfd *pd, int dir)
@@ -311,20 +311,25 @@ static void arm(struct mn_pollfd *pd, int dir)
     }
 }
 
-static void fire(struct mn_pollfd *pd, int dir)
+/* Wakes the waiters of dir; returns how many. */
+static int fire(struct mn_pollfd *pd, int dir)
 {
     __atomic_store_n(&pd->seq[dir], pd->seq[dir] + 1, __ATOMIC_RELEASE);
+    int woken = 0;
     for (struct mn_pollnode *n = pd->queue[dir]; n; n = pd->queue[dir]) {
         dequeue(n);
         n->fired = true;
         mn_waiter_wake(n->w); /* under the lock: see pollfd.h */
+        woken++;
     }
+    return woken;
 }
 
-void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent)
+int mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent)
 {
     struct mn_pollfd *pd = &atomic_load(&pool[index / CHUNK])[index % CHUNK];
     bool drained = false;
+    int woken = 0;
     mn_lock_acquire(&pd->lock);
     if (pd->gen == gen) {
         for (int dir = 0; dir < 2; dir++) /* all first: epoll re-arms both at once */
@@ -332,7 +337,7 @@ void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent
                 pd->armed[dir] = false;
         for (int dir = 0; dir < 2; dir++) {
             if (dirs & (1u << dir))
-                fire(pd, dir);
+                woken += fire(pd, dir);
             else if (!pd->armed[dir] && pd->queue[dir])
                 arm(pd, dir); /* a registration spent without firing here */
         }
@@ -347,6 +352,7 @@ void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent
     mn_lock_release(&pd->lock);
     if (drained)
         pool_put(pd);
+    return woken;
 }
 
 struct wait_set {
