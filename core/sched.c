@@ -43,6 +43,7 @@
 #include "core/kthread.h"
 #include "core/altstack.h"
 #include "core/preempt.h"
+#include "core/testpoint.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -745,10 +746,12 @@ static mn_g *after_switch(mn_m *m, mn_g *g)
     switch (action) {
     case MN_ACT_PARK:
         atomic_store(&g->status, MN_G_WAITING);
+        MN_TEST_POINT(MN_TP_PARK_COMMIT, g);
         if (m->park_commit && !m->park_commit(g, m->park_arg)) {
             atomic_store(&g->status, MN_G_RUNNABLE);
             return g;
         }
+        MN_TEST_POINT(MN_TP_PARK_COMMITTED, g);
         return NULL;
     case MN_ACT_YIELD: /* to the back of the queue, where an idle P may steal it */
         if (m->p) {
@@ -919,6 +922,7 @@ static void finish_direct_switch(mn_g *self, mn_m *m)
     int saved_errno = errno;
     mn_tls_g = NULL;
     mn_tls_m = m;
+    MN_TEST_POINT(MN_TP_DIRECT_SWITCH, prev);
     mn_g *again = after_switch(m, prev);
     if (again) /* its park was called off: it runs soon, here or elsewhere */
         make_runnable(again, true);

@@ -2,6 +2,7 @@
 #include "core/timer.h"
 
 #include "core/mem.h"
+#include "core/testpoint.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -115,6 +116,7 @@ bool mn_timer_del(struct mn_timer *t)
             /* fn is short (it takes a lock and readies a G): wait it out */
             for (int i = 0; atomic_load_explicit(&t->state, memory_order_acquire) ==
                             MN_TIMER_RUNNING; i++) {
+                MN_TEST_POINT(MN_TP_TIMER_DEL_WAITS, t);
                 if (i < 100)
                     mn_cpu_relax();
                 else
@@ -123,6 +125,7 @@ bool mn_timer_del(struct mn_timer *t)
             return false;
         }
         struct mn_timers *ts = t->heap;
+        MN_TEST_POINT(MN_TP_TIMER_DEL_LOCK, t);
         mn_lock_acquire(&ts->lock);
         if (atomic_load_explicit(&t->state, memory_order_relaxed) == MN_TIMER_WAITING &&
             t->heap == ts) {
@@ -148,6 +151,7 @@ int mn_timers_run(struct mn_timers *ts, int64_t now)
         publish_next(ts);
         atomic_store_explicit(&t->state, MN_TIMER_RUNNING, memory_order_relaxed);
         mn_lock_release(&ts->lock);
+        MN_TEST_POINT(MN_TP_TIMER_FIRE, t);
         t->fn(t);
         atomic_store_explicit(&t->state, MN_TIMER_IDLE, memory_order_release);
         ran++;

@@ -4,6 +4,7 @@
 #include "core/futex.h"
 #include "core/runtime.h"
 #include "core/signals.h"
+#include "core/testpoint.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -56,6 +57,7 @@ static bool commit_park(mn_g *g, void *arg)
 static void on_deadline(struct mn_timer *t)
 {
     struct mn_waiter *w = t->arg;
+    MN_TEST_POINT(MN_TP_WAITER_DEADLINE, w);
     if (!w->cancel || w->cancel(w)) {
         w->result = ETIMEDOUT;
         mn_waiter_wake(w);
@@ -116,6 +118,8 @@ static int block_foreign(struct mn_waiter *w, int64_t deadline_ns)
         if (s == MN_WAITER_WOKEN)
             return w->result;
         int r = mn_futex_wait(&w->state, s, deadline_ns, false);
+        if (r == ETIMEDOUT)
+            MN_TEST_POINT(MN_TP_WAITER_DEADLINE, w);
         if (r == ETIMEDOUT && w->cancel && w->cancel(w)) {
             w->result = ETIMEDOUT;
             return ETIMEDOUT;

@@ -6,6 +6,7 @@
 #include "core/futex.h"
 #include "core/mem.h"
 #include "core/runtime.h"
+#include "core/testpoint.h"
 #include "syscalls/poller.h"
 
 #include <errno.h>
@@ -125,6 +126,7 @@ static void retire_and_wait(struct mn_pollfd *pd)
     pid_t owners[2];
     if (retire(pd, &w, owners))
         return;
+    MN_TEST_POINT(MN_TP_CLOSE_DRAINING, pd);
     const struct mn_poller *p = mn_poller_get();
     atomic_fetch_add(&mn_sched.netpoll_waiters, 1);
     p->poll_now();
@@ -411,6 +413,8 @@ static int wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seq
             arm(pds[i], dirs[i]);
         }
         mn_lock_release(&pds[i]->lock);
+        if (!missed)
+            MN_TEST_POINT(MN_TP_POLLFD_QUEUED, pds[i]);
     }
     if (missed) {
         cancel_nodes(&w);
@@ -423,6 +427,7 @@ static int wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seq
             deadline = soon;
     }
     atomic_fetch_add(&mn_sched.netpoll_waiters, 1);
+    MN_TEST_POINT(MN_TP_POLLFD_BLOCK, &w);
     int r = mn_waiter_block(&w, deadline);
     atomic_fetch_sub(&mn_sched.netpoll_waiters, 1);
     cancel_nodes(&w); /* whatever did not fire leaves the queues */

@@ -1,0 +1,60 @@
+/* Test points: named places inside the runtime's protocols where a unit
+ * test may stop the thread that reaches them, to script one interleaving
+ * of the park/ready protocol, the direct switch, the netpoller's
+ * arm/event/close and the timer heap (tests/unit/script.h runs the
+ * scripts; docs/design.md §6, §7, §9 state the protocols).
+ *
+ * MN_TEST_POINT(point, arg) is empty in the library: only the unit tests
+ * compile the files that have points (core/sched.c, core/waiter.c,
+ * core/timer.c, syscalls/pollfd.c) a second time with MN_TEST_POINTS
+ * defined (tests/unit/meson.build), where it calls mn_test_point, which
+ * the test harness defines. A point takes no lock and holds none of its
+ * own; each says below what holds where it is, which is what a script may
+ * rely on while a thread is stopped there. `arg` names the object the
+ * point is about, so a script can stop one particular thread. */
+#ifndef MN_CORE_TESTPOINT_H
+#define MN_CORE_TESTPOINT_H
+
+enum mn_test_point {
+    /* sched.c after_switch, a park: g (arg) is WAITING, off its stack, its
+     * commit not yet run; on g0, or in the G a direct switch went to */
+    MN_TP_PARK_COMMIT,
+    /* right after g's (arg) commit published it: it may be readied now */
+    MN_TP_PARK_COMMITTED,
+    /* sched.c finish_direct_switch: the G switched to runs, in g0's role,
+     * before it handles the request of the G it replaced (arg) */
+    MN_TP_DIRECT_SWITCH,
+    /* waiter.c: the deadline of waiter arg passed (a foreign thread's
+     * futex wait timed out, or a G's timer fired), before it tries to
+     * cancel the wait: a waker may still win */
+    MN_TP_WAITER_DEADLINE,
+    /* pollfd.c wait_any: the node on pollfd arg is queued and armed, the
+     * pollfd's lock released; the pollfds after it are not looked at yet */
+    MN_TP_POLLFD_QUEUED,
+    /* pollfd.c wait_any: every node is queued, the waiter (arg) about to
+     * block */
+    MN_TP_POLLFD_BLOCK,
+    /* pollfd.c: a close retired pollfd arg, whose registrations the
+     * kernel still holds (draining): the closer is about to wait for
+     * their last completions */
+    MN_TP_CLOSE_DRAINING,
+    /* timer.c mn_timer_del: timer arg was WAITING in the heap it names;
+     * that heap's lock is not taken yet (a move may come first) */
+    MN_TP_TIMER_DEL_LOCK,
+    /* timer.c mn_timer_del: timer arg is RUNNING: del waits for its
+     * callback to return (reached at every look) */
+    MN_TP_TIMER_DEL_WAITS,
+    /* timer.c mn_timers_run: timer arg is out of its heap and RUNNING,
+     * the heap's lock released, its callback not yet called */
+    MN_TP_TIMER_FIRE,
+    MN_TP_COUNT
+};
+
+#ifdef MN_TEST_POINTS
+void mn_test_point(enum mn_test_point point, const void *arg);
+#define MN_TEST_POINT(point, arg) mn_test_point(point, arg)
+#else
+#define MN_TEST_POINT(point, arg) ((void)0)
+#endif
+
+#endif
