@@ -1,0 +1,258 @@
+/* The park/ready protocol (core/waiter.h, docs/design.md §6) and the
+ * direct switch, each as one scripted interleaving, with the scheduler
+ * booted inside the test process on one P (no preload). A G parks on a
+ * waiter; the script, on a plain kernel thread of its own (it must not
+ * need the P), stops the parking G's M at the test points of
+ * core/testpoint.h and wakes the waiter there, as a waker on another
+ * kernel thread would. The test's own thread (the main G) waits for the
+ * script by parking, and checks what the script saw.
+ *
+ * The rules: a G is published to its wakers (its waiter PARKED) only once
+ * it is off its stack; a wake that comes before the commit calls the park
+ * off, and the G runs on, on g0's path and on the direct switch's, where
+ * the G switched to makes the commit in g0's place; a wake after the
+ * commit readies a G that is already WAITING. */
+#include "script.h"
+
+#include "compat/fsbase.h"
+#include "compat/real.h"
+#include "compat/tcb.h"
+#include "core/runtime.h"
+#include "core/waiter.h"
+
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+static void g_main(mn_g *g)
+{
+    mn_g_exit(g->start(g->arg));
+}
+
+static void boot(void)
+{
+    mn_fsbase_init();
+    cr_assert_null(mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join));
+    mn_hooks.g_main = g_main;
+    cr_assert_null(mn_sched_prepare(1));
+    mn_sched_boot(1, mn_g_boot_main(&(struct mn_stack){0}));
+}
+
+/* A G, made but not yet runnable (so a script can name it first). */
+static mn_g *make_g(void *(*fn)(void *), void *arg)
+{
+    struct mn_g_spec spec = {.stack_size = 64 * 1024, .guard_size = 4096, .detached = true,
+                             .start = fn, .arg = arg};
+    mn_g *g;
+    cr_assert_eq(mn_g_new(&spec, &g), 0);
+    return g;
+}
+
+/* Runs script(arg) on a kernel thread of its own; the calling G parks
+ * until it is over. */
+struct script_thread {
+    void (*script)(void *);
+    void *arg;
+    struct mn_waiter over;
+};
+
+static void *script_main(void *arg)
+{
+    struct script_thread *s = arg;
+    s->script(s->arg);
+    mn_waiter_wake(&s->over);
+    return NULL;
+}
+
+static void run_script(void (*script)(void *), void *arg)
+{
+    struct script_thread s = {.script = script, .arg = arg};
+    mn_waiter_init(&s.over, "test script");
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, script_main, &s), 0);
+    cr_assert_eq(mn_waiter_block(&s.over, -1), 0);
+    pthread_join(t, NULL);
+}
+
+/* ---- the parking G ---- */
+
+struct parker {
+    mn_g *g;
+    struct mn_waiter w;
+    int result;
+    _Atomic bool returned;
+    /* the direct switch: the G it makes before it parks, which runs next
+     * on the P, and what that one saw first */
+    mn_g *next;
+    _Atomic bool next_done;
+    bool queued_after_switch;    /* the parker was in the P's queue */
+};
+
+static void *park_main(void *arg)
+{
+    struct parker *p = arg;
+    mn_waiter_init(&p->w, "test park");
+    p->result = mn_waiter_block(&p->w, -1);
+    atomic_store(&p->returned, true);
+    script_note();
+    return NULL;
+}
+
+static bool in_runq(struct mn_runq *q, mn_g *g)
+{
+    if (atomic_load(&q->runnext) == g)
+        return true;
+    for (uint32_t i = atomic_load(&q->head); i != atomic_load(&q->tail); i++)
+        if (atomic_load(&q->ring[i % MN_RUNQ_SIZE]) == g)
+            return true;
+    return false;
+}
+
+/* Runs right after the parker left its stack, on the same P. */
+static void *next_main(void *arg)
+{
+    struct parker *p = arg;
+    p->queued_after_switch = in_runq(&mn_sched.allp[0]->runq, p->g);
+    atomic_store(&p->next_done, true);
+    script_note();
+    return NULL;
+}
+
+/* Makes the G to switch to, then parks. */
+static void *make_next_then_park(void *arg)
+{
+    struct parker *p = arg;
+    p->next = make_g(next_main, p);
+    mn_g_run(p->next); /* runnext of this P: the park switches straight to it */
+    return park_main(p);
+}
+
+/* ---- commit against a concurrent wake, on g0's path ---- */
+
+struct commit_script {
+    struct parker *p;
+    struct script_stop *commit, *committed;
+    uint32_t state_at_commit, status_at_commit;
+    bool lost;
+};
+
+/* The wake comes after the G was marked WAITING and before its commit. */
+static void wake_before_commit(void *arg)
+{
+    struct commit_script *s = arg;
+    script_wait(s->commit);
+    s->state_at_commit = atomic_load(&s->p->w.state);
+    s->status_at_commit = atomic_load(&s->p->g->status);
+    mn_waiter_wake(&s->p->w); /* QUEUED: the G is not readied, its commit must fail */
+    script_go(s->commit);
+    SCRIPT_AWAIT(atomic_load(&s->p->returned) || script_stopped(s->committed));
+    s->lost = script_stopped(s->committed); /* it parked after all: nobody will wake it */
+    script_go(s->committed);
+}
+
+/* (Caught with commit_park storing PARKED without checking for WOKEN,
+ * and with the commit made on the G's own stack, in mn_park, before it
+ * switched away.) */
+Test(park_protocol, wake_before_commit)
+{
+    boot();
+    static struct parker p;
+    p.g = make_g(park_main, &p);
+    struct commit_script s = {.p = &p, .commit = script_stop_at(MN_TP_PARK_COMMIT, p.g),
+                              .committed = script_stop_at(MN_TP_PARK_COMMITTED, p.g)};
+    mn_g_run(p.g);
+    run_script(wake_before_commit, &s);
+    cr_assert_eq(s.state_at_commit, MN_WAITER_QUEUED, "published before it left its stack");
+    cr_assert_eq(s.status_at_commit, MN_G_WAITING);
+    cr_assert(!s.lost, "the park committed after the wake: a lost wake-up");
+    cr_assert(atomic_load(&p.returned));
+    cr_assert_eq(p.result, 0);
+}
+
+/* The wake comes right after the commit published the G. */
+static void wake_after_commit(void *arg)
+{
+    struct commit_script *s = arg;
+    script_wait(s->committed);
+    s->state_at_commit = atomic_load(&s->p->w.state);
+    s->status_at_commit = atomic_load(&s->p->g->status);
+    if (s->status_at_commit == MN_G_WAITING) /* else mn_ready would abort the test */
+        mn_waiter_wake(&s->p->w);
+    script_go(s->committed);
+    if (s->status_at_commit == MN_G_WAITING)
+        SCRIPT_AWAIT(atomic_load(&s->p->returned));
+}
+
+/* (Caught with after_switch marking the G WAITING only after its
+ * commit: a waker that saw PARKED would find it still RUNNING.) */
+Test(park_protocol, wake_after_commit)
+{
+    boot();
+    static struct parker p;
+    p.g = make_g(park_main, &p);
+    struct commit_script s = {.p = &p, .committed = script_stop_at(MN_TP_PARK_COMMITTED, p.g)};
+    mn_g_run(p.g);
+    run_script(wake_after_commit, &s);
+    cr_assert_eq(s.state_at_commit, MN_WAITER_PARKED);
+    cr_assert_eq(s.status_at_commit, MN_G_WAITING, "published while not marked waiting");
+    cr_assert(atomic_load(&p.returned));
+    cr_assert_eq(p.result, 0);
+}
+
+/* ---- the direct switch ---- */
+
+struct switch_script {
+    struct parker *p;
+    struct script_stop *direct, *commit;
+    bool direct_path;            /* the park switched straight to p->next */
+    uint32_t state_at_switch;
+};
+
+/* The parker switched straight to the next G, which is about to commit
+ * the park in g0's place: the wake comes now. */
+static void wake_during_direct_switch(void *arg)
+{
+    struct switch_script *s = arg;
+    SCRIPT_AWAIT(script_stopped(s->direct) || script_stopped(s->commit));
+    s->direct_path = script_stopped(s->direct);
+    s->state_at_switch = atomic_load(&s->p->w.state);
+    mn_waiter_wake(&s->p->w);
+    script_go(s->direct); /* lets go of the one stopped, disarms the other */
+    script_go(s->commit);
+    SCRIPT_AWAIT(atomic_load(&s->p->next_done));
+    if (s->direct_path && s->p->queued_after_switch)
+        SCRIPT_AWAIT(atomic_load(&s->p->returned));
+}
+
+/* The next G must queue the parker again when its commit fails, or the
+ * parker, RUNNABLE in no queue, never runs again. (Caught with
+ * finish_direct_switch dropping the G whose park was called off, and
+ * with the commit made on the G's own stack before it switched.) A park
+ * switches directly only when schedule() would take the next G at once
+ * (sched.c, only_local_work): not on the P's 61st schedule (the first
+ * after boot is one: hence the yield) and not when sysmon found its slice
+ * older than 10 ms. So the case is tried until the park did; one that went
+ * through g0 is park_protocol's case. */
+Test(direct_switch, wake_before_commit)
+{
+    boot();
+    bool seen = false;
+    static struct parker ps[20];
+    mn_yield(); /* the P's schedule count moves on from 0 */
+    for (int attempt = 0; attempt < 20 && !seen; attempt++) {
+        struct parker *p = &ps[attempt];
+        p->g = make_g(make_next_then_park, p);
+        struct switch_script s = {.p = p, .direct = script_stop_at(MN_TP_DIRECT_SWITCH, p->g),
+                                  .commit = script_stop_at(MN_TP_PARK_COMMIT, p->g)};
+        mn_g_run(p->g);
+        run_script(wake_during_direct_switch, &s);
+        cr_assert_eq(s.state_at_switch, MN_WAITER_QUEUED, "published before it left its stack");
+        if (!s.direct_path)
+            continue;
+        seen = true;
+        cr_assert(p->queued_after_switch, "a G whose park was called off was dropped");
+        cr_assert(atomic_load(&p->returned));
+        cr_assert_eq(p->result, 0);
+    }
+    cr_assert(seen, "no park switched directly in 20 attempts");
+}
