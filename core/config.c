@@ -66,9 +66,9 @@ int mn_parse_size(const char *s, size_t *out)
 }
 
 int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail,
-                   bool *asyncpreempt, bool *cputime)
+                   bool *asyncpreempt, bool *cputime, int64_t *randomize)
 {
-    int64_t trace = 0;
+    int64_t trace = 0, seed = -1;
     bool detail = false, async = true, cpu = false;
     const char *p = *s ? s : NULL;
     while (p) {
@@ -96,6 +96,8 @@ int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail,
             async = v == 1;
         else if (strcmp(item, "cputime") == 0 && parse_long(eq + 1, 0, 1, &v) == 0)
             cpu = v == 1;
+        else if (strcmp(item, "randomize") == 0 && parse_long(eq + 1, 0, LONG_MAX, &v) == 0)
+            seed = v;
         else
             return -1;
         p = comma ? comma + 1 : NULL;
@@ -104,6 +106,7 @@ int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail,
     *scheddetail = detail;
     *asyncpreempt = async;
     *cputime = cpu;
+    *randomize = seed;
     return 0;
 }
 
@@ -148,14 +151,18 @@ void mn_config_load(void)
     v = getenv("MNRT_DEBUG");
     mn_config.debug = v != NULL;
     mn_config.asyncpreempt = true;
+    mn_config.randomize = -1;
     if (v && mn_parse_debug(v, &mn_config.schedtrace_ms, &mn_config.scheddetail,
-                            &mn_config.asyncpreempt, &mn_config.cputime) < 0) {
+                            &mn_config.asyncpreempt, &mn_config.cputime,
+                            &mn_config.randomize) < 0) {
         mn_warn("MNRT_DEBUG=%s is not understood (expected 1, or a comma-separated list of "
-                "schedtrace=MS, scheddetail=1, asyncpreempt=0, cputime=1); ignoring it", v);
+                "schedtrace=MS, scheddetail=1, asyncpreempt=0, cputime=1, randomize=SEED); "
+                "ignoring it", v);
         mn_config.schedtrace_ms = 0;
         mn_config.scheddetail = false;
         mn_config.asyncpreempt = true;
         mn_config.cputime = false;
+        mn_config.randomize = -1;
     }
 
     v = getenv("MNRT_POLLER");

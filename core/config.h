@@ -1,8 +1,9 @@
 /* The runtime's settings, read once at boot from the environment
  * (README, "Using it"): MNRT_PROCS, MNRT_DEBUG=1 or a comma-separated list of
  * schedtrace=MS, scheddetail=1, asyncpreempt=0 (no preemption by signal,
- * as Go's GODEBUG=asyncpreemptoff=1) and cputime=1 (per-thread CPU time
- * accounted from the start, cputime.h), MNRT_STACK=SIZE,
+ * as Go's GODEBUG=asyncpreemptoff=1), cputime=1 (per-thread CPU time
+ * accounted from the start, cputime.h) and randomize=SEED (randomized
+ * scheduling, randomize.h), MNRT_STACK=SIZE,
  * MNRT_POLLER=uring|epoll. A malformed value gets one `mnrt: ...` warning and the
  * default. Read-only after boot. */
 #ifndef MN_CORE_CONFIG_H
@@ -21,6 +22,7 @@ struct mn_config {
     bool scheddetail;
     bool asyncpreempt;       /* preempt by signal (preempt.h); default on */
     bool cputime;            /* account per-G CPU time from boot (cputime.h) */
+    int64_t randomize;       /* randomized scheduling's seed (randomize.h); -1: off */
     size_t default_stack;    /* 0: glibc's default */
     enum mn_poller_choice poller;
     bool debug;              /* MNRT_DEBUG is set: say what mnrt chose */
@@ -38,6 +40,6 @@ int mn_procs_auto(void);
 int mn_parse_procs(const char *s, int *out);
 int mn_parse_size(const char *s, size_t *out);
 int mn_parse_debug(const char *s, int64_t *schedtrace_ms, bool *scheddetail,
-                   bool *asyncpreempt, bool *cputime);
+                   bool *asyncpreempt, bool *cputime, int64_t *randomize);
 
 #endif

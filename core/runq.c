@@ -84,6 +84,22 @@ int mn_runq_demote_next(struct mn_runq *q, struct mn_g **overflow)
     return g ? mn_runq_put(q, g, false, overflow) : 0;
 }
 
+void mn_runq_rotate(struct mn_runq *q, uint32_t n)
+{
+    while (n > 0) {
+        uint32_t h = atomic_load_explicit(&q->head, ACQUIRE);
+        uint32_t t = atomic_load_explicit(&q->tail, RELAXED);
+        if (t == h)
+            return;
+        struct mn_g *g = slot_get(q, h);
+        if (!atomic_compare_exchange_weak_explicit(&q->head, &h, h + 1, RELEASE, RELAXED))
+            continue; /* a thief took it */
+        slot_set(q, t, g); /* free: the ring has one G fewer now */
+        atomic_store_explicit(&q->tail, t + 1, RELEASE);
+        n--;
+    }
+}
+
 /* Copies about half of victim's Gs into dst's ring starting at dst_tail;
  * returns how many (dst's tail is not published here). */
 static uint32_t grab(struct mn_runq *victim, struct mn_runq *dst, uint32_t dst_tail,

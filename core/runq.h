@@ -39,6 +39,11 @@ struct mn_g *mn_runq_get(struct mn_runq *q, bool *from_next);
  * (overflow and return value as mn_runq_put). */
 int mn_runq_demote_next(struct mn_runq *q, struct mn_g **overflow);
 
+/* Owner only. Moves the G at the head of the ring to its tail, n times
+ * (or fewer, when thieves empty it meanwhile): randomized scheduling's
+ * shuffle (randomize.h). */
+void mn_runq_rotate(struct mn_runq *q, uint32_t n);
+
 /* Any thread. Moves about half of victim's queue to dst (which the caller
  * owns) and returns one G of them to run now, or NULL. runnext is taken
  * only when steal_next is set; victim_running says the victim is busy

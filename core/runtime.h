@@ -34,6 +34,7 @@
 
 #include "core/inline_wait.h"
 #include "core/lock.h"
+#include "core/randomize.h"
 #include "core/runq.h"
 #include "core/stack.h"
 #include "core/timer.h"
@@ -373,12 +374,15 @@ void mn_entersyscall(void);
 void mn_exitsyscall(void);
 
 /* A G that sysmon found running for more than 10 ms yields here: call it
- * where a program enters mnrt often (locks, I/O). */
+ * where a program enters mnrt often (locks, I/O). So may any G, at
+ * random, under MNRT_DEBUG=randomize (randomize.h). */
 static inline void mn_check_preempt(void)
 {
     mn_g *g = mn_tls_g;
     if (g && __builtin_expect(atomic_load_explicit(&g->preempt, memory_order_relaxed), 0))
         mn_yield();
+    else if (__builtin_expect(mn_randomize, 0))
+        mn_randomize_yield();
 }
 
 /* --- Gs (g.c) --- */

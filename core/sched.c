@@ -43,6 +43,7 @@
 #include "core/kthread.h"
 #include "core/altstack.h"
 #include "core/preempt.h"
+#include "core/randomize.h"
 #include "core/testpoint.h"
 
 #include <errno.h>
@@ -123,10 +124,15 @@ static mn_g *globrunq_get(mn_p *p, int max)
 
 static void runq_put(mn_p *p, mn_g *g, bool next)
 {
+    bool shuffle = __builtin_expect(mn_randomize, 0); /* randomize.h */
+    if (shuffle)
+        next = mn_randomize_coin();
     mn_g *overflow[MN_RUNQ_SIZE / 2 + 1];
     int moved = mn_runq_put(&p->runq, g, next, overflow);
     if (moved)
         globrunq_put_batch(overflow, moved);
+    else if (shuffle)
+        mn_runq_rotate(&p->runq, mn_fastrand(p->m) % (mn_runq_len(&p->runq) + 1));
 }
 
 /* ---- idle Ps and Ms (sched.lock) ---- */
@@ -302,7 +308,8 @@ static void m_init_common(mn_m *m)
 {
     m->tid = (pid_t)syscall(SYS_gettid);
     m->cpuclock = mn_kthread_cpuclock(m->tid);
-    m->rand = (uint64_t)(uintptr_t)m * 0x9e3779b97f4a7c15ull | 1;
+    m->rand = __builtin_expect(mn_randomize, 0) ? mn_randomize_seed_m(m->id)
+                                                : (uint64_t)(uintptr_t)m * 0x9e3779b97f4a7c15ull | 1;
     mn_real.sigprocmask(SIG_SETMASK, NULL, &m->sigmask);
     if (!m->altstack) /* an M of a fork's child keeps its thread's */
         mn_altstack_init(m);
@@ -630,6 +637,22 @@ static void retire_dead_p(mn_m *m)
     }
 }
 
+/* MNRT_DEBUG=randomize (randomize.h): the global queue, or another P's
+ * queue, before this P's own, each a third of the time (NULL: the own).
+ * A steal takes up to half a victim's ring (MN_RUNQ_SIZE / 2): only into
+ * a ring with room for that. */
+static mn_g *random_source(mn_m *m, mn_p *p)
+{
+    switch (mn_fastrand(m) % 3) {
+    case 0:
+        return globrunq_get(p, 1);
+    case 1:
+        return mn_runq_len(&p->runq) < MN_RUNQ_SIZE / 2 ? steal_work(m) : NULL;
+    default:
+        return NULL;
+    }
+}
+
 static mn_g *schedule(mn_m *m)
 {
     retire_dead_p(m);
@@ -651,6 +674,8 @@ static mn_g *schedule(mn_m *m)
     }
     if (p->schedtick % 61 == 0 || expired) /* fairness to the global queue (Go's) */
         g = globrunq_get(p, 1);
+    if (!g && __builtin_expect(mn_randomize, 0))
+        g = random_source(m, p);
     if (!g) {
         int64_t now = 0;
         if (p_timers_due(p, &now))
@@ -898,13 +923,14 @@ static void g0_entry(void *arg)
 
 /* Whether schedule() on m would look at nothing but m's own run queue: no
  * turn of the global queue, no time slice to end, no due timers, no P being
- * retired. */
+ * retired; and, when randomized, no random look elsewhere (half the time). */
 static bool only_local_work(mn_m *m)
 {
     mn_p *p = m->p;
     int64_t now = 0;
     return p && p->id < atomic_load(&mn_sched.procs) && p->schedtick % 61 != 0 &&
-           !atomic_load_explicit(&p->preempt, memory_order_relaxed) && !p_timers_due(p, &now);
+           !atomic_load_explicit(&p->preempt, memory_order_relaxed) && !p_timers_due(p, &now) &&
+           !(__builtin_expect(mn_randomize, 0) && mn_randomize_coin());
 }
 
 static void make_runnable(mn_g *g, bool next);
@@ -993,6 +1019,8 @@ void mn_switch_out(mn_g *g, enum mn_m_action action)
 
 void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
 {
+    if (__builtin_expect(mn_randomize, 0))
+        mn_randomize_yield(); /* its wakers may come before its commit */
     mn_g *g = mn_tls_g;
     if (g->fork_locked) { /* it did not trace what it forked: free again */
         g->fork_locked = false;

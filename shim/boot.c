@@ -116,6 +116,10 @@ void mn_boot(void)
         mn_warn("thread switches load FS with %s",
                 mn_have_fsgsbase ? "wrfsbase"
                                  : "arch_prctl: no FSGSBASE here, each switch is a system call");
+    if (mn_config.randomize >= 0) { /* before any M is made: each seeds from it */
+        mn_randomize_start(mn_config.randomize);
+        mn_warn("randomized scheduling, seed %lld", (long long)mn_config.randomize);
+    }
     /* glibc describes the main thread's stack only while its descriptor
      * has the real tid (it asks the kernel for the thread's affinity) */
     struct mn_stack main_stack = {0};

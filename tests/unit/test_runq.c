@@ -1,6 +1,7 @@
-/* The per-P run queue (core/runq.c) under real concurrency: one owner puts
- * and takes while thieves on other threads steal; every G put must come
- * out exactly once, whoever takes it, and nothing else may come out. */
+/* The per-P run queue (core/runq.c) under real concurrency: one owner puts,
+ * takes and turns the ring (randomized scheduling's shuffle) while thieves
+ * on other threads steal; every G put must come out exactly once, whoever
+ * takes it, and nothing else may come out. */
 #include "core/runq.h"
 
 #include <criterion/criterion.h>
@@ -68,6 +69,8 @@ Test(runq, concurrent_thieves_lose_and_duplicate_nothing)
             struct mn_g *g = mn_runq_get(&victim, &next);
             if (g)
                 take(g);
+        } else if ((rnd >> 16) % 7 == 0) {
+            mn_runq_rotate(&victim, (rnd >> 4) % 300);
         }
     }
     atomic_store(&owner_done, true);
@@ -131,4 +134,21 @@ Test(runq, steal_takes_about_half)
     mn_runq_put(&c, as_g(7), true, overflow);
     cr_assert_null(mn_runq_steal(&d, &c, false, false));
     cr_assert_eq(of_g(mn_runq_steal(&d, &c, true, false)), 7);
+}
+
+Test(runq, rotate_moves_the_head_to_the_tail)
+{
+    static struct mn_runq q;
+    struct mn_g *overflow[MN_RUNQ_SIZE / 2 + 1];
+    for (uint32_t i = 0; i < MN_RUNQ_SIZE; i++) /* full: the tail wraps onto the head */
+        cr_assert_eq(mn_runq_put(&q, as_g(i), false, overflow), 0);
+    mn_runq_put(&q, as_g(1000), true, overflow);
+    mn_runq_rotate(&q, 3);
+    cr_assert_eq(mn_runq_len(&q), MN_RUNQ_SIZE + 1);
+    bool next;
+    cr_assert_eq(of_g(mn_runq_get(&q, &next)), 1000, "runnext is not part of the ring");
+    for (uint32_t i = 0; i < MN_RUNQ_SIZE; i++)
+        cr_assert_eq(of_g(mn_runq_get(&q, &next)), (i + 3) % MN_RUNQ_SIZE);
+    mn_runq_rotate(&q, 5); /* empty: nothing to turn */
+    cr_assert(mn_runq_empty(&q));
 }
