@@ -27,7 +27,12 @@
  * Idle: an M without work gives its P back. One idle M (the poll owner)
  * sleeps until the earliest timer of any P; the others sleep on their own
  * futex until startm hands them a P. Nothing spins when nothing is
- * runnable: an idle process uses no CPU. */
+ * runnable: an idle process uses no CPU.
+ *
+ * Under MNRT_DEBUG=randomize the choices these rules leave open (where a
+ * G goes in a queue, which queue is looked at first, a direct switch or
+ * g0's path) are taken at random (randomize.h); the protocols' test
+ * points (testpoint.h) are empty in the library. */
 #include "core/sched_internal.h"
 #include "core/signals.h"
 

@@ -40,8 +40,11 @@
  *   queues them. A G parked in an
  *   interruptible wait (sleep, poll, I/O, sem_wait, ...) has the wait
  *   cancelled with EINTR; a running G's M is sent the signal again, marked
- *   as mnrt's (si_errno == MN_SIG_MARK), so that it runs there; a G that
- *   is neither runs it when it next runs (mn_resume_g). A G runs its
+ *   as mnrt's (si_errno == MN_SIG_MARK), so that it runs there (where the
+ *   G holds a lock of mnrt's it cannot: then at the G's next entry into
+ *   mnrt, a yield, or an interruptible wait, which runs it instead of
+ *   parking: waiter.c); a G that is neither runs it when it next runs
+ *   (mn_resume_g). A G runs its
  *   pending signals by sending each to its own kernel thread, marked, so
  *   the kernel builds the frame and the handler runs on the G's stack
  *   with its TLS, as natively (mn_sig_deliver_pending).
@@ -162,7 +165,8 @@ extern const char mn_sig_suspend_reason[];
 
 /* Interruptible waits (waiter.c): the G registers w before it parks;
  * false if a signal is already deliverable (then it must not park: its
- * wait ends with EINTR). Unregisters after. */
+ * wait ends with EINTR, and the waiter runs the handlers then,
+ * mn_sig_deliver_pending). Unregisters after. */
 bool mn_sig_wait_begin(struct mn_waiter *w);
 void mn_sig_wait_end(struct mn_waiter *w);
 

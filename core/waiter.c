@@ -102,7 +102,13 @@ static int block_g_timed(struct mn_waiter *w, int64_t deadline_ns)
 static int block_g(struct mn_waiter *w, int64_t deadline_ns)
 {
     if (w->intr && !mn_sig_wait_begin(w) && w->cancel(w)) {
-        w->result = EINTR; /* a signal it takes is pending: no wait */
+        /* A signal it takes is pending: no wait. Its handler runs here,
+         * as it would have as the G woke: it may have been left pending
+         * for this entry into mnrt (it came while the G held a lock of
+         * mnrt's), and a caller that waits again after a handler
+         * (pthread_join, a mutex) would find it pending for good. */
+        w->result = EINTR;
+        mn_sig_deliver_pending();
         return EINTR;
     }
     int r = block_g_timed(w, deadline_ns);

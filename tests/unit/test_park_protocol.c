@@ -17,12 +17,17 @@
 #include "compat/fsbase.h"
 #include "compat/real.h"
 #include "compat/tcb.h"
+#include "core/futex.h"
 #include "core/runtime.h"
+#include "core/signals.h"
 #include "core/waiter.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <string.h>
 
 static void g_main(mn_g *g)
 {
@@ -255,4 +260,69 @@ Test(direct_switch, wake_before_commit)
         cr_assert_eq(p->result, 0);
     }
     cr_assert(seen, "no park switched directly in 20 attempts");
+}
+
+/* ---- an interruptible wait that finds a signal pending ---- */
+
+static _Atomic int handled;
+static _Atomic uint32_t sent;
+
+static void count_handled(int sig)
+{
+    (void)sig;
+    atomic_fetch_add(&handled, 1);
+}
+
+/* As sysmon forwards a process-directed signal: makes it pending in the
+ * main G, which runs, so mnrt also sends it to the G's kernel thread. */
+static void *send_usr1(void *g)
+{
+    siginfo_t si = {.si_signo = SIGUSR1, .si_code = SI_TKILL};
+    cr_assert_eq(mn_sig_send(g, SIGUSR1, &si), 0);
+    atomic_store(&sent, 1);
+    mn_futex_wake(&sent, 1, false);
+    return NULL;
+}
+
+/* A signal that reached the G's kernel thread while the G held one of
+ * mnrt's locks stays pending for the G's next entry into mnrt (signals.c).
+ * If that entry is an interruptible wait, the wait ends at once with EINTR
+ * (no park, so no handler run as the G wakes): the handler must run
+ * there, or a caller that waits again (pthread_join, a mutex, which go on
+ * after a handler) finds it pending again, and again, for good. The
+ * program signal_wakes hung so under MNRT_DEBUG=randomize (its main
+ * thread in pthread_join while an interval timer's SIGALRM came every
+ * 20 us); this test hung so, but for its bound of three waits. */
+Test(park_protocol, pending_signal_runs_its_handler_in_a_wait)
+{
+    boot();
+    mn_sig_boot();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = count_handled;
+    sa.sa_flags = SA_RESTART;
+    cr_assert_eq(mn_sig_action(SIGUSR1, &sa, NULL), 0);
+
+    /* any lock of mnrt's: the signal lands while the G holds it */
+    mn_lock *lock = &mn_sched.allp[0]->timers.lock;
+    mn_lock_acquire(lock);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, send_usr1, mn_getg()), 0);
+    while (!atomic_load(&sent)) /* the signal was queued to this kernel thread first */
+        mn_futex_wait(&sent, 0, -1, false);
+    mn_lock_release(lock);
+    pthread_join(t, NULL);
+    cr_assert_eq(atomic_load(&handled), 0, "ran while the G held a lock of mnrt's");
+
+    int r = EINTR, waits = 0;
+    for (; r == EINTR && waits < 3; waits++) { /* as pthread_join's loop */
+        struct mn_waiter w;
+        mn_waiter_init(&w, "test wait");
+        w.intr = true;
+        w.cancel = mn_waiter_cancel_once;
+        r = mn_waiter_block(&w, 1); /* a deadline long over */
+    }
+    cr_assert_eq(atomic_load(&handled), 1, "the pending signal's handler ran %d times",
+                 atomic_load(&handled));
+    cr_assert_eq(r, ETIMEDOUT, "the wait still ends with EINTR after %d waits", waits);
 }
