@@ -19,14 +19,20 @@
 #   malloc_lock_yield stay: mnrt's own interplay with an allocator);
 # - the tests of the tools rather than of schedules: export_list,
 #   launcher, boot_refusals (native runs and refused boots), debugger,
-#   gdb_extension, top.
+#   gdb_extension, top;
+# - rust_waits, whose bound on kernel threads (procs + 8) random yields
+#   and a loaded machine can pass with no fault: its 10,000 threads end
+#   in munmap and mmap, which wait for the kernel's mmap lock, and sysmon
+#   hands the P of an M asleep there on (a blocking it cannot see,
+#   docs/design.md §8 kind 3): 13 kernel threads with seed 4 on a machine
+#   at a load of about 100, 4-8 in other runs.
 set -eu
 cd "$(dirname "$0")/.."
 seeds=${*:-1 2 3}
 left_out='create_join_rss|live_100k|create_detached_loop|bound_exits'
 left_out="$left_out|foreign_malloc_(linked|preloaded_before|preloaded_after)_(tcmalloc_minimal|mimalloc)"
 left_out="$left_out|foreign_malloc_preloaded_(before|after)_jemalloc"
-left_out="$left_out|export_list|launcher|boot_refusals|debugger|gdb_extension|top"
+left_out="$left_out|export_list|launcher|boot_refusals|debugger|gdb_extension|top|rust_waits"
 tests=$(meson test -C build --list --suite programs 2>/dev/null |
         sed -n 's|^mnrt:programs / ||p' | grep -vxE "$left_out")
 failed=
