@@ -5,6 +5,7 @@
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
 #include "core/cputime.h"
+#include "core/exectrace_file.h"
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/sched_internal.h"
@@ -793,6 +794,7 @@ static void carry_out(const struct req *r, const struct here *here)
 {
     if (r->kind == KIND_QUIT) {
         dump_to(2, false, r->flags, NULL, here);
+        mn_xtrace_write();
         die_by_sigquit();
     }
     int fd = connect_tool(r->pid, r->cookie);

@@ -1,6 +1,7 @@
 /* The runtime across fork(): see fork.h. */
 #include "core/fork.h"
 
+#include "core/exectrace.h"
 #include "core/overflow.h"
 #include "core/preempt.h"
 #include "core/signals.h"
@@ -33,6 +34,7 @@ const char *mn_fork_child(void)
         self->fork_locked = false;
         mn_unlock_thread(false);
     }
+    mn_xtrace_fork_child(); /* before the rebuild records the child's first events */
     const char *why = mn_sched_fork_child(self);
     if (why)
         return why;

@@ -143,6 +143,11 @@ struct mn_g {
      * clock then, and that M (NULL once the G switched) */
     int64_t cpu_since;
     _Atomic(mn_m *) cpu_since_m;
+
+    /* the execution trace (exectrace.h): where its last ready was
+     * recorded, until its next start (written by the readier before it
+     * queues the G, read by the M that starts it) */
+    uint64_t xt_ready;
 };
 
 enum mn_m_action {

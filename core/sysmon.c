@@ -6,6 +6,7 @@
 #include "compat/real.h"
 #include "core/config.h"
 #include "core/dump.h"
+#include "core/exectrace.h"
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/preempt.h"
@@ -119,7 +120,8 @@ static void poll_if_forgotten(int64_t now)
     bool (*poll_now)(void) = atomic_load(&mn_hooks.poll_now);
     if (poll_now && atomic_load(&mn_sched.netpoll_waiters) > 0 &&
         now - atomic_load(&mn_sched.lastpoll) > POLL_FORGOTTEN_NS) {
-        poll_now();
+        int64_t since = mn_xtrace_now();
+        mn_xtrace_netpoll(since, poll_now() ? -1 : 0);
         atomic_store(&mn_sched.lastpoll, now);
     }
 }
@@ -143,6 +145,7 @@ static bool take(mn_p *p, uint64_t word, _Atomic int64_t *count)
         return false;
     atomic_store_explicit(count, atomic_load_explicit(count, memory_order_relaxed) + 1,
                           memory_order_relaxed);
+    mn_xtrace_handoff(p, word, count == &took_unseen);
     mn_handoffp(p);
     return true;
 }
@@ -165,6 +168,7 @@ static void unheard(mn_p *p, struct pmon *pm, mn_m *m, mn_g *g, int64_t cpu, int
     if (!others_wait(p, now))
         return;
     mn_preempt_signal(m);
+    mn_xtrace_preempt(p, m, g);
     if (cpu - pm->cpu_at_tick > HOG_WARN_NS)
         mn_warn_once("thread %lld ran for a second without a scheduling point, keeping other "
                      "threads from running%s",
