@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 
 static char base[PATH_MAX];           /* FILE, absolute */
 static char path[PATH_MAX + 16];      /* what this process writes: FILE or FILE.PID */
+static bool direct;                   /* FILE is no regular file: written as it is */
 enum { NOT_YET, WRITING, WRITTEN };
 static _Atomic uint32_t state;
 
@@ -81,6 +83,14 @@ const char *mn_xt_file_claim(const char *file)
     if (n < 0 || (size_t)n >= sizeof base)
         return "the file name is too long";
     snprintf(path, sizeof path, "%s", base);
+    struct stat st;
+    direct = stat(base, &st) == 0 && !S_ISREG(st.st_mode);
+    if (direct) { /* a device, a pipe: nothing to claim, nothing to rename */
+        if (S_ISDIR(st.st_mode))
+            return "it is a directory";
+        atomic_store(&state, NOT_YET);
+        return NULL;
+    }
     int fd = open_file(path, O_CREAT | O_EXCL);
     if (fd == -EEXIST) {
         if (claimed_by_other(base)) { /* FILE.PID, made when it is written */
@@ -101,7 +111,8 @@ const char *mn_xt_file_claim(const char *file)
 
 void mn_xt_file_fork_child(void)
 {
-    name_for_pid();
+    if (!direct)
+        name_for_pid();
     atomic_store(&state, NOT_YET);
 }
 
@@ -123,8 +134,8 @@ void mn_xtrace_write(void)
     }
     atomic_store(&state, WRITING);
     char part[sizeof path + 8];
-    snprintf(part, sizeof part, "%s.part", path);
-    int fd = open_file(part, O_CREAT | O_TRUNC);
+    snprintf(part, sizeof part, direct ? "%s" : "%s.part", path);
+    int fd = open_file(part, direct ? 0 : O_CREAT | O_TRUNC);
     if (fd < 0) {
         mn_warn("cannot write the execution trace to %s: %s", part, strerror(-fd));
     } else {
@@ -133,10 +144,11 @@ void mn_xtrace_write(void)
         mn_xt_json_write(&o, &t);
         mn_out_flush(&o);
         mn_raw_syscall(SYS_close, fd);
-        long r = o.err ? -o.err : mn_raw_syscall(SYS_rename, part, path);
+        long r = o.err ? -o.err : direct ? 0 : mn_raw_syscall(SYS_rename, part, path);
         if (r < 0) {
             mn_warn("cannot write the execution trace to %s: %s", path, strerror((int)-r));
-            mn_raw_syscall(SYS_unlink, part);
+            if (!direct)
+                mn_raw_syscall(SYS_unlink, part);
         } else {
             mn_warn("execution trace of pid %ld written to %s: %lld events, %lld dropped",
                     mn_raw_syscall(SYS_getpid), path, (long long)t.events, (long long)t.dropped);

@@ -17,8 +17,11 @@
  *   written over.
  *   (Two unrelated processes started at the same moment may both claim
  *   FILE: the one that ends last writes it.)
- * A FILE that cannot be made (no such directory, no permission) is
- * reported at boot with one `mnrt: ...` line, and nothing is traced.
+ * A FILE that exists and is no regular file (/dev/stderr, /dev/null, a
+ * named pipe) is written as it is, by every process (children too),
+ * without a placeholder or a rename. A FILE that cannot be made (no such
+ * directory, no permission, a directory) is reported at boot with one
+ * `mnrt: ...` line, and nothing is traced.
  *
  * When: once, as the process ends - at exit() (returning from main, the
  * last thread finishing), at the deadlock report's exit, and before the
