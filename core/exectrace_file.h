@@ -5,7 +5,10 @@
  * directory at boot (a later chdir does not move it). One process writes
  * FILE; every other that inherits MNRT_TRACE writes FILE.PID, so that
  * none writes over another's trace:
- * - the child of a fork (its trace begins at the fork: exectrace.h);
+ * - the child of a fork (its trace begins at the fork: exectrace.h); a
+ *   child that runs natively (of _Fork, of a fork mnrt did not see, or
+ *   one whose runtime could not be rebuilt) records nothing and writes
+ *   no file;
  * - a program that a traced process executes (its environment still
  *   holds MNRT_TRACE). At boot a process claims FILE by writing a
  *   placeholder into it: a valid, empty trace that names the process and

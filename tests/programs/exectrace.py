@@ -9,7 +9,7 @@ its run ending in that park, the ready, and its next run, in that order,
 with an arrow from the ready to the run; full rings say how many events
 they dropped and the rest stays well formed; tracing off writes no file;
 a fork child and a program a traced process executes write FILE.PID, not
-over the parent's FILE; SIGTERM at its default action writes the file and
+over the parent's FILE, and a child that runs natively (_Fork) none; SIGTERM at its default action writes the file and
 still kills; a FILE that cannot be made is reported and the program runs.
 
 usage: exectrace.py --lib LIBMNRT --program PROG_EXECTRACE_SCHEDULE
@@ -243,11 +243,17 @@ def test_fork(a, d, mode):
     if p.returncode != 0 or len(child) != 1:
         fail("%s: status %d, stderr %r" % (mode, p.returncode, err))
         return
-    want = sorted(["t.json", "t.json.%d" % child[0]])
+    if mode == "_Fork":  # its child runs natively: it writes nothing
+        want = ["t.json"]
+        if ("of pid %d written" % child[0]) in err:
+            fail("_Fork: the native child wrote a trace: %r" % err)
+    else:
+        want = sorted(["t.json", "t.json.%d" % child[0]])
     if sorted(os.listdir(here)) != want:
         fail("%s: files %s, expected %s" % (mode, sorted(os.listdir(here)), want))
         return
-    parent, kid = load(trace), load(trace + ".%d" % child[0])
+    parent = load(trace)
+    kid = load(trace + ".%d" % child[0]) if mode != "_Fork" else None
     if parent:
         well_formed(trace, parent)
         if parent["otherData"]["pid"] != p.pid:
@@ -262,7 +268,7 @@ def test_fork(a, d, mode):
             well_formed(trace, kid)
             if not any(e.get("cat") == "create" for e in kid["traceEvents"]):
                 fail("fork: the child's trace has no thread creation")
-    print("%s: parent %d and child %d each wrote their own trace" % (mode, p.pid, child[0]))
+    print("%s: parent %d and child %d: %s" % (mode, p.pid, child[0], " ".join(want)))
 
 
 def test_sigterm(a, d):
@@ -307,6 +313,7 @@ def main():
             test_wrap(a, d)
             test_fork(a, d, "fork")
             test_fork(a, d, "exec")
+            test_fork(a, d, "_Fork")
             test_sigterm(a, d)
     print("FAILED" if failures else "PASS")
     return 1 if failures else 0

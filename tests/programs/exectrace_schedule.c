@@ -10,6 +10,8 @@
  *                 on stderr: "child N")
  *   exec          the same, but the child runs this program again
  *                 (condvar) with exec
+ *   _Fork         the same with _Fork, whose child runs natively under
+ *                 mnrt, and exits
  *   wait          makes a thread, says "waiting" and sleeps until killed */
 #include "check.h"
 
@@ -95,27 +97,29 @@ static void *busy(void *arg)
     return arg;
 }
 
-static void forking(char **argv, bool exec)
+static void forking(char **argv, const char *how)
 {
+    bool exec = strcmp(how, "exec") == 0;
     pthread_t t;
     CHECK_EQ(pthread_create(&t, NULL, busy, NULL), 0);
     fflush(stdout);
-    pid_t child = fork();
+    pid_t child = strcmp(how, "_Fork") == 0 ? _Fork() : fork();
     CHECK(child >= 0, "fork: %s", strerror(errno));
     if (child == 0) {
         if (exec) {
             execl("/proc/self/exe", argv[0], "condvar", (char *)NULL);
             _exit(127);
         }
-        busy(NULL);
-        exit(0); /* its trace is written at exit */
+        if (strcmp(how, "fork") == 0)
+            busy(NULL);
+        exit(0); /* its trace (a fork's child's) is written at exit */
     }
     fprintf(stderr, "child %d\n", (int)child);
     int status;
     CHECK_EQ(waitpid(child, &status, 0), child);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
     CHECK_EQ(pthread_join(t, NULL), 0);
-    printf("%s: the child ended well\n", exec ? "exec" : "fork");
+    printf("%s: the child ended well\n", how);
 }
 
 static void wait_until_killed(void)
@@ -136,8 +140,8 @@ int main(int argc, char **argv)
         condvar();
     else if (strcmp(mode, "pingpong") == 0)
         pingpong(argc > 2 ? atoi(argv[2]) : 1000);
-    else if (strcmp(mode, "fork") == 0 || strcmp(mode, "exec") == 0)
-        forking(argv, strcmp(mode, "exec") == 0);
+    else if (strcmp(mode, "fork") == 0 || strcmp(mode, "exec") == 0 || strcmp(mode, "_Fork") == 0)
+        forking(argv, mode);
     else if (strcmp(mode, "wait") == 0)
         wait_until_killed();
     else
