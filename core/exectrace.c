@@ -8,7 +8,11 @@
 #include "core/sched_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <x86intrin.h>
 
 struct mn_xt_ring {
     _Atomic uint64_t head;           /* the next position: its writer's */
@@ -20,26 +24,75 @@ struct mn_xt_ring {
 _Atomic bool mn_xtrace_on;
 static _Atomic(struct mn_xt_ring *) rings[MN_MAX_PROCS + 1];
 static mn_lock trace_lock = MN_LOCK_INIT; /* the shared ring's writers */
-static int64_t start_ns;
+/* The clock (exectrace.h): ticks of the TSC, or ns; a reading of both at
+ * the start and when the file is written. */
+static bool use_tsc;
+static uint64_t tick0, tick1;
+static int64_t ns0, ns1;
 
+/* A ring, its pages made present now (where the kernel can: 5.14+), so
+ * that recording takes no page faults (the shared ring is written under
+ * trace_lock, often with sched.lock held). */
 static struct mn_xt_ring *ring_new(uint32_t size)
 {
     int saved = errno; /* the caller's may be a G's */
-    struct mn_xt_ring *r = mn_mem_alloc(sizeof *r + size * sizeof r->ev[0]);
-    errno = saved;
-    if (r)
+    size_t bytes = sizeof(struct mn_xt_ring) + size * sizeof(struct mn_xt_event);
+    struct mn_xt_ring *r = mn_mem_alloc(bytes);
+    if (r) {
+        madvise(r, bytes, MADV_POPULATE_WRITE);
         r->size = size;
+    }
+    errno = saved;
     return r;
+}
+
+static inline uint64_t ticks(void)
+{
+    return use_tsc ? __rdtsc() : (uint64_t)mn_nanotime();
 }
 
 int64_t mn_xt_now(void)
 {
-    return mn_nanotime();
+    return (int64_t)ticks();
 }
 
 int64_t mn_xt_start_ns(void)
 {
-    return start_ns;
+    return ns0;
+}
+
+static void clock_start(void)
+{
+    ns0 = mn_nanotime();
+    tick0 = ticks();
+}
+
+/* Whether the kernel keeps time with the TSC: then it is invariant and
+ * the same on every CPU. */
+static bool tsc_clocksource(void)
+{
+    char buf[16] = {0};
+    int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+                  O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    return n > 0 && strcmp(buf, "tsc\n") == 0;
+}
+
+void mn_xt_clock_freeze(void)
+{
+    tick1 = ticks();
+    ns1 = mn_nanotime();
+}
+
+int64_t mn_xt_ns(int64_t t)
+{
+    if (!use_tsc || tick1 <= tick0)
+        return t;
+    __int128 d = (__int128)((uint64_t)t - tick0) * (ns1 - ns0) / (__int128)(tick1 - tick0);
+    return ns0 + (int64_t)d;
 }
 
 void mn_xtrace_boot(const char *file)
@@ -52,7 +105,8 @@ void mn_xtrace_boot(const char *file)
         return;
     }
     atomic_store(&rings[MN_XT_SHARED_RING], shared);
-    start_ns = mn_nanotime();
+    use_tsc = tsc_clocksource();
+    clock_start();
     atomic_store(&mn_xtrace_on, true);
 }
 
@@ -68,7 +122,7 @@ void mn_xtrace_fork_child(void)
         if (r)
             r->base = atomic_load(&r->head);
     }
-    start_ns = mn_nanotime();
+    clock_start();
     mn_xt_file_fork_child();
 }
 
@@ -147,7 +201,7 @@ static uint64_t record(int type, int flags, int about, uint64_t a, uint64_t b, u
     struct mn_xt_event *ev = &r->ev[pos & (r->size - 1)];
     atomic_store_explicit(&ev->seq, 0, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
-    ev->ts = mn_nanotime();
+    ev->ts = (int64_t)ticks();
     ev->a = a;
     ev->b = b;
     ev->c = c;

@@ -73,14 +73,22 @@ static void copy_ring(int index, struct mn_xt_totals *t)
         c->dropped += (int64_t)c->n;
         c->n = 0;
     }
+    int64_t last = INT64_MIN;
     for (uint64_t i = 0; i < c->n; i++) {
-        if (!mn_xt_ring_read(r, c->lo + i, &c->ev[i])) {
-            c->ev[i].type = 0;
+        struct mn_xt_event *ev = &c->ev[i];
+        if (!mn_xt_ring_read(r, c->lo + i, ev)) {
+            ev->type = 0;
             c->dropped++;
-        } else {
-            c->ev[i].e = 0;
-            t->events++;
+            continue;
         }
+        ev->e = 0;
+        ev->ts = mn_xt_ns(ev->ts);
+        if (ev->ts < last) /* rdtsc's disorder: a ring is in order */
+            ev->ts = last;
+        last = ev->ts;
+        if (ev->type == MN_XT_NETPOLL || ev->type == MN_XT_M_SLEEP)
+            ev->a = (uint64_t)mn_xt_ns((int64_t)ev->a);
+        t->events++;
     }
     t->dropped += c->dropped;
 }
@@ -261,6 +269,8 @@ static const char *const stop_names[] = {"park", "yield", "preempted", "exit", "
 static void p_close(struct writer *w, int p, int64_t ts, const char *end, const char *why)
 {
     struct ptrack *t = &ptracks[p];
+    if (ts < t->since) /* another ring's event, a few cycles off (exectrace.h) */
+        ts = t->since;
     if (t->state == P_IDLE) {
         open_slice(w, t->since, ts, p_track(w, p), "idle");
         mn_out_put(w->o, ",\"name\":\"idle\"}");
@@ -450,9 +460,10 @@ static void put_header(struct writer *w, const struct mn_xt_totals *t)
 void mn_xt_json_write(struct mn_out *o, struct mn_xt_totals *t)
 {
     t->events = t->dropped = 0;
+    mn_xt_clock_freeze();
+    int64_t end = mn_nanotime();
     for (int i = 0; i < NRINGS; i++)
         copy_ring(i, t);
-    int64_t end = mn_nanotime();
     link_flows();
     nactive = 0;
     for (int k = 0; k < NRINGS; k++) {
