@@ -138,12 +138,11 @@ def check_condvar(path, d):
     """The waiter's park, the signaller's ready and the waiter's next run."""
     tracks, flows = well_formed(path, d)
     all_slices = slices_of(tracks)
-    waiter = {s["args"]["thread"] for s in all_slices
-              if s["cat"] == "run" and s["name"].endswith("(waiter)")}
-    # (the waiter's first run may bear its creator's name: a new thread
-    # inherits it, as from the kernel)
-    signaller = {s["args"]["thread"] for s in all_slices
-                 if s["cat"] == "run" and s["name"].endswith("(signaller)")} - waiter
+    # each thread by the name of its last run (a first run may bear its
+    # creator's name: a new thread inherits it, as from the kernel)
+    last = {s["args"]["thread"]: s["name"] for s in all_slices if s["cat"] == "run"}
+    waiter = {t for t, n in last.items() if n.endswith("(waiter)")}
+    signaller = {t for t, n in last.items() if n.endswith("(signaller)")}
     if len(waiter) != 1 or len(signaller) != 1:
         fail("%s: waiter %s, signaller %s: not one each" % (path, waiter, signaller))
         return
@@ -183,6 +182,12 @@ def check_condvar(path, d):
              (path, later))
     print("condvar: thread %d parks at %.3f us (cond wait), readied by %s at %.3f, runs at %.3f"
           % (w, park_end, by, ready["ts"], nxt[0]["ts"]))
+    # the name set with bytes JSON escapes (a byte that is no UTF-8 reads
+    # as the code point of its value)
+    odd = 'odd"\\\x01\u00e9\u00ff'
+    if not any(s["cat"] == "run" and s["name"].endswith("(%s)" % odd) for s in all_slices):
+        fail("%s: no run of the thread named %r: %s" % (
+            path, odd, sorted({s["name"] for s in all_slices if s["cat"] == "run"})))
 
 
 def test_condvar(a, d):

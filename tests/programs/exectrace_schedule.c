@@ -2,7 +2,8 @@
  * the same output natively and under mnrt, with or without MNRT_TRACE.
  *
  *   condvar       a thread named "waiter" parks on a condition variable
- *                 until main (named "signaller") signals it
+ *                 until main (named "signaller") signals it; before, a
+ *                 thread names itself with bytes JSON must escape
  *   pingpong N    two threads hand a token back and forth N times (enough
  *                 events to wrap the rings)
  *   fork          a thread runs while main forks; the child makes threads
@@ -36,10 +37,21 @@ static void *wait_for_signal(void *arg)
     return NULL;
 }
 
+/* A quote, a backslash, a control character, UTF-8 (e acute) and a byte
+ * that is no UTF-8. */
+static void *odd_name(void *arg)
+{
+    pthread_setname_np(pthread_self(), "odd\"\\\x01\xc3\xa9\xff");
+    usleep(1000); /* a park: its run ends with its new name */
+    return arg;
+}
+
 static void condvar(void)
 {
     pthread_setname_np(pthread_self(), "signaller");
     pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, odd_name, NULL), 0);
+    CHECK_EQ(pthread_join(t, NULL), 0);
     CHECK_EQ(pthread_create(&t, NULL, wait_for_signal, NULL), 0);
     pthread_mutex_lock(&mu);
     while (!waiting)
