@@ -27,6 +27,8 @@ static char path[PATH_MAX + 16];      /* what this process writes: FILE or FILE.
 static bool direct;                   /* FILE is no regular file: written as it is */
 enum { NOT_YET, WRITING, WRITTEN };
 static _Atomic uint32_t state;
+static _Atomic long writer;           /* the kernel thread writing the file */
+static _Atomic int deferred;          /* a fatal signal that came to the writer meanwhile */
 
 static int open_file(const char *name, int flags)
 {
@@ -60,6 +62,8 @@ static void put_placeholder(int fd)
     mn_raw_syscall(SYS_write, fd, buf, n);
     mn_raw_syscall(SYS_close, fd);
 }
+
+static void die_by(int sig, void *uc);
 
 static void name_for_pid(void)
 {
@@ -117,9 +121,12 @@ void mn_xt_file_fork_child(void)
 }
 
 /* Another thread writes the file: wait for it (the process must not end
- * with half of it). */
+ * with half of it). Not when the caller is the writer (a signal, a fault
+ * that interrupted it). */
 static void wait_for_writer(void)
 {
+    if (atomic_load(&writer) == mn_raw_syscall(SYS_gettid))
+        return;
     int64_t deadline = mn_nanotime() + WAIT_NS;
     uint32_t s;
     while ((s = atomic_load(&state)) == WRITING && mn_nanotime() < deadline)
@@ -132,6 +139,7 @@ void mn_xtrace_write(void)
         wait_for_writer();
         return;
     }
+    atomic_store(&writer, mn_raw_syscall(SYS_gettid));
     atomic_store(&state, WRITING);
     char part[sizeof path + 8];
     snprintf(part, sizeof part, direct ? "%s" : "%s.part", path);
@@ -156,6 +164,26 @@ void mn_xtrace_write(void)
     }
     atomic_store(&state, WRITTEN);
     mn_futex_wake(&state, INT32_MAX, false);
+    int sig = atomic_exchange(&deferred, 0);
+    if (sig)
+        die_by(sig, NULL);
+}
+
+/* The signal's default action, as if nobody had caught it: sent again to
+ * this thread, where it lands once the handler has returned to uc's mask
+ * (without sig), or at once outside a handler (uc NULL). */
+static void die_by(int sig, void *uc)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    mn_real.sigaction(sig, &dfl, NULL);
+    uint64_t bit = 1ull << (sig - 1);
+    if (uc)
+        sigdelset(&((ucontext_t *)uc)->uc_sigmask, sig);
+    else
+        mn_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &bit, NULL, sizeof bit);
+    mn_raw_syscall(SYS_tgkill, mn_raw_syscall(SYS_getpid), mn_raw_syscall(SYS_gettid), sig);
 }
 
 bool mn_xtrace_catches(int sig)
@@ -168,14 +196,9 @@ void mn_xtrace_on_signal(int sig, siginfo_t *info, void *ucv)
     (void)info;
     int saved = errno;
     mn_xtrace_write();
-    /* then the signal's default action, as if nobody had caught it: sent
-     * again to this thread, where it lands once the handler has returned
-     * to a mask that lets it in */
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    mn_real.sigaction(sig, &dfl, NULL);
-    sigdelset(&((ucontext_t *)ucv)->uc_sigmask, sig);
-    mn_raw_syscall(SYS_tgkill, mn_raw_syscall(SYS_getpid), mn_raw_syscall(SYS_gettid), sig);
+    if (atomic_load(&state) == WRITING && atomic_load(&writer) == mn_raw_syscall(SYS_gettid))
+        atomic_store(&deferred, sig); /* it interrupted the writer: it dies once done */
+    else
+        die_by(sig, ucv);
     errno = saved;
 }

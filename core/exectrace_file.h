@@ -37,7 +37,9 @@
  * to FILE: a reader never sees half a file. One line on stderr says where
  * it went and how many events it holds and dropped. A second caller
  * (exit on one thread while a signal kills on another) waits for the
- * first one's file (up to 30 s) before it goes on.
+ * first one's file (up to 30 s) before it goes on; a fatal signal that
+ * lands on the writing thread itself is carried out once the file is
+ * written (a fault in the writer is not waited for).
  *
  * mn_xtrace_write takes no lock, allocates only with mmap and writes with
  * raw system calls: it may run in a signal handler, whatever the thread
