@@ -27,7 +27,12 @@
  * Idle: an M without work gives its P back. One idle M (the poll owner)
  * sleeps until the earliest timer of any P; the others sleep on their own
  * futex until startm hands them a P. Nothing spins when nothing is
- * runnable: an idle process uses no CPU. */
+ * runnable: an idle process uses no CPU.
+ *
+ * The execution trace (exectrace.h) is fed by one call (mn_xtrace_*) where
+ * a G is readied, starts or stops, a P is taken or given back, an M
+ * starts, sleeps or ends; a ready is recorded before its G is queued, so
+ * that no M can start it before. */
 #include "core/sched_internal.h"
 #include "core/signals.h"
 
