@@ -44,6 +44,12 @@ bool mn_p_transition(mn_m *m, enum mn_pstatus from, enum mn_pstatus to);
  * goes through g0. */
 void mn_switch_out(mn_g *g, enum mn_m_action action);
 
+/* sysmon only: moves every G queued on p (runnext too) to the global
+ * queue, where any P finds them, and wakes an idle P for them: p's G
+ * does not yield, even to a preemption signal (a signal handler, a loop
+ * in libc), and would keep them waiting behind it. */
+void mn_runq_hand_out(mn_p *p);
+
 /* sched.lock held */
 void mn_pidleput_locked(mn_p *p);
 mn_p *mn_pidleget_locked(void);

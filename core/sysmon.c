@@ -47,6 +47,7 @@ struct pmon {
     int64_t cpu_ns;        /* the owner M's CPU clock at the last look, -1: none */
     int64_t cpu_at_tick;   /* the same when schedtick was first seen */
     bool asked;            /* its G was asked to yield at an earlier look */
+    bool signalled;        /* and sent the preemption signal since */
     bool converting;       /* its G was asked to park instead of this wait: */
     long converting_nr;    /* the call */
     unsigned long converting_arg; /* and its first argument (word, fd) */
@@ -158,15 +159,21 @@ static bool others_wait(mn_p *p, int64_t now)
 }
 
 /* The G that m runs on p was asked to yield at an earlier look, and its
- * M has run since: if other Gs wait, preempt it by signal (preempt.h); a
- * G alone is left to run. Say so once when a G ran a whole second of CPU
+ * M has run since: if other Gs wait, preempt it by signal (preempt.h),
+ * and if it was signalled before, hand its queue to the other Ps; a G
+ * alone is left to run. Say so once when a G ran a whole second of CPU
  * time that way: preemption is off, or the G never stopped where it is
  * safe (always in libc, or holding a lock). */
 static void unheard(mn_p *p, struct pmon *pm, mn_m *m, mn_g *g, int64_t cpu, int64_t now)
 {
     if (!others_wait(p, now))
         return;
-    mn_preempt_signal(m);
+    /* Signalled at an earlier look and still not yielding: it runs where
+     * it cannot be preempted (a signal handler, libc). Its queue goes
+     * where the other Ps find it, and their Gs yield to it in turn. */
+    if (pm->signalled && !mn_runq_empty(&p->runq))
+        mn_runq_hand_out(p);
+    pm->signalled = mn_preempt_signal(m) || pm->signalled;
     if (cpu - pm->cpu_at_tick > HOG_WARN_NS)
         mn_warn_once("thread %lld ran for a second without a scheduling point, keeping other "
                      "threads from running%s",
@@ -210,7 +217,7 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool
         pm->m = m;
         pm->cpu_ns = mn_kthread_cpu_ns(m->cpuclock);
         pm->cpu_at_tick = pm->cpu_ns;
-        pm->asked = false;
+        pm->asked = pm->signalled = false;
         pm->converting = false;
         return false;
     }
