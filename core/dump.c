@@ -793,6 +793,19 @@ static _Noreturn void die_by_sigquit(void)
     }
 }
 
+void mn_dump_fork_child(void)
+{
+    if (atomic_load(&busy)) { /* left half done: what it holds is released */
+        mn_sym_end();
+        mn_unwind_end();
+        atomic_store(&busy, false);
+    }
+    for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++)
+        atomic_store(&reqs[i].state, REQ_FREE);
+    atomic_store(&pending, 0);
+    atomic_store(&quitting, false);
+}
+
 static void carry_out(const struct req *r, const struct here *here)
 {
     if (r->kind == KIND_QUIT) {

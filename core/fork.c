@@ -1,6 +1,8 @@
 /* The runtime across fork(): see fork.h. */
 #include "core/fork.h"
 
+#include "core/dump.h"
+
 #include "core/overflow.h"
 #include "core/preempt.h"
 #include "core/signals.h"
@@ -44,5 +46,6 @@ const char *mn_fork_child(void)
     mn_preempt_fork_child();
     mn_monitor_fork_child();
     mn_stats_fork_child();
+    mn_dump_fork_child();
     return NULL;
 }
