@@ -39,9 +39,17 @@
  * records it, so the file draws an arrow from the ready to the run it
  * caused.
  *
+ * Wait reasons are recorded as pointers: they are string literals that
+ * live as long as the process (as thread dumps assume too).
+ *
+ * Signal handlers: mnrt's own never record. A program's handler may (a
+ * sem_post there readies a thread), but it runs only where its G holds
+ * no mnrt lock and its P is USER (signals.h): never inside a hook that
+ * writes a P's ring (RUNNING) or holds trace_lock (counted in the M).
+ * The file may be written from a handler (exectrace_file.h).
+ *
  * Off (MNRT_TRACE unset, or after the file was written): every hook is one
- * load of mn_xtrace_on and a branch not taken. No hook runs in a signal
- * handler; the file may be written from one (exectrace_file.h). */
+ * load of mn_xtrace_on and a branch not taken. */
 #ifndef MN_CORE_EXECTRACE_H
 #define MN_CORE_EXECTRACE_H
 
