@@ -5,7 +5,7 @@
  *   - in the build tree, next to the tool (<build>/tools/mnrt ->
  *     <build>/libmnrt.so, <build>/tools/demo/demo_server);
  *   - where `meson install` put it, relative to the tool's own directory
- *     (bindir -> libdir, bindir -> libexecdir/mnrt, as configured), so that
+ *     (bindir -> libdir/mnrt, bindir -> libexecdir/mnrt, as configured), so that
  *     an install under DESTDIR, an unpacked .deb or a moved prefix works;
  *   - at the absolute path configured at build time (prefix/libdir), for a
  *     tool copied away from its prefix.
