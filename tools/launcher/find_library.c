@@ -7,7 +7,7 @@
  *   - where `meson install` put it, relative to the tool's own directory
  *     (bindir -> libdir/mnrt, bindir -> libexecdir/mnrt, as configured), so that
  *     an install under DESTDIR, an unpacked .deb or a moved prefix works;
- *   - at the absolute path configured at build time (prefix/libdir), for a
+ *   - at the absolute path configured at build time (prefix/libdir/mnrt), for a
  *     tool copied away from its prefix.
  * The configured paths come from tools/meson.build (MNRT_*_FROM_BINDIR,
  * empty when bindir or the target dir is outside the prefix, and
