@@ -1,9 +1,12 @@
 /* The runtime across fork(): see fork.h. */
 #include "core/fork.h"
 
+#include "core/dump.h"
+
 #include "core/overflow.h"
 #include "core/preempt.h"
 #include "core/signals.h"
+#include "core/stats.h"
 #include "core/sysmon.h"
 #include "core/waitq.h"
 #include "core/watch.h"
@@ -42,5 +45,7 @@ const char *mn_fork_child(void)
     mn_sig_fork_child(self);
     mn_preempt_fork_child();
     mn_monitor_fork_child();
+    mn_stats_fork_child();
+    mn_dump_fork_child();
     return NULL;
 }

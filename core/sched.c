@@ -81,6 +81,25 @@ static void globrunq_put_batch(mn_g **gs, int n)
     mn_lock_release(&mn_sched.lock);
 }
 
+void mn_runq_hand_out(mn_p *p)
+{
+    static struct mn_runq taken; /* sysmon's own: it is the only caller */
+    bool moved = false;
+    mn_g *g;
+    while ((g = mn_runq_steal(&taken, &p->runq, true, false))) {
+        mn_lock_acquire(&mn_sched.lock);
+        do {
+            bool from_next;
+            mn_globrunq_put_locked(g);
+            g = mn_runq_get(&taken, &from_next);
+        } while (g);
+        mn_lock_release(&mn_sched.lock);
+        moved = true;
+    }
+    if (moved)
+        mn_wakep();
+}
+
 /* Takes a share of the global queue into p's queue; returns one to run. */
 static mn_g *globrunq_get_locked(mn_p *p, int max)
 {

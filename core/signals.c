@@ -749,9 +749,14 @@ void mn_sig_wait_end(struct mn_waiter *w)
 
 bool mn_sig_should_fail(bool restartable)
 {
-    mn_g *g = mn_tls_g;
     if (mn_hooks.testcancel)
         mn_hooks.testcancel(); /* a cancellation point ended by pthread_cancel */
+    return mn_sig_handlers_fail(restartable);
+}
+
+bool mn_sig_handlers_fail(bool restartable)
+{
+    mn_g *g = mn_tls_g;
     mn_sig_deliver_pending();
     bool fail = g->sig_ran && (!restartable || g->sig_norestart);
     g->sig_ran = g->sig_norestart = false;

@@ -40,6 +40,7 @@
 #include "core/preempt.h"
 #include "core/signals.h"
 #include "core/sched_internal.h"
+#include "syscalls/netio.h"
 
 #include <setjmp.h>
 #include <stdio.h>
@@ -134,6 +135,7 @@ void mn_boot(void)
     /* From here on nothing fails: the main thread becomes the main G. */
     __libc_single_threaded = 0;
     mn_hooks.g_main = g_main;
+    mn_hooks.io_wait = mn_netio_inline_wait;
     mn_cancel_boot();
     mn_g *main_g = mn_g_boot_main(&main_stack);
     mn_sched_boot(mn_config.procs, main_g);

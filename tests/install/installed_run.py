@@ -2,7 +2,8 @@
 """An installed mnrt works from where it was installed (README, "Installing"):
 ROOT is a scratch root holding an install (`meson install --destdir ROOT`,
 or a Debian package unpacked with `dpkg -x`). Checks that ROOT holds the
-tool, libmnrt.so, mnrt.h, mnrt.pc and both man pages; builds the probe
+tool, libmnrt.so, the gdb extension where gdb auto-loads it for that
+library, mnrt.h, mnrt.pc and both man pages; builds the probe
 against the installed header, found through the installed mnrt.pc
 (pkg-config with ROOT as its sysroot); runs it with ROOT's `mnrt run` and
 checks that it ran under M:N with ROOT's library (its threads waited on
@@ -131,7 +132,12 @@ def main():
                 return 1
         root = os.path.realpath(root)
         mnrt = one(root, "**/bin/mnrt", "the mnrt tool")
-        one(root, "**/libmnrt.so", "libmnrt.so")
+        lib = one(root, "**/libmnrt.so", "libmnrt.so")
+        gdb = one(root, "**/gdb/auto-load/**/libmnrt.so-gdb.py", "the gdb extension")
+        if lib and gdb:
+            want = "/gdb/auto-load" + os.path.dirname(lib)[len(root):] + "/libmnrt.so-gdb.py"
+            expect("the gdb extension is where gdb looks for the library's (...%s)" % want,
+                   gdb.endswith(want), gdb)
         one(root, "**/include/mnrt.h", "mnrt.h")
         pc = one(root, "**/pkgconfig/mnrt.pc", "mnrt.pc")
         one(root, "**/man1/mnrt.1*", "mnrt(1)")

@@ -2,7 +2,7 @@
 """The man pages stay true to what they describe: mnrt(1) documents every
 environment variable of README's table ("Using it") in its ENVIRONMENT
 section, every command of `mnrt --help` in COMMANDS, and every option of
-`mnrt run --help` and `mnrt dump --help`; both pages render without
+`mnrt run --help`, `mnrt dump --help` and `mnrt top --help`; both pages render without
 warnings (`man --warnings`, as lintian checks them).
 
 usage: man_pages.py --readme README.md --mnrt TOOL MAN1 MAN7
@@ -75,7 +75,7 @@ def main():
     expect("mnrt --help lists commands (%s)" % ", ".join(listed), "run" in listed)
     for cmd in listed:
         expect("mnrt(1) COMMANDS documents %s" % cmd, ("\n.B %s\n" % cmd) in "\n" + commands)
-    for cmd in ("run", "dump"):
+    for cmd in ("run", "dump", "top"):
         for opt in re.findall(r"^\s+(-[-\w]+)", usage(a.mnrt, cmd, "--help"), re.M):
             expect("mnrt(1) documents mnrt %s %s" % (cmd, opt), opt in commands)
 
