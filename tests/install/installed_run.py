@@ -25,17 +25,9 @@ import subprocess
 import sys
 import tempfile
 
+from checks import expect, verdict
+
 THREADS = 64
-failures = []
-
-
-def expect(what, cond, detail=""):
-    print("%s: %s" % ("ok" if cond else "FAIL", what))
-    if not cond:
-        if detail:
-            print("  " + detail.replace("\n", "\n  "))
-        failures.append(what)
-    return cond
 
 
 def one(root, pattern, what):
@@ -149,8 +141,7 @@ def main():
             check_moved_tool(root, mnrt, probe, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    print("FAILED" if failures else "PASS")
-    return 1 if failures else 0
+    return verdict()
 
 
 if __name__ == "__main__":

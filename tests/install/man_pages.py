@@ -13,15 +13,7 @@ import shutil
 import subprocess
 import sys
 
-failures = []
-
-
-def expect(what, cond, detail=""):
-    print("%s: %s" % ("ok" if cond else "FAIL", what))
-    if not cond:
-        if detail:
-            print("  " + detail.replace("\n", "\n  "))
-        failures.append(what)
+from checks import expect, verdict
 
 
 def section(page, name):
@@ -89,8 +81,7 @@ def main():
                            universal_newlines=True, env={"LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"})
         expect("%s renders without warnings" % path, p.returncode == 0 and not p.stderr.strip(),
                p.stderr)
-    print("FAILED" if failures else "PASS")
-    return 1 if failures else 0
+    return verdict()
 
 
 if __name__ == "__main__":
