@@ -41,7 +41,7 @@ void mn_procresize(int n)
                     n = i;
                     break;
                 }
-                mn_sched.nallp = i + 1;
+                atomic_store_explicit(&mn_sched.nallp, i + 1, memory_order_release);
             }
             mn_pidleput_locked(mn_sched.allp[i]);
         }
