@@ -178,7 +178,10 @@ static mn_g *g_alloc(void)
 {
     mn_g *g = gfget();
     if (g) {
-        mn_tcb_recycle(g->tcb); /* keeps the tid: see mn_tcb_is_g */
+        if (!mn_tcb_recycle(g->tcb)) { /* keeps the tid: see mn_tcb_is_g */
+            gfput(g);
+            return NULL;
+        }
     } else {
         g = calloc(1, sizeof *g);
         if (!g)

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "compat/backfill.h" /* after the system headers */
+
 static void forget_stream(FILE *f)
 {
     int fd;

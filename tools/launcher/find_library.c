@@ -53,7 +53,8 @@ const char *mn_tool_find_library(void)
     };
     for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
         char cand[PATH_MAX];
-        snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
+        if (snprintf(cand, sizeof cand, "%s%s", exe, rel[i]) >= (int)sizeof cand)
+            continue; /* too long a path to be one */
         if (usable(cand) && realpath(cand, found))
             return found;
     }
