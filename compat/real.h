@@ -54,7 +54,7 @@
     X(int, pthread_getcpuclockid, (pthread_t, clockid_t *))                             \
     X(int, clock_gettime, (clockid_t, struct timespec *))                               \
     X(int, clock_getres, (clockid_t, struct timespec *))                                \
-    X(int, getrusage, (int, struct rusage *))                                           \
+    X(int, getrusage, (__rusage_who_t, struct rusage *))                        \
     X(int, pthread_setschedparam, (pthread_t, int, const struct sched_param *))         \
     X(int, pthread_getschedparam, (pthread_t, int *, struct sched_param *))             \
     X(int, pthread_setschedprio, (pthread_t, int))                                      \
@@ -63,6 +63,8 @@
     X(int, pthread_setattr_default_np, (const pthread_attr_t *))                        \
     X(int, pthread_sigmask, (int, const sigset_t *, sigset_t *))                        \
     X(int, sigprocmask, (int, const sigset_t *, sigset_t *))                            \
+    X(int, pthread_cond_timedwait, (pthread_cond_t *, pthread_mutex_t *,                \
+                                    const struct timespec *))                           \
     X(int, pthread_rwlock_init, (pthread_rwlock_t *, const pthread_rwlockattr_t *))     \
     X(int, pthread_rwlock_destroy, (pthread_rwlock_t *))                                \
     X(int, pthread_rwlock_rdlock, (pthread_rwlock_t *))                                 \

@@ -303,14 +303,14 @@ static bool cancel_join(struct mn_waiter *w)
 
 /* glibc's order of checks (nptl/pthread_join_common.c, pthread_tryjoin.c);
  * `joined` is a reaped G that was not detached. Under join_lock. */
-static int join_refusal(mn_g *g, bool try_only)
+static int join_refusal(mn_g *g, bool try_only, int64_t deadline_ns)
 {
     bool joined = g->reaped && !g->detached;
     if (try_only && (!g->exited || joined))
         return EBUSY; /* tryjoin: the thread has not finished (tid != 0) */
     if (joined)
         return ESRCH;
-    if (g->detached)
+    if (g->detached || deadline_ns == MN_JOIN_BAD_TIME)
         return EINVAL;
     if (g == mn_getg())
         return EDEADLK;
@@ -322,7 +322,7 @@ static int join_refusal(mn_g *g, bool try_only)
 int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only)
 {
     mn_lock_acquire(&g->join_lock);
-    int err = join_refusal(g, try_only);
+    int err = join_refusal(g, try_only, deadline_ns);
     if (err) {
         mn_lock_release(&g->join_lock);
         return err;

@@ -126,8 +126,9 @@ void mn_boot(void)
         main_stack.lo = lo;
         pthread_attr_destroy(&attr);
     }
-    if (!(why = mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join)))
-        why = mn_tls_modules_boot();
+    if (!(why = mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join)) &&
+        !(why = mn_tls_modules_boot()))
+        why = mn_cond_shared_boot();
     mn_glibc_syms_release();
     if (why || (why = mn_sched_prepare(mn_config.procs))) {
         refuse(why);
@@ -139,6 +140,7 @@ void mn_boot(void)
 
     /* From here on nothing fails: the main thread becomes the main G. */
     mn_codemap_init(); /* before any G: pthread_create asks it */
+    mn_join_boot();
     mn_hooks.g_main = g_main;
     mn_cancel_boot();
     mn_g *main_g = mn_g_boot_main(&main_stack);
