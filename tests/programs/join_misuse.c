@@ -1,4 +1,5 @@
-/* Joining and detaching the wrong way, as glibc 2.36 answers it:
+/* Joining and detaching the wrong way, as glibc answers it (2.36; where
+ * 2.41 and 2.31 answer otherwise, said below):
  * - a second pthread_join of a joined thread, and pthread_detach or a timed
  *   join after the join, are ESRCH; pthread_tryjoin_np is EBUSY (glibc
  *   marks a joined thread's tid -1 and tryjoin answers EBUSY for any
@@ -9,12 +10,15 @@
  * - joining yourself: EDEADLK (EINVAL once detached); tryjoin of yourself
  *   or of a running detached thread: EBUSY (tryjoin looks first whether
  *   the thread finished); a timed join of yourself with a bad tv_nsec:
- *   EDEADLK (checked before the time).
+ *   EDEADLK (checked before the time; 2.41: EINVAL, the time first).
  * - timed/clock joins: an unsupported clock is EINVAL even with a NULL
  *   time; tv_sec < 0 is ETIMEDOUT while the thread runs (before tv_nsec
  *   is looked at) and joins a finished one; a tv_nsec out of range is no
  *   error: glibc joins a finished thread and waits for a running one until
- *   it finishes (it spins on the futex call that refuses the time).
+ *   it finishes (it spins on the futex call that refuses the time). 2.41
+ *   says EINVAL to a bad tv_nsec once the thread is found joinable; 2.31
+ *   checks a time only while the thread runs and a clock only with a
+ *   time, which this program does not look at there (README, Differences).
  * mnrt implements join/detach itself (core/g.c). */
 #include "check.h"
 
