@@ -105,14 +105,13 @@ static const ElfW(Sym) *sysv_lookup(const struct dynsyms *d, const char *name)
     return NULL;
 }
 
-void *mn_real_lookup_next(const char *name)
+/* The first definition in the maps from `from` up to `to` (excluded). */
+static void *first_definition(const struct link_map *from, const struct link_map *to,
+                              const char *name)
 {
-    const struct link_map *l = _r_debug.r_map;
-    while (l && l->l_ld != _DYNAMIC)
-        l = l->l_next;
-    for (l = l ? l->l_next : NULL; l; l = l->l_next) {
+    for (const struct link_map *l = from; l && l != to; l = l->l_next) {
         struct dynsyms d;
-        if (!read_dynamic(l, &d))
+        if (l->l_ld == _DYNAMIC || !read_dynamic(l, &d))
             continue;
         const ElfW(Sym) *s = d.gnu_hash ? gnu_lookup(&d, name) : sysv_lookup(&d, name);
         if (!s)
@@ -123,4 +122,15 @@ void *mn_real_lookup_next(const char *name)
         return p;
     }
     return NULL;
+}
+
+void *mn_real_lookup_next(const char *name)
+{
+    const struct link_map *mnrt = _r_debug.r_map;
+    while (mnrt && mnrt->l_ld != _DYNAMIC)
+        mnrt = mnrt->l_next;
+    void *p = first_definition(mnrt ? mnrt->l_next : NULL, NULL, name);
+    /* libmnrt dlopen'ed after start-up (boot refuses, calls are served
+     * natively): glibc is before it */
+    return p ? p : first_definition(_r_debug.r_map, mnrt, name);
 }

@@ -14,7 +14,8 @@
  * Objects dlopen'ed before the lookup are searched too, where dlsym would
  * skip them unless they were loaded RTLD_GLOBAL: the lookups are made
  * while the program starts, before it dlopen's anything that defines
- * glibc's names. */
+ * glibc's names. Where nothing after libmnrt defines the name (libmnrt
+ * itself dlopen'ed late, so last), the objects before it are searched. */
 #ifndef MN_COMPAT_REAL_LOOKUP_H
 #define MN_COMPAT_REAL_LOOKUP_H
 
