@@ -192,7 +192,10 @@ static mn_g *g_alloc(void)
 {
     mn_g *g = gfget();
     if (g) {
-        mn_tcb_recycle(g->tcb); /* keeps the tid: see mn_tcb_is_g */
+        if (!mn_tcb_recycle(g->tcb)) { /* keeps the tid: see mn_tcb_is_g */
+            gfput(g);
+            return NULL;
+        }
     } else {
         g = calloc(1, sizeof *g);
         if (!g)
@@ -316,14 +319,14 @@ static bool cancel_join(struct mn_waiter *w)
 
 /* glibc's order of checks (nptl/pthread_join_common.c, pthread_tryjoin.c);
  * `joined` is a reaped G that was not detached. Under join_lock. */
-static int join_refusal(mn_g *g, bool try_only)
+static int join_refusal(mn_g *g, bool try_only, int64_t deadline_ns)
 {
     bool joined = g->reaped && !g->detached;
     if (try_only && (!g->exited || joined))
         return EBUSY; /* tryjoin: the thread has not finished (tid != 0) */
     if (joined)
         return ESRCH;
-    if (g->detached)
+    if (g->detached || deadline_ns == MN_JOIN_BAD_TIME)
         return EINVAL;
     if (g == mn_getg())
         return EDEADLK;
@@ -335,7 +338,7 @@ static int join_refusal(mn_g *g, bool try_only)
 int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only)
 {
     mn_lock_acquire(&g->join_lock);
-    int err = join_refusal(g, try_only);
+    int err = join_refusal(g, try_only, deadline_ns);
     if (err) {
         mn_lock_release(&g->join_lock);
         return err;

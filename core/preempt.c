@@ -48,7 +48,7 @@ static void measure_xstate(void)
 
 bool mn_preempt_init(void)
 {
-    if (!mn_codemap_init()) {
+    if (!mn_codemap_complete()) {
         if (mn_config.debug)
             mn_warn("the runtime's code was not found: no asynchronous preemption");
         return false;

@@ -411,8 +411,10 @@ void mn_g_run(mn_g *g);
 /* Finishes the calling G (its TLS destructors already ran). */
 _Noreturn void mn_g_exit(void *result);
 /* join/detach with glibc's error codes in glibc's order, also for the
- * handle of a joined thread (ESRCH; tryjoin EBUSY); deadline_ns < 0:
- * none; try: no wait. */
+ * handle of a joined thread (ESRCH; tryjoin EBUSY); deadline_ns -1:
+ * none, MN_JOIN_BAD_TIME: an invalid time, EINVAL once the thread is
+ * found joinable (glibc 2.41+'s order); try: no wait. */
+#define MN_JOIN_BAD_TIME (-2)
 int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only);
 int mn_g_detach(mn_g *g);
 /* The G whose TCB is `tcb`, or NULL for a thread that is not a G. */

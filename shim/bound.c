@@ -32,6 +32,8 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 
+#include "compat/backfill.h" /* after the system headers */
+
 /* The process has just one kernel thread (io_uring workers count too: the
  * kernel counts them). */
 static bool single_kernel_thread(void)
