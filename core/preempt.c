@@ -112,7 +112,7 @@ static bool on_g_stack(const mn_g *g, uintptr_t sp)
 bool mn_preempt_program_code(mn_g *g, uintptr_t pc)
 {
     mn_m *m = g->m;
-    return enabled && m && m->curg == g && !m->prev_g && m->locks == 0 &&
+    return enabled && m && m->curg == g && !m->prev_g && m->locks.count == 0 &&
            g->syscall_depth == 0 && g->sig_handler_depth == 0 && m->p &&
            atomic_load(&m->p->status) == mn_pword(m, MN_P_USER) && !mn_codemap_runtime(pc);
 }
@@ -137,7 +137,7 @@ static bool convertible(mn_g *g, mn_m *m, const mcontext_t *ctx, _Atomic uint32_
 {
     const uint8_t *pc = (const uint8_t *)(uintptr_t)ctx->gregs[REG_RIP];
     long op = ctx->gregs[REG_RSI];
-    return m->curg == g && !m->prev_g && m->locks == 0 && g->syscall_depth == 0 &&
+    return m->curg == g && !m->prev_g && m->locks.count == 0 && g->syscall_depth == 0 &&
            g->sig_handler_depth == 0 && m->p &&
            atomic_load(&m->p->status) == mn_pword(m, MN_P_USER) && pc[0] == 0x0f &&
            pc[1] == 0x05 && ctx->gregs[REG_RAX] == SYS_futex &&
