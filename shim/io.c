@@ -4,10 +4,9 @@
  * writes everything; a blocking read returns what is there, at least one
  * byte); other files block with the P handed off (docs/design.md §8 kind 2).
  * Foreign threads make the plain system call. */
-#include "shim/pthread_impl.h"
+#include "shim/fdcall.h"
 
 #include "shim/iov.h"
-#include "shim/sys.h"
 #include "syscalls/netio.h"
 
 #include <fcntl.h>
@@ -48,8 +47,8 @@ static bool stale_kind(int fd, ssize_t r)
 static ssize_t plain_rw(long nr1, long nrv, int fd, const struct iovec *iov, int cnt)
 {
     if (cnt == 1)
-        return MN_SYS_CANCELLABLE(nr1, fd, iov[0].iov_base, iov[0].iov_len);
-    return MN_SYS_CANCELLABLE(nrv, fd, iov, cnt);
+        return MN_SYS_FALLBACK(false, nr1, fd, iov[0].iov_base, iov[0].iov_len);
+    return MN_SYS_FALLBACK(false, nrv, fd, iov, cnt);
 }
 
 ssize_t mn_io_readv(int fd, const struct iovec *iov, int cnt)
