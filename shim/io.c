@@ -51,7 +51,7 @@ static ssize_t plain_rw(long nr1, long nrv, int fd, const struct iovec *iov, int
     return MN_SYS_FALLBACK(false, nrv, fd, iov, cnt);
 }
 
-ssize_t mn_io_readv(int fd, const struct iovec *iov, int cnt)
+static ssize_t io_readv(int fd, const struct iovec *iov, int cnt)
 {
     mn_cancel_point();
     struct mn_netio io;
@@ -71,7 +71,7 @@ ssize_t mn_io_readv(int fd, const struct iovec *iov, int cnt)
     return r;
 }
 
-ssize_t mn_io_writev(int fd, const struct iovec *iov, int cnt)
+static ssize_t io_writev(int fd, const struct iovec *iov, int cnt)
 {
     mn_cancel_point();
     struct mn_netio io;
@@ -113,7 +113,7 @@ MN_EXPORT ssize_t read(int fd, void *buf, size_t n)
     if (!mn_getg())
         return MN_SYS(SYS_read, fd, buf, n);
     struct iovec v = {buf, n};
-    return mn_io_readv(fd, &v, 1);
+    return io_readv(fd, &v, 1);
 }
 
 MN_EXPORT ssize_t write(int fd, const void *buf, size_t n)
@@ -121,17 +121,17 @@ MN_EXPORT ssize_t write(int fd, const void *buf, size_t n)
     if (!mn_getg())
         return MN_SYS(SYS_write, fd, buf, n);
     struct iovec v = {(void *)buf, n};
-    return mn_io_writev(fd, &v, 1);
+    return io_writev(fd, &v, 1);
 }
 
 MN_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
-    return mn_io_readv(fd, iov, cnt);
+    return io_readv(fd, iov, cnt);
 }
 
 MN_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
-    return mn_io_writev(fd, iov, cnt);
+    return io_writev(fd, iov, cnt);
 }
 
 MN_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)

@@ -4,6 +4,7 @@
  * "layout" (libthread_db's description of struct pthread gives a size
  * that cannot be). mnrt must then refuse to boot, say why, and run the
  * program natively. */
+#include <gnu/libc-version.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
