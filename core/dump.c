@@ -4,11 +4,14 @@
 
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
+#include "core/context.h"
 #include "core/cputime.h"
+#include "core/exectrace_file.h"
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/sched_internal.h"
 #include "core/signals.h"
+#include "core/stats.h"
 #include "core/symbolize.h"
 #include "core/sysmon.h"
 #include "core/unwind.h"
@@ -217,20 +220,20 @@ static bool from_switch_frame(mn_g *g, char *buf, struct mn_regs *r, struct mn_s
     uintptr_t hi = stack_top(g, sp);
     size_t len = mn_safe_copy(buf, sp, hi, STACK_COPY);
     atomic_thread_fence(memory_order_acquire);
-    if (!sp || len < 64 || atomic_load(&g->status) != status ||
+    if (!sp || len < MN_CTX_SIZE || atomic_load(&g->status) != status ||
         atomic_load_explicit(&g->nswitch, memory_order_relaxed) != n ||
         (status == MN_G_RUNNING && g->m))
         return false;
-    const uint64_t *f = (const uint64_t *)buf;
     memset(r, 0, sizeof *r);
-    r->r[MN_REG_R15] = f[1];
-    r->r[MN_REG_R14] = f[2];
-    r->r[MN_REG_R13] = f[3];
-    r->r[MN_REG_R12] = f[4];
-    r->r[MN_REG_RBX] = f[5];
-    r->r[MN_REG_RBP] = f[6];
-    r->r[MN_REG_RIP] = f[7];
-    r->r[MN_REG_RSP] = sp + 64;
+    const char *f = buf;
+    memcpy(&r->r[MN_REG_R15], f + MN_CTX_R15, 8);
+    memcpy(&r->r[MN_REG_R14], f + MN_CTX_R14, 8);
+    memcpy(&r->r[MN_REG_R13], f + MN_CTX_R13, 8);
+    memcpy(&r->r[MN_REG_R12], f + MN_CTX_R12, 8);
+    memcpy(&r->r[MN_REG_RBX], f + MN_CTX_RBX, 8);
+    memcpy(&r->r[MN_REG_RBP], f + MN_CTX_RBP, 8);
+    memcpy(&r->r[MN_REG_RIP], f + MN_CTX_RIP, 8);
+    r->r[MN_REG_RSP] = sp + MN_CTX_SIZE;
     r->valid = 1u << MN_REG_R15 | 1u << MN_REG_R14 | 1u << MN_REG_R13 | 1u << MN_REG_R12 |
                1u << MN_REG_RBX | 1u << MN_REG_RBP | 1u << MN_REG_RIP | 1u << MN_REG_RSP;
     *c = (struct mn_stack_copy){buf, sp, hi, len};
@@ -256,7 +259,7 @@ static bool from_syscall_entry(mn_g *g, char *buf, struct mn_regs *r, struct mn_
     return true;
 }
 
-static void copy_name(char *dst, const char *src)
+void mn_dump_name(char *dst, const char *src)
 {
     for (int i = 0; i < 15; i++) {
         char ch = src[i];
@@ -274,7 +277,7 @@ static void look(struct entry *e, mn_g *self, const struct here *here, char *buf
 {
     mn_g *g = e->g;
     e->id = g->id;
-    copy_name(e->name, g->name);
+    mn_dump_name(e->name, g->name);
     e->created_pc = g->created_pc;
     e->created_by = g->created_by;
     e->nframes = 0;
@@ -312,7 +315,7 @@ static void look(struct entry *e, mn_g *self, const struct here *here, char *buf
         } else {
             e->mid = m->id;
             mn_p *p = m->p;
-            e->pid = p ? p->id : -1;
+            e->pid = mn_p_held_by(p, m) ? p->id : -1;
             if (g->syscall_depth > 0) {
                 e->state = ST_SYSCALL;
                 uint64_t w = p ? atomic_load(&p->status) : 0;
@@ -608,26 +611,28 @@ static void put_group(struct mn_out *o, struct entry *all, int first, int64_t no
 
 static uint32_t generation;
 
+struct listing {
+    struct entry *e;
+    int n, max;
+    uint32_t gen;
+};
+
+static bool list_one(mn_g *g, void *arg)
+{
+    struct listing *l = arg;
+    if (g->dump_seen != l->gen) { /* else met again: reused while the list was walked */
+        g->dump_seen = l->gen;
+        l->e[l->n++].g = g;
+    }
+    return l->n < l->max;
+}
+
 /* Lists the Gs into e, newest first (allg's order). */
 static int list_gs(struct entry *e, int max)
 {
-    bool locked = false;
-    for (int i = 0; i < 200 && !(locked = mn_lock_try(&mn_sched.allg_lock)); i++) {
-        struct timespec ts = {0, 50 * 1000};
-        mn_raw_syscall(SYS_nanosleep, &ts, NULL);
-    }
-    uint32_t gen = ++generation;
-    int n = 0;
-    long steps = 0;
-    for (mn_g *g = mn_sched.allg; g && n < max && steps < 4L * max; g = g->allnext, steps++) {
-        if (g->dump_seen == gen)
-            continue; /* met again: reused while the list was walked */
-        g->dump_seen = gen;
-        e[n++].g = g;
-    }
-    if (locked)
-        mn_lock_release(&mn_sched.allg_lock);
-    return n;
+    struct listing l = {e, 0, max, ++generation};
+    mn_g_walk(list_one, &l, 4L * max);
+    return l.n;
 }
 
 static int count_ms(void)
@@ -797,16 +802,33 @@ static _Noreturn void die_by_sigquit(void)
     }
 }
 
+void mn_dump_fork_child(void)
+{
+    if (atomic_load(&dump_busy)) { /* left half done: what it holds is released */
+        mn_sym_end();
+        mn_unwind_end();
+        atomic_store(&dump_busy, false);
+    }
+    for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++)
+        atomic_store(&reqs[i].state, REQ_FREE);
+    atomic_store(&pending, 0);
+    atomic_store(&quitting, false);
+}
+
 static void carry_out(const struct req *r, const struct here *here)
 {
     if (r->kind == KIND_QUIT) {
         dump_to(2, false, r->flags, NULL, here);
+        mn_xtrace_write();
         die_by_sigquit();
     }
     int fd = connect_tool(r->pid, r->cookie);
     if (fd < 0)
         return; /* the tool gave up */
-    dump_to(fd, true, r->flags, NULL, here);
+    if (r->flags & MN_DUMP_STATS)
+        mn_stats_write(fd, true);
+    else
+        dump_to(fd, true, r->flags, NULL, here);
     mn_raw_syscall(SYS_close, fd);
 }
 

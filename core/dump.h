@@ -10,6 +10,8 @@
  * - SIGQUIT while the program leaves it SIG_DFL (mnrt's action then): the
  *   dump goes to stderr, then the process dies by SIGQUIT;
  * - the deadlock report (deadlock.c), and mnrt_dump(fd) (shim/mnrt.h).
+ * The same request with the flag MN_DUMP_STATS asks for the live view's
+ * snapshot instead (`mnrt top`, stats.h), served the same way.
  *
  * Invariants:
  * - The dump takes no lock a G of the program could hold, and allocates
@@ -50,6 +52,8 @@ struct mn_g;
 #define MN_DUMP_MAGIC 0x6d6eull                 /* "mn" */
 #define MN_DUMP_SOCKET "mnrt-dump-%d-%08x"
 #define MN_DUMP_ALL_FRAMES 1u                   /* flag: mnrt's own frames too */
+#define MN_DUMP_STATS 2u                        /* flag: the live view's snapshot
+                                                 * (stats.h) instead of a dump */
 /* si_errno of the signal that asks an M for its running G's stack */
 #define MN_DUMP_MARK 0x6d6e7264                 /* "mnrd" */
 /* the last line of every dump */
@@ -60,6 +64,10 @@ struct mn_g;
  * errno of a failed write. */
 int mn_dump_write(int fd, unsigned flags, struct mn_g *self);
 
+/* A G's name (16 bytes, read while it may change) as reports print it:
+ * printable ASCII, '?' for anything else and for '"'; dst has 16 bytes. */
+void mn_dump_name(char *dst, const char *src);
+
 /* The kernel's action for SIGQUIT while the program's is SIG_DFL
  * (signals.c): a dump to stderr, then death by SIGQUIT. */
 void mn_dump_on_sigquit(int sig, siginfo_t *info, void *uc);
@@ -68,6 +76,10 @@ void mn_dump_on_sigquit(int sig, siginfo_t *info, void *uc);
  * signal was the dump's (a request of `mnrt dump`, or the ask for this
  * M's running G). */
 bool mn_dump_on_sigcancel(siginfo_t *info, void *uc);
+
+/* In the child of fork: no dump is under way (one in the parent's other
+ * threads never ends here) and no request is posted. */
+void mn_dump_fork_child(void);
 
 /* sysmon: carries out the requests posted by signal handlers; whether one
  * is posted (it looks before it sleeps). */

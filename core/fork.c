@@ -1,9 +1,12 @@
 /* The runtime across fork(): see fork.h. */
 #include "core/fork.h"
 
+#include "core/dump.h"
+#include "core/exectrace.h"
 #include "core/overflow.h"
 #include "core/preempt.h"
 #include "core/signals.h"
+#include "core/stats.h"
 #include "core/sysmon.h"
 #include "core/waitq.h"
 #include "core/watch.h"
@@ -33,6 +36,7 @@ const char *mn_fork_child(void)
         self->fork_locked = false;
         mn_unlock_thread(false);
     }
+    mn_xtrace_fork_child(); /* before the rebuild records the child's first events */
     const char *why = mn_sched_fork_child(self);
     if (why)
         return why;
@@ -42,5 +46,7 @@ const char *mn_fork_child(void)
     mn_sig_fork_child(self);
     mn_preempt_fork_child();
     mn_monitor_fork_child();
+    mn_stats_fork_child();
+    mn_dump_fork_child();
     return NULL;
 }

@@ -116,6 +116,20 @@ void mn_g_foreach(void (*fn)(mn_g *, void *), void *arg)
     mn_lock_release(&mn_sched.allg_lock);
 }
 
+void mn_g_walk(bool (*fn)(mn_g *, void *), void *arg, long max_steps)
+{
+    bool locked = false;
+    for (int i = 0; i < 200 && !(locked = mn_lock_try(&mn_sched.allg_lock)); i++) {
+        struct timespec ts = {0, 50 * 1000};
+        mn_raw_syscall(SYS_nanosleep, &ts, NULL);
+    }
+    long steps = 0;
+    for (mn_g *g = mn_sched.allg; g && steps < max_steps && fn(g, arg); g = g->allnext)
+        steps++;
+    if (locked)
+        mn_lock_release(&mn_sched.allg_lock);
+}
+
 static mn_g *gfget(void)
 {
     mn_lock_acquire(&mn_sched.lock);

@@ -61,7 +61,8 @@
     X(MASK, "mask_lock", MN_RANK_LEAF)                                                  \
     X(PROC, "proc_lock", MN_RANK_LEAF)                                                  \
     X(WATCH, "watch_lock", MN_RANK_LEAF)                                                \
-    X(DUMP, "dump_busy", MN_RANK_LEAF)
+    X(DUMP, "dump_busy", MN_RANK_LEAF)                                                  \
+    X(TRACE, "trace_lock", MN_RANK_LEAF)
 
 /* kinds */
 #define MN_RANK_MULTI 1 /* several of the class nest, in address order */

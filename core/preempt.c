@@ -14,7 +14,6 @@
 
 #include <cpuid.h>
 #include <errno.h>
-#include <linux/futex.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -125,26 +124,19 @@ static bool safe_point(mn_g *g, mn_m *m, const mcontext_t *ctx)
            on_g_stack(g, (uintptr_t)ctx->gregs[REG_RSP]) && on_altstack(m);
 }
 
-/* A G blocked inline in a private futex wait that sysmon asked to
- * convert (m->convert_word): with SA_RESTART the kernel has put the
- * program counter back on the `syscall` instruction and the call's number
- * in rax, to make the wait again when the handler returns. Only exactly
- * that state is taken, for the word and value sysmon saw, without a
- * deadline, where a preemption would be safe but for the code being
- * glibc's: every register is the wait's, saved and given back by the
- * trampoline around the park. */
-static bool convertible(mn_g *g, mn_m *m, const mcontext_t *ctx, _Atomic uint32_t *word)
+/* A G blocked inline in the wait that sysmon asked to convert
+ * (m->convert): with SA_RESTART the kernel has put the program counter
+ * back on the `syscall` instruction and the call's number in rax, to make
+ * the call again when the handler returns. Only exactly that state is
+ * taken (inline_wait.h), where a preemption would be safe but for the
+ * code being glibc's: every register is the call's, saved and given back
+ * by the trampoline around the park. */
+static bool convertible(mn_g *g, mn_m *m, const mcontext_t *ctx)
 {
-    const uint8_t *pc = (const uint8_t *)(uintptr_t)ctx->gregs[REG_RIP];
-    long op = ctx->gregs[REG_RSI];
     return m->curg == g && !m->prev_g && m->locks.count == 0 && g->syscall_depth == 0 &&
            g->sig_handler_depth == 0 && m->p &&
-           atomic_load(&m->p->status) == mn_pword(m, MN_P_USER) && pc[0] == 0x0f &&
-           pc[1] == 0x05 && ctx->gregs[REG_RAX] == SYS_futex &&
-           ctx->gregs[REG_RDI] == (greg_t)(uintptr_t)word &&
-           (op == (FUTEX_WAIT | FUTEX_PRIVATE_FLAG) ||
-            op == (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG)) &&
-           (uint32_t)ctx->gregs[REG_RDX] == m->convert_val && ctx->gregs[REG_R10] == 0 &&
+           atomic_load(&m->p->status) == mn_pword(m, MN_P_USER) &&
+           mn_inline_wait_matches(&m->convert, ctx) &&
            on_g_stack(g, (uintptr_t)ctx->gregs[REG_RSP]) && on_altstack(m);
 }
 
@@ -166,15 +158,14 @@ void mn_preempt_on_sigurg(int sig, siginfo_t *info, void *uc)
     mn_m *m = g ? g->m : mn_tls_m;
     bool ours = m && !mn_sched.forked_child;
     bool asked = ours && atomic_exchange_explicit(&m->preempt_sig, false, memory_order_acquire);
-    _Atomic uint32_t *word =
-        ours ? atomic_exchange_explicit(&m->convert_word, NULL, memory_order_acquire) : NULL;
-    if ((!asked && !word) || info->si_code != SI_TKILL || info->si_pid != self_pid) {
+    bool convert = ours && atomic_exchange_explicit(&m->convert_sig, false, memory_order_acquire);
+    if ((!asked && !convert) || info->si_code != SI_TKILL || info->si_pid != self_pid) {
         mn_sig_from_kernel(sig, info, uc);
     } else if (g) {
         mcontext_t *ctx = &((ucontext_t *)uc)->uc_mcontext;
-        if (word && convertible(g, m, ctx, word)) {
-            g->convert_word = word;
-            g->convert_val = m->convert_val;
+        if (convert && convertible(g, m, ctx)) {
+            g->convert = m->convert;
+            g->converting = true;
             inject_call(ctx);
             atomic_fetch_add_explicit(&converted, 1, memory_order_relaxed);
         } else if (asked && safe_point(g, m, ctx)) {
@@ -190,12 +181,12 @@ void mn_preempt_fork_child(void)
     self_pid = getpid();
 }
 
-bool mn_preempt_convert(mn_m *m, _Atomic uint32_t *word, uint32_t val)
+bool mn_preempt_convert(mn_m *m, const struct mn_inline_wait *w)
 {
     if (!enabled || !handler_installed())
         return false;
-    m->convert_val = val;
-    atomic_store(&m->convert_word, word);
+    m->convert = *w;
+    atomic_store(&m->convert_sig, true);
     return mn_raw_syscall(SYS_tgkill, self_pid, m->tid, SIGURG) == 0;
 }
 
@@ -204,17 +195,36 @@ int64_t mn_preempt_converted(void)
     return atomic_load_explicit(&converted, memory_order_relaxed);
 }
 
-void mn_preempt_yield(void)
+/* The converted wait g->convert, from the trampoline (frame: the
+ * registers it saved). An I/O wait that a signal handler ends where the
+ * call must fail makes the call return EINTR: past the `syscall`
+ * instruction with -EINTR in rax, as the kernel would have. */
+static void park_converted(mn_g *g, struct mn_preempt_frame *frame)
+{
+    g->converting = false;
+    struct mn_inline_wait *w = &g->convert;
+    if (w->kind == MN_INLINE_FUTEX) {
+        mn_watch_wait(mn_inline_wait_word(w), mn_inline_wait_val(w),
+                      "glibc lock (inline wait, parked)");
+        return;
+    }
+    /* glibc's cancellable calls run with asynchronous cancellation on */
+    bool cancel_point = atomic_load(mn_tcb_cancelhandling(g->tcb)) & MN_CANCEL_ASYNC;
+    if (mn_hooks.io_wait &&
+        mn_hooks.io_wait(mn_inline_wait_fd(w), w->dir, cancel_point) == EINTR) {
+        frame->rax = (uint64_t)-EINTR;
+        frame->rip += 2;
+    }
+}
+
+void mn_preempt_yield(struct mn_preempt_frame *frame)
 {
     int saved_errno = errno;
     mn_g *g = mn_tls_g;
-    _Atomic uint32_t *word = g->convert_word;
-    if (word) {
-        g->convert_word = NULL;
-        mn_watch_wait(word, g->convert_val, "glibc lock (inline wait, parked)");
-    } else {
+    if (g->converting)
+        park_converted(g, frame);
+    else
         mn_yield();
-    }
     /* canceled asynchronously meanwhile: unwinds from here, through the
      * trampoline's frame, which describes the interrupted one */
     if ((atomic_load(mn_tcb_cancelhandling(mn_tls_g->tcb)) & MN_CANCEL_ASYNC) &&

@@ -29,12 +29,15 @@
  * - A G locked to its M is preempted like the others: its yield sends it
  *   back to its M through the run queue, as mn_yield does.
  * - The same signal converts an inline wait (mn_preempt_convert): sysmon
- *   sets m->convert_word instead of m->preempt_sig, and the handler
- *   injects the same call only for the exact state in which the kernel
- *   restarts that private futex wait (docs/glibc-facts.md §10), where the
- *   G is at a system call boundary in glibc: the conditions above hold
- *   but for the code being glibc's and the ask. The call parks the G on
- *   the word as a watched wait (watch.h), then returns to the wait.
+ *   sets m->convert and m->convert_sig instead of m->preempt_sig, and the
+ *   handler injects the same call only for the exact state in which the
+ *   kernel restarts that wait (inline_wait.h; docs/glibc-facts.md §10),
+ *   where the G is at a system call boundary, usually in glibc: the
+ *   conditions above hold but for the code being glibc's and the ask.
+ *   The call parks the G (a futex word as a watched wait, watch.h; an fd
+ *   in the netpoller), then returns to the call, which the kernel makes
+ *   again; or, when a signal handler without SA_RESTART ended an fd wait,
+ *   past it with EINTR, as the kernel would have returned.
  * - Every SIGURG that is not such a request goes to mn_sig_from_kernel
  *   (signals.h); SIGURG's default action is to ignore it.
  * - The handler is async-signal-safe: it reads fixed data, takes no lock,
@@ -54,13 +57,12 @@
  * under MNRT_DEBUG) if any of it fails. */
 bool mn_preempt_init(void);
 
-/* sysmon: m's G sleeps inline in a private futex wait on word for val
- * (glibc's internal locks: docs/design.md §8); asks m by signal to park
- * the G there instead, as a watched wait (watch.h), so that m runs other
- * Gs meanwhile. The handler converts only that exact state (its
- * `convertible`); the wait is made again when the G runs. Returns whether
- * the signal was sent. */
-bool mn_preempt_convert(mn_m *m, _Atomic uint32_t *word, uint32_t val);
+/* sysmon: m's G sleeps inline in the wait w (inline_wait.h: glibc's
+ * internal locks, stdio's I/O); asks m by signal to park the G there
+ * instead, so that m runs other Gs meanwhile. The handler converts only
+ * that exact state (its `convertible`); the call is made again when the G
+ * runs. Returns whether the signal was sent. */
+bool mn_preempt_convert(mn_m *m, const struct mn_inline_wait *w);
 /* Inline waits so converted (mnrt_get_stats). */
 int64_t mn_preempt_converted(void);
 
@@ -87,8 +89,15 @@ void mn_preempt_on_sigurg(int sig, siginfo_t *info, void *uc);
 /* Preemptions made so far (mnrt_get_stats). */
 int64_t mn_preempt_count(void);
 
-/* For the trampoline only: yields the calling G (mn_yield), keeping errno. */
-void mn_preempt_yield(void);
+/* The registers the trampoline saved, as it pushed them. */
+struct mn_preempt_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax, rflags;
+    uint64_t rip; /* where the interrupted code goes on */
+};
+
+/* For the trampoline only: yields the calling G (mn_yield), or parks it
+ * for its converted wait, keeping errno. */
+void mn_preempt_yield(struct mn_preempt_frame *frame);
 void mn_preempt_trampoline(void);
 
 /* The kernel signal mask of an M running a G is the G's without this bit

@@ -7,7 +7,9 @@
  * Invariants: every general register, the flags and the whole extended
  * state (xsave64 with mn_xstate_mask into a 64-byte aligned area of
  * mn_xstate_size bytes on the G's stack, or fxsave64 where there is no
- * xsave) are what they were when the G is resumed, possibly on another M;
+ * xsave) are what they were when the G is resumed, possibly on another M
+ * (but for a converted wait that fails with EINTR: mn_preempt_yield then
+ * sets the saved rax and return address, given to it as the frame);
  * nothing here depends on the M. C code runs with DF clear, an empty x87
  * stack and the default MXCSR, as the ABI wants at a call. `ret $128`
  * returns to the interrupted instruction with %rsp back above the red zone.
@@ -94,6 +96,7 @@ mn_preempt_trampoline:
 1:  fxsave64 (%rsp)
 2:  fninit
     ldmxcsr mxcsr_default(%rip)
+    movq %rbx, %rdi              /* the saved registers: mn_preempt_frame */
     call mn_preempt_yield
     cmpb $0, mn_xstate_xsave(%rip)
     je 3f

@@ -21,9 +21,10 @@
  *   switching away first (mn_park): to g0, or straight to the next G of its
  *   P, which acts as g0 for it; only then is it marked waiting and the
  *   commit function that publishes it to wakers run (Go's park_m).
- * - Thread dumps (dump.h) read Gs, Ms and Ps without any lock: a dump is
- *   a snapshot that may be slightly inconsistent (it never writes them
- *   but g->dump_seen).
+ * - Thread dumps (dump.h) and the live view's snapshots (stats.h) read
+ *   Gs, Ms and Ps without any lock: each is a snapshot that may be
+ *   slightly inconsistent (they never write them but g->dump_seen and
+ *   g->stats_cpu/stats_id).
  * - Thread-local: mn_tls_g is the running G in that G's own TLS (each G has
  *   its own TCB), NULL in Ms' and foreign threads' TLS; mn_tls_m is the M in
  *   the M's own TLS (g0), NULL elsewhere, except in a G that finishes a
@@ -31,6 +32,7 @@
 #ifndef MN_CORE_RUNTIME_H
 #define MN_CORE_RUNTIME_H
 
+#include "core/inline_wait.h"
 #include "core/lock.h"
 #include "core/runq.h"
 #include "core/stack.h"
@@ -110,10 +112,10 @@ struct mn_g {
     struct mn_waiter *wait_intr;
     int mask_slot;               /* its mask's count in the union (signals.c) */
     bool sig_ran, sig_norestart; /* handlers run since its wait began */
-    /* the futex word (and value) its injected call parks on instead of
-     * yielding, set by the preemption handler (preempt.h) */
-    _Atomic uint32_t *convert_word;
-    uint32_t convert_val;
+    /* the inline wait its injected call parks for instead of yielding,
+     * set by the preemption handler (preempt.h, inline_wait.h) */
+    bool converting;
+    struct mn_inline_wait convert;
     int sig_handler_depth;       /* program handlers running on it (no
                                   * preemption signal meanwhile: preempt.h) */
     /* the M it blocks on in a cancellation point the kernel makes
@@ -143,6 +145,14 @@ struct mn_g {
      * clock then, and that M (NULL once the G switched) */
     int64_t cpu_since;
     _Atomic(mn_m *) cpu_since_m;
+    /* the live view's (stats.h): its CPU time at the last snapshot, and
+     * the id it had then (a G reused since has another) */
+    int64_t stats_cpu, stats_id;
+
+    /* the execution trace (exectrace.h): where its last ready was
+     * recorded, until its next start (written by the readier before it
+     * queues the G, read by the M that starts it) */
+    uint64_t xt_ready;
 };
 
 enum mn_m_action {
@@ -176,11 +186,11 @@ struct mn_m {
     /* sysmon set it just before sending SIGURG: the signal asks this M to
      * preempt its G; the handler takes it back (preempt.h) */
     _Atomic bool preempt_sig;
-    /* sysmon set it just before sending SIGURG: its G is blocked inline
-     * in a private futex wait on this word for this value, and should
-     * park instead (preempt.h); the handler takes it back */
-    _Atomic(_Atomic uint32_t *) convert_word;
-    uint32_t convert_val;
+    /* sysmon set it (after convert) just before sending SIGURG: its G is
+     * blocked inline in the wait convert describes, and should park
+     * instead (preempt.h); the handler takes it back */
+    _Atomic bool convert_sig;
+    struct mn_inline_wait convert;
 
     /* request from the G that switched away, handled by g0 or, after a
      * direct switch, by the next G (sched_internal.h) */
@@ -296,6 +306,12 @@ struct mn_hooks {
      * enabled: unwinds it as glibc's cancellation does (shim/cancel.c);
      * returns otherwise. */
     void (*testcancel)(void);
+    /* Parks the calling G until fd may be ready in dir (0 read, 1 write),
+     * for a converted inline wait (inline_wait.h); a cancellation point
+     * only if cancel_point. Returns 0, or EINTR when a signal handler ran
+     * and the interrupted call must fail (core/signals.h). NULL before
+     * the netpoller's layer is set up. */
+    int (*io_wait)(int fd, int dir, bool cancel_point);
 };
 extern struct mn_hooks mn_hooks;
 
@@ -407,6 +423,14 @@ mn_g *mn_g_from_index(uint32_t i);
 bool mn_tcb_is_g(void *tcb);
 /* Calls fn for every started, unfinished G (under the all-G lock). */
 void mn_g_foreach(void (*fn)(mn_g *, void *), void *arg);
+/* Calls fn for the Gs of the list of started Gs until it returns false,
+ * from any thread, a signal handler included (reports: thread dumps, the
+ * live view): under the all-G lock if a try succeeds within about 10 ms
+ * (a handler may have interrupted its holder), else without it, which is
+ * safe because Gs are never freed; then a G that leaves and re-enters the
+ * list meanwhile may be met twice, or the walk end early. At most
+ * max_steps Gs are met. fn takes no lock. */
+void mn_g_walk(bool (*fn)(mn_g *, void *), void *arg, long max_steps);
 
 /* --- between g.c and sched.c --- */
 void mn_sched_start_g(mn_g *g);          /* first time runnable */

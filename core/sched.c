@@ -27,7 +27,12 @@
  * Idle: an M without work gives its P back. One idle M (the poll owner)
  * sleeps until the earliest timer of any P; the others sleep on their own
  * futex until startm hands them a P. Nothing spins when nothing is
- * runnable: an idle process uses no CPU. */
+ * runnable: an idle process uses no CPU.
+ *
+ * The execution trace (exectrace.h) is fed by one call (mn_xtrace_*) where
+ * a G is readied, starts or stops, a P is taken or given back, an M
+ * starts, sleeps or ends; a ready is recorded before its G is queued, so
+ * that no M can start it before. */
 #include "core/sched_internal.h"
 #include "core/signals.h"
 
@@ -39,6 +44,7 @@
 #include "core/context.h"
 #include "core/cputime.h"
 #include "core/deadlock.h"
+#include "core/exectrace.h"
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/altstack.h"
@@ -80,6 +86,25 @@ static void globrunq_put_batch(mn_g **gs, int n)
     for (int i = 0; i < n; i++)
         mn_globrunq_put_locked(gs[i]);
     mn_lock_release(&mn_sched.lock);
+}
+
+void mn_runq_hand_out(mn_p *p)
+{
+    static struct mn_runq taken; /* sysmon's own: it is the only caller */
+    bool moved = false;
+    mn_g *g;
+    while ((g = mn_runq_steal(&taken, &p->runq, true, false))) {
+        mn_lock_acquire(&mn_sched.lock);
+        do {
+            bool from_next;
+            mn_globrunq_put_locked(g);
+            g = mn_runq_get(&taken, &from_next);
+        } while (g);
+        mn_lock_release(&mn_sched.lock);
+        moved = true;
+    }
+    if (moved)
+        mn_wakep();
 }
 
 /* Takes a share of the global queue into p's queue; returns one to run. */
@@ -133,6 +158,7 @@ static void runq_put(mn_p *p, mn_g *g, bool next)
 
 void mn_pidleput_locked(mn_p *p)
 {
+    mn_xtrace_p(p, NULL, false);
     atomic_store(&p->status, mn_pword(NULL, MN_P_IDLE));
     p->link = mn_sched.pidle;
     mn_sched.pidle = p;
@@ -164,6 +190,7 @@ void mn_acquirep(mn_m *m, mn_p *p)
     m->p = p;
     p->m = m;
     atomic_store(&p->status, mn_pword(m, MN_P_RUNNING));
+    mn_xtrace_p(p, m, true);
     mn_monitor_notice_busy();
 }
 
@@ -276,6 +303,7 @@ static bool poll_sleep(mn_m *m)
     m_quiet(m);
     /* global work and an idle P: go and take it instead of sleeping */
     bool work = atomic_load(&mn_sched.runqsize) && atomic_load(&mn_sched.npidle);
+    int64_t since = mn_xtrace_now();
     if (until > now && !work) {
         if (wait)
             wait(until == INT64_MAX ? -1 : until - now);
@@ -285,6 +313,7 @@ static bool poll_sleep(mn_m *m)
         atomic_load(&mn_hooks.poll_now)();
     }
     atomic_store(&mn_sched.lastpoll, mn_nanotime());
+    mn_xtrace_m(m, MN_XT_M_SLEEP, since, m->polled, MN_XT_POLL_M);
     atomic_store(&mn_sched.poll_until, INT64_MAX);
     atomic_store(&mn_sched.poll_owner, 0);
     run_all_timers(mn_nanotime());
@@ -317,6 +346,7 @@ static void *m_thread_main(void *arg)
     m_init_common(m);
     mn_acquirep(m, m->nextp);
     m->nextp = NULL;
+    mn_xtrace_m(m, MN_XT_M_START, 0, 0, 0);
     g0_loop(m); /* returns when the G locked to it exited */
     retire_m(m);
     return NULL;
@@ -451,6 +481,7 @@ void mn_wakep(void)
 /* Sleeps until startm hands this M a P. */
 static void stopm(mn_m *m)
 {
+    int64_t since = mn_xtrace_now();
     m_quiet(m);
     mn_lock_acquire(&mn_sched.lock);
     m->link = mn_sched.midle;
@@ -461,6 +492,7 @@ static void stopm(mn_m *m)
         mn_futex_wait(&m->wakeup, 0, -1, false);
     mn_acquirep(m, m->nextp);
     m->nextp = NULL;
+    mn_xtrace_m(m, MN_XT_M_SLEEP, since, 0, MN_XT_IDLE_M);
 }
 
 static void become_spinning(mn_m *m)
@@ -511,8 +543,10 @@ static mn_g *steal_work(mn_m *m)
             if (vs == MN_P_IDLE || vs == MN_P_DEAD)
                 continue;
             mn_g *g = mn_runq_steal(&p->runq, &v->runq, last, vs == MN_P_USER);
-            if (g)
+            if (g) {
+                mn_xtrace_steal(m, v->id, g);
                 return g;
+            }
         }
     }
     return NULL;
@@ -542,9 +576,11 @@ static mn_g *findrunnable(mn_m *m)
             return g;
         bool (*poll_now)(void) = atomic_load_explicit(&mn_hooks.poll_now, memory_order_relaxed);
         if (poll_now && atomic_load(&mn_sched.netpoll_waiters) > 0) {
+            int64_t since = mn_xtrace_now();
             m->reaping = true;
             bool any = poll_now();
             m->reaping = false;
+            mn_xtrace_netpoll(since, any ? -1 : 0);
             atomic_store(&mn_sched.lastpoll, mn_nanotime());
             if (any && (g = mn_runq_get(&p->runq, &next)))
                 return g;
@@ -707,6 +743,7 @@ static void begin_running(mn_m *m, mn_g *g)
     atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
     atomic_store_explicit(&g->status, MN_G_RUNNING, memory_order_relaxed);
     m->switches++;
+    mn_xtrace_start(m, g);
 }
 
 /* The kernel mask of m's thread becomes g's (each G has its own), except
@@ -809,6 +846,7 @@ static void give_away_p(mn_m *m)
  * an M that scheduled the G hands it a P (startlockedm); m then runs it. */
 static void stoplockedm(mn_m *m)
 {
+    int64_t since = mn_xtrace_now();
     if (m->p)
         give_away_p(m);
     m_quiet(m);
@@ -816,6 +854,7 @@ static void stoplockedm(mn_m *m)
         mn_futex_wait(&m->wakeup, 0, -1, false);
     mn_acquirep(m, m->nextp);
     m->nextp = NULL;
+    mn_xtrace_m(m, MN_XT_M_SLEEP, since, 0, MN_XT_LOCKED_M);
 }
 
 /* m's scheduling came to g, which only its own M runs: m hands that M its
@@ -834,6 +873,7 @@ static void retire_m(mn_m *m)
 {
     if (m->p)
         give_away_p(m);
+    mn_xtrace_m(m, MN_XT_M_EXIT, 0, 0, 0);
     mn_altstack_free(m);
     mn_lock_acquire(&mn_sched.lock);
     for (mn_m **pm = &mn_sched.allm; *pm; pm = &(*pm)->allnext)
@@ -920,7 +960,7 @@ static bool only_local_work(mn_m *m)
            !p_timers_due(p, &now);
 }
 
-static void make_runnable(mn_g *g, bool next);
+static void make_runnable(mn_g *g, bool next, bool create);
 
 /* What g0 would have done with the G a direct switch left (after_switch),
  * done by the G switched to, in g0's place: as g0, it readies Gs onto its
@@ -937,7 +977,7 @@ static void finish_direct_switch(mn_g *self, mn_m *m)
     mn_tls_m = m;
     mn_g *again = after_switch(m, prev);
     if (again) /* its park was called off: it runs soon, here or elsewhere */
-        make_runnable(again, true);
+        make_runnable(again, true, false);
     mn_tls_m = NULL;
     mn_tls_g = self;
     m->curg = self;
@@ -991,6 +1031,7 @@ void mn_switch_out(mn_g *g, enum mn_m_action action)
         mn_cputime_in(g);
         return;
     }
+    mn_xtrace_stop(g, action);
     if (next) {
         if (!inherit)
             m->p->schedtick++;
@@ -1022,22 +1063,24 @@ void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
 }
 
 /* Puts g where the calling thread can run it: runnext of the caller's P,
- * or the global queue (foreign threads, Ms without a P, a lost P). */
-static void make_runnable(mn_g *g, bool next)
+ * or the global queue (foreign threads, Ms without a P, a lost P).
+ * create: g was just made (the execution trace tells it from a ready). */
+static void make_runnable(mn_g *g, bool next, bool create)
 {
     mn_m *m = mn_current_m();
     /* g0 holds its P, and so does a G in the middle of a switch (a signal
-     * handler that interrupted it) */
+     * handler that interrupted it); a G in program code claims it back */
     bool held = m && m->p &&
                 (!mn_tls_g || atomic_load(&m->p->status) == mn_pword(m, MN_P_RUNNING));
-    if (m && mn_tls_g && !held) {
-        if (mn_p_transition(m, MN_P_USER, MN_P_RUNNING)) {
-            runq_put(m->p, g, next);
-            atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
-            mn_wakep();
-            return;
-        }
-    } else if (held) { /* Gs readied by I/O queue FIFO */
+    bool claimed = m && mn_tls_g && !held && mn_p_transition(m, MN_P_USER, MN_P_RUNNING);
+    mn_xtrace_ready(g, create); /* before anyone may run it */
+    if (claimed) {
+        runq_put(m->p, g, next);
+        atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
+        mn_wakep();
+        return;
+    }
+    if (held) { /* Gs readied by I/O queue FIFO */
         runq_put(m->p, g, next && !m->reaping);
         mn_wakep();
         return;
@@ -1057,7 +1100,7 @@ void mn_ready(mn_g *g)
     uint32_t waiting = MN_G_WAITING;
     if (!atomic_compare_exchange_strong(&g->status, &waiting, MN_G_RUNNABLE))
         mn_fatal("ready of G %lld in state %u", (long long)g->id, waiting);
-    make_runnable(g, true);
+    make_runnable(g, true, false);
 }
 
 void mn_yield(void)
@@ -1141,7 +1184,7 @@ bool mn_thread_bound(void)
 void mn_sched_start_g(mn_g *g)
 {
     atomic_store(&g->status, MN_G_RUNNABLE);
-    make_runnable(g, true);
+    make_runnable(g, true, true);
     mn_monitor_ensure();
     mn_g *self = mn_tls_g;
     if (!self)
@@ -1211,10 +1254,12 @@ static void m0_install(mn_m *m, const struct g0_parts *g0, mn_g *g, int procs)
 
     g->m = m;
     m->curg = g;
+    mn_tls_g = g; /* before the P is taken: its trace event is m's (exectrace.h) */
     mn_acquirep(m, mn_sched.allp[0]);
+    mn_xtrace_m(m, MN_XT_M_START, 0, 0, 0);
+    mn_xtrace_start(m, g);
     atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
     atomic_store(&g->status, MN_G_RUNNING);
-    mn_tls_g = g;
     mn_tls_owner = g;
     mn_tls_held = &m->locks;
 }

@@ -16,6 +16,14 @@ static inline enum mn_pstatus mn_pstate(const mn_p *p)
     return (enum mn_pstatus)(uint32_t)atomic_load(&((mn_p *)p)->status);
 }
 
+/* Whether m holds p now: m->p may still name a P sysmon took from m
+ * (reports read it from other threads; m itself learns it at its next
+ * mn_p_transition). */
+static inline bool mn_p_held_by(const mn_p *p, const mn_m *m)
+{
+    return p && (uint32_t)(atomic_load(&((mn_p *)p)->status) >> 32) == (uint32_t)m->id + 1;
+}
+
 /* The M running the caller: the G's, or g0's own (also in a G finishing a
  * direct switch, which acts as g0). NULL on foreign threads. */
 static inline mn_m *mn_current_m(void)
@@ -35,6 +43,12 @@ bool mn_p_transition(mn_m *m, enum mn_pstatus from, enum mn_pstatus to);
  * then finishes the request in g0's place (mn_resume_g). Everything else
  * goes through g0. */
 void mn_switch_out(mn_g *g, enum mn_m_action action);
+
+/* sysmon only: moves every G queued on p (runnext too) to the global
+ * queue, where any P finds them, and wakes an idle P for them: p's G
+ * does not yield, even to a preemption signal (a signal handler, a loop
+ * in libc), and would keep them waiting behind it. */
+void mn_runq_hand_out(mn_p *p);
 
 /* sched.lock held */
 void mn_pidleput_locked(mn_p *p);

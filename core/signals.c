@@ -5,6 +5,7 @@
 #include "compat/real.h"
 #include "compat/tcb.h"
 #include "core/dump.h"
+#include "core/exectrace_file.h"
 #include "core/preempt.h"
 #include "core/runtime.h"
 #include "core/sched_internal.h"
@@ -69,7 +70,9 @@ static bool is_handler(const struct sigaction *a)
  * the handler), or a itself. SIGURG keeps mnrt's preemption handler,
  * which passes every other SIGURG on to mn_sig_from_kernel. SIGQUIT left
  * SIG_DFL gets the thread dump's action, which prints the dump and then
- * lets SIGQUIT kill the process (dump.h). */
+ * lets SIGQUIT kill the process (dump.h); while an execution trace is
+ * recorded, SIGINT, SIGTERM and SIGHUP left SIG_DFL get its action, which
+ * writes the trace and then lets the signal kill (exectrace_file.h). */
 static int install(int sig, const struct sigaction *a)
 {
     if (sig == SIGURG && mn_preempt_sigbit) /* preempt.c's handler passes the rest on */
@@ -80,6 +83,10 @@ static int install(int sig, const struct sigaction *a)
         k.sa_flags = (a->sa_flags | SA_SIGINFO) & ~SA_RESETHAND;
     } else if (sig == SIGQUIT && a->sa_handler == SIG_DFL) {
         k.sa_sigaction = mn_dump_on_sigquit;
+        k.sa_flags = SA_SIGINFO | SA_RESTART;
+        sigfillset(&k.sa_mask);
+    } else if (a->sa_handler == SIG_DFL && mn_xtrace_catches(sig)) {
+        k.sa_sigaction = mn_xtrace_on_signal;
         k.sa_flags = SA_SIGINFO | SA_RESTART;
         sigfillset(&k.sa_mask);
     }
@@ -111,8 +118,9 @@ void mn_sig_boot(void)
         if (is_handler(&program[sig])) {
             install(sig, &program[sig]);
             any = true;
-        } else if (sig == SIGQUIT && program[sig].sa_handler == SIG_DFL) {
-            install(sig, &program[sig]); /* the thread dump's */
+        } else if (program[sig].sa_handler == SIG_DFL &&
+                   (sig == SIGQUIT || mn_xtrace_catches(sig))) {
+            install(sig, &program[sig]); /* the thread dump's, the trace's */
         }
     }
     if (any)
@@ -750,9 +758,14 @@ void mn_sig_wait_end(struct mn_waiter *w)
 
 bool mn_sig_should_fail(bool restartable)
 {
-    mn_g *g = mn_tls_g;
     if (mn_hooks.testcancel)
         mn_hooks.testcancel(); /* a cancellation point ended by pthread_cancel */
+    return mn_sig_handlers_fail(restartable);
+}
+
+bool mn_sig_handlers_fail(bool restartable)
+{
+    mn_g *g = mn_tls_g;
     mn_sig_deliver_pending();
     bool fail = g->sig_ran && (!restartable || g->sig_norestart);
     g->sig_ran = g->sig_norestart = false;

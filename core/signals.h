@@ -171,5 +171,8 @@ void mn_sig_wait_end(struct mn_waiter *w);
  * fails with EINTR (restartable: it may restart if every handler that ran
  * had SA_RESTART). Clears the record for the next wait. */
 bool mn_sig_should_fail(bool restartable);
+/* The same without the cancellation (a wait that is no cancellation
+ * point): runs the handlers, says whether the call fails. */
+bool mn_sig_handlers_fail(bool restartable);
 
 #endif

@@ -6,15 +6,16 @@
 #include "compat/real.h"
 #include "core/config.h"
 #include "core/dump.h"
+#include "core/exectrace.h"
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/preempt.h"
 #include "core/sched_internal.h"
 #include "core/signals.h"
+#include "core/stats.h"
 #include "core/watch.h"
 
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -47,7 +48,10 @@ struct pmon {
     int64_t cpu_ns;        /* the owner M's CPU clock at the last look, -1: none */
     int64_t cpu_at_tick;   /* the same when schedtick was first seen */
     bool asked;            /* its G was asked to yield at an earlier look */
-    const void *converting;/* the futex word its G was asked to park on instead */
+    bool signalled;        /* and sent the preemption signal since */
+    bool converting;       /* its G was asked to park instead of this wait: */
+    long converting_nr;    /* the call */
+    unsigned long converting_arg; /* and its first argument (word, fd) */
     const mn_m *m;
 };
 
@@ -119,7 +123,8 @@ static void poll_if_forgotten(int64_t now)
     bool (*poll_now)(void) = atomic_load(&mn_hooks.poll_now);
     if (poll_now && atomic_load(&mn_sched.netpoll_waiters) > 0 &&
         now - atomic_load(&mn_sched.lastpoll) > POLL_FORGOTTEN_NS) {
-        poll_now();
+        int64_t since = mn_xtrace_now();
+        mn_xtrace_netpoll(since, poll_now() ? -1 : 0);
         atomic_store(&mn_sched.lastpoll, now);
     }
 }
@@ -143,6 +148,7 @@ static bool take(mn_p *p, uint64_t word, _Atomic int64_t *count)
         return false;
     atomic_store_explicit(count, atomic_load_explicit(count, memory_order_relaxed) + 1,
                           memory_order_relaxed);
+    mn_xtrace_handoff(p, word, count == &took_unseen);
     mn_handoffp(p);
     return true;
 }
@@ -156,15 +162,24 @@ static bool others_wait(mn_p *p, int64_t now)
 }
 
 /* The G that m runs on p was asked to yield at an earlier look, and its
- * M has run since: if other Gs wait, preempt it by signal (preempt.h); a
- * G alone is left to run. Say so once when a G ran a whole second of CPU
+ * M has run since: if other Gs wait, preempt it by signal (preempt.h),
+ * and if it was signalled before, hand its queue to the other Ps; a G
+ * alone is left to run. Say so once when a G ran a whole second of CPU
  * time that way: preemption is off, or the G never stopped where it is
  * safe (always in libc, or holding a lock). */
 static void unheard(mn_p *p, struct pmon *pm, mn_m *m, mn_g *g, int64_t cpu, int64_t now)
 {
     if (!others_wait(p, now))
         return;
-    mn_preempt_signal(m);
+    /* Signalled at an earlier look and still not yielding: it runs where
+     * it cannot be preempted (a signal handler, libc). Its queue goes
+     * where the other Ps find it, and their Gs yield to it in turn. */
+    if (pm->signalled && !mn_runq_empty(&p->runq))
+        mn_runq_hand_out(p);
+    bool sent = mn_preempt_signal(m);
+    if (sent)
+        mn_xtrace_preempt(p, m, g);
+    pm->signalled = sent || pm->signalled;
     if (cpu - pm->cpu_at_tick > HOG_WARN_NS)
         mn_warn_once("thread %lld ran for a second without a scheduling point, keeping other "
                      "threads from running%s",
@@ -173,27 +188,29 @@ static void unheard(mn_p *p, struct pmon *pm, mn_m *m, mn_g *g, int64_t cpu, int
                                      : ": preemption by signal is off (MNRT_DEBUG=asyncpreempt=0)");
 }
 
-/* m's G sleeps where mnrt did not see it go. If that is a private futex
- * wait without a deadline (glibc's internal locks: stdio streams, malloc
- * arenas, the loader), asks m to park the G there instead (preempt.h);
- * once per wait: if the G still sleeps on that word at the next look,
- * without having run in between, its P is taken as for any other such
- * wait. Returns whether it asked. */
+/* m's G sleeps where mnrt did not see it go. If that is a wait the
+ * kernel restarts after a handler (inline_wait.h: glibc's internal locks,
+ * stdio's I/O on pipes and sockets), asks m to park the G there instead
+ * (preempt.h); once per wait: if the G still sleeps in the same call at
+ * the next look, without having run in between, its P is taken as for
+ * any other such wait. Returns whether it asked. */
 static bool ask_to_park(mn_m *m, struct pmon *pm)
 {
     long nr;
     unsigned long a[6];
-    if (!mn_preempt_on() || !mn_kthread_syscall(m->tid, &nr, a) || nr != SYS_futex)
+    struct mn_inline_wait w;
+    if (!mn_preempt_on() || !mn_kthread_syscall(m->tid, &nr, a) ||
+        (pm->converting && pm->converting_nr == nr && pm->converting_arg == a[0]) ||
+        !mn_inline_wait_classify(nr, a, &w))
         return false;
-    int op = (int)a[1];
-    if ((op != (FUTEX_WAIT | FUTEX_PRIVATE_FLAG) && op != (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG)) ||
-        a[3] != 0 || pm->converting == (const void *)a[0])
-        return false;
-    pm->converting = (const void *)a[0];
-    return mn_preempt_convert(m, (_Atomic uint32_t *)a[0], (uint32_t)a[2]);
+    pm->converting = true;
+    pm->converting_nr = nr;
+    pm->converting_arg = a[0];
+    return mn_preempt_convert(m, &w);
 }
 
-/* One look at a P whose M runs program code. */
+/* One look at a P whose M runs program code. Returns whether it took the
+ * P or asked its G to park instead of a wait. */
 static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool *look_soon)
 {
     mn_m *m = p->m;
@@ -206,8 +223,8 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool
         pm->m = m;
         pm->cpu_ns = mn_kthread_cpu_ns(m->cpuclock);
         pm->cpu_at_tick = pm->cpu_ns;
-        pm->asked = false;
-        pm->converting = NULL;
+        pm->asked = pm->signalled = false;
+        pm->converting = false;
         return false;
     }
     mn_g *g = m->curg;
@@ -223,7 +240,7 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool
     bool stopped = cpu >= 0 && cpu == pm->cpu_ns;
     pm->cpu_ns = cpu;
     if (!stopped) /* it ran since: a wait it sleeps in later is a new one */
-        pm->converting = NULL;
+        pm->converting = false;
     if (g && !stopped && pm->asked)
         unheard(p, pm, m, g, cpu, now);
     pm->asked = over;
@@ -234,7 +251,7 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool
     if (stopped && (!mn_runq_empty(&p->runq) || atomic_load(&mn_sched.runqsize) ||
                     atomic_load(&mn_sched.npidle) == 0) &&
         mn_kthread_sleeps(m->tid))
-        return !ask_to_park(m, pm) && take(p, word, &took_unseen);
+        return ask_to_park(m, pm) || take(p, word, &took_unseen);
     return false;
 }
 
@@ -257,7 +274,8 @@ static bool look_syscall(mn_p *p, struct pmon *pm, uint64_t word, int64_t now)
 /* Takes the Ps of blocked Ms and asks or preempts long-running Gs;
  * *look_soon: a G was asked to yield while others wait (look again
  * within ASKED_LOOK_NS, to preempt it if it did not). Returns the number
- * of Ps taken. */
+ * of Ps taken or whose G was asked to park (sysmon then looks again soon:
+ * more such waits tend to follow). */
 static int retake(int64_t now, bool *look_soon)
 {
     int taken = 0, procs = atomic_load(&mn_sched.procs);
@@ -318,6 +336,7 @@ static void *monitor_main(void *arg)
         mn_kick_overdue_timers(now - TIMER_LATE_NS);
         mn_watch_poll();
         look_soon = false;
+        mn_stats_sample(now); /* while somebody looks (stats.h) */
         if (retake(now, &look_soon)) {
             tick = TICK_MIN_NS;
             quiet = 0;

@@ -14,7 +14,9 @@
  *   starts an M for timers overdue while no M waits for them;
  * - re-reads the cgroup CPU limit about every second and changes the
  *   number of Ps when it moved (unless MNRT_PROCS fixed it);
- * - prints the scheduler trace when asked;
+ * - prints the scheduler trace when asked; serves thread dumps and the
+ *   live view's snapshots asked for by signal (dump.h, stats.h), and
+ *   samples which Ps are busy while somebody looks (stats.h);
  * - makes the new Ms that threads which may be inside the program's malloc
  *   cannot make themselves (sched.c, may_make_m_here).
  * - gives each program signal a handler could not run where it landed to

@@ -31,6 +31,8 @@
 #include "shim/pthread_impl.h"
 
 #include "core/cputime.h"
+#include "core/exectrace_file.h"
+#include "core/exectrace.h"
 
 #include "compat/fsbase.h"
 #include "compat/tcb.h"
@@ -40,6 +42,7 @@
 #include "core/preempt.h"
 #include "core/signals.h"
 #include "core/sched_internal.h"
+#include "syscalls/netio.h"
 
 #include <setjmp.h>
 #include <stdio.h>
@@ -132,8 +135,11 @@ void mn_boot(void)
     }
 
     /* From here on nothing fails: the main thread becomes the main G. */
+    if (mn_config.trace_file) /* first: it records from the main G's start on */
+        mn_xtrace_boot(mn_config.trace_file);
     __libc_single_threaded = 0;
     mn_hooks.g_main = g_main;
+    mn_hooks.io_wait = mn_netio_inline_wait;
     mn_cancel_boot();
     mn_g *main_g = mn_g_boot_main(&main_stack);
     mn_sched_boot(mn_config.procs, main_g);
@@ -156,6 +162,13 @@ void mn_boot(void)
 __attribute__((constructor(101))) static void mn_boot_constructor(void)
 {
     mn_boot();
+}
+
+/* At exit (exit(), return from main, the last thread's end): the
+ * execution trace, if one is recorded (core/exectrace_file.h). */
+__attribute__((destructor)) static void mn_exit_destructor(void)
+{
+    mn_xtrace_write();
 }
 
 /* Program code of a G; what it returns or passes to pthread_exit (which

@@ -32,6 +32,7 @@
  * the parent then returns through after the child has overwritten it.) */
 #include "shim/pthread_impl.h"
 
+#include "core/exectrace.h"
 #include "core/fork.h"
 #include "syscalls/poller.h"
 
@@ -48,6 +49,7 @@ static _Atomic int forks_seen;
 
 void mn_fork_child_natively(void)
 {
+    mn_xtrace_turn_off(); /* a native child records nothing and writes no trace */
     mn_sched.forked_child = true;
     mn_tls_g = NULL;
     mn_waitq_reset();

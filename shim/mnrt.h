@@ -4,7 +4,8 @@
  * with mnrt_get_stats(), can lock a thread to its kernel thread with
  * mnrt_lock_thread() and writes a thread dump with mnrt_dump(). Stable
  * ABI: fields are only appended; `size` tells the library how much of the
- * struct the caller has. */
+ * struct the caller has. (The library also exports the data symbol
+ * mnrt_debug_layout, for debuggers, not programs: shim/debug_layout.c.) */
 #ifndef MNRT_H
 #define MNRT_H
 
@@ -36,7 +37,8 @@ struct mnrt_stats {
                                * brackets (regular files, waitpid, flock, ...) */
     int64_t unseen_blocks;    /* Ps taken from a kernel thread blocked where mnrt does not
                                * see (stdio I/O, raw system calls, shared futexes) */
-    int64_t converted_waits;  /* waits in glibc's internal locks (inline futex waits) that
+    int64_t converted_waits;  /* waits made inline where mnrt does not see them (glibc's
+                               * internal locks, stdio's I/O on pipes and sockets) that
                                * were turned into parks instead */
     int64_t watched_waits;    /* parks on locks glibc's own code also takes (stream locks
                                * in flockfile, converted waits), watched by sysmon */

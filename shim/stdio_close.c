@@ -3,7 +3,8 @@
  * told to the fd table (syscalls/pollfd.h) first, as close() is: a
  * poller registration left on a closed fd would keep its file open (a
  * socket would never send its FIN, a pipe's writer never see EPIPE). A
- * range close leaves out the fds mnrt keeps for itself. */
+ * range close leaves out the fds mnrt keeps for itself. A stream's
+ * pending output is flushed before its fd is forgotten. */
 #include "shim/bound.h"
 
 #include "compat/real.h"
@@ -11,13 +12,20 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 
+/* Output still in f's buffer is written first, as the close would: that
+ * write may wait for the fd in the poller (a converted inline wait,
+ * core/inline_wait.h), which must be over before the fd is forgotten. */
 static void forget_stream(FILE *f)
 {
     int fd;
-    if (!mn_native() && f && (fd = fileno(f)) >= 0)
-        mn_pollfd_close(fd);
+    if (mn_native() || !f || (fd = fileno(f)) < 0)
+        return;
+    if (__fpending(f) > 0)
+        fflush(f);
+    mn_pollfd_close(fd);
 }
 
 MN_EXPORT int fclose(FILE *f)

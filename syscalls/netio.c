@@ -1,8 +1,6 @@
 /* The try / wait / try-again loop: see netio.h. */
 #include "syscalls/netio.h"
 
-#include "core/signals.h"
-
 #include "compat/raw_syscall.h"
 #include "core/futex.h"
 #include "core/runtime.h"
@@ -10,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -138,4 +137,21 @@ int mn_netio_wait(struct mn_netio *io)
 {
     int r = wait_for(io, NULL);
     return r == ETIMEDOUT ? EAGAIN : r;
+}
+
+int mn_netio_inline_wait(int fd, int dir, bool cancel_point)
+{
+    struct mn_netio io;
+    if (!mn_netio_begin(&io, fd, dir))
+        return 0;
+    /* the sequence before the look: a notification after it is not lost */
+    uint32_t seq = mn_pollfd_seq(io.pd, dir);
+    struct pollfd p = {fd, dir == MN_DIR_READ ? POLLIN : POLLOUT, 0};
+    int r = 0;
+    if (mn_raw_syscall(SYS_poll, &p, 1, 0) == 0)
+        r = mn_pollfd_wait_inline(io.pd, dir, seq, cancel_point);
+    if (r == EINTR)
+        r = (cancel_point ? mn_sig_should_fail(true) : mn_sig_handlers_fail(true)) ? EINTR : 0;
+    mn_netio_end(&io);
+    return r;
 }

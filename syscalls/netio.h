@@ -85,6 +85,13 @@ void mn_netio_settings_changed(void);
 void mn_netio_look(struct mn_netio *io);
 int mn_netio_wait(struct mn_netio *io);
 
+/* A converted inline wait (core/inline_wait.h, mn_hooks.io_wait): the
+ * calling G, interrupted in a blocking call on fd in dir that the kernel
+ * will make again, waits until fd may be ready (no deadline: no socket
+ * timeout is set). Returns 0, or EINTR when a signal handler ran and the
+ * call fails (without SA_RESTART). */
+int mn_netio_inline_wait(int fd, int dir, bool cancel_point);
+
 /* The fd to make such a call on: the program's, or the hidden duplicate
  * that keeps the file open if another thread closed the fd meanwhile
  * (pollfd.h). The caller stays a user of the fd until mn_netio_end. */

@@ -6,7 +6,8 @@
  * the poller (wait), and sysmon collects if nobody did for 10 ms. Each
  * backend file says how it deals with io_uring's completion locality.
  *
- * A backend reports readiness with mn_pollfd_event. */
+ * A backend reports readiness with mn_pollfd_event, and the threads that
+ * woke, per batch, with mn_stats_note_netpoll (the live view, core/stats.h). */
 #ifndef MN_SYSCALLS_POLLER_H
 #define MN_SYSCALLS_POLLER_H
 

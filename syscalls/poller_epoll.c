@@ -19,6 +19,7 @@
 
 #include "compat/log.h"
 #include "compat/raw_syscall.h"
+#include "core/stats.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -99,7 +100,7 @@ static bool epoll_disarm(struct mn_pollfd *pd)
  * the M that blocks (Go's netpollBreak does the same). */
 static int dispatch(const struct epoll_event *evs, int n, bool blocking)
 {
-    int delivered = 0;
+    int delivered = 0, woken = 0;
     for (int i = 0; i < n; i++) {
         uint64_t token = evs[i].data.u64;
         if (token == TOKEN_WAKE) {
@@ -115,10 +116,11 @@ static int dispatch(const struct epoll_event *evs, int n, bool blocking)
             dirs |= 1u << MN_DIR_READ;
         if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))
             dirs |= 1u << MN_DIR_WRITE;
-        mn_pollfd_event((uint32_t)(token & 0xffffffffu) >> 1, (uint32_t)(token >> 32), dirs,
-                        3u);
+        woken += mn_pollfd_event((uint32_t)(token & 0xffffffffu) >> 1, (uint32_t)(token >> 32),
+                                 dirs, 3u);
         delivered++;
     }
+    mn_stats_note_netpoll(woken);
     return delivered;
 }
 

@@ -37,6 +37,7 @@
 #include "core/kthread.h"
 #include "core/lock.h"
 #include "core/runtime.h"
+#include "core/stats.h"
 #include "core/waiter.h"
 
 #include <errno.h>
@@ -168,7 +169,7 @@ static int reap(bool blocking)
         io_uring_get_events(&ring); /* completions the CQ had no room for */
     if (!io_uring_cq_ready(&ring))
         return 0;
-    int events = 0;
+    int events = 0, woken = 0;
     bool pass_on = false;
     mn_lock_acquire(&cq_lock);
     struct io_uring_cqe *cqe;
@@ -184,12 +185,13 @@ static int reap(bool blocking)
          * when the submitter went away, -EBADF after a close): they try
          * again and re-arm. */
         unsigned dir = 1u << (token & 1);
-        mn_pollfd_event((uint32_t)(token & 0xffffffffu) >> 1, (uint32_t)(token >> 32), dir,
-                        cqe->flags & IORING_CQE_F_MORE ? 0 : dir);
+        woken += mn_pollfd_event((uint32_t)(token & 0xffffffffu) >> 1, (uint32_t)(token >> 32),
+                                 dir, cqe->flags & IORING_CQE_F_MORE ? 0 : dir);
         events++;
     }
     io_uring_cq_advance(&ring, seen);
     mn_lock_release(&cq_lock);
+    mn_stats_note_netpoll(woken);
     if (pass_on && atomic_load(&mn_sched.poll_owner))
         uring_wake();
     return events;

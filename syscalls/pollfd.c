@@ -294,7 +294,7 @@ static void dequeue(struct mn_pollnode *n)
     n->queued = false;
 }
 
-static void fire(struct mn_pollfd *pd, int dir);
+static int fire(struct mn_pollfd *pd, int dir);
 
 /* Asks the poller for a notification in dir unless one is pending. */
 static void arm(struct mn_pollfd *pd, int dir)
@@ -311,20 +311,25 @@ static void arm(struct mn_pollfd *pd, int dir)
     }
 }
 
-static void fire(struct mn_pollfd *pd, int dir)
+/* Wakes the waiters of dir; returns how many. */
+static int fire(struct mn_pollfd *pd, int dir)
 {
     __atomic_store_n(&pd->seq[dir], pd->seq[dir] + 1, __ATOMIC_RELEASE);
+    int woken = 0;
     for (struct mn_pollnode *n = pd->queue[dir]; n; n = pd->queue[dir]) {
         dequeue(n);
         n->fired = true;
         mn_waiter_wake(n->w); /* under the lock: see pollfd.h */
+        woken++;
     }
+    return woken;
 }
 
-void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent)
+int mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent)
 {
     struct mn_pollfd *pd = &atomic_load(&pool[index / CHUNK])[index % CHUNK];
     bool drained = false;
+    int woken = 0;
     mn_lock_acquire(&pd->lock);
     if (pd->gen == gen) {
         for (int dir = 0; dir < 2; dir++) /* all first: epoll re-arms both at once */
@@ -332,7 +337,7 @@ void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent
                 pd->armed[dir] = false;
         for (int dir = 0; dir < 2; dir++) {
             if (dirs & (1u << dir))
-                fire(pd, dir);
+                woken += fire(pd, dir);
             else if (!pd->armed[dir] && pd->queue[dir])
                 arm(pd, dir); /* a registration spent without firing here */
         }
@@ -347,6 +352,7 @@ void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent
     mn_lock_release(&pd->lock);
     if (drained)
         pool_put(pd);
+    return woken;
 }
 
 struct wait_set {
@@ -374,10 +380,11 @@ static bool cancel_nodes(struct mn_waiter *w)
     return none_fired && mn_waiter_cancel_once(w);
 }
 
-/* reason and num: what thread dumps say it waits for (core/dump.h) */
+/* reason and num: what thread dumps say it waits for (core/dump.h);
+ * cancel_point: pthread_cancel ends the wait too */
 static int wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seqs,
                     struct mn_pollnode *nodes, int n, int64_t deadline_ns, const char *reason,
-                    int64_t num)
+                    int64_t num, bool cancel_point)
 {
     struct mn_waiter w;
     mn_waiter_init(&w, reason);
@@ -387,7 +394,7 @@ static int wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seq
     w.tag = (uintptr_t)&ws;
     w.cancel = cancel_nodes;
     w.intr = true;
-    w.cancel_point = true; /* read, write, accept, connect, poll, ... */
+    w.cancel_point = cancel_point; /* read, write, accept, connect, poll, ... */
     bool missed = false;
     for (int i = 0; i < n && !missed; i++) {
         nodes[i].pd = pds[i];
@@ -427,7 +434,7 @@ static int wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seq
 int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seqs,
                        struct mn_pollnode *nodes, int n, int64_t deadline_ns)
 {
-    return wait_any(pds, dirs, seqs, nodes, n, deadline_ns, "poll", n);
+    return wait_any(pds, dirs, seqs, nodes, n, deadline_ns, "poll", n, true);
 }
 
 int mn_pollfd_wait(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns)
@@ -441,7 +448,14 @@ int mn_pollfd_wait_for(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t dead
     struct mn_pollnode node;
     if (!reason)
         reason = dir == MN_DIR_READ ? "fd read" : "fd write";
-    return wait_any(&pd, &dir, &seq, &node, 1, deadline_ns, reason, atomic_load(&pd->fd));
+    return wait_any(&pd, &dir, &seq, &node, 1, deadline_ns, reason, atomic_load(&pd->fd), true);
+}
+
+int mn_pollfd_wait_inline(struct mn_pollfd *pd, int dir, uint32_t seq, bool cancel_point)
+{
+    struct mn_pollnode node;
+    const char *reason = dir == MN_DIR_READ ? "fd read (inline, parked)" : "fd write (inline, parked)";
+    return wait_any(&pd, &dir, &seq, &node, 1, -1, reason, atomic_load(&pd->fd), cancel_point);
 }
 
 /* A close-on-exec duplicate of fd high up, out of the way of the fd

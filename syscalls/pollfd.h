@@ -135,6 +135,11 @@ int mn_pollfd_wait(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline
 int mn_pollfd_wait_for(struct mn_pollfd *pd, int dir, uint32_t seq, int64_t deadline_ns,
                        const char *reason);
 
+/* The same without a deadline for a converted inline wait
+ * (core/inline_wait.h), which is a cancellation point only where the
+ * interrupted call was one. */
+int mn_pollfd_wait_inline(struct mn_pollfd *pd, int dir, uint32_t seq, bool cancel_point);
+
 /* Several pollfds at once (poll, select): nodes[i] queue on pds[i] in
  * dirs[i], unless a notification came after seqs[i] was read (then it
  * returns at once); returns 0 when any may be ready, ETIMEDOUT at the
@@ -148,8 +153,9 @@ int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *
  * failed, so that the waiters try again. spent: the directions whose
  * registration is used up (a one-shot poll; epoll's EPOLLONESHOT spends
  * both; a multishot poll that goes on spends none): a spent direction that
- * did not fire and has waiters is armed again. */
-void mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent);
+ * did not fire and has waiters is armed again. Returns the number of
+ * waiters it woke (for the live view, core/stats.h). */
+int mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent);
 
 /* Before close(fd) or dup2(x, fd) by the program: forgets fd, moving Gs
  * blocked on it to a hidden duplicate; otherwise waits until the poller

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +75,19 @@ static inline void check_err_failed(const char *file, int line, const char *call
             usleep(1000);                                                       \
         }                                                                       \
     } while (0)
+
+/* nanosleep made with the syscall instruction itself: the kernel thread
+ * blocks where mnrt does not see (no call of libc's, which mnrt serves).
+ * Returns 0 or -errno. */
+static inline long raw_nanosleep(const struct timespec *ts)
+{
+    long r;
+    __asm__ volatile("syscall"
+                     : "=a"(r)
+                     : "a"((long)SYS_nanosleep), "D"(ts), "S"(0L)
+                     : "rcx", "r11", "memory");
+    return r;
+}
 
 /* The absolute time ms milliseconds from now on clock. */
 static inline struct timespec deadline_in(clockid_t clock, long ms)

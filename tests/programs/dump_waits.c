@@ -181,6 +181,19 @@ static void *block_in_kernel(void *arg)
     return arg;
 }
 
+/* Blocks its kernel thread where mnrt does not see (a nanosleep made with
+ * the syscall instruction itself, again after a signal: the dump's own
+ * request may land on its kernel thread): sysmon takes its P, and the
+ * dump says so (it named the P the kernel thread had held before). */
+static void *sleep_unseen(void *arg)
+{
+    name_self("w-unseen");
+    struct timespec ts = {3600, 0};
+    for (;;)
+        raw_nanosleep(&ts);
+    return arg;
+}
+
 static void *keep_running(void *arg)
 {
     name_self("w-running");
@@ -288,6 +301,7 @@ static void waits(const char *fifo)
     start(wait_to_join);
     start(block_in_kernel);
     start(keep_running);
+    start(sleep_unseen);
     CHECK_EQ(sem_init(&handler_sem, 0, 0), 0);
     signal(SIGUSR1, wait_in_handler);
     pthread_t handled = start(spin_until_signalled);
@@ -312,6 +326,7 @@ static void waits(const char *fifo)
     printf("w-join join of thread\n");
     printf("w-syscall system call on M\n");
     printf("w-running running on M\n");
+    printf("w-unseen running on M, which lost its P: blocked where mnrt does not see\n");
     printf("w-handler semaphore %p\n", (void *)&handler_sem);
     wait_for_stdin_eof();
     unlink(fifo);

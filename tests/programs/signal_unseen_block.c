@@ -24,16 +24,6 @@ static void on_usr1(int sig)
     atomic_store(&handled, 1);
 }
 
-static long raw_nanosleep(const struct timespec *ts)
-{
-    long r;
-    __asm__ volatile("syscall"
-                     : "=a"(r)
-                     : "a"((long)SYS_nanosleep), "D"(ts), "S"(0L)
-                     : "rcx", "r11", "memory");
-    return r;
-}
-
 static void *unseen(void *arg)
 {
     int *pipefd = arg;
