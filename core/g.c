@@ -255,6 +255,7 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
     else
         mn_real.sigprocmask(SIG_SETMASK, NULL, &g->sigmask);
     g->sp = mn_ctx_make(g->stack.lo + g->stack.size, g_entry, g);
+    mn_san_new(&g->san);
     mn_sig_g_started(g);
     allg_add(g);
     atomic_fetch_add(&mn_sched.glive, 1);
@@ -268,7 +269,7 @@ void mn_g_run(mn_g *g)
     mn_sched_start_g(g);
 }
 
-_Noreturn void mn_g_exit(void *result)
+MN_SAN_NO_STACK_CLEANUP _Noreturn void mn_g_exit(void *result)
 {
     mn_g *g = mn_getg();
     g->result = result;
@@ -286,6 +287,7 @@ _Noreturn void mn_g_exit(void *result)
 
 void mn_g_finish_exit(mn_g *g)
 {
+    mn_san_g_exited(g->sp, g->stack.lo, g->stack.size);
     atomic_store(&g->status, MN_G_DEAD);
     allg_remove(g);
     mn_lock_acquire(&g->join_lock);
@@ -407,6 +409,7 @@ mn_g *mn_g_boot_main(const struct mn_stack *stack)
 {
     mn_g *g = &main_g;
     g->tcb = mn_thread_pointer();
+    mn_san_adopt(&g->san);
     g->stack = *stack;
     g->tid = atomic_fetch_add(&next_fake_tid, 1);
     note_tid(g);

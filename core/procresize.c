@@ -37,11 +37,11 @@ void mn_procresize(int n)
      * holds one), which nothing holding sched.lock may wait for
      * (core/lockrank.h). Only the caller (sysmon) adds Ps, and readers
      * look at allp[i] only for i < nallp. */
-    int made = mn_sched.nallp;
+    int made = atomic_load_explicit(&mn_sched.nallp, memory_order_relaxed);
     while (made < n && (mn_sched.allp[made] = mn_p_new(made)))
         made++;
     mn_lock_acquire(&mn_sched.lock);
-    mn_sched.nallp = made;
+    atomic_store_explicit(&mn_sched.nallp, made, memory_order_release); /* allp[i] first */
     int old = atomic_load(&mn_sched.procs);
     if (n > made)
         n = made; /* no memory for more */

@@ -35,6 +35,7 @@
 #include "core/inline_wait.h"
 #include "core/lock.h"
 #include "core/runq.h"
+#include "core/sanitizer.h"
 #include "core/stack.h"
 #include "core/timer.h"
 
@@ -69,6 +70,7 @@ struct mn_g {
     pid_t tid;                   /* the unique fake tid in its TCB */
     mn_g *schedlink;             /* run queue / free list link */
     struct mn_stack stack;
+    struct mn_san_ctx san;       /* the G as the sanitizers see it (sanitizer.h) */
     const char *wait_reason;
     sigset_t sigmask;            /* the signal mask the program set */
 
@@ -162,6 +164,7 @@ enum mn_m_action {
 struct mn_m {
     void *g0sp;                  /* g0's saved context while a G runs */
     void *g0tcb;                 /* the TCB g0 runs with (the M's own) */
+    struct mn_san_ctx g0san;     /* g0 as the sanitizers see it (sanitizer.h) */
     mn_g *curg;
     mn_p *p;
     mn_p *nextp;                 /* P handed over by startm */
@@ -239,7 +242,9 @@ struct mn_sched {
     _Atomic int npidle;
     _Atomic int nmspinning;
     _Atomic int procs;           /* Ps in use: allp[0 .. procs-1] */
-    int nallp;                   /* Ps ever made (never freed) */
+    _Atomic int nallp;           /* Ps ever made (never freed): read without
+                                  * sched.lock, so allp[i] is stored before i
+                                  * is counted */
     mn_p *allp[MN_MAX_PROCS];
 
     mn_g *runq_head, *runq_tail; /* global run queue */

@@ -188,7 +188,7 @@ mn_p *mn_pidleget(void)
 void mn_acquirep(mn_m *m, mn_p *p)
 {
     m->p = p;
-    p->m = m;
+    MN_SNAPSHOT_SET(p->m, m);
     atomic_store(&p->status, mn_pword(m, MN_P_RUNNING));
     mn_xtrace_p(p, m, true);
     mn_monitor_notice_busy();
@@ -209,7 +209,7 @@ bool mn_p_transition(mn_m *m, enum mn_pstatus from, enum mn_pstatus to)
 static mn_p *releasep(mn_m *m)
 {
     mn_p *p = m->p;
-    p->m = NULL;
+    MN_SNAPSHOT_SET(p->m, NULL);
     m->p = NULL;
     return p;
 }
@@ -341,6 +341,7 @@ static void *m_thread_main(void *arg)
 {
     mn_m *m = arg;
     m->g0tcb = mn_thread_pointer();
+    mn_san_adopt(&m->g0san);
     mn_tls_m = m;
     mn_tls_held = &m->locks;
     m_init_common(m);
@@ -716,7 +717,7 @@ static mn_g *schedule(mn_m *m)
      * inheritTime): two Gs handing each other runnext look like one G to
      * sysmon, which asks them to yield after 10 ms. */
     if (!inherit)
-        m->p->schedtick++;
+        mn_p_tick(m->p);
     return g;
 }
 
@@ -739,7 +740,7 @@ static void begin_running(mn_m *m, mn_g *g)
 {
     *(struct mn_held **)mn_tcb_tls_slot(g->tcb, &mn_tls_held) = &m->locks;
     g->m = m;
-    m->curg = g;
+    MN_SNAPSHOT_SET(m->curg, g);
     atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
     atomic_store_explicit(&g->status, MN_G_RUNNING, memory_order_relaxed);
     m->switches++;
@@ -774,6 +775,7 @@ static void execute(mn_m *m, mn_g *g)
     apply_sigmask(m, g);
     fit_altstack(m, g);
     atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
+    mn_san_switch(&g->san, g->tcb);
     mn_ctx_switch(&m->g0sp, g->sp, g->tcb);
 }
 
@@ -792,7 +794,7 @@ static mn_g *after_switch(mn_m *m, mn_g *g)
 {
     enum mn_m_action action = m->action;
     m->action = MN_ACT_NONE;
-    m->curg = NULL;
+    MN_SNAPSHOT_SET(m->curg, NULL);
     g->m = NULL;
     switch (action) {
     case MN_ACT_PARK:
@@ -980,7 +982,7 @@ static void finish_direct_switch(mn_g *self, mn_m *m)
         make_runnable(again, true, false);
     mn_tls_m = NULL;
     mn_tls_g = self;
-    m->curg = self;
+    MN_SNAPSHOT_SET(m->curg, self);
     errno = saved_errno;
     apply_sigmask(m, self);
     fit_altstack(m, self);
@@ -1025,7 +1027,7 @@ void mn_switch_out(mn_g *g, enum mn_m_action action)
         !atomic_load(&mn_sched.runqsize)) {
         /* g0 would queue it and take it right back */
         m->action = MN_ACT_NONE;
-        m->p->schedtick++;
+        mn_p_tick(m->p);
         atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
         atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
         mn_cputime_in(g);
@@ -1034,11 +1036,13 @@ void mn_switch_out(mn_g *g, enum mn_m_action action)
     mn_xtrace_stop(g, action);
     if (next) {
         if (!inherit)
-            m->p->schedtick++;
+            mn_p_tick(m->p);
         m->prev_g = g;
         begin_running(m, next);
+        mn_san_switch(&next->san, next->tcb);
         mn_ctx_switch(&g->sp, next->sp, next->tcb);
     } else {
+        mn_san_switch(&m->g0san, m->g0tcb);
         mn_ctx_switch(&g->sp, m->g0sp, m->g0tcb);
     }
     mn_resume_g(g);
@@ -1250,10 +1254,11 @@ static void m0_install(mn_m *m, const struct g0_parts *g0, mn_g *g, int procs)
     *(struct mn_held **)mn_tcb_tls_slot(g0->tcb, &mn_tls_held) = &m->locks;
     m->g0sp = mn_ctx_make(g0->stack.lo + g0->stack.size, g0_entry, m);
     m->g0tcb = g0->tcb;
+    mn_san_new(&m->g0san);
     m_init_common(m);
 
     g->m = m;
-    m->curg = g;
+    MN_SNAPSHOT_SET(m->curg, g);
     mn_tls_g = g; /* before the P is taken: its trace event is m's (exectrace.h) */
     mn_acquirep(m, mn_sched.allp[0]);
     mn_xtrace_m(m, MN_XT_M_START, 0, 0, 0);
@@ -1272,6 +1277,7 @@ static struct {
 
 const char *mn_sched_prepare(int procs)
 {
+    mn_san_boot();
     for (int i = 0; i < procs; i++)
         if (!(mn_sched.allp[i] = mn_p_new(i)))
             return "out of memory";
@@ -1315,9 +1321,9 @@ static void p_forget(mn_p *p)
     atomic_store(&p->runq.tail, 0);
     atomic_store(&p->runq.runnext, NULL);
     mn_timers_forget(&p->timers);
-    p->m = NULL;
+    MN_SNAPSHOT_SET(p->m, NULL);
     p->link = NULL;
-    p->schedtick = 0;
+    MN_SNAPSHOT_SET(p->schedtick, 0);
     p->new_m_spinning = false;
     atomic_store(&p->preempt, false);
     atomic_store(&p->status, mn_pword(NULL, MN_P_DEAD));

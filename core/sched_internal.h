@@ -16,6 +16,21 @@ static inline enum mn_pstatus mn_pstate(const mn_p *p)
     return (enum mn_pstatus)(uint32_t)atomic_load(&((mn_p *)p)->status);
 }
 
+/* What sysmon reads of a P and its M while their owner changes it (p->m,
+ * p->schedtick, m->curg) is a snapshot, checked against the P's status word
+ * before sysmon acts on it (docs/design.md §4): the owner writes these
+ * fields, and sysmon reads them, as relaxed atomics (ThreadSanitizer found
+ * the plain accesses racing: docs/sanitizers.md). The owner's own reads
+ * stay plain. */
+#define MN_SNAPSHOT_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
+#define MN_SNAPSHOT_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
+/* One more G scheduled on p (its owner only). */
+static inline void mn_p_tick(mn_p *p)
+{
+    MN_SNAPSHOT_SET(p->schedtick, p->schedtick + 1);
+}
+
 /* Whether m holds p now: m->p may still name a P sysmon took from m
  * (reports read it from other threads; m itself learns it at its next
  * mn_p_transition). */

@@ -213,10 +213,10 @@ static bool ask_to_park(mn_m *m, struct pmon *pm)
  * P or asked its G to park instead of a wait. */
 static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool *look_soon)
 {
-    mn_m *m = p->m;
+    mn_m *m = MN_SNAPSHOT_GET(p->m);
     if (!m || mn_pword(m, MN_P_USER) != word)
         return false;
-    uint32_t tick = p->schedtick;
+    uint32_t tick = MN_SNAPSHOT_GET(p->schedtick);
     if (tick != pm->schedtick || m != pm->m) {
         pm->schedtick = tick;
         pm->schedwhen = now;
@@ -227,7 +227,7 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool
         pm->converting = false;
         return false;
     }
-    mn_g *g = m->curg;
+    mn_g *g = MN_SNAPSHOT_GET(m->curg);
     bool over = now - pm->schedwhen > PREEMPT_NS;
     if (over) {
         /* the slice ends at the P's next scheduling decision (sched.c

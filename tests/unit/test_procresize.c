@@ -115,6 +115,6 @@ Test(procresize, new_ps_allocated_without_a_runtime_lock)
     boot(2);
     mn_procresize(5);
     cr_assert_eq(atomic_load(&mn_sched.procs), 5);
-    cr_assert_not(atomic_load(&allocated_under_lock),
-                  "a new P was allocated with a runtime lock held");
+    cr_assert(!atomic_load(&allocated_under_lock),
+              "a new P was allocated with a runtime lock held");
 }
