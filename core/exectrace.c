@@ -23,7 +23,7 @@ struct mn_xt_ring {
 
 _Atomic bool mn_xtrace_on;
 static _Atomic(struct mn_xt_ring *) rings[MN_MAX_PROCS + 1];
-static mn_lock trace_lock = MN_LOCK_INIT; /* the shared ring's writers */
+static mn_lock trace_lock = MN_LOCK_INIT(TRACE); /* the shared ring's writers */
 /* The clock (exectrace.h): ticks of the TSC, or ns; a reading of both at
  * the start and when the file is written. */
 static bool use_tsc;
@@ -114,7 +114,7 @@ void mn_xtrace_fork_child(void)
 {
     if (!atomic_load(&mn_xtrace_on))
         return;
-    trace_lock = (mn_lock)MN_LOCK_INIT;
+    trace_lock = (mn_lock)MN_LOCK_INIT(TRACE);
     /* the parent's events stay where they are, before base: writing
      * nothing keeps the rings' pages shared with the parent */
     for (int i = 0; i <= MN_MAX_PROCS; i++) {

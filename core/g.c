@@ -206,7 +206,8 @@ static mn_g *g_alloc(void)
             return NULL;
         }
         g->tid = atomic_fetch_add(&next_fake_tid, 1);
-        g->join_lock = (mn_lock)MN_LOCK_INIT;
+        g->join_lock = (mn_lock)MN_LOCK_INIT(JOIN);
+        g->siglock = (mn_lock)MN_LOCK_INIT(SIGLOCK);
         note_tid(g);
     }
     mn_tcb_set_tid(g->tcb, g->tid);
@@ -419,7 +420,8 @@ mn_g *mn_g_boot_main(const struct mn_stack *stack)
     g->id = 1;
     atomic_store(&mn_sched.next_goid, 2);
     g->is_main = true;
-    g->join_lock = (mn_lock)MN_LOCK_INIT;
+    g->join_lock = (mn_lock)MN_LOCK_INIT(JOIN);
+    g->siglock = (mn_lock)MN_LOCK_INIT(SIGLOCK);
     mn_real.sigprocmask(SIG_SETMASK, NULL, &g->sigmask);
     /* one the program set before boot is the main G's (M0 gets its own) */
     if (mn_raw_syscall(SYS_sigaltstack, NULL, &g->altstack) != 0)
@@ -442,8 +444,8 @@ mn_g *mn_g_main(void)
  * either). A handle to it finds a joined thread (ESRCH). */
 static void reclaim_vanished(mn_g *g)
 {
-    g->join_lock = (mn_lock)MN_LOCK_INIT;
-    g->siglock = (mn_lock)MN_LOCK_INIT;
+    g->join_lock = (mn_lock)MN_LOCK_INIT(JOIN);
+    g->siglock = (mn_lock)MN_LOCK_INIT(SIGLOCK);
     g->exited = g->reaped = true;
     g->detached = false;
     g->joiner = NULL;
@@ -472,8 +474,8 @@ void mn_g_fork_child(mn_g *self)
     self->allnext = self->allprev = NULL;
     /* glibc's fork wrote the child's real tid into the TCB */
     mn_tcb_set_tid(self->tcb, self->tid);
-    self->join_lock = (mn_lock)MN_LOCK_INIT;
-    self->siglock = (mn_lock)MN_LOCK_INIT;
+    self->join_lock = (mn_lock)MN_LOCK_INIT(JOIN);
+    self->siglock = (mn_lock)MN_LOCK_INIT(SIGLOCK);
     self->joiner = NULL; /* a thread of the parent */
     self->p_in_syscall = false;
     atomic_store(&self->preempt, false);

@@ -18,7 +18,7 @@
  * handler reads it without a lock: a change racing with a fault sees the
  * old or the new action, as natively. */
 static struct sigaction program;
-static mn_lock program_lock = MN_LOCK_INIT;
+static mn_lock program_lock = MN_LOCK_INIT(PROGRAM);
 
 static void on_segv(int sig, siginfo_t *info, void *ctx);
 

@@ -185,7 +185,7 @@ struct mn_m {
     uint64_t rand;
     int64_t switches;
     int64_t parks;               /* waits that parked a G on it (mn_park) */
-    int locks;                   /* mn_locks held (lock.h); written by this M only */
+    struct mn_held locks;        /* mn_locks held (lock.h); written by this M only */
     /* sysmon set it just before sending SIGURG: the signal asks this M to
      * preempt its G; the handler takes it back (preempt.h) */
     _Atomic bool preempt_sig;

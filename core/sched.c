@@ -4,7 +4,7 @@
  * Every M runs g0_loop on its own stack with its own TCB (g0). A G gives
  * control back to g0 by switching to it with a request in m->action
  * (park, yield, exit, call); g0 carries out the request on its own stack,
- * so a G is marked waiting and its lock released only after nothing runs
+ * so a G is marked waiting and published to its wakers only after nothing runs
  * on its stack any more (the park invariant of runtime.h). A park or yield
  * whose P has a next G ready switches straight to it instead, and that G
  * carries out the request, in g0's role, before its own code runs
@@ -58,7 +58,8 @@
 #include <unistd.h>
 
 struct mn_sched mn_sched = {
-    .lock = MN_LOCK_INIT, .mcreate_lock = MN_LOCK_INIT, .allg_lock = MN_LOCK_INIT};
+    .lock = MN_LOCK_INIT(SCHED), .mcreate_lock = MN_LOCK_INIT(MCREATE),
+    .allg_lock = MN_LOCK_INIT(ALLG)};
 __thread mn_g *mn_tls_g;
 __thread mn_m *mn_tls_m;
 __thread mn_g *mn_tls_owner;
@@ -342,7 +343,7 @@ static void *m_thread_main(void *arg)
     m->g0tcb = mn_thread_pointer();
     mn_san_adopt(&m->g0san);
     mn_tls_m = m;
-    mn_tls_lockcount = &m->locks;
+    mn_tls_held = &m->locks;
     m_init_common(m);
     mn_acquirep(m, m->nextp);
     m->nextp = NULL;
@@ -594,12 +595,16 @@ static mn_g *findrunnable(mn_m *m)
                 return g;
         }
 
-        /* Nothing: give the P back. */
+        /* Nothing: give the P back, unless work came meanwhile (the test
+         * mn_handoffp makes: sched_internal.h) */
         mn_lock_acquire(&mn_sched.lock);
-        if (atomic_load(&mn_sched.runqsize)) {
-            g = globrunq_get_locked(p, 0);
-            mn_lock_release(&mn_sched.lock);
-            return g;
+        if (mn_p_has_work(p)) {
+            if (!(g = mn_runq_get(&p->runq, &next)))
+                g = globrunq_get_locked(p, 0);
+            if (g) {
+                mn_lock_release(&mn_sched.lock);
+                return g;
+            }
         }
         releasep(m);
         mn_pidleput_locked(p);
@@ -666,6 +671,15 @@ static void retire_dead_p(mn_m *m)
     }
 }
 
+/* Whether schedule() takes its next G from the global queue before its
+ * P's own: every 61st schedule on the P (fairness to the global queue, as
+ * Go), or when the P's time slice expired. Asked by schedule() and by
+ * only_local_work(), which lets a direct switch bypass schedule(). */
+static bool global_turn(const mn_p *p, bool expired)
+{
+    return p->schedtick % 61 == 0 || expired;
+}
+
 static mn_g *schedule(mn_m *m)
 {
     retire_dead_p(m);
@@ -685,7 +699,7 @@ static mn_g *schedule(mn_m *m)
         if (moved)
             globrunq_put_batch(overflow, moved);
     }
-    if (p->schedtick % 61 == 0 || expired) /* fairness to the global queue (Go's) */
+    if (global_turn(p, expired))
         g = globrunq_get(p, 1);
     if (!g) {
         int64_t now = 0;
@@ -724,7 +738,7 @@ void mn_sched_counts(int64_t *switches, int64_t *parks)
 /* g is about to run on m: everything but its signal mask and the switch. */
 static void begin_running(mn_m *m, mn_g *g)
 {
-    *(int **)mn_tcb_tls_slot(g->tcb, &mn_tls_lockcount) = &m->locks;
+    *(struct mn_held **)mn_tcb_tls_slot(g->tcb, &mn_tls_held) = &m->locks;
     g->m = m;
     MN_SNAPSHOT_SET(m->curg, g);
     atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
@@ -756,6 +770,7 @@ static void fit_altstack(mn_m *m, mn_g *g)
 
 static void execute(mn_m *m, mn_g *g)
 {
+    mn_lockrank_switch(g->id, "is switched to by", m->id);
     begin_running(m, g);
     apply_sigmask(m, g);
     fit_altstack(m, g);
@@ -936,14 +951,15 @@ static void g0_entry(void *arg)
 }
 
 /* Whether schedule() on m would look at nothing but m's own run queue: no
- * turn of the global queue, no time slice to end, no due timers, no P being
- * retired. */
+ * turn of the global queue (global_turn, as schedule() asks it), no due
+ * timers, no P being retired. */
 static bool only_local_work(mn_m *m)
 {
     mn_p *p = m->p;
     int64_t now = 0;
-    return p && p->id < atomic_load(&mn_sched.procs) && p->schedtick % 61 != 0 &&
-           !atomic_load_explicit(&p->preempt, memory_order_relaxed) && !p_timers_due(p, &now);
+    return p && p->id < atomic_load(&mn_sched.procs) &&
+           !global_turn(p, atomic_load_explicit(&p->preempt, memory_order_relaxed)) &&
+           !p_timers_due(p, &now);
 }
 
 static void make_runnable(mn_g *g, bool next, bool create);
@@ -978,6 +994,7 @@ void mn_resume_g(mn_g *g)
     mn_m *m = g->m;
     if (m->prev_g)
         finish_direct_switch(g, m);
+    mn_lockrank_switch(g->id, "resumes on", m->id);
     mn_cputime_in(g);
     if (__builtin_expect(atomic_load_explicit(&g->sigpend, memory_order_relaxed) != 0, 0))
         mn_sig_deliver_pending();
@@ -985,6 +1002,7 @@ void mn_resume_g(mn_g *g)
 
 void mn_switch_out(mn_g *g, enum mn_m_action action)
 {
+    mn_lockrank_switch(g->id, "switches away from", g->m->id);
     mn_cputime_out(g);
     atomic_store_explicit(&g->nswitch, atomic_load_explicit(&g->nswitch, memory_order_relaxed) + 1,
                           memory_order_release);
@@ -1233,7 +1251,7 @@ static void m0_install(mn_m *m, const struct g0_parts *g0, mn_g *g, int procs)
 
     mn_tcb_set_tid(g0->tcb, getpid());
     *(mn_m **)mn_tcb_tls_slot(g0->tcb, &mn_tls_m) = m;
-    *(int **)mn_tcb_tls_slot(g0->tcb, &mn_tls_lockcount) = &m->locks;
+    *(struct mn_held **)mn_tcb_tls_slot(g0->tcb, &mn_tls_held) = &m->locks;
     m->g0sp = mn_ctx_make(g0->stack.lo + g0->stack.size, g0_entry, m);
     m->g0tcb = g0->tcb;
     mn_san_new(&m->g0san);
@@ -1248,7 +1266,7 @@ static void m0_install(mn_m *m, const struct g0_parts *g0, mn_g *g, int procs)
     atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
     atomic_store(&g->status, MN_G_RUNNING);
     mn_tls_owner = g;
-    mn_tls_lockcount = &m->locks;
+    mn_tls_held = &m->locks;
 }
 
 /* What mn_sched_prepare made for mn_sched_boot. */
@@ -1346,7 +1364,9 @@ const char *mn_sched_fork_child(mn_g *self)
     atomic_store(&mn_sched.lastpoll, 0);
     for (int i = 0; i < mn_sched.nallp; i++)
         p_forget(mn_sched.allp[i]);
-    mn_sched.lock = mn_sched.mcreate_lock = mn_sched.allg_lock = (mn_lock)MN_LOCK_INIT;
+    mn_sched.lock = (mn_lock)MN_LOCK_INIT(SCHED);
+    mn_sched.mcreate_lock = (mn_lock)MN_LOCK_INIT(MCREATE);
+    mn_sched.allg_lock = (mn_lock)MN_LOCK_INIT(ALLG);
 
     /* the forking M, on the same kernel thread, with a g0 of its own: the
      * one it had lives on a stack glibc counts free in the child */

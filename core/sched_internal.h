@@ -76,6 +76,18 @@ void mn_startm(mn_p *p, bool spinning);
 /* Runs p on a new M, or makes p idle when no M can be made. */
 void mn_startm_new(mn_p *p, bool spinning);
 void mn_wakep(void);
+/* Whether Gs wait to run on p: in its own queue or in the global one.
+ * One test for the two places that decide whether a P needs an M:
+ * findrunnable gives its P back only when this is false (looked at under
+ * sched.lock), and mn_handoffp gives a P taken from a blocked M an M when
+ * it is true; were they to differ, a P could be handed off idle with work
+ * that findrunnable would have run. Timers are not work here: an idle P's
+ * are watched by the M that sleeps until the earliest timer of any P. */
+static inline bool mn_p_has_work(mn_p *p)
+{
+    return !mn_runq_empty(&p->runq) || atomic_load(&mn_sched.runqsize) != 0;
+}
+
 /* A P nobody runs (taken from a blocked M): to an M if there is work;
  * else idle, and if it has timers, the M sleeping until the next timer is
  * told, or, when none sleeps so, an M is woken to become it. */

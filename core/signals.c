@@ -57,7 +57,7 @@ struct mn_sig_queue {
 /* Read without a lock by the handler: a change racing with a signal sees
  * the old or the new action, as natively. */
 static struct sigaction program[NSIGS + 1];
-static mn_lock action_lock = MN_LOCK_INIT;
+static mn_lock action_lock = MN_LOCK_INIT(ACTION);
 static mn_g *main_g;
 
 static bool is_handler(const struct sigaction *a)
@@ -176,7 +176,7 @@ static struct {
     _Atomic int64_t count;
 } slots[NSLOTS];
 static int nslots = 1; /* slot 0: mask 0 */
-static mn_lock mask_lock = MN_LOCK_INIT;
+static mn_lock mask_lock = MN_LOCK_INIT(MASK);
 static _Atomic bool union_dirty = true;
 
 /* Signals sysmon took that no G accepted by then (a G changed its mask,
@@ -184,7 +184,7 @@ static _Atomic bool union_dirty = true;
  * a G that accepts one looks (take_process_pending). Signals that every
  * G blocks for good never get here: sysmon blocks them too, so they stay
  * pending in the kernel (sigwait, signalfd). */
-static mn_lock proc_lock = MN_LOCK_INIT;
+static mn_lock proc_lock = MN_LOCK_INIT(PROC);
 static _Atomic uint64_t proc_pend;
 static siginfo_t proc_info[NSIGS];
 
@@ -327,7 +327,7 @@ static mn_g *g_here(void)
     if (!g)
         return NULL;
     mn_m *m = g->m;
-    if (!m || m->curg != g || m->locks)
+    if (!m || m->curg != g || m->locks.count)
         return NULL;
     mn_p *p = m->p;
     if (p && !g->syscall_depth) { /* in a system call it may have lost p */
@@ -684,7 +684,8 @@ void mn_sig_fork_unlock(void)
 void mn_sig_fork_child(mn_g *self)
 {
     process_id = (pid_t)mn_raw_syscall(SYS_getpid);
-    mask_lock = proc_lock = (mn_lock)MN_LOCK_INIT;
+    mask_lock = (mn_lock)MN_LOCK_INIT(MASK);
+    proc_lock = (mn_lock)MN_LOCK_INIT(PROC);
     for (int i = 0; i < NSLOTS; i++) {
         slots[i].mask = 0;
         atomic_store(&slots[i].count, 0);

@@ -59,7 +59,7 @@ void mn_exitsyscall(void)
 
 void mn_handoffp(mn_p *p)
 {
-    if (!mn_runq_empty(&p->runq) || atomic_load(&mn_sched.runqsize)) {
+    if (mn_p_has_work(p)) { /* what findrunnable keeps its P for */
         mn_startm(p, false);
         return;
     }

@@ -35,7 +35,7 @@
 
 static atomic_bool started, running;
 static __thread bool is_monitor;
-static mn_lock new_m_lock = MN_LOCK_INIT;
+static mn_lock new_m_lock = MN_LOCK_INIT(NEW_M);
 static mn_p *new_m_ps;                  /* Ps waiting for a new M, linked by link */
 static _Atomic uint32_t monitor_word;   /* futex when there is no poller yet */
 static atomic_bool long_sleep;          /* sleeping with every P idle */
@@ -364,7 +364,7 @@ void mn_monitor_fork_child(void)
     bool was = atomic_load(&running);
     atomic_store(&started, false);
     atomic_store(&running, false);
-    new_m_lock = (mn_lock)MN_LOCK_INIT;
+    new_m_lock = (mn_lock)MN_LOCK_INIT(NEW_M);
     new_m_ps = NULL;
     atomic_store(&long_sleep, false);
     memset(pmon, 0, sizeof pmon);

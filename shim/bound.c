@@ -29,6 +29,7 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 

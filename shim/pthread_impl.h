@@ -22,6 +22,7 @@
 #include "core/futex.h"
 #include "core/runtime.h"
 #include "core/waitq.h"
+#include "shim/glibc_names.h"
 
 #include <errno.h>
 #include <pthread.h>

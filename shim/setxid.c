@@ -37,7 +37,7 @@ static struct {
     _Atomic int failed;         /* a thread got another result than the caller */
 } cmd;
 
-mn_lock mn_setxid_lock = MN_LOCK_INIT;
+mn_lock mn_setxid_lock = MN_LOCK_INIT(SETXID);
 static atomic_bool handler_installed;
 
 static void on_setxid(int sig, siginfo_t *info, void *ctx)

@@ -94,7 +94,7 @@ static struct io_uring ring;
 static bool multishot;
 
 static void uring_forget(void);
-static mn_lock sq_lock = MN_LOCK_INIT, cq_lock = MN_LOCK_INIT;
+static mn_lock sq_lock = MN_LOCK_INIT(SQ), cq_lock = MN_LOCK_INIT(CQ);
 
 static int enter(unsigned to_submit, unsigned min_complete, unsigned flags, const void *arg,
                  size_t argsz)
@@ -280,7 +280,8 @@ static void uring_forget(void)
     mn_raw_syscall(SYS_close, ring.ring_fd);
     memset(&ring, 0, sizeof ring);
     multishot = false;
-    sq_lock = cq_lock = (mn_lock)MN_LOCK_INIT;
+    sq_lock = (mn_lock)MN_LOCK_INIT(SQ);
+    cq_lock = (mn_lock)MN_LOCK_INIT(CQ);
 }
 
 const struct mn_poller mn_poller_uring = {
