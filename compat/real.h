@@ -1,17 +1,21 @@
 /* The real glibc entry points behind the names libmnrt interposes, found
- * with dlsym(RTLD_NEXT) on first use: the first access to `mn_real`
- * resolves the whole table. Other libraries' constructors run before
+ * as dlsym(RTLD_NEXT) would find them (real_lookup.h, which allocates
+ * nothing) on first use: the first access to `mn_real` resolves the whole
+ * table. Other libraries' constructors run before
  * libmnrt's (a preloaded library is initialised after the program's own
  * libraries) and already call interposed names, so the table cannot wait
- * for boot; resolving it all at once keeps dlsym out of later calls. The
+ * for boot; resolving it all at once keeps lookups out of later calls. The
  * table is written once (racing first users write the same values) and
  * read-only afterwards. Used for: kernel threads that mnrt itself makes
- * (Ms, sysmon), foreign threads' handles, glibc's pure-data attribute
- * objects (read through glibc's own getters so that mnrt never depends on
- * their layout), calls that must run as glibc does them (process-shared
- * rwlocks and barriers, an ABI with other processes), and every call
- * while mnrt runs the program natively (before boot, after a refused
- * boot, in a forked child). */
+ * (Ms, sysmon), foreign threads' handles, calls that must run as glibc
+ * does them (process-shared rwlocks and barriers, an ABI with other
+ * processes), and every call while mnrt runs the program natively (before
+ * boot, after a refused boot, in a forked child).
+ *
+ * Only names mnrt defines itself are here. glibc's pure-data attribute
+ * objects are read through glibc's own getters (so that mnrt never
+ * depends on their layout), which mnrt does not define: they are called
+ * by name. */
 #ifndef MN_COMPAT_REAL_H
 #define MN_COMPAT_REAL_H
 
@@ -50,35 +54,17 @@
     X(int, pthread_getcpuclockid, (pthread_t, clockid_t *))                             \
     X(int, clock_gettime, (clockid_t, struct timespec *))                               \
     X(int, clock_getres, (clockid_t, struct timespec *))                                \
-    X(int, getrusage, (int, struct rusage *))                                           \
+    X(int, getrusage, (__rusage_who_t, struct rusage *))                        \
     X(int, pthread_setschedparam, (pthread_t, int, const struct sched_param *))         \
     X(int, pthread_getschedparam, (pthread_t, int *, struct sched_param *))             \
     X(int, pthread_setschedprio, (pthread_t, int))                                      \
     X(int, pthread_setaffinity_np, (pthread_t, size_t, const cpu_set_t *))              \
     X(int, pthread_getaffinity_np, (pthread_t, size_t, cpu_set_t *))                    \
-    X(int, pthread_getattr_default_np, (pthread_attr_t *))                              \
     X(int, pthread_setattr_default_np, (const pthread_attr_t *))                        \
     X(int, pthread_sigmask, (int, const sigset_t *, sigset_t *))                        \
     X(int, sigprocmask, (int, const sigset_t *, sigset_t *))                            \
-    X(int, pthread_attr_getstacksize, (const pthread_attr_t *, size_t *))               \
-    X(int, pthread_attr_getstack, (const pthread_attr_t *, void **, size_t *))          \
-    X(int, pthread_attr_getguardsize, (const pthread_attr_t *, size_t *))               \
-    X(int, pthread_attr_getdetachstate, (const pthread_attr_t *, int *))                \
-    X(int, pthread_attr_getsigmask_np, (const pthread_attr_t *, sigset_t *))            \
-    X(int, pthread_attr_init, (pthread_attr_t *))                                       \
-    X(int, pthread_attr_destroy, (pthread_attr_t *))                                    \
-    X(int, pthread_attr_setstack, (pthread_attr_t *, void *, size_t))                   \
-    X(int, pthread_attr_setguardsize, (pthread_attr_t *, size_t))                       \
-    X(int, pthread_attr_setdetachstate, (pthread_attr_t *, int))                        \
-    X(int, pthread_mutexattr_gettype, (const pthread_mutexattr_t *, int *))             \
-    X(int, pthread_mutexattr_getpshared, (const pthread_mutexattr_t *, int *))          \
-    X(int, pthread_mutexattr_getrobust, (const pthread_mutexattr_t *, int *))           \
-    X(int, pthread_mutexattr_getprotocol, (const pthread_mutexattr_t *, int *))         \
-    X(int, pthread_condattr_getclock, (const pthread_condattr_t *, clockid_t *))        \
-    X(int, pthread_condattr_getpshared, (const pthread_condattr_t *, int *))            \
-    X(int, pthread_rwlockattr_getkind_np, (const pthread_rwlockattr_t *, int *))        \
-    X(int, pthread_rwlockattr_getpshared, (const pthread_rwlockattr_t *, int *))        \
-    X(int, pthread_barrierattr_getpshared, (const pthread_barrierattr_t *, int *))      \
+    X(int, pthread_cond_timedwait, (pthread_cond_t *, pthread_mutex_t *,                \
+                                    const struct timespec *))                           \
     X(int, pthread_rwlock_init, (pthread_rwlock_t *, const pthread_rwlockattr_t *))     \
     X(int, pthread_rwlock_destroy, (pthread_rwlock_t *))                                \
     X(int, pthread_rwlock_rdlock, (pthread_rwlock_t *))                                 \
@@ -139,14 +125,22 @@
     X(int, pclose, (FILE *))                                                            \
     X(FILE *, freopen, (const char *, const char *, FILE *))                            \
     X(FILE *, freopen64, (const char *, const char *, FILE *))                          \
-    X(int, close_range, (unsigned, unsigned, int))                                      \
-    X(void, closefrom, (int))                                                           \
     X(int, __libc_start_main, (int (*)(int, char **, char **), int, char **,            \
                                void (*)(void), void (*)(void), void (*)(void), void *))
+
+/* Names newer than the oldest glibc mnrt runs on (2.31): where the
+ * running glibc lacks one, its entry is mnrt's own version of what glibc's
+ * does (real_fallback.c): the system call, or, for the signal mask of a
+ * thread attribute, none (attributes had none before 2.32). */
+#define MN_REAL_OPTIONAL(X)                                                             \
+    X(int, pthread_attr_getsigmask_np, (const pthread_attr_t *, sigset_t *))            \
+    X(int, close_range, (unsigned, unsigned, int))                                      \
+    X(void, closefrom, (int))
 
 struct mn_real_fns {
 #define MN_REAL_FIELD(ret, name, args) ret(*name) args;
     MN_REAL_FUNCTIONS(MN_REAL_FIELD)
+    MN_REAL_OPTIONAL(MN_REAL_FIELD)
 #undef MN_REAL_FIELD
 };
 
@@ -170,9 +164,5 @@ static inline struct mn_real_fns *mn_real_get(void)
  * program (boot refuses) and the program runs natively. */
 const char *mn_real_missing(void);
 
-/* Installs a handler for one of glibc's internal signals (32, 33), which
- * the public sigaction refuses; glibc's __libc_sigaction sets the same
- * signal-return trampoline as for any other handler. */
-void mn_real_internal_sigaction(int sig, const struct sigaction *sa);
 
 #endif

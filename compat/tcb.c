@@ -18,9 +18,37 @@
  * glibc too, so glibc's per-thread cache stays unused; the allocator's own
  * per-thread state is ordinary TLS, each G's own, and its thread-exit
  * cleanup runs from the key destructors at G exit. */
+/* Per-G glibc TCBs: see tcb.h for the contract. Nothing here is taken
+ * from one glibc version: every fact is read from what the running glibc
+ * says about itself, or probed and checked at boot (docs/glibc-facts.md
+ * §2), and mn_tcb_boot refuses, naming the field, where one cannot be.
+ *   header (x86-64 TLS ABI): tcb 0, self 16 (checked on the main thread),
+ *     dtv 8 (checked against libthread_db's descriptor), multiple_threads
+ *     24, stack_guard 0x28, pointer_guard 0x30, feature_1 72 (checked on
+ *     a thread glibc made: set, or copied from its creator, as expected);
+ *   from libthread_db's descriptors (compat/glibc_syms.h):
+ *     sizeof(struct pthread), tid, list, specific, cancelhandling, and
+ *     link_map.l_tls_offset (tls_modules.c);
+ *   probed on a thread glibc made: `res` (the target of __resp), the
+ *     cancellation state and type bits (compat/cancel_bits.h);
+ *   discovered at boot: cleanup_jmp_buf (by __pthread_register_cancel),
+ *     cleanup (by _pthread_cleanup_push), malloc's per-thread words (by
+ *     diffing a fresh TCB around its first malloc); strerror's and
+ *     strsignal's buffers must not be kept in static TLS;
+ *   exported where glibc has them: the rseq area (__rseq_offset and
+ *     __rseq_size, 2.35+), __libc_single_threaded (2.32+, checked to be
+ *     cleared once glibc made a thread).
+ *
+ * malloc's per-thread words are kept across recycling only when the
+ * program's malloc is glibc's. A foreign allocator (jemalloc, tcmalloc,
+ * mimalloc: preloaded, linked, or in the executable) replaces malloc for
+ * glibc too, so glibc's per-thread cache stays unused; the allocator's own
+ * per-thread state is ordinary TLS, each G's own, and its thread-exit
+ * cleanup runs from the key destructors at G exit. */
 #include "compat/tcb.h"
 
 #include "compat/fsbase.h"
+#include "compat/glibc_syms.h"
 #include "compat/log.h"
 #include "compat/raw_syscall.h"
 
@@ -28,15 +56,15 @@
 #include <errno.h>
 #include <gnu/libc-version.h>
 #include <pthread.h>
+#include <resolv.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#define MN_VERIFIED_GLIBC "2.36"
 
 /* glibc exports these for pthread_cleanup_push; its header declares them
  * only for code compiled without exceptions. */
@@ -54,8 +82,10 @@ enum {
     HDR_STACK_GUARD = 0x28,
     HDR_POINTER_GUARD = 0x30,
     HDR_FEATURE_1 = 72,
-    RES_OFFSET = 1720,         /* struct pthread.res (checked at boot) */
-    RSEQ_CPU_ID = 4,           /* struct rseq.cpu_id */
+    FEATURE_1_SHSTK = 2,       /* CET shadow stack on */
+    RSEQ_CPU_ID = 4,           /* struct rseq.cpu_id (kernel ABI) */
+    RSEQ_MIN_LEN = 32,         /* the kernel's minimum registration */
+    KEY_BLOCK = 32 * 16,       /* specific_1stblock, right before specific */
     MAX_MALLOC_WORDS = 4,
 };
 
@@ -70,20 +100,20 @@ typedef union {
 
 static struct {
     size_t size;               /* sizeof(struct pthread) */
-    size_t tid, list, specific, cancelhandling, cleanup, cleanup_jmp_buf;
-    size_t strsignal_buf, strerror_buf;
-    ptrdiff_t rseq;            /* from the thread pointer */
+    size_t tid, list, specific, cancelhandling, cleanup, cleanup_jmp_buf, res;
+    bool rseq;                 /* glibc gives each thread an rseq area (2.35+) */
+    ptrdiff_t rseq_off;        /* from the thread pointer */
+    size_t rseq_len;           /* glibc's registration length; 0: none registered */
     ptrdiff_t resp_var;        /* TLS variable __resp */
-    ptrdiff_t dlerror_var;     /* TLS variable __libc_dlerror_result */
     ptrdiff_t malloc_words[MAX_MALLOC_WORDS];
     int n_malloc_words;
     bool glibc_malloc;         /* the program's malloc is glibc's */
+    _Atomic int *nthreads;     /* __nptl_nthreads */
     size_t static_size;        /* static TLS blocks below the thread pointer */
 } L;
 
 static void *(*dl_allocate_tls)(void *);
 static char *spare_tcb; /* the TCB used for discovery, handed out first */
-static void *(*dl_allocate_tls_init)(void *, _Bool);
 static void (*ctype_init)(void);
 static void (*call_tls_dtors)(void);
 
@@ -91,69 +121,89 @@ static void (*call_tls_dtors)(void);
 
 /* Why mn_tcb_boot refuses (the first reason found), or NULL. */
 static const char *refusal;
-static char refusal_buf[160];
+static char refusal_buf[200];
 
-static void refuse(const char *what)
-{
-    if (!refusal)
-        refusal = what;
-}
-
-static void refuse_missing(const char *name)
+__attribute__((format(printf, 1, 2))) static void refuse(const char *fmt, ...)
 {
     if (refusal)
         return;
-    snprintf(refusal_buf, sizeof refusal_buf, "glibc has no %s", name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(refusal_buf, sizeof refusal_buf, fmt, ap);
+    va_end(ap);
     refusal = refusal_buf;
 }
 
-static size_t thread_db_field(const char *name)
+/* A field of struct pthread as libthread_db's descriptor
+ * _thread_db_pthread_<field> = {bits, count, offset} describes it. */
+static size_t pthread_field(const char *field)
 {
-    const uint32_t *d = dlsym(RTLD_DEFAULT, name);
+    char name[64];
+    snprintf(name, sizeof name, "_thread_db_pthread_%s", field);
+    const uint32_t *d = mn_glibc_data(name);
     if (!d) {
-        refuse_missing(name);
+        refuse("glibc does not describe struct pthread.%s (no %s)", field, name);
         return 0;
     }
-    return d[2]; /* {bits, count, offset} */
+    uint64_t len = (uint64_t)d[0] / 8 * (d[1] ? d[1] : 1);
+    if (d[2] + len > L.size) {
+        refuse("struct pthread.%s is outside struct pthread (%s)", field, name);
+        return 0;
+    }
+    return d[2];
 }
 
 static void *private_sym(const char *name)
 {
     void *p = dlvsym(RTLD_DEFAULT, name, "GLIBC_PRIVATE");
     if (!p)
-        refuse_missing(name);
+        refuse("glibc has no %s", name);
     return p;
 }
 
-static size_t find_pointer(const void *tcb, const void *value, const char *what)
+static bool find_pointer(const void *tcb, const void *value, size_t *at)
 {
     for (size_t off = 0; off + sizeof(void *) <= L.size; off += sizeof(void *))
-        if (AT(tcb, off, const void *) == value)
-            return off;
-    refuse(what);
-    return 0;
+        if (AT(tcb, off, const void *) == value) {
+            *at = off;
+            return true;
+        }
+    return false;
 }
 
 static void discover_cleanup_fields(char *self)
 {
     __pthread_unwind_buf_t ub;
     __pthread_register_cancel(&ub);
-    L.cleanup_jmp_buf = find_pointer(self, &ub, "cleanup_jmp_buf");
+    if (!find_pointer(self, &ub, &L.cleanup_jmp_buf))
+        refuse("cannot find struct pthread.cleanup_jmp_buf");
     __pthread_unregister_cancel(&ub);
 
     struct _pthread_cleanup_buffer cb;
     _pthread_cleanup_push(&cb, NULL, NULL);
-    L.cleanup = find_pointer(self, &cb, "cleanup");
+    if (!find_pointer(self, &cb, &L.cleanup))
+        refuse("cannot find struct pthread.cleanup");
     _pthread_cleanup_pop(&cb, 0);
 }
 
-static void discover_tls_state(char *self)
+/* A per-thread buffer whose pointer glibc kept in static TLS would be lost
+ * when a TCB is recycled (its TLS images are initialised again): a leak
+ * per thread. In struct pthread (2.32+: tls_state), behind a key of
+ * glibc's (whose values stay with the TCB), or process-wide (2.31's
+ * strerror), it is reused. */
+static void check_format_buffer(const char *self, const char *buf, const char *what)
 {
-    /* Unknown numbers make glibc format into its per-thread buffers. */
-    char *e = strerror(1 << 20);
-    L.strerror_buf = find_pointer(self, e, "tls_state.strerror_l_buf");
-    char *s = strsignal(1 << 20);
-    L.strsignal_buf = find_pointer(self, s, "tls_state.strsignal_buf");
+    const char *tls = self - L.static_size;
+    for (size_t off = 0; off + sizeof(void *) <= L.static_size; off += sizeof(void *))
+        if (AT(tls, off, const char *) == buf)
+            refuse("glibc keeps %s's buffer in static TLS", what);
+}
+
+static void check_format_buffers(const char *self)
+{
+    /* Unknown numbers make glibc format into its buffers. */
+    check_format_buffer(self, strerror(1 << 20), "strerror");
+    check_format_buffer(self, strsignal(1 << 20), "strsignal");
 }
 
 static void init_header(char *tcb, const char *from)
@@ -169,15 +219,16 @@ static void init_header(char *tcb, const char *from)
 /* What a new G needs in its TCB besides fresh TLS images (docs/glibc-facts.md §3). */
 static void init_per_thread(char *tcb)
 {
-    AT(tcb, L.specific, void *) = tcb + L.specific - 32 * 16; /* specific_1stblock */
+    AT(tcb, L.specific, void *) = tcb + L.specific - KEY_BLOCK; /* specific_1stblock */
     void **list = &AT(tcb, L.list, void *);
-    list[0] = list;                                           /* self-linked */
+    list[0] = list;                                             /* self-linked */
     list[1] = list;
     AT(tcb, L.cancelhandling, int) = 0;
     AT(tcb, L.cleanup, void *) = NULL;
     AT(tcb, L.cleanup_jmp_buf, void *) = NULL;
-    AT(tcb, L.rseq + RSEQ_CPU_ID, int32_t) = -1; /* sched_getcpu: ask the kernel */
-    AT(tcb, L.resp_var, void *) = tcb + RES_OFFSET;
+    if (L.rseq)
+        AT(tcb, L.rseq_off + RSEQ_CPU_ID, int32_t) = -1; /* sched_getcpu: ask the kernel */
+    AT(tcb, L.resp_var, void *) = tcb + L.res;
 }
 
 /* Whether the malloc the program (and glibc itself) calls is glibc's. */
@@ -225,99 +276,153 @@ static void discover_malloc_words(void)
     if (L.n_malloc_words == 0)
         refuse("cannot find glibc's per-thread malloc cache");
     /* t keeps its cache: it becomes the first recycled TCB. */
-    mn_tcb_recycle(t);
+    if (!mn_tcb_recycle(t))
+        refuse("no memory for a thread descriptor");
     spare_tcb = t;
 }
 
-/* `res` has no descriptor: check on a thread that glibc itself made that
- * its __resp points at the expected field and its tid is where we look. */
+/* What a thread glibc made finds in its own descriptor. */
+struct probe {
+    const char *main_tcb;
+    bool header, tid;
+    ptrdiff_t res;             /* __resp's target from the thread pointer */
+    int multiple_threads;
+    bool guards;               /* stack/pointer guards and CET state copied */
+    int disabled_bits, async_bits; /* what setcancelstate/type change */
+};
+
 static void *probe_glibc_thread(void *arg)
 {
+    struct probe *p = arg;
     char *self = mn_thread_pointer();
-    bool *ok = arg;
-    *ok = AT(self, L.resp_var, char *) == self + RES_OFFSET &&
-          AT(self, L.tid, pid_t) == gettid() &&
-          AT(self, HDR_SELF, char *) == self;
+    p->header = AT(self, HDR_SELF, char *) == self && AT(self, HDR_TCB, char *) == self;
+    p->tid = AT(self, L.tid, pid_t) == (pid_t)mn_raw_syscall(SYS_gettid);
+    p->res = AT(self, L.resp_var, char *) - self;
+    p->multiple_threads = AT(self, HDR_MULTIPLE_THREADS, int);
+    const char *m = p->main_tcb;
+    p->guards = AT(self, HDR_STACK_GUARD, uintptr_t) == AT(m, HDR_STACK_GUARD, uintptr_t) &&
+                AT(self, HDR_POINTER_GUARD, uintptr_t) == AT(m, HDR_POINTER_GUARD, uintptr_t) &&
+                AT(self, HDR_FEATURE_1, unsigned) == AT(m, HDR_FEATURE_1, unsigned) &&
+                AT(self, HDR_STACK_GUARD, uintptr_t) && AT(self, HDR_POINTER_GUARD, uintptr_t);
+    volatile int *ch = &AT(self, L.cancelhandling, int);
+    int was = *ch, old;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+    p->disabled_bits = *ch ^ was;
+    pthread_setcancelstate(old, &old);
+    was = *ch;
+    pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old);
+    p->async_bits = *ch ^ was;
+    pthread_setcanceltype(old, &old);
     return NULL;
 }
 
+/* The fields without a descriptor, and the header, on a thread glibc made
+ * itself with its real pthread_create. */
 static void check_glibc_thread(int (*create)(pthread_t *, const pthread_attr_t *,
                                              void *(*)(void *), void *),
                                int (*join)(pthread_t, void **))
 {
-    bool ok = false;
+    struct probe p = {.main_tcb = mn_thread_pointer()};
     pthread_t t;
-    int err = create(&t, NULL, probe_glibc_thread, &ok);
+    int err = create(&t, NULL, probe_glibc_thread, &p);
     if (err) {
-        snprintf(refusal_buf, sizeof refusal_buf, "cannot create a kernel thread: %s",
-                 strerror(err));
-        refusal = refusal_buf;
+        refuse("cannot create a kernel thread: %s", strerror(err));
         return;
     }
     join(t, NULL);
-    if (!ok)
-        refuse("struct pthread.res or tid is not where expected");
+    if (!p.header)
+        refuse("a thread's TCB header is not at its thread pointer");
+    if (!p.tid)
+        refuse("struct pthread.tid does not hold the kernel's thread id");
+    if (p.res < 0 || (size_t)p.res + sizeof(struct __res_state) > L.size)
+        refuse("__resp does not point into struct pthread (its res field)");
+    L.res = (size_t)p.res;
+    if (p.multiple_threads != 1)
+        refuse("the TCB header's multiple_threads is not at offset %d", HDR_MULTIPLE_THREADS);
+    if (!p.guards)
+        refuse("the TCB header's stack guard, pointer guard or CET word is not as expected");
+    if (p.disabled_bits != MN_CANCEL_DISABLED || p.async_bits != MN_CANCEL_ASYNC)
+        refuse("struct pthread.cancelhandling's state and type bits are not as expected "
+               "(0x%x and 0x%x)", p.disabled_bits, p.async_bits);
+    const char *single = mn_glibc_data("__libc_single_threaded");
+    if (single && *single)
+        refuse("__libc_single_threaded is still set with two threads");
+}
+
+/* The rseq area glibc gives each thread (2.35+), where it says it is. */
+static void read_rseq(const char *self)
+{
+    const ptrdiff_t *off = mn_glibc_data("__rseq_offset");
+    const unsigned *size = mn_glibc_data("__rseq_size");
+    if (!off && !size)
+        return; /* before 2.35: glibc registers none */
+    if (!off || !size) {
+        refuse("glibc has %s but not %s", off ? "__rseq_offset" : "__rseq_size",
+               off ? "__rseq_size" : "__rseq_offset");
+        return;
+    }
+    L.rseq = true;
+    L.rseq_off = *off;
+    L.rseq_len = *size == 0 ? 0 : *size < RSEQ_MIN_LEN ? RSEQ_MIN_LEN : *size;
+    bool inside = L.rseq_off >= 0 ? (size_t)L.rseq_off + RSEQ_MIN_LEN <= L.size
+                                  : (size_t)-L.rseq_off <= L.static_size;
+    if (!inside)
+        refuse("the rseq area (__rseq_offset %td) is outside the TCB", L.rseq_off);
+    else if (L.rseq_len && AT(self, L.rseq_off + RSEQ_CPU_ID, int32_t) < 0)
+        refuse("the rseq area is not where __rseq_offset says (no cpu_id from the kernel)");
 }
 
 const char *mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
                                       void *),
                         int (*join)(pthread_t, void **))
 {
-    if (strcmp(gnu_get_libc_version(), MN_VERIFIED_GLIBC) != 0 &&
-        !getenv("MNRT_UNVERIFIED_GLIBC")) {
-        snprintf(refusal_buf, sizeof refusal_buf,
-                 "glibc %s is not verified (mnrt is, on glibc %s; "
-                 "MNRT_UNVERIFIED_GLIBC=1 tries anyway)",
-                 gnu_get_libc_version(), MN_VERIFIED_GLIBC);
-        return refusal_buf;
-    }
-    const uint32_t *size = dlsym(RTLD_DEFAULT, "_thread_db_sizeof_pthread");
+    const uint32_t *size = mn_glibc_data("_thread_db_sizeof_pthread");
     if (!size)
-        return "glibc does not describe struct pthread (_thread_db_sizeof_pthread)";
+        return "glibc does not describe struct pthread (no _thread_db_sizeof_pthread)";
     L.size = *size;
-    L.tid = thread_db_field("_thread_db_pthread_tid");
-    L.list = thread_db_field("_thread_db_pthread_list");
-    L.specific = thread_db_field("_thread_db_pthread_specific");
-    L.cancelhandling = thread_db_field("_thread_db_pthread_cancelhandling");
+    if (L.size < 1024 || L.size > 64 * 1024)
+        return "struct pthread's size (_thread_db_sizeof_pthread) is not plausible";
+    L.tid = pthread_field("tid");
+    L.list = pthread_field("list");
+    L.specific = pthread_field("specific");
+    L.cancelhandling = pthread_field("cancelhandling");
+    size_t dtv = pthread_field("dtvp");
     if (refusal)
         return refusal;
 
     char *self = mn_thread_pointer();
-    if (L.size < 1024 || L.size > 64 * 1024 || L.tid + sizeof(pid_t) > L.size ||
-        L.specific + sizeof(void *) > L.size || L.specific < 32 * 16)
-        return "struct pthread's size or fields are not as glibc's descriptors say";
     if (AT(self, HDR_SELF, char *) != self || AT(self, HDR_TCB, char *) != self)
         return "the TCB header is not at the thread pointer";
+    if (dtv != HDR_DTV)
+        return "the TCB header's dtv is not where glibc says (_thread_db_pthread_dtvp)";
+    if (AT(self, HDR_FEATURE_1, unsigned) & FEATURE_1_SHSTK)
+        return "CET shadow stacks are on (mnrt's thread switches cannot follow them)";
     if (AT(self, L.tid, pid_t) != getpid())
-        return "struct pthread.tid is not where glibc says";
-    if (AT(self, L.specific, char *) != self + L.specific - 32 * 16)
-        return "struct pthread.specific_1stblock is not where expected";
+        return "struct pthread.tid does not hold the main thread's id";
+    if (L.specific < KEY_BLOCK || AT(self, L.specific, char *) != self + L.specific - KEY_BLOCK)
+        return "struct pthread.specific_1stblock is not right before specific";
 
-    const ptrdiff_t *rseq_off = dlsym(RTLD_DEFAULT, "__rseq_offset");
-    if (!rseq_off)
-        return "glibc has no __rseq_offset";
-    L.rseq = *rseq_off;
-    char *resp = private_sym("__resp"), *dlerr = private_sym("__libc_dlerror_result");
+    char *resp = private_sym("__resp");
     void (*static_info)(size_t *, size_t *) = private_sym("_dl_get_tls_static_info");
     dl_allocate_tls = private_sym("_dl_allocate_tls");
-    dl_allocate_tls_init = private_sym("_dl_allocate_tls_init");
     ctype_init = private_sym("__ctype_init");
     call_tls_dtors = private_sym("__call_tls_dtors");
     if (refusal)
         return refusal;
     L.resp_var = resp - self;
-    L.dlerror_var = dlerr - self;
 
     size_t static_size, static_align;
     static_info(&static_size, &static_align);
     if (static_size <= L.size)
         return "_dl_get_tls_static_info gives a size smaller than struct pthread";
     L.static_size = (static_size - L.size) & ~(sizeof(uintptr_t) - 1);
-    if (-L.resp_var > (ptrdiff_t)L.static_size || -L.dlerror_var > (ptrdiff_t)L.static_size)
-        return "glibc's TLS variables are not in static TLS";
+    if (-L.resp_var > (ptrdiff_t)L.static_size || L.resp_var >= 0)
+        return "glibc's TLS variable __resp is not in static TLS";
 
+    L.nthreads = (_Atomic int *)mn_glibc_data("__nptl_nthreads");
+    read_rseq(self);
     discover_cleanup_fields(self);
-    discover_tls_state(self);
+    check_format_buffers(self);
     if (refusal)
         return refusal;
     check_glibc_thread(create, join);
@@ -329,9 +434,31 @@ const char *mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void 
     return refusal;
 }
 
+const char *mn_tcb_describe(void)
+{
+    static char d[256];
+    int n = snprintf(d, sizeof d,
+                     "glibc %s: struct pthread %zu bytes: tid +%zu, list +%zu, specific +%zu, "
+                     "cancelhandling +%zu, cleanup +%zu, cleanup_jmp_buf +%zu, res +%zu; ",
+                     gnu_get_libc_version(), L.size, L.tid, L.list, L.specific,
+                     L.cancelhandling, L.cleanup, L.cleanup_jmp_buf, L.res);
+    if (L.rseq)
+        n += snprintf(d + n, sizeof d - n, "rseq area %+td (%zu bytes registered); ",
+                      L.rseq_off, L.rseq_len);
+    else
+        n += snprintf(d + n, sizeof d - n, "no rseq area; ");
+    snprintf(d + n, sizeof d - n, "%d malloc words in static TLS", L.n_malloc_words);
+    return d;
+}
+
 bool mn_tcb_glibc_malloc(void)
 {
     return L.glibc_malloc;
+}
+
+_Atomic int *mn_tcb_glibc_nthreads(void)
+{
+    return L.nthreads;
 }
 
 void *mn_tcb_create(void)
@@ -349,41 +476,50 @@ void *mn_tcb_create(void)
     return t;
 }
 
-/* glibc registers struct rseq_area whole (32 bytes, the kernel's minimum),
- * with the x86 signature, and so does this. */
-#define RSEQ_AREA_LEN 32
+/* glibc registers its threads' rseq areas with __rseq_size, at least the
+ * kernel's minimum, and the x86 signature; so does this. */
 #define RSEQ_SIGNATURE 0x53053053
 #define RSEQ_UNREGISTER 1
 
 bool mn_tcb_rseq_move(void *const *from, int nfrom, void *to)
 {
+    if (!L.rseq_len)
+        return false;
     bool dropped = false;
     for (int i = 0; i < nfrom && !dropped; i++)
-        dropped = from[i] && mn_raw_syscall(SYS_rseq, (char *)from[i] + L.rseq, RSEQ_AREA_LEN,
-                                     RSEQ_UNREGISTER, RSEQ_SIGNATURE) == 0;
+        dropped = from[i] && mn_raw_syscall(SYS_rseq, (char *)from[i] + L.rseq_off, L.rseq_len,
+                                            RSEQ_UNREGISTER, RSEQ_SIGNATURE) == 0;
     if (!dropped)
         return false;
-    AT(to, L.rseq + RSEQ_CPU_ID, int32_t) = -1;
-    return mn_raw_syscall(SYS_rseq, (char *)to + L.rseq, RSEQ_AREA_LEN, 0, RSEQ_SIGNATURE) == 0;
+    AT(to, L.rseq_off + RSEQ_CPU_ID, int32_t) = -1;
+    return mn_raw_syscall(SYS_rseq, (char *)to + L.rseq_off, L.rseq_len, 0, RSEQ_SIGNATURE) == 0;
 }
 
-void mn_tcb_recycle(void *tcb)
+bool mn_tcb_recycle(void *tcb)
 {
     char *t = tcb;
-    /* dynamic TLS blocks of the finished G (as glibc's stack cache does) */
+    /* dynamic TLS blocks of the finished G (as glibc's _dl_deallocate_tls
+     * does), forgotten at once: a failed recycle leaves a dtv to retry */
     mn_dtv_t *dtv = AT(t, HDR_DTV, mn_dtv_t *);
     size_t slots = dtv[-1].counter;
-    for (size_t i = 1; i <= slots; i++)
+    for (size_t i = 1; i <= slots; i++) {
         free(dtv[i].pointer.to_free);
-    memset(dtv, 0, (slots + 1) * sizeof(mn_dtv_t));
+        dtv[i].pointer.to_free = NULL;
+    }
 
     uintptr_t keep[MAX_MALLOC_WORDS];
     for (int i = 0; i < L.n_malloc_words; i++)
         keep[i] = AT(t, L.malloc_words[i], uintptr_t);
-    dl_allocate_tls_init(t, 1);
+    /* a new dtv and the static TLS images, exactly as for a thread glibc
+     * makes on memory it reuses (the flag _dl_allocate_tls_init takes
+     * differs between versions: this lets glibc pass its own) */
+    if (!dl_allocate_tls(t))
+        return false;
+    free(&dtv[-1]); /* the old dtv: glibc callocs it with its length first */
     for (int i = 0; i < L.n_malloc_words; i++)
         AT(t, L.malloc_words[i], uintptr_t) = keep[i];
     init_per_thread(t);
+    return true;
 }
 
 void mn_tcb_set_tid(void *tcb, pid_t tid)
@@ -424,10 +560,9 @@ void mn_tcb_run_tls_dtors(void)
 void mn_tcb_release_on_exit(void)
 {
     /* glibc frees a reported dlerror result on the next call: two calls
-     * release a pending one (the first reports it, the second frees it). */
-    if (AT(mn_thread_pointer(), L.dlerror_var, void *)) {
-        dlerror();
-        dlerror();
-    }
+     * release a pending one (the first reports it, the second frees it;
+     * with none pending, each returns NULL at once). */
+    dlerror();
+    dlerror();
 }
 

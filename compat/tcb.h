@@ -3,9 +3,11 @@
  * lock owners, malloc's per-thread cache and dlerror are each G's own
  * (docs/design.md §10; docs/glibc-facts.md §2-§3).
  *
- * Layout facts come from glibc's own libthread_db descriptors where they
- * exist and are discovered and checked against the running glibc at boot
- * where they do not (mn_tcb_boot); an unverified glibc is refused there.
+ * Layout facts come from what the running glibc says about itself (its
+ * libthread_db descriptors, compat/glibc_syms.h) where it says it, and are
+ * probed and checked against it at boot where it does not (mn_tcb_boot),
+ * never taken from one glibc version; a fact that cannot be found and
+ * checked makes mn_tcb_boot refuse, naming it.
  *
  * Invariants:
  * - mn_tcb_boot runs once, on the main thread, before any G or M exists;
@@ -30,14 +32,17 @@
 #include <pthread.h>
 
 /* Discovers and checks the layout. Returns NULL, or why mnrt cannot give
- * Gs their own TCBs here (an unverified glibc, a field that is not where
- * it must be, no kernel thread to be had): then nothing was changed and
+ * Gs their own TCBs here (a field glibc does not describe, or one that is
+ * not where it must be, no kernel thread to be had): then nothing was changed and
  * the program must run natively. create/join are glibc's real functions:
  * one short-lived thread made by glibc itself serves to check the fields
  * that have no descriptor. Runs on the main thread, before any G exists. */
 const char *mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
                                       void *),
                         int (*join)(pthread_t, void **));
+
+/* What mn_tcb_boot found, in one line (MNRT_DEBUG=1 prints it). */
+const char *mn_tcb_describe(void);
 
 /* Whether the program's malloc (the one glibc itself calls) is glibc's,
  * as found at boot: its locks are glibc's own, never held by a thread
@@ -49,8 +54,9 @@ bool mn_tcb_glibc_malloc(void);
 void *mn_tcb_create(void);
 
 /* Makes a TCB whose G finished fit for a new G: static TLS images and the
- * dtv re-initialised, dynamic TLS freed, per-thread glibc state reset. */
-void mn_tcb_recycle(void *tcb);
+ * dtv made anew, dynamic TLS freed, per-thread glibc state reset. Returns
+ * false when memory is exhausted: then the TCB may be recycled again. */
+bool mn_tcb_recycle(void *tcb);
 
 /* glibc's struct pthread tid field. Gs carry a unique fake tid there so
  * glibc's internal recursive locks tell Gs apart (docs/glibc-facts.md §5). */
@@ -79,6 +85,10 @@ _Atomic int *mn_tcb_cancelhandling(void *tcb);
  * its scheduler on from now on. Returns false when there was none to move
  * (rseq off, or a kernel without it): then nothing is registered. */
 bool mn_tcb_rseq_move(void *const *from, int nfrom, void *to);
+
+/* glibc's count of its running threads (__nptl_nthreads, which decides
+ * whether a thread's exit ends the process), or NULL if glibc has none. */
+_Atomic int *mn_tcb_glibc_nthreads(void);
 
 /* Runs on a new G before its program code: per-thread locale tables. */
 void mn_tcb_on_start(void);

@@ -1,12 +1,13 @@
 /* Static TLS images of late modules: see tls_modules.h. The module's
  * static offset is link_map.l_tls_offset, located through glibc's
- * libthread_db descriptor; link maps come from _r_debug.
+ * libthread_db descriptor (compat/glibc_syms.h); link maps come from
+ * _r_debug.
  * The caller serializes all calls (shim/dlopen.c holds a lock). */
 #include "compat/tls_modules.h"
 
+#include "compat/glibc_syms.h"
 #include "compat/log.h"
 
-#include <dlfcn.h>
 #include <link.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -59,9 +60,10 @@ static bool has_static_block(const struct link_map *l)
 
 const char *mn_tls_modules_boot(void)
 {
-    const uint32_t *d = dlsym(RTLD_DEFAULT, "_thread_db_link_map_l_tls_offset");
+    const uint32_t *d = mn_glibc_data("_thread_db_link_map_l_tls_offset");
     if (!d)
-        return "glibc has no _thread_db_link_map_l_tls_offset";
+        return "glibc does not describe link_map.l_tls_offset (no "
+               "_thread_db_link_map_l_tls_offset)";
     off_tls_offset = d[2];
     for (const struct link_map *l = _r_debug.r_map; l; l = l->l_next)
         if (has_static_block(l))

@@ -172,6 +172,11 @@ void mn_config_load(void)
     else if (v && strcmp(v, "uring") != 0 && strcmp(v, "io_uring") != 0)
         mn_warn("MNRT_POLLER=%s is not uring or epoll; using io_uring", v);
 
+    v = getenv("MNRT_TRACE");
+    mn_config.trace_file = v && *v ? v : NULL;
+    if (v && !*v)
+        mn_warn("MNRT_TRACE is empty (it names the file of the execution trace); no trace");
+
     v = getenv("MNRT_STACK");
     if (v && mn_parse_size(v, &mn_config.default_stack) < 0) {
         mn_warn("MNRT_STACK=%s is not a size of at least %d bytes (e.g. 256K, 8M); "

@@ -4,7 +4,8 @@
  * as Go's GODEBUG=asyncpreemptoff=1), cputime=1 (per-thread CPU time
  * accounted from the start, cputime.h) and randomize=SEED (randomized
  * scheduling, randomize.h), MNRT_STACK=SIZE,
- * MNRT_POLLER=uring|epoll. A malformed value gets one `mnrt: ...` warning and the
+ * MNRT_POLLER=uring|epoll, MNRT_TRACE=FILE (the execution trace,
+ * exectrace.h). A malformed value gets one `mnrt: ...` warning and the
  * default. Read-only after boot. */
 #ifndef MN_CORE_CONFIG_H
 #define MN_CORE_CONFIG_H
@@ -26,6 +27,7 @@ struct mn_config {
     size_t default_stack;    /* 0: glibc's default */
     enum mn_poller_choice poller;
     bool debug;              /* MNRT_DEBUG is set: say what mnrt chose */
+    const char *trace_file;  /* MNRT_TRACE, or NULL: no execution trace */
 };
 
 extern struct mn_config mn_config;

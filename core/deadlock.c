@@ -1,6 +1,7 @@
 /* Deadlock detection: see deadlock.h. */
 #include "core/deadlock.h"
 #include "core/dump.h"
+#include "core/exectrace_file.h"
 
 #include "core/runtime.h"
 #include "core/signals.h"
@@ -76,5 +77,6 @@ void mn_deadlock_check(void)
     syscall(SYS_write, 2, msg, sizeof msg - 1);
     mn_schedtrace(false);
     mn_dump_write(2, 0, NULL); /* every thread, what it waits for, its stack */
+    mn_xtrace_write();
     _exit(2);
 }

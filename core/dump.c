@@ -6,6 +6,7 @@
 #include "compat/real.h"
 #include "core/context.h"
 #include "core/cputime.h"
+#include "core/exectrace_file.h"
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/sched_internal.h"
@@ -715,15 +716,23 @@ static void dump(struct mn_out *o, unsigned flags, mn_g *self, const struct here
 
 /* One dump at a time: the unwinder, the symbolizer and the ask are
  * global. Waits for a dump under way (never on the thread that makes
- * it: signals are blocked there meanwhile). */
-static _Atomic bool busy;
+ * it: signals are blocked there meanwhile). A lock of the runtime's, a
+ * leaf (core/lockrank.h): a dump takes no other but by a try. */
+static _Atomic bool dump_busy;
 
 static void take_turn(void)
 {
-    for (int i = 0; atomic_exchange(&busy, true); i++) {
+    mn_lockrank_acquire(&dump_busy, MN_RANK_DUMP, false);
+    for (int i = 0; atomic_exchange(&dump_busy, true); i++) {
         struct timespec ts = {0, 1000 * 1000};
         mn_raw_syscall(SYS_nanosleep, &ts, NULL);
     }
+}
+
+static void end_turn(void)
+{
+    atomic_store(&dump_busy, false);
+    mn_lockrank_release(&dump_busy, MN_RANK_DUMP);
 }
 
 static int dump_to(int fd, bool sock, unsigned flags, mn_g *self, const struct here *here)
@@ -734,7 +743,7 @@ static int dump_to(int fd, bool sock, unsigned flags, mn_g *self, const struct h
     take_turn();
     dump(&o, flags, self, here);
     mn_out_flush(&o);
-    atomic_store(&busy, false);
+    end_turn();
     return o.err;
 }
 
@@ -793,10 +802,24 @@ static _Noreturn void die_by_sigquit(void)
     }
 }
 
+void mn_dump_fork_child(void)
+{
+    if (atomic_load(&dump_busy)) { /* left half done: what it holds is released */
+        mn_sym_end();
+        mn_unwind_end();
+        atomic_store(&dump_busy, false);
+    }
+    for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++)
+        atomic_store(&reqs[i].state, REQ_FREE);
+    atomic_store(&pending, 0);
+    atomic_store(&quitting, false);
+}
+
 static void carry_out(const struct req *r, const struct here *here)
 {
     if (r->kind == KIND_QUIT) {
         dump_to(2, false, r->flags, NULL, here);
+        mn_xtrace_write();
         die_by_sigquit();
     }
     int fd = connect_tool(r->pid, r->cookie);

@@ -77,6 +77,10 @@ void mn_dump_on_sigquit(int sig, siginfo_t *info, void *uc);
  * M's running G). */
 bool mn_dump_on_sigcancel(siginfo_t *info, void *uc);
 
+/* In the child of fork: no dump is under way (one in the parent's other
+ * threads never ends here) and no request is posted. */
+void mn_dump_fork_child(void);
+
 /* sysmon: carries out the requests posted by signal handlers; whether one
  * is posted (it looks before it sleeps). */
 void mn_dump_serve(void);

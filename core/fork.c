@@ -1,6 +1,8 @@
 /* The runtime across fork(): see fork.h. */
 #include "core/fork.h"
 
+#include "core/dump.h"
+#include "core/exectrace.h"
 #include "core/overflow.h"
 #include "core/preempt.h"
 #include "core/signals.h"
@@ -34,6 +36,7 @@ const char *mn_fork_child(void)
         self->fork_locked = false;
         mn_unlock_thread(false);
     }
+    mn_xtrace_fork_child(); /* before the rebuild records the child's first events */
     const char *why = mn_sched_fork_child(self);
     if (why)
         return why;
@@ -44,5 +47,6 @@ const char *mn_fork_child(void)
     mn_preempt_fork_child();
     mn_monitor_fork_child();
     mn_stats_fork_child();
+    mn_dump_fork_child();
     return NULL;
 }

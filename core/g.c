@@ -192,7 +192,10 @@ static mn_g *g_alloc(void)
 {
     mn_g *g = gfget();
     if (g) {
-        mn_tcb_recycle(g->tcb); /* keeps the tid: see mn_tcb_is_g */
+        if (!mn_tcb_recycle(g->tcb)) { /* keeps the tid: see mn_tcb_is_g */
+            gfput(g);
+            return NULL;
+        }
     } else {
         g = calloc(1, sizeof *g);
         if (!g)
@@ -203,7 +206,8 @@ static mn_g *g_alloc(void)
             return NULL;
         }
         g->tid = atomic_fetch_add(&next_fake_tid, 1);
-        g->join_lock = (mn_lock)MN_LOCK_INIT;
+        g->join_lock = (mn_lock)MN_LOCK_INIT(JOIN);
+        g->siglock = (mn_lock)MN_LOCK_INIT(SIGLOCK);
         note_tid(g);
     }
     mn_tcb_set_tid(g->tcb, g->tid);
@@ -254,6 +258,7 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
     else
         mn_real.sigprocmask(SIG_SETMASK, NULL, &g->sigmask);
     g->sp = mn_ctx_make(g->stack.lo + g->stack.size, g_entry, g);
+    mn_san_new(&g->san);
     mn_sig_g_started(g);
     allg_add(g);
     atomic_fetch_add(&mn_sched.glive, 1);
@@ -267,7 +272,7 @@ void mn_g_run(mn_g *g)
     mn_sched_start_g(g);
 }
 
-_Noreturn void mn_g_exit(void *result)
+MN_SAN_NO_STACK_CLEANUP _Noreturn void mn_g_exit(void *result)
 {
     mn_g *g = mn_getg();
     g->result = result;
@@ -285,6 +290,7 @@ _Noreturn void mn_g_exit(void *result)
 
 void mn_g_finish_exit(mn_g *g)
 {
+    mn_san_g_exited(g->sp, g->stack.lo, g->stack.size);
     atomic_store(&g->status, MN_G_DEAD);
     allg_remove(g);
     mn_lock_acquire(&g->join_lock);
@@ -314,14 +320,14 @@ static bool cancel_join(struct mn_waiter *w)
 
 /* glibc's order of checks (nptl/pthread_join_common.c, pthread_tryjoin.c);
  * `joined` is a reaped G that was not detached. Under join_lock. */
-static int join_refusal(mn_g *g, bool try_only)
+static int join_refusal(mn_g *g, bool try_only, int64_t deadline_ns)
 {
     bool joined = g->reaped && !g->detached;
     if (try_only && (!g->exited || joined))
         return EBUSY; /* tryjoin: the thread has not finished (tid != 0) */
     if (joined)
         return ESRCH;
-    if (g->detached)
+    if (g->detached || deadline_ns == MN_JOIN_BAD_TIME)
         return EINVAL;
     if (g == mn_getg())
         return EDEADLK;
@@ -333,7 +339,7 @@ static int join_refusal(mn_g *g, bool try_only)
 int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only)
 {
     mn_lock_acquire(&g->join_lock);
-    int err = join_refusal(g, try_only);
+    int err = join_refusal(g, try_only, deadline_ns);
     if (err) {
         mn_lock_release(&g->join_lock);
         return err;
@@ -406,6 +412,7 @@ mn_g *mn_g_boot_main(const struct mn_stack *stack)
 {
     mn_g *g = &main_g;
     g->tcb = mn_thread_pointer();
+    mn_san_adopt(&g->san);
     g->stack = *stack;
     g->tid = atomic_fetch_add(&next_fake_tid, 1);
     note_tid(g);
@@ -413,7 +420,8 @@ mn_g *mn_g_boot_main(const struct mn_stack *stack)
     g->id = 1;
     atomic_store(&mn_sched.next_goid, 2);
     g->is_main = true;
-    g->join_lock = (mn_lock)MN_LOCK_INIT;
+    g->join_lock = (mn_lock)MN_LOCK_INIT(JOIN);
+    g->siglock = (mn_lock)MN_LOCK_INIT(SIGLOCK);
     mn_real.sigprocmask(SIG_SETMASK, NULL, &g->sigmask);
     /* one the program set before boot is the main G's (M0 gets its own) */
     if (mn_raw_syscall(SYS_sigaltstack, NULL, &g->altstack) != 0)
@@ -436,8 +444,8 @@ mn_g *mn_g_main(void)
  * either). A handle to it finds a joined thread (ESRCH). */
 static void reclaim_vanished(mn_g *g)
 {
-    g->join_lock = (mn_lock)MN_LOCK_INIT;
-    g->siglock = (mn_lock)MN_LOCK_INIT;
+    g->join_lock = (mn_lock)MN_LOCK_INIT(JOIN);
+    g->siglock = (mn_lock)MN_LOCK_INIT(SIGLOCK);
     g->exited = g->reaped = true;
     g->detached = false;
     g->joiner = NULL;
@@ -466,8 +474,8 @@ void mn_g_fork_child(mn_g *self)
     self->allnext = self->allprev = NULL;
     /* glibc's fork wrote the child's real tid into the TCB */
     mn_tcb_set_tid(self->tcb, self->tid);
-    self->join_lock = (mn_lock)MN_LOCK_INIT;
-    self->siglock = (mn_lock)MN_LOCK_INIT;
+    self->join_lock = (mn_lock)MN_LOCK_INIT(JOIN);
+    self->siglock = (mn_lock)MN_LOCK_INIT(SIGLOCK);
     self->joiner = NULL; /* a thread of the parent */
     self->p_in_syscall = false;
     atomic_store(&self->preempt, false);

@@ -3,7 +3,7 @@
 
 #include "core/futex.h"
 
-__thread int *mn_tls_lockcount;
+__thread struct mn_held *mn_tls_held;
 
 void mn_lock_slow(mn_lock *l)
 {

@@ -5,6 +5,7 @@
 #include "compat/log.h"
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
+#include "core/exectrace_file.h"
 #include "core/runtime.h"
 
 #include <signal.h>
@@ -17,7 +18,7 @@
  * handler reads it without a lock: a change racing with a fault sees the
  * old or the new action, as natively. */
 static struct sigaction program;
-static mn_lock program_lock = MN_LOCK_INIT;
+static mn_lock program_lock = MN_LOCK_INIT(PROGRAM);
 
 static void on_segv(int sig, siginfo_t *info, void *ctx);
 
@@ -58,6 +59,7 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
     }
     struct sigaction act = program;
     if (act.sa_handler == SIG_DFL || (act.sa_handler == SIG_IGN && info->si_code > 0)) {
+        mn_xtrace_write();
         die(sig, info); /* the kernel does not let a fault be ignored */
         return;
     }

@@ -48,7 +48,7 @@ static void measure_xstate(void)
 
 bool mn_preempt_init(void)
 {
-    if (!mn_codemap_init()) {
+    if (!mn_codemap_complete()) {
         if (mn_config.debug)
             mn_warn("the runtime's code was not found: no asynchronous preemption");
         return false;
@@ -111,7 +111,7 @@ static bool on_g_stack(const mn_g *g, uintptr_t sp)
 bool mn_preempt_program_code(mn_g *g, uintptr_t pc)
 {
     mn_m *m = g->m;
-    return enabled && m && m->curg == g && !m->prev_g && m->locks == 0 &&
+    return enabled && m && m->curg == g && !m->prev_g && m->locks.count == 0 &&
            g->syscall_depth == 0 && g->sig_handler_depth == 0 && m->p &&
            atomic_load(&m->p->status) == mn_pword(m, MN_P_USER) && !mn_codemap_runtime(pc);
 }
@@ -133,7 +133,7 @@ static bool safe_point(mn_g *g, mn_m *m, const mcontext_t *ctx)
  * by the trampoline around the park. */
 static bool convertible(mn_g *g, mn_m *m, const mcontext_t *ctx)
 {
-    return m->curg == g && !m->prev_g && m->locks == 0 && g->syscall_depth == 0 &&
+    return m->curg == g && !m->prev_g && m->locks.count == 0 && g->syscall_depth == 0 &&
            g->sig_handler_depth == 0 && m->p &&
            atomic_load(&m->p->status) == mn_pword(m, MN_P_USER) &&
            mn_inline_wait_matches(&m->convert, ctx) &&

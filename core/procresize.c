@@ -31,20 +31,23 @@ void mn_procresize(int n)
         n = MN_MAX_PROCS;
     mn_p *drain[MN_MAX_PROCS];
     int ndrain = 0;
+    /* Ps never made before are made first, without sched.lock: mn_p_new
+     * allocates with the program's malloc, whose own locks may be pthread
+     * mutexes mnrt serves (a wait-queue bucket, then a wait for the G that
+     * holds one), which nothing holding sched.lock may wait for
+     * (core/lockrank.h). Only the caller (sysmon) adds Ps, and readers
+     * look at allp[i] only for i < nallp. */
+    int made = atomic_load_explicit(&mn_sched.nallp, memory_order_relaxed);
+    while (made < n && (mn_sched.allp[made] = mn_p_new(made)))
+        made++;
     mn_lock_acquire(&mn_sched.lock);
+    atomic_store_explicit(&mn_sched.nallp, made, memory_order_release); /* allp[i] first */
     int old = atomic_load(&mn_sched.procs);
+    if (n > made)
+        n = made; /* no memory for more */
     if (n > old) {
-        for (int i = old; i < n; i++) {
-            if (!mn_sched.allp[i]) {
-                mn_sched.allp[i] = mn_p_new(i);
-                if (!mn_sched.allp[i]) {
-                    n = i;
-                    break;
-                }
-                mn_sched.nallp = i + 1;
-            }
+        for (int i = old; i < n; i++)
             mn_pidleput_locked(mn_sched.allp[i]);
-        }
         atomic_store(&mn_sched.procs, n);
     } else if (n < old) {
         atomic_store(&mn_sched.procs, n);

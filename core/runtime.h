@@ -36,6 +36,7 @@
 #include "core/lock.h"
 #include "core/randomize.h"
 #include "core/runq.h"
+#include "core/sanitizer.h"
 #include "core/stack.h"
 #include "core/timer.h"
 
@@ -70,6 +71,7 @@ struct mn_g {
     pid_t tid;                   /* the unique fake tid in its TCB */
     mn_g *schedlink;             /* run queue / free list link */
     struct mn_stack stack;
+    struct mn_san_ctx san;       /* the G as the sanitizers see it (sanitizer.h) */
     const char *wait_reason;
     sigset_t sigmask;            /* the signal mask the program set */
 
@@ -149,6 +151,11 @@ struct mn_g {
     /* the live view's (stats.h): its CPU time at the last snapshot, and
      * the id it had then (a G reused since has another) */
     int64_t stats_cpu, stats_id;
+
+    /* the execution trace (exectrace.h): where its last ready was
+     * recorded, until its next start (written by the readier before it
+     * queues the G, read by the M that starts it) */
+    uint64_t xt_ready;
 };
 
 enum mn_m_action {
@@ -158,6 +165,7 @@ enum mn_m_action {
 struct mn_m {
     void *g0sp;                  /* g0's saved context while a G runs */
     void *g0tcb;                 /* the TCB g0 runs with (the M's own) */
+    struct mn_san_ctx g0san;     /* g0 as the sanitizers see it (sanitizer.h) */
     mn_g *curg;
     mn_p *p;
     mn_p *nextp;                 /* P handed over by startm */
@@ -178,7 +186,7 @@ struct mn_m {
     uint64_t rand;
     int64_t switches;
     int64_t parks;               /* waits that parked a G on it (mn_park) */
-    int locks;                   /* mn_locks held (lock.h); written by this M only */
+    struct mn_held locks;        /* mn_locks held (lock.h); written by this M only */
     /* sysmon set it just before sending SIGURG: the signal asks this M to
      * preempt its G; the handler takes it back (preempt.h) */
     _Atomic bool preempt_sig;
@@ -235,7 +243,9 @@ struct mn_sched {
     _Atomic int npidle;
     _Atomic int nmspinning;
     _Atomic int procs;           /* Ps in use: allp[0 .. procs-1] */
-    int nallp;                   /* Ps ever made (never freed) */
+    _Atomic int nallp;           /* Ps ever made (never freed): read without
+                                  * sched.lock, so allp[i] is stored before i
+                                  * is counted */
     mn_p *allp[MN_MAX_PROCS];
 
     mn_g *runq_head, *runq_tail; /* global run queue */
@@ -405,8 +415,10 @@ void mn_g_run(mn_g *g);
 /* Finishes the calling G (its TLS destructors already ran). */
 _Noreturn void mn_g_exit(void *result);
 /* join/detach with glibc's error codes in glibc's order, also for the
- * handle of a joined thread (ESRCH; tryjoin EBUSY); deadline_ns < 0:
- * none; try: no wait. */
+ * handle of a joined thread (ESRCH; tryjoin EBUSY); deadline_ns -1:
+ * none, MN_JOIN_BAD_TIME: an invalid time, EINVAL once the thread is
+ * found joinable (glibc 2.41+'s order); try: no wait. */
+#define MN_JOIN_BAD_TIME (-2)
 int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only);
 int mn_g_detach(mn_g *g);
 /* The G whose TCB is `tcb`, or NULL for a thread that is not a G. */

@@ -4,7 +4,7 @@
  * Every M runs g0_loop on its own stack with its own TCB (g0). A G gives
  * control back to g0 by switching to it with a request in m->action
  * (park, yield, exit, call); g0 carries out the request on its own stack,
- * so a G is marked waiting and its lock released only after nothing runs
+ * so a G is marked waiting and published to its wakers only after nothing runs
  * on its stack any more (the park invariant of runtime.h). A park or yield
  * whose P has a next G ready switches straight to it instead, and that G
  * carries out the request, in g0's role, before its own code runs
@@ -29,6 +29,11 @@
  * futex until startm hands them a P. Nothing spins when nothing is
  * runnable: an idle process uses no CPU.
  *
+ * The execution trace (exectrace.h) is fed by one call (mn_xtrace_*) where
+ * a G is readied, starts or stops, a P is taken or given back, an M
+ * starts, sleeps or ends; a ready is recorded before its G is queued, so
+ * that no M can start it before.
+ *
  * Under MNRT_DEBUG=randomize the choices these rules leave open (where a
  * G goes in a queue, which queue is looked at first, a direct switch or
  * g0's path) are taken at random (randomize.h); the protocols' test
@@ -44,6 +49,7 @@
 #include "core/context.h"
 #include "core/cputime.h"
 #include "core/deadlock.h"
+#include "core/exectrace.h"
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/altstack.h"
@@ -59,7 +65,8 @@
 #include <unistd.h>
 
 struct mn_sched mn_sched = {
-    .lock = MN_LOCK_INIT, .mcreate_lock = MN_LOCK_INIT, .allg_lock = MN_LOCK_INIT};
+    .lock = MN_LOCK_INIT(SCHED), .mcreate_lock = MN_LOCK_INIT(MCREATE),
+    .allg_lock = MN_LOCK_INIT(ALLG)};
 __thread mn_g *mn_tls_g;
 __thread mn_m *mn_tls_m;
 __thread mn_g *mn_tls_owner;
@@ -86,6 +93,25 @@ static void globrunq_put_batch(mn_g **gs, int n)
     for (int i = 0; i < n; i++)
         mn_globrunq_put_locked(gs[i]);
     mn_lock_release(&mn_sched.lock);
+}
+
+void mn_runq_hand_out(mn_p *p)
+{
+    static struct mn_runq taken; /* sysmon's own: it is the only caller */
+    bool moved = false;
+    mn_g *g;
+    while ((g = mn_runq_steal(&taken, &p->runq, true, false))) {
+        mn_lock_acquire(&mn_sched.lock);
+        do {
+            bool from_next;
+            mn_globrunq_put_locked(g);
+            g = mn_runq_get(&taken, &from_next);
+        } while (g);
+        mn_lock_release(&mn_sched.lock);
+        moved = true;
+    }
+    if (moved)
+        mn_wakep();
 }
 
 /* Takes a share of the global queue into p's queue; returns one to run. */
@@ -144,6 +170,7 @@ static void runq_put(mn_p *p, mn_g *g, bool next)
 
 void mn_pidleput_locked(mn_p *p)
 {
+    mn_xtrace_p(p, NULL, false);
     atomic_store(&p->status, mn_pword(NULL, MN_P_IDLE));
     p->link = mn_sched.pidle;
     mn_sched.pidle = p;
@@ -173,8 +200,9 @@ mn_p *mn_pidleget(void)
 void mn_acquirep(mn_m *m, mn_p *p)
 {
     m->p = p;
-    p->m = m;
+    MN_SNAPSHOT_SET(p->m, m);
     atomic_store(&p->status, mn_pword(m, MN_P_RUNNING));
+    mn_xtrace_p(p, m, true);
     mn_monitor_notice_busy();
 }
 
@@ -193,7 +221,7 @@ bool mn_p_transition(mn_m *m, enum mn_pstatus from, enum mn_pstatus to)
 static mn_p *releasep(mn_m *m)
 {
     mn_p *p = m->p;
-    p->m = NULL;
+    MN_SNAPSHOT_SET(p->m, NULL);
     m->p = NULL;
     return p;
 }
@@ -287,6 +315,7 @@ static bool poll_sleep(mn_m *m)
     m_quiet(m);
     /* global work and an idle P: go and take it instead of sleeping */
     bool work = atomic_load(&mn_sched.runqsize) && atomic_load(&mn_sched.npidle);
+    int64_t since = mn_xtrace_now();
     if (until > now && !work) {
         if (wait)
             wait(until == INT64_MAX ? -1 : until - now);
@@ -296,6 +325,7 @@ static bool poll_sleep(mn_m *m)
         atomic_load(&mn_hooks.poll_now)();
     }
     atomic_store(&mn_sched.lastpoll, mn_nanotime());
+    mn_xtrace_m(m, MN_XT_M_SLEEP, since, m->polled, MN_XT_POLL_M);
     atomic_store(&mn_sched.poll_until, INT64_MAX);
     atomic_store(&mn_sched.poll_owner, 0);
     run_all_timers(mn_nanotime());
@@ -324,11 +354,13 @@ static void *m_thread_main(void *arg)
 {
     mn_m *m = arg;
     m->g0tcb = mn_thread_pointer();
+    mn_san_adopt(&m->g0san);
     mn_tls_m = m;
-    mn_tls_lockcount = &m->locks;
+    mn_tls_held = &m->locks;
     m_init_common(m);
     mn_acquirep(m, m->nextp);
     m->nextp = NULL;
+    mn_xtrace_m(m, MN_XT_M_START, 0, 0, 0);
     g0_loop(m); /* returns when the G locked to it exited */
     retire_m(m);
     return NULL;
@@ -463,6 +495,7 @@ void mn_wakep(void)
 /* Sleeps until startm hands this M a P. */
 static void stopm(mn_m *m)
 {
+    int64_t since = mn_xtrace_now();
     m_quiet(m);
     mn_lock_acquire(&mn_sched.lock);
     m->link = mn_sched.midle;
@@ -473,6 +506,7 @@ static void stopm(mn_m *m)
         mn_futex_wait(&m->wakeup, 0, -1, false);
     mn_acquirep(m, m->nextp);
     m->nextp = NULL;
+    mn_xtrace_m(m, MN_XT_M_SLEEP, since, 0, MN_XT_IDLE_M);
 }
 
 static void become_spinning(mn_m *m)
@@ -523,8 +557,10 @@ static mn_g *steal_work(mn_m *m)
             if (vs == MN_P_IDLE || vs == MN_P_DEAD)
                 continue;
             mn_g *g = mn_runq_steal(&p->runq, &v->runq, last, vs == MN_P_USER);
-            if (g)
+            if (g) {
+                mn_xtrace_steal(m, v->id, g);
                 return g;
+            }
         }
     }
     return NULL;
@@ -554,9 +590,11 @@ static mn_g *findrunnable(mn_m *m)
             return g;
         bool (*poll_now)(void) = atomic_load_explicit(&mn_hooks.poll_now, memory_order_relaxed);
         if (poll_now && atomic_load(&mn_sched.netpoll_waiters) > 0) {
+            int64_t since = mn_xtrace_now();
             m->reaping = true;
             bool any = poll_now();
             m->reaping = false;
+            mn_xtrace_netpoll(since, any ? -1 : 0);
             atomic_store(&mn_sched.lastpoll, mn_nanotime());
             if (any && (g = mn_runq_get(&p->runq, &next)))
                 return g;
@@ -570,12 +608,16 @@ static mn_g *findrunnable(mn_m *m)
                 return g;
         }
 
-        /* Nothing: give the P back. */
+        /* Nothing: give the P back, unless work came meanwhile (the test
+         * mn_handoffp makes: sched_internal.h) */
         mn_lock_acquire(&mn_sched.lock);
-        if (atomic_load(&mn_sched.runqsize)) {
-            g = globrunq_get_locked(p, 0);
-            mn_lock_release(&mn_sched.lock);
-            return g;
+        if (mn_p_has_work(p)) {
+            if (!(g = mn_runq_get(&p->runq, &next)))
+                g = globrunq_get_locked(p, 0);
+            if (g) {
+                mn_lock_release(&mn_sched.lock);
+                return g;
+            }
         }
         releasep(m);
         mn_pidleput_locked(p);
@@ -642,6 +684,15 @@ static void retire_dead_p(mn_m *m)
     }
 }
 
+/* Whether schedule() takes its next G from the global queue before its
+ * P's own: every 61st schedule on the P (fairness to the global queue, as
+ * Go), or when the P's time slice expired. Asked by schedule() and by
+ * only_local_work(), which lets a direct switch bypass schedule(). */
+static bool global_turn(const mn_p *p, bool expired)
+{
+    return p->schedtick % 61 == 0 || expired;
+}
+
 /* MNRT_DEBUG=randomize (randomize.h): the global queue, or another P's
  * queue, before this P's own, each a third of the time (NULL: the own).
  * A steal takes up to half a victim's ring (MN_RUNQ_SIZE / 2): only into
@@ -677,7 +728,7 @@ static mn_g *schedule(mn_m *m)
         if (moved)
             globrunq_put_batch(overflow, moved);
     }
-    if (p->schedtick % 61 == 0 || expired) /* fairness to the global queue (Go's) */
+    if (global_turn(p, expired))
         g = globrunq_get(p, 1);
     if (!g && __builtin_expect(mn_randomize, 0))
         g = random_source(m, p);
@@ -697,7 +748,7 @@ static mn_g *schedule(mn_m *m)
      * inheritTime): two Gs handing each other runnext look like one G to
      * sysmon, which asks them to yield after 10 ms. */
     if (!inherit)
-        m->p->schedtick++;
+        mn_p_tick(m->p);
     return g;
 }
 
@@ -718,12 +769,13 @@ void mn_sched_counts(int64_t *switches, int64_t *parks)
 /* g is about to run on m: everything but its signal mask and the switch. */
 static void begin_running(mn_m *m, mn_g *g)
 {
-    *(int **)mn_tcb_tls_slot(g->tcb, &mn_tls_lockcount) = &m->locks;
+    *(struct mn_held **)mn_tcb_tls_slot(g->tcb, &mn_tls_held) = &m->locks;
     g->m = m;
-    m->curg = g;
+    MN_SNAPSHOT_SET(m->curg, g);
     atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
     atomic_store_explicit(&g->status, MN_G_RUNNING, memory_order_relaxed);
     m->switches++;
+    mn_xtrace_start(m, g);
 }
 
 /* The kernel mask of m's thread becomes g's (each G has its own), except
@@ -749,10 +801,12 @@ static void fit_altstack(mn_m *m, mn_g *g)
 
 static void execute(mn_m *m, mn_g *g)
 {
+    mn_lockrank_switch(g->id, "is switched to by", m->id);
     begin_running(m, g);
     apply_sigmask(m, g);
     fit_altstack(m, g);
     atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
+    mn_san_switch(&g->san, g->tcb);
     mn_ctx_switch(&m->g0sp, g->sp, g->tcb);
 }
 
@@ -771,7 +825,7 @@ static mn_g *after_switch(mn_m *m, mn_g *g)
 {
     enum mn_m_action action = m->action;
     m->action = MN_ACT_NONE;
-    m->curg = NULL;
+    MN_SNAPSHOT_SET(m->curg, NULL);
     g->m = NULL;
     switch (action) {
     case MN_ACT_PARK:
@@ -827,6 +881,7 @@ static void give_away_p(mn_m *m)
  * an M that scheduled the G hands it a P (startlockedm); m then runs it. */
 static void stoplockedm(mn_m *m)
 {
+    int64_t since = mn_xtrace_now();
     if (m->p)
         give_away_p(m);
     m_quiet(m);
@@ -834,6 +889,7 @@ static void stoplockedm(mn_m *m)
         mn_futex_wait(&m->wakeup, 0, -1, false);
     mn_acquirep(m, m->nextp);
     m->nextp = NULL;
+    mn_xtrace_m(m, MN_XT_M_SLEEP, since, 0, MN_XT_LOCKED_M);
 }
 
 /* m's scheduling came to g, which only its own M runs: m hands that M its
@@ -852,6 +908,7 @@ static void retire_m(mn_m *m)
 {
     if (m->p)
         give_away_p(m);
+    mn_xtrace_m(m, MN_XT_M_EXIT, 0, 0, 0);
     mn_altstack_free(m);
     mn_lock_acquire(&mn_sched.lock);
     for (mn_m **pm = &mn_sched.allm; *pm; pm = &(*pm)->allnext)
@@ -927,18 +984,19 @@ static void g0_entry(void *arg)
 }
 
 /* Whether schedule() on m would look at nothing but m's own run queue: no
- * turn of the global queue, no time slice to end, no due timers, no P being
- * retired; and, when randomized, no random look elsewhere (half the time). */
+ * turn of the global queue (global_turn, as schedule() asks it), no due
+ * timers, no P being retired; and, when randomized, no random look
+ * elsewhere (half the time, as schedule() takes one: random_source). */
 static bool only_local_work(mn_m *m)
 {
     mn_p *p = m->p;
     int64_t now = 0;
-    return p && p->id < atomic_load(&mn_sched.procs) && p->schedtick % 61 != 0 &&
-           !atomic_load_explicit(&p->preempt, memory_order_relaxed) && !p_timers_due(p, &now) &&
-           !(__builtin_expect(mn_randomize, 0) && mn_randomize_coin());
+    return p && p->id < atomic_load(&mn_sched.procs) &&
+           !global_turn(p, atomic_load_explicit(&p->preempt, memory_order_relaxed)) &&
+           !p_timers_due(p, &now) && !(__builtin_expect(mn_randomize, 0) && mn_randomize_coin());
 }
 
-static void make_runnable(mn_g *g, bool next);
+static void make_runnable(mn_g *g, bool next, bool create);
 
 /* What g0 would have done with the G a direct switch left (after_switch),
  * done by the G switched to, in g0's place: as g0, it readies Gs onto its
@@ -956,10 +1014,10 @@ static void finish_direct_switch(mn_g *self, mn_m *m)
     MN_TEST_POINT(MN_TP_DIRECT_SWITCH, prev);
     mn_g *again = after_switch(m, prev);
     if (again) /* its park was called off: it runs soon, here or elsewhere */
-        make_runnable(again, true);
+        make_runnable(again, true, false);
     mn_tls_m = NULL;
     mn_tls_g = self;
-    m->curg = self;
+    MN_SNAPSHOT_SET(m->curg, self);
     errno = saved_errno;
     apply_sigmask(m, self);
     fit_altstack(m, self);
@@ -971,6 +1029,7 @@ void mn_resume_g(mn_g *g)
     mn_m *m = g->m;
     if (m->prev_g)
         finish_direct_switch(g, m);
+    mn_lockrank_switch(g->id, "resumes on", m->id);
     mn_cputime_in(g);
     if (__builtin_expect(atomic_load_explicit(&g->sigpend, memory_order_relaxed) != 0, 0))
         mn_sig_deliver_pending();
@@ -978,6 +1037,7 @@ void mn_resume_g(mn_g *g)
 
 void mn_switch_out(mn_g *g, enum mn_m_action action)
 {
+    mn_lockrank_switch(g->id, "switches away from", g->m->id);
     mn_cputime_out(g);
     atomic_store_explicit(&g->nswitch, atomic_load_explicit(&g->nswitch, memory_order_relaxed) + 1,
                           memory_order_release);
@@ -1002,19 +1062,22 @@ void mn_switch_out(mn_g *g, enum mn_m_action action)
         !atomic_load(&mn_sched.runqsize)) {
         /* g0 would queue it and take it right back */
         m->action = MN_ACT_NONE;
-        m->p->schedtick++;
+        mn_p_tick(m->p);
         atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
         atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
         mn_cputime_in(g);
         return;
     }
+    mn_xtrace_stop(g, action);
     if (next) {
         if (!inherit)
-            m->p->schedtick++;
+            mn_p_tick(m->p);
         m->prev_g = g;
         begin_running(m, next);
+        mn_san_switch(&next->san, next->tcb);
         mn_ctx_switch(&g->sp, next->sp, next->tcb);
     } else {
+        mn_san_switch(&m->g0san, m->g0tcb);
         mn_ctx_switch(&g->sp, m->g0sp, m->g0tcb);
     }
     mn_resume_g(g);
@@ -1041,22 +1104,24 @@ void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
 }
 
 /* Puts g where the calling thread can run it: runnext of the caller's P,
- * or the global queue (foreign threads, Ms without a P, a lost P). */
-static void make_runnable(mn_g *g, bool next)
+ * or the global queue (foreign threads, Ms without a P, a lost P).
+ * create: g was just made (the execution trace tells it from a ready). */
+static void make_runnable(mn_g *g, bool next, bool create)
 {
     mn_m *m = mn_current_m();
     /* g0 holds its P, and so does a G in the middle of a switch (a signal
-     * handler that interrupted it) */
+     * handler that interrupted it); a G in program code claims it back */
     bool held = m && m->p &&
                 (!mn_tls_g || atomic_load(&m->p->status) == mn_pword(m, MN_P_RUNNING));
-    if (m && mn_tls_g && !held) {
-        if (mn_p_transition(m, MN_P_USER, MN_P_RUNNING)) {
-            runq_put(m->p, g, next);
-            atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
-            mn_wakep();
-            return;
-        }
-    } else if (held) { /* Gs readied by I/O queue FIFO */
+    bool claimed = m && mn_tls_g && !held && mn_p_transition(m, MN_P_USER, MN_P_RUNNING);
+    mn_xtrace_ready(g, create); /* before anyone may run it */
+    if (claimed) {
+        runq_put(m->p, g, next);
+        atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
+        mn_wakep();
+        return;
+    }
+    if (held) { /* Gs readied by I/O queue FIFO */
         runq_put(m->p, g, next && !m->reaping);
         mn_wakep();
         return;
@@ -1076,7 +1141,7 @@ void mn_ready(mn_g *g)
     uint32_t waiting = MN_G_WAITING;
     if (!atomic_compare_exchange_strong(&g->status, &waiting, MN_G_RUNNABLE))
         mn_fatal("ready of G %lld in state %u", (long long)g->id, waiting);
-    make_runnable(g, true);
+    make_runnable(g, true, false);
 }
 
 void mn_yield(void)
@@ -1160,7 +1225,7 @@ bool mn_thread_bound(void)
 void mn_sched_start_g(mn_g *g)
 {
     atomic_store(&g->status, MN_G_RUNNABLE);
-    make_runnable(g, true);
+    make_runnable(g, true, true);
     mn_monitor_ensure();
     mn_g *self = mn_tls_g;
     if (!self)
@@ -1223,19 +1288,22 @@ static void m0_install(mn_m *m, const struct g0_parts *g0, mn_g *g, int procs)
 
     mn_tcb_set_tid(g0->tcb, getpid());
     *(mn_m **)mn_tcb_tls_slot(g0->tcb, &mn_tls_m) = m;
-    *(int **)mn_tcb_tls_slot(g0->tcb, &mn_tls_lockcount) = &m->locks;
+    *(struct mn_held **)mn_tcb_tls_slot(g0->tcb, &mn_tls_held) = &m->locks;
     m->g0sp = mn_ctx_make(g0->stack.lo + g0->stack.size, g0_entry, m);
     m->g0tcb = g0->tcb;
+    mn_san_new(&m->g0san);
     m_init_common(m);
 
     g->m = m;
-    m->curg = g;
+    MN_SNAPSHOT_SET(m->curg, g);
+    mn_tls_g = g; /* before the P is taken: its trace event is m's (exectrace.h) */
     mn_acquirep(m, mn_sched.allp[0]);
+    mn_xtrace_m(m, MN_XT_M_START, 0, 0, 0);
+    mn_xtrace_start(m, g);
     atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
     atomic_store(&g->status, MN_G_RUNNING);
-    mn_tls_g = g;
     mn_tls_owner = g;
-    mn_tls_lockcount = &m->locks;
+    mn_tls_held = &m->locks;
 }
 
 /* What mn_sched_prepare made for mn_sched_boot. */
@@ -1246,6 +1314,7 @@ static struct {
 
 const char *mn_sched_prepare(int procs)
 {
+    mn_san_boot();
     for (int i = 0; i < procs; i++)
         if (!(mn_sched.allp[i] = mn_p_new(i)))
             return "out of memory";
@@ -1289,9 +1358,9 @@ static void p_forget(mn_p *p)
     atomic_store(&p->runq.tail, 0);
     atomic_store(&p->runq.runnext, NULL);
     mn_timers_forget(&p->timers);
-    p->m = NULL;
+    MN_SNAPSHOT_SET(p->m, NULL);
     p->link = NULL;
-    p->schedtick = 0;
+    MN_SNAPSHOT_SET(p->schedtick, 0);
     p->new_m_spinning = false;
     atomic_store(&p->preempt, false);
     atomic_store(&p->status, mn_pword(NULL, MN_P_DEAD));
@@ -1332,7 +1401,9 @@ const char *mn_sched_fork_child(mn_g *self)
     atomic_store(&mn_sched.lastpoll, 0);
     for (int i = 0; i < mn_sched.nallp; i++)
         p_forget(mn_sched.allp[i]);
-    mn_sched.lock = mn_sched.mcreate_lock = mn_sched.allg_lock = (mn_lock)MN_LOCK_INIT;
+    mn_sched.lock = (mn_lock)MN_LOCK_INIT(SCHED);
+    mn_sched.mcreate_lock = (mn_lock)MN_LOCK_INIT(MCREATE);
+    mn_sched.allg_lock = (mn_lock)MN_LOCK_INIT(ALLG);
 
     /* the forking M, on the same kernel thread, with a g0 of its own: the
      * one it had lives on a stack glibc counts free in the child */

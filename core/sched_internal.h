@@ -16,6 +16,21 @@ static inline enum mn_pstatus mn_pstate(const mn_p *p)
     return (enum mn_pstatus)(uint32_t)atomic_load(&((mn_p *)p)->status);
 }
 
+/* What sysmon reads of a P and its M while their owner changes it (p->m,
+ * p->schedtick, m->curg) is a snapshot, checked against the P's status word
+ * before sysmon acts on it (docs/design.md §4): the owner writes these
+ * fields, and sysmon reads them, as relaxed atomics (ThreadSanitizer found
+ * the plain accesses racing: docs/sanitizers.md). The owner's own reads
+ * stay plain. */
+#define MN_SNAPSHOT_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
+#define MN_SNAPSHOT_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
+/* One more G scheduled on p (its owner only). */
+static inline void mn_p_tick(mn_p *p)
+{
+    MN_SNAPSHOT_SET(p->schedtick, p->schedtick + 1);
+}
+
 /* Whether m holds p now: m->p may still name a P sysmon took from m
  * (reports read it from other threads; m itself learns it at its next
  * mn_p_transition). */
@@ -44,6 +59,12 @@ bool mn_p_transition(mn_m *m, enum mn_pstatus from, enum mn_pstatus to);
  * goes through g0. */
 void mn_switch_out(mn_g *g, enum mn_m_action action);
 
+/* sysmon only: moves every G queued on p (runnext too) to the global
+ * queue, where any P finds them, and wakes an idle P for them: p's G
+ * does not yield, even to a preemption signal (a signal handler, a loop
+ * in libc), and would keep them waiting behind it. */
+void mn_runq_hand_out(mn_p *p);
+
 /* sched.lock held */
 void mn_pidleput_locked(mn_p *p);
 mn_p *mn_pidleget_locked(void);
@@ -55,6 +76,18 @@ void mn_startm(mn_p *p, bool spinning);
 /* Runs p on a new M, or makes p idle when no M can be made. */
 void mn_startm_new(mn_p *p, bool spinning);
 void mn_wakep(void);
+/* Whether Gs wait to run on p: in its own queue or in the global one.
+ * One test for the two places that decide whether a P needs an M:
+ * findrunnable gives its P back only when this is false (looked at under
+ * sched.lock), and mn_handoffp gives a P taken from a blocked M an M when
+ * it is true; were they to differ, a P could be handed off idle with work
+ * that findrunnable would have run. Timers are not work here: an idle P's
+ * are watched by the M that sleeps until the earliest timer of any P. */
+static inline bool mn_p_has_work(mn_p *p)
+{
+    return !mn_runq_empty(&p->runq) || atomic_load(&mn_sched.runqsize) != 0;
+}
+
 /* A P nobody runs (taken from a blocked M): to an M if there is work;
  * else idle, and if it has timers, the M sleeping until the next timer is
  * told, or, when none sleeps so, an M is woken to become it. */

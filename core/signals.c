@@ -5,6 +5,7 @@
 #include "compat/real.h"
 #include "compat/tcb.h"
 #include "core/dump.h"
+#include "core/exectrace_file.h"
 #include "core/preempt.h"
 #include "core/runtime.h"
 #include "core/sched_internal.h"
@@ -56,7 +57,7 @@ struct mn_sig_queue {
 /* Read without a lock by the handler: a change racing with a signal sees
  * the old or the new action, as natively. */
 static struct sigaction program[NSIGS + 1];
-static mn_lock action_lock = MN_LOCK_INIT;
+static mn_lock action_lock = MN_LOCK_INIT(ACTION);
 static mn_g *main_g;
 
 static bool is_handler(const struct sigaction *a)
@@ -69,7 +70,9 @@ static bool is_handler(const struct sigaction *a)
  * the handler), or a itself. SIGURG keeps mnrt's preemption handler,
  * which passes every other SIGURG on to mn_sig_from_kernel. SIGQUIT left
  * SIG_DFL gets the thread dump's action, which prints the dump and then
- * lets SIGQUIT kill the process (dump.h). */
+ * lets SIGQUIT kill the process (dump.h); while an execution trace is
+ * recorded, SIGINT, SIGTERM and SIGHUP left SIG_DFL get its action, which
+ * writes the trace and then lets the signal kill (exectrace_file.h). */
 static int install(int sig, const struct sigaction *a)
 {
     if (sig == SIGURG && mn_preempt_sigbit) /* preempt.c's handler passes the rest on */
@@ -80,6 +83,10 @@ static int install(int sig, const struct sigaction *a)
         k.sa_flags = (a->sa_flags | SA_SIGINFO) & ~SA_RESETHAND;
     } else if (sig == SIGQUIT && a->sa_handler == SIG_DFL) {
         k.sa_sigaction = mn_dump_on_sigquit;
+        k.sa_flags = SA_SIGINFO | SA_RESTART;
+        sigfillset(&k.sa_mask);
+    } else if (a->sa_handler == SIG_DFL && mn_xtrace_catches(sig)) {
+        k.sa_sigaction = mn_xtrace_on_signal;
         k.sa_flags = SA_SIGINFO | SA_RESTART;
         sigfillset(&k.sa_mask);
     }
@@ -111,8 +118,9 @@ void mn_sig_boot(void)
         if (is_handler(&program[sig])) {
             install(sig, &program[sig]);
             any = true;
-        } else if (sig == SIGQUIT && program[sig].sa_handler == SIG_DFL) {
-            install(sig, &program[sig]); /* the thread dump's */
+        } else if (program[sig].sa_handler == SIG_DFL &&
+                   (sig == SIGQUIT || mn_xtrace_catches(sig))) {
+            install(sig, &program[sig]); /* the thread dump's, the trace's */
         }
     }
     if (any)
@@ -168,7 +176,7 @@ static struct {
     _Atomic int64_t count;
 } slots[NSLOTS];
 static int nslots = 1; /* slot 0: mask 0 */
-static mn_lock mask_lock = MN_LOCK_INIT;
+static mn_lock mask_lock = MN_LOCK_INIT(MASK);
 static _Atomic bool union_dirty = true;
 
 /* Signals sysmon took that no G accepted by then (a G changed its mask,
@@ -176,7 +184,7 @@ static _Atomic bool union_dirty = true;
  * a G that accepts one looks (take_process_pending). Signals that every
  * G blocks for good never get here: sysmon blocks them too, so they stay
  * pending in the kernel (sigwait, signalfd). */
-static mn_lock proc_lock = MN_LOCK_INIT;
+static mn_lock proc_lock = MN_LOCK_INIT(PROC);
 static _Atomic uint64_t proc_pend;
 static siginfo_t proc_info[NSIGS];
 
@@ -319,7 +327,7 @@ static mn_g *g_here(void)
     if (!g)
         return NULL;
     mn_m *m = g->m;
-    if (!m || m->curg != g || m->locks)
+    if (!m || m->curg != g || m->locks.count)
         return NULL;
     mn_p *p = m->p;
     if (p && !g->syscall_depth) { /* in a system call it may have lost p */
@@ -676,7 +684,8 @@ void mn_sig_fork_unlock(void)
 void mn_sig_fork_child(mn_g *self)
 {
     process_id = (pid_t)mn_raw_syscall(SYS_getpid);
-    mask_lock = proc_lock = (mn_lock)MN_LOCK_INIT;
+    mask_lock = (mn_lock)MN_LOCK_INIT(MASK);
+    proc_lock = (mn_lock)MN_LOCK_INIT(PROC);
     for (int i = 0; i < NSLOTS; i++) {
         slots[i].mask = 0;
         atomic_store(&slots[i].count, 0);

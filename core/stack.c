@@ -7,9 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#ifndef MADV_GUARD_INSTALL
-#define MADV_GUARD_INSTALL 102
-#endif
+#include "compat/backfill.h" /* after the system headers */
 
 /* 1 while MADV_GUARD_INSTALL works; cleared on the first EINVAL. */
 static atomic_bool guard_install_works = true;

@@ -1,15 +1,12 @@
 /* ELF symbol lookup for thread dumps: see symbolize.h. */
 #include "core/symbolize.h"
 
+#include "compat/elf_file.h"
 #include "compat/raw_syscall.h"
 
-#include <elf.h>
-#include <fcntl.h>
 #include <link.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #define MAX_OBJECTS 128
@@ -20,13 +17,8 @@ struct object {
     const char *base;        /* path without the directory */
     bool loaded;             /* the symbol table was looked for */
     bool mnrt, program;
-    const char *image;       /* the file, mapped (or the vDSO in memory) */
-    size_t size;
-    bool mapped;             /* image is ours to unmap */
-    const Elf64_Sym *syms;
-    size_t nsyms;
-    const char *strs;
-    size_t strsize;
+    struct mn_elf elf;       /* the file, mapped (or the vDSO in memory) */
+    struct mn_elf_symtab tab; /* .symtab, else .dynsym */
 };
 
 static struct object objects[MAX_OBJECTS];
@@ -103,63 +95,16 @@ static struct object *object_of(uintptr_t pc)
     return f.found;
 }
 
-static bool within(const struct object *o, uint64_t off, uint64_t len)
-{
-    return off <= o->size && len <= o->size - off;
-}
-
-/* Finds .symtab (else .dynsym) and its strings in o's image. */
-static void find_symbols(struct object *o)
-{
-    const Elf64_Ehdr *eh = (const void *)o->image;
-    if (!within(o, 0, sizeof *eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
-        eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shentsize != sizeof(Elf64_Shdr) ||
-        !within(o, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
-        return;
-    const Elf64_Shdr *sh = (const void *)(o->image + eh->e_shoff);
-    for (int want = SHT_SYMTAB; want; want = want == SHT_SYMTAB ? SHT_DYNSYM : 0) {
-        for (int i = 0; i < eh->e_shnum; i++) {
-            if (sh[i].sh_type != (uint32_t)want || sh[i].sh_link >= eh->e_shnum ||
-                sh[i].sh_entsize != sizeof(Elf64_Sym))
-                continue;
-            const Elf64_Shdr *st = &sh[sh[i].sh_link];
-            if (!within(o, sh[i].sh_offset, sh[i].sh_size) ||
-                !within(o, st->sh_offset, st->sh_size) || st->sh_size == 0)
-                continue;
-            o->syms = (const void *)(o->image + sh[i].sh_offset);
-            o->nsyms = sh[i].sh_size / sizeof(Elf64_Sym);
-            o->strs = o->image + st->sh_offset;
-            o->strsize = st->sh_size;
-            return;
-        }
-    }
-}
-
 static void load(struct object *o)
 {
     o->loaded = true;
     uintptr_t vdso = (uintptr_t)getauxval(AT_SYSINFO_EHDR);
-    if (vdso && o->bias == vdso) { /* no file: its image is in memory */
-        o->image = (const char *)vdso;
-        o->size = o->hi - vdso;
-        find_symbols(o);
+    if (vdso && o->bias == vdso) /* no file: its image is in memory */
+        mn_elf_memory(&o->elf, (const void *)vdso, o->hi - vdso);
+    else if (!mn_elf_map(&o->elf, o->path))
         return;
-    }
-    int fd = (int)mn_raw_syscall(SYS_openat, AT_FDCWD, o->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    struct stat st;
-    if (mn_raw_syscall(SYS_fstat, fd, &st) == 0 && st.st_size > (off_t)sizeof(Elf64_Ehdr)) {
-        long p = mn_raw_syscall(SYS_mmap, NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p > 0 || p < -4095) {
-            o->image = (const char *)p;
-            o->size = (size_t)st.st_size;
-            o->mapped = true;
-        }
-    }
-    mn_raw_syscall(SYS_close, fd);
-    if (o->image)
-        find_symbols(o);
+    if (!mn_elf_symtab(&o->elf, SHT_SYMTAB, &o->tab))
+        mn_elf_symtab(&o->elf, SHT_DYNSYM, &o->tab);
 }
 
 void mn_sym_begin(void)
@@ -184,10 +129,10 @@ void mn_sym_lookup(uintptr_t pc, struct mn_sym *out)
     uint64_t off = pc - o->bias;
     const Elf64_Sym *best = NULL;
     bool best_covers = false;
-    for (size_t i = 0; i < o->nsyms; i++) {
-        const Elf64_Sym *s = &o->syms[i];
+    for (size_t i = 0; i < o->tab.n; i++) {
+        const Elf64_Sym *s = &o->tab.syms[i];
         int type = ELF64_ST_TYPE(s->st_info);
-        if (s->st_shndx == SHN_UNDEF || s->st_value > off || s->st_name >= o->strsize ||
+        if (s->st_shndx == SHN_UNDEF || s->st_value > off || s->st_name >= o->tab.strsize ||
             (type != STT_FUNC && type != STT_GNU_IFUNC))
             continue;
         bool covers = off < s->st_value + s->st_size;
@@ -202,18 +147,15 @@ void mn_sym_lookup(uintptr_t pc, struct mn_sym *out)
         }
     }
     if (best && (best_covers || best->st_size == 0)) {
-        out->func = o->strs + best->st_name;
+        out->func = mn_elf_sym_name(&o->tab, best);
         out->off = off - best->st_value;
-        if (!memchr(out->func, 0, o->strsize - best->st_name))
-            out->func = NULL;
     }
 }
 
 void mn_sym_end(void)
 {
     for (int i = 0; i < nobjects; i++)
-        if (objects[i].mapped)
-            mn_raw_syscall(SYS_munmap, objects[i].image, objects[i].size);
+        mn_elf_unmap(&objects[i].elf);
     nobjects = 0;
 }
 

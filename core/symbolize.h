@@ -1,9 +1,9 @@
 /* Names for code addresses in thread dumps (core/dump.h): the function,
  * from the ELF symbol table of the object's file (.symtab, else .dynsym,
- * so static functions of a program that was not stripped are named too),
- * and the object. dladdr is not used: it takes the loader's lock, which a
- * thread stuck in a library's constructor holds, and sees only exported
- * names.
+ * so static functions of a program that was not stripped are named too;
+ * compat/elf_file.h), and the object. dladdr is not used: it takes the
+ * loader's lock, which a thread stuck in a library's constructor holds,
+ * and sees only exported names.
  *
  * Invariants: no lock but dl_iterate_phdr's (held only while the loader
  * adds or removes an object, never across program code), no malloc; the

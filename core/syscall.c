@@ -9,6 +9,7 @@
 #include "core/sched_internal.h"
 
 #include "compat/log.h"
+#include "core/exectrace.h"
 
 void mn_entersyscall(void)
 {
@@ -49,6 +50,7 @@ void mn_exitsyscall(void)
     mn_p *p = mn_pidleget();
     if (p) {
         mn_acquirep(m, p);
+        mn_xtrace_start(m, g); /* it runs on, on this P now */
         atomic_store(&p->status, mn_pword(m, MN_P_USER));
         return;
     }
@@ -57,7 +59,7 @@ void mn_exitsyscall(void)
 
 void mn_handoffp(mn_p *p)
 {
-    if (!mn_runq_empty(&p->runq) || atomic_load(&mn_sched.runqsize)) {
+    if (mn_p_has_work(p)) { /* what findrunnable keeps its P for */
         mn_startm(p, false);
         return;
     }

@@ -6,6 +6,7 @@
 #include "compat/real.h"
 #include "core/config.h"
 #include "core/dump.h"
+#include "core/exectrace.h"
 #include "core/futex.h"
 #include "core/kthread.h"
 #include "core/preempt.h"
@@ -34,7 +35,7 @@
 
 static atomic_bool started, running;
 static __thread bool is_monitor;
-static mn_lock new_m_lock = MN_LOCK_INIT;
+static mn_lock new_m_lock = MN_LOCK_INIT(NEW_M);
 static mn_p *new_m_ps;                  /* Ps waiting for a new M, linked by link */
 static _Atomic uint32_t monitor_word;   /* futex when there is no poller yet */
 static atomic_bool long_sleep;          /* sleeping with every P idle */
@@ -47,6 +48,7 @@ struct pmon {
     int64_t cpu_ns;        /* the owner M's CPU clock at the last look, -1: none */
     int64_t cpu_at_tick;   /* the same when schedtick was first seen */
     bool asked;            /* its G was asked to yield at an earlier look */
+    bool signalled;        /* and sent the preemption signal since */
     bool converting;       /* its G was asked to park instead of this wait: */
     long converting_nr;    /* the call */
     unsigned long converting_arg; /* and its first argument (word, fd) */
@@ -121,7 +123,8 @@ static void poll_if_forgotten(int64_t now)
     bool (*poll_now)(void) = atomic_load(&mn_hooks.poll_now);
     if (poll_now && atomic_load(&mn_sched.netpoll_waiters) > 0 &&
         now - atomic_load(&mn_sched.lastpoll) > POLL_FORGOTTEN_NS) {
-        poll_now();
+        int64_t since = mn_xtrace_now();
+        mn_xtrace_netpoll(since, poll_now() ? -1 : 0);
         atomic_store(&mn_sched.lastpoll, now);
     }
 }
@@ -145,6 +148,7 @@ static bool take(mn_p *p, uint64_t word, _Atomic int64_t *count)
         return false;
     atomic_store_explicit(count, atomic_load_explicit(count, memory_order_relaxed) + 1,
                           memory_order_relaxed);
+    mn_xtrace_handoff(p, word, count == &took_unseen);
     mn_handoffp(p);
     return true;
 }
@@ -158,15 +162,24 @@ static bool others_wait(mn_p *p, int64_t now)
 }
 
 /* The G that m runs on p was asked to yield at an earlier look, and its
- * M has run since: if other Gs wait, preempt it by signal (preempt.h); a
- * G alone is left to run. Say so once when a G ran a whole second of CPU
+ * M has run since: if other Gs wait, preempt it by signal (preempt.h),
+ * and if it was signalled before, hand its queue to the other Ps; a G
+ * alone is left to run. Say so once when a G ran a whole second of CPU
  * time that way: preemption is off, or the G never stopped where it is
  * safe (always in libc, or holding a lock). */
 static void unheard(mn_p *p, struct pmon *pm, mn_m *m, mn_g *g, int64_t cpu, int64_t now)
 {
     if (!others_wait(p, now))
         return;
-    mn_preempt_signal(m);
+    /* Signalled at an earlier look and still not yielding: it runs where
+     * it cannot be preempted (a signal handler, libc). Its queue goes
+     * where the other Ps find it, and their Gs yield to it in turn. */
+    if (pm->signalled && !mn_runq_empty(&p->runq))
+        mn_runq_hand_out(p);
+    bool sent = mn_preempt_signal(m);
+    if (sent)
+        mn_xtrace_preempt(p, m, g);
+    pm->signalled = sent || pm->signalled;
     if (cpu - pm->cpu_at_tick > HOG_WARN_NS)
         mn_warn_once("thread %lld ran for a second without a scheduling point, keeping other "
                      "threads from running%s",
@@ -200,21 +213,21 @@ static bool ask_to_park(mn_m *m, struct pmon *pm)
  * P or asked its G to park instead of a wait. */
 static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool *look_soon)
 {
-    mn_m *m = p->m;
+    mn_m *m = MN_SNAPSHOT_GET(p->m);
     if (!m || mn_pword(m, MN_P_USER) != word)
         return false;
-    uint32_t tick = p->schedtick;
+    uint32_t tick = MN_SNAPSHOT_GET(p->schedtick);
     if (tick != pm->schedtick || m != pm->m) {
         pm->schedtick = tick;
         pm->schedwhen = now;
         pm->m = m;
         pm->cpu_ns = mn_kthread_cpu_ns(m->cpuclock);
         pm->cpu_at_tick = pm->cpu_ns;
-        pm->asked = false;
+        pm->asked = pm->signalled = false;
         pm->converting = false;
         return false;
     }
-    mn_g *g = m->curg;
+    mn_g *g = MN_SNAPSHOT_GET(m->curg);
     bool over = now - pm->schedwhen > PREEMPT_NS;
     if (over) {
         /* the slice ends at the P's next scheduling decision (sched.c
@@ -351,7 +364,7 @@ void mn_monitor_fork_child(void)
     bool was = atomic_load(&running);
     atomic_store(&started, false);
     atomic_store(&running, false);
-    new_m_lock = (mn_lock)MN_LOCK_INIT;
+    new_m_lock = (mn_lock)MN_LOCK_INIT(NEW_M);
     new_m_ps = NULL;
     atomic_store(&long_sleep, false);
     memset(pmon, 0, sizeof pmon);

@@ -11,7 +11,7 @@
 
 void mn_timers_init(struct mn_timers *ts)
 {
-    ts->lock = (mn_lock)MN_LOCK_INIT;
+    ts->lock = (mn_lock)MN_LOCK_INIT(TIMERS);
     ts->h = NULL;
     ts->n = ts->cap = 0;
     atomic_store(&ts->next_when, INT64_MAX);

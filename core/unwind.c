@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libunwind.h>
+#include <link.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -213,6 +214,13 @@ static const char *load(void)
     unw_addr_space_t as = create(&a, 0);
     if (!as)
         return lib.why = "libunwind could not make an address space";
+    /* libunwind 1.7+ finds the tables of a space it did not make itself
+     * with the function set here: none (a call of NULL) otherwise */
+    void (*set_iterate)(unw_addr_space_t, int (*)(int (*)(struct dl_phdr_info *, size_t, void *),
+                                                  void *)) =
+        dlsym(h, "_Ux86_64_set_iterate_phdr_function");
+    if (set_iterate)
+        set_iterate(as, dl_iterate_phdr);
     caching(as, UNW_CACHE_GLOBAL);
     lib.as = as;
     lib.why = NULL;

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
-#include <string.h>
 
 #define NBUCKETS 1024
 
@@ -15,7 +14,7 @@ struct bucket {
     struct mn_waiter *heads; /* first waiter of each address */
 } __attribute__((aligned(64)));
 
-static struct bucket table[NBUCKETS];
+static struct bucket table[NBUCKETS] = {[0 ... NBUCKETS - 1] = {.lock = MN_LOCK_INIT(WAITQ)}};
 
 static struct bucket *bucket_of(const void *addr)
 {
@@ -238,5 +237,6 @@ int mn_ufutex_wake(_Atomic uint32_t *word, int n)
 
 void mn_waitq_reset(void)
 {
-    memset(table, 0, sizeof table);
+    for (int i = 0; i < NBUCKETS; i++)
+        table[i] = (struct bucket){.lock = MN_LOCK_INIT(WAITQ)};
 }

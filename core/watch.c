@@ -16,7 +16,7 @@ static struct slot {
     uint32_t val;
     int count;
 } slots[SLOTS];
-static mn_lock watch_lock = MN_LOCK_INIT;
+static mn_lock watch_lock = MN_LOCK_INIT(WATCH);
 static _Atomic int watched; /* slots with a count */
 static _Atomic int64_t waits;
 
@@ -96,5 +96,5 @@ void mn_watch_fork_child(void)
     for (int i = 0; i < SLOTS; i++)
         slots[i] = (struct slot){0};
     atomic_store(&watched, 0);
-    watch_lock = (mn_lock)MN_LOCK_INIT;
+    watch_lock = (mn_lock)MN_LOCK_INIT(WATCH);
 }

@@ -33,7 +33,7 @@ MN_EXPORT int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierat
                                    unsigned count)
 {
     int pshared = PTHREAD_PROCESS_PRIVATE;
-    if (attr && mn_real.pthread_barrierattr_getpshared(attr, &pshared) != 0)
+    if (attr && pthread_barrierattr_getpshared(attr, &pshared) != 0)
         return EINVAL;
     if (pshared == PTHREAD_PROCESS_SHARED)
         return mn_real.pthread_barrier_init(b, attr, count);

@@ -3,25 +3,16 @@
  * another M when the call lasts: opening files (a FIFO blocks until its
  * peer comes), syncing, waiting for children, file locks, name lookups,
  * system(), sendfile and splice. Calls that return fds tell the fd table. */
-#include "shim/pthread_impl.h"
-
-#include "shim/sys.h"
-#include "syscalls/pollfd.h"
+#include "shim/fdcall.h"
 
 #include <fcntl.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/wait.h>
-
-static int new_fd(int fd)
-{
-    if (fd >= 0 && !mn_native())
-        mn_fd_forget(fd);
-    return fd;
-}
 
 static mode_t mode_arg(int flags, va_list ap)
 {
@@ -30,7 +21,7 @@ static mode_t mode_arg(int flags, va_list ap)
 
 static int g_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
-    return new_fd((int)MN_SYS_CANCELLABLE(SYS_openat, dirfd, path, flags, mode));
+    return mn_fd_made((int)MN_SYS_CANCELLABLE(SYS_openat, dirfd, path, flags, mode));
 }
 
 MN_EXPORT int openat(int dirfd, const char *path, int flags, ...)

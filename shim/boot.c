@@ -31,10 +31,14 @@
 #include "shim/pthread_impl.h"
 
 #include "core/cputime.h"
+#include "core/exectrace_file.h"
+#include "core/exectrace.h"
 
 #include "compat/fsbase.h"
+#include "compat/glibc_syms.h"
 #include "compat/tcb.h"
 #include "compat/tls_modules.h"
+#include "core/codemap.h"
 #include "core/config.h"
 #include "core/overflow.h"
 #include "core/preempt.h"
@@ -50,7 +54,6 @@
 #include <unistd.h>
 
 _Atomic int mn_boot_state;
-extern char __libc_single_threaded;
 
 static int (*program_main)(int, char **, char **);
 static bool main_frame_ready;
@@ -126,18 +129,27 @@ void mn_boot(void)
     pthread_attr_t attr;
     if (mn_real.pthread_getattr_np(pthread_self(), &attr) == 0) {
         void *lo;
-        mn_real.pthread_attr_getstack(&attr, &lo, &main_stack.size);
+        pthread_attr_getstack(&attr, &lo, &main_stack.size);
         main_stack.lo = lo;
-        mn_real.pthread_attr_destroy(&attr);
+        pthread_attr_destroy(&attr);
     }
-    if ((why = mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join)) ||
-        (why = mn_tls_modules_boot()) || (why = mn_sched_prepare(mn_config.procs))) {
+    if (!(why = mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join)) &&
+        !(why = mn_tls_modules_boot()))
+        why = mn_cond_shared_boot();
+    mn_glibc_syms_release();
+    if (why || (why = mn_sched_prepare(mn_config.procs))) {
         refuse(why);
         return;
     }
 
+    if (mn_config.debug)
+        mn_warn("%s", mn_tcb_describe());
+
     /* From here on nothing fails: the main thread becomes the main G. */
-    __libc_single_threaded = 0;
+    if (mn_config.trace_file) /* first: it records from the main G's start on */
+        mn_xtrace_boot(mn_config.trace_file);
+    mn_codemap_init(); /* before any G: pthread_create asks it */
+    mn_join_boot();
     mn_hooks.g_main = g_main;
     mn_hooks.io_wait = mn_netio_inline_wait;
     mn_cancel_boot();
@@ -162,6 +174,13 @@ void mn_boot(void)
 __attribute__((constructor(101))) static void mn_boot_constructor(void)
 {
     mn_boot();
+}
+
+/* At exit (exit(), return from main, the last thread's end): the
+ * execution trace, if one is recorded (core/exectrace_file.h). */
+__attribute__((destructor)) static void mn_exit_destructor(void)
+{
+    mn_xtrace_write();
 }
 
 /* Program code of a G; what it returns or passes to pthread_exit (which

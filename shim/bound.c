@@ -29,8 +29,11 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+
+#include "compat/backfill.h" /* after the system headers */
 
 /* The process has just one kernel thread (io_uring workers count too: the
  * kernel counts them). */

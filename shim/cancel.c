@@ -22,8 +22,9 @@
  * there it makes the call return -EINTR, and the wrapper unwinds after
  * its P bracket is closed. Anywhere else the signal does nothing and an
  * interrupted call restarts. glibc installs its own action for signal 32
- * when the real pthread_cancel runs (a foreign thread's cancel): mnrt takes
- * it back and passes the signal on to glibc's on foreign threads.
+ * when the real pthread_cancel runs (a foreign thread's cancel), or, before
+ * 2.34, when libpthread starts: mnrt takes it (back) and passes the signal
+ * on to glibc's on foreign threads.
  *
  * Asynchronous cancellation uses the same signal: a G that runs its own
  * code (where preemption by signal could stop it, preempt.h) is unwound
@@ -38,6 +39,7 @@
  * block. */
 #include "shim/pthread_impl.h"
 
+#include "compat/kernel_sigaction.h"
 #include "compat/tcb.h"
 #include "core/dump.h"
 #include "core/preempt.h"
@@ -47,22 +49,12 @@
 #include <string.h>
 
 #define SIGCANCEL 32            /* glibc's (__SIGRTMIN) */
-#define KERNEL_SA_RESTORER 0x04000000
 
 /* cancel_syscall_x86_64.S */
 long mn_cancel_syscall(_Atomic int *cancelhandling, long nr, long a1, long a2, long a3, long a4,
                        long a5, long a6);
 extern const char mn_cancel_syscall_check[], mn_cancel_syscall_insn[],
     mn_cancel_syscall_canceled[];
-void mn_cancel_sigreturn(void);
-
-/* The kernel's struct sigaction (glibc's sigaction refuses signal 32). */
-struct kernel_action {
-    void (*handler)(int, siginfo_t *, void *);
-    unsigned long flags;
-    void (*restorer)(void);
-    uint64_t mask;
-};
 
 /* glibc's own action for signal 32, once the real pthread_cancel made it. */
 static void (*_Atomic glibc_action)(int, siginfo_t *, void *);
@@ -106,28 +98,26 @@ static void on_sigcancel(int sig, siginfo_t *info, void *ucv)
         testcancel(); /* unwinds through this handler's frame */
 }
 
-static int install_sigcancel(struct kernel_action *old)
+/* Makes mnrt's action signal 32's; glibc's, if it had one, is kept for
+ * foreign threads. Returns 0 or -errno. */
+static int take_sigcancel(void)
 {
-    struct kernel_action k = {.handler = on_sigcancel,
-                              .flags = SA_SIGINFO | SA_RESTART | SA_NODEFER | KERNEL_SA_RESTORER,
-                              .restorer = mn_cancel_sigreturn};
-    return (int)mn_raw_syscall(SYS_rt_sigaction, SIGCANCEL, &k, old, sizeof k.mask);
-}
-
-/* After the real pthread_cancel: glibc's action replaced mnrt's. */
-static void take_back_sigcancel(void)
-{
-    struct kernel_action old;
+    struct mn_kernel_action old;
     memset(&old, 0, sizeof old);
-    if (install_sigcancel(&old) == 0 && old.handler != on_sigcancel &&
-        (old.flags & SA_SIGINFO) && (uintptr_t)old.handler > (uintptr_t)SIG_IGN)
+    int r = mn_kernel_sigaction(SIGCANCEL, on_sigcancel, SA_SIGINFO | SA_RESTART | SA_NODEFER,
+                                &old);
+    if (r == 0 && old.handler != on_sigcancel && (old.flags & SA_SIGINFO) &&
+        (uintptr_t)old.handler > (uintptr_t)SIG_IGN)
         atomic_store(&glibc_action, old.handler);
+    return r;
 }
 
+/* glibc installs its action when its pthread_cancel first runs (2.34+),
+ * or when libpthread starts (before 2.34): then it is there at boot. */
 void mn_cancel_boot(void)
 {
     mn_hooks.testcancel = testcancel;
-    if (install_sigcancel(NULL) != 0)
+    if (take_sigcancel() != 0)
         mn_warn("cannot install the action of signal 32: pthread_cancel does not end calls "
                 "blocked in the kernel (waitpid, a tty's read)");
 }
@@ -159,7 +149,7 @@ MN_EXPORT int pthread_cancel(pthread_t t)
     if (!g) {
         int r = mn_real.pthread_cancel(t);
         if (!mn_native())
-            take_back_sigcancel();
+            take_sigcancel(); /* glibc's replaced mnrt's */
         return r;
     }
     if (!mn_g_alive(g))

@@ -1,5 +1,5 @@
 /* The system call of a cancellation point that blocks in the kernel
- * (shim/cancel.c) and the return path of mnrt's SIGCANCEL handler.
+ * (shim/cancel.c).
  *
  * long mn_cancel_syscall(const int *cancelhandling, long nr,
  *                        long a1, long a2, long a3, long a4, long a5, long a6)
@@ -43,17 +43,5 @@ mn_cancel_syscall_canceled:
     ret
     .cfi_endproc
     .size mn_cancel_syscall, .-mn_cancel_syscall
-
-/* The restorer of mnrt's SIGCANCEL action: rt_sigreturn, in the exact
- * bytes unwinders and debuggers recognize as a signal frame's return. */
-    .globl mn_cancel_sigreturn
-    .hidden mn_cancel_sigreturn
-    .type mn_cancel_sigreturn, @function
-    .p2align 4
-    nop
-mn_cancel_sigreturn:
-    movq $15, %rax               /* __NR_rt_sigreturn */
-    syscall
-    .size mn_cancel_sigreturn, .-mn_cancel_sigreturn
 
     .section .note.GNU-stack, "", @progbits

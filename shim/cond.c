@@ -87,8 +87,8 @@ MN_EXPORT int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *att
     if (attr) {
         clockid_t clock;
         int pshared;
-        if (mn_real.pthread_condattr_getclock(attr, &clock) != 0 ||
-            mn_real.pthread_condattr_getpshared(attr, &pshared) != 0)
+        if (pthread_condattr_getclock(attr, &clock) != 0 ||
+            pthread_condattr_getpshared(attr, &pshared) != 0)
             return EINVAL;
         if (pshared == PTHREAD_PROCESS_SHARED)
             mn_cond_shared_init(c, clock == CLOCK_MONOTONIC);

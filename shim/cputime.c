@@ -66,7 +66,7 @@ MN_EXPORT int clock_getres(clockid_t clk, struct timespec *res)
     return 0;
 }
 
-MN_EXPORT int getrusage(int who, struct rusage *ru)
+MN_EXPORT int getrusage(__rusage_who_t who, struct rusage *ru)
 {
     mn_g *g = mn_native() ? NULL : mn_getg();
     if (who != RUSAGE_THREAD || !g)

@@ -11,10 +11,10 @@
 #include "shim/pthread_impl.h"
 
 #include "compat/tcb.h"
+#include "core/codemap.h"
 #include "core/config.h"
 #include "shim/sys.h"
 
-#include <dlfcn.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +26,7 @@ MN_EXPORT int pthread_setattr_default_np(const pthread_attr_t *attr)
     int err = mn_real.pthread_setattr_default_np(attr);
     void *addr;
     size_t size;
-    if (err == 0 && mn_real.pthread_attr_getstack(attr, &addr, &size) == 0 && size != 0)
+    if (err == 0 && pthread_attr_getstack(attr, &addr, &size) == 0 && size != 0)
         atomic_store(&default_np_sized, true);
     return err;
 }
@@ -37,10 +37,10 @@ void mn_default_stack(size_t *size, size_t *guard)
     pthread_attr_t def;
     *size = 8 << 20;
     *guard = mn_page_size();
-    if (mn_real.pthread_getattr_default_np(&def) == 0) {
-        mn_real.pthread_attr_getstacksize(&def, size);
-        mn_real.pthread_attr_getguardsize(&def, guard);
-        mn_real.pthread_attr_destroy(&def);
+    if (pthread_getattr_default_np(&def) == 0) {
+        pthread_attr_getstacksize(&def, size);
+        pthread_attr_getguardsize(&def, guard);
+        pthread_attr_destroy(&def);
     }
     if (mn_config.default_stack && !atomic_load(&default_np_sized))
         *size = mn_config.default_stack;
@@ -57,9 +57,9 @@ static int spec_from_attr(const pthread_attr_t *attr, struct mn_g_spec *spec, si
     size_t size;
     void *addr;
     int detach;
-    if (mn_real.pthread_attr_getguardsize(attr, &spec->guard_size) != 0 ||
-        mn_real.pthread_attr_getdetachstate(attr, &detach) != 0 ||
-        mn_real.pthread_attr_getstack(attr, &addr, &size) != 0)
+    if (pthread_attr_getguardsize(attr, &spec->guard_size) != 0 ||
+        pthread_attr_getdetachstate(attr, &detach) != 0 ||
+        pthread_attr_getstack(attr, &addr, &size) != 0)
         return EINVAL;
     /* getstack gives the raw size (0: none set) and, for an unset stack
      * address, 0 - size */
@@ -75,13 +75,17 @@ static int spec_from_attr(const pthread_attr_t *attr, struct mn_g_spec *spec, si
     return 0;
 }
 
+/* A thread glibc makes for itself (before 2.34: librt's SIGEV_THREAD
+ * timer helper, which the kernel signals by its thread id, and its
+ * notification threads) stays a kernel thread, as glibc's own pthread_create
+ * makes it since (core/codemap.h). */
 MN_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
                              void *(*start)(void *), void *arg)
 {
-    if (mn_native())
+    uintptr_t caller = (uintptr_t)__builtin_return_address(0);
+    if (mn_native() || mn_codemap_glibc(caller))
         return mn_real.pthread_create(thread, attr, start, arg);
-    struct mn_g_spec spec = {.start = start, .arg = arg,
-                             .created_pc = (uintptr_t)__builtin_return_address(0)};
+    struct mn_g_spec spec = {.start = start, .arg = arg, .created_pc = caller};
     sigset_t mask;
     int err = spec_from_attr(attr, &spec, &mask);
     if (err)
@@ -102,9 +106,7 @@ MN_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
  * exit with no G before (SIGSEGV). */
 static _Noreturn void fork_child_thread_exit(void)
 {
-    static _Atomic int *nthreads;
-    if (!nthreads)
-        nthreads = dlsym(RTLD_DEFAULT, "__nptl_nthreads");
+    _Atomic int *nthreads = mn_tcb_glibc_nthreads();
     if (!nthreads || atomic_fetch_sub(nthreads, 1) == 1)
         exit(0);
     for (;;)

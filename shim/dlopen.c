@@ -7,7 +7,7 @@
 
 #define MAX_NEW_MODULES 64
 
-mn_lock mn_dlopen_lock = MN_LOCK_INIT;
+mn_lock mn_dlopen_lock = MN_LOCK_INIT(DLOPEN);
 
 struct apply {
     const struct mn_tls_image *mods;

@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <sys/epoll.h>
 
+#include "compat/backfill.h" /* after the system headers */
+
 static int g_epoll(int epfd, struct epoll_event *ev, int max, int64_t deadline,
                    const sigset_t *mask)
 {

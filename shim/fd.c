@@ -3,11 +3,9 @@
  * dup3 over a watched fd, dup and fcntl's F_DUPFD, fcntl's blocking
  * locks, which hand off the P, and the changes of a file's O_NONBLOCK
  * (fcntl F_SETFL, ioctl FIONBIO), which netio.h caches. */
-#include "shim/pthread_impl.h"
+#include "shim/fdcall.h"
 
-#include "shim/sys.h"
 #include "syscalls/netio.h"
-#include "syscalls/pollfd.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -28,10 +26,7 @@ MN_EXPORT int close(int fd)
 
 MN_EXPORT int dup(int fd)
 {
-    int r = (int)MN_SYS(SYS_dup, fd);
-    if (r >= 0 && !mn_native())
-        mn_fd_forget(r);
-    return r;
+    return mn_fd_made((int)MN_SYS(SYS_dup, fd));
 }
 
 MN_EXPORT int dup3(int oldfd, int newfd, int flags)
@@ -59,12 +54,8 @@ static int do_fcntl(int fd, int cmd, void *arg)
             return (int)MN_SYS_CANCELLABLE(SYS_fcntl, fd, cmd, arg);
         break;
     case F_DUPFD:
-    case F_DUPFD_CLOEXEC: {
-        int r = (int)MN_SYS(SYS_fcntl, fd, cmd, arg);
-        if (r >= 0 && !mn_native())
-            mn_fd_forget(r);
-        return r;
-    }
+    case F_DUPFD_CLOEXEC:
+        return mn_fd_made((int)MN_SYS(SYS_fcntl, fd, cmd, arg));
     case F_SETFL: {
         int r = (int)MN_SYS(SYS_fcntl, fd, cmd, arg);
         if (r == 0)

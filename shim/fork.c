@@ -32,6 +32,8 @@
  * the parent then returns through after the child has overwritten it.) */
 #include "shim/pthread_impl.h"
 
+#include "compat/real_lookup.h"
+#include "core/exectrace.h"
 #include "core/fork.h"
 #include "syscalls/poller.h"
 
@@ -48,6 +50,7 @@ static _Atomic int forks_seen;
 
 void mn_fork_child_natively(void)
 {
+    mn_xtrace_turn_off(); /* a native child records nothing and writes no trace */
     mn_sched.forked_child = true;
     mn_tls_g = NULL;
     mn_waitq_reset();
@@ -117,7 +120,7 @@ static void fork_unseen_child(void)
 void mn_fork_boot(void)
 {
     int (*glibc_register)(void (*)(void), void (*)(void), void (*)(void), void *) =
-        dlsym(RTLD_NEXT, "__register_atfork");
+        mn_real_lookup_next("__register_atfork");
     if (glibc_register)
         glibc_register(NULL, NULL, fork_unseen_child, NULL);
 }
@@ -136,7 +139,7 @@ MN_EXPORT pid_t _Fork(void)
 {
     static pid_t (*real)(void);
     if (!real)
-        real = (pid_t(*)(void))dlsym(RTLD_NEXT, "_Fork");
+        real = (pid_t(*)(void))mn_real_lookup_next("_Fork");
     atomic_fetch_add(&forks_seen, 1);
     pid_t pid = real();
     atomic_fetch_sub(&forks_seen, 1);
@@ -166,7 +169,7 @@ MN_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 {
     static int (*real)(int (*)(void *), void *, int, void *, ...);
     if (!real)
-        real = (int (*)(int (*)(void *), void *, int, void *, ...))dlsym(RTLD_NEXT, "clone");
+        real = (int (*)(int (*)(void *), void *, int, void *, ...))mn_real_lookup_next("clone");
     va_list ap;
     va_start(ap, arg); /* glibc's clone reads all three, passed or not */
     pid_t *parent_tid = va_arg(ap, pid_t *);

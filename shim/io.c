@@ -4,10 +4,9 @@
  * writes everything; a blocking read returns what is there, at least one
  * byte); other files block with the P handed off (docs/design.md §8 kind 2).
  * Foreign threads make the plain system call. */
-#include "shim/pthread_impl.h"
+#include "shim/fdcall.h"
 
 #include "shim/iov.h"
-#include "shim/sys.h"
 #include "syscalls/netio.h"
 
 #include <fcntl.h>
@@ -48,11 +47,11 @@ static bool stale_kind(int fd, ssize_t r)
 static ssize_t plain_rw(long nr1, long nrv, int fd, const struct iovec *iov, int cnt)
 {
     if (cnt == 1)
-        return MN_SYS_CANCELLABLE(nr1, fd, iov[0].iov_base, iov[0].iov_len);
-    return MN_SYS_CANCELLABLE(nrv, fd, iov, cnt);
+        return MN_SYS_FALLBACK(false, nr1, fd, iov[0].iov_base, iov[0].iov_len);
+    return MN_SYS_FALLBACK(false, nrv, fd, iov, cnt);
 }
 
-ssize_t mn_io_readv(int fd, const struct iovec *iov, int cnt)
+static ssize_t io_readv(int fd, const struct iovec *iov, int cnt)
 {
     mn_cancel_point();
     struct mn_netio io;
@@ -72,7 +71,7 @@ ssize_t mn_io_readv(int fd, const struct iovec *iov, int cnt)
     return r;
 }
 
-ssize_t mn_io_writev(int fd, const struct iovec *iov, int cnt)
+static ssize_t io_writev(int fd, const struct iovec *iov, int cnt)
 {
     mn_cancel_point();
     struct mn_netio io;
@@ -114,7 +113,7 @@ MN_EXPORT ssize_t read(int fd, void *buf, size_t n)
     if (!mn_getg())
         return MN_SYS(SYS_read, fd, buf, n);
     struct iovec v = {buf, n};
-    return mn_io_readv(fd, &v, 1);
+    return io_readv(fd, &v, 1);
 }
 
 MN_EXPORT ssize_t write(int fd, const void *buf, size_t n)
@@ -122,17 +121,17 @@ MN_EXPORT ssize_t write(int fd, const void *buf, size_t n)
     if (!mn_getg())
         return MN_SYS(SYS_write, fd, buf, n);
     struct iovec v = {(void *)buf, n};
-    return mn_io_writev(fd, &v, 1);
+    return io_writev(fd, &v, 1);
 }
 
 MN_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
-    return mn_io_readv(fd, iov, cnt);
+    return io_readv(fd, iov, cnt);
 }
 
 MN_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
-    return mn_io_writev(fd, iov, cnt);
+    return io_writev(fd, iov, cnt);
 }
 
 MN_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)

@@ -2,14 +2,26 @@
  * that is not a G (a foreign thread's) goes to glibc; a G's TCB that is
  * being made ready for a new G is a stale handle and never goes there.
  *
- * Times, as glibc 2.36 treats them (nptl/pthread_clockjoin.c,
+ * Times, as glibc treats them (nptl/pthread_clockjoin.c,
  * pthread_join_common.c, futex-internal.c): an unsupported clock is EINVAL
- * before anything else, even without a time; the time matters only when
- * the thread has not finished (a finished one is joined whatever it says);
- * then tv_sec < 0 is ETIMEDOUT at once, and a tv_nsec out of range is no
- * error: glibc retries the futex wait that refuses it until the thread
- * finishes, so here the join waits without a deadline. */
+ * before anything else, even without a time. Then glibc 2.41+ checks the
+ * time once the thread is found joinable (a tv_nsec out of range is
+ * EINVAL, before a self-join's EDEADLK and for a finished thread too);
+ * before, the time matters only when the thread has not finished (a
+ * finished one is joined whatever it says): tv_sec < 0 is ETIMEDOUT at
+ * once, and a tv_nsec out of range is no error: glibc retries the futex
+ * wait that refuses it until the thread finishes, so here the join waits
+ * without a deadline. Which the running glibc does is probed at boot
+ * (mn_join_boot): a self-join with an invalid time is EINVAL or EDEADLK. */
 #include "shim/pthread_impl.h"
+
+static bool time_checked_first; /* glibc 2.41+'s order */
+
+void mn_join_boot(void)
+{
+    struct timespec bad = {0, 1000000000L};
+    time_checked_first = mn_real.pthread_timedjoin_np(pthread_self(), NULL, &bad) == EINVAL;
+}
 
 static mn_g *g_of(pthread_t t)
 {
@@ -31,13 +43,14 @@ static int join_deadline(clockid_t clock, const struct timespec *abstime, int64_
     *deadline = -1;
     if (!abstime)
         return 0;
-    if (abstime->tv_sec < 0) {
+    bool bad_nsec = abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000L;
+    if (bad_nsec && time_checked_first)
+        *deadline = MN_JOIN_BAD_TIME;
+    else if (abstime->tv_sec < 0)
         *deadline = 0; /* long past */
-        return 0;
-    }
-    if (abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000L)
-        return 0;
-    return mn_abs_deadline(clock, abstime, deadline);
+    else if (!bad_nsec)
+        return mn_abs_deadline(clock, abstime, deadline);
+    return 0;
 }
 
 MN_EXPORT int pthread_join(pthread_t t, void **result)

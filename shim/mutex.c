@@ -176,10 +176,10 @@ MN_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *
     int type = PTHREAD_MUTEX_NORMAL, pshared = PTHREAD_PROCESS_PRIVATE;
     int robust = PTHREAD_MUTEX_STALLED, protocol = PTHREAD_PRIO_NONE;
     if (attr) {
-        if (mn_real.pthread_mutexattr_gettype(attr, &type) != 0 ||
-            mn_real.pthread_mutexattr_getpshared(attr, &pshared) != 0 ||
-            mn_real.pthread_mutexattr_getrobust(attr, &robust) != 0 ||
-            mn_real.pthread_mutexattr_getprotocol(attr, &protocol) != 0)
+        if (pthread_mutexattr_gettype(attr, &type) != 0 ||
+            pthread_mutexattr_getpshared(attr, &pshared) != 0 ||
+            pthread_mutexattr_getrobust(attr, &robust) != 0 ||
+            pthread_mutexattr_getprotocol(attr, &protocol) != 0)
             return EINVAL;
     }
     int kind = (type & KIND_TYPE_MASK) | (robust == PTHREAD_MUTEX_ROBUST ? KIND_ROBUST : 0);

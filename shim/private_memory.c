@@ -33,7 +33,7 @@ struct table {
     struct range r[];
 };
 
-mn_lock mn_private_memory_lock = MN_LOCK_INIT;
+mn_lock mn_private_memory_lock = MN_LOCK_INIT(PRIVATE_MEMORY);
 static struct table *ranges;
 static _Atomic uint64_t changes; /* shared mappings made: bumped by mmap & co */
 static uint64_t ranges_changes;  /* `changes` when ranges was read */

@@ -201,8 +201,8 @@ MN_EXPORT int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_
     memset(l, 0, sizeof *l);
     if (attr) {
         int kind, pshared;
-        if (mn_real.pthread_rwlockattr_getkind_np(attr, &kind) != 0 ||
-            mn_real.pthread_rwlockattr_getpshared(attr, &pshared) != 0)
+        if (pthread_rwlockattr_getkind_np(attr, &kind) != 0 ||
+            pthread_rwlockattr_getpshared(attr, &pshared) != 0)
             return EINVAL;
         if (pshared == PTHREAD_PROCESS_SHARED)
             return mn_real.pthread_rwlock_init(l, attr);

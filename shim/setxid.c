@@ -14,6 +14,8 @@
  * sched.mcreate_lock so that no M is created meanwhile. */
 #include "shim/pthread_impl.h"
 
+#include "compat/kernel_sigaction.h"
+
 #include <dirent.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -35,7 +37,7 @@ static struct {
     _Atomic int failed;         /* a thread got another result than the caller */
 } cmd;
 
-mn_lock mn_setxid_lock = MN_LOCK_INIT;
+mn_lock mn_setxid_lock = MN_LOCK_INIT(SETXID);
 static atomic_bool handler_installed;
 
 static void on_setxid(int sig, siginfo_t *info, void *ctx)
@@ -57,12 +59,9 @@ static void install_handler(void)
 {
     if (atomic_load(&handler_installed))
         return;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_setxid;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    mn_real_internal_sigaction(SIGSETXID, &sa);
+    int r = mn_kernel_sigaction(SIGSETXID, on_setxid, SA_SIGINFO | SA_RESTART, NULL);
+    if (r != 0)
+        mn_fatal("cannot install a handler for signal %d: %s", SIGSETXID, strerror(-r));
     atomic_store(&handler_installed, true);
 }
 

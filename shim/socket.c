@@ -6,34 +6,26 @@
  * MSG_DONTWAIT, or on a socket the program made non-blocking, behaves as
  * it is. Calls that create fds tell the fd table (a number may have been
  * closed behind mnrt's back and reused). */
-#include "shim/pthread_impl.h"
+#include "shim/fdcall.h"
 
 #include "shim/iov.h"
-#include "shim/sys.h"
 #include "syscalls/netio.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 
-static int created(int fd)
-{
-    if (fd >= 0)
-        mn_fd_forget(fd);
-    return fd;
-}
-
 MN_EXPORT int socket(int domain, int type, int protocol)
 {
-    return created((int)MN_SYS(SYS_socket, domain, type, protocol));
+    return mn_fd_made((int)MN_SYS(SYS_socket, domain, type, protocol));
 }
 
 MN_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 {
     int r = (int)MN_SYS(SYS_socketpair, domain, type, protocol, sv);
     if (r == 0) {
-        created(sv[0]);
-        created(sv[1]);
+        mn_fd_made(sv[0]);
+        mn_fd_made(sv[1]);
     }
     return r;
 }
@@ -42,8 +34,8 @@ MN_EXPORT int pipe2(int fds[2], int flags)
 {
     int r = (int)MN_SYS(SYS_pipe2, fds, flags);
     if (r == 0) {
-        created(fds[0]);
-        created(fds[1]);
+        mn_fd_made(fds[0]);
+        mn_fd_made(fds[1]);
     }
     return r;
 }
@@ -60,11 +52,8 @@ static ssize_t g_recvmsg(int fd, struct msghdr *msg, int flags)
 {
     mn_cancel_point();
     struct mn_netio io;
-    if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_READ)) {
-        if ((flags & MSG_DONTWAIT) || !mn_getg())
-            return MN_SYS(SYS_recvmsg, fd, msg, flags);
-        return MN_SYS_CANCELLABLE(SYS_recvmsg, fd, msg, flags);
-    }
+    if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_READ))
+        return MN_SYS_FALLBACK(flags & MSG_DONTWAIT, SYS_recvmsg, fd, msg, flags);
     struct mn_iovcur cur = {.v = NULL};
     bool waitall = (flags & MSG_WAITALL) && !(flags & MSG_PEEK);
     if (waitall && mn_iovcur_init(&cur, msg->msg_iov, (int)msg->msg_iovlen) != 0) {
@@ -149,11 +138,9 @@ MN_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
                        struct timespec *timeout)
 {
     struct mn_netio io;
-    if ((flags & MSG_DONTWAIT) || timeout || !mn_netio_begin(&io, fd, MN_DIR_READ)) {
-        if ((flags & MSG_DONTWAIT) || !mn_getg())
-            return (int)MN_SYS(SYS_recvmmsg, fd, vec, vlen, flags, timeout);
-        return (int)MN_SYS_CANCELLABLE(SYS_recvmmsg, fd, vec, vlen, flags, timeout);
-    }
+    if ((flags & MSG_DONTWAIT) || timeout || !mn_netio_begin(&io, fd, MN_DIR_READ))
+        return (int)MN_SYS_FALLBACK(flags & MSG_DONTWAIT, SYS_recvmmsg, fd, vec, vlen, flags,
+                                    timeout);
     int r;
     for (;;) {
         int f = mn_netio_try(&io);
@@ -171,11 +158,8 @@ static ssize_t g_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
     mn_cancel_point();
     struct mn_netio io;
-    if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_WRITE)) {
-        if ((flags & MSG_DONTWAIT) || !mn_getg())
-            return MN_SYS(SYS_sendmsg, fd, msg, flags);
-        return MN_SYS_CANCELLABLE(SYS_sendmsg, fd, msg, flags);
-    }
+    if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_WRITE))
+        return MN_SYS_FALLBACK(flags & MSG_DONTWAIT, SYS_sendmsg, fd, msg, flags);
     struct mn_iovcur cur;
     if (mn_iovcur_init(&cur, msg->msg_iov, (int)msg->msg_iovlen) != 0) {
         mn_netio_end(&io);
@@ -233,11 +217,8 @@ MN_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 MN_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 {
     struct mn_netio io;
-    if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_WRITE)) {
-        if ((flags & MSG_DONTWAIT) || !mn_getg())
-            return (int)MN_SYS(SYS_sendmmsg, fd, vec, vlen, flags);
-        return (int)MN_SYS_CANCELLABLE(SYS_sendmmsg, fd, vec, vlen, flags);
-    }
+    if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_WRITE))
+        return (int)MN_SYS_FALLBACK(flags & MSG_DONTWAIT, SYS_sendmmsg, fd, vec, vlen, flags);
     int r;
     for (;;) {
         int f = mn_netio_try(&io);
@@ -257,10 +238,8 @@ MN_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 MN_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
     mn_cancel_point();
-    if (!mn_getg())
-        return (int)MN_SYS(SYS_accept4, fd, addr, len, flags);
     struct mn_netio io;
-    if (mn_fd_kind(fd) == MN_FD_SOCKET && mn_netio_begin(&io, fd, MN_DIR_READ)) {
+    if (mn_getg() && mn_fd_kind(fd) == MN_FD_SOCKET && mn_netio_begin(&io, fd, MN_DIR_READ)) {
         /* a connection already waiting is taken at once; otherwise wait */
         struct pollfd pf = {.fd = fd, .events = POLLIN};
         struct timespec zero = {0, 0};
@@ -279,12 +258,12 @@ MN_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
         if (r)
             errno = r; /* EAGAIN: SO_RCVTIMEO passed; EINTR */
         else
-            res = created(MN_BLOCKING(
+            res = mn_fd_made(MN_BLOCKING(
                 (int)MN_SYS(SYS_accept4, mn_netio_fd(&io), addr, len, flags)));
         mn_netio_end(&io);
         return res;
     }
-    return created((int)MN_SYS_CANCELLABLE(SYS_accept4, fd, addr, len, flags));
+    return mn_fd_made((int)MN_SYS_FALLBACK(false, SYS_accept4, fd, addr, len, flags));
 }
 
 MN_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
@@ -358,12 +337,11 @@ MN_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
     mn_cancel_point();
     long fl;
-    if (!mn_getg() || mn_fd_kind(fd) != MN_FD_SOCKET ||
-        (fl = MN_SYS(SYS_fcntl, fd, F_GETFL)) < 0 || (fl & O_NONBLOCK))
-        return (int)MN_SYS_CANCELLABLE(SYS_connect, fd, addr, len);
     struct mn_netio io;
-    if (!mn_netio_begin(&io, fd, MN_DIR_WRITE))
-        return (int)MN_SYS_CANCELLABLE(SYS_connect, fd, addr, len);
+    if (!mn_getg() || mn_fd_kind(fd) != MN_FD_SOCKET ||
+        (fl = MN_SYS(SYS_fcntl, fd, F_GETFL)) < 0 || (fl & O_NONBLOCK) ||
+        !mn_netio_begin(&io, fd, MN_DIR_WRITE))
+        return (int)MN_SYS_FALLBACK(false, SYS_connect, fd, addr, len);
     io.reason = "connect";
     int r = connect_outcome(&io, fd, addr, len, fl);
     mn_netio_end(&io);

@@ -15,6 +15,8 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 
+#include "compat/backfill.h" /* after the system headers */
+
 /* Output still in f's buffer is written first, as the close would: that
  * write may wait for the fd in the poller (a converted inline wait,
  * core/inline_wait.h), which must be over before the fd is forgotten. */

@@ -3,9 +3,11 @@
  * hold its kernel thread. glibc's own stdio calls take the same lock
  * inline, so its protocol is kept to the letter (docs/glibc-facts.md §10):
  * the stream's lock is { int lock; int cnt; void *owner; }, owner the
- * holder's thread pointer (a G's own TCB), cnt the holder's levels, lock
- * glibc's low-level lock word (0 free, 1 held, 2 held and maybe waited
- * for: whoever waits stores 2 first, so the holder's unlock wakes).
+ * holder's thread pointer (a G's own TCB), cnt the holder's levels (glibc
+ * 2.33-2.40: 1 when taken once; 2.41+: 0, the levels above the first;
+ * which one is probed at boot), lock glibc's low-level lock word (0 free,
+ * 1 held, 2 held and maybe waited for: whoever waits stores 2 first, so
+ * the holder's unlock wakes).
  *
  * A G waits as a watched wait (core/watch.h): glibc's inline unlock wakes
  * only the kernel's waiters, and sysmon notices the word it released. An
@@ -31,6 +33,7 @@ struct stream_lock {
 };
 
 static bool usable;
+static int once; /* cnt of a stream locked once: 1, or 0 (glibc 2.41+) */
 
 static struct stream_lock *lock_of(FILE *fp)
 {
@@ -48,10 +51,12 @@ void mn_stdio_lock_boot(void)
     bool ok = l && l->owner == NULL && l->cnt == 0 && atomic_load(&l->word) == 0;
     if (ok) {
         mn_real.flockfile(f);
+        once = l->cnt;
+        ok = l->owner == self && (once == 0 || once == 1) && atomic_load(&l->word) == 1;
         mn_real.flockfile(f);
-        ok = l->owner == self && l->cnt == 2 && atomic_load(&l->word) == 1;
+        ok = ok && l->owner == self && l->cnt == once + 1 && atomic_load(&l->word) == 1;
         mn_real.funlockfile(f);
-        ok = ok && l->owner == self && l->cnt == 1;
+        ok = ok && l->owner == self && l->cnt == once;
         mn_real.funlockfile(f);
         ok = ok && l->owner == NULL && l->cnt == 0 && atomic_load(&l->word) == 0;
     }
@@ -70,14 +75,16 @@ MN_EXPORT void flockfile(FILE *fp)
     }
     struct stream_lock *l = lock_of(fp);
     void *self = mn_thread_pointer();
-    if (l->owner != self) {
-        uint32_t zero = 0;
-        if (!atomic_compare_exchange_strong(&l->word, &zero, 1))
-            while (atomic_exchange(&l->word, 2) != 0)
-                mn_watch_wait(&l->word, 2, "stream lock");
-        l->owner = self;
+    if (l->owner == self) {
+        l->cnt++;
+        return;
     }
-    l->cnt++;
+    uint32_t zero = 0;
+    if (!atomic_compare_exchange_strong(&l->word, &zero, 1))
+        while (atomic_exchange(&l->word, 2) != 0)
+            mn_watch_wait(&l->word, 2, "stream lock");
+    l->owner = self;
+    l->cnt = once;
 }
 
 MN_EXPORT int ftrylockfile(FILE *fp)
@@ -94,7 +101,7 @@ MN_EXPORT int ftrylockfile(FILE *fp)
     if (!atomic_compare_exchange_strong(&l->word, &zero, 1))
         return EBUSY;
     l->owner = self;
-    l->cnt = 1;
+    l->cnt = once;
     return 0;
 }
 
@@ -105,8 +112,11 @@ MN_EXPORT void funlockfile(FILE *fp)
         return;
     }
     struct stream_lock *l = lock_of(fp);
-    if (--l->cnt != 0)
+    if (l->cnt != once) {
+        l->cnt--;
         return;
+    }
+    l->cnt = 0;
     l->owner = NULL;
     if (atomic_exchange(&l->word, 0) > 1 && mn_ufutex_wake(&l->word, 1) == 0)
         mn_raw_syscall(SYS_futex, &l->word, FUTEX_WAKE_PRIVATE, 1);

@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "compat/backfill.h" /* after the system headers */
+
 /* The calls that may wait, through their named wrappers (which set errno
  * and return -1 as syscall() does). */
 static long by_name(long n, const long a[6], bool *done)
@@ -75,6 +77,8 @@ static long by_name(long n, const long a[6], bool *done)
         return wait4((pid_t)a[0], (int *)a[1], (int)a[2], (struct rusage *)a[3]);
     case SYS_close:
         return close((int)a[0]);
+    case SYS_close_range: /* how programs call it where glibc has none (before 2.34) */
+        return close_range((unsigned)a[0], (unsigned)a[1], (int)a[2]);
     }
     *done = false;
     return 0;

@@ -20,15 +20,15 @@ MN_EXPORT int pthread_getattr_np(pthread_t t, pthread_attr_t *attr)
     mn_g *g = g_of(t);
     if (!g) /* glibc's own threads: glibc knows them (not a G's TCB) */
         return mn_real.pthread_getattr_np(t, attr);
-    int err = mn_real.pthread_attr_init(attr);
+    int err = pthread_attr_init(attr);
     if (err)
         return err;
-    mn_real.pthread_attr_setstack(attr, g->stack.lo, g->stack.size);
-    mn_real.pthread_attr_setguardsize(attr, g->stack.guard);
+    pthread_attr_setstack(attr, g->stack.lo, g->stack.size);
+    pthread_attr_setguardsize(attr, g->stack.guard);
     mn_lock_acquire(&g->join_lock);
     bool detached = g->detached;
     mn_lock_release(&g->join_lock);
-    mn_real.pthread_attr_setdetachstate(attr, detached ? PTHREAD_CREATE_DETACHED
+    pthread_attr_setdetachstate(attr, detached ? PTHREAD_CREATE_DETACHED
                                                        : PTHREAD_CREATE_JOINABLE);
     return 0;
 }

@@ -6,7 +6,8 @@
  * a file's flags alone: its attempts use MSG_DONTWAIT (sockets) and
  * RWF_NOWAIT (pipes), so descriptions shared with other processes are not
  * changed. The one exception is a blocking connect, which has no such
- * flag: it sets O_NONBLOCK for its first attempt (shim/socket.c).
+ * flag: each connect system call it makes runs with O_NONBLOCK set, put
+ * back when it returns (shim/socket.c; README, "What is served").
  *
  * The program's O_NONBLOCK and socket timeouts are cached per pollfd (two
  * system calls less per wait). Any change through the interposed fcntl

@@ -13,7 +13,7 @@
 #include <string.h>
 
 static const struct mn_poller *_Atomic chosen;
-static mn_lock init_lock = MN_LOCK_INIT;
+static mn_lock init_lock = MN_LOCK_INIT(POLLER_INIT);
 static bool tried;
 
 const struct mn_poller *mn_poller_get(void)
@@ -60,6 +60,6 @@ void mn_netpoll_fork_child(void)
     atomic_store(&mn_hooks.poll_wake, NULL);
     atomic_store(&chosen, NULL);
     tried = false;
-    init_lock = (mn_lock)MN_LOCK_INIT;
+    init_lock = (mn_lock)MN_LOCK_INIT(POLLER_INIT);
     mn_pollfd_fork_child();
 }

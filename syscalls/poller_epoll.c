@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat/backfill.h" /* after the system headers */
+
 #define MAX_EVENTS 256
 #define TOKEN_WAKE (~0ull)
 

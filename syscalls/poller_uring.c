@@ -27,6 +27,14 @@
  * whoever reaps asks for them first, so none waits for the M blocked in the
  * ring (closes wait for the last completions of cancelled polls).
  *
+ * liburing sets the ring up, fills the submission queue and reads the
+ * completion queue; waits and the flags it may not know are made here
+ * from the kernel's ABI, so that the same code builds with Debian 11's
+ * liburing 0.7 and later ones. A timed wait in the ring needs
+ * IORING_FEAT_EXT_ARG (Linux 5.11): without it the ring is refused (epoll
+ * serves), as liburing would otherwise submit a timeout of its own,
+ * outside sq_lock.
+ *
  * Invariants: sq_lock guards filling and submitting the submission queue,
  * cq_lock reaping the completion queue. */
 #include "syscalls/poller.h"
@@ -43,8 +51,37 @@
 #include <errno.h>
 #include <liburing.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
+
+/* Kernel ABI newer than Linux 5.10's headers (compat/backfill.h). */
+#ifndef IORING_SETUP_COOP_TASKRUN
+#define IORING_SETUP_COOP_TASKRUN (1U << 8) /* 5.19 */
+#endif
+#ifndef IORING_POLL_ADD_MULTI
+#define IORING_POLL_ADD_MULTI (1U << 0) /* 5.13 */
+#endif
+#ifndef IORING_CQE_F_MORE
+#define IORING_CQE_F_MORE (1U << 1) /* 5.13 */
+#endif
+#ifndef IORING_SQ_CQ_OVERFLOW
+#define IORING_SQ_CQ_OVERFLOW (1U << 1) /* 5.8 */
+#endif
+#ifndef IORING_ENTER_EXT_ARG
+#define IORING_ENTER_EXT_ARG (1U << 3) /* 5.11 */
+#endif
+#ifndef IORING_FEAT_EXT_ARG
+#define IORING_FEAT_EXT_ARG (1U << 8)
+#endif
+
+/* struct io_uring_getevents_arg (5.11) */
+struct getevents_arg {
+    uint64_t sigmask;
+    uint32_t sigmask_sz;
+    uint32_t pad;
+    uint64_t ts;
+};
 
 #define SQ_ENTRIES 1024
 #define CQ_ENTRIES 16384
@@ -55,7 +92,16 @@
 
 static struct io_uring ring;
 static bool multishot;
-static mn_lock sq_lock = MN_LOCK_INIT, cq_lock = MN_LOCK_INIT;
+
+static void uring_forget(void);
+static mn_lock sq_lock = MN_LOCK_INIT(SQ), cq_lock = MN_LOCK_INIT(CQ);
+
+static int enter(unsigned to_submit, unsigned min_complete, unsigned flags, const void *arg,
+                 size_t argsz)
+{
+    return (int)mn_raw_syscall(SYS_io_uring_enter, ring.ring_fd, to_submit, min_complete, flags,
+                               arg, argsz);
+}
 
 static int uring_init(void)
 {
@@ -65,12 +111,19 @@ static int uring_init(void)
     int r = io_uring_queue_init_params(SQ_ENTRIES, &ring, &p);
     multishot = r == 0;
     if (r == -EINVAL) { /* an older kernel: without the flags */
-        struct io_uring_params plain = {0};
-        r = io_uring_queue_init_params(SQ_ENTRIES, &ring, &plain);
+        memset(&p, 0, sizeof p);
+        r = io_uring_queue_init_params(SQ_ENTRIES, &ring, &p);
     }
     if (r < 0)
         return -r;
-    ring.ring_fd = ring.enter_ring_fd = mn_fd_keep_own(ring.ring_fd);
+    if (!(p.features & IORING_FEAT_EXT_ARG)) { /* before 5.11: no timed waits */
+        uring_forget();
+        return ENOSYS;
+    }
+    ring.ring_fd = mn_fd_keep_own(ring.ring_fd);
+#ifdef MN_URING_ENTER_RING_FD /* liburing 2.2+ enters with this one */
+    ring.enter_ring_fd = ring.ring_fd;
+#endif
     return 0;
 }
 
@@ -88,11 +141,10 @@ static bool uring_arm(struct mn_pollfd *pd, int dir)
     mn_lock_acquire(&sq_lock);
     struct io_uring_sqe *sqe = get_sqe();
     unsigned mask = dir == MN_DIR_READ ? POLLIN | POLLRDHUP | POLLPRI : POLLOUT;
+    io_uring_prep_poll_add(sqe, atomic_load(&pd->fd), mask);
     if (multishot)
-        io_uring_prep_poll_multishot(sqe, atomic_load(&pd->fd), mask);
-    else
-        io_uring_prep_poll_add(sqe, atomic_load(&pd->fd), mask);
-    io_uring_sqe_set_data64(sqe, mn_poll_token(pd->index, pd->gen, dir));
+        sqe->len = IORING_POLL_ADD_MULTI;
+    sqe->user_data = mn_poll_token(pd->index, pd->gen, dir);
     io_uring_submit(&ring); /* this thread submits it: it finishes its completions */
     mn_lock_release(&sq_lock);
     pd->owner[dir] = mn_kthread_self();
@@ -111,8 +163,8 @@ static bool uring_disarm(struct mn_pollfd *pd)
         if (!pd->armed[dir])
             continue;
         struct io_uring_sqe *sqe = get_sqe();
-        io_uring_prep_cancel64(sqe, mn_poll_token(pd->index, pd->gen, dir), 0);
-        io_uring_sqe_set_data64(sqe, TOKEN_CANCEL);
+        io_uring_prep_cancel(sqe, (void *)(uintptr_t)mn_poll_token(pd->index, pd->gen, dir), 0);
+        sqe->user_data = TOKEN_CANCEL;
     }
     io_uring_submit(&ring);
     mn_lock_release(&sq_lock);
@@ -154,7 +206,7 @@ static void uring_wake(void)
     mn_lock_acquire(&sq_lock);
     struct io_uring_sqe *sqe = get_sqe();
     io_uring_prep_nop(sqe);
-    io_uring_sqe_set_data64(sqe, TOKEN_WAKE);
+    sqe->user_data = TOKEN_WAKE;
     io_uring_submit(&ring);
     mn_lock_release(&sq_lock);
 }
@@ -165,8 +217,9 @@ static void uring_wake(void)
  * non-blocking netpoll leaves netpollBreak's byte alone. */
 static int reap(bool blocking)
 {
-    if (io_uring_cq_has_overflow(&ring))
-        io_uring_get_events(&ring); /* completions the CQ had no room for */
+    if (atomic_load_explicit((_Atomic unsigned *)ring.sq.kflags, memory_order_relaxed) &
+        IORING_SQ_CQ_OVERFLOW)
+        enter(0, 0, IORING_ENTER_GETEVENTS, NULL, 0); /* completions the CQ had no room for */
     if (!io_uring_cq_ready(&ring))
         return 0;
     int events = 0, woken = 0;
@@ -176,7 +229,7 @@ static int reap(bool blocking)
     unsigned head, seen = 0;
     io_uring_for_each_cqe(&ring, head, cqe) {
         seen++;
-        uint64_t token = io_uring_cqe_get_data64(cqe);
+        uint64_t token = cqe->user_data;
         if (token == TOKEN_WAKE)
             pass_on |= !blocking;
         if (token == TOKEN_WAKE || token == TOKEN_CANCEL)
@@ -197,14 +250,15 @@ static int reap(bool blocking)
     return events;
 }
 
+/* Until a completion is there (or the timeout, or a signal). */
 static void uring_wait(int64_t timeout_ns)
 {
-    struct io_uring_cqe *cqe;
     if (timeout_ns < 0) {
-        io_uring_wait_cqe(&ring, &cqe);
+        enter(0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
     } else {
         struct __kernel_timespec ts = {timeout_ns / 1000000000, timeout_ns % 1000000000};
-        io_uring_wait_cqe_timeout(&ring, &cqe, &ts);
+        struct getevents_arg arg = {.sigmask_sz = _NSIG / 8, .ts = (uintptr_t)&ts};
+        enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
     }
     reap(true);
 }
@@ -219,14 +273,15 @@ static bool uring_poll_now(void)
  * the fd through the program's close, which refuses mnrt's own fds). */
 static void uring_forget(void)
 {
-    mn_raw_syscall(SYS_munmap, ring.sq.sqes, ring.sq.ring_entries * sizeof *ring.sq.sqes);
+    mn_raw_syscall(SYS_munmap, ring.sq.sqes, *ring.sq.kring_entries * sizeof *ring.sq.sqes);
     mn_raw_syscall(SYS_munmap, ring.sq.ring_ptr, ring.sq.ring_sz);
     if (ring.cq.ring_ptr && ring.cq.ring_ptr != ring.sq.ring_ptr)
         mn_raw_syscall(SYS_munmap, ring.cq.ring_ptr, ring.cq.ring_sz);
     mn_raw_syscall(SYS_close, ring.ring_fd);
     memset(&ring, 0, sizeof ring);
     multishot = false;
-    sq_lock = cq_lock = (mn_lock)MN_LOCK_INIT;
+    sq_lock = (mn_lock)MN_LOCK_INIT(SQ);
+    cq_lock = (mn_lock)MN_LOCK_INIT(CQ);
 }
 
 const struct mn_poller mn_poller_uring = {

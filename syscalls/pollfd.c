@@ -30,7 +30,7 @@ static struct mn_pollfd other_marker;
 static struct mn_pollfd *_Atomic pool[MAX_CHUNKS];
 static uint32_t pool_size;
 static struct mn_pollfd *free_list;
-static mn_lock pool_lock = MN_LOCK_INIT;
+static mn_lock pool_lock = MN_LOCK_INIT(POOL);
 
 static _Atomic(struct mn_pollfd *) *slot(int fd, bool create)
 {
@@ -65,7 +65,7 @@ static struct mn_pollfd *pool_alloc(void)
         if (pool[c]) {
             pd = &pool[c][pool_size % CHUNK];
             pd->index = pool_size++;
-            pd->lock = (mn_lock)MN_LOCK_INIT;
+            pd->lock = (mn_lock)MN_LOCK_INIT(POLLFD);
         }
     }
     mn_lock_release(&pool_lock);
@@ -241,7 +241,7 @@ struct closing_fd {
     int fd;
     struct closing_fd *next;
 };
-static mn_lock closing_lock = MN_LOCK_INIT;
+static mn_lock closing_lock = MN_LOCK_INIT(CLOSING);
 static struct closing_fd *closing;
 
 void mn_pollfd_put(struct mn_pollfd *pd)
@@ -618,6 +618,7 @@ void mn_pollfd_fork_child(void)
     pool_size = 0;
     free_list = NULL;
     closing = NULL;
-    pool_lock = closing_lock = (mn_lock)MN_LOCK_INIT;
+    pool_lock = (mn_lock)MN_LOCK_INIT(POOL);
+    closing_lock = (mn_lock)MN_LOCK_INIT(CLOSING);
     atomic_store(&n_own_fds, 0);
 }

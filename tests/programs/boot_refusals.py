@@ -6,15 +6,17 @@ adding to a counter) natively and with libmnrt.so preloaded under the
 same condition:
 - libmnrt.so dlopen'ed by the program after start-up (not in front of
   glibc);
-- an unverified glibc and a struct pthread that is not as described (a
-  fixture library preloaded in front of libmnrt.so pretends both);
+- a glibc that does not describe a field mnrt needs, and one whose
+  description is wrong: a patched copy of the running glibc's library
+  that holds libthread_db's descriptors (glibc_fixture.py), loaded
+  instead of the real one in both runs;
 - no kernel thread to be had: RLIMIT_NPROC of 1 for an unprivileged user
   (skipped when not run as root, which it needs to change user);
 - valgrind (skipped when valgrind is not installed).
 A last case checks that the condition really stops mnrt only: the same
 program preloaded without any of them boots (no message).
 
-usage: boot_refusals.py --lib LIBMNRT --probe BOOT_PROBE --fixture BOOT_FIXTURE
+usage: boot_refusals.py --lib LIBMNRT --probe BOOT_PROBE
 """
 import argparse
 import os
@@ -22,6 +24,9 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
+
+from glibc_fixture import Fixture
 
 failures = []
 NOBODY = 65534
@@ -70,22 +75,30 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lib", required=True)
     ap.add_argument("--probe", required=True)
-    ap.add_argument("--fixture", required=True)
     a = ap.parse_args()
-    lib, probe, fixture = (os.path.abspath(p) for p in (a.lib, a.probe, a.fixture))
+    lib, probe = (os.path.abspath(p) for p in (a.lib, a.probe))
     pre = {"LD_PRELOAD": lib}
 
     case("preloaded as it should be: boots, says nothing",
          ([probe], None, None), ([probe], pre, None), None)
     case("dlopen'ed after start-up",
          ([probe], None, None), ([probe, lib], None, None), "not in front of glibc")
-    fx = {"LD_PRELOAD": fixture + " " + lib}
-    case("an unverified glibc version",
-         ([probe], None, None), ([probe], dict(fx, FIXTURE_GLIBC="version"), None),
-         "glibc 2.99 is not verified")
-    case("a struct pthread not as described",
-         ([probe], None, None), ([probe], dict(fx, FIXTURE_GLIBC="layout"), None),
-         "struct pthread")
+    with tempfile.TemporaryDirectory() as tmp:
+        fx = Fixture(tmp, "_thread_db_pthread_tid").hide()
+        case("a glibc that does not describe struct pthread.tid",
+             ([probe], fx, None), ([probe], dict(fx, **pre), None),
+             "glibc does not describe struct pthread.tid (no _thread_db_pthread_tid)")
+    with tempfile.TemporaryDirectory() as tmp:
+        fx = Fixture(tmp, "_thread_db_sizeof_pthread").hide()
+        case("a glibc that does not describe struct pthread at all",
+             ([probe], fx, None), ([probe], dict(fx, **pre), None),
+             "glibc does not describe struct pthread (no _thread_db_sizeof_pthread)")
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Fixture(tmp, "_thread_db_pthread_tid")
+        fx = f.set_u32(2, f.u32(2) + 4)  # {bits, count, offset}: the next field
+        case("a glibc whose description of struct pthread.tid is wrong",
+             ([probe], fx, None), ([probe], dict(fx, **pre), None),
+             "struct pthread.tid does not hold the main thread's id")
     if os.geteuid() == 0:
         # the probe cannot make its threads either: it says so, the same way
         limited = as_nobody_with_one_process

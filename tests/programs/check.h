@@ -32,12 +32,37 @@
 
 #define CHECK_EQ(a, b) CHECK((a) == (b), "%lld != %lld", (long long)(a), (long long)(b))
 
-/* The name of an error number ("EBUSY"), "0" for success. */
+/* The name of an error number ("EBUSY"), "0" for success; before glibc
+ * 2.32, which cannot name them, "errno 16". */
 static inline const char *errname(int err)
 {
+#if __GLIBC_PREREQ(2, 32)
     const char *n = err ? strerrorname_np(err) : "0";
     return n ? n : "unknown error";
+#else
+    static __thread char n[24];
+    snprintf(n, sizeof n, err ? "errno %d" : "0", err);
+    return n;
+#endif
 }
+
+#if !__GLIBC_PREREQ(2, 34)
+#include <sys/syscall.h>
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+/* glibc 2.34's close_range and closefrom, made as programs make them
+ * where glibc has none: by system call. */
+static inline int close_range(unsigned lo, unsigned hi, int flags)
+{
+    return (int)syscall(SYS_close_range, lo, hi, flags);
+}
+
+static inline void closefrom(int lowfd)
+{
+    syscall(SYS_close_range, (unsigned)lowfd, ~0u, 0);
+}
+#endif
 
 static inline void check_err_failed(const char *file, int line, const char *call, int got,
                                     int want)

@@ -41,7 +41,7 @@ def main():
     if not gdb:
         print("skipped: gdb is not installed")
         return 0
-    cmd = [gdb, "-q", "-batch", "-ex", "break add", "-ex", "run", "-ex", "info threads",
+    cmd = [gdb, "-q", "-batch", "-ex", "break boot_probe.c:add", "-ex", "run", "-ex", "info threads",
            "-ex", "delete", "-ex", "continue", os.path.abspath(a.program)]
     ok = True
     for name, preload in (("native", None), ("mnrt", os.path.abspath(a.lib))):

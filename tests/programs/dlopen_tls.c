@@ -10,6 +10,7 @@
  * across yields and sleeps. Plugins with initial-exec TLS (Python
  * extension modules, OpenGL drivers) are loaded exactly like this. */
 #include "check.h"
+#include "dlopen_tls_lib.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -19,9 +20,9 @@
 #define BEFORE 200
 #define RECYCLED 100
 
-static int (*lib_initial)(void);
-static void (*lib_set)(long);
-static int (*lib_has)(long);
+static __typeof__(tls_lib_initial) *lib_initial;
+static __typeof__(tls_lib_set) *lib_set;
+static __typeof__(tls_lib_has) *lib_has;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;

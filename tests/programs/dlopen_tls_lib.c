@@ -2,6 +2,8 @@
  * initial-exec model (static TLS, DF_STATIC_TLS), initialised (.tdata) and
  * zero (.tbss), as libraries built with -ftls-model=initial-exec for speed
  * have them. */
+#include "dlopen_tls_lib.h"
+
 #include <stdio.h>
 #include <string.h>
 

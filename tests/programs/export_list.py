@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """libmnrt.so exports only the names a program may call (docs/design.md §3):
 every dynamic symbol it defines must be listed in shim/exports.map and
-must be a name libc.so.6 itself exports (an interposed POSIX/glibc name)
-or mnrt_* (mnrt.h); an internal mn_* symbol must never leak (a program or
+must be a name glibc itself exports (an interposed POSIX/glibc name, in
+libc.so.6 or, before glibc 2.34, its other libraries; or one newer glibc
+has) or mnrt_* (mnrt.h); an internal mn_* symbol must never leak (a program or
 another library could bind to it, or clash with it). Conversely every
 function the library defines under a libc name must be exported, or the
 program silently calls glibc's version instead of mnrt's (e.g. a setuid
@@ -12,6 +13,7 @@ links into every library (atexit, pthread_atfork) are exempt.
 usage: export_list.py --nm NM --cc CC... --map exports.map LIBMNRT
 """
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -37,13 +39,28 @@ def map_globals(path):
     return {s.strip() for s in m.group(1).split(";") if s.strip()}
 
 
-def libc_path():
-    """The C library this very interpreter runs on (the system's)."""
+# glibc's libraries: libc.so.6 since 2.34, the others apart before
+GLIBC_LIBRARIES = ["libc.so.6", "libpthread.so.0", "librt.so.1", "libdl.so.2", "libanl.so.1",
+                   "libutil.so.1"]
+# names glibc gained after the oldest it runs on (2.31), with the version:
+# mnrt exports them for programs built against a newer glibc
+NEWER = {"close_range": (2, 34), "closefrom": (2, 34), "_Fork": (2, 34), "epoll_pwait2": (2, 35)}
+
+
+def glibc_paths():
+    """glibc's libraries this very interpreter runs on (the system's),
+    from the directory of its libc."""
     for line in open("/proc/self/maps"):
         path = line.split()[-1]
-        if re.search(r"/libc\.so\.6$", path):
-            return path
-    sys.exit("cannot find libc.so.6 in /proc/self/maps")
+        if re.search(r"/libc([.-][0-9.]*)?\.so(\.6)?$", path):
+            d = os.path.dirname(path)
+            return [os.path.join(d, n) for n in GLIBC_LIBRARIES
+                    if os.path.exists(os.path.join(d, n))]
+    sys.exit("cannot find libc in /proc/self/maps")
+
+
+def glibc_version():
+    return tuple(int(x) for x in os.confstr("CS_GNU_LIBC_VERSION").split()[1].split(".")[:2])
 
 
 def main():
@@ -56,7 +73,10 @@ def main():
 
     exported = defined_symbols(a.nm, ["-D"], a.lib)
     listed = map_globals(a.map)
-    libc = set(defined_symbols(a.nm, ["-D"], libc_path()))
+    libc = set()
+    for path in glibc_paths():
+        libc |= set(defined_symbols(a.nm, ["-D"], path))
+    libc |= {n for n, v in NEWER.items() if glibc_version() < v}
     problems = []
     for name in sorted(exported):
         if name.startswith("mn_"):
@@ -64,7 +84,7 @@ def main():
         elif name not in listed:
             problems.append("%s: exported but not listed in %s" % (name, a.map))
         elif not name.startswith("mnrt_") and name not in libc:
-            problems.append("%s: neither a name libc.so.6 exports nor mnrt_*" % name)
+            problems.append("%s: neither a name glibc exports nor mnrt_*" % name)
 
     # functions defined under libc names but kept local
     nonshared_path = subprocess.run(a.cc + ["-print-file-name=libc_nonshared.a"], check=True,

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """`mnrt run`, the launcher users start programs with (README, "Using it"), and
 the MNRT_PROCS setting it passes on: -p N gives the program N procs and
-overrides MNRT_PROCS; --trace=MS prints "mnrt: SCHED" lines on stderr; the
+overrides MNRT_PROCS; --trace=MS prints "mnrt: SCHED" lines on stderr;
+--trace-out FILE (and --trace-out=FILE) writes an execution trace there,
+named against the directory the tool ran in; the
 program's exit status is the tool's; bad or unknown options exit 2 with a
 message and never run the program; a command that does not exist exits
 127; every -p value the launcher accepts is honoured; MNRT_PROCS=abc
@@ -12,19 +14,21 @@ usage: launcher.py --mnrt TOOL --lib LIBMNRT --probe PROBE
 (PROBE: launcher_probe, which prints procs=N and exits with argv[2].)
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
+import tempfile
 
 failures = []
 
 
-def run(cmd, env_extra=None, timeout=60):
+def run(cmd, env_extra=None, timeout=60, cwd=None):
     env = {k: v for k, v in os.environ.items()
            if k != "LD_PRELOAD" and not k.startswith("MNRT_")}
     env.update(env_extra or {})
     p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, timeout=timeout)
+                       universal_newlines=True, timeout=timeout, cwd=cwd)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -42,7 +46,7 @@ def main():
     ap.add_argument("--lib", required=True)
     ap.add_argument("--probe", required=True)
     a = ap.parse_args()
-    mnrt, probe = a.mnrt, a.probe
+    mnrt, probe = os.path.abspath(a.mnrt), os.path.abspath(a.probe)
 
     rc, out, err = run([mnrt, "run", "--", probe])
     expect("mnrt run -- probe runs it under mnrt", rc == 0 and out.startswith("procs=") and
@@ -58,6 +62,18 @@ def main():
     rc, out, err = run([mnrt, "run", "--trace=100", "--", probe, "350"])
     expect("--trace=100 prints mnrt: SCHED lines", rc == 0 and "mnrt: SCHED" in err,
            rc, out, err)
+
+    with tempfile.TemporaryDirectory() as d:
+        for opt in (["--trace-out", "t.json"], ["--trace-out=t.json"]):
+            rc, out, err = run([mnrt, "run"] + opt + ["--", probe, "20"], cwd=d)
+            path = os.path.join(d, "t.json")
+            ok = rc == 0 and os.path.exists(path) and \
+                json.load(open(path))["otherData"]["mnrt_trace"] == "complete"
+            expect("%s writes a complete trace" % " ".join(opt), ok, rc, out, err)
+            if os.path.exists(path):
+                os.unlink(path)
+    rc, out, err = run([mnrt, "run", "--trace-out"])
+    expect("--trace-out without a file: exit 2", rc == 2 and "--trace-out" in err, rc, out, err)
 
     rc, out, err = run([mnrt, "run", "--", probe, "0", "7"])
     expect("the program's exit status is the tool's", rc == 7, rc, out, err)

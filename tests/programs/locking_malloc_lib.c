@@ -8,6 +8,9 @@
  * and malloc_lock_yield; the latter holds the allocator's lock itself
  * (locking_malloc_hold/release) as a thread inside jemalloc does while it
  * waits or is preempted. */
+#include "locking_malloc_lib.h"
+
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

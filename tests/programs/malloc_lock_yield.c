@@ -10,9 +10,7 @@
  * scheduler, which then wakes an idle P and, finding no idle kernel
  * thread, makes one. */
 #include "check.h"
-
-void locking_malloc_hold(void);
-void locking_malloc_release(void);
+#include "locking_malloc_lib.h"
 
 static void *nothing(void *arg)
 {

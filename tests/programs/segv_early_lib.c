@@ -2,6 +2,8 @@
  * preloaded library is initialised after the program's own libraries) and
  * installs the SIGSEGV handler when the program's third argument is
  * "early". The handler says what it got and exits with status 3. */
+#include "segv_early_lib.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>

@@ -9,13 +9,10 @@
  * one, the process must die of SIGSEGV (the runner checks how it ended).
  * Core dumps are turned off so that the crash stays quick. */
 #include "check.h"
+#include "segv_early_lib.h"
 
 #include <signal.h>
 #include <sys/resource.h>
-
-/* segv_early_lib.c */
-void segv_early_lib_linked(void);
-void segv_report(int sig, siginfo_t *info, void *ctx);
 
 static const char *how;
 

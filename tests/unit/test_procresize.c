@@ -1,7 +1,8 @@
 /* Changing the number of Ps while Gs run (core/procresize.c), with the
  * scheduler booted inside the test process (no preload): more Ps join at
  * once, fewer Ps give up their run queues and timers, and no G, wake-up
- * or sleep is lost either way. */
+ * or sleep is lost either way; new Ps are allocated while no runtime lock
+ * is held. */
 #include "compat/fsbase.h"
 #include "compat/real.h"
 #include "compat/tcb.h"
@@ -12,12 +13,28 @@
 #include "core/waiter.h"
 
 #include <criterion/criterion.h>
+#include <malloc.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 
 #define GS 200
 #define ROUNDS 20
 
 static atomic_int steps;
+
+/* mn_p_new allocates with the program's malloc, whose locks may be
+ * pthread mutexes mnrt serves: nothing holding a runtime lock may wait
+ * for one (core/lockrank.h). This allocator notes an allocation made
+ * while the calling M held a lock. */
+static atomic_bool allocated_under_lock;
+
+void *aligned_alloc(size_t align, size_t size)
+{
+    struct mn_held *held = mn_tls_held;
+    if (held && held->count > 0)
+        atomic_store(&allocated_under_lock, true);
+    return memalign(align, size);
+}
 
 static void g_main(mn_g *g)
 {
@@ -91,4 +108,13 @@ Test(procresize, grow_and_shrink_while_running)
     spawn_all(gs);
     join_all(gs);
     cr_assert_eq(atomic_load(&steps), GS * ROUNDS);
+}
+
+Test(procresize, new_ps_allocated_without_a_runtime_lock)
+{
+    boot(2);
+    mn_procresize(5);
+    cr_assert_eq(atomic_load(&mn_sched.procs), 5);
+    cr_assert(!atomic_load(&allocated_under_lock),
+              "a new P was allocated with a runtime lock held");
 }

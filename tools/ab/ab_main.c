@@ -104,27 +104,6 @@ static bool parse_conns(const char *s, struct ab_config *c)
     return c->nsteps > 0;
 }
 
-/* The bundled demo server, next to this binary (build tree or install). */
-static char *demo_server(void)
-{
-    static char path[PATH_MAX + 64];
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = 0;
-    static const char *const rel[] = {"/demo/demo_server", "/../libexec/mnrt/demo_server"};
-    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        snprintf(path, sizeof path, "%s%s", exe, rel[i]);
-        if (access(path, X_OK) == 0)
-            return path;
-    }
-    return NULL;
-}
-
 /* The options of ab's own load generator (not for --load); false: a bad value. */
 static bool own_option(const char *a, const char *v, struct ab_config *c)
 {
@@ -237,7 +216,7 @@ static int parse(int argc, char **argv, struct ab_config *c)
             return fail_usage("--demo makes its own load; drop --load and --ready%s", "");
         if (i < argc)
             return fail_usage("--demo runs its own server; drop '%s'", argv[i]);
-        demo_argv[0] = demo_server();
+        demo_argv[0] = mn_tool_find_demo_server();
         demo_argv[1] = "0";
         if (!demo_argv[0]) {
             fprintf(stderr, "mnrt ab: the demo server is not next to this mnrt binary\n");

@@ -161,7 +161,7 @@ static void fmt(char *buf, size_t len, double v, enum unit u)
 static void cell(char *buf, size_t len, struct stat3 st, enum unit u, const char *none)
 {
     if (!st.n) {
-        snprintf(buf, len, st.none ? none : "FAILED");
+        snprintf(buf, len, "%s", st.none ? none : "FAILED");
         return;
     }
     char a[32], b[32], c[32];

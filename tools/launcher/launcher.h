@@ -8,8 +8,13 @@
 #include <stdint.h>
 
 /* Absolute path of libmnrt.so that belongs to this mnrt binary, or NULL
- * (with a message on stderr) when it cannot be found. MNRT_LIBRARY overrides. */
+ * (with a message on stderr) when it cannot be found. MNRT_LIBRARY overrides.
+ * Where it is looked for: find_library.c. */
 const char *mn_tool_find_library(void);
+
+/* Absolute path of the demo server built or installed with this binary
+ * (`mnrt ab --demo`), or NULL. */
+char *mn_tool_find_demo_server(void);
 
 /* Returns a freshly allocated LD_PRELOAD value with lib in front of old
  * (old may be NULL or empty). */

@@ -11,7 +11,8 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: mnrt <command> [options]\n"
-               "  run [-p N] [--trace[=MS]] -- CMD ARGS...   run CMD on the M:N scheduler\n"
+               "  run [-p N] [--trace[=MS]] [--trace-out FILE] -- CMD ARGS...\n"
+               "                                              run CMD on the M:N scheduler\n"
                "  ab [options] -- SERVER ARGS...              A/B: SERVER natively vs under mnrt\n"
                "  ab --demo                                   A/B of the bundled demo server\n"
                "  dump [--all] PID                            the threads of a running mnrt process\n"
