@@ -418,6 +418,7 @@ static bool newm(mn_p *p, bool spinning)
 
 void mn_startm_new(mn_p *p, bool spinning)
 {
+    MN_TEST_POINT(MN_TP_STARTM_NEW, p);
     if (newm(p, spinning))
         return;
     if (spinning)
@@ -553,8 +554,12 @@ static mn_g *steal_work(mn_m *m)
                 if (g)
                     return g;
             }
+            /* An IDLE P's queue is not always empty: sysmon took the P
+             * from a blocked M and is handing it on, maybe waiting for the
+             * program's malloc to make it an M while a G in that queue
+             * holds the malloc's lock (a jemalloc program hung so). */
             enum mn_pstatus vs = mn_pstate(v);
-            if (vs == MN_P_IDLE || vs == MN_P_DEAD)
+            if (vs == MN_P_DEAD)
                 continue;
             mn_g *g = mn_runq_steal(&p->runq, &v->runq, last, vs == MN_P_USER);
             if (g) {

@@ -24,6 +24,11 @@ enum mn_test_point {
     /* sched.c finish_direct_switch: the G switched to runs, in g0's role,
      * before it handles the request of the G it replaced (arg) */
     MN_TP_DIRECT_SWITCH,
+    /* sched.c mn_startm_new: a new kernel thread is about to be made to
+     * run P arg, which is nobody's meanwhile (IDLE, in no idle list): the
+     * maker may wait here, in the program's malloc or glibc's loader
+     * lock, for as long as some G holds them */
+    MN_TP_STARTM_NEW,
     /* waiter.c: the deadline of waiter arg passed (a foreign thread's
      * futex wait timed out, or a G's timer fired), before it tries to
      * cancel the wait: a waker may still win */

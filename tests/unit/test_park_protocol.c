@@ -19,6 +19,7 @@
 #include "compat/tcb.h"
 #include "core/futex.h"
 #include "core/runtime.h"
+#include "core/sched_internal.h"
 #include "core/signals.h"
 #include "core/waiter.h"
 
@@ -34,13 +35,23 @@ static void g_main(mn_g *g)
     mn_g_exit(g->start(g->arg));
 }
 
-static void boot(void)
+static void boot_procs(int procs)
 {
     mn_fsbase_init();
     cr_assert_null(mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join));
     mn_hooks.g_main = g_main;
-    cr_assert_null(mn_sched_prepare(1));
-    mn_sched_boot(1, mn_g_boot_main(&(struct mn_stack){0}));
+    cr_assert_null(mn_sched_prepare(procs));
+    mn_sched_boot(procs, mn_g_boot_main(&(struct mn_stack){0}));
+}
+
+static void boot(void)
+{
+    boot_procs(1);
+}
+
+static void boot2(void)
+{
+    boot_procs(2);
 }
 
 /* A G, made but not yet runnable (so a script can name it first). */
@@ -325,4 +336,58 @@ Test(park_protocol, pending_signal_runs_its_handler_in_a_wait)
     cr_assert_eq(atomic_load(&handled), 1, "the pending signal's handler ran %d times",
                  atomic_load(&handled));
     cr_assert_eq(r, ETIMEDOUT, "the wait still ends with EINTR after %d waits", waits);
+}
+
+/* ---- a P handed on while its new M is being made ---- */
+
+static struct mn_waiter *_Atomic ran_waiter;
+
+/* The queued G: wakes the test's G, which waits for it. */
+static void *wake_tester(void *arg)
+{
+    (void)arg;
+    struct mn_waiter *w = atomic_load(&ran_waiter);
+    if (mn_waiter_cancel_once(w))
+        mn_waiter_wake(w);
+    return NULL;
+}
+
+/* As sysmon takes a P whose M blocked (sysmon.c take) and hands it on:
+ * the P has work, no M is idle, so a new one is made; the maker waits
+ * at the test point as it may wait for the program's allocator lock,
+ * held by a G in that P's own queue (a jemalloc program hung so under
+ * MNRT_DEBUG=randomize=9). */
+static void *hand_off(void *p)
+{
+    mn_handoffp(p);
+    return NULL;
+}
+
+/* The Gs queued on a P that is nobody's while it is handed on are found
+ * by the Ms looking for work. (Thieves skipped every IDLE P: this test's
+ * G waited for its whole guard, while the other M spun between stealing
+ * and giving its P back, as any_runq_nonempty saw the queued G.) */
+Test(park_protocol, queue_of_a_p_being_handed_on_is_stolen)
+{
+    boot2();
+    struct mn_waiter w;
+    mn_waiter_init(&w, "test wait");
+    w.cancel = mn_waiter_cancel_once;
+    atomic_store(&ran_waiter, &w);
+    mn_p *p1 = mn_pidleget();
+    cr_assert_not_null(p1);
+    mn_g *g = make_g(wake_tester, NULL);
+    atomic_store(&g->status, MN_G_RUNNABLE);
+    mn_g *overflow[MN_RUNQ_SIZE / 2 + 1];
+    cr_assert_eq(mn_runq_put(&p1->runq, g, false, overflow), 0);
+
+    struct script_stop *making = script_stop_at(MN_TP_STARTM_NEW, p1);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, hand_off, p1), 0);
+    script_wait(making); /* (the maker: that thread, or sysmon for it) */
+    /* a deadline against a hang only: the queued G wakes this one */
+    int r = mn_waiter_block(&w, mn_nanotime() + 60 * 1000000000ll);
+    script_go(making);
+    pthread_join(t, NULL);
+    cr_assert_eq(r, 0, "a G queued on a P being handed on never ran");
 }
