@@ -233,7 +233,8 @@ struct mn_sched {
     mn_lock lock;
     mn_m *midle;
     int nmidle;
-    int mcount;                  /* Ms alive */
+    _Atomic int mcount;          /* Ms alive: changed under lock, read without
+                                  * (deadlock check, stats, schedtrace) */
     int next_mid;
     int64_t retired_switches;    /* the switch counts of Ms that ended */
     int64_t retired_parks;       /* and their park counts */
