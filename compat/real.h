@@ -35,6 +35,7 @@
 #define MN_REAL_FUNCTIONS(X)                                                            \
     X(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *)) \
     X(int, pthread_join, (pthread_t, void **))                                          \
+    X(ssize_t, read, (int, void *, size_t))                                             \
     X(int, thrd_create, (thrd_t *, thrd_start_t, void *))                               \
     X(int, pthread_tryjoin_np, (pthread_t, void **))                                    \
     X(int, pthread_timedjoin_np, (pthread_t, void **, const struct timespec *))         \

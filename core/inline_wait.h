@@ -23,6 +23,17 @@
  *   the caller sees a short write, as any signal could cause (glibc's
  *   stdio writes the rest).
  *
+ * A converted I/O wait is a cancellation point exactly where glibc made
+ * the call as one. glibc up to 2.40 runs a cancellable call with
+ * asynchronous cancellation on (the bit is in the G's descriptor);
+ * from 2.41 every cancellable call enters the kernel at one `syscall`
+ * instruction of its own (__syscall_cancel_arch, a local symbol), which
+ * glibc's cancel handler recognises by address. That address is found
+ * once, the first time sysmon would convert an I/O wait: a kernel thread
+ * glibc made blocks in glibc's read on a pipe, and /proc shows where
+ * (mn_inline_wait_find_cancel_site). Before 2.41 it is read's own
+ * instruction, also a cancellation point.
+ *
  * Invariants: the state is recognised from the registers alone: the
  * kernel put the program counter back on the `syscall` instruction and
  * the call's number in rax (its restart), and the first four arguments
@@ -32,6 +43,8 @@
  * (EINTR from a call with a timeout). */
 #ifndef MN_CORE_INLINE_WAIT_H
 #define MN_CORE_INLINE_WAIT_H
+
+#include "core/kthread.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -46,10 +59,21 @@ struct mn_inline_wait {
     int dir;                  /* MN_INLINE_IO: 0 read (or accept), 1 write */
 };
 
-/* sysmon: whether the call nr(args) a kernel thread of this process
- * sleeps in is one of the kinds above; fills *w if so. Makes up to two
- * system calls on the fd (fstat, getsockopt). */
-bool mn_inline_wait_classify(long nr, const unsigned long args[6], struct mn_inline_wait *w);
+/* sysmon: whether the call a kernel thread of this process sleeps in is
+ * one of the kinds above; fills *w if so. Makes up to two system calls on
+ * the fd (fstat, getsockopt); the first time it sees an I/O wait, also
+ * the search for glibc's cancellable instruction (a few hundred
+ * microseconds), and no I/O wait is converted if that fails. */
+bool mn_inline_wait_classify(const struct mn_kthread_call *call, struct mn_inline_wait *w);
+
+/* sysmon, once: where glibc's cancellable system calls enter the kernel
+ * (the address of the `syscall` instruction), 0 if it cannot be found. */
+uintptr_t mn_inline_wait_find_cancel_site(void);
+
+/* Whether the I/O wait converted at the `syscall` instruction pc, made by
+ * a G whose descriptor's cancelhandling is as given, is a cancellation
+ * point. */
+bool mn_inline_wait_cancel_point(uintptr_t pc, int cancelhandling);
 
 /* In the handler: whether ctx is w's call, put back to be made again. */
 bool mn_inline_wait_matches(const struct mn_inline_wait *w, const mcontext_t *ctx);

@@ -34,7 +34,7 @@ char mn_kthread_state(pid_t tid)
     return paren && paren[1] == ' ' ? paren[2] : 0;
 }
 
-bool mn_kthread_syscall(pid_t tid, long *nr, unsigned long args[6])
+bool mn_kthread_syscall(pid_t tid, struct mn_kthread_call *c)
 {
     char path[64], buf[256];
     snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
@@ -47,9 +47,13 @@ bool mn_kthread_syscall(pid_t tid, long *nr, unsigned long args[6])
         return false;
     buf[n] = 0;
     /* "NR ARG1 ... ARG6 SP PC", or "running", or "-1 SP PC" outside one */
-    return sscanf(buf, "%ld %lx %lx %lx %lx %lx %lx", nr, &args[0], &args[1], &args[2],
-                  &args[3], &args[4], &args[5]) == 7 &&
-           *nr >= 0;
+    unsigned long *a = c->args, sp, pc;
+    if (sscanf(buf, "%ld %lx %lx %lx %lx %lx %lx %lx %lx", &c->nr, &a[0], &a[1], &a[2], &a[3],
+               &a[4], &a[5], &sp, &pc) != 9 ||
+        c->nr < 0)
+        return false;
+    c->pc = pc;
+    return true;
 }
 
 pid_t mn_kthread_self(void)

@@ -32,10 +32,16 @@ static inline bool mn_kthread_sleeps(pid_t tid)
     return s == 'S' || s == 'D';
 }
 
-/* What kernel thread tid is blocked in, from /proc: the system call's
- * number and its six arguments. Returns false when it is in none (or
- * running, or gone). */
-bool mn_kthread_syscall(pid_t tid, long *nr, unsigned long args[6]);
+/* A system call a kernel thread is blocked in, as /proc shows it. */
+struct mn_kthread_call {
+    long nr;                 /* its number */
+    unsigned long args[6];   /* its arguments */
+    uintptr_t pc;            /* the address after its `syscall` instruction */
+};
+
+/* What kernel thread tid is blocked in, from /proc. Returns false when it
+ * is in none (or running, or gone). */
+bool mn_kthread_syscall(pid_t tid, struct mn_kthread_call *call);
 
 /* The calling kernel thread's tid (no system call on an M). */
 pid_t mn_kthread_self(void);

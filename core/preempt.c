@@ -208,8 +208,8 @@ static void park_converted(mn_g *g, struct mn_preempt_frame *frame)
                       "glibc lock (inline wait, parked)");
         return;
     }
-    /* glibc's cancellable calls run with asynchronous cancellation on */
-    bool cancel_point = atomic_load(mn_tcb_cancelhandling(g->tcb)) & MN_CANCEL_ASYNC;
+    bool cancel_point =
+        mn_inline_wait_cancel_point(frame->rip, atomic_load(mn_tcb_cancelhandling(g->tcb)));
     if (mn_hooks.io_wait &&
         mn_hooks.io_wait(mn_inline_wait_fd(w), w->dir, cancel_point) == EINTR) {
         frame->rax = (uint64_t)-EINTR;

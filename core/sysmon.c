@@ -196,16 +196,16 @@ static void unheard(mn_p *p, struct pmon *pm, mn_m *m, mn_g *g, int64_t cpu, int
  * any other such wait. Returns whether it asked. */
 static bool ask_to_park(mn_m *m, struct pmon *pm)
 {
-    long nr;
-    unsigned long a[6];
+    struct mn_kthread_call call;
     struct mn_inline_wait w;
-    if (!mn_preempt_on() || !mn_kthread_syscall(m->tid, &nr, a) ||
-        (pm->converting && pm->converting_nr == nr && pm->converting_arg == a[0]) ||
-        !mn_inline_wait_classify(nr, a, &w))
+    if (!mn_preempt_on() || !mn_kthread_syscall(m->tid, &call) ||
+        (pm->converting && pm->converting_nr == call.nr &&
+         pm->converting_arg == call.args[0]) ||
+        !mn_inline_wait_classify(&call, &w))
         return false;
     pm->converting = true;
-    pm->converting_nr = nr;
-    pm->converting_arg = a[0];
+    pm->converting_nr = call.nr;
+    pm->converting_arg = call.args[0];
     return mn_preempt_convert(m, &w);
 }
 
