@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "compat/backfill.h" /* after the system headers */
+
 struct mn_xt_ring {
     _Atomic uint64_t head;           /* the next position: its writer's */
     uint64_t base;                   /* the first position of this process's (fork) */
