@@ -26,6 +26,10 @@
 #ifndef SYS_epoll_pwait2
 #define SYS_epoll_pwait2 441
 #endif
+/* Linux 5.14 */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 /* Linux 6.13 */
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
@@ -35,10 +39,20 @@
 #ifndef PTHREAD_ATTR_NO_SIGMASK_NP
 #define PTHREAD_ATTR_NO_SIGMASK_NP (-1)
 #endif
+/* glibc 2.35: declared by <sys/epoll.h> since */
+#if !__GLIBC_PREREQ(2, 35)
+#include <signal.h>
+struct epoll_event;
+struct timespec;
+int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
+                 const struct timespec *timeout, const sigset_t *sigmask);
+#endif
 /* glibc 2.34: declared by <unistd.h> since */
 #if !__GLIBC_PREREQ(2, 34)
+#include <sys/types.h>
 int close_range(unsigned lo, unsigned hi, int flags);
 void closefrom(int lowfd);
+pid_t _Fork(void);
 #endif
 
 #endif

@@ -1,23 +1,3 @@
-/* Per-G glibc TCBs: see tcb.h for the contract. The layout facts used here
- * (glibc 2.36, x86-64):
- *   header (x86-64 ABI): tcb 0, dtv 8, self 16, multiple_threads 24,
- *     stack_guard 0x28, pointer_guard 0x30, feature_1 72;
- *   from libthread_db descriptors: sizeof(struct pthread), tid, list,
- *     specific, cancelhandling;
- *   discovered at boot: cleanup_jmp_buf (by __pthread_register_cancel),
- *     cleanup (by _pthread_cleanup_push), the two tls_state buffers (by
- *     strerror/strsignal of unknown numbers), the rseq area (__rseq_offset),
- *     the TLS variables __resp and __libc_dlerror_result (dlvsym), malloc's
- *     per-thread words (by diffing a fresh TCB around its first malloc);
- *   checked at boot on a thread glibc made: `res` (the target of __resp).
- * Anything that does not match makes mn_tcb_boot refuse, saying what.
- *
- * malloc's per-thread words are kept across recycling only when the
- * program's malloc is glibc's. A foreign allocator (jemalloc, tcmalloc,
- * mimalloc: preloaded, linked, or in the executable) replaces malloc for
- * glibc too, so glibc's per-thread cache stays unused; the allocator's own
- * per-thread state is ordinary TLS, each G's own, and its thread-exit
- * cleanup runs from the key destructors at G exit. */
 /* Per-G glibc TCBs: see tcb.h for the contract. Nothing here is taken
  * from one glibc version: every fact is read from what the running glibc
  * says about itself, or probed and checked at boot (docs/glibc-facts.md
@@ -47,14 +27,18 @@
  * cleanup runs from the key destructors at G exit. */
 #include "compat/tcb.h"
 
+#include "compat/dtv.h"
 #include "compat/fsbase.h"
+#include "compat/glibc_keys.h"
 #include "compat/glibc_syms.h"
 #include "compat/log.h"
 #include "compat/raw_syscall.h"
+#include "compat/tcache.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <gnu/libc-version.h>
+#include <link.h>
 #include <pthread.h>
 #include <resolv.h>
 #include <signal.h>
@@ -86,21 +70,13 @@ enum {
     RSEQ_CPU_ID = 4,           /* struct rseq.cpu_id (kernel ABI) */
     RSEQ_MIN_LEN = 32,         /* the kernel's minimum registration */
     KEY_BLOCK = 32 * 16,       /* specific_1stblock, right before specific */
-    MAX_MALLOC_WORDS = 4,
+    MAX_MALLOC_WORDS = MN_TCB_MALLOC_WORDS,
 };
-
-/* glibc's dtv entry (elf/dl-tls.h) */
-typedef union {
-    size_t counter;
-    struct {
-        void *val;
-        void *to_free;
-    } pointer;
-} mn_dtv_t;
 
 static struct {
     size_t size;               /* sizeof(struct pthread) */
     size_t tid, list, specific, cancelhandling, cleanup, cleanup_jmp_buf, res;
+    size_t strerror_buf, strsignal_buf; /* in struct pthread; 0: not there */
     bool rseq;                 /* glibc gives each thread an rseq area (2.35+) */
     ptrdiff_t rseq_off;        /* from the thread pointer */
     size_t rseq_len;           /* glibc's registration length; 0: none registered */
@@ -110,6 +86,7 @@ static struct {
     bool glibc_malloc;         /* the program's malloc is glibc's */
     _Atomic int *nthreads;     /* __nptl_nthreads */
     size_t static_size;        /* static TLS blocks below the thread pointer */
+    size_t static_align;       /* the thread pointer's alignment */
 } L;
 
 static void *(*dl_allocate_tls)(void *);
@@ -186,24 +163,32 @@ static void discover_cleanup_fields(char *self)
     _pthread_cleanup_pop(&cb, 0);
 }
 
-/* A per-thread buffer whose pointer glibc kept in static TLS would be lost
- * when a TCB is recycled (its TLS images are initialised again): a leak
- * per thread. In struct pthread (2.32+: tls_state), behind a key of
- * glibc's (whose values stay with the TCB), or process-wide (2.31's
- * strerror), it is reused. */
-static void check_format_buffer(const char *self, const char *buf, const char *what)
+/* strerror's and strsignal's buffers for unknown numbers: glibc mallocs
+ * them per thread, in struct pthread (2.32+: tls_state), where glibc's
+ * thread exit frees them, and so does a G's (mn_tcb_free_on_exit); or
+ * behind a key of glibc's (2.31's strsignal: compat/glibc_keys.h), or
+ * once per process (2.31's strerror). Kept in static TLS, a buffer would
+ * be lost when a TCB's TLS images are made anew: refused. Found by
+ * address, outside the key values kept in the TCB (specific_1stblock);
+ * *at: its offset in struct pthread, 0 if it is not there. */
+static void find_format_buffer(const char *self, const char *buf, const char *what, size_t *at)
 {
     const char *tls = self - L.static_size;
     for (size_t off = 0; off + sizeof(void *) <= L.static_size; off += sizeof(void *))
         if (AT(tls, off, const char *) == buf)
             refuse("glibc keeps %s's buffer in static TLS", what);
+    *at = 0;
+    for (size_t off = 0; off + sizeof(void *) <= L.size; off += sizeof(void *))
+        if ((off < L.specific - KEY_BLOCK || off >= L.specific) &&
+            AT(self, off, const char *) == buf)
+            *at = off;
 }
 
-static void check_format_buffers(const char *self)
+static void find_format_buffers(const char *self)
 {
     /* Unknown numbers make glibc format into its buffers. */
-    check_format_buffer(self, strerror(1 << 20), "strerror");
-    check_format_buffer(self, strsignal(1 << 20), "strsignal");
+    find_format_buffer(self, strerror(1 << 20), "strerror", &L.strerror_buf);
+    find_format_buffer(self, strsignal(1 << 20), "strsignal", &L.strsignal_buf);
 }
 
 static void init_header(char *tcb, const char *from)
@@ -229,6 +214,23 @@ static void init_per_thread(char *tcb)
     if (L.rseq)
         AT(tcb, L.rseq_off + RSEQ_CPU_ID, int32_t) = -1; /* sched_getcpu: ask the kernel */
     AT(tcb, L.resp_var, void *) = tcb + L.res;
+}
+
+/* Static TLS images and a dtv made anew for t by glibc, exactly as for a
+ * thread it makes on memory it reuses (_dl_allocate_tls passes its own
+ * version's flag: compat/dtv.h), malloc's words kept. The new dtv is
+ * glibc's, in the header; on failure (no memory) t is as it was. */
+static bool remake_tls(char *t)
+{
+    uintptr_t keep[MAX_MALLOC_WORDS];
+    for (int i = 0; i < L.n_malloc_words; i++)
+        keep[i] = AT(t, L.malloc_words[i], uintptr_t);
+    if (!dl_allocate_tls(t))
+        return false;
+    for (int i = 0; i < L.n_malloc_words; i++)
+        AT(t, L.malloc_words[i], uintptr_t) = keep[i];
+    init_per_thread(t);
+    return true;
 }
 
 /* Whether the malloc the program (and glibc itself) calls is glibc's. */
@@ -275,9 +277,14 @@ static void discover_malloc_words(void)
     free(before);
     if (L.n_malloc_words == 0)
         refuse("cannot find glibc's per-thread malloc cache");
-    /* t keeps its cache: it becomes the first recycled TCB. */
-    if (!mn_tcb_recycle(t))
+    mn_tcache_learn(t, L.malloc_words, L.n_malloc_words, p, 32);
+    /* t keeps its cache, fresh otherwise: the first TCB handed out */
+    mn_dtv_t *dtv = AT(t, HDR_DTV, mn_dtv_t *);
+    if (!remake_tls(t)) {
         refuse("no memory for a thread descriptor");
+        return;
+    }
+    free(&dtv[-1]); /* the old dtv: glibc callocs it with its length first */
     spare_tcb = t;
 }
 
@@ -416,32 +423,39 @@ const char *mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void 
     if (static_size <= L.size)
         return "_dl_get_tls_static_info gives a size smaller than struct pthread";
     L.static_size = (static_size - L.size) & ~(sizeof(uintptr_t) - 1);
+    L.static_align = static_align;
     if (-L.resp_var > (ptrdiff_t)L.static_size || L.resp_var >= 0)
         return "glibc's TLS variable __resp is not in static TLS";
 
     L.nthreads = (_Atomic int *)mn_glibc_data("__nptl_nthreads");
     read_rseq(self);
     discover_cleanup_fields(self);
-    check_format_buffers(self);
+    find_format_buffers(self);
     if (refusal)
         return refusal;
+    const char *keys = mn_glibc_keys_boot();
+    if (keys)
+        return keys;
     check_glibc_thread(create, join);
     if (refusal)
         return refusal;
     L.glibc_malloc = malloc_is_glibc();
     if (L.glibc_malloc)
         discover_malloc_words();
+    mn_dtv_note_modules();
     return refusal;
 }
 
 const char *mn_tcb_describe(void)
 {
-    static char d[256];
+    static char d[384];
     int n = snprintf(d, sizeof d,
                      "glibc %s: struct pthread %zu bytes: tid +%zu, list +%zu, specific +%zu, "
-                     "cancelhandling +%zu, cleanup +%zu, cleanup_jmp_buf +%zu, res +%zu; ",
+                     "cancelhandling +%zu, cleanup +%zu, cleanup_jmp_buf +%zu, res +%zu, "
+                     "strerror/strsignal buffers +%zu/+%zu (0: not there); ",
                      gnu_get_libc_version(), L.size, L.tid, L.list, L.specific,
-                     L.cancelhandling, L.cleanup, L.cleanup_jmp_buf, L.res);
+                     L.cancelhandling, L.cleanup, L.cleanup_jmp_buf, L.res, L.strerror_buf,
+                     L.strsignal_buf);
     if (L.rseq)
         n += snprintf(d + n, sizeof d - n, "rseq area %+td (%zu bytes registered); ",
                       L.rseq_off, L.rseq_len);
@@ -495,31 +509,42 @@ bool mn_tcb_rseq_move(void *const *from, int nfrom, void *to)
     return mn_raw_syscall(SYS_rseq, (char *)to + L.rseq_off, L.rseq_len, 0, RSEQ_SIGNATURE) == 0;
 }
 
+void mn_tcb_extent(size_t *below, size_t *above, size_t *align)
+{
+    *below = L.static_size;
+    *above = L.size;
+    *align = L.static_align;
+}
+
+/* remake_tls for a TCB whose dtv is its own (mn_tcb_create_at): glibc's
+ * new dtv moves into it. */
+static bool remake_own_tls(char *t)
+{
+    mn_dtv_t *own = AT(t, HDR_DTV, mn_dtv_t *);
+    if (!remake_tls(t))
+        return false;
+    mn_dtv_adopt(own, AT(t, HDR_DTV, mn_dtv_t *));
+    AT(t, HDR_DTV, mn_dtv_t *) = own;
+    return true;
+}
+
+void *mn_tcb_create_at(void *tp, void *dtv_mem, size_t slots)
+{
+    char *t = tp;
+    if (!mn_dtv_fits(slots))
+        return NULL;
+    AT(t, HDR_DTV, mn_dtv_t *) = mn_dtv_prepare(dtv_mem, slots);
+    init_header(t, mn_thread_pointer());
+    return remake_own_tls(t) ? t : NULL;
+}
+
 bool mn_tcb_recycle(void *tcb)
 {
     char *t = tcb;
-    /* dynamic TLS blocks of the finished G (as glibc's _dl_deallocate_tls
-     * does), forgotten at once: a failed recycle leaves a dtv to retry */
-    mn_dtv_t *dtv = AT(t, HDR_DTV, mn_dtv_t *);
-    size_t slots = dtv[-1].counter;
-    for (size_t i = 1; i <= slots; i++) {
-        free(dtv[i].pointer.to_free);
-        dtv[i].pointer.to_free = NULL;
-    }
-
-    uintptr_t keep[MAX_MALLOC_WORDS];
-    for (int i = 0; i < L.n_malloc_words; i++)
-        keep[i] = AT(t, L.malloc_words[i], uintptr_t);
-    /* a new dtv and the static TLS images, exactly as for a thread glibc
-     * makes on memory it reuses (the flag _dl_allocate_tls_init takes
-     * differs between versions: this lets glibc pass its own) */
-    if (!dl_allocate_tls(t))
-        return false;
-    free(&dtv[-1]); /* the old dtv: glibc callocs it with its length first */
-    for (int i = 0; i < L.n_malloc_words; i++)
-        AT(t, L.malloc_words[i], uintptr_t) = keep[i];
-    init_per_thread(t);
-    return true;
+    /* dynamic TLS blocks of a G that did not end (a fork's vanished
+     * ones); mn_tcb_free_on_exit gave back those of a G that ended */
+    mn_dtv_free_blocks(AT(t, HDR_DTV, mn_dtv_t *));
+    return remake_own_tls(t);
 }
 
 void mn_tcb_set_tid(void *tcb, pid_t tid)
@@ -555,6 +580,38 @@ void mn_tcb_on_start(void)
 void mn_tcb_run_tls_dtors(void)
 {
     call_tls_dtors();
+}
+
+void mn_tcb_free_on_exit(void)
+{
+    char *t = mn_thread_pointer();
+    mn_glibc_keys_free(t);
+    if (L.strerror_buf) {
+        free(AT(t, L.strerror_buf, void *));
+        AT(t, L.strerror_buf, void *) = NULL;
+    }
+    if (L.strsignal_buf) {
+        free(AT(t, L.strsignal_buf, void *));
+        AT(t, L.strsignal_buf, void *) = NULL;
+    }
+    mn_dtv_free_blocks(AT(t, HDR_DTV, mn_dtv_t *));
+}
+
+int mn_tcb_malloc_take(void *tcb, uintptr_t words[MN_TCB_MALLOC_WORDS])
+{
+    int held = 0;
+    for (int i = 0; i < L.n_malloc_words; i++) {
+        words[i] = AT(tcb, L.malloc_words[i], uintptr_t);
+        AT(tcb, L.malloc_words[i], uintptr_t) = 0;
+        held += words[i] != 0;
+    }
+    return held;
+}
+
+void mn_tcb_malloc_give(void *tcb, const uintptr_t words[MN_TCB_MALLOC_WORDS])
+{
+    for (int i = 0; i < L.n_malloc_words; i++)
+        AT(tcb, L.malloc_words[i], uintptr_t) = words[i];
 }
 
 void mn_tcb_release_on_exit(void)

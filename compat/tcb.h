@@ -17,7 +17,13 @@
  * - A TCB is used by one G at a time. mn_tcb_recycle is called only for a
  *   TCB whose G has finished (its TLS destructors ran on the G itself).
  * - malloc's per-thread cache and arena pointers survive recycling, so a
- *   recycled TCB never leaks its tcache (docs/glibc-facts.md §4). */
+ *   recycled TCB never leaks its tcache (docs/glibc-facts.md §4); a TCB
+ *   whose memory goes away hands them on (mn_tcb_malloc_take) or has its
+ *   tcache freed (compat/tcache.h).
+ * - A TCB made by mn_tcb_create_at lives in memory mnrt owns, with its
+ *   dtv there too (compat/dtv.h: glibc never reallocs or frees it), and
+ *   once its G ended nothing in it was allocated with malloc but the
+ *   malloc words (mn_tcb_free_on_exit). */
 #ifndef MN_COMPAT_TCB_H
 #define MN_COMPAT_TCB_H
 
@@ -53,9 +59,22 @@ bool mn_tcb_glibc_malloc(void);
  * guards, CET features). Returns NULL when memory is exhausted. */
 void *mn_tcb_create(void);
 
-/* Makes a TCB whose G finished fit for a new G: static TLS images and the
- * dtv made anew, dynamic TLS freed, per-thread glibc state reset. Returns
- * false when memory is exhausted: then the TCB may be recycled again. */
+/* The bytes a TCB needs below its thread pointer (static TLS, with the
+ * surplus for modules loaded later) and above it (struct pthread), and
+ * the thread pointer's alignment. */
+void mn_tcb_extent(size_t *below, size_t *above, size_t *align);
+
+/* Makes a TCB for a G at tp (aligned, with the extent above around it) in
+ * zeroed memory the caller owns, its dtv at dtv_mem, room for slots + 3
+ * entries (slots modules: compat/dtv.h), as mn_tcb_create does. Returns
+ * tp, or NULL when out of memory or more modules than that are loaded
+ * already. */
+void *mn_tcb_create_at(void *tp, void *dtv_mem, size_t slots);
+
+/* Makes a TCB of mn_tcb_create_at whose G finished fit for a new G:
+ * static TLS images and the dtv made anew, dynamic TLS freed, per-thread
+ * glibc state reset. Returns false when memory is exhausted: then the TCB
+ * may be recycled again. */
 bool mn_tcb_recycle(void *tcb);
 
 /* glibc's struct pthread tid field. Gs carry a unique fake tid there so
@@ -99,6 +118,22 @@ void mn_tcb_run_tls_dtors(void);
 /* Runs on the G itself just before it finishes: releases what glibc keeps
  * per thread outside of malloc's cache (pending dlerror result). */
 void mn_tcb_release_on_exit(void);
+
+/* Runs on the G itself once it is not the last thread (whose exit ends the
+ * process, with atexit handlers that may still read its TLS): as glibc's
+ * thread exit does, runs the destructors of glibc's own keys
+ * (compat/glibc_keys.h: 2.31's dlerror result and strsignal buffer),
+ * frees glibc's strerror/strsignal buffers kept in struct pthread (2.32+)
+ * and the dynamic TLS blocks, so that its TCB holds nothing malloc'ed but
+ * the malloc words. */
+void mn_tcb_free_on_exit(void);
+
+/* glibc malloc's per-thread words of a TCB (none with another allocator):
+ * take moves them out (zeroed in the TCB) and returns how many were set;
+ * give puts such words into a fresh TCB. */
+#define MN_TCB_MALLOC_WORDS 4
+int mn_tcb_malloc_take(void *tcb, uintptr_t words[MN_TCB_MALLOC_WORDS]);
+void mn_tcb_malloc_give(void *tcb, const uintptr_t words[MN_TCB_MALLOC_WORDS]);
 
 
 #endif

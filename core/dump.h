@@ -21,7 +21,9 @@
  *   G), in the signal handler itself with mn_tls_g cleared and every
  *   signal blocked. It takes the list of Gs under allg_lock only if a
  *   try succeeds (a handler may have interrupted its holder), else walks
- *   it without: Gs are never freed, and each is listed once (dump_seen).
+ *   it without: a G's memory is given back only from the free list,
+ *   long after it left the list of started Gs, under allg_lock (g.c), and
+ *   each is listed once (dump_seen).
  *   One dump at a time.
  * - Everything it reads of a G is read without a lock and may be stale; a
  *   G is described from one look at its status: a parked or runnable G

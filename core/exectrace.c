@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "compat/backfill.h" /* after the system headers */
+
 struct mn_xt_ring {
     _Atomic uint64_t head;           /* the next position: its writer's */
     uint64_t base;                   /* the first position of this process's (fork) */
@@ -276,7 +278,8 @@ void mn_xt_rec_steal(mn_m *m, int victim, mn_g *g)
 
 void mn_xt_rec_handoff(mn_p *p, uint64_t word, bool unseen)
 {
-    /* the M and G it had, read racily: Ms and Gs are never freed */
+    /* the M and G it had, read racily: Ms are never freed, and a G's
+     * memory is given back only by sysmon, the caller (core/gcache.h) */
     mn_m *m = p->m;
     mn_g *g = m ? m->curg : NULL;
     record(MN_XT_HANDOFF, unseen, p->id, (uint64_t)gid(g), (word >> 32) - 1, 0, 0, 0);

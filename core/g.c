@@ -1,6 +1,8 @@
-/* The life of a G: creation (TCB, stack, first context), exit, join and
- * detach, and the free list that keeps finished Gs with their TCB (and
- * their stack, when it fits the next request) for reuse, as Go keeps gs.
+/* The life of a G: creation (memory, TCB, first context), exit, join and
+ * detach, and the end of its memory. Finished Gs go to the free list
+ * (core/gcache.h) with their memory (core/gblock.h: stack, TCB and
+ * descriptor in one mapping) for reuse, as Go keeps dead gs; sysmon gives
+ * back those the program no longer needs (mn_g_trim).
  *
  * Invariants:
  * - join_lock guards detached/exited/joiner/reaped, also while the G sits
@@ -10,13 +12,17 @@
  *   waits, the exit that wakes it), pthread_detach of a finished G, or the
  *   exit of a detached G. Only that party calls gfput, so no G enters the
  *   free list twice, whatever stale handles the program uses.
- * - Gs are never freed: a stale handle (a joined or finished detached
- *   thread's) still finds its G, which answers as glibc does for a dead
- *   descriptor that was not reused yet (ESRCH after a join, EINVAL after a
- *   detached exit). Once the G is reused the handle names the new thread,
- *   as glibc's handles do when it reuses a descriptor. While a TCB is
- *   being re-initialised for reuse, its owner slot is briefly not the G:
- *   mn_tcb_is_g tells that case from a foreign thread's TCB.
+ * - A G's memory is given back only from the free list, so a stale handle
+ *   (a joined or finished detached thread's) finds its G while it is
+ *   there, which answers as glibc does for a dead descriptor that was not
+ *   reused yet (ESRCH after a join, EINVAL after a detached exit). Once the
+ *   G is reused the handle names the new thread, as glibc's handles do when
+ *   it reuses a descriptor; once its memory is given back, the handle names
+ *   nothing, as glibc's do once its stack cache lets the memory go. While a
+ *   TCB is being re-initialised for reuse, its owner slot is briefly not
+ *   the G: mn_tcb_is_g tells that case from a foreign thread's TCB.
+ * - A G's memory is given back under allg_lock, never while it is in the
+ *   list of started Gs (mn_g_walk may walk that list without the lock).
  * - A G in the free list is IDLE; its TCB keeps malloc's per-thread cache.
  * - The main G is never freed: its TCB and stack are the main thread's. */
 #include "core/runtime.h"
@@ -29,7 +35,9 @@
 #include "compat/tcb.h"
 #include "core/context.h"
 #include "core/cputime.h"
-#include "core/mem.h"
+#include "core/gblock.h"
+#include "core/gcache.h"
+#include "core/gtid.h"
 #include "core/unwind.h"
 #include "core/waiter.h"
 
@@ -39,50 +47,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Unique fake tids: above any real one (pid_max is at most 2^22) and
- * below FUTEX_OWNER_DIED, so they can never look like a kernel tid. */
-#define FAKE_TID_BASE 0x20000000
-#define MAX_CACHED_STACKS 1024
+/* Gs freed at a time under allg_lock */
+#define FREE_BATCH 64
 
-static _Atomic int32_t next_fake_tid = FAKE_TID_BASE;
 static mn_g main_g;
-
-/* Every G by its fake tid (a G keeps its tid for good): chunks of mnrt's
- * own memory, made as tids are handed out, never freed. */
-#define TID_CHUNK 4096
-#define TID_CHUNKS 4096
-static _Atomic(mn_g **) by_tid[TID_CHUNKS];
-
-static void note_tid(mn_g *g)
-{
-    uint32_t i = (uint32_t)(g->tid - FAKE_TID_BASE);
-    if (i >= TID_CHUNK * TID_CHUNKS)
-        return;
-    _Atomic(mn_g **) *slot = &by_tid[i / TID_CHUNK];
-    mn_g **chunk = atomic_load(slot);
-    if (!chunk) {
-        mn_g **fresh = mn_mem_alloc(TID_CHUNK * sizeof *fresh);
-        if (!fresh)
-            return;
-        if (atomic_compare_exchange_strong(slot, &chunk, fresh))
-            chunk = fresh;
-        else
-            mn_mem_free(fresh, TID_CHUNK * sizeof *fresh);
-    }
-    __atomic_store_n(&chunk[i % TID_CHUNK], g, __ATOMIC_RELEASE);
-}
 
 uint32_t mn_g_index(const mn_g *g)
 {
-    return (uint32_t)(g->tid - FAKE_TID_BASE);
+    return (uint32_t)(g->tid - mn_gtid_base());
 }
 
 mn_g *mn_g_from_index(uint32_t i)
 {
-    if (i >= TID_CHUNK * TID_CHUNKS)
-        return NULL;
-    mn_g **chunk = atomic_load(&by_tid[i / TID_CHUNK]);
-    return chunk ? __atomic_load_n(&chunk[i % TID_CHUNK], __ATOMIC_ACQUIRE) : NULL;
+    return mn_gtid_g(i);
 }
 
 static void allg_add(mn_g *g)
@@ -130,35 +107,40 @@ void mn_g_walk(bool (*fn)(mn_g *, void *), void *arg, long max_steps)
         mn_lock_release(&mn_sched.allg_lock);
 }
 
-static mn_g *gfget(void)
-{
-    mn_lock_acquire(&mn_sched.lock);
-    mn_g *g = mn_sched.gfree;
-    if (g) {
-        mn_sched.gfree = g->schedlink;
-        mn_sched.ngfree--;
-    }
-    mn_lock_release(&mn_sched.lock);
-    return g;
-}
-
 static void gfput(mn_g *g)
 {
     if (g->is_main)
         return;
     atomic_store(&g->status, MN_G_IDLE);
-    mn_lock_acquire(&mn_sched.lock);
-    bool keep_stack = g->stack.owned && mn_sched.ngfree < MAX_CACHED_STACKS;
-    mn_lock_release(&mn_sched.lock);
-    if (!keep_stack) {
-        mn_stack_unmap(&g->stack); /* no-op for a program's own stack */
-        g->stack = (struct mn_stack){0};
+    mn_gcache_put(g);
+}
+
+/* Gives back the memory of Gs out of the free list (linked by schedlink),
+ * a batch at a time: their tids named nothing before they are handed out
+ * again, their memory unmapped under allg_lock (see the invariants). */
+static void free_gs(mn_g *g)
+{
+    while (g) {
+        mn_g *end = g;
+        for (int n = 0; end && n < FREE_BATCH; n++, end = end->schedlink)
+            mn_gtid_set(end->tid, NULL);
+        mn_lock_acquire(&mn_sched.lock);
+        for (mn_g *f = g; f != end; f = f->schedlink)
+            mn_gtid_put_locked(f->tid);
+        mn_lock_release(&mn_sched.lock);
+        mn_lock_acquire(&mn_sched.allg_lock);
+        while (g != end) {
+            mn_g *next = g->schedlink;
+            mn_gblock_free(g);
+            g = next;
+        }
+        mn_lock_release(&mn_sched.allg_lock);
     }
-    mn_lock_acquire(&mn_sched.lock);
-    g->schedlink = mn_sched.gfree;
-    mn_sched.gfree = g;
-    mn_sched.ngfree++;
-    mn_lock_release(&mn_sched.lock);
+}
+
+void mn_g_trim(void)
+{
+    free_gs(mn_gcache_trim());
 }
 
 static void g_entry(void *arg)
@@ -170,46 +152,36 @@ static void g_entry(void *arg)
     mn_fatal("G %lld returned from its entry", (long long)g->id);
 }
 
-static int g_stack(mn_g *g, const struct mn_g_spec *spec)
+/* A G for spec, whose TCB names it (owner slot and fake tid) from here
+ * on: from the free list if one fits its stack, else new. */
+static mn_g *g_alloc(const struct mn_g_spec *spec)
 {
-    if (spec->user_stack) {
-        mn_stack_unmap(&g->stack);
-        g->stack = (struct mn_stack){.lo = spec->user_stack, .size = spec->user_stack_size};
-        return 0;
-    }
-    size_t page = mn_page_size();
-    size_t size = (spec->stack_size + page - 1) & ~(page - 1);
-    size_t guard = (spec->guard_size + page - 1) & ~(page - 1);
-    if (g->stack.owned && g->stack.size == size && g->stack.guard == guard)
-        return 0;
-    mn_stack_unmap(&g->stack);
-    return mn_stack_map(&g->stack, size, guard);
-}
-
-/* A G whose TCB names it (owner slot and fake tid) from here on, also if
- * mn_g_new fails and it goes back to the free list. */
-static mn_g *g_alloc(void)
-{
-    mn_g *g = gfget();
+    size_t stack = spec->user_stack ? 0 : mn_round_page(spec->stack_size);
+    size_t guard = spec->user_stack ? 0 : mn_round_page(spec->guard_size);
+    mn_g *g = mn_gcache_get(stack, guard);
     if (g) {
         if (!mn_tcb_recycle(g->tcb)) { /* keeps the tid: see mn_tcb_is_g */
             gfput(g);
             return NULL;
         }
     } else {
-        g = calloc(1, sizeof *g);
-        if (!g)
-            return NULL;
-        g->tcb = mn_tcb_create();
-        if (!g->tcb) {
-            free(g);
+        pid_t tid = mn_gtid_get();
+        g = tid ? mn_gblock_new(stack, guard) : NULL;
+        if (!g) {
+            if (tid) {
+                mn_lock_acquire(&mn_sched.lock);
+                mn_gtid_put_locked(tid);
+                mn_lock_release(&mn_sched.lock);
+            }
             return NULL;
         }
-        g->tid = atomic_fetch_add(&next_fake_tid, 1);
+        g->tid = tid;
         g->join_lock = (mn_lock)MN_LOCK_INIT(JOIN);
         g->siglock = (mn_lock)MN_LOCK_INIT(SIGLOCK);
-        note_tid(g);
+        mn_gtid_set(tid, g);
     }
+    if (spec->user_stack)
+        g->stack = (struct mn_stack){.lo = spec->user_stack, .size = spec->user_stack_size};
     mn_tcb_set_tid(g->tcb, g->tid);
     *(mn_g **)mn_tcb_tls_slot(g->tcb, &mn_tls_g) = g;
     *(mn_g **)mn_tcb_tls_slot(g->tcb, &mn_tls_owner) = g;
@@ -219,13 +191,9 @@ static mn_g *g_alloc(void)
 int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
 {
     mn_unwind_load(); /* for thread dumps, with the first thread (unwind.h) */
-    mn_g *g = g_alloc();
+    mn_g *g = g_alloc(spec);
     if (!g)
         return EAGAIN;
-    if (g_stack(g, spec) != 0) {
-        gfput(g);
-        return EAGAIN;
-    }
     g->id = atomic_fetch_add(&mn_sched.next_goid, 1);
     g->start = spec->start;
     g->arg = spec->arg;
@@ -261,7 +229,7 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
     mn_san_new(&g->san);
     mn_sig_g_started(g);
     allg_add(g);
-    atomic_fetch_add(&mn_sched.glive, 1);
+    mn_gcache_note_live(atomic_fetch_add(&mn_sched.glive, 1) + 1);
     atomic_fetch_add(&mn_sched.gcreated, 1);
     *out = g;
     return 0;
@@ -285,6 +253,7 @@ MN_SAN_NO_STACK_CLEANUP _Noreturn void mn_g_exit(void *result)
     /* The last thread to finish ends the process, as with glibc. */
     if (atomic_fetch_sub(&mn_sched.glive, 1) == 1)
         exit(0);
+    mn_tcb_free_on_exit();
     mn_sched_exit_g(g);
 }
 
@@ -404,8 +373,7 @@ bool mn_tcb_is_g(void *tcb)
         return false;
     /* every TCB of a G carries its G's fake tid for good (g_alloc, and
      * mn_tcb_recycle leaves it); glibc's carry a real tid, 0 or -1 */
-    pid_t tid = mn_tcb_tid(tcb);
-    return tid >= FAKE_TID_BASE && tid < atomic_load(&next_fake_tid);
+    return mn_gtid_was_handed_out(mn_tcb_tid(tcb));
 }
 
 mn_g *mn_g_boot_main(const struct mn_stack *stack)
@@ -414,8 +382,8 @@ mn_g *mn_g_boot_main(const struct mn_stack *stack)
     g->tcb = mn_thread_pointer();
     mn_san_adopt(&g->san);
     g->stack = *stack;
-    g->tid = atomic_fetch_add(&next_fake_tid, 1);
-    note_tid(g);
+    g->tid = mn_gtid_get();
+    mn_gtid_set(g->tid, g);
     mn_tcb_set_tid(g->tcb, g->tid);
     g->id = 1;
     atomic_store(&mn_sched.next_goid, 2);
@@ -456,11 +424,7 @@ static void reclaim_vanished(mn_g *g)
         return;
     }
     atomic_store(&g->status, MN_G_IDLE);
-    mn_stack_unmap(&g->stack); /* no-op for a program's own stack */
-    g->stack = (struct mn_stack){0};
-    g->schedlink = mn_sched.gfree;
-    mn_sched.gfree = g;
-    mn_sched.ngfree++;
+    mn_gcache_put(g);
 }
 
 void mn_g_fork_child(mn_g *self)

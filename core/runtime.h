@@ -14,7 +14,8 @@
  *   it lost it (Go's entersyscall/exitsyscall, applied to all program code
  *   so that blocking mnrt cannot see is handed off too).
  * - sched.lock guards the idle lists (midle, pidle), the global run queue,
- *   the M list and the free-G list; counters readable without it are atomic.
+ *   the M list and the free-G list (gcache.h); counters readable without
+ *   it are atomic.
  * - Nothing parks while holding an mn_lock (lock.h); m->locks counts the
  *   ones an M holds, and the preemption signal leaves an M with any alone
  *   (preempt.h: also what else makes a G safe to preempt). A G parks only by
@@ -70,6 +71,11 @@ struct mn_g {
     int64_t id;                  /* 1 for the main thread */
     pid_t tid;                   /* the unique fake tid in its TCB */
     mn_g *schedlink;             /* run queue / free list link */
+    mn_g *free_prev;             /* free list (gcache.h): the G before */
+    bool stack_released;         /* in the free list, its stack's pages given back */
+    uint32_t free_look;          /* sysmon's look (gcache.c) when it entered the free list */
+    char *mem;                   /* the mapping it lives in (gblock.h), NULL: main */
+    size_t mem_len;
     struct mn_stack stack;
     struct mn_san_ctx san;       /* the G as the sanitizers see it (sanitizer.h) */
     const char *wait_reason;
@@ -252,9 +258,6 @@ struct mn_sched {
     mn_g *runq_head, *runq_tail; /* global run queue */
     _Atomic int runqsize;
 
-    mn_g *gfree;                 /* free Gs with their TCBs (and stacks) */
-    int ngfree;
-
     mn_lock mcreate_lock;        /* held while an M's kernel thread is made */
     mn_lock allg_lock;
     mn_g *allg;
@@ -422,24 +425,34 @@ _Noreturn void mn_g_exit(void *result);
 #define MN_JOIN_BAD_TIME (-2)
 int mn_g_join(mn_g *g, void **result, int64_t deadline_ns, bool try_only);
 int mn_g_detach(mn_g *g);
-/* The G whose TCB is `tcb`, or NULL for a thread that is not a G. */
+/* The G whose TCB is `tcb`, or NULL for a thread that is not a G. tcb
+ * must be readable: a live thread's, or a finished G's still kept for
+ * reuse (gcache.h); as with glibc, whose stack cache keeps a finished
+ * thread's descriptor only so long, the handle of a thread that ended
+ * long ago may name memory given back. */
 mn_g *mn_g_from_tcb(void *tcb);
-/* A small number that names g for good (from its fake tid, which a G
- * keeps across reuse), and the G it names (started or not), or NULL: no
- * G ever had it. */
+/* A small number that names g while its memory lives (from its fake tid,
+ * which a G keeps across reuse; the tid of a G whose memory was given
+ * back goes to the next new G), and the G it names (started or not), or
+ * NULL: none now. */
 uint32_t mn_g_index(const mn_g *g);
 mn_g *mn_g_from_index(uint32_t i);
 /* Whether `tcb` is (or was) a G's TCB, whether or not mn_g_from_tcb maps
  * it right now: it does not while the TCB is being made ready for a new
  * G, when the handle can only be a stale one. */
 bool mn_tcb_is_g(void *tcb);
+/* sysmon, about every second: gives back the memory of finished Gs the
+ * program no longer needs (core/gcache.h). */
+void mn_g_trim(void);
 /* Calls fn for every started, unfinished G (under the all-G lock). */
 void mn_g_foreach(void (*fn)(mn_g *, void *), void *arg);
 /* Calls fn for the Gs of the list of started Gs until it returns false,
  * from any thread, a signal handler included (reports: thread dumps, the
  * live view): under the all-G lock if a try succeeds within about 10 ms
  * (a handler may have interrupted its holder), else without it, which is
- * safe because Gs are never freed; then a G that leaves and re-enters the
+ * safe because a G leaves the list when it finishes and its memory is
+ * given back only later, a second or more, under the all-G lock (g.c);
+ * then a G that leaves and re-enters the
  * list meanwhile may be met twice, or the walk end early. At most
  * max_steps Gs are met. fn takes no lock. */
 void mn_g_walk(bool (*fn)(mn_g *, void *), void *arg, long max_steps);

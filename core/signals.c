@@ -236,6 +236,16 @@ void mn_sig_g_ended(mn_g *g)
     count(g->mask_slot, -1);
 }
 
+void mn_sig_g_free(mn_g *g)
+{
+    if (g->siginfo)
+        munmap(g->siginfo, NSIGS * sizeof(siginfo_t));
+    if (g->sigqueue)
+        munmap(g->sigqueue, sizeof(struct mn_sig_queue));
+    g->siginfo = NULL;
+    g->sigqueue = NULL;
+}
+
 void mn_sig_mask_changed(mn_g *g, const sigset_t *mask)
 {
     uint64_t bits = mn_sig_bits(mask) & mn_sig_blockable();

@@ -137,6 +137,9 @@ static inline bool mn_sig_deliverable(uint64_t pend, const sigset_t *mask)
 void mn_sig_mask_changed(struct mn_g *g, const sigset_t *mask);
 void mn_sig_g_started(struct mn_g *g);
 void mn_sig_g_ended(struct mn_g *g);
+/* A G's memory goes away (core/gblock.h): gives back its pending-signal
+ * tables, which it keeps across reuse. */
+void mn_sig_g_free(struct mn_g *g);
 
 /* The kernel mask of an M going to sleep without a G: every program
  * signal, or, while there is no sysmon (no thread made yet, no I/O

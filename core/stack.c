@@ -20,7 +20,7 @@ size_t mn_page_size(void)
     return page;
 }
 
-static size_t round_page(size_t n)
+size_t mn_round_page(size_t n)
 {
     size_t p = mn_page_size();
     return (n + p - 1) & ~(p - 1);
@@ -38,21 +38,26 @@ static int make_guard(char *base, size_t guard)
     return mprotect(base, guard, PROT_NONE) == 0 ? 0 : errno;
 }
 
-int mn_stack_map(struct mn_stack *s, size_t size, size_t guard)
+char *mn_stack_map_region(size_t len, size_t guard)
 {
-    size = round_page(size);
-    guard = round_page(guard);
-    char *base = mmap(NULL, size + guard, PROT_READ | PROT_WRITE,
+    char *base = mmap(NULL, len, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (base == MAP_FAILED)
-        return EAGAIN;
-    if (guard) {
-        int err = make_guard(base, guard);
-        if (err) {
-            munmap(base, size + guard);
-            return EAGAIN;
-        }
+        return NULL;
+    if (guard && make_guard(base, guard) != 0) {
+        munmap(base, len);
+        return NULL;
     }
+    return base;
+}
+
+int mn_stack_map(struct mn_stack *s, size_t size, size_t guard)
+{
+    size = mn_round_page(size);
+    guard = mn_round_page(guard);
+    char *base = mn_stack_map_region(size + guard, guard);
+    if (!base)
+        return EAGAIN;
     s->lo = base + guard;
     s->size = size;
     s->guard = guard;
@@ -71,6 +76,6 @@ void mn_stack_unmap(struct mn_stack *s)
 
 bool mn_stack_in_guard(const struct mn_stack *s, const void *addr)
 {
-    uintptr_t a = (uintptr_t)addr, lo = (uintptr_t)s->lo;
-    return s->guard && a < lo && a >= lo - s->guard;
+    uintptr_t a = (uintptr_t)addr, page = (uintptr_t)s->lo & ~(mn_page_size() - 1);
+    return s->guard && a < page && a >= page - s->guard;
 }

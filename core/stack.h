@@ -1,8 +1,10 @@
-/* G stacks (docs/design.md §16): anonymous mappings committed lazily, with a
+/* Stacks (docs/design.md §16): anonymous mappings committed lazily, with a
  * guard region below made by MADV_GUARD_INSTALL (no extra VMA, so 100,000+
  * stacks fit under vm.max_map_count), or by mprotect where the kernel
- * lacks it. A program-provided stack (pthread_attr_setstack) is used as
- * given, without a guard, as glibc does. */
+ * lacks it. A G's stack is the low part of the mapping that also holds its
+ * TCB, TLS and descriptor (core/gblock.h); an M's g0 has a mapping of its
+ * own (mn_stack_map). A program-provided stack (pthread_attr_setstack) is
+ * used as given, without a guard, as glibc does. */
 #ifndef MN_CORE_STACK_H
 #define MN_CORE_STACK_H
 
@@ -10,11 +12,15 @@
 #include <stddef.h>
 
 struct mn_stack {
-    char *lo;          /* lowest usable byte (just above the guard) */
+    char *lo;          /* lowest usable byte (at or above the guard) */
     size_t size;       /* usable bytes */
-    size_t guard;      /* guard bytes below lo (0 for program stacks) */
+    size_t guard;      /* guard bytes just below the page of lo (0: none) */
     bool owned;        /* mapped by mnrt (false: the program's memory) */
 };
+
+/* Maps len bytes (whole pages) whose lowest `guard` bytes are a guard
+ * region. Returns the mapping, or NULL when out of memory or mappings. */
+char *mn_stack_map_region(size_t len, size_t guard);
 
 /* Maps size usable bytes (rounded to pages) with a guard of `guard` bytes.
  * Returns 0 or an errno value (EAGAIN when out of memory or mappings). */
@@ -25,5 +31,6 @@ void mn_stack_unmap(struct mn_stack *s);
 bool mn_stack_in_guard(const struct mn_stack *s, const void *addr);
 
 size_t mn_page_size(void);
+size_t mn_round_page(size_t n);
 
 #endif

@@ -8,6 +8,7 @@
 #include "core/dump.h"
 #include "core/exectrace.h"
 #include "core/futex.h"
+#include "core/gcache.h"
 #include "core/kthread.h"
 #include "core/preempt.h"
 #include "core/sched_internal.h"
@@ -30,6 +31,7 @@
 #define SYSCALL_FORCE_NS (10 * 1000 * 1000)
 #define CGROUP_PERIOD_NS (1000 * 1000 * 1000)
 #define IDLE_SLEEP_NS CGROUP_PERIOD_NS
+#define TRIM_PERIOD_NS (500 * 1000 * 1000)
 #define POLL_FORGOTTEN_NS (10 * 1000 * 1000)
 #define TIMER_LATE_NS (1000 * 1000)
 
@@ -313,7 +315,7 @@ static void *monitor_main(void *arg)
     int64_t tick = TICK_MIN_NS;
     int quiet = 0;
     int64_t now = mn_nanotime();
-    int64_t next_cgroup = now + CGROUP_PERIOD_NS;
+    int64_t next_cgroup = now + CGROUP_PERIOD_NS, next_trim = now + TRIM_PERIOD_NS;
     int64_t trace_period = mn_config.schedtrace_ms * 1000000;
     int64_t next_trace = trace_period ? now + trace_period : INT64_MAX;
     bool look_soon = false;
@@ -322,7 +324,7 @@ static void *monitor_main(void *arg)
         if (all_idle()) {
             atomic_store(&long_sleep, true);
             if (all_idle()) /* a P turned busy meanwhile: it saw long_sleep */
-                timeout = IDLE_SLEEP_NS;
+                timeout = mn_gcache_holds_more() ? TRIM_PERIOD_NS : IDLE_SLEEP_NS;
         }
         if (next_trace - now < timeout)
             timeout = next_trace - now > 0 ? next_trace - now : 0;
@@ -342,6 +344,10 @@ static void *monitor_main(void *arg)
             quiet = 0;
         } else if (++quiet > 50 && tick < TICK_MAX_NS) {
             tick *= 2;
+        }
+        if (now >= next_trim) { /* finished Gs' memory (gcache.h) */
+            next_trim = now + TRIM_PERIOD_NS;
+            mn_g_trim();
         }
         if (now >= next_cgroup) {
             next_cgroup = now + CGROUP_PERIOD_NS;

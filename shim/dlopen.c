@@ -1,8 +1,10 @@
 /* dlopen/dlmopen: after glibc loaded the library, copy the initial images
  * of new static-TLS modules into every G (compat/tls_modules.h). The main
- * G's TCB is on glibc's own lists, so glibc initialised it already. */
+ * G's TCB is on glibc's own lists, so glibc initialised it already. The
+ * highest module id is noted for the dtvs of Gs (compat/dtv.h). */
 #include "shim/pthread_impl.h"
 
+#include "compat/dtv.h"
 #include "compat/tls_modules.h"
 
 #define MAX_NEW_MODULES 64
@@ -25,6 +27,7 @@ static void init_new_static_tls(void)
 {
     struct mn_tls_image mods[MAX_NEW_MODULES];
     mn_lock_acquire(&mn_dlopen_lock);
+    mn_dtv_note_modules();
     int n = mn_tls_modules_new(mods, MAX_NEW_MODULES);
     if (n > 0) {
         struct apply a = {mods, n};

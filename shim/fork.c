@@ -44,6 +44,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compat/backfill.h" /* after the system headers */
+
 /* Forks under way through the calls below: a child that finds none was
  * forked behind mnrt's back. */
 static _Atomic int forks_seen;

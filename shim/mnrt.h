@@ -27,7 +27,7 @@ struct mnrt_stats {
     int64_t threads_live;     /* program threads (Gs) alive now, main included */
     int64_t threads_created;  /* Gs ever created, main included */
     int64_t context_switches; /* G switches since start */
-    int64_t stacks_cached;    /* stacks kept for reuse */
+    int64_t stacks_cached;    /* finished threads kept for reuse (stack, TCB) */
     int64_t preemptions;      /* threads preempted by signal (asynchronous preemption) */
     /* How waits were served (since start): */
     int64_t parks;            /* a thread parked (locks, I/O, sleeps, futexes, joins, ...) */

@@ -1,6 +1,7 @@
 /* mnrt.h: the version and the scheduler's counters. */
 #include "shim/pthread_impl.h"
 
+#include "core/gcache.h"
 #include "core/preempt.h"
 #include "core/watch.h"
 #include "core/sysmon.h"
@@ -36,7 +37,7 @@ MN_EXPORT int mnrt_get_stats(struct mnrt_stats *st)
     mn_lock_acquire(&mn_sched.lock);
     s.machines = mn_sched.mcount;
     s.idle_machines = mn_sched.nmidle;
-    s.stacks_cached = mn_sched.ngfree;
+    s.stacks_cached = mn_gcache_count();
     mn_lock_release(&mn_sched.lock);
     mn_sched_counts(&s.context_switches, &s.parks);
     s.preemptions = mn_preempt_count();

@@ -9,6 +9,9 @@ usage: run_program.py --lib LIBMNRT [options] -- PROGRAM [ARGS...]
   --signal NAME          expected terminating signal instead (e.g. SIGSEGV)
   --stderr-has TEXT      the mnrt run's stderr must contain TEXT (repeatable)
   --stderr-lacks TEXT    the mnrt run's stderr must not contain TEXT
+The mnrt run fails if mnrt refused to boot ("running the program natively"
+on its stderr: the program then ran on glibc's threads and would pass
+untested), unless --stderr-has names that text.
   --env K=V              extra environment for the mnrt run (repeatable)
   --with-preload LIB     LIB is preloaded in both runs, in front of libmnrt.so
                          (e.g. a foreign malloc)
@@ -20,6 +23,9 @@ import os
 import signal
 import subprocess
 import sys
+
+# the end of boot's one line when mnrt cannot run a program (shim/boot.c)
+REFUSED = "running the program natively"
 
 
 def stacks(pid):
@@ -109,6 +115,9 @@ def main():
                 if s in text:
                     print("FAIL: mnrt stderr has %r" % s)
                     ok = False
+            if REFUSED in text and not any(REFUSED in s for s in a.stderr_has):
+                print("FAIL: mnrt refused to boot: the program ran natively")
+                ok = False
     if "native" in outputs and outputs["native"] != outputs["mnrt"]:
         print("FAIL: stdout differs between the native and the mnrt run")
         ok = False

@@ -1,6 +1,7 @@
 /* bench.h - what every benchmark program in tools/bench shares: the clock
  * (CLOCK_MONOTONIC, in ns), failure exits, numeric arguments, checked
- * thread creation and joining, a start gate, and the result line.
+ * thread creation and joining, a start gate, figures of /proc/self/status,
+ * and the result line.
  *
  * The result line is the contract with tools/bench/run-bench: exactly one line
  * on stdout, "name=NAME key=value key=value ...", printed only after the
@@ -13,6 +14,7 @@
 #define MNRT_BENCH_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline uint64_t bench_now_ns(void)
 {
@@ -45,6 +48,28 @@ static inline void bench_check(int err, const char *what)
 {
 	if (err != 0)
 		bench_fail("%s: %s", what, strerror(err));
+}
+
+/* The number after "FIELD:" in /proc/self/status, or -1. */
+static inline long bench_status_field(const char *field)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	size_t len = strlen(field);
+	for (char *line = buf; line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (strncmp(line, field, len) == 0 && line[len] == ':')
+			return strtol(line + len + 1, NULL, 10);
+	}
+	return -1;
 }
 
 /* Positional argument i (1-based) as a positive integer, or dflt if absent. */

@@ -17,37 +17,12 @@
  * Usage: bench_sleep_fanout [SLEEP_MS [THREADS]] */
 #include "bench.h"
 
-#include <fcntl.h>
 #include <stdatomic.h>
-#include <unistd.h>
 
 static long sleep_ms;
 static atomic_long live, peak_live, finished, short_sleeps;
 static atomic_int sampling = 1;
 static atomic_long peak_threads;
-
-/* The number after "FIELD:" in /proc/self/status, or -1. */
-static long status_field(const char *field)
-{
-	char buf[4096];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	size_t len = strlen(field);
-	for (char *line = buf; *line; line++) {
-		if (strncmp(line, field, len) == 0 && line[len] == ':')
-			return strtol(line + len + 1, NULL, 10);
-		line = strchr(line, '\n');
-		if (!line)
-			break;
-	}
-	return -1;
-}
 
 static void note_max(atomic_long *max, long v)
 {
@@ -61,7 +36,7 @@ static void *sampler(void *arg)
 	(void)arg;
 	const struct timespec period = { 0, 1000000 };
 	while (atomic_load(&sampling)) {
-		long n = status_field("Threads");
+		long n = bench_status_field("Threads");
 		if (n < 0)
 			bench_fail("sleep_fanout: cannot read Threads: from /proc/self/status");
 		note_max(&peak_threads, n);
@@ -107,7 +82,7 @@ int main(int argc, char **argv)
 
 	atomic_store(&sampling, 0);
 	bench_join(samp);
-	long rss = status_field("VmHWM");
+	long rss = bench_status_field("VmHWM");
 	if (atomic_load(&finished) != threads)
 		bench_fail("sleep_fanout: %ld of %ld threads finished", atomic_load(&finished), threads);
 	if (atomic_load(&short_sleeps) != 0)

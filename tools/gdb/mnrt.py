@@ -343,15 +343,15 @@ thread's frames follow those. `mnrt-thread` alone ends the view."""
         thread, sp, pc = viewer()
         regs = saved_registers(layout, g)
         set_view(View(gid, thread.ptid, sp, pc, g.sp, regs))
-        first = gdb.newest_frame()
+        first, level = gdb.newest_frame(), 0  # (Frame.level is gdb 11's)
         while first is not None and not (first.pc() == regs["rip"] and
                                          int(first.read_register("rsp")) == regs["rsp"]):
-            first = first.older()
+            first, level = first.older(), level + 1
         if first is None:
             set_view(None)
             raise gdb.GdbError("mnrt: gdb did not unwind into thread %d's context" % gid)
         print("(seen through gdb thread %d: the frames before #%d are that kernel thread's own)"
-              % (thread.num, first.level()))
+              % (thread.num, level))
         gdb.execute("backtrace")
         first.select()
         gdb.execute("frame")

@@ -23,9 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,7 +89,7 @@ int mn_ask_open(struct mn_ask *a, const char *cmd, long pid)
     a->cmd = cmd;
     a->pid = pid;
     a->sock = a->pidfd = -1;
-    a->pidfd = pidfd_open((pid_t)pid, 0);
+    a->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0); /* no wrapper before glibc 2.36 */
     if (a->pidfd < 0) {
         if (errno == ESRCH)
             fprintf(stderr, "%s: no process %ld\n", cmd, pid);
@@ -169,7 +169,7 @@ int mn_ask(struct mn_ask *a, unsigned flags, int64_t timeout_ms)
     si.si_uid = getuid();
     si.si_value.sival_ptr =
         (void *)(uintptr_t)(MN_DUMP_MAGIC << 48 | (uint64_t)flags << 32 | a->cookie);
-    if (pidfd_send_signal(a->pidfd, MN_DUMP_SIGNAL, &si, 0) != 0) {
+    if (syscall(SYS_pidfd_send_signal, a->pidfd, MN_DUMP_SIGNAL, &si, 0) != 0) {
         if (errno == ESRCH)
             return MN_ASK_GONE;
         fprintf(stderr, "%s: cannot signal process %ld: %s\n", a->cmd, a->pid, strerror(errno));
