@@ -180,6 +180,7 @@ struct mn_m {
     bool reaping;                /* collecting ready I/O: readied Gs queue FIFO */
     int polled;                  /* Gs it readied while polling */
     _Atomic uint32_t wakeup;     /* futex word of stopm/startm */
+    _Atomic bool stopped;        /* asleep in stopm (mn_m_stopped) */
     mn_m *link;                  /* idle list, or sched.mfree */
     mn_m *allnext;               /* list of all Ms */
     int id;
@@ -284,6 +285,21 @@ extern __thread mn_m *mn_tls_m;
  * It survives fork() in the child, where every caller of mn_g_from_tcb
  * checks mn_native() first. */
 extern __thread mn_g *mn_tls_owner;
+
+/* The M running the caller: the G's, or g0's own (also in a G finishing a
+ * direct switch, which acts as g0). NULL on foreign threads. */
+static inline mn_m *mn_current_m(void)
+{
+    mn_g *g = mn_tls_g;
+    return g ? g->m : mn_tls_m;
+}
+
+/* Whether m sleeps in stopm, idle until startm hands it a P (a snapshot:
+ * any other thread may read it). */
+static inline bool mn_m_stopped(const mn_m *m)
+{
+    return atomic_load_explicit(&((mn_m *)m)->stopped, memory_order_relaxed);
+}
 
 /* Whether g is a started thread that has not finished (a handle to it is
  * good for signals and cancellation). */

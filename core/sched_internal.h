@@ -39,14 +39,6 @@ static inline bool mn_p_held_by(const mn_p *p, const mn_m *m)
     return p && (uint32_t)(atomic_load(&((mn_p *)p)->status) >> 32) == (uint32_t)m->id + 1;
 }
 
-/* The M running the caller: the G's, or g0's own (also in a G finishing a
- * direct switch, which acts as g0). NULL on foreign threads. */
-static inline mn_m *mn_current_m(void)
-{
-    mn_g *g = mn_tls_g;
-    return g ? g->m : mn_tls_m;
-}
-
 /* Moves m's P from `from` (USER or SYSCALL) to `to` if m still owns it;
  * otherwise m lost it to sysmon: m->p becomes NULL, returns false. */
 bool mn_p_transition(mn_m *m, enum mn_pstatus from, enum mn_pstatus to);

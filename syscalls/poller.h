@@ -30,6 +30,11 @@ struct mn_poller {
      * returns once the kernel threads in owners[2] (pd->owner of the
      * directions that were armed, 0 for none) hold nothing of the file. */
     void (*settle)(const pid_t owners[2]);
+    /* NULL, or: pd locked, a G is about to wait in dir, which is armed:
+     * if the registration's completions go to a thread that sleeps idle
+     * (which the kernel would wake only to finish them), cancels it, to be
+     * armed again by the thread that collects its last completion. */
+    void (*adopt)(struct mn_pollfd *pd, int dir);
     void (*wait)(int64_t timeout_ns);              /* the idle M; < 0: no limit */
     bool (*poll_now)(void);                        /* any thread, never blocks */
     void (*wake)(void);                            /* ends a wait, from any thread */

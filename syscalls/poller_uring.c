@@ -148,7 +148,17 @@ static bool uring_arm(struct mn_pollfd *pd, int dir)
     io_uring_submit(&ring); /* this thread submits it: it finishes its completions */
     mn_lock_release(&sq_lock);
     pd->owner[dir] = mn_kthread_self();
+    pd->owner_m[dir] = mn_current_m();
+    pd->moving[dir] = false;
     return true; /* a file that cannot be polled completes at once */
+}
+
+/* With sq_lock held: a cancel of pd's poll in dir. */
+static void queue_cancel(struct mn_pollfd *pd, int dir)
+{
+    struct io_uring_sqe *sqe = get_sqe();
+    io_uring_prep_cancel(sqe, (void *)(uintptr_t)mn_poll_token(pd->index, pd->gen, dir), 0);
+    sqe->user_data = TOKEN_CANCEL;
 }
 
 /* Cancels the armed polls; each then ends with a completion without
@@ -159,16 +169,34 @@ static bool uring_disarm(struct mn_pollfd *pd)
     if (!pd->armed[MN_DIR_READ] && !pd->armed[MN_DIR_WRITE])
         return false;
     mn_lock_acquire(&sq_lock);
-    for (int dir = 0; dir < 2; dir++) {
-        if (!pd->armed[dir])
-            continue;
-        struct io_uring_sqe *sqe = get_sqe();
-        io_uring_prep_cancel(sqe, (void *)(uintptr_t)mn_poll_token(pd->index, pd->gen, dir), 0);
-        sqe->user_data = TOKEN_CANCEL;
-    }
+    for (int dir = 0; dir < 2; dir++)
+        if (pd->armed[dir])
+            queue_cancel(pd, dir);
     io_uring_submit(&ring);
     mn_lock_release(&sq_lock);
     return true;
+}
+
+/* A multishot poll stays with the thread that armed it (its task work
+ * finishes every completion). When that is an M asleep in stopm (or not
+ * an M at all: sysmon, a foreign thread), each readiness would wake it
+ * only for that, and the Gs it readies wait until it did (a pipe
+ * ping-pong on one P woke the idle M at every round trip). The poll is
+ * cancelled instead; its last completion, -ECANCELED, fires nobody, and
+ * whoever collects it arms the direction again (mn_pollfd_event: a
+ * direction spent without firing is armed again while Gs wait in it),
+ * from a thread looking for work. Once per registration. */
+static void uring_adopt(struct mn_pollfd *pd, int dir)
+{
+    mn_m *owner = pd->owner_m[dir], *self = mn_current_m();
+    if (!multishot || pd->moving[dir] || !self || owner == self ||
+        (owner && !mn_m_stopped(owner)))
+        return;
+    pd->moving[dir] = true;
+    mn_lock_acquire(&sq_lock);
+    queue_cancel(pd, dir);
+    io_uring_submit(&ring);
+    mn_lock_release(&sq_lock);
 }
 
 /* The owner of a cancelled poll posted its last completion and, in the
@@ -234,12 +262,14 @@ static int reap(bool blocking)
             pass_on |= !blocking;
         if (token == TOKEN_WAKE || token == TOKEN_CANCEL)
             continue;
-        /* Any result wakes the waiters: readiness, or an error (-ECANCELED
-         * when the submitter went away, -EBADF after a close): they try
-         * again and re-arm. */
+        /* Readiness or an error (-EBADF after a close) wakes the waiters:
+         * they try again and re-arm. A cancelled poll (uring_adopt, a
+         * close, the submitter's exit) wakes nobody: its direction is
+         * armed again if Gs wait in it. */
         unsigned dir = 1u << (token & 1);
+        unsigned fired = cqe->res == -ECANCELED ? 0 : dir;
         woken += mn_pollfd_event((uint32_t)(token & 0xffffffffu) >> 1, (uint32_t)(token >> 32),
-                                 dir, cqe->flags & IORING_CQE_F_MORE ? 0 : dir);
+                                 fired, cqe->flags & IORING_CQE_F_MORE ? 0 : dir);
         events++;
     }
     io_uring_cq_advance(&ring, seen);
@@ -290,6 +320,7 @@ const struct mn_poller mn_poller_uring = {
     .arm = uring_arm,
     .disarm = uring_disarm,
     .settle = uring_settle,
+    .adopt = uring_adopt,
     .wait = uring_wait,
     .poll_now = uring_poll_now,
     .wake = uring_wake,

@@ -298,14 +298,18 @@ static void dequeue(struct mn_pollnode *n)
 
 static int fire(struct mn_pollfd *pd, int dir);
 
-/* Asks the poller for a notification in dir unless one is pending. */
+/* Asks the poller for a notification in dir unless one is pending (whose
+ * completions the poller may move to a thread that is awake). */
 static void arm(struct mn_pollfd *pd, int dir)
 {
-    if (pd->armed[dir])
-        return;
     const struct mn_poller *p = mn_poller_get();
     if (!p)
         return; /* no poller: waiters poll by their deadline */
+    if (pd->armed[dir]) {
+        if (p->adopt)
+            p->adopt(pd, dir);
+        return;
+    }
     pd->armed[dir] = true;
     if (!p->arm(pd, dir)) {
         pd->armed[dir] = false;

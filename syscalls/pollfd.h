@@ -76,6 +76,8 @@ struct mn_pollfd {
     bool draining;                    /* retired, waiting for its last completions */
     struct mn_waiter *drainer;        /* the closer waiting for that, or NULL */
     pid_t owner[2];                   /* kernel thread that armed each direction */
+    struct mn_m *owner_m[2];          /* its M (NULL: not an M) */
+    bool moving[2];                   /* cancelled to be armed again elsewhere (poller.h) */
     enum mn_fdkind kind;
     bool armed[2];
     uint32_t seq[2];
