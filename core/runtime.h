@@ -322,10 +322,11 @@ struct mn_hooks {
     void (*g_main)(mn_g *g);
     /* The netpoller (syscalls/poller.h), once it is set up. poll_wait: the
      * idle M that sleeps until the next timer sleeps in it, up to
-     * timeout_ns (< 0: no limit), and readies the Gs whose I/O is ready;
+     * timeout_ns (< 0: no limit), with the kernel signal mask sigmask for
+     * the wait alone (as ppoll), and readies the Gs whose I/O is ready;
      * poll_now: the same without waiting, for an M looking for work (Go's
      * netpoll(0)), returns whether it readied any; poll_wake ends a wait. */
-    void (*_Atomic poll_wait)(int64_t timeout_ns);
+    void (*_Atomic poll_wait)(int64_t timeout_ns, uint64_t sigmask);
     bool (*_Atomic poll_now)(void);
     void (*_Atomic poll_wake)(void);
     /* Acts on a cancellation of the calling G that is requested and

@@ -281,7 +281,10 @@ static int run_all_timers(int64_t now)
 
 /* m is about to sleep without a G: no program signal may land on it, but
  * those sysmon would take while there is none (signals.h). Its next G's
- * mask is set again when it runs (apply_sigmask). */
+ * mask is set again when it runs (apply_sigmask). A sleep in the poller
+ * needs none of this: the poller's wait takes the same mask for the wait
+ * alone (poll_sleep), and the thread keeps its G's mask, so a G with
+ * the same mask runs after it without a system call. */
 static void m_quiet(mn_m *m)
 {
     uint64_t mask = mn_sig_idle_mask();
@@ -309,16 +312,17 @@ static bool poll_sleep(mn_m *m)
         !any_runq_nonempty())
         mn_deadlock_check();
     int64_t now = mn_nanotime();
-    void (*wait)(int64_t) = atomic_load(&mn_hooks.poll_wait);
+    void (*wait)(int64_t, uint64_t) = atomic_load(&mn_hooks.poll_wait);
     m->polling = true;
     m->polled = 0;
-    m_quiet(m);
+    if (!wait) /* (the poller sets the idle mask for its wait alone) */
+        m_quiet(m);
     /* global work and an idle P: go and take it instead of sleeping */
     bool work = atomic_load(&mn_sched.runqsize) && atomic_load(&mn_sched.npidle);
     int64_t since = mn_xtrace_now();
     if (until > now && !work) {
         if (wait)
-            wait(until == INT64_MAX ? -1 : until - now);
+            wait(until == INT64_MAX ? -1 : until - now, mn_sig_idle_mask());
         else
             mn_futex_wait(&mn_sched.poll_seq, seq, until == INT64_MAX ? -1 : until, false);
     } else if (wait) {

@@ -35,7 +35,9 @@ struct mn_poller {
      * (which the kernel would wake only to finish them), cancels it, to be
      * armed again by the thread that collects its last completion. */
     void (*adopt)(struct mn_pollfd *pd, int dir);
-    void (*wait)(int64_t timeout_ns);              /* the idle M; < 0: no limit */
+    /* the idle M; timeout < 0: no limit; the thread's signal mask is
+     * sigmask during the wait alone */
+    void (*wait)(int64_t timeout_ns, uint64_t sigmask);
     bool (*poll_now)(void);                        /* any thread, never blocks */
     void (*wake)(void);                            /* ends a wait, from any thread */
     /* In the child of fork: lets go of what the backend shares with the

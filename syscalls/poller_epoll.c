@@ -126,7 +126,7 @@ static int dispatch(const struct epoll_event *evs, int n, bool blocking)
     return delivered;
 }
 
-static void epoll_wait_events(int64_t timeout_ns)
+static void epoll_wait_events(int64_t timeout_ns, uint64_t sigmask)
 {
     struct epoll_event evs[MAX_EVENTS];
     struct timespec ts, *tp = NULL;
@@ -135,10 +135,12 @@ static void epoll_wait_events(int64_t timeout_ns)
         ts.tv_nsec = timeout_ns % 1000000000;
         tp = &ts;
     }
-    int n = (int)mn_raw_syscall(SYS_epoll_pwait2, epfd, evs, MAX_EVENTS, tp, NULL, 8);
-    if (n == -ENOSYS)
-        n = (int)mn_raw_syscall(SYS_epoll_wait, epfd, evs, MAX_EVENTS,
-                                timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000));
+    int n = (int)mn_raw_syscall(SYS_epoll_pwait2, epfd, evs, MAX_EVENTS, tp, &sigmask,
+                                sizeof sigmask);
+    if (n == -ENOSYS) /* before 5.11: in milliseconds */
+        n = (int)mn_raw_syscall(SYS_epoll_pwait, epfd, evs, MAX_EVENTS,
+                                timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000),
+                                &sigmask, sizeof sigmask);
     dispatch(evs, n, true);
 }
 

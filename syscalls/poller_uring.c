@@ -281,15 +281,12 @@ static int reap(bool blocking)
 }
 
 /* Until a completion is there (or the timeout, or a signal). */
-static void uring_wait(int64_t timeout_ns)
+static void uring_wait(int64_t timeout_ns, uint64_t sigmask)
 {
-    if (timeout_ns < 0) {
-        enter(0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
-    } else {
-        struct __kernel_timespec ts = {timeout_ns / 1000000000, timeout_ns % 1000000000};
-        struct getevents_arg arg = {.sigmask_sz = _NSIG / 8, .ts = (uintptr_t)&ts};
-        enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
-    }
+    struct __kernel_timespec ts = {timeout_ns / 1000000000, timeout_ns % 1000000000};
+    struct getevents_arg arg = {.sigmask = (uintptr_t)&sigmask, .sigmask_sz = sizeof sigmask,
+                                .ts = timeout_ns < 0 ? 0 : (uintptr_t)&ts};
+    enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
     reap(true);
 }
 

@@ -52,9 +52,9 @@ static void fake_settle(const pid_t owners[2])
     atomic_fetch_add(&fake.settles, 1);
 }
 
-static void fake_wait(int64_t timeout_ns)
+static void fake_wait(int64_t timeout_ns, uint64_t sigmask)
 {
-    (void)timeout_ns;
+    (void)timeout_ns, (void)sigmask;
 }
 
 static bool fake_poll_now(void)
