@@ -180,7 +180,7 @@ struct mn_m {
     bool reaping;                /* collecting ready I/O: readied Gs queue FIFO */
     int polled;                  /* Gs it readied while polling */
     _Atomic uint32_t wakeup;     /* futex word of stopm/startm */
-    _Atomic bool stopped;        /* asleep in stopm (mn_m_stopped) */
+    _Atomic int64_t stopped_at;  /* since when asleep in stopm, 0 if not (mn_m_stopped_for) */
     mn_m *link;                  /* idle list, or sched.mfree */
     mn_m *allnext;               /* list of all Ms */
     int id;
@@ -294,11 +294,13 @@ static inline mn_m *mn_current_m(void)
     return g ? g->m : mn_tls_m;
 }
 
-/* Whether m sleeps in stopm, idle until startm hands it a P (a snapshot:
- * any other thread may read it). */
-static inline bool mn_m_stopped(const mn_m *m)
+/* How long m has slept in stopm, idle until startm hands it a P, at now
+ * (CLOCK_MONOTONIC ns); -1 if it does not (a snapshot: any other thread
+ * may read it). */
+static inline int64_t mn_m_stopped_for(const mn_m *m, int64_t now)
 {
-    return atomic_load_explicit(&((mn_m *)m)->stopped, memory_order_relaxed);
+    int64_t since = atomic_load_explicit(&((mn_m *)m)->stopped_at, memory_order_relaxed);
+    return since ? now - since : -1;
 }
 
 /* Whether g is a started thread that has not finished (a handle to it is

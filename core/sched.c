@@ -507,10 +507,10 @@ static void stopm(mn_m *m)
     mn_sched.midle = m;
     mn_sched.nmidle++;
     mn_lock_release(&mn_sched.lock);
-    atomic_store_explicit(&m->stopped, true, memory_order_relaxed);
+    atomic_store_explicit(&m->stopped_at, mn_nanotime(), memory_order_relaxed);
     while (atomic_exchange(&m->wakeup, 0) == 0)
         mn_futex_wait(&m->wakeup, 0, -1, false);
-    atomic_store_explicit(&m->stopped, false, memory_order_relaxed);
+    atomic_store_explicit(&m->stopped_at, 0, memory_order_relaxed);
     mn_acquirep(m, m->nextp);
     m->nextp = NULL;
     mn_xtrace_m(m, MN_XT_M_SLEEP, since, 0, MN_XT_IDLE_M);
