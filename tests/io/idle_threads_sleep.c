@@ -4,7 +4,7 @@
  * thread is in waitpid and (under mnrt, run with one P) has had its P
  * handed on, and it had armed the poll of the pipe the server reads,
  * which stays armed. When waitpid returns, that kernel thread has no P
- * and sleeps idle. With io_uring the poll's completions are finished by
+ * and sleeps idle; the count starts 50 ms later. With io_uring the poll's completions are finished by
  * the thread that armed it, so unless mnrt moves the poll, every round
  * trip wakes that idle thread just for that (io_uring's task work): a
  * voluntary context switch per round trip. Under mnrt the process must
@@ -113,6 +113,8 @@ static void bounce(bool sockets)
     int status;
     CHECK_EQ(waitpid(child, &status, 0), child);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+    /* mnrt moves a poll away from an M idle for 10 ms (poller_uring.c) */
+    usleep(50000);
 
     long from = atomic_load(&rounds), before = voluntary_switches();
     WAIT_UNTIL(atomic_load(&rounds) >= from + MEASURED_ROUNDS);
