@@ -15,6 +15,7 @@
 #include "shim/pthread_impl.h"
 
 #include "compat/kernel_sigaction.h"
+#include "shim/sys.h"
 
 #include <dirent.h>
 #include <stdlib.h>
@@ -47,7 +48,7 @@ static void on_setxid(int sig, siginfo_t *info, void *ctx)
     if (info->si_code != SI_TKILL || info->si_pid != getpid())
         return;
     int saved = errno;
-    long r = syscall(cmd.nr, cmd.args[0], cmd.args[1], cmd.args[2]);
+    long r = MN_SYS(cmd.nr, cmd.args[0], cmd.args[1], cmd.args[2]);
     if (r != 0)
         atomic_store(&cmd.failed, 1);
     if (atomic_fetch_sub(&cmd.pending, 1) == 1)
@@ -69,11 +70,11 @@ static bool is_io_worker(long tid)
 {
     char path[64], comm[32] = "";
     snprintf(path, sizeof path, "/proc/self/task/%ld/comm", tid);
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    int fd = (int)MN_SYS(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
-    long n = syscall(SYS_read, fd, comm, sizeof comm - 1);
-    syscall(SYS_close, fd);
+    long n = MN_SYS(SYS_read, fd, comm, sizeof comm - 1);
+    MN_SYS(SYS_close, fd);
     return n > 4 && strncmp(comm, "iou-", 4) == 0;
 }
 
@@ -81,15 +82,15 @@ static bool is_io_worker(long tid)
  * runs with the M-creation lock held). Returns how many were signalled. */
 static int signal_other_threads(void)
 {
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/task",
+    int fd = (int)MN_SYS(SYS_openat, AT_FDCWD, "/proc/self/task",
                           O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         mn_fatal("cannot list the process's threads for a set*id call");
-    pid_t self = (pid_t)syscall(SYS_gettid), pid = getpid();
+    pid_t self = (pid_t)MN_SYS(SYS_gettid), pid = getpid();
     int sent = 0;
     char buf[4096];
     long n;
-    while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+    while ((n = MN_SYS(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
         for (long off = 0; off < n;) {
             struct dirent64 *e = (struct dirent64 *)(buf + off);
             off += e->d_reclen;
@@ -97,13 +98,13 @@ static int signal_other_threads(void)
             if (tid <= 0 || tid == self || is_io_worker(tid))
                 continue;
             atomic_fetch_add(&cmd.pending, 1);
-            if (syscall(SYS_tgkill, pid, tid, SIGSETXID) == 0)
+            if (MN_SYS(SYS_tgkill, pid, tid, SIGSETXID) == 0)
                 sent++;
             else
                 atomic_fetch_sub(&cmd.pending, 1); /* it exited meanwhile */
         }
     }
-    syscall(SYS_close, fd);
+    MN_SYS(SYS_close, fd);
     return sent;
 }
 
@@ -116,7 +117,7 @@ static long all_threads_syscall(long nr, long a0, long a1, long a2)
     install_handler();
     mn_lock_acquire(&mn_setxid_lock);
     mn_lock_acquire(&mn_sched.mcreate_lock);
-    long r = syscall(nr, a0, a1, a2);
+    long r = MN_SYS(nr, a0, a1, a2);
     if (r == 0) {
         cmd.nr = nr;
         cmd.args[0] = a0;
