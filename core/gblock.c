@@ -102,6 +102,14 @@ mn_g *mn_gblock_new(size_t stack_size, size_t guard)
     if (!mem)
         return NULL;
     char *top = mem - base;
+    /* The pages of the stack's top, the static TLS, the TCB and the dtv's
+     * head are first touched by a write: glibc reads some before it writes
+     * them, and a read maps the shared zero page, which the write then
+     * replaces with a flush of every CPU's TLB (an IPI to each CPU running
+     * the process). 10,000 threads made one after the other took 220 ms
+     * with that flush, 90 ms without (tools/bench sleep_fanout_10ms). */
+    for (char *pg = top + align_down(L.stack_top, page); pg < top; pg += page)
+        *(volatile char *)pg = 0;
     mn_g *g = (mn_g *)(top + L.g);
     g->tcb = mn_tcb_create_at(top + L.tp, top + L.dtv, L.dtv_slots);
     if (!g->tcb) {
