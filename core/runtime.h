@@ -180,7 +180,7 @@ struct mn_m {
     bool reaping;                /* collecting ready I/O: readied Gs queue FIFO */
     int polled;                  /* Gs it readied while polling */
     _Atomic uint32_t wakeup;     /* futex word of stopm/startm */
-    _Atomic int64_t stopped_at;  /* since when asleep in stopm, 0 if not (mn_m_stopped_for) */
+    _Atomic int64_t stopped_at;  /* since when asleep in stopm, 0 if not (mn_m_stopped_since) */
     mn_m *link;                  /* idle list, or sched.mfree */
     mn_m *allnext;               /* list of all Ms */
     int id;
@@ -294,13 +294,12 @@ static inline mn_m *mn_current_m(void)
     return g ? g->m : mn_tls_m;
 }
 
-/* How long m has slept in stopm, idle until startm hands it a P, at now
- * (CLOCK_MONOTONIC ns); -1 if it does not (a snapshot: any other thread
+/* Since when m has slept in stopm, idle until startm hands it a P
+ * (CLOCK_MONOTONIC ns); 0 if it does not (a snapshot: any other thread
  * may read it). */
-static inline int64_t mn_m_stopped_for(const mn_m *m, int64_t now)
+static inline int64_t mn_m_stopped_since(const mn_m *m)
 {
-    int64_t since = atomic_load_explicit(&((mn_m *)m)->stopped_at, memory_order_relaxed);
-    return since ? now - since : -1;
+    return atomic_load_explicit(&((mn_m *)m)->stopped_at, memory_order_relaxed);
 }
 
 /* Whether g is a started thread that has not finished (a handle to it is

@@ -14,8 +14,12 @@
  * in the ring (poll_sleep in core/sched.c). With COOP_TASKRUN a busy M
  * finishes its completions at its next system call; a submitter asleep in
  * an interruptible call is woken by the kernel to finish them and its call
- * restarts. Waking the blocked M: a NOP, which completes inside the
- * submitting call itself, so it never waits for anybody.
+ * restarts. A multishot poll stays with its submitter; one whose
+ * submitter has been idle in stopm for a while is cancelled when a G
+ * waits on it, and armed again by the thread that reaps the
+ * cancellation (uring_adopt; docs/design.md §9). Waking the blocked M: a
+ * NOP, which completes inside the submitting call itself, so it never
+ * waits for anybody.
  *
  * A poll request holds a reference to its file, dropped by the thread
  * that submitted it (the pollfd's owner) right after it posts the final
@@ -197,8 +201,10 @@ static bool uring_disarm(struct mn_pollfd *pd)
 static void uring_adopt(struct mn_pollfd *pd, int dir)
 {
     mn_m *owner = pd->owner_m[dir], *self = mn_current_m();
-    if (!multishot || pd->moving[dir] || !self || owner == self ||
-        (owner && mn_m_stopped_for(owner, mn_nanotime()) < ADOPT_IDLE_NS))
+    if (!multishot || pd->moving[dir] || !self || owner == self)
+        return;
+    int64_t since = owner ? mn_m_stopped_since(owner) : 0; /* the clock only for an idle owner */
+    if (owner && (!since || mn_nanotime() - since < ADOPT_IDLE_NS))
         return;
     pd->moving[dir] = true;
     mn_lock_acquire(&sq_lock);
