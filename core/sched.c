@@ -25,9 +25,10 @@
  * to be trusted by others); M0, the main thread, is wedged instead.
  *
  * Idle: an M without work gives its P back. One idle M (the poll owner)
- * sleeps until the earliest timer of any P; the others sleep on their own
- * futex until startm hands them a P. Nothing spins when nothing is
- * runnable: an idle process uses no CPU.
+ * sleeps until the earliest timer of any P (a timer started while it
+ * reads the heaps breaks that sleep: mn_timer_start); the others sleep on
+ * their own futex until startm hands them a P. Nothing spins when nothing
+ * is runnable: an idle process uses no CPU.
  *
  * The execution trace (exectrace.h) is fed by one call (mn_xtrace_*) where
  * a G is readied, starts or stops, a P is taken or given back, an M
@@ -239,11 +240,22 @@ void mn_poll_break(void)
         wake();
 }
 
+/* Adds a timer to the caller's P's heap (any heap when it has none) and
+ * breaks the poll owner's sleep if it sleeps past the timer. The owner
+ * reads the heaps after it set poll_until to INT64_MAX and publishes the
+ * earliest deadline it read only afterwards (poll_sleep), so either it
+ * read this timer or this check finds poll_until later than it: the
+ * timer's add and this check, and the owner's store and its reading,
+ * are each ordered by a full fence. (poll_until was INT64_MIN while the
+ * owner read: a timer added behind its reading broke nothing, and the
+ * owner slept past it, for good when it had seen no timer at all: the
+ * program thread_cputime_2p hung so, once in CI under UBSan.) */
 int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg)
 {
     mn_m *m = mn_current_m();
     mn_p *p = m && m->p ? m->p : mn_sched.allp[0]; /* any P's heap will do */
     int err = mn_timer_add(&p->timers, t, when, fn, arg);
+    atomic_thread_fence(memory_order_seq_cst); /* the add, before the owner's deadline is read */
     if (!err && atomic_load(&mn_sched.poll_owner) && when < atomic_load(&mn_sched.poll_until))
         mn_poll_break();
     return err;
@@ -305,8 +317,12 @@ static bool poll_sleep(mn_m *m)
     if (!atomic_compare_exchange_strong(&mn_sched.poll_owner, &zero, 1))
         return false;
     uint32_t seq = atomic_load(&mn_sched.poll_seq);
-    atomic_store(&mn_sched.poll_until, INT64_MIN); /* computing: every new timer breaks */
+    /* reading the heaps: every timer started from now on breaks the sleep
+     * (mn_timer_start), as the reading may miss it */
+    atomic_store(&mn_sched.poll_until, INT64_MAX);
+    atomic_thread_fence(memory_order_seq_cst); /* the store, before the heaps are read */
     int64_t until = earliest_timer();
+    MN_TEST_POINT(MN_TP_POLL_UNTIL, m);
     atomic_store(&mn_sched.poll_until, until);
     if (until == INT64_MAX && atomic_load(&mn_sched.npidle) == atomic_load(&mn_sched.procs) &&
         !any_runq_nonempty())

@@ -29,6 +29,11 @@ enum mn_test_point {
      * maker may wait here, in the program's malloc or glibc's loader
      * lock, for as long as some G holds them */
     MN_TP_STARTM_NEW,
+    /* sched.c poll_sleep: M arg is the poll owner; it has read every P's
+     * earliest timer and not yet published the deadline it will sleep
+     * to (poll_until). A timer started now, which its reading may have
+     * missed, must break the sleep (mn_timer_start) */
+    MN_TP_POLL_UNTIL,
     /* waiter.c: the deadline of waiter arg passed (a foreign thread's
      * futex wait timed out, or a G's timer fired), before it tries to
      * cancel the wait: a waker may still win */

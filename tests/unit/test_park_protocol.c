@@ -11,7 +11,9 @@
  * it is off its stack; a wake that comes before the commit calls the park
  * off, and the G runs on, on g0's path and on the direct switch's, where
  * the G switched to makes the commit in g0's place; a wake after the
- * commit readies a G that is already WAITING. */
+ * commit readies a G that is already WAITING. And the idle M that sleeps
+ * until the next timer (on two Ps): a timer started while it reads the
+ * timer heaps breaks that sleep. */
 #include "script.h"
 
 #include "compat/fsbase.h"
@@ -392,4 +394,56 @@ Test(park_protocol, queue_of_a_p_being_handed_on_is_stolen)
     script_go(making);
     pthread_join(t, NULL);
     cr_assert_eq(r, 0, "a G queued on a P being handed on never ran");
+}
+
+/* ---- a timer started while the poll owner reads the timer heaps ---- */
+
+static _Atomic bool timer_fired;
+
+static void note_fired(struct mn_timer *t)
+{
+    (void)t;
+    atomic_store(&timer_fired, true);
+    script_note();
+}
+
+struct poll_script {
+    struct script_stop *until;
+    struct mn_timer timer;
+    int err;
+    bool broke;                  /* the timer's start broke the owner's sleep */
+};
+
+/* The idle M has read every heap (no timer) and not yet published the
+ * deadline it sleeps to: a timer started now, due at once, must break
+ * its sleep, as its reading missed the timer. */
+static void start_timer_while_owner_reads(void *arg)
+{
+    struct poll_script *s = arg;
+    script_wait(s->until);
+    uint32_t seq = atomic_load(&mn_sched.poll_seq);
+    s->err = mn_timer_start(&s->timer, mn_nanotime(), note_fired, NULL);
+    s->broke = atomic_load(&mn_sched.poll_seq) != seq;
+    if (!s->broke)
+        mn_poll_break(); /* the owner would sleep for good: the test fails instead */
+    script_go(s->until);
+    SCRIPT_AWAIT(atomic_load(&timer_fired));
+}
+
+/* The main G parks: its M, the only one, gives its P back and becomes
+ * the poll owner; the script starts a timer from a thread of its own, as
+ * a G on another P sleeps while its P runs on (thread_cputime_2p hung
+ * so: its main thread in usleep, its timer overdue, the poll owner asleep
+ * with no deadline). (Caught with poll_until INT64_MIN while the owner
+ * reads the heaps, as it was: the timer broke nothing.) */
+Test(park_protocol, timer_started_while_poll_owner_reads_heaps)
+{
+    boot2();
+    static struct poll_script s;
+    s.until = script_stop_at(MN_TP_POLL_UNTIL, mn_current_m());
+    run_script(start_timer_while_owner_reads, &s);
+    cr_assert_eq(s.err, 0);
+    cr_assert(s.broke, "a timer started while the poll owner read the heaps did not break its "
+                       "sleep: it slept past the timer");
+    cr_assert(atomic_load(&timer_fired));
 }
