@@ -1,6 +1,8 @@
 /* FS-base switching: see fsbase.h. */
 #include "compat/fsbase.h"
 
+#include "compat/raw_syscall.h"
+
 #include <asm/prctl.h>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
@@ -22,5 +24,5 @@ void mn_fsbase_set(void *tp)
     if (mn_have_fsgsbase)
         __asm__ volatile("wrfsbase %0" : : "r"(tp) : "memory");
     else
-        syscall(SYS_arch_prctl, ARCH_SET_FS, tp);
+        mn_raw_syscall(SYS_arch_prctl, ARCH_SET_FS, tp);
 }

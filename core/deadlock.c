@@ -1,5 +1,7 @@
 /* Deadlock detection: see deadlock.h. */
 #include "core/deadlock.h"
+
+#include "compat/raw_syscall.h"
 #include "core/dump.h"
 #include "core/exectrace_file.h"
 
@@ -18,14 +20,14 @@
 
 static int kernel_threads(void)
 {
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/task",
+    int fd = (int)mn_raw_syscall(SYS_openat, AT_FDCWD, "/proc/self/task",
                           O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -1;
     int n = 0;
     char buf[4096];
     long len;
-    while ((len = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+    while ((len = mn_raw_syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
         for (long off = 0; off < len;) {
             const char *name = buf + off + 19; /* struct linux_dirent64.d_name */
             off += *(unsigned short *)(buf + off + 16);
@@ -33,7 +35,7 @@ static int kernel_threads(void)
                 n++;
         }
     }
-    syscall(SYS_close, fd);
+    mn_raw_syscall(SYS_close, fd);
     return n;
 }
 
@@ -74,7 +76,7 @@ void mn_deadlock_check(void)
     if (unparked)
         return;
     static const char msg[] = "mnrt: all threads are asleep - deadlock!\n";
-    syscall(SYS_write, 2, msg, sizeof msg - 1);
+    mn_raw_syscall(SYS_write, 2, msg, sizeof msg - 1);
     mn_schedtrace(false);
     mn_dump_write(2, 0, NULL); /* every thread, what it waits for, its stack */
     mn_xtrace_write();

@@ -1,6 +1,7 @@
 /* Looking at kernel threads: see kthread.h. */
 #include "core/kthread.h"
 
+#include "compat/raw_syscall.h"
 #include "core/runtime.h"
 #include "core/futex.h"
 
@@ -22,11 +23,11 @@ char mn_kthread_state(pid_t tid)
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    int fd = (int)mn_raw_syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
-    long n = syscall(SYS_read, fd, buf, sizeof buf - 1);
-    syscall(SYS_close, fd);
+    long n = mn_raw_syscall(SYS_read, fd, buf, sizeof buf - 1);
+    mn_raw_syscall(SYS_close, fd);
     if (n <= 0)
         return 0;
     buf[n] = 0;
@@ -38,11 +39,11 @@ bool mn_kthread_syscall(pid_t tid, struct mn_kthread_call *c)
 {
     char path[64], buf[256];
     snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    int fd = (int)mn_raw_syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
-    long n = syscall(SYS_read, fd, buf, sizeof buf - 1);
-    syscall(SYS_close, fd);
+    long n = mn_raw_syscall(SYS_read, fd, buf, sizeof buf - 1);
+    mn_raw_syscall(SYS_close, fd);
     if (n <= 0)
         return false;
     buf[n] = 0;
@@ -60,5 +61,5 @@ pid_t mn_kthread_self(void)
 {
     mn_g *g = mn_tls_g;
     mn_m *m = g ? g->m : mn_tls_m;
-    return m ? m->tid : (pid_t)syscall(SYS_gettid);
+    return m ? m->tid : (pid_t)mn_raw_syscall(SYS_gettid);
 }

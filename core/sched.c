@@ -361,7 +361,7 @@ static void retire_m(mn_m *m);
 /* Runs on the M's own kernel thread. */
 static void m_init_common(mn_m *m)
 {
-    m->tid = (pid_t)syscall(SYS_gettid);
+    m->tid = (pid_t)mn_raw_syscall(SYS_gettid);
     m->cpuclock = mn_kthread_cpuclock(m->tid);
     m->rand = __builtin_expect(mn_randomize, 0) ? mn_randomize_seed_m(m->id)
                                                 : (uint64_t)(uintptr_t)m * 0x9e3779b97f4a7c15ull | 1;

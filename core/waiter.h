@@ -43,6 +43,7 @@ struct mn_waiter {
     const void *addr;
     struct mn_waiter *next, *prev;           /* FIFO of waiters on addr */
     struct mn_waiter *tail;                  /* in the first waiter only */
+    bool woken_ahead;                        /* first waiter only: see waitq.h */
     struct mn_waiter *bnext;                 /* next address in the bucket */
     bool queued;
     uintptr_t tag;                           /* for the object's own use */

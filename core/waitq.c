@@ -43,6 +43,7 @@ static void append(struct bucket *b, struct mn_waiter *w)
     if (!head) {
         w->prev = NULL;
         w->tail = w;
+        w->woken_ahead = false;
         w->bnext = NULL;
         *link = w;
         return;
@@ -63,6 +64,7 @@ static void unlink_waiter(struct bucket *b, struct mn_waiter *w)
         if (next) {
             next->prev = NULL;
             next->tail = w->tail;
+            next->woken_ahead = w->woken_ahead;
             next->bnext = w->bnext;
             *link = next;
         } else {
@@ -233,6 +235,49 @@ int mn_ufutex_wait_intr(_Atomic uint32_t *word, uint32_t val, int64_t deadline_n
 int mn_ufutex_wake(_Atomic uint32_t *word, int n)
 {
     return mn_waitq_wake(word, n);
+}
+
+/* Locks (waitq.h) */
+
+static bool lock_still_held(void *arg)
+{
+    return atomic_load_explicit((_Atomic uint32_t *)arg, memory_order_seq_cst) == 2;
+}
+
+int mn_lock_wait(_Atomic uint32_t *word, int64_t deadline_ns, const char *reason)
+{
+    return waitq_wait(word, lock_still_held, word, deadline_ns, reason, false);
+}
+
+int mn_lock_release_contended(_Atomic uint32_t *word)
+{
+    struct bucket *b = bucket_of(word);
+    struct mn_waiter **link;
+    int count = 0;
+    struct mn_waiter *list = NULL;
+    mn_lock_acquire(&b->lock);
+    struct mn_waiter *head = find_head(b, word, &link);
+    atomic_store_explicit(word, 0, memory_order_release);
+    if (head && !head->woken_ahead) {
+        list = dequeue(b, word, 1, &count);
+        struct mn_waiter *next = find_head(b, word, &link);
+        if (next)
+            next->woken_ahead = true; /* the next first waiter inherits it */
+    }
+    mn_lock_release(&b->lock);
+    wake_list(list);
+    return count;
+}
+
+void mn_lock_unmark(_Atomic uint32_t *word)
+{
+    struct bucket *b = bucket_of(word);
+    struct mn_waiter **link;
+    mn_lock_acquire(&b->lock);
+    struct mn_waiter *head = find_head(b, word, &link);
+    if (head)
+        head->woken_ahead = false;
+    mn_lock_release(&b->lock);
 }
 
 void mn_waitq_reset(void)

@@ -49,6 +49,36 @@ int mn_ufutex_wait_intr(_Atomic uint32_t *word, uint32_t val, int64_t deadline_n
                         const char *reason);
 int mn_ufutex_wake(_Atomic uint32_t *word, int n);
 
+/* Locks on a word with glibc's three states (0 free, 1 locked, 2 locked
+ * and maybe waited for: shim/mutex.c), with Go's sync.Mutex "a waiter is
+ * awake already" mark (mutexWoken), kept in the word's queue (in its
+ * first waiter) rather than in the lock's memory, which an unlocker may
+ * no longer touch once it released the word (another thread may take,
+ * release and free the lock meanwhile, as POSIX allows).
+ *
+ * mn_lock_release_contended releases the word and wakes the first waiter,
+ * marking the queue, unless it is marked already; the woken waiter calls
+ * mn_lock_unmark before its next attempt. The mark is true only while a
+ * waiter it woke has not unmarked (a queue that empties forgets it; a
+ * queue made anew starts unmarked), so an unlocker that skips its
+ * wake-up knows that waiter will try the word after the release and
+ * either take it or wait behind an owner that will wake. Wrong the other
+ * way round it costs only an extra wake-up.
+ *
+ * Not Go's starvation mode (the lock handed to a waiter that waited 1 ms,
+ * the word never released meanwhile): a lock handed over belongs to a
+ * thread that may not run soon, and sysmon locks the program's malloc
+ * lock when it makes an M (glibc's pthread_create allocates) while it may
+ * hold the P whose queue has that thread: a hang (foreign_malloc_locking
+ * hung so). Barging, as glibc's mutexes, lets sysmon through. */
+/* As mn_ufutex_wait(word, 2, ...). */
+int mn_lock_wait(_Atomic uint32_t *word, int64_t deadline_ns, const char *reason);
+/* The owner's release of a word that is 2 (release of 1 is a plain
+ * compare-and-swap to 0): releases it and wakes a waiter as above.
+ * Returns how many it woke (0 or 1). */
+int mn_lock_release_contended(_Atomic uint32_t *word);
+void mn_lock_unmark(_Atomic uint32_t *word);
+
 /* After fork in the child: every queued waiter belonged to a thread that
  * no longer exists. */
 void mn_waitq_reset(void);

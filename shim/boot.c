@@ -29,6 +29,7 @@
  * Invariants: mn_boot_state leaves NOT_YET once, on the main thread, while
  * no G exists; the child of a fork runs under M:N again (shim/fork.c). */
 #include "shim/pthread_impl.h"
+#include "shim/sys.h"
 
 #include "core/cputime.h"
 #include "core/exectrace_file.h"
@@ -62,7 +63,7 @@ static void g_main(mn_g *g);
 
 static bool on_main_thread(void)
 {
-    return syscall(SYS_gettid) == getpid();
+    return MN_SYS(SYS_gettid) == getpid();
 }
 
 /* Whether the program's pthread_create is libmnrt's: libmnrt is in front

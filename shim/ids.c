@@ -1,5 +1,6 @@
 /* Owner ids for mutexes and rwlocks: see pthread_impl.h. */
 #include "shim/pthread_impl.h"
+#include "shim/sys.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -12,6 +13,6 @@ pid_t mn_self_id(void)
     if (g)
         return g->tid;
     if (!foreign_tid)
-        foreign_tid = (pid_t)syscall(SYS_gettid);
+        foreign_tid = (pid_t)MN_SYS(SYS_gettid);
     return foreign_tid;
 }

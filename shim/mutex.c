@@ -18,7 +18,18 @@
  * recursive or errorcheck one (pshared_owner.c: glibc in another process
  * compares __owner with its own tid); a normal one's __owner is only
  * recorded. Process-private robust and priority-inheritance mutexes
- * behave as normal ones (README, Not yet). */
+ * behave as normal ones (README, Not yet).
+ *
+ * Contention (process-private ones), as Go's sync.Mutex (core/waitq.h,
+ * "Locks"): a locker spins a little while the owner may run on another
+ * P, then waits; an unlock that finds waiters wakes one only if no waiter
+ * it woke is still on its way to try again; the woken waiter spins, and
+ * waits again if the lock was taken before it came (barging, as glibc's:
+ * no hand-over, waitq.h says why). A waiter takes the word as 2, since
+ * others may wait behind it. After its release an unlocker touches
+ * nothing of the mutex (another thread may take, release and free it
+ * meanwhile): the mark lives in the wait queue. Process-shared ones wake
+ * one waiter per unlock that finds 2, as glibc. */
 #include "shim/pthread_impl.h"
 
 #include <limits.h>
@@ -48,22 +59,28 @@ static inline struct mn_mutex *M(pthread_mutex_t *m)
     return (struct mn_mutex *)m;
 }
 
-static bool try_acquire(struct mn_mutex *mx)
+/* Takes a free mutex, setting the word to v (1, or 2 for a waiter). */
+static bool try_acquire_as(struct mn_mutex *mx, uint32_t v)
 {
     uint32_t zero = 0;
-    return atomic_compare_exchange_strong_explicit(&mx->lock, &zero, 1, memory_order_acquire,
+    return atomic_compare_exchange_strong_explicit(&mx->lock, &zero, v, memory_order_acquire,
                                                    memory_order_relaxed);
+}
+
+static bool try_acquire(struct mn_mutex *mx)
+{
+    return try_acquire_as(mx, 1);
 }
 
 /* The owner may be running on another P: spinning a little is cheaper
  * than parking. Adaptive mutexes spin longer, as glibc's do. */
-static bool spin_acquire(struct mn_mutex *mx, int type)
+static bool spin_acquire(struct mn_mutex *mx, int type, uint32_t as)
 {
     if (mn_sched.procs < 2 && mn_getg())
         return false;
     int n = type == PTHREAD_MUTEX_ADAPTIVE_NP ? 4 * SPIN_ITERATIONS : SPIN_ITERATIONS;
     for (int i = 0; i < n; i++) {
-        if (atomic_load_explicit(&mx->lock, memory_order_relaxed) == 0 && try_acquire(mx))
+        if (atomic_load_explicit(&mx->lock, memory_order_relaxed) == 0 && try_acquire_as(mx, as))
             return true;
         mn_cpu_relax();
     }
@@ -72,12 +89,23 @@ static bool spin_acquire(struct mn_mutex *mx, int type)
 
 static int acquire_slow(struct mn_mutex *mx, int type, int64_t deadline_ns)
 {
-    if (spin_acquire(mx, type))
+    if (spin_acquire(mx, type, 1))
         return 0;
-    bool shared = mx->kind & KIND_PSHARED;
+    if (mx->kind & KIND_PSHARED) {
+        while (atomic_exchange_explicit(&mx->lock, 2, memory_order_acquire) != 0)
+            if (mn_shared_wait(&mx->lock, 2, deadline_ns) == ETIMEDOUT)
+                return ETIMEDOUT;
+        return 0;
+    }
     while (atomic_exchange_explicit(&mx->lock, 2, memory_order_acquire) != 0) {
-        if (mn_word_wait(&mx->lock, 2, deadline_ns, shared, "mutex lock") == ETIMEDOUT)
+        int r = mn_lock_wait(&mx->lock, deadline_ns, "mutex lock");
+        if (r == ETIMEDOUT)
             return ETIMEDOUT;
+        if (r == 0) { /* woken, maybe by a marking unlock */
+            mn_lock_unmark(&mx->lock);
+            if (spin_acquire(mx, type, 2))
+                return 0;
+        }
     }
     return 0;
 }
@@ -156,8 +184,15 @@ int mn_mutex_unlock(pthread_mutex_t *m)
     mx->count = 0;
     if (kind & KIND_PSHARED)
         mx->nusers--;
-    if (atomic_exchange_explicit(&mx->lock, 0, memory_order_release) == 2)
-        mn_word_wake(&mx->lock, 1, kind & KIND_PSHARED);
+    if (kind & KIND_PSHARED) {
+        if (atomic_exchange_explicit(&mx->lock, 0, memory_order_release) == 2)
+            mn_word_wake(&mx->lock, 1, true);
+    } else {
+        uint32_t one = 1;
+        if (!atomic_compare_exchange_strong_explicit(&mx->lock, &one, 0, memory_order_release,
+                                                     memory_order_relaxed))
+            mn_lock_release_contended(&mx->lock); /* it is 2 */
+    }
     if (across)
         mn_pshared_unpin();
     mn_check_preempt(); /* a scheduling point for programs that only lock */

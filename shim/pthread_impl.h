@@ -192,6 +192,11 @@ void mn_call_mask_end(const sigset_t *old);
 /* cancel.c: sets the hook that makes cancellation points act (boot). */
 void mn_cancel_boot(void);
 
+/* sleep.c: clock_nanosleep as the kernel answers it (what
+ * syscall(SYS_clock_nanosleep) gets): an errno value. Parks a G on the
+ * clocks mnrt keeps timers for; the others go to the kernel. */
+int mn_clock_sleep(clockid_t clock, int flags, const struct timespec *req, struct timespec *rem);
+
 /* At the entry of every cancellation point mnrt serves: a G whose
  * cancellation is requested (and enabled: the hook checks) is unwound
  * here, as glibc's cancellation points do before their system call; one

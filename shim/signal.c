@@ -12,6 +12,7 @@
 #include "core/kthread.h"
 #include "core/preempt.h"
 #include "core/signals.h"
+#include "shim/sys.h"
 
 #include <signal.h>
 #include <sys/syscall.h>
@@ -190,7 +191,7 @@ MN_EXPORT int pause(void)
 {
     mn_g *g = mn_getg();
     if (!g)
-        return (int)syscall(SYS_pause);
+        return (int)MN_SYS_CANCELLABLE(SYS_pause);
     sigset_t mask = g->sigmask;
     return suspend(g, &mask);
 }

@@ -4,6 +4,7 @@
  * sleep with EINTR and the time left, as the kernel's does (also with
  * SA_RESTART); a signal that runs no handler does not. */
 #include "shim/pthread_impl.h"
+#include "shim/sys.h"
 
 #include "core/signals.h"
 
@@ -33,12 +34,12 @@ static int g_sleep_until(int64_t deadline, int64_t *left)
 static int kernel_clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
                                   struct timespec *rem)
 {
-    long r = syscall(SYS_clock_nanosleep, clock, flags, req, rem);
+    long r = MN_SYS_CANCELLABLE(SYS_clock_nanosleep, clock, flags, req, rem);
     return r == 0 ? 0 : errno;
 }
 
-static int clock_sleep(clockid_t clock, int flags, const struct timespec *req,
-                       struct timespec *rem)
+int mn_clock_sleep(clockid_t clock, int flags, const struct timespec *req,
+                   struct timespec *rem)
 {
     if (!mn_getg() || (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC &&
                        clock != CLOCK_BOOTTIME && clock != CLOCK_TAI))
@@ -72,12 +73,14 @@ static int clock_sleep(clockid_t clock, int flags, const struct timespec *req,
 MN_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
                               struct timespec *rem)
 {
-    return clock_sleep(clock, flags, req, rem);
+    if (clock == CLOCK_THREAD_CPUTIME_ID)
+        return EINVAL; /* glibc's answer (the kernel's is EOPNOTSUPP) */
+    return mn_clock_sleep(clock, flags, req, rem);
 }
 
 MN_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 {
-    int err = clock_sleep(CLOCK_MONOTONIC, 0, req, rem);
+    int err = mn_clock_sleep(CLOCK_MONOTONIC, 0, req, rem);
     if (err) {
         errno = err;
         return -1;
@@ -102,7 +105,7 @@ MN_EXPORT unsigned sleep(unsigned seconds)
 MN_EXPORT int sched_yield(void)
 {
     if (!mn_getg())
-        return (int)syscall(SYS_sched_yield);
+        return (int)MN_SYS(SYS_sched_yield);
     mn_yield();
     return 0;
 }

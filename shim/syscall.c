@@ -65,7 +65,7 @@ static long by_name(long n, const long a[6], bool *done)
     case SYS_nanosleep:
         return nanosleep((const struct timespec *)a[0], (struct timespec *)a[1]);
     case SYS_clock_nanosleep: {
-        int err = clock_nanosleep((clockid_t)a[0], (int)a[1], (const struct timespec *)a[2],
+        int err = mn_clock_sleep((clockid_t)a[0], (int)a[1], (const struct timespec *)a[2],
                                   (struct timespec *)a[3]);
         if (err) {
             errno = err;

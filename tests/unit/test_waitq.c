@@ -134,3 +134,90 @@ Test(waitq, requeue_moves_waiters)
         pthread_join(t[i], NULL);
     cr_assert_eq(atomic_load(&requeued_woken), 4);
 }
+
+/* Locks (waitq.h): the "a waiter is awake already" mark, with plain
+ * kernel threads as waiters. The word is put back to 2
+ * before each release, as a real lock's would be while it has waiters. */
+static _Atomic uint32_t lock_word = 2;
+static _Atomic int lock_woken, lock_queued;
+
+static bool count_queued(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&lock_queued, 1);
+    return atomic_load(&lock_word) == 2;
+}
+
+static void *plain_waiter(void *arg)
+{
+    int64_t deadline = (int64_t)(intptr_t)arg;
+    if (mn_waitq_wait((const void *)&lock_word, count_queued, NULL, deadline, "test") == 0)
+        atomic_fetch_add(&lock_woken, 1);
+    return NULL;
+}
+
+/* Starts n waiters one at a time, each queued before the next starts, so
+ * that the queue's order is known. */
+static void start_waiters(pthread_t *t, int n, int64_t deadline)
+{
+    int before = atomic_load(&lock_queued);
+    atomic_store(&lock_word, 2); /* held, with waiters */
+    for (int i = 0; i < n; i++) {
+        pthread_create(&t[i], NULL, plain_waiter, (void *)(intptr_t)deadline);
+        while (atomic_load(&lock_queued) < before + i + 1)
+            usleep(500);
+    }
+}
+
+/* Returns how many it woke or handed the lock to. */
+static int release(void)
+{
+    atomic_store(&lock_word, 2);
+    return mn_lock_release_contended(&lock_word);
+}
+
+Test(waitq, woken_mark)
+{
+    pthread_t t[3];
+    start_waiters(t, 3, -1);
+    cr_assert_eq(release(), 1); /* wakes t[0], marks the queue */
+    pthread_join(t[0], NULL);
+    cr_assert_eq(atomic_load(&lock_word), 0, "released");
+    cr_assert_eq(release(), 0, "marked: nobody more woken");
+    cr_assert_eq(release(), 0);
+    mn_lock_unmark(&lock_word);
+    cr_assert_eq(release(), 1);
+    pthread_join(t[1], NULL);
+    mn_lock_unmark(&lock_word);
+    cr_assert_eq(release(), 1);
+    pthread_join(t[2], NULL);
+    cr_assert_eq(atomic_load(&lock_woken), 3);
+}
+
+Test(waitq, woken_mark_outlives_a_timed_out_head)
+{
+    pthread_t a, timed, c;
+    start_waiters(&a, 1, -1);
+    start_waiters(&timed, 1, mn_nanotime() + 50 * 1000 * 1000);
+    start_waiters(&c, 1, -1);
+    cr_assert_eq(release(), 1); /* wakes a, marks timed */
+    pthread_join(a, NULL);
+    pthread_join(timed, NULL); /* left by its deadline: c is first now */
+    cr_assert_eq(release(), 0, "c carries the mark");
+    mn_lock_unmark(&lock_word);
+    cr_assert_eq(release(), 1);
+    pthread_join(c, NULL);
+    cr_assert_eq(atomic_load(&lock_woken), 2);
+}
+
+Test(waitq, woken_mark_forgotten_by_an_emptied_queue)
+{
+    pthread_t a, b;
+    start_waiters(&a, 1, -1);
+    cr_assert_eq(release(), 1); /* nobody left to mark */
+    pthread_join(a, NULL);
+    start_waiters(&b, 1, -1);
+    cr_assert_eq(release(), 1, "a new queue starts unmarked");
+    pthread_join(b, NULL);
+    cr_assert_eq(atomic_load(&lock_woken), 2, "a new queue starts unmarked");
+}
