@@ -178,6 +178,7 @@ struct mn_m {
     bool spinning;
     bool polling;                /* the idle M sleeping in the poller */
     bool reaping;                /* collecting ready I/O: readied Gs queue FIFO */
+    int reaped;                  /* Gs it readied while reaping (into its P's queue) */
     int polled;                  /* Gs it readied while polling */
     _Atomic uint32_t wakeup;     /* futex word of stopm/startm */
     _Atomic int64_t stopped_at;  /* since when asleep in stopm, 0 if not (mn_m_stopped_since) */

@@ -619,10 +619,13 @@ static mn_g *findrunnable(mn_m *m)
         if (poll_now && atomic_load(&mn_sched.netpoll_waiters) > 0) {
             int64_t since = mn_xtrace_now();
             m->reaping = true;
+            m->reaped = 0;
             bool any = poll_now();
             m->reaping = false;
             mn_xtrace_netpoll(since, any ? -1 : 0);
             atomic_store(&mn_sched.lastpoll, mn_nanotime());
+            if (m->reaped > 1)
+                mn_wakep(); /* more than this M will run (Go's injectglist) */
             if (any && (g = mn_runq_get(&p->runq, &next)))
                 return g;
         }
@@ -1150,7 +1153,10 @@ static void make_runnable(mn_g *g, bool next, bool create)
     }
     if (held) { /* Gs readied by I/O queue FIFO */
         runq_put(m->p, g, next && !m->reaping);
-        mn_wakep();
+        if (m->reaping) /* findrunnable runs the first itself, wakes for more */
+            m->reaped++;
+        else
+            mn_wakep();
         return;
     }
     mn_lock_acquire(&mn_sched.lock);

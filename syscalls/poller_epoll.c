@@ -1,9 +1,19 @@
-/* The epoll backend, for where io_uring cannot be set up. Each pollfd has
- * at most one registration, EPOLLONESHOT with the directions that have
- * waiters; the event data is the poll token of (index, gen). An event
- * spends the whole registration (mn_pollfd_event re-arms the direction
- * that did not fire). Any thread may register; only the idle M that sleeps
- * until the next timer waits (poller.h).
+/* The epoll backend. Each pollfd has at most one registration, made the
+ * first time a G waits on it and kept until the fd is closed, as Go's
+ * netpoller keeps its own: edge-triggered (EPOLLET), both directions at
+ * once, the event data the poll token of (index, gen). An event spends
+ * nothing (mn_pollfd_event with no spent direction), so a wait costs no
+ * system call once the fd is registered; an edge in a direction nobody
+ * waits in only counts in its seq (pollfd.h: a G that read seq before its
+ * attempt and finds it changed tries again, so an edge between the two is
+ * never lost). Readiness is posted by the thread that caused it: any M may
+ * collect it. Any thread may register; only the idle M that sleeps until
+ * the next timer waits (poller.h).
+ *
+ * A registration names the file and the fd number: the program's close of
+ * the number with the file still open elsewhere (a dup, a hidden
+ * duplicate of pollfd.c) does not end it, so it is deleted before that
+ * close (disarm), and pollfd.c registers a hidden duplicate anew.
  *
  * Waking the sleeper (epoll_wake, any thread) is Go's netpollBreak: the
  * first waker sets wake_pending and writes the eventfd; later wakers see
@@ -67,21 +77,15 @@ static void epoll_wake(void)
 
 static bool epoll_arm(struct mn_pollfd *pd, int dir)
 {
-    (void)dir; /* one registration covers the armed directions */
-    struct epoll_event ev = {.events = EPOLLONESHOT,
+    (void)dir; /* the registration covers both directions from the start */
+    if (pd->epoll_added)
+        return true;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLPRI | EPOLLOUT | EPOLLET,
                              .data.u64 = mn_poll_token(pd->index, pd->gen, 0)};
-    if (pd->armed[MN_DIR_READ])
-        ev.events |= EPOLLIN | EPOLLRDHUP | EPOLLPRI;
-    if (pd->armed[MN_DIR_WRITE])
-        ev.events |= EPOLLOUT;
     int fd = atomic_load(&pd->fd);
-    int op = pd->epoll_added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    if (epoll_ctl(epfd, op, fd, &ev) != 0) {
-        /* ENOENT: the file behind fd changed; EEXIST: registered before */
-        int again = errno == ENOENT ? EPOLL_CTL_ADD : errno == EEXIST ? EPOLL_CTL_MOD : -1;
-        if (again < 0 || epoll_ctl(epfd, again, fd, &ev) != 0)
-            return false; /* not pollable (always ready) or gone */
-    }
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0 &&
+        (errno != EEXIST || epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) != 0))
+        return false; /* not pollable (always ready) or gone */
     pd->epoll_added = true;
     return true;
 }
@@ -119,7 +123,7 @@ static int dispatch(const struct epoll_event *evs, int n, bool blocking)
         if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))
             dirs |= 1u << MN_DIR_WRITE;
         woken += mn_pollfd_event((uint32_t)(token & 0xffffffffu) >> 1, (uint32_t)(token >> 32),
-                                 dirs, 3u);
+                                 dirs, 0);
         delivered++;
     }
     mn_stats_note_netpoll(woken);

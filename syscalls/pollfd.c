@@ -338,7 +338,7 @@ int mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent)
     int woken = 0;
     mn_lock_acquire(&pd->lock);
     if (pd->gen == gen) {
-        for (int dir = 0; dir < 2; dir++) /* all first: epoll re-arms both at once */
+        for (int dir = 0; dir < 2; dir++) /* all first: a re-arm may cover both */
             if (spent & (1u << dir))
                 pd->armed[dir] = false;
         for (int dir = 0; dir < 2; dir++) {
@@ -520,14 +520,23 @@ void mn_pollfd_close(int fd)
     if (busy) {
         /* Blocked calls keep the file open on Linux: so do their Gs. */
         int hidden = dup_high(fd);
-        /* Pending notifications hold the file: they stay valid. New ones
-         * name the duplicate (epoll registers it anew). If there is no fd
-         * left for a duplicate, the Gs wake and find the fd closed. */
+        /* io_uring's polls hold the file: they stay valid. An epoll
+         * registration names the fd number, which the program is about to
+         * close: it goes, and the duplicate is registered anew. If there
+         * is no fd left for a duplicate, the Gs wake and find the fd
+         * closed. */
+        if (pd->epoll_added) {
+            mn_poller_get()->disarm(pd);
+            pd->armed[0] = pd->armed[1] = false;
+        }
         atomic_store(&pd->fd, hidden);
         pd->own_fd = hidden >= 0;
-        pd->epoll_added = false;
-        for (int dir = 0; hidden < 0 && dir < 2; dir++)
-            fire(pd, dir);
+        for (int dir = 0; dir < 2; dir++) {
+            if (hidden < 0)
+                fire(pd, dir);
+            else if (pd->queue[dir])
+                arm(pd, dir);
+        }
     }
     mn_lock_release(&pd->lock);
     while (atomic_load(&pd->inops) > 0) /* attempts on the old number end first */

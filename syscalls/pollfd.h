@@ -153,8 +153,8 @@ int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *
 /* From the poller: (index, gen) is ready in the directions of the bit set
  * dirs (1 << MN_DIR_READ, 1 << MN_DIR_WRITE); also when a notification
  * failed, so that the waiters try again. spent: the directions whose
- * registration is used up (a one-shot poll; epoll's EPOLLONESHOT spends
- * both; a multishot poll that goes on spends none): a spent direction that
+ * registration is used up (a one-shot poll; a multishot poll that goes
+ * on and an edge-triggered epoll registration spend none): a spent direction that
  * did not fire and has waiters is armed again. Returns the number of
  * waiters it woke (for the live view, core/stats.h). */
 int mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static atomic_int stop;
+static atomic_int stop, started;
 
 static void *spinner(void *arg)
 {
@@ -20,6 +20,7 @@ static void *spinner(void *arg)
         pthread_mutex_lock(&mu);
         rounds++;
         pthread_mutex_unlock(&mu);
+        atomic_store(&started, 1);
     }
     return (void *)rounds;
 }
@@ -27,6 +28,8 @@ static void *spinner(void *arg)
 static void *stopper(void *arg)
 {
     (void)arg;
+    while (!atomic_load(&started)) /* natively on a busy machine it may start late */
+        usleep(1000);
     usleep(20 * 1000);
     atomic_store(&stop, 1);
     return NULL;
