@@ -363,6 +363,11 @@ void mn_ready(mn_g *g);
 /* Puts the calling G at the tail of its P's queue (where an idle P may
  * steal it) and runs another; returns at once when nothing else can run. */
 void mn_yield(void);
+/* Whether a G about to wait for a lock held elsewhere should spin first
+ * (Go's canSpin): only while another P runs (the owner may be there) and
+ * nothing waits in its own P's queue (better to run that than to spin).
+ * A thread that is no G may always spin. */
+bool mn_can_spin(void);
 /* Runs fn(arg) on the M's own stack and TCB (g0), then resumes the G on
  * the same M (for calls that must run as the kernel thread itself). */
 void mn_call_on_g0(void (*fn)(void *), void *arg);

@@ -1177,6 +1177,18 @@ void mn_ready(mn_g *g)
     make_runnable(g, true, false);
 }
 
+bool mn_can_spin(void)
+{
+    mn_g *g = mn_tls_g;
+    if (!g)
+        return true;
+    if (atomic_load(&mn_sched.procs) <=
+        atomic_load(&mn_sched.npidle) + atomic_load(&mn_sched.nmspinning) + 1)
+        return false;
+    mn_p *p = g->m->p;
+    return p && mn_runq_empty(&p->runq);
+}
+
 void mn_yield(void)
 {
     mn_g *g = mn_tls_g;

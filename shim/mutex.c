@@ -73,10 +73,11 @@ static bool try_acquire(struct mn_mutex *mx)
 }
 
 /* The owner may be running on another P: spinning a little is cheaper
- * than parking. Adaptive mutexes spin longer, as glibc's do. */
+ * than parking, unless other threads wait for this P (mn_can_spin).
+ * Adaptive mutexes spin longer, as glibc's do. */
 static bool spin_acquire(struct mn_mutex *mx, int type, uint32_t as)
 {
-    if (mn_sched.procs < 2 && mn_getg())
+    if (!mn_can_spin())
         return false;
     int n = type == PTHREAD_MUTEX_ADAPTIVE_NP ? 4 * SPIN_ITERATIONS : SPIN_ITERATIONS;
     for (int i = 0; i < n; i++) {
