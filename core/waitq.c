@@ -239,16 +239,6 @@ int mn_ufutex_wake(_Atomic uint32_t *word, int n)
 
 /* Locks (waitq.h) */
 
-static bool lock_still_held(void *arg)
-{
-    return atomic_load_explicit((_Atomic uint32_t *)arg, memory_order_seq_cst) == 2;
-}
-
-int mn_lock_wait(_Atomic uint32_t *word, int64_t deadline_ns, const char *reason)
-{
-    return waitq_wait(word, lock_still_held, word, deadline_ns, reason, false);
-}
-
 int mn_lock_release_contended(_Atomic uint32_t *word)
 {
     struct bucket *b = bucket_of(word);

@@ -71,8 +71,7 @@ int mn_ufutex_wake(_Atomic uint32_t *word, int n);
  * lock when it makes an M (glibc's pthread_create allocates) while it may
  * hold the P whose queue has that thread: a hang (foreign_malloc_locking
  * hung so). Barging, as glibc's mutexes, lets sysmon through. */
-/* As mn_ufutex_wait(word, 2, ...). */
-int mn_lock_wait(_Atomic uint32_t *word, int64_t deadline_ns, const char *reason);
+/* Waiters wait with mn_ufutex_wait(word, 2, ...). */
 /* The owner's release of a word that is 2 (release of 1 is a plain
  * compare-and-swap to 0): releases it and wakes a waiter as above.
  * Returns how many it woke (0 or 1). */

@@ -99,7 +99,7 @@ static int acquire_slow(struct mn_mutex *mx, int type, int64_t deadline_ns)
         return 0;
     }
     while (atomic_exchange_explicit(&mx->lock, 2, memory_order_acquire) != 0) {
-        int r = mn_lock_wait(&mx->lock, deadline_ns, "mutex lock");
+        int r = mn_ufutex_wait(&mx->lock, 2, deadline_ns, "mutex lock");
         if (r == ETIMEDOUT)
             return ETIMEDOUT;
         if (r == 0) { /* woken, maybe by a marking unlock */
