@@ -4,6 +4,7 @@
 #include "compat/glibc_syms.h"
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -90,8 +91,19 @@ static bool destroy_round(char *tcb)
     return ran;
 }
 
+/* Whether glibc ever made a key: it takes the lowest free one, so key 0's
+ * sequence number is 0 until then. A G can hold a value only for a key
+ * made before it stored it, so its own exit sees that key. */
+static bool glibc_made_keys(void)
+{
+    return atomic_load_explicit((_Atomic uintptr_t *)(K.keys + K.key_seq),
+                                memory_order_acquire) != 0;
+}
+
 void mn_glibc_keys_free(char *tcb)
 {
+    if (!glibc_made_keys())
+        return; /* glibc 2.32+ makes none: no values, no blocks */
     char **level1 = (char **)(tcb + K.specific);
     for (int round = 1; destroy_round(tcb); round++)
         if (round == PTHREAD_DESTRUCTOR_ITERATIONS) { /* what destructors set stays unseen */

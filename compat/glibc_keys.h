@@ -19,7 +19,10 @@
  * destructor clears its value with glibc's setspecific on the calling
  * thread), as glibc runs them: a value counts if its sequence number is
  * its key's, at most PTHREAD_DESTRUCTOR_ITERATIONS rounds, then the
- * second-level blocks are freed. */
+ * second-level blocks are freed. glibc takes the lowest free key, so
+ * while key 0 has never been made there are no values to look at (the
+ * common case, which exit then skips: the walk touched ~550 B of a cold
+ * TCB, 11% of tools/bench create_join). */
 #ifndef MN_COMPAT_GLIBC_KEYS_H
 #define MN_COMPAT_GLIBC_KEYS_H
 
