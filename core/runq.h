@@ -47,7 +47,7 @@ void mn_runq_rotate(struct mn_runq *q, uint32_t n);
 /* Any thread. Moves about half of victim's queue to dst (which the caller
  * owns) and returns one G of them to run now, or NULL. runnext is taken
  * only when steal_next is set; victim_running says the victim is busy
- * running a G (then a short pause first, so that it may run its runnext
+ * running a G (then a short sleep first, so that it may run its runnext
  * itself, as Go does). */
 struct mn_g *mn_runq_steal(struct mn_runq *dst, struct mn_runq *victim, bool steal_next,
                            bool victim_running);
