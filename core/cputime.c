@@ -75,7 +75,18 @@ int64_t mn_cputime_self(void)
     /* no switch comes between these (no scheduling point): cpu_in is this
      * M's, and only this G writes it */
     int64_t now = thread_cpu_now();
-    return g->cpu_ns + (g->cpu_in && now > g->cpu_in ? now - g->cpu_in : 0);
+    if (!g->cpu_in) {
+        /* another thread turned the accounting on while this G ran: from
+         * the M's clock it noted then (or from now, if it had not yet),
+         * as mn_cputime_note_out would count it at the next switch */
+        bool noted = atomic_load_explicit(&g->cpu_since_m, memory_order_acquire) == g->m;
+        int64_t in = noted ? g->cpu_since : now;
+        begin_write(g);
+        g->cpu_in = in;
+        atomic_store_explicit(&g->cpu_since_m, NULL, memory_order_relaxed);
+        end_write(g);
+    }
+    return g->cpu_ns + (now > g->cpu_in ? now - g->cpu_in : 0);
 }
 
 int64_t mn_cputime_of(mn_g *g)

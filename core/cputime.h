@@ -18,7 +18,9 @@
  *
  * Invariants: only the G itself writes cpu_ns and cpu_in, at its switches
  * (mn_cputime_in once it switched in, mn_cputime_out before it switches
- * away), inside cpu_seq's odd/even bracket, and clears cpu_since_m there;
+ * away) and when it reads its own time with cpu_in still 0 (turned on by
+ * another thread while it ran: cpu_since becomes cpu_in), inside cpu_seq's
+ * odd/even bracket, and clears cpu_since_m there;
  * other threads read them with the sequence count. cpu_on, once true,
  * stays so for the G's life. A G not accounted costs one load per switch. */
 #ifndef MN_CORE_CPUTIME_H

@@ -6,8 +6,11 @@
  * its kernel thread's time (the sleeper's included the spinner's) and
  * pthread_getcpuclockid failed with ENOENT. A thread that only computes,
  * whose clock main asks for while it runs, is accounted from then on
- * (with 2 Ps it never switches). Only relations between CPU times are
- * checked, never how long anything took. */
+ * (with 2 Ps it never switches). So is one whose clock main asks for
+ * while it runs before it first reads its own (with 2 Ps its own reads
+ * stayed at 0 for good: a spinner waiting for its clock to advance hung).
+ * Only relations between CPU times are checked, never how long anything
+ * took. */
 #include "check.h"
 
 #include <sys/resource.h>
@@ -71,6 +74,24 @@ static void *work(void *arg)
     return NULL;
 }
 
+/* Runs without a system call until main has asked for its clock, then
+ * reads its own before and after a fixed amount of work. */
+static _Atomic int asker_state; /* 1: running; 2: main asked */
+static int64_t own_before, own_after;
+
+static void *asked_while_running(void *arg)
+{
+    (void)arg;
+    asker_state = 1;
+    while (asker_state != 2)
+        ;
+    own_before = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    for (volatile long i = 0; i < 50000000; i++)
+        ;
+    own_after = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    return NULL;
+}
+
 static const char *yes(int b)
 {
     return b ? "yes" : "no";
@@ -105,6 +126,16 @@ int main(void)
     stop_working = 1;
     CHECK_EQ(pthread_join(worker, NULL), 0);
 
+    /* asked for by main while it runs, before it reads its own */
+    pthread_t asked;
+    clockid_t aclk;
+    CHECK_EQ(pthread_create(&asked, NULL, asked_while_running, NULL), 0);
+    WAIT_UNTIL(asker_state == 1);
+    CHECK_EQ(pthread_getcpuclockid(asked, &aclk), 0);
+    clock_ns(aclk);
+    asker_state = 2;
+    CHECK_EQ(pthread_join(asked, NULL), 0);
+
     printf("spinner's own clock reached its goal: %s\n", yes(spinner_cpu >= SPIN_NS));
     printf("its clock, read by main while it spun: past a third: %s, never backwards: %s, "
            "at most its final time: %s\n",
@@ -117,10 +148,12 @@ int main(void)
            yes(main_cpu * 10 < spinner_cpu));
     printf("a thread that computes and never asks: its clock advances while it runs: %s\n",
            yes(w2 > w1));
+    printf("one asked for while it runs, then reading its own: its clock advances: %s\n",
+           yes(own_after > own_before));
     fprintf(stderr, "spinner %lld (rusage %lld), seen %lld then %lld, sleeper %lld (rusage %lld), "
-                    "main %lld ns, worker %lld then %lld\n",
+                    "main %lld ns, worker %lld then %lld, asked %lld then %lld\n",
             (long long)spinner_cpu, (long long)spinner_rusage, (long long)seen, (long long)later,
             (long long)sleeper_cpu, (long long)sleeper_rusage, (long long)main_cpu,
-            (long long)w1, (long long)w2);
+            (long long)w1, (long long)w2, (long long)own_before, (long long)own_after);
     return 0;
 }
