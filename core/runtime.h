@@ -115,6 +115,8 @@ struct mn_g {
      * parked in, under siglock (sigpend is also read without it) */
     mn_lock siglock;
     _Atomic uint64_t sigpend;    /* bit sig-1 */
+    uint64_t sigpend_proc;       /* the standard ones pending in siginfo that
+                                  * the process's are (signals.c) */
     siginfo_t *siginfo;          /* [64]: each pending one's, kept across reuse */
     struct mn_sig_queue *sigqueue; /* real-time ones beyond the first of each
                                   * number (signals.c), kept across reuse */

@@ -40,7 +40,12 @@ static void set_bits(sigset_t *s, uint64_t bits)
 /* Real-time signals queue, as the kernel queues them for a thread: the
  * first pending one of each number is in g->siginfo, the others here in
  * the order they came, up to QUEUE_MAX (then sending fails with EAGAIN,
- * as sigqueue does past RLIMIT_SIGPENDING). Under g->siglock. */
+ * as sigqueue does past RLIMIT_SIGPENDING). A standard signal is pending
+ * at most twice, as Linux keeps it pending for the thread and for the
+ * process side by side: the one sent to the thread in g->siginfo, a
+ * process's routed to the G behind it here (g->sigpend_proc: the one in
+ * g->siginfo is the process's, none of the thread's is pending); a second
+ * of the same kind is dropped, the first kept. Under g->siglock. */
 #define QUEUE_MAX 64
 #define KERNEL_SIGRTMIN 32
 
@@ -221,6 +226,7 @@ void mn_sig_g_started(mn_g *g)
     uint64_t mask = mn_sig_bits(&g->sigmask) & mn_sig_blockable();
     g->mask_slot = self && slots[self->mask_slot].mask == mask ? self->mask_slot : slot_of(mask);
     atomic_store(&g->sigpend, 0);
+    g->sigpend_proc = 0;
     if (g->sigqueue)
         g->sigqueue->n = 0;
     g->wait_intr = NULL;
@@ -302,18 +308,20 @@ static struct entry {
     _Atomic uint32_t state;
     int sig;
     mn_g *target; /* NULL: for the process */
+    bool directed; /* sent to the target thread (else the process's, routed there) */
     siginfo_t info;
 } inbox[INBOX];
 static _Atomic uint32_t inbox_next;
 static _Atomic uint64_t inbox_lost; /* found the inbox full: their info is lost */
 
-static void post(int sig, const siginfo_t *info, mn_g *target)
+static void post(int sig, const siginfo_t *info, mn_g *target, bool directed)
 {
     struct entry *e = &inbox[atomic_fetch_add(&inbox_next, 1) % INBOX];
     uint32_t free = FREE;
     if (atomic_compare_exchange_strong(&e->state, &free, FILLING)) {
         e->sig = sig;
         e->target = target;
+        e->directed = directed;
         e->info = *info;
         atomic_store_explicit(&e->state, FULL, memory_order_release);
     } else {
@@ -437,8 +445,12 @@ static bool take_pending(mn_g *g, int sig, siginfo_t *si)
         q->n--;
         more = true;
     }
-    if (!more)
+    if (more && sig < KERNEL_SIGRTMIN)
+        g->sigpend_proc |= BIT(sig); /* the process's, behind the thread's */
+    if (!more) {
         atomic_fetch_and(&g->sigpend, ~BIT(sig));
+        g->sigpend_proc &= ~BIT(sig);
+    }
     mn_lock_release(&g->siglock);
     return more;
 }
@@ -476,9 +488,9 @@ void mn_sig_from_kernel(int sig, siginfo_t *info, void *ucv)
     else if (g && accepts(g, sig) && (g == main_g || !main_g || !accepts(main_g, sig)))
         run_handler(g, sig, info, uc);
     else if (g && main_g && accepts(main_g, sig))
-        post(sig, info, main_g);
+        post(sig, info, main_g, false);
     else
-        post(sig, info, directed ? mn_tls_g : NULL);
+        post(sig, info, directed ? mn_tls_g : NULL, directed);
     errno = saved_errno;
 }
 
@@ -504,7 +516,42 @@ static void send_marked(pid_t tid, int sig)
     mn_raw_syscall(SYS_rt_tgsigqueueinfo, si.si_pid, tid, sig, &si);
 }
 
-int mn_sig_send(mn_g *g, int sig, const siginfo_t *info)
+/* Puts info behind the pending ones of g (under siglock). */
+static int enqueue(mn_g *g, int sig, const siginfo_t *info)
+{
+    struct mn_sig_queue *q = queue_of(g);
+    if (!q || q->n == QUEUE_MAX)
+        return EAGAIN;
+    q->e[q->n].sig = sig;
+    q->e[q->n].info = *info;
+    q->n++;
+    return 0;
+}
+
+/* A standard signal sig already pending in g, sent again (see QUEUE_MAX):
+ * dropped, or pending twice (under siglock). */
+static int send_again(mn_g *g, int sig, const siginfo_t *info, bool from_process)
+{
+    uint64_t bit = BIT(sig);
+    bool pending_proc = g->sigpend_proc & bit;
+    struct mn_sig_queue *q = g->sigqueue;
+    bool queued = false;
+    for (int i = 0; q && i < q->n && !queued; i++)
+        queued = q->e[i].sig == sig;
+    if (pending_proc == from_process || queued)
+        return 0; /* that kind is pending already: the first stays */
+    if (from_process)
+        return enqueue(g, sig, info);
+    /* the thread's goes first: the process's moves behind it */
+    int err = enqueue(g, sig, &g->siginfo[sig - 1]);
+    if (!err) {
+        g->siginfo[sig - 1] = *info;
+        g->sigpend_proc &= ~bit;
+    }
+    return err;
+}
+
+int mn_sig_send(mn_g *g, int sig, const siginfo_t *info, bool from_process)
 {
     mn_lock_acquire(&g->siglock);
     if (!mn_g_alive(g)) {
@@ -516,18 +563,17 @@ int mn_sig_send(mn_g *g, int sig, const siginfo_t *info)
         mn_lock_release(&g->siglock);
         return EAGAIN;
     }
-    if (sig >= KERNEL_SIGRTMIN && (atomic_load(&g->sigpend) & BIT(sig))) {
-        struct mn_sig_queue *q = queue_of(g); /* behind the pending one */
-        int err = q && q->n < QUEUE_MAX ? 0 : EAGAIN;
-        if (!err) {
-            q->e[q->n].sig = sig;
-            q->e[q->n].info = *info;
-            q->n++;
-        }
+    if (atomic_load(&g->sigpend) & BIT(sig)) { /* the first one woke it already */
+        int err = sig >= KERNEL_SIGRTMIN ? enqueue(g, sig, info)
+                                         : send_again(g, sig, info, from_process);
         mn_lock_release(&g->siglock);
         return err;
     }
     table[sig - 1] = *info;
+    if (from_process && sig < KERNEL_SIGRTMIN)
+        g->sigpend_proc |= BIT(sig);
+    else
+        g->sigpend_proc &= ~BIT(sig);
     atomic_fetch_or(&g->sigpend, BIT(sig));
     bool accepted = !sigismember(&g->sigmask, sig);
     struct mn_waiter *w = g->wait_intr;
@@ -605,12 +651,12 @@ static mn_g *choose(int sig)
     return best;
 }
 
-static void route(int sig, const siginfo_t *info, mn_g *target)
+static void route(int sig, const siginfo_t *info, mn_g *target, bool directed)
 {
-    if (target && mn_sig_send(target, sig, info) == 0)
+    if (target && mn_sig_send(target, sig, info, !directed) == 0)
         return;
     mn_g *g = choose(sig);
-    if (g && mn_sig_send(g, sig, info) == 0)
+    if (g && mn_sig_send(g, sig, info, true) == 0)
         return;
     mn_lock_acquire(&proc_lock);
     proc_info[sig - 1] = *info;
@@ -636,7 +682,7 @@ static void take_process_pending(mn_g *g, uint64_t mask)
         infos[__builtin_ctzll(t)] = proc_info[__builtin_ctzll(t)];
     mn_lock_release(&proc_lock);
     for (uint64_t t = take; t; t &= t - 1)
-        mn_sig_send(g, __builtin_ctzll(t) + 1, &infos[__builtin_ctzll(t)]);
+        mn_sig_send(g, __builtin_ctzll(t) + 1, &infos[__builtin_ctzll(t)], true);
 }
 
 uint64_t mn_sig_process_pending(void)
@@ -666,15 +712,16 @@ void mn_sig_forward(void)
             siginfo_t info = e->info;
             int sig = e->sig;
             mn_g *target = e->target;
+            bool directed = e->directed;
             atomic_store(&e->state, FREE);
-            route(sig, &info, target);
+            route(sig, &info, target, directed);
         }
         uint64_t lost = atomic_exchange(&inbox_lost, 0);
         while (lost) {
             int sig = __builtin_ctzll(lost) + 1;
             lost &= lost - 1;
             siginfo_t info = {.si_signo = sig, .si_code = SI_KERNEL};
-            route(sig, &info, NULL);
+            route(sig, &info, NULL, false);
         }
     }
 }
@@ -709,6 +756,7 @@ void mn_sig_fork_child(mn_g *self)
     inbox_seen = 0;
     main_g = self;
     atomic_store(&self->sigpend, 0);
+    self->sigpend_proc = 0;
     if (self->sigqueue)
         self->sigqueue->n = 0;
     self->wait_intr = NULL;

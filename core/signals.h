@@ -37,7 +37,12 @@
  *   process in mnrt, for the first G that unblocks it.
  * - mn_sig_send makes a signal pending in a G; a real-time one that is
  *   pending already queues behind it (up to 64 per G), as the kernel
- *   queues them. A G parked in an
+ *   queues them, and a standard one is pending at most once as sent to
+ *   the thread and once as the process's, as the kernel keeps its
+ *   thread's and its process's pending sets apart. A signal a G sends
+ *   itself while it blocks it is made pending in the G too (a raise()
+ *   left pending in its kernel thread ran on the next G there that
+ *   accepted it). A G parked in an
  *   interruptible wait (sleep, poll, I/O, sem_wait, ...) has the wait
  *   cancelled with EINTR; a running G's M is sent the signal again, marked
  *   as mnrt's (si_errno == MN_SIG_MARK), so that it runs there (where the
@@ -111,10 +116,12 @@ int mn_sig_action(int sig, const struct sigaction *act, struct sigaction *old);
 /* The kernel's action for every handled program signal (see above). */
 void mn_sig_from_kernel(int sig, siginfo_t *info, void *uc);
 
-/* Makes sig pending in g (thread-directed: pthread_kill, pthread_sigqueue
- * from another thread, a forwarded one). Normal context only. Returns 0,
- * or ESRCH if g has ended. */
-int mn_sig_send(struct mn_g *g, int sig, const siginfo_t *info);
+/* Makes sig pending in g: sent to g (pthread_kill, pthread_sigqueue, one
+ * the kernel aimed at its thread), or from_process (the process's, routed
+ * to g), which Linux keeps apart: a standard signal may be pending once
+ * of each kind, the thread's running first. Normal context only. Returns
+ * 0, ESRCH if g has ended, EAGAIN if it has too many queued. */
+int mn_sig_send(struct mn_g *g, int sig, const siginfo_t *info, bool from_process);
 
 /* sysmon: routes what the inbox holds; recomputes its own mask when the
  * union of the Gs' masks changed. */

@@ -40,12 +40,13 @@ static int send_to_g(mn_g *g, int sig, siginfo_t *info)
     info->si_signo = sig;
     info->si_pid = getpid();
     info->si_uid = getuid();
-    if (g == mn_getg()) /* to itself: its kernel thread, before the call returns */
+    /* to itself, unblocked: its kernel thread, before the call returns */
+    if (g == mn_getg() && !sigismember(&g->sigmask, sig))
         return -(int)(info->si_code == SI_TKILL
                           ? mn_raw_syscall(SYS_tgkill, info->si_pid, mn_kthread_self(), sig)
                           : mn_raw_syscall(SYS_rt_tgsigqueueinfo, info->si_pid,
                                            mn_kthread_self(), sig, info));
-    return mn_sig_send(g, sig, info);
+    return mn_sig_send(g, sig, info, false);
 }
 
 MN_EXPORT int pthread_kill(pthread_t t, int sig)
@@ -55,6 +56,21 @@ MN_EXPORT int pthread_kill(pthread_t t, int sig)
         return mn_real.pthread_kill(t, sig);
     siginfo_t info = {.si_code = SI_TKILL};
     return send_to_g(g, sig, &info);
+}
+
+/* glibc's raise sends to the calling kernel thread (tgkill of its gettid):
+ * a G's signal, as pthread_kill to itself. */
+MN_EXPORT int raise(int sig)
+{
+    mn_g *g = mn_native() ? NULL : mn_getg();
+    siginfo_t info = {.si_code = SI_TKILL};
+    int err = g ? send_to_g(g, sig, &info)
+                : mn_real.pthread_kill(pthread_self(), sig);
+    if (err) {
+        errno = err;
+        return -1;
+    }
+    return 0;
 }
 
 MN_EXPORT int pthread_sigqueue(pthread_t t, int sig, const union sigval value)

@@ -293,7 +293,7 @@ static void count_handled(int sig)
 static void *send_usr1(void *g)
 {
     siginfo_t si = {.si_signo = SIGUSR1, .si_code = SI_TKILL};
-    cr_assert_eq(mn_sig_send(g, SIGUSR1, &si), 0);
+    cr_assert_eq(mn_sig_send(g, SIGUSR1, &si, true), 0);
     atomic_store(&sent, 1);
     mn_futex_wake(&sent, 1, false);
     return NULL;
@@ -340,6 +340,56 @@ Test(park_protocol, pending_signal_runs_its_handler_in_a_wait)
     cr_assert_eq(atomic_load(&handled), 1, "the pending signal's handler ran %d times",
                  atomic_load(&handled));
     cr_assert_eq(r, ETIMEDOUT, "the wait still ends with EINTR after %d waits", waits);
+}
+
+/* ---- one pending signal sent to the G, one the process's ---- */
+
+static _Atomic int ncodes;
+static int codes[4];
+
+static void note_code(int sig, siginfo_t *info, void *ctx)
+{
+    (void)sig;
+    (void)ctx;
+    int n = atomic_fetch_add(&ncodes, 1);
+    if (n < 4)
+        codes[n] = info->si_code;
+}
+
+/* Linux keeps a standard signal pending for a thread and for its process
+ * apart: with one of each pending, unblocking runs the handler twice, the
+ * thread's first, and a second of either kind is dropped. mnrt's routing
+ * makes the process's pending in the G that takes it, where it overwrote
+ * the thread's (one run, the process's info). Both orders of arrival. */
+Test(park_protocol, standard_signal_pending_for_thread_and_process)
+{
+    boot();
+    mn_sig_boot();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = note_code;
+    sa.sa_flags = SA_SIGINFO;
+    cr_assert_eq(mn_sig_action(SIGUSR1, &sa, NULL), 0);
+    mn_g *g = mn_getg();
+    siginfo_t thread = {.si_signo = SIGUSR1, .si_code = SI_TKILL};
+    siginfo_t process = {.si_signo = SIGUSR1, .si_code = SI_USER};
+    for (int order = 0; order < 2; order++) {
+        sigset_t usr1, none;
+        sigemptyset(&usr1);
+        sigaddset(&usr1, SIGUSR1);
+        sigemptyset(&none);
+        cr_assert_eq(pthread_sigmask(SIG_BLOCK, &usr1, NULL), 0);
+        atomic_store(&ncodes, 0);
+        for (int i = 0; i < 2; i++) { /* each kind twice: the second is dropped */
+            cr_assert_eq(mn_sig_send(g, SIGUSR1, order ? &process : &thread, order), 0);
+            cr_assert_eq(mn_sig_send(g, SIGUSR1, order ? &thread : &process, !order), 0);
+        }
+        cr_assert_eq(pthread_sigmask(SIG_SETMASK, &none, NULL), 0);
+        cr_assert_eq(atomic_load(&ncodes), 2, "order %d: the handler ran %d times", order,
+                     atomic_load(&ncodes));
+        cr_assert_eq(codes[0], SI_TKILL, "order %d: the thread's runs first", order);
+        cr_assert_eq(codes[1], SI_USER, "order %d", order);
+    }
 }
 
 /* ---- a P handed on while its new M is being made ---- */
