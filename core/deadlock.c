@@ -66,8 +66,7 @@ void mn_deadlock_check(void)
         atomic_load(&mn_sched.runqsize))
         return;
     for (int i = 0; i < mn_sched.nallp; i++)
-        if (!mn_runq_empty(&mn_sched.allp[i]->runq) ||
-            mn_timers_next(&mn_sched.allp[i]->timers) != INT64_MAX)
+        if (!mn_runq_empty(&mn_sched.allp[i]->runq) || !mn_timers_idle(&mn_sched.allp[i]->timers))
             return;
     /* A G still running (its M blocked where mnrt cannot see, its P taken
      * by sysmon) may yet wake the others; so may a signal a G waits for. */

@@ -15,6 +15,7 @@ void mn_timers_init(struct mn_timers *ts)
     ts->h = NULL;
     ts->n = ts->cap = 0;
     atomic_store(&ts->next_when, INT64_MAX);
+    atomic_store(&ts->firing, 0);
 }
 
 void mn_timers_forget(struct mn_timers *ts)
@@ -147,6 +148,7 @@ int mn_timers_run(struct mn_timers *ts, int64_t now)
     mn_lock_acquire(&ts->lock);
     while (ts->n > 0 && ts->h[0]->when <= now) {
         struct mn_timer *t = ts->h[0];
+        atomic_fetch_add_explicit(&ts->firing, 1, memory_order_relaxed); /* published below */
         remove_at(ts, 0);
         publish_next(ts);
         atomic_store_explicit(&t->state, MN_TIMER_RUNNING, memory_order_relaxed);
@@ -154,11 +156,18 @@ int mn_timers_run(struct mn_timers *ts, int64_t now)
         MN_TEST_POINT(MN_TP_TIMER_FIRE, t);
         t->fn(t);
         atomic_store_explicit(&t->state, MN_TIMER_IDLE, memory_order_release);
+        atomic_fetch_sub_explicit(&ts->firing, 1, memory_order_release); /* after fn's effects */
         ran++;
         mn_lock_acquire(&ts->lock);
     }
     mn_lock_release(&ts->lock);
     return ran;
+}
+
+bool mn_timers_idle(struct mn_timers *ts)
+{
+    return atomic_load_explicit(&ts->next_when, memory_order_acquire) == INT64_MAX &&
+           atomic_load_explicit(&ts->firing, memory_order_acquire) == 0;
 }
 
 int32_t mn_timers_len(struct mn_timers *ts)

@@ -8,7 +8,12 @@
  *   IDLE (nowhere), WAITING (in `heap`), RUNNING (fn being called).
  * - fn runs without the heap lock and must not block for long; it may take
  *   other mnrt locks. After fn returns the timer is not touched again by
- *   the heap, so the owner may free it once mn_timer_del has returned. */
+ *   the heap, so the owner may free it once mn_timer_del has returned.
+ * - `firing` counts the timers taken out of the heap whose fn has not
+ *   returned: raised before `next_when` stops naming it, lowered after fn,
+ *   so a heap that looks empty while a wake-up is still on its way is not
+ *   idle (mn_timers_idle: the deadlock check saw every heap empty and the
+ *   sleeper still asleep, between the two). */
 #ifndef MN_CORE_TIMER_H
 #define MN_CORE_TIMER_H
 
@@ -38,6 +43,7 @@ struct mn_timers {
     struct mn_timer **h;
     int32_t n, cap;
     _Atomic int64_t next_when;
+    _Atomic int32_t firing;
 };
 
 void mn_timers_init(struct mn_timers *ts);
@@ -52,6 +58,9 @@ int mn_timer_add(struct mn_timers *ts, struct mn_timer *t, int64_t when, mn_time
 bool mn_timer_del(struct mn_timer *t);
 /* Runs the timers due at `now`; returns how many ran. */
 int mn_timers_run(struct mn_timers *ts, int64_t now);
+/* Whether ts holds no timer and none of its timers is firing (without the
+ * lock: an answer for that moment). */
+bool mn_timers_idle(struct mn_timers *ts);
 /* Earliest deadline, INT64_MAX when empty (a hint: no lock). */
 static inline int64_t mn_timers_next(struct mn_timers *ts)
 {

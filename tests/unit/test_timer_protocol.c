@@ -104,6 +104,9 @@ Test(timer_protocol, delete_waits_for_running_callback)
     pthread_t runner;
     cr_assert_eq(pthread_create(&runner, NULL, run_main, &heap), 0);
     script_wait(fire);
+    /* out of the heap, its wake-up not yet done: the heap is not idle (the
+     * deadlock check declared a sleeper dead so) */
+    cr_assert(!mn_timers_idle(&heap), "a heap whose timer is firing looks idle");
     struct deleter d;
     start_deleter(&d, &t);
     /* the deleter found the timer running and waits: only now does the
@@ -115,4 +118,5 @@ Test(timer_protocol, delete_waits_for_running_callback)
     pthread_join(d.t, NULL);
     cr_assert(!d.result, "a timer that fired was reported deleted");
     cr_assert(d.callback_over, "del returned while the callback ran");
+    cr_assert(mn_timers_idle(&heap));
 }
