@@ -1,5 +1,6 @@
 /* Deadlock detection (docs/design.md §16): when every P is idle, nothing is
- * runnable, no timer is pending and no G waits for I/O or a watched word
+ * runnable, no timer is pending or firing (timer.h) and no G waits for I/O
+ * or a watched word
  * (watch.h), the Gs can only be
  * woken by a kernel thread that is not mnrt's, or by a signal handler. If there is neither,
  * nothing will ever run again: mnrt says so, lists the threads and what
