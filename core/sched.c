@@ -275,9 +275,16 @@ static int64_t earliest_timer(void)
 void mn_kick_overdue_timers(int64_t now)
 {
     /* sysmon's safety net (Go's sysmon does the same): timers due while
-     * no M waits for them get an M */
-    if (atomic_load(&mn_sched.poll_owner) || earliest_timer() > now)
+     * no M waits for them get an M, and a poll owner that would sleep
+     * past them (which poll_sleep's protocol rules out) is woken */
+    int64_t due = earliest_timer();
+    if (due > now)
         return;
+    if (atomic_load(&mn_sched.poll_owner)) {
+        if (atomic_load(&mn_sched.poll_until) > due)
+            mn_poll_break();
+        return;
+    }
     mn_p *p = mn_pidleget();
     if (p)
         mn_startm(p, false);

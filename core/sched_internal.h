@@ -91,7 +91,8 @@ void mn_procresize(int n);
 void mn_p_drain(mn_p *p);
 mn_p *mn_p_new(int id);
 
-/* Starts an M for timers that are due while no M waits for them. */
+/* sysmon: starts an M for timers that are due while no M waits for them,
+ * or wakes the poll owner if it sleeps past them. */
 void mn_kick_overdue_timers(int64_t now);
 
 /* sysmon.c: a P turned busy: a monitor sleeping long must resume its

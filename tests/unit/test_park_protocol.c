@@ -497,3 +497,37 @@ Test(park_protocol, timer_started_while_poll_owner_reads_heaps)
                        "sleep: it slept past the timer");
     cr_assert(atomic_load(&timer_fired));
 }
+
+/* ---- sysmon's safety net for a timer the poll owner sleeps past ---- */
+
+/* The owner sleeps without a deadline (no timer); a timer lands in a
+ * heap without breaking its sleep (what a lost wake-up leaves behind):
+ * sysmon's look at overdue timers must break it. */
+static void miss_timer_then_kick(void *arg)
+{
+    struct poll_script *s = arg;
+    script_wait(s->until);
+    script_go(s->until);
+    usleep(20 * 1000); /* (asleep by now, or about to be: either way it must be broken) */
+    s->err = mn_timer_add(&mn_sched.allp[0]->timers, &s->timer, mn_nanotime(), note_fired, NULL);
+    uint32_t seq = atomic_load(&mn_sched.poll_seq);
+    mn_kick_overdue_timers(mn_nanotime());
+    s->broke = atomic_load(&mn_sched.poll_seq) != seq;
+    if (!s->broke)
+        mn_poll_break(); /* the owner would sleep for good: the test fails instead */
+    SCRIPT_AWAIT(atomic_load(&timer_fired));
+}
+
+/* (Caught with the safety net standing aside whenever a poll owner
+ * existed, as it did: the lost wake-up of timer_started_while_poll_owner_
+ * reads_heaps hung thread_cputime_2p for good instead of for a moment.) */
+Test(park_protocol, overdue_timer_breaks_a_poll_owner_asleep_past_it)
+{
+    boot2();
+    static struct poll_script s;
+    s.until = script_stop_at(MN_TP_POLL_UNTIL, mn_current_m());
+    run_script(miss_timer_then_kick, &s);
+    cr_assert_eq(s.err, 0);
+    cr_assert(s.broke, "sysmon's look at an overdue timer left the poll owner asleep past it");
+    cr_assert(atomic_load(&timer_fired));
+}
