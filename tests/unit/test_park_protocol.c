@@ -31,6 +31,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Built with the library's flags, so instrumented under ASan: the final
  * switch of mn_g_exit gets no __asan_handle_no_return (core/sanitizer.h). */
