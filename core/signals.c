@@ -70,6 +70,17 @@ static bool is_handler(const struct sigaction *a)
     return a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN;
 }
 
+/* Whether sig is discarded when it comes unblocked: SIG_IGN, or SIG_DFL
+ * for one whose default is to be ignored. The kernel discards such a
+ * signal, mnrt's re-sends of it too: one left pending in a G would end
+ * every wait of the G, for good. */
+static bool ignored(int sig)
+{
+    void (*h)(int) = program[sig].sa_handler;
+    return h == SIG_IGN || (h == SIG_DFL && (BIT(sig) & (BIT(SIGCHLD) | BIT(SIGCONT) |
+                                                         BIT(SIGURG) | BIT(SIGWINCH))));
+}
+
 /* The kernel's action for the program's a: mnrt's handler with a's mask
  * and flags (SA_RESETHAND is carried out by run_handler, which must find
  * the handler), or a itself. SIGURG keeps mnrt's preemption handler,
@@ -558,6 +569,10 @@ int mn_sig_send(mn_g *g, int sig, const siginfo_t *info, bool from_process)
         mn_lock_release(&g->siglock);
         return ESRCH;
     }
+    if (ignored(sig) && !sigismember(&g->sigmask, sig)) { /* as Linux: discarded */
+        mn_lock_release(&g->siglock);
+        return 0;
+    }
     siginfo_t *table = info_table(g);
     if (!table) {
         mn_lock_release(&g->siglock);
@@ -620,6 +635,12 @@ void mn_sig_deliver_pending(void)
     while (pend) {
         int sig = __builtin_ctzll(pend) + 1;
         pend &= pend - 1;
+        if (ignored(sig)) { /* came while blocked, or ignored since */
+            siginfo_t si;
+            while (take_pending(g, sig, &si))
+                ;
+            continue;
+        }
         /* unblocked on this kernel thread (its mask is the G's): it runs
          * before the system call returns */
         send_marked(g->m->tid, sig);
