@@ -96,6 +96,7 @@
     X(sighandler_t, signal, (int, sighandler_t))                                        \
     X(sighandler_t, sysv_signal, (int, sighandler_t))                                   \
     X(int, sigpending, (sigset_t *))                                                    \
+    X(int, sigtimedwait, (const sigset_t *, siginfo_t *, const struct timespec *))      \
     X(int, sigsuspend, (const sigset_t *))                                              \
     X(void, siglongjmp, (sigjmp_buf, int))                                              \
     X(void, longjmp, (jmp_buf, int))                                                    \

@@ -117,6 +117,7 @@ struct mn_g {
     _Atomic uint64_t sigpend;    /* bit sig-1 */
     uint64_t sigpend_proc;       /* the standard ones pending in siginfo that
                                   * the process's are (signals.c) */
+    _Atomic uint64_t sigwait_set;/* what it waits for in sigwait & co., in the kernel */
     siginfo_t *siginfo;          /* [64]: each pending one's, kept across reuse */
     struct mn_sig_queue *sigqueue; /* real-time ones beyond the first of each
                                   * number (signals.c), kept across reuse */

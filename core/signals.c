@@ -238,6 +238,7 @@ void mn_sig_g_started(mn_g *g)
     g->mask_slot = self && slots[self->mask_slot].mask == mask ? self->mask_slot : slot_of(mask);
     atomic_store(&g->sigpend, 0);
     g->sigpend_proc = 0;
+    atomic_store(&g->sigwait_set, 0);
     if (g->sigqueue)
         g->sigqueue->n = 0;
     g->wait_intr = NULL;
@@ -600,12 +601,23 @@ int mn_sig_send(mn_g *g, int sig, const siginfo_t *info, bool from_process)
     }
     mn_m *m = g->m;
     uint32_t st = atomic_load(&g->status);
+    bool awaited = atomic_load(&g->sigwait_set) & BIT(sig);
     mn_lock_release(&g->siglock);
     if (w)
         mn_waiter_wake(w);
-    else if (accepted && st == MN_G_RUNNING && m)
-        send_marked(m->tid, sig);
+    else if ((accepted || awaited) && st == MN_G_RUNNING && m)
+        send_marked(m->tid, sig); /* (awaited: ends its sigwait, which takes it from g) */
     return 0;
+}
+
+int mn_sig_take_awaited(mn_g *g, const sigset_t *set, siginfo_t *info)
+{
+    uint64_t want = atomic_load(&g->sigpend) & mn_sig_bits(set) & mn_sig_blockable();
+    if (!want)
+        return 0;
+    int sig = __builtin_ctzll(want) + 1;
+    take_pending(g, sig, info);
+    return sig;
 }
 
 /* Whether g's M still holds the P it had: sysmon takes the P of a G

@@ -129,6 +129,13 @@ void mn_sig_forward(void);
 /* Whether mn_sig_forward has work (sysmon looks before it sleeps). */
 bool mn_sig_forward_due(void);
 
+/* sigwait & co. (shim/signal.c): the lowest of set pending in g (sent to
+ * it, or the process's routed to it), taken with its info; 0 if none.
+ * While g waits in the kernel for the signals in g->sigwait_set, one of
+ * them made pending in g is also sent to its kernel thread, marked, which
+ * ends that wait (the kernel knows nothing of g's). */
+int mn_sig_take_awaited(struct mn_g *g, const sigset_t *set, siginfo_t *info);
+
 /* The process's signals pending in mnrt (sigpending). */
 uint64_t mn_sig_process_pending(void);
 

@@ -3,9 +3,10 @@
  * pthread_kill and pthread_sigqueue to any G, sigpending, and sigsuspend
  * and pause that park the G until a handler has run on it. A signal a G
  * sends itself goes to its kernel thread, so it arrives before the call
- * returns, as natively. sigwait, sigwaitinfo, sigtimedwait and signalfd
- * are the kernel's: the signals they wait for are blocked in every thread,
- * so they stay pending for the process, where those calls find them. */
+ * returns, as natively. sigwait, sigwaitinfo and sigtimedwait take a
+ * signal pending in the G first, then wait in the kernel (the signals they
+ * wait for are blocked, so one sent to the process stays pending there);
+ * signalfd is the kernel's alone. */
 #include "shim/pthread_impl.h"
 
 #include "compat/raw_syscall.h"
@@ -141,6 +142,57 @@ MN_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
         errno = err;
         return -1;
     }
+    return 0;
+}
+
+/* sigwait, sigwaitinfo and sigtimedwait: a signal pending in the G (sent
+ * to it while it blocked it, or the process's routed to it) is taken
+ * first; else the kernel's wait, which a signal made pending in the G
+ * meanwhile ends with mnrt's marked copy (core/signals.h), and the G then
+ * takes the real one. */
+static int g_sigtimedwait(mn_g *g, const sigset_t *set, siginfo_t *info,
+                          const struct timespec *timeout)
+{
+    siginfo_t si;
+    for (;;) {
+        atomic_store(&g->sigwait_set, mn_sig_bits(set));
+        int sig = mn_sig_take_awaited(g, set, &si);
+        int r = sig ? sig : mn_real.sigtimedwait(set, &si, timeout);
+        atomic_store(&g->sigwait_set, 0);
+        if (r > 0 && si.si_errno == MN_SIG_MARK && !sig) {
+            if ((sig = mn_sig_take_awaited(g, set, &si)))
+                r = sig;
+            else
+                continue; /* a copy whose signal was taken already */
+        }
+        if (r > 0 && info)
+            *info = si;
+        return r;
+    }
+}
+
+MN_EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
+{
+    mn_g *g = mn_getg();
+    if (!g || mn_sig_foreign_process())
+        return mn_real.sigtimedwait(set, info, timeout);
+    return g_sigtimedwait(g, set, info, timeout);
+}
+
+MN_EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+    return sigtimedwait(set, info, NULL);
+}
+
+MN_EXPORT int sigwait(const sigset_t *set, int *sig)
+{
+    int r;
+    do
+        r = sigtimedwait(set, NULL, NULL);
+    while (r < 0 && errno == EINTR); /* sigwait is not interrupted */
+    if (r < 0)
+        return errno;
+    *sig = r;
     return 0;
 }
 
