@@ -174,6 +174,11 @@ int mn_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
         program[sig] = *act;
     }
     mn_lock_release(&action_lock);
+    /* one that came while the lock was held waits in the G (mn_sig_send):
+     * it runs now, or the next of its number would merge with it */
+    mn_g *g = mn_getg();
+    if (g && mn_sig_deliverable(atomic_load(&g->sigpend), &g->sigmask))
+        mn_sig_deliver_pending();
     if (old)
         *old = prev;
     if (act && is_handler(act))
