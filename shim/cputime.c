@@ -40,10 +40,20 @@ static void to_timespec(int64_t ns, struct timespec *ts)
     ts->tv_nsec = ns % 1000000000;
 }
 
+/* Reading a CPU clock is a system call (no vDSO), often made in a
+ * computing loop, where a preemption signal that lands in it (or in the
+ * code around it, mnrt's or libc's) cannot stop the thread: so it is a
+ * scheduling point (mn_check_preempt), as Go's loops have their preemption
+ * checks. A thread that computes and read its clock kept a sleeper's
+ * wake-up waiting tens to hundreds of milliseconds. */
 MN_EXPORT int clock_gettime(clockid_t clk, struct timespec *ts)
 {
-    if (__builtin_expect(clk >= 0 && clk != CLOCK_THREAD_CPUTIME_ID, 1) || mn_native())
-        return mn_real.clock_gettime(clk, ts);
+    if (__builtin_expect(clk >= 0 && clk != CLOCK_THREAD_CPUTIME_ID, 1) || mn_native()) {
+        int r = mn_real.clock_gettime(clk, ts);
+        if (clk == CLOCK_PROCESS_CPUTIME_ID)
+            mn_check_preempt();
+        return r;
+    }
     mn_g *self = mn_getg();
     mn_g *g = clk == CLOCK_THREAD_CPUTIME_ID ? self : g_of_clock(clk);
     if (!g)
@@ -54,6 +64,7 @@ MN_EXPORT int clock_gettime(clockid_t clk, struct timespec *ts)
         return -1;
     }
     to_timespec(ns, ts);
+    mn_check_preempt();
     return 0;
 }
 
@@ -82,5 +93,6 @@ MN_EXPORT int getrusage(__rusage_who_t who, struct rusage *ru)
     int64_t user_ns = total - sys_ns;
     ru->ru_utime = (struct timeval){user_ns / 1000000000, user_ns % 1000000000 / 1000};
     ru->ru_stime = (struct timeval){sys_ns / 1000000000, sys_ns % 1000000000 / 1000};
+    mn_check_preempt(); /* as clock_gettime of a CPU clock */
     return 0;
 }
