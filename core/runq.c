@@ -123,12 +123,7 @@ static uint32_t grab(struct mn_runq *victim, struct mn_runq *dst, uint32_t dst_t
                 /* Let the victim run its runnext itself if it is about to:
                  * a G that readies another and then parks (a ping-pong)
                  * keeps both on its P. Sleep rather than spin, as Go does
-                 * (usleep(3), ~55 us with the default timer slack): a
-                 * thief spinning 300 pauses (11 us on a 2-CPU KVM guest)
-                 * stole the pair often enough to make them migrate, and
-                 * kept the victim's queue lines moving; futex and
-                 * mutex+cond ping-pong went from 486/565 to 397/486 ns
-                 * per round trip (medians of 7 alternating runs). */
+                 * (usleep(3)): docs/design.md §5 has why and the figures. */
                 struct timespec ts = {0, 3000};
                 mn_raw_syscall(SYS_nanosleep, &ts, NULL);
             }

@@ -2,8 +2,8 @@
  * (applied to the M while the G runs: core/sched.c apply_sigmask),
  * pthread_kill and pthread_sigqueue to any G, sigpending, and sigsuspend
  * and pause that park the G until a handler has run on it. A signal a G
- * sends itself goes to its kernel thread, so it arrives before the call
- * returns, as natively. sigwait, sigwaitinfo and sigtimedwait take a
+ * sends itself (raise too) goes to its kernel thread, so it arrives before
+ * the call returns, as natively; one it blocks is made pending in the G. sigwait, sigwaitinfo and sigtimedwait take a
  * signal pending in the G first, then wait in the kernel (the signals they
  * wait for are blocked, so one sent to the process stays pending there);
  * signalfd is the kernel's alone. */
@@ -63,10 +63,7 @@ MN_EXPORT int pthread_kill(pthread_t t, int sig)
  * a G's signal, as pthread_kill to itself. */
 MN_EXPORT int raise(int sig)
 {
-    mn_g *g = mn_native() ? NULL : mn_getg();
-    siginfo_t info = {.si_code = SI_TKILL};
-    int err = g ? send_to_g(g, sig, &info)
-                : mn_real.pthread_kill(pthread_self(), sig);
+    int err = pthread_kill(pthread_self(), sig);
     if (err) {
         errno = err;
         return -1;

@@ -465,6 +465,27 @@ struct poll_script {
     bool broke;                  /* the timer's start broke the owner's sleep */
 };
 
+/* Whether the poll owner's sleep was broken since seq; if not, breaks it
+ * (it would sleep for good: the test fails on s->broke instead). */
+static void note_broke(struct poll_script *s, uint32_t seq)
+{
+    s->broke = atomic_load(&mn_sched.poll_seq) != seq;
+    if (!s->broke)
+        mn_poll_break();
+}
+
+/* Runs script while the main G parks and its M, the only one, is the poll
+ * owner, stopped first where it has read the heaps (MN_TP_POLL_UNTIL);
+ * the script's timer must have fired. */
+static void run_poll_script(struct poll_script *s, void (*script)(void *))
+{
+    boot2();
+    s->until = script_stop_at(MN_TP_POLL_UNTIL, mn_current_m());
+    run_script(script, s);
+    cr_assert_eq(s->err, 0);
+    cr_assert(atomic_load(&timer_fired));
+}
+
 /* The idle M has read every heap (no timer) and not yet published the
  * deadline it sleeps to: a timer started now, due at once, must break
  * its sleep, as its reading missed the timer. */
@@ -474,9 +495,7 @@ static void start_timer_while_owner_reads(void *arg)
     script_wait(s->until);
     uint32_t seq = atomic_load(&mn_sched.poll_seq);
     s->err = mn_timer_start(&s->timer, mn_nanotime(), note_fired, NULL);
-    s->broke = atomic_load(&mn_sched.poll_seq) != seq;
-    if (!s->broke)
-        mn_poll_break(); /* the owner would sleep for good: the test fails instead */
+    note_broke(s, seq);
     script_go(s->until);
     SCRIPT_AWAIT(atomic_load(&timer_fired));
 }
@@ -489,14 +508,10 @@ static void start_timer_while_owner_reads(void *arg)
  * reads the heaps, as it was: the timer broke nothing.) */
 Test(park_protocol, timer_started_while_poll_owner_reads_heaps)
 {
-    boot2();
     static struct poll_script s;
-    s.until = script_stop_at(MN_TP_POLL_UNTIL, mn_current_m());
-    run_script(start_timer_while_owner_reads, &s);
-    cr_assert_eq(s.err, 0);
+    run_poll_script(&s, start_timer_while_owner_reads);
     cr_assert(s.broke, "a timer started while the poll owner read the heaps did not break its "
                        "sleep: it slept past the timer");
-    cr_assert(atomic_load(&timer_fired));
 }
 
 /* ---- sysmon's safety net for a timer the poll owner sleeps past ---- */
@@ -513,9 +528,7 @@ static void miss_timer_then_kick(void *arg)
     s->err = mn_timer_add(&mn_sched.allp[0]->timers, &s->timer, mn_nanotime(), note_fired, NULL);
     uint32_t seq = atomic_load(&mn_sched.poll_seq);
     mn_kick_overdue_timers(mn_nanotime());
-    s->broke = atomic_load(&mn_sched.poll_seq) != seq;
-    if (!s->broke)
-        mn_poll_break(); /* the owner would sleep for good: the test fails instead */
+    note_broke(s, seq);
     SCRIPT_AWAIT(atomic_load(&timer_fired));
 }
 
@@ -524,11 +537,7 @@ static void miss_timer_then_kick(void *arg)
  * reads_heaps hung thread_cputime_2p for good instead of for a moment.) */
 Test(park_protocol, overdue_timer_breaks_a_poll_owner_asleep_past_it)
 {
-    boot2();
     static struct poll_script s;
-    s.until = script_stop_at(MN_TP_POLL_UNTIL, mn_current_m());
-    run_script(miss_timer_then_kick, &s);
-    cr_assert_eq(s.err, 0);
+    run_poll_script(&s, miss_timer_then_kick);
     cr_assert(s.broke, "sysmon's look at an overdue timer left the poll owner asleep past it");
-    cr_assert(atomic_load(&timer_fired));
 }
