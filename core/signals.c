@@ -6,6 +6,7 @@
 #include "compat/tcb.h"
 #include "core/dump.h"
 #include "core/exectrace_file.h"
+#include "core/kthread.h"
 #include "core/preempt.h"
 #include "core/runtime.h"
 #include "core/sched_internal.h"
@@ -634,6 +635,18 @@ static bool holds_its_p(const mn_g *g)
     uint64_t w = m->p ? atomic_load(&m->p->status) : 0;
     return m->p && (w == mn_pword(m, MN_P_USER) || w == mn_pword(m, MN_P_SYSCALL) ||
                     w == mn_pword(m, MN_P_RUNNING));
+}
+
+int mn_sig_send_self(int sig, const siginfo_t *info)
+{
+    mn_g *g = mn_tls_g;
+    if (!holds_its_p(g))
+        mn_yield();
+    pid_t pid = info->si_pid, tid = mn_kthread_self();
+    long r = info->si_code == SI_TKILL
+                 ? mn_raw_syscall(SYS_tgkill, pid, tid, sig)
+                 : mn_raw_syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, info);
+    return (int)-r;
 }
 
 void mn_sig_deliver_pending(void)

@@ -123,6 +123,14 @@ void mn_sig_from_kernel(int sig, siginfo_t *info, void *uc);
  * 0, ESRCH if g has ended, EAGAIN if it has too many queued. */
 int mn_sig_send(struct mn_g *g, int sig, const siginfo_t *info, bool from_process);
 
+/* The calling G sends itself sig, which it does not block (raise,
+ * pthread_kill, pthread_sigqueue): to its kernel thread, so that the
+ * handler runs before this returns, as natively. A G whose P sysmon took
+ * while it slept where mnrt does not see switches first: on its kernel
+ * thread the signal would only be noted until its next switch (and the
+ * next of its number merged with it). Returns 0 or a positive errno. */
+int mn_sig_send_self(int sig, const siginfo_t *info);
+
 /* sysmon: routes what the inbox holds; recomputes its own mask when the
  * union of the Gs' masks changed. */
 void mn_sig_forward(void);

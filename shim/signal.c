@@ -9,8 +9,6 @@
  * signalfd is the kernel's alone. */
 #include "shim/pthread_impl.h"
 
-#include "compat/raw_syscall.h"
-#include "core/kthread.h"
 #include "core/preempt.h"
 #include "core/signals.h"
 #include "shim/sys.h"
@@ -43,10 +41,7 @@ static int send_to_g(mn_g *g, int sig, siginfo_t *info)
     info->si_uid = getuid();
     /* to itself, unblocked: its kernel thread, before the call returns */
     if (g == mn_getg() && !sigismember(&g->sigmask, sig))
-        return -(int)(info->si_code == SI_TKILL
-                          ? mn_raw_syscall(SYS_tgkill, info->si_pid, mn_kthread_self(), sig)
-                          : mn_raw_syscall(SYS_rt_tgsigqueueinfo, info->si_pid,
-                                           mn_kthread_self(), sig, info));
+        return mn_sig_send_self(sig, info);
     return mn_sig_send(g, sig, info, false);
 }
 
