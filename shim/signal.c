@@ -3,8 +3,9 @@
  * pthread_kill and pthread_sigqueue to any G, sigpending, and sigsuspend
  * and pause that park the G until a handler has run on it. A signal a G
  * sends itself (raise too) goes to its kernel thread, so it arrives before
- * the call returns, as natively; one it blocks is made pending in the G. sigwait, sigwaitinfo and sigtimedwait take a
- * signal pending in the G first, then wait in the kernel (the signals they
+ * the call returns, as natively (core/signals.h mn_sig_send_self); one it
+ * blocks is made pending in the G. sigwait, sigwaitinfo and sigtimedwait
+ * take a signal pending in the G first, then wait in the kernel (the signals they
  * wait for are blocked, so one sent to the process stays pending there);
  * signalfd is the kernel's alone. */
 #include "shim/pthread_impl.h"
