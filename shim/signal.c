@@ -5,9 +5,9 @@
  * sends itself (raise too) goes to its kernel thread, so it arrives before
  * the call returns, as natively (core/signals.h mn_sig_send_self); one it
  * blocks is made pending in the G. sigwait, sigwaitinfo and sigtimedwait
- * take a signal pending in the G first, then wait in the kernel (the signals they
- * wait for are blocked, so one sent to the process stays pending there);
- * signalfd is the kernel's alone. */
+ * take a signal pending in the G first, then wait in the kernel (the
+ * signals they wait for are blocked, so one sent to the process stays
+ * pending there); signalfd is the kernel's alone. */
 #include "shim/pthread_impl.h"
 
 #include "core/preempt.h"
