@@ -307,7 +307,9 @@ static int run_all_timers(int64_t now)
 static void m_quiet(mn_m *m)
 {
     uint64_t mask = mn_sig_idle_mask();
-    if (mn_sig_bits(&m->sigmask) != mask) {
+    if (m->sigmask_stale || mn_sig_bits(&m->sigmask) != mask) {
+        m->sigmask_stale = false;
+        atomic_signal_fence(memory_order_seq_cst);
         mn_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof mask);
         *(uint64_t *)&m->sigmask = mask;
     }
@@ -820,7 +822,9 @@ static void begin_running(mn_m *m, mn_g *g)
 static void apply_sigmask(mn_m *m, mn_g *g)
 {
     uint64_t want = *(const uint64_t *)&g->sigmask & ~mn_preempt_sigbit;
-    if (want != *(const uint64_t *)&m->sigmask) {
+    if (m->sigmask_stale || want != *(const uint64_t *)&m->sigmask) {
+        m->sigmask_stale = false;
+        atomic_signal_fence(memory_order_seq_cst);
         sigset_t mask = g->sigmask;
         *(uint64_t *)&mask = want;
         mn_real.sigprocmask(SIG_SETMASK, &mask, NULL);
@@ -1066,6 +1070,8 @@ void mn_resume_g(mn_g *g)
     mn_m *m = g->m;
     if (m->prev_g)
         finish_direct_switch(g, m);
+    if (__builtin_expect(m->sigmask_stale, 0)) /* a signal between execute and here */
+        apply_sigmask(m, g);
     mn_lockrank_switch(g->id, "resumes on", m->id);
     mn_cputime_in(g);
     if (__builtin_expect(atomic_load_explicit(&g->sigpend, memory_order_relaxed) != 0, 0))

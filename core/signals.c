@@ -416,7 +416,9 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         program[sig] = dfl;
         mn_real.sigaction(sig, &dfl, NULL);
     }
+    uint64_t g_mask = 0, uc_mask = mn_sig_bits(&uc->uc_sigmask);
     if (g) {
+        g_mask = mn_sig_bits(&g->sigmask);
         set_bits(&g->sigmask, handler_mask(sig, &a, uc));
         g->m->sigmask = g->sigmask;
         g->sig_handler_depth++;
@@ -428,10 +430,17 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         a.sa_sigaction(sig, info, uc);
     else
         a.sa_handler(sig);
-    if (g) { /* maybe on another M now: sigreturn sets the mask it had */
+    if (g) {
+        /* The G's mask is again the one it had, unless the handler changed
+         * the one sigreturn sets. Not simply uc's: a signal that landed
+         * while mnrt's handler for another had not yet run the program's
+         * finds that other blocked in the kernel, for that moment only
+         * (that handler's own sigreturn unblocks it). The M's mask is
+         * the one sigreturn sets (maybe on another M now). */
         g->sig_handler_depth--;
-        set_bits(&g->sigmask, mn_sig_bits(&uc->uc_sigmask) & mn_sig_blockable());
-        g->m->sigmask = g->sigmask;
+        uint64_t uc_after = mn_sig_bits(&uc->uc_sigmask);
+        set_bits(&g->sigmask, uc_after == uc_mask ? g_mask : uc_after & mn_sig_blockable());
+        g->m->sigmask = uc->uc_sigmask;
         mn_sig_mask_changed(g, &g->sigmask);
     }
 }
@@ -509,6 +518,13 @@ void mn_sig_from_kernel(int sig, siginfo_t *info, void *ucv)
         post(sig, info, main_g, false);
     else
         post(sig, info, directed ? mn_tls_g : NULL, directed);
+    if (!mn_tls_g) { /* sysmon, an M between Gs: no more of it here for now */
+        sigaddset(&uc->uc_sigmask, sig);
+        if (mn_tls_m)
+            mn_tls_m->sigmask_stale = true; /* until its next G or sleep */
+        else
+            atomic_store(&union_dirty, true); /* until routed */
+    }
     errno = saved_errno;
 }
 
@@ -751,8 +767,7 @@ bool mn_sig_forward_due(void)
 
 void mn_sig_forward(void)
 {
-    if (atomic_exchange(&union_dirty, false))
-        monitor_mask();
+    bool dirty = atomic_exchange(&union_dirty, false);
     uint32_t next = atomic_load(&inbox_next);
     if (next != inbox_seen || atomic_load(&inbox_lost)) {
         inbox_seen = next;
@@ -775,6 +790,8 @@ void mn_sig_forward(void)
             route(sig, &info, NULL, false);
         }
     }
+    if (dirty)
+        monitor_mask();
 }
 
 /* ---- fork ---- */

@@ -14,6 +14,13 @@
  *   process-directed signal that a parked G accepts still has a kernel
  *   thread to land on, and one that every G blocks stays pending in the
  *   kernel, where sigwait, sigtimedwait and signalfd find it, as natively.
+ *   A signal that sysmon, or an M between Gs (which keeps its last G's
+ *   mask until it runs the next or sleeps), takes to post (below) stays
+ *   blocked there: in sysmon until it has routed it (mn_sig_forward), in
+ *   the M until its next G or sleep (m->sigmask_stale). Each delivery
+ *   makes a POSIX timer that is due at once send the next: with a 1 MHz
+ *   timer such a thread spent all its time in the handler and never got
+ *   on (stress-ng --timer hung).
  * - The program's actions. The program's sigaction is recorded here
  *   (shim/sigaction.c); the kernel's action for a handled signal is
  *   mn_sig_from_kernel, with the program's flags and mask. SIG_DFL and

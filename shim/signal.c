@@ -106,9 +106,11 @@ static int g_sigmask(mn_g *g, int how, const sigset_t *set, sigset_t *old)
         g->sigmask = next;
         sigset_t kernel = next; /* never the preemption signal (sched.c apply_sigmask) */
         *(uint64_t *)&kernel &= ~mn_preempt_sigbit;
-        g->m->sigmask = kernel;
         mn_sig_mask_changed(g, &next);
         mn_real.sigprocmask(SIG_SETMASK, &kernel, NULL);
+        /* after: a handler that ran before the call sets it to the mask
+         * that was the kernel's then */
+        g->m->sigmask = kernel;
         if (mn_sig_deliverable(atomic_load(&g->sigpend), &next))
             mn_sig_deliver_pending();
     }
