@@ -43,9 +43,15 @@ typedef struct {
 #define MN_LOCK_RANK(l) MN_RANK_NONE
 #endif
 
-/* What an M holds: the count, and with lock ranks the list (lockrank.h). */
+/* What an M holds: the count, and with lock ranks the list (lockrank.h);
+ * sigmask_stale: a signal handler blocked, in this thread's kernel mask,
+ * a signal it could only pass on (the M held a lock, or ran no G:
+ * signals.h), so m->sigmask is not the kernel's until set again: by the
+ * last release of a lock in a G (mn_sigmask_reopen), the M's next G or
+ * its sleep (sched.c). */
 struct mn_held {
     int count;
+    volatile bool sigmask_stale;
 #ifdef MN_LOCKRANK
     struct mn_lockrank_held ranks;
 #endif
@@ -53,6 +59,7 @@ struct mn_held {
 
 void mn_lock_slow(mn_lock *l);
 void mn_unlock_slow(mn_lock *l);
+void mn_sigmask_reopen(void); /* sched.c */
 extern __thread struct mn_held *mn_tls_held;
 
 /* Adds delta to the lock count of the M running the caller. */
@@ -95,6 +102,10 @@ static inline void mn_lock_release(mn_lock *l)
     mn_lockrank_release(l, MN_LOCK_RANK(l));
     atomic_signal_fence(memory_order_seq_cst);
     mn_lock_count(-1);
+    struct mn_held *held = mn_tls_held;
+    atomic_signal_fence(memory_order_seq_cst);
+    if (held && __builtin_expect(held->sigmask_stale, 0) && held->count == 0)
+        mn_sigmask_reopen();
 }
 
 static inline void mn_cpu_relax(void)

@@ -191,9 +191,8 @@ struct mn_m {
     pid_t tid;                   /* the kernel thread's real tid */
     pthread_t thread;
     clockid_t cpuclock;          /* this kernel thread's CPU-time clock */
-    sigset_t sigmask;            /* the kernel mask now set on this thread */
-    volatile bool sigmask_stale; /* a handler blocked more since (signals.h):
-                                  * set it again before trusting sigmask */
+    sigset_t sigmask;            /* the kernel mask now set on this thread,
+                                  * unless locks.sigmask_stale */
     void *altstack;              /* its alternate signal stack (altstack.h) */
     size_t altstack_size;
     uint64_t rand;

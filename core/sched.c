@@ -307,8 +307,8 @@ static int run_all_timers(int64_t now)
 static void m_quiet(mn_m *m)
 {
     uint64_t mask = mn_sig_idle_mask();
-    if (m->sigmask_stale || mn_sig_bits(&m->sigmask) != mask) {
-        m->sigmask_stale = false;
+    if (m->locks.sigmask_stale || mn_sig_bits(&m->sigmask) != mask) {
+        m->locks.sigmask_stale = false;
         atomic_signal_fence(memory_order_seq_cst);
         mn_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof mask);
         *(uint64_t *)&m->sigmask = mask;
@@ -822,8 +822,8 @@ static void begin_running(mn_m *m, mn_g *g)
 static void apply_sigmask(mn_m *m, mn_g *g)
 {
     uint64_t want = *(const uint64_t *)&g->sigmask & ~mn_preempt_sigbit;
-    if (m->sigmask_stale || want != *(const uint64_t *)&m->sigmask) {
-        m->sigmask_stale = false;
+    if (m->locks.sigmask_stale || want != *(const uint64_t *)&m->sigmask) {
+        m->locks.sigmask_stale = false;
         atomic_signal_fence(memory_order_seq_cst);
         sigset_t mask = g->sigmask;
         *(uint64_t *)&mask = want;
@@ -838,6 +838,13 @@ static void fit_altstack(mn_m *m, mn_g *g)
     if (__builtin_expect(g->altstack.ss_size > m->altstack_size, 0) &&
         !(g->altstack.ss_flags & SS_DISABLE))
         mn_altstack_fit(m, g->altstack.ss_size);
+}
+
+void mn_sigmask_reopen(void)
+{
+    mn_g *g = mn_tls_g;
+    if (g) /* (g0's stays until the M's next G or sleep) */
+        apply_sigmask(g->m, g);
 }
 
 static void execute(mn_m *m, mn_g *g)
@@ -1070,7 +1077,7 @@ void mn_resume_g(mn_g *g)
     mn_m *m = g->m;
     if (m->prev_g)
         finish_direct_switch(g, m);
-    if (__builtin_expect(m->sigmask_stale, 0)) /* a signal between execute and here */
+    if (__builtin_expect(m->locks.sigmask_stale, 0)) /* a signal between execute and here */
         apply_sigmask(m, g);
     mn_lockrank_switch(g->id, "resumes on", m->id);
     mn_cputime_in(g);

@@ -6,6 +6,7 @@
 #include "compat/tcb.h"
 #include "core/dump.h"
 #include "core/exectrace_file.h"
+#include "core/futex.h"
 #include "core/kthread.h"
 #include "core/preempt.h"
 #include "core/runtime.h"
@@ -14,6 +15,7 @@
 #include "core/waiter.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -228,10 +230,16 @@ static int slot_of(uint64_t mask)
     return i;
 }
 
+/* Changes of the union of the Gs' masks (count), and the last one after
+ * which sysmon has set its mask and routed what it took before (settle:
+ * mn_sig_settle waits for it). */
+static _Atomic uint32_t union_gen, union_settled, settle_waiters;
+
 static void count(int slot, int delta)
 {
     int64_t before = atomic_fetch_add(&slots[slot].count, delta);
     if ((before == 0) != (before + delta == 0)) {
+        atomic_fetch_add(&union_gen, 1);
         atomic_store(&union_dirty, true);
         mn_monitor_poke();
     }
@@ -484,6 +492,22 @@ static bool take_pending(mn_g *g, int sig, siginfo_t *si)
 
 static void send_marked(pid_t tid, int sig);
 
+/* This thread took sig only to post it, where no handler can run
+ * (sysmon; an M between Gs; a G in mnrt's critical code, g_here): no more
+ * of it here until sysmon has routed it, the M runs a G or sleeps, or the
+ * G releases its last lock or switches (signals.h, lock.h). Each delivery
+ * of a POSIX timer's signal makes it send the next: a thread that took
+ * them at 1 MHz did nothing else. */
+static void hold_off(int sig, ucontext_t *uc)
+{
+    mn_m *m = mn_tls_g ? mn_tls_g->m : mn_tls_m;
+    sigaddset(&uc->uc_sigmask, sig);
+    if (m)
+        m->locks.sigmask_stale = true;
+    else
+        atomic_store(&union_dirty, true);
+}
+
 void mn_sig_from_kernel(int sig, siginfo_t *info, void *ucv)
 {
     int saved_errno = errno;
@@ -516,14 +540,10 @@ void mn_sig_from_kernel(int sig, siginfo_t *info, void *ucv)
         run_handler(g, sig, info, uc);
     else if (g && main_g && accepts(main_g, sig))
         post(sig, info, main_g, false);
-    else
+    else {
         post(sig, info, directed ? mn_tls_g : NULL, directed);
-    if (!mn_tls_g) { /* sysmon, an M between Gs: no more of it here for now */
-        sigaddset(&uc->uc_sigmask, sig);
-        if (mn_tls_m)
-            mn_tls_m->sigmask_stale = true; /* until its next G or sleep */
-        else
-            atomic_store(&union_dirty, true); /* until routed */
+        if (!g)
+            hold_off(sig, uc);
     }
     errno = saved_errno;
 }
@@ -765,9 +785,8 @@ bool mn_sig_forward_due(void)
            atomic_load(&union_dirty);
 }
 
-void mn_sig_forward(void)
+static void route_inbox(void)
 {
-    bool dirty = atomic_exchange(&union_dirty, false);
     uint32_t next = atomic_load(&inbox_next);
     if (next != inbox_seen || atomic_load(&inbox_lost)) {
         inbox_seen = next;
@@ -790,8 +809,39 @@ void mn_sig_forward(void)
             route(sig, &info, NULL, false);
         }
     }
-    if (dirty)
-        monitor_mask();
+}
+
+void mn_sig_forward(void)
+{
+    uint32_t gen = atomic_load(&union_gen);
+    bool dirty = atomic_exchange(&union_dirty, false);
+    route_inbox();
+    if (!dirty)
+        return;
+    /* A signal the kernel gave this thread before the mask changed came in
+     * as the system call returned: route it too. After that, what the
+     * Gs block is blocked here and what sysmon took is routed: settled. */
+    monitor_mask();
+    route_inbox();
+    atomic_store(&union_settled, gen);
+    if (atomic_load(&settle_waiters))
+        mn_futex_wake(&union_settled, INT32_MAX, false);
+}
+
+void mn_sig_settle(void)
+{
+    uint32_t want = atomic_load(&union_gen);
+    if ((int32_t)(atomic_load(&union_settled) - want) >= 0 || !mn_sysmon_running() ||
+        mn_monitor_thread())
+        return;
+    atomic_fetch_add(&settle_waiters, 1);
+    mn_monitor_poke();
+    int64_t deadline = mn_nanotime() + SETTLE_MAX_NS;
+    uint32_t seen;
+    while ((int32_t)((seen = atomic_load(&union_settled)) - want) < 0 &&
+           mn_nanotime() < deadline)
+        mn_futex_wait(&union_settled, seen, deadline, false);
+    atomic_fetch_sub(&settle_waiters, 1);
 }
 
 /* ---- fork ---- */

@@ -99,6 +99,8 @@ static int g_sigmask(mn_g *g, int how, const sigset_t *set, sigset_t *old)
         default:
             return EINVAL;
         }
+        if (mn_sig_bits(&cur) & ~mn_sig_bits(&next))
+            mn_sig_settle(); /* what it unblocks may be on its way */
         sigdelset(&next, SIGKILL);
         sigdelset(&next, SIGSTOP);
         sigdelset(&next, SIGRTMIN - 2);
@@ -106,11 +108,13 @@ static int g_sigmask(mn_g *g, int how, const sigset_t *set, sigset_t *old)
         g->sigmask = next;
         sigset_t kernel = next; /* never the preemption signal (sched.c apply_sigmask) */
         *(uint64_t *)&kernel &= ~mn_preempt_sigbit;
-        mn_sig_mask_changed(g, &next);
         mn_real.sigprocmask(SIG_SETMASK, &kernel, NULL);
         /* after: a handler that ran before the call sets it to the mask
          * that was the kernel's then */
         g->m->sigmask = kernel;
+        /* after too: sysmon, which follows, must not take a signal pending
+         * for the process that this call unblocks before this thread does */
+        mn_sig_mask_changed(g, &next);
         if (mn_sig_deliverable(atomic_load(&g->sigpend), &next))
             mn_sig_deliver_pending();
     }
@@ -196,6 +200,7 @@ MN_EXPORT int sigpending(sigset_t *set)
     mn_g *g = mn_getg();
     if (!g)
         return mn_real.sigpending(set);
+    mn_sig_settle();
     if (mn_real.sigpending(set) != 0) /* the process's (and this kernel thread's) */
         return -1;
     uint64_t pend = atomic_load(&g->sigpend) | mn_sig_process_pending();

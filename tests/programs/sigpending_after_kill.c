@@ -1,0 +1,48 @@
+/* stress-ng --sigpending's round, 20,000 times in one thread: block
+ * SIGUSR1, kill the process with it, sigpending must show it; unblock,
+ * its handler must have run by then, and sigpending must not show it.
+ * Before the fix sysmon, whose mask follows the threads' late, could take
+ * the signal just after the thread blocked it and pass it on while the
+ * thread looked: 2-3% of rounds missed it, the handler ran after the
+ * unblocking call returned, and some merged with the next round's. */
+#include "check.h"
+
+#include <signal.h>
+
+#define ROUNDS 20000
+
+static volatile sig_atomic_t handled;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    handled++;
+}
+
+int main(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+    sigset_t usr1, none, pending;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigemptyset(&none);
+    int missing = 0, stale = 0, late = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        CHECK_EQ(sigprocmask(SIG_SETMASK, &usr1, NULL), 0);
+        int before = handled;
+        CHECK_EQ(kill(getpid(), SIGUSR1), 0);
+        CHECK_EQ(sigpending(&pending), 0);
+        missing += !sigismember(&pending, SIGUSR1);
+        CHECK_EQ(sigprocmask(SIG_SETMASK, &none, NULL), 0);
+        late += handled == before;
+        CHECK_EQ(sigpending(&pending), 0);
+        stale += sigismember(&pending, SIGUSR1);
+    }
+    printf("%d rounds: %d handlers ran; not pending after kill %d, handler not run by unblock %d, "
+           "pending after unblock %d\n",
+           ROUNDS, (int)handled, missing, late, stale);
+    return 0;
+}
