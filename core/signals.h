@@ -143,15 +143,16 @@ int mn_sig_send_self(int sig, const siginfo_t *info);
 /* sysmon: routes what the inbox holds; recomputes its own mask when the
  * union of the Gs' masks changed. */
 void mn_sig_forward(void);
-/* A G about to look for signals that were sent while it blocked them
- * (sigpending, or a mask that unblocks some): waits until sysmon has
- * followed the last change of the Gs' masks, and routed every signal it
- * took before (at most SETTLE_MAX_NS). sysmon follows late: a kill of a
- * signal the only G had just blocked could land in sysmon, which passed
- * it on while the G looked, so sigpending missed it, the unblocking call
- * returned before its handler ran, and the next of it merged with it
- * (stress-ng --sigpending: 5% of 200,000 rounds). Free when sysmon has
- * followed. */
+/* sigpending: waits until sysmon has followed the last change of the
+ * Gs' masks, and routed every signal it took before (at most
+ * SETTLE_MAX_NS). sysmon follows late: a kill of a signal the only G had
+ * just blocked could land in sysmon, which passed it on while the G
+ * looked, so sigpending missed it, the unblocking call returned before
+ * its handler ran, and the next of it merged with it (stress-ng
+ * --sigpending: 5% of 200,000 rounds). Free when sysmon has followed.
+ * Unblocking does not wait (a round trip to sysmon made a block and
+ * unblock pair 5x slower): without a sigpending between, such a signal's
+ * handler may still run just after the unblocking call returns. */
 #define SETTLE_MAX_NS 10000000
 void mn_sig_settle(void);
 

@@ -99,8 +99,6 @@ static int g_sigmask(mn_g *g, int how, const sigset_t *set, sigset_t *old)
         default:
             return EINVAL;
         }
-        if (mn_sig_bits(&cur) & ~mn_sig_bits(&next))
-            mn_sig_settle(); /* what it unblocks may be on its way */
         sigdelset(&next, SIGKILL);
         sigdelset(&next, SIGSTOP);
         sigdelset(&next, SIGRTMIN - 2);
