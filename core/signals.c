@@ -813,8 +813,10 @@ static void route_inbox(void)
 
 void mn_sig_forward(void)
 {
-    uint32_t gen = atomic_load(&union_gen);
+    /* dirty, then gen: count() bumps gen before it sets dirty, so the
+     * gen read here is at least the one that dirty stands for */
     bool dirty = atomic_exchange(&union_dirty, false);
+    uint32_t gen = atomic_load(&union_gen);
     route_inbox();
     if (!dirty)
         return;
