@@ -59,7 +59,9 @@ struct mn_held {
 
 void mn_lock_slow(mn_lock *l);
 void mn_unlock_slow(mn_lock *l);
-void mn_sigmask_reopen(void); /* sched.c */
+/* sched.c: sets the running G's mask on its kernel thread again (in g0,
+ * nothing: the M's next G or sleep sets it). */
+void mn_sigmask_reopen(void);
 extern __thread struct mn_held *mn_tls_held;
 
 /* Adds delta to the lock count of the M running the caller. */

@@ -843,8 +843,10 @@ static void fit_altstack(mn_m *m, mn_g *g)
 void mn_sigmask_reopen(void)
 {
     mn_g *g = mn_tls_g;
-    if (g) /* (g0's stays until the M's next G or sleep) */
-        apply_sigmask(g->m, g);
+    if (!g) /* (g0's stays until the M's next G or sleep) */
+        return;
+    g->m->locks.sigmask_stale = true; /* set it, whatever m->sigmask says */
+    apply_sigmask(g->m, g);
 }
 
 static void execute(mn_m *m, mn_g *g)

@@ -493,14 +493,19 @@ static bool take_pending(mn_g *g, int sig, siginfo_t *si)
 static void send_marked(pid_t tid, int sig);
 
 /* This thread took sig only to post it, where no handler can run
- * (sysmon; an M between Gs; a G in mnrt's critical code, g_here): no more
- * of it here until sysmon has routed it, the M runs a G or sleeps, or the
- * G releases its last lock or switches (signals.h, lock.h). Each delivery
- * of a POSIX timer's signal makes it send the next: a thread that took
- * them at 1 MHz did nothing else. */
+ * (sysmon; an M between Gs; a G holding an mn_lock): no more of it here
+ * until sysmon has routed it, the M runs a G or sleeps, or the G releases
+ * its last lock (signals.h, lock.h). Each delivery of a POSIX timer's
+ * signal makes it send the next: a thread that took them at 1 MHz did
+ * nothing else. Not a G in mnrt's code that holds no lock: it may return
+ * to the program's code without a switch (a yield that keeps running, a
+ * park called off), and there the signal would stay blocked; a G that
+ * then found it pending sent it to itself, blocked, for ever. */
 static void hold_off(int sig, ucontext_t *uc)
 {
     mn_m *m = mn_tls_g ? mn_tls_g->m : mn_tls_m;
+    if (mn_tls_g && !(m && m->locks.count))
+        return;
     sigaddset(&uc->uc_sigmask, sig);
     if (m)
         m->locks.sigmask_stale = true;
@@ -698,6 +703,11 @@ void mn_sig_deliver_pending(void)
         mn_yield();
         pend = atomic_load(&g->sigpend) & ~mn_sig_bits(&g->sigmask);
     }
+    /* the marked copies must find the kernel mask the G's: one left
+     * blocked there (hold_off) would stay pending in the kernel thread
+     * while every wait of the G ended at once, for this signal, for ever */
+    if (pend)
+        mn_sigmask_reopen();
     while (pend) {
         int sig = __builtin_ctzll(pend) + 1;
         pend &= pend - 1;

@@ -16,10 +16,10 @@
  *   kernel, where sigwait, sigtimedwait and signalfd find it, as natively.
  *   A signal that a thread takes only to post it (below: sysmon; an M
  *   between Gs, which keeps its last G's mask until it runs the next or
- *   sleeps; a G in mnrt's critical code) stays blocked there: in sysmon
- *   until it has routed it (mn_sig_forward), in an M until its next G or
- *   sleep, in a G until it releases its last lock or switches
- *   (m->locks.sigmask_stale, lock.h). Each delivery makes a POSIX timer
+ *   sleeps; a G holding an mn_lock) stays blocked there: in sysmon until
+ *   it has routed it (mn_sig_forward), in an M until its next G or sleep,
+ *   in a G until it releases its last lock (m->locks.sigmask_stale,
+ *   lock.h). Each delivery makes a POSIX timer
  *   that is due at once send the next: with a 1 MHz timer such a thread
  *   spent all its time in the handler and never got on (stress-ng
  *   --timer hung, sysmon waiting for a lock the G's M held).
