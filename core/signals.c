@@ -799,10 +799,12 @@ static void route_inbox(void)
 {
     uint32_t next = atomic_load(&inbox_next);
     if (next != inbox_seen || atomic_load(&inbox_lost)) {
-        inbox_seen = next;
+        bool filling = false;
         for (int i = 0; i < INBOX; i++) {
             struct entry *e = &inbox[i];
-            if (atomic_load_explicit(&e->state, memory_order_acquire) != FULL)
+            uint32_t state = atomic_load_explicit(&e->state, memory_order_acquire);
+            filling |= state == FILLING;
+            if (state != FULL)
                 continue;
             siginfo_t info = e->info;
             int sig = e->sig;
@@ -811,6 +813,12 @@ static void route_inbox(void)
             atomic_store(&e->state, FREE);
             route(sig, &info, target, directed);
         }
+        /* An entry still being filled was counted in inbox_next already:
+         * the inbox stays unseen, so the poke its poster sends once it is
+         * full finds it due (it was seen, and left, for good until the
+         * next post: a SIGALRM lost in signal_during_sigaction). */
+        if (!filling)
+            inbox_seen = next;
         uint64_t lost = atomic_exchange(&inbox_lost, 0);
         while (lost) {
             int sig = __builtin_ctzll(lost) + 1;
