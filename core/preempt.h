@@ -1,15 +1,16 @@
 /* Asynchronous preemption (docs/design.md §13; docs/glibc-facts.md §6,
- * how it was verified; Go 1.14's asyncPreempt). A G that sysmon asked to yield
- * (g->preempt, after 10 ms on its P) and that did not reach a scheduling
- * point by sysmon's next look gets a signal: sysmon sets m->preempt_sig and
- * sends SIGURG with tgkill to that M's kernel thread, only when the thread
- * is running (its CPU clock advanced, its state is R: a thread blocked in
- * the kernel could see EINTR). The handler, on the M's alternate stack,
- * makes the interrupted code call mn_preempt_trampoline (preempt_x86_64.S)
- * as if it had called it itself, past the 128-byte red zone; the
- * trampoline saves flags, general registers and the extended state, yields
- * the G like mn_yield, and when the G runs again (on any M) restores
- * everything and returns to the interrupted instruction.
+ * how it was verified; Go 1.14's asyncPreempt). A G that sysmon asked to
+ * yield (g->preempt, after its slice on its P: sysmon.h) and that did not
+ * reach a scheduling point by sysmon's next look gets a signal: sysmon
+ * sets m->preempt_sig and sends SIGURG with tgkill to that M's kernel
+ * thread, only when the thread is running (its CPU clock advanced, its
+ * state is R: a thread blocked in the kernel could see EINTR). The
+ * handler, on the M's alternate stack, makes the interrupted code call
+ * mn_preempt_trampoline (preempt_x86_64.S) as if it had called it itself,
+ * past the 128-byte red zone; the trampoline saves flags, general
+ * registers and the extended state, yields the G like mn_yield, and when
+ * the G runs again (on any M) restores everything and returns to the
+ * interrupted instruction.
  *
  * Invariants:
  * - The handler injects only when all of these hold, and otherwise leaves

@@ -95,6 +95,10 @@ struct mn_g {
 
     char name[16];               /* pthread_setname_np */
     _Atomic bool preempt;        /* sysmon asks it to yield at its next entry */
+    /* system calls it made through mnrt (mn_count_syscall), written by
+     * it alone: sysmon tells a G that computes or spins (none since its
+     * last look) from one that serves I/O */
+    _Atomic uint32_t syscalls;
     int syscall_depth;           /* nesting of mn_entersyscall brackets */
     bool p_in_syscall;           /* its P was left in SYSCALL state */
     mn_g *allnext, *allprev;     /* all started Gs, under sched.allg_lock */
@@ -233,7 +237,7 @@ struct mn_p {
     _Atomic uint64_t status;     /* owner M id << 32 | enum mn_pstatus */
     mn_m *m;
     uint32_t schedtick;          /* Gs scheduled on it */
-    _Atomic bool preempt;        /* sysmon: this schedtick ran > 10 ms (schedule ends it) */
+    _Atomic bool preempt;        /* sysmon: this schedtick ran its slice (schedule ends it) */
     _Atomic uint32_t syscalltick;/* system calls entered with it */
     mn_p *link;                  /* idle list, or sysmon's list of Ps for new Ms */
     bool new_m_spinning;         /* on sysmon's list: the new M starts spinning */
@@ -415,7 +419,16 @@ void mn_monitor_poke(void);
 void mn_entersyscall(void);
 void mn_exitsyscall(void);
 
-/* A G that sysmon found running for more than 10 ms yields here: call it
+/* Counts a system call the calling G made (g->syscalls; g may be NULL). */
+static inline void mn_count_syscall(mn_g *g)
+{
+    if (g)
+        atomic_store_explicit(&g->syscalls,
+                              atomic_load_explicit(&g->syscalls, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+}
+
+/* A G whose slice sysmon found over (core/sysmon.h) yields here: call it
  * where a program enters mnrt often (locks, I/O). So may any G, at
  * random, under MNRT_DEBUG=randomize (randomize.h). */
 static inline void mn_check_preempt(void)

@@ -754,7 +754,7 @@ static mn_g *schedule(mn_m *m)
     mn_p *p = m->p;
     mn_g *g = NULL;
     bool inherit = false;
-    /* sysmon found this time slice older than 10 ms. Gs that hand each other
+    /* sysmon found this time slice over (sysmon.h). Gs that hand each other
      * runnext share one slice (below) and may never call in where a G's
      * preempt flag is checked, so the slice ends here, whichever G holds it:
      * runnext goes behind the Gs that wait in the ring, and the global queue
@@ -785,7 +785,7 @@ static mn_g *schedule(mn_m *m)
         reset_spinning(m);
     /* A G from runnext shares the time slice of the G that readied it (Go's
      * inheritTime): two Gs handing each other runnext look like one G to
-     * sysmon, which asks them to yield after 10 ms. */
+     * sysmon, which asks them to yield after their slice. */
     if (!inherit)
         mn_p_tick(m->p);
     return g;

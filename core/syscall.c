@@ -16,6 +16,7 @@ void mn_entersyscall(void)
     mn_g *g = mn_tls_g;
     if (!g || g->syscall_depth++ > 0)
         return;
+    mn_count_syscall(g);
     /* where the G's stack can be unwound from while it is in the call
      * (thread dumps, core/dump.h): the caller's registers as this returns
      * (this frame is gone by the time the call blocks) */

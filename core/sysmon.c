@@ -26,8 +26,14 @@
 #define TICK_MIN_NS (20 * 1000)
 #define TICK_MAX_NS (10 * 1000 * 1000)
 #define PREEMPT_NS (10 * 1000 * 1000)
+/* The slice of a G that computes or spins (no system call through mnrt
+ * since the last look) while other Gs wait for its P: about the kernel's,
+ * not Go's 10 ms (hog_latency, a redis whose I/O threads spin). A G that
+ * serves I/O keeps PREEMPT_NS: ended mid-request it would make that
+ * request wait for the whole queue (docs/design.md §13). */
+#define SLICE_SHARED_NS (2 * 1000 * 1000)
 #define HOG_WARN_NS (1000 * 1000 * 1000)
-#define ASKED_LOOK_NS (1000 * 1000) /* the next look after an unheard ask */
+#define BUSY_LOOK_NS (1000 * 1000) /* the next look while Gs wait behind a running one */
 #define SYSCALL_FORCE_NS (10 * 1000 * 1000)
 #define CGROUP_PERIOD_NS (1000 * 1000 * 1000)
 #define IDLE_SLEEP_NS CGROUP_PERIOD_NS
@@ -49,6 +55,8 @@ struct pmon {
     int64_t syscallwhen;
     int64_t cpu_ns;        /* the owner M's CPU clock at the last look, -1: none */
     int64_t cpu_at_tick;   /* the same when schedtick was first seen */
+    const mn_g *g;         /* the G it ran at the last look */
+    uint32_t syscalls;     /* and that G's system calls then */
     bool asked;            /* its G was asked to yield at an earlier look */
     bool signalled;        /* and sent the preemption signal since */
     bool converting;       /* its G was asked to park instead of this wait: */
@@ -211,13 +219,36 @@ static bool ask_to_park(mn_m *m, struct pmon *pm)
     return mn_preempt_convert(m, &w);
 }
 
+/* When sysmon must look at p again, whose G runs program code, for its
+ * slice: soon after asking it to yield while others wait for p (to
+ * preempt it if it does not); else when a slice of SLICE_SHARED_NS could
+ * end while others wait, or will once p's next timer is due (the G that
+ * timer readies waits for p), unless the G was seen making system calls
+ * (its slice is PREEMPT_NS, seen at the usual ticks). */
+static int64_t next_look_user(mn_p *p, const struct pmon *pm, int64_t now, bool serves)
+{
+    if (pm->asked)
+        return mn_preempt_on() && others_wait(p, now) ? now + BUSY_LOOK_NS : INT64_MAX;
+    if (serves)
+        return INT64_MAX;
+    int64_t at = others_wait(p, now) ? now : mn_timers_next(&p->timers);
+    int64_t slice_end = pm->schedwhen + SLICE_SHARED_NS;
+    return at > slice_end ? at : slice_end;
+}
+
 /* One look at a P whose M runs program code. Returns whether it took the
- * P or asked its G to park instead of a wait. */
-static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool *look_soon)
+ * P or asked its G to park instead of a wait; lowers *next_look to when
+ * this P needs the next. */
+static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, int64_t *next_look)
 {
     mn_m *m = MN_SNAPSHOT_GET(p->m);
     if (!m || mn_pword(m, MN_P_USER) != word)
         return false;
+    mn_g *g = MN_SNAPSHOT_GET(m->curg);
+    uint32_t syscalls = g ? atomic_load_explicit(&g->syscalls, memory_order_relaxed) : 0;
+    bool computes = g && g == pm->g && syscalls == pm->syscalls;
+    pm->g = g;
+    pm->syscalls = syscalls;
     uint32_t tick = MN_SNAPSHOT_GET(p->schedtick);
     if (tick != pm->schedtick || m != pm->m) {
         pm->schedtick = tick;
@@ -227,10 +258,12 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool
         pm->cpu_at_tick = pm->cpu_ns;
         pm->asked = pm->signalled = false;
         pm->converting = false;
+        int64_t at = next_look_user(p, pm, now, false);
+        *next_look = at < *next_look ? at : *next_look;
         return false;
     }
-    mn_g *g = MN_SNAPSHOT_GET(m->curg);
-    bool over = now - pm->schedwhen > PREEMPT_NS;
+    bool over = now - pm->schedwhen >
+                (computes && others_wait(p, now) ? SLICE_SHARED_NS : PREEMPT_NS);
     if (over) {
         /* the slice ends at the P's next scheduling decision (sched.c
          * schedule), also when the G that holds it now never checks */
@@ -246,8 +279,8 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, bool
     if (g && !stopped && pm->asked)
         unheard(p, pm, m, g, cpu, now);
     pm->asked = over;
-    if (over && mn_preempt_on() && others_wait(p, now))
-        *look_soon = true;
+    int64_t at = next_look_user(p, pm, now, !computes);
+    *next_look = at < *next_look ? at : *next_look;
     /* Same G, no CPU time since the last look, asleep in the kernel: it
      * blocked where mnrt cannot see. Only worth it if others could run. */
     if (stopped && (!mn_runq_empty(&p->runq) || atomic_load(&mn_sched.runqsize) ||
@@ -274,11 +307,10 @@ static bool look_syscall(mn_p *p, struct pmon *pm, uint64_t word, int64_t now)
 }
 
 /* Takes the Ps of blocked Ms and asks or preempts long-running Gs;
- * *look_soon: a G was asked to yield while others wait (look again
- * within ASKED_LOOK_NS, to preempt it if it did not). Returns the number
- * of Ps taken or whose G was asked to park (sysmon then looks again soon:
- * more such waits tend to follow). */
-static int retake(int64_t now, bool *look_soon)
+ * *next_look: when the next look is due for the slices of running Gs
+ * (INT64_MAX: none). Returns the number of Ps taken or whose G was asked
+ * to park (sysmon then looks again soon: more such waits tend to follow). */
+static int retake(int64_t now, int64_t *next_look)
 {
     int taken = 0, procs = atomic_load(&mn_sched.procs);
     for (int i = 0; i < procs; i++) {
@@ -286,7 +318,7 @@ static int retake(int64_t now, bool *look_soon)
         uint64_t word = atomic_load(&p->status);
         switch ((enum mn_pstatus)(uint32_t)word) {
         case MN_P_USER:
-            taken += look_user(p, &pmon[i], word, now, look_soon);
+            taken += look_user(p, &pmon[i], word, now, next_look);
             break;
         case MN_P_SYSCALL:
             taken += look_syscall(p, &pmon[i], word, now);
@@ -318,9 +350,11 @@ static void *monitor_main(void *arg)
     int64_t next_cgroup = now + CGROUP_PERIOD_NS, next_trim = now + TRIM_PERIOD_NS;
     int64_t trace_period = mn_config.schedtrace_ms * 1000000;
     int64_t next_trace = trace_period ? now + trace_period : INT64_MAX;
-    bool look_soon = false;
+    int64_t next_look = INT64_MAX;
     for (;;) {
-        int64_t timeout = look_soon && tick > ASKED_LOOK_NS ? ASKED_LOOK_NS : tick;
+        int64_t timeout = tick;
+        if (next_look - now < timeout)
+            timeout = next_look - now > TICK_MIN_NS ? next_look - now : TICK_MIN_NS;
         if (all_idle()) {
             atomic_store(&long_sleep, true);
             if (all_idle()) /* a P turned busy meanwhile: it saw long_sleep */
@@ -337,9 +371,9 @@ static void *monitor_main(void *arg)
         poll_if_forgotten(now);
         mn_kick_overdue_timers(now - TIMER_LATE_NS);
         mn_watch_poll();
-        look_soon = false;
+        next_look = INT64_MAX;
         mn_stats_sample(now); /* while somebody looks (stats.h) */
-        if (retake(now, &look_soon)) {
+        if (retake(now, &next_look)) {
             tick = TICK_MIN_NS;
             quiet = 0;
         } else if (++quiet > 50 && tick < TICK_MAX_NS) {
