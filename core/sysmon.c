@@ -236,6 +236,12 @@ static int64_t next_look_user(mn_p *p, const struct pmon *pm, int64_t now, bool 
     return at > slice_end ? at : slice_end;
 }
 
+static void lower_to(int64_t *t, int64_t at)
+{
+    if (at < *t)
+        *t = at;
+}
+
 /* One look at a P whose M runs program code. Returns whether it took the
  * P or asked its G to park instead of a wait; lowers *next_look to when
  * this P needs the next. */
@@ -258,8 +264,7 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, int6
         pm->cpu_at_tick = pm->cpu_ns;
         pm->asked = pm->signalled = false;
         pm->converting = false;
-        int64_t at = next_look_user(p, pm, now, false);
-        *next_look = at < *next_look ? at : *next_look;
+        lower_to(next_look, next_look_user(p, pm, now, false));
         return false;
     }
     bool over = now - pm->schedwhen >
@@ -279,8 +284,7 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, int6
     if (g && !stopped && pm->asked)
         unheard(p, pm, m, g, cpu, now);
     pm->asked = over;
-    int64_t at = next_look_user(p, pm, now, !computes);
-    *next_look = at < *next_look ? at : *next_look;
+    lower_to(next_look, next_look_user(p, pm, now, !computes));
     /* Same G, no CPU time since the last look, asleep in the kernel: it
      * blocked where mnrt cannot see. Only worth it if others could run. */
     if (stopped && (!mn_runq_empty(&p->runq) || atomic_load(&mn_sched.runqsize) ||

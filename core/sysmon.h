@@ -9,9 +9,8 @@
  *   ms; 2 ms while others wait for its P and it makes no system calls,
  *   looked at when that could end), and when it has not at the next look,
  *   while its M still runs and other Gs wait for its P, preempts it by
- *   signal (preempt.h); warns once
- *   about a G that ran a second that way (preemption off, or never at a
- *   safe point);
+ *   signal (preempt.h); warns once about a G that ran a second that way
+ *   (preemption off, or never at a safe point);
  * - collects ready I/O when no M did for 10 ms (all of them busy), and
  *   starts an M for timers overdue while no M waits for them;
  * - re-reads the cgroup CPU limit about every second and changes the
