@@ -43,36 +43,75 @@ static int kernel_threads(void)
  * (its exit wakes its joiner); and one in sigsuspend or pause, which
  * waits for a signal by design (to be killed, as natively, or one from
  * another process) rather than for a thread. */
-static void count_unparked(mn_g *g, void *arg)
+static bool may_wake_others(mn_g *g)
 {
     uint32_t s = atomic_load(&g->status);
-    if (s == MN_G_RUNNING || s == MN_G_RUNNABLE || s == MN_G_DEAD ||
-        (s == MN_G_WAITING && g->wait_reason == mn_sig_suspend_reason))
-        (*(int *)arg)++;
+    return s == MN_G_RUNNING || s == MN_G_RUNNABLE || s == MN_G_DEAD ||
+           (s == MN_G_WAITING && g->wait_reason == mn_sig_suspend_reason);
 }
 
-void mn_deadlock_check(void)
+/* One look at every G: how many may wake the others, and the sum of
+ * their park counts (g->parks, counted before a G is WAITING). Two looks
+ * that find every G parked and the same sum saw no G wake in between. */
+struct look {
+    int unparked;
+    int gs;
+    uint64_t parks;
+};
+
+static void look_at_g(mn_g *g, void *arg)
+{
+    struct look *l = arg;
+    if (may_wake_others(g))
+        l->unparked++;
+    l->gs++;
+    l->parks += atomic_load_explicit(&g->parks, memory_order_relaxed);
+}
+
+static bool all_parked(struct look *l)
+{
+    *l = (struct look){0};
+    mn_g_foreach(look_at_g, l);
+    return l->unparked == 0;
+}
+
+/* Whether nothing but a G could wake a parked G: no G waits for I/O or a
+ * watched word, no timer is pending or firing, nothing is runnable, no
+ * kernel thread is there that is not mnrt's, no handler of the program's
+ * could run. */
+static bool nothing_else_wakes(void)
 {
     /* a G parked on a word that glibc's own code releases (watch.h) is
      * woken by sysmon's look at the word, which nothing else here sees */
     if (atomic_load(&mn_sched.glive) == 0 || atomic_load(&mn_sched.netpoll_waiters) > 0 ||
         mn_watch_active())
-        return;
+        return false;
     int ours = mn_sched.mcount + (mn_sysmon_running() ? 1 : 0);
     if (kernel_threads() != ours || mn_sig_program_handles_any())
-        return;
-    /* Still nothing to run? (a G may have become runnable meanwhile) */
+        return false;
     if (atomic_load(&mn_sched.npidle) != atomic_load(&mn_sched.procs) ||
         atomic_load(&mn_sched.runqsize))
-        return;
+        return false;
     for (int i = 0; i < mn_sched.nallp; i++)
         if (!mn_runq_empty(&mn_sched.allp[i]->runq) || !mn_timers_idle(&mn_sched.allp[i]->timers))
-            return;
-    /* A G still running (its M blocked where mnrt cannot see, its P taken
-     * by sysmon) may yet wake the others; so may a signal a G waits for. */
-    int unparked = 0;
-    mn_g_foreach(count_unparked, &unparked);
-    if (unparked)
+            return false;
+    return true;
+}
+
+void mn_deadlock_check(void)
+{
+    /* the common case, a program idle in its I/O waits, cheaply first */
+    if (atomic_load(&mn_sched.netpoll_waiters) > 0 || atomic_load(&mn_sched.glive) == 0)
+        return;
+    /* Every G parked before and after the reads of nothing_else_wakes,
+     * none of them woken in between: the reads saw one state. Without
+     * the first look, a G that was in a system call (its M asleep where
+     * mnrt does not see, its P taken by sysmon) could start an I/O wait
+     * after the reads found none and be seen parked by the look that
+     * follows them (tests/programs/deadlock_check_race.c). */
+    struct look before, after;
+    if (!all_parked(&before) || !nothing_else_wakes() || !all_parked(&after) ||
+        after.gs != before.gs || after.parks != before.parks)
         return;
     static const char msg[] = "mnrt: all threads are asleep - deadlock!\n";
     mn_raw_syscall(SYS_write, 2, msg, sizeof msg - 1);

@@ -79,6 +79,10 @@ struct mn_g {
     struct mn_stack stack;
     struct mn_san_ctx san;       /* the G as the sanitizers see it (sanitizer.h) */
     const char *wait_reason;
+    /* its parks (mn_park), counted before it is WAITING, by it alone:
+     * the deadlock check tells a G parked all along from one that woke
+     * and parked again (deadlock.c) */
+    _Atomic uint32_t parks;
     sigset_t sigmask;            /* the signal mask the program set */
 
     void *(*start)(void *);

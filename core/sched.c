@@ -1148,6 +1148,8 @@ void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
     }
     mn_m *m = g->m;
     m->parks++;
+    atomic_store_explicit(&g->parks, atomic_load_explicit(&g->parks, memory_order_relaxed) + 1,
+                          memory_order_relaxed); /* before its WAITING (deadlock.c) */
     g->wait_reason = reason;
     m->park_commit = commit;
     m->park_arg = arg;
