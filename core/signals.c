@@ -410,6 +410,28 @@ static void act_by_default(int sig, const struct sigaction *a)
     mn_raw_syscall(SYS_kill, mn_raw_syscall(SYS_getpid), sig);
 }
 
+static bool take_pending(mn_g *g, int sig, siginfo_t *si);
+static void send_marked(pid_t tid, int sig);
+
+/* Sends g's kernel thread (g runs there) a marked copy of each signal in
+ * pend, pending in g and accepted by it: the copy runs its handler when
+ * the kernel thread's mask, the G's, lets it (mn_sig_from_kernel). Ignored
+ * ones are dropped instead. */
+static void mark_pending(mn_g *g, uint64_t pend)
+{
+    while (pend) {
+        int sig = __builtin_ctzll(pend) + 1;
+        pend &= pend - 1;
+        if (ignored(sig)) { /* came while blocked, or ignored since */
+            siginfo_t si;
+            while (take_pending(g, sig, &si))
+                ;
+            continue;
+        }
+        send_marked(g->m->tid, sig);
+    }
+}
+
 static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
 {
     struct sigaction a = program[sig];
@@ -450,6 +472,16 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         set_bits(&g->sigmask, uc_after == uc_mask ? g_mask : uc_after & mn_sig_blockable());
         g->m->sigmask = uc->uc_sigmask;
         mn_sig_mask_changed(g, &g->sigmask);
+        /* A signal that came while the handler's mask blocked it and that
+         * the mask now accepts runs next, as the kernel runs one at
+         * sigreturn (the copy stays blocked in the kernel until then: no
+         * nesting in a storm): its post found it blocked and woke nothing,
+         * so a wait the G entered next would park with it pending
+         * (signal_wakes: a SIGALRM handler that yielded in sem_post, then
+         * pthread_join). */
+        uint64_t pend = atomic_load(&g->sigpend) & ~mn_sig_bits(&g->sigmask);
+        if (pend)
+            mark_pending(g, pend);
     }
 }
 
@@ -489,8 +521,6 @@ static bool take_pending(mn_g *g, int sig, siginfo_t *si)
     mn_lock_release(&g->siglock);
     return more;
 }
-
-static void send_marked(pid_t tid, int sig);
 
 /* This thread took sig only to post it, where no handler can run
  * (sysmon; an M between Gs; a G holding an mn_lock): no more of it here
@@ -708,19 +738,7 @@ void mn_sig_deliver_pending(void)
      * while every wait of the G ended at once, for this signal, for ever */
     if (pend)
         mn_sigmask_reopen();
-    while (pend) {
-        int sig = __builtin_ctzll(pend) + 1;
-        pend &= pend - 1;
-        if (ignored(sig)) { /* came while blocked, or ignored since */
-            siginfo_t si;
-            while (take_pending(g, sig, &si))
-                ;
-            continue;
-        }
-        /* unblocked on this kernel thread (its mask is the G's): it runs
-         * before the system call returns */
-        send_marked(g->m->tid, sig);
-    }
+    mark_pending(g, pend);
 }
 
 /* ---- sysmon: routing ---- */
