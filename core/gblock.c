@@ -98,7 +98,7 @@ mn_g *mn_gblock_new(size_t stack_size, size_t guard)
     ptrdiff_t lo = L.stack_top - (ptrdiff_t)stack_size;
     ptrdiff_t base = align_down(lo, page) - (ptrdiff_t)guard;
     size_t len = (size_t)-base + L.above_top;
-    char *mem = mn_stack_map_region(len, guard);
+    char *mem = mn_stack_take_region(len, guard);
     if (!mem)
         return NULL;
     char *top = mem - base;

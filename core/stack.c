@@ -51,6 +51,58 @@ char *mn_stack_map_region(size_t len, size_t guard)
     return base;
 }
 
+/* The reserve of mn_stack_take_region: regions of reserve_len bytes (the
+ * first length asked for; others are mapped one by one), mapped
+ * RESERVE_BATCH at a time. `reserve` is the lowest region's address
+ * (page aligned) plus how many regions from it up are free, 0 when none:
+ * one word, changed by compare-and-swap, so that no lock is held across
+ * fork and a thread that took a region from a batch that was then used up
+ * and mapped again at the same address took a free one all the same. */
+#define RESERVE_BATCH 16
+static _Atomic size_t reserve_len;
+static _Atomic uintptr_t reserve;
+
+static char *take_reserved(size_t len)
+{
+    uintptr_t w = atomic_load(&reserve);
+    size_t mask = mn_page_size() - 1;
+    while (w) {
+        uintptr_t left = w & mask;
+        uintptr_t rest = left > 1 ? w - 1 : 0;
+        if (atomic_compare_exchange_weak(&reserve, &w, rest))
+            return (char *)(w & ~mask) + (left - 1) * len;
+    }
+    return NULL;
+}
+
+char *mn_stack_take_region(size_t len, size_t guard)
+{
+    size_t none = 0;
+    atomic_compare_exchange_strong(&reserve_len, &none, len);
+    if (atomic_load(&reserve_len) != len)
+        return mn_stack_map_region(len, guard);
+    char *mem = take_reserved(len);
+    if (!mem) {
+        char *batch = mmap(NULL, len * RESERVE_BATCH, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+        if (batch == MAP_FAILED) /* perhaps only the batch is too much */
+            return mn_stack_map_region(len, guard);
+        /* the top one is ours: as the kernel places mappings, each next
+         * region lies below the last, its top beside the last one's guard
+         * (one page-table page for both) */
+        mem = batch + (RESERVE_BATCH - 1) * len;
+        uintptr_t empty = 0;
+        if (!atomic_compare_exchange_strong(&reserve, &empty,
+                                            (uintptr_t)batch + RESERVE_BATCH - 1))
+            munmap(batch, (RESERVE_BATCH - 1) * len); /* another thread's came first */
+    }
+    if (guard && make_guard(mem, guard) != 0) {
+        munmap(mem, len);
+        return NULL;
+    }
+    return mem;
+}
+
 int mn_stack_map(struct mn_stack *s, size_t size, size_t guard)
 {
     size = mn_round_page(size);

@@ -22,6 +22,12 @@ struct mn_stack {
  * region. Returns the mapping, or NULL when out of memory or mappings. */
 char *mn_stack_map_region(size_t len, size_t guard);
 
+/* The same for the regions of Gs (core/gblock.c), many alike: they are
+ * mapped RESERVE_BATCH at a time (stack.c), one system call and one
+ * change of the process's mappings for each batch rather than each G.
+ * A region is unmapped as any other, alone. */
+char *mn_stack_take_region(size_t len, size_t guard);
+
 /* Maps size usable bytes (rounded to pages) with a guard of `guard` bytes.
  * Returns 0 or an errno value (EAGAIN when out of memory or mappings). */
 int mn_stack_map(struct mn_stack *s, size_t size, size_t guard);
