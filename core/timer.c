@@ -1,4 +1,4 @@
-/* Timer heaps: a binary min-heap on `when`; see timer.h. */
+/* Timer heaps: a 4-ary min-heap on `when`; see timer.h. */
 #include "core/timer.h"
 
 #include "core/mem.h"
@@ -24,55 +24,64 @@ void mn_timers_forget(struct mn_timers *ts)
     mn_timers_init(ts);
 }
 
-static void place(struct mn_timers *ts, int32_t i, struct mn_timer *t)
+/* A 4-ary heap whose entries hold each timer's deadline beside it, as
+ * Go's do: a sift compares entries in the array alone, and touches a
+ * timer only to note its new place. With thousands of timers (one per
+ * sleeping thread, each in its own thread's memory) the binary heap of
+ * pointers read a cold timer at each of its twice as many levels. */
+#define ARITY 4
+
+static void place(struct mn_timers *ts, int32_t i, struct mn_timer_slot e)
 {
-    ts->h[i] = t;
-    t->index = i;
+    ts->h[i] = e;
+    e.t->index = i;
 }
 
 static void sift_up(struct mn_timers *ts, int32_t i)
 {
-    struct mn_timer *t = ts->h[i];
+    struct mn_timer_slot e = ts->h[i];
     while (i > 0) {
-        int32_t parent = (i - 1) / 2;
-        if (ts->h[parent]->when <= t->when)
+        int32_t parent = (i - 1) / ARITY;
+        if (ts->h[parent].when <= e.when)
             break;
         place(ts, i, ts->h[parent]);
         i = parent;
     }
-    place(ts, i, t);
+    place(ts, i, e);
 }
 
 static void sift_down(struct mn_timers *ts, int32_t i)
 {
-    struct mn_timer *t = ts->h[i];
+    struct mn_timer_slot e = ts->h[i];
     for (;;) {
-        int32_t c = 2 * i + 1;
-        if (c >= ts->n)
+        int32_t first = ARITY * i + 1;
+        if (first >= ts->n)
             break;
-        if (c + 1 < ts->n && ts->h[c + 1]->when < ts->h[c]->when)
-            c++;
-        if (t->when <= ts->h[c]->when)
+        int32_t c = first, end = first + ARITY < ts->n ? first + ARITY : ts->n;
+        for (int32_t k = first + 1; k < end; k++)
+            if (ts->h[k].when < ts->h[c].when)
+                c = k;
+        if (e.when <= ts->h[c].when)
             break;
         place(ts, i, ts->h[c]);
         i = c;
     }
-    place(ts, i, t);
+    place(ts, i, e);
 }
 
 static void publish_next(struct mn_timers *ts)
 {
-    atomic_store_explicit(&ts->next_when, ts->n ? ts->h[0]->when : INT64_MAX,
+    atomic_store_explicit(&ts->next_when, ts->n ? ts->h[0].when : INT64_MAX,
                           memory_order_release);
 }
 
 static void remove_at(struct mn_timers *ts, int32_t i)
 {
-    struct mn_timer *last = ts->h[--ts->n];
+    struct mn_timer_slot last = ts->h[--ts->n];
     if (i < ts->n) {
         place(ts, i, last);
         sift_down(ts, i);
-        sift_up(ts, last->index);
+        sift_up(ts, last.t->index);
     }
 }
 
@@ -80,7 +89,7 @@ static int insert_locked(struct mn_timers *ts, struct mn_timer *t)
 {
     if (ts->n == ts->cap) {
         int32_t cap = ts->cap ? ts->cap * 2 : 64;
-        struct mn_timer **h =
+        struct mn_timer_slot *h =
             mn_mem_realloc(ts->h, (size_t)ts->cap * sizeof *h, (size_t)cap * sizeof *h);
         if (!h)
             return ENOMEM;
@@ -88,7 +97,7 @@ static int insert_locked(struct mn_timers *ts, struct mn_timer *t)
         ts->cap = cap;
     }
     t->heap = ts;
-    place(ts, ts->n++, t);
+    place(ts, ts->n++, (struct mn_timer_slot){t->when, t});
     sift_up(ts, t->index);
     atomic_store_explicit(&t->state, MN_TIMER_WAITING, memory_order_release);
     return 0;
@@ -146,8 +155,8 @@ int mn_timers_run(struct mn_timers *ts, int64_t now)
         return 0;
     int ran = 0;
     mn_lock_acquire(&ts->lock);
-    while (ts->n > 0 && ts->h[0]->when <= now) {
-        struct mn_timer *t = ts->h[0];
+    while (ts->n > 0 && ts->h[0].when <= now) {
+        struct mn_timer *t = ts->h[0].t;
         atomic_fetch_add_explicit(&ts->firing, 1, memory_order_relaxed); /* published below */
         remove_at(ts, 0);
         publish_next(ts);
@@ -186,7 +195,7 @@ int mn_timers_move(struct mn_timers *to, struct mn_timers *from)
     mn_lock_acquire(&second->lock);
     int err = 0;
     while (from->n > 0 && !err) {
-        struct mn_timer *t = from->h[from->n - 1];
+        struct mn_timer *t = from->h[from->n - 1].t;
         err = insert_locked(to, t);
         if (!err)
             from->n--;

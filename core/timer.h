@@ -38,9 +38,15 @@ struct mn_timer {
     struct mn_timers *heap;      /* where it was added */
 };
 
+/* A heap entry: the timer's deadline, read by the sifts without the timer */
+struct mn_timer_slot {
+    int64_t when;
+    struct mn_timer *t;
+};
+
 struct mn_timers {
     mn_lock lock;
-    struct mn_timer **h;
+    struct mn_timer_slot *h;
     int32_t n, cap;
     _Atomic int64_t next_when;
     _Atomic int32_t firing;
