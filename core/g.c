@@ -57,8 +57,22 @@ uint32_t mn_g_index(const mn_g *g)
     return (uint32_t)(g->tid - mn_gtid_base());
 }
 
+/* In the child of fork: the parent's Gs but the forking one, linked by
+ * allnext, whose reclaim waits until something in the child could look
+ * at them (reclaim_vanished_all). NULL once done, and in the parent. */
+static _Atomic(mn_g *) vanished;
+
+static void reclaim_vanished_all(void);
+
+static inline void reclaim_vanished_now(void)
+{
+    if (__builtin_expect(atomic_load_explicit(&vanished, memory_order_acquire) != NULL, 0))
+        reclaim_vanished_all();
+}
+
 mn_g *mn_g_from_index(uint32_t i)
 {
+    reclaim_vanished_now();
     return mn_gtid_g(i);
 }
 
@@ -191,6 +205,7 @@ static mn_g *g_alloc(const struct mn_g_spec *spec)
 int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
 {
     mn_unwind_load(); /* for thread dumps, with the first thread (unwind.h) */
+    reclaim_vanished_now(); /* their memory may serve this one */
     mn_g *g = g_alloc(spec);
     if (!g)
         return EAGAIN;
@@ -363,6 +378,7 @@ mn_g *mn_g_from_tcb(void *tcb)
 {
     if (!tcb)
         return NULL;
+    reclaim_vanished_now(); /* a handle to one finds it joined */
     mn_g *g = *(mn_g **)mn_tcb_tls_slot(tcb, &mn_tls_owner);
     return g && g->tcb == tcb ? g : NULL;
 }
@@ -427,13 +443,36 @@ static void reclaim_vanished(mn_g *g)
     mn_gcache_put(g);
 }
 
+/* Reclaims the Gs of `vanished`, once, under allg_lock: a caller that
+ * finds them there waits for the one reclaiming them. */
+static void reclaim_vanished_all(void)
+{
+    mn_lock_acquire(&mn_sched.allg_lock);
+    for (mn_g *g = atomic_load(&vanished), *next; g; g = next) {
+        next = g->allnext;
+        reclaim_vanished(g);
+    }
+    atomic_store_explicit(&vanished, NULL, memory_order_release);
+    mn_lock_release(&mn_sched.allg_lock);
+}
+
 void mn_g_fork_child(mn_g *self)
 {
-    for (mn_g *g = mn_sched.allg, *next; g; g = next) {
-        next = g->allnext;
-        if (g != self)
-            reclaim_vanished(g);
-    }
+    /* Their reclaim writes to each (a copy of its page, as the child's
+     * memory is the parent's copy-on-write): deferred to the first look
+     * at a G by handle or index, or the first thread made, which a child
+     * that execs at once never makes. */
+    if (self->allprev)
+        self->allprev->allnext = self->allnext;
+    else
+        mn_sched.allg = self->allnext;
+    if (self->allnext)
+        self->allnext->allprev = self->allprev;
+    /* A child that made no thread since its own fork (the only kind whose
+     * list is not reclaimed yet, mn_g_new) forks with self alone: its
+     * list stays, for its child too. */
+    if (mn_sched.allg)
+        atomic_store_explicit(&vanished, mn_sched.allg, memory_order_release);
     mn_sched.allg = self;
     self->allnext = self->allprev = NULL;
     /* glibc's fork wrote the child's real tid into the TCB */

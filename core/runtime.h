@@ -516,8 +516,10 @@ mn_g *mn_g_main(void);
 
 /* --- in the child of fork (core/fork.c) --- */
 /* Every G but self, the forking one, vanished with its thread: their
- * memory goes to the free list; self is the only live G. Under no lock:
- * the child has one thread, and the lists were whole at fork. */
+ * memory goes to the free list, at the child's first look at a G by
+ * handle or index or its first new thread (core/g.c: none if it execs
+ * first); self is the only live G. Under no lock: the child has one
+ * thread, and the lists were whole at fork. */
 void mn_g_fork_child(mn_g *self);
 /* The scheduler again on the calling thread, the forking G's M: g0 anew,
  * the other Ms free, every P empty, self running on P 0. Returns NULL, or
