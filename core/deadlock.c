@@ -47,7 +47,8 @@ static bool may_wake_others(mn_g *g)
 {
     uint32_t s = atomic_load(&g->status);
     return s == MN_G_RUNNING || s == MN_G_RUNNABLE || s == MN_G_DEAD ||
-           (s == MN_G_WAITING && g->wait_reason == mn_sig_suspend_reason);
+           (s == MN_G_WAITING && atomic_load_explicit(&g->wait_reason, memory_order_relaxed) ==
+                                        mn_sig_suspend_reason);
 }
 
 /* One look at every G: how many may wake the others, and the sum of

@@ -220,7 +220,7 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
     g->reaped = false;
     g->joiner = NULL;
     mn_lock_release(&g->join_lock);
-    g->wait_reason = NULL;
+    atomic_store_explicit(&g->wait_reason, NULL, memory_order_relaxed);
     g->created_pc = spec->created_pc;
     g->cpu_ns = g->cpu_in = 0; /* (it runs first in mn_resume_g, which notes cpu_in) */
     atomic_store(&g->cpu_since_m, NULL);

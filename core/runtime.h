@@ -78,7 +78,9 @@ struct mn_g {
     size_t mem_len;
     struct mn_stack stack;
     struct mn_san_ctx san;       /* the G as the sanitizers see it (sanitizer.h) */
-    const char *wait_reason;
+    /* what it waits for while parked: written by it alone, read by others
+     * (deadlock check, dumps, stats) */
+    _Atomic(const char *) wait_reason;
     /* its parks (mn_park), counted before it is WAITING, by it alone:
      * the deadlock check tells a G parked all along from one that woke
      * and parked again (deadlock.c) */

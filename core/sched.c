@@ -1150,11 +1150,11 @@ void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
     m->parks++;
     atomic_store_explicit(&g->parks, atomic_load_explicit(&g->parks, memory_order_relaxed) + 1,
                           memory_order_relaxed); /* before its WAITING (deadlock.c) */
-    g->wait_reason = reason;
+    atomic_store_explicit(&g->wait_reason, reason, memory_order_relaxed);
     m->park_commit = commit;
     m->park_arg = arg;
     mn_switch_out(g, MN_ACT_PARK);
-    g->wait_reason = NULL;
+    atomic_store_explicit(&g->wait_reason, NULL, memory_order_relaxed);
 }
 
 /* Puts g where the calling thread can run it: runnext of the caller's P,
