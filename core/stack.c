@@ -51,25 +51,40 @@ char *mn_stack_map_region(size_t len, size_t guard)
     return base;
 }
 
-/* The reserve of mn_stack_take_region: regions of reserve_len bytes (the
- * first length asked for; others are mapped one by one), mapped
- * RESERVE_BATCH at a time. `reserve` is the lowest region's address
- * (page aligned) plus how many regions from it up are free, 0 when none:
- * one word, changed by compare-and-swap, so that no lock is held across
- * fork and a thread that took a region from a batch that was then used up
- * and mapped again at the same address took a free one all the same. */
+/* The reserves of mn_stack_take_region, one per length of region (the
+ * first RESERVE_KINDS lengths asked for; others are mapped one by one),
+ * each mapped RESERVE_BATCH regions at a time. A reserve's length is set
+ * once; its `word` is the lowest region's address (page aligned) plus how
+ * many regions from it up are free, 0 when none: one word, changed by
+ * compare-and-swap, so that no lock is held across fork, and a thread
+ * that took a region from a batch that was then used up and mapped again
+ * at the same address took a free one all the same. */
 #define RESERVE_BATCH 16
-static _Atomic size_t reserve_len;
-static _Atomic uintptr_t reserve;
+#define RESERVE_KINDS 4
+struct reserve {
+    _Atomic size_t len;
+    _Atomic uintptr_t word;
+};
+static struct reserve reserves[RESERVE_KINDS];
 
-static char *take_reserved(size_t len)
+static struct reserve *reserve_for(size_t len)
 {
-    uintptr_t w = atomic_load(&reserve);
+    for (int i = 0; i < RESERVE_KINDS; i++) {
+        size_t have = 0;
+        if (atomic_compare_exchange_strong(&reserves[i].len, &have, len) || have == len)
+            return &reserves[i];
+    }
+    return NULL;
+}
+
+static char *take_reserved(struct reserve *r, size_t len)
+{
+    uintptr_t w = atomic_load(&r->word);
     size_t mask = mn_page_size() - 1;
     while (w) {
         uintptr_t left = w & mask;
         uintptr_t rest = left > 1 ? w - 1 : 0;
-        if (atomic_compare_exchange_weak(&reserve, &w, rest))
+        if (atomic_compare_exchange_weak(&r->word, &w, rest))
             return (char *)(w & ~mask) + (left - 1) * len;
     }
     return NULL;
@@ -77,11 +92,10 @@ static char *take_reserved(size_t len)
 
 char *mn_stack_take_region(size_t len, size_t guard)
 {
-    size_t none = 0;
-    atomic_compare_exchange_strong(&reserve_len, &none, len);
-    if (atomic_load(&reserve_len) != len)
+    struct reserve *r = reserve_for(len);
+    if (!r)
         return mn_stack_map_region(len, guard);
-    char *mem = take_reserved(len);
+    char *mem = take_reserved(r, len);
     if (!mem) {
         char *batch = mmap(NULL, len * RESERVE_BATCH, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
@@ -92,7 +106,7 @@ char *mn_stack_take_region(size_t len, size_t guard)
          * (one page-table page for both) */
         mem = batch + (RESERVE_BATCH - 1) * len;
         uintptr_t empty = 0;
-        if (!atomic_compare_exchange_strong(&reserve, &empty,
+        if (!atomic_compare_exchange_strong(&r->word, &empty,
                                             (uintptr_t)batch + RESERVE_BATCH - 1))
             munmap(batch, (RESERVE_BATCH - 1) * len); /* another thread's came first */
     }

@@ -22,10 +22,11 @@ struct mn_stack {
  * region. Returns the mapping, or NULL when out of memory or mappings. */
 char *mn_stack_map_region(size_t len, size_t guard);
 
-/* The same for the regions of Gs (core/gblock.c), many alike: they are
- * mapped RESERVE_BATCH at a time (stack.c), one system call and one
- * change of the process's mappings for each batch rather than each G.
- * A region is unmapped as any other, alone. */
+/* The same for the regions of Gs (core/gblock.c), many alike: those of
+ * the first few lengths asked for are mapped RESERVE_BATCH at a time
+ * (stack.c), one system call and one change of the process's mappings
+ * for each batch rather than each G. A region is unmapped as any other,
+ * alone. */
 char *mn_stack_take_region(size_t len, size_t guard);
 
 /* Maps size usable bytes (rounded to pages) with a guard of `guard` bytes.
