@@ -38,17 +38,29 @@ static int make_guard(char *base, size_t guard)
     return mprotect(base, guard, PROT_NONE) == 0 ? 0 : errno;
 }
 
-char *mn_stack_map_region(size_t len, size_t guard)
+/* len bytes of stack memory, committed lazily, or NULL */
+static char *map_lazy(size_t len)
 {
     char *base = mmap(NULL, len, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-    if (base == MAP_FAILED)
-        return NULL;
+    return base == MAP_FAILED ? NULL : base;
+}
+
+/* base, a region of len bytes, with its guard made; unmapped and NULL if
+ * the guard could not be */
+static char *guarded(char *base, size_t len, size_t guard)
+{
     if (guard && make_guard(base, guard) != 0) {
         munmap(base, len);
         return NULL;
     }
     return base;
+}
+
+char *mn_stack_map_region(size_t len, size_t guard)
+{
+    char *base = map_lazy(len);
+    return base ? guarded(base, len, guard) : NULL;
 }
 
 /* The reserves of mn_stack_take_region, one per length of region (the
@@ -97,9 +109,8 @@ char *mn_stack_take_region(size_t len, size_t guard)
         return mn_stack_map_region(len, guard);
     char *mem = take_reserved(r, len);
     if (!mem) {
-        char *batch = mmap(NULL, len * RESERVE_BATCH, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-        if (batch == MAP_FAILED) /* perhaps only the batch is too much */
+        char *batch = map_lazy(len * RESERVE_BATCH);
+        if (!batch) /* perhaps only the batch is too much */
             return mn_stack_map_region(len, guard);
         /* the top one is ours: as the kernel places mappings, each next
          * region lies below the last, its top beside the last one's guard
@@ -110,11 +121,7 @@ char *mn_stack_take_region(size_t len, size_t guard)
                                             (uintptr_t)batch + RESERVE_BATCH - 1))
             munmap(batch, (RESERVE_BATCH - 1) * len); /* another thread's came first */
     }
-    if (guard && make_guard(mem, guard) != 0) {
-        munmap(mem, len);
-        return NULL;
-    }
-    return mem;
+    return guarded(mem, len, guard);
 }
 
 int mn_stack_map(struct mn_stack *s, size_t size, size_t guard)

@@ -2,7 +2,8 @@
  * guard region below made by MADV_GUARD_INSTALL (no extra VMA, so 100,000+
  * stacks fit under vm.max_map_count), or by mprotect where the kernel
  * lacks it. A G's stack is the low part of the mapping that also holds its
- * TCB, TLS and descriptor (core/gblock.h); an M's g0 has a mapping of its
+ * TCB, TLS and descriptor (core/gblock.h), taken from a reserve mapped
+ * many at a time (mn_stack_take_region); an M's g0 has a mapping of its
  * own (mn_stack_map). A program-provided stack (pthread_attr_setstack) is
  * used as given, without a guard, as glibc does. */
 #ifndef MN_CORE_STACK_H
