@@ -194,8 +194,9 @@ void mn_sig_g_free(struct mn_g *g);
 uint64_t mn_sig_idle_mask(void);
 /* Around the creation of a kernel thread of mnrt's (an M, sysmon): it
  * starts with every program signal blocked, as it inherits the mask, so
- * that none lands on it before it knows what it is. Returns the caller's
- * mask, for mn_sig_unblock_after_start. */
+ * that none lands on it before it knows what it is. Also around vfork
+ * (shim/vfork.c). Returns the caller's mask, for
+ * mn_sig_unblock_after_start. */
 uint64_t mn_sig_block_for_start(void);
 void mn_sig_unblock_after_start(uint64_t mask);
 

@@ -178,10 +178,12 @@ __attribute__((constructor(101))) static void mn_boot_constructor(void)
 }
 
 /* At exit (exit(), return from main, the last thread's end): the
- * execution trace, if one is recorded (core/exectrace_file.h). */
+ * execution trace, if one is recorded (core/exectrace_file.h); not by a
+ * vfork child that calls exit(), whose memory is its parent's. */
 __attribute__((destructor)) static void mn_exit_destructor(void)
 {
-    mn_xtrace_write();
+    if (!mn_tls_vfork_child)
+        mn_xtrace_write();
 }
 
 /* Program code of a G; what it returns or passes to pthread_exit (which

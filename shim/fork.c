@@ -22,14 +22,7 @@
  * inferior does) has that thread as its tracer, the only one whose
  * ptrace requests the kernel takes (shim/bound.c).
  *
- * vfork() is fork() here, as POSIX allows. A vfork child runs in its
- * parent's memory until it execs, so what it calls through mnrt would act
- * on the parent's state (its fd table, io_uring registrations, signal
- * bookkeeping): Python's subprocess, whose child calls close_range over
- * every fd, made other threads of the parent find their pipes closed
- * (EBADF) when 40 threads each ran a command. (A wrapper cannot call the
- * real vfork: the child would return through the wrapper's frame, which
- * the parent then returns through after the child has overwritten it.) */
+ * vfork() is the kernel's, with mnrt's own steps: shim/vfork.c. */
 #include "shim/pthread_impl.h"
 
 #include "compat/real_lookup.h"
@@ -128,11 +121,6 @@ void mn_fork_boot(void)
 }
 
 MN_EXPORT pid_t fork(void)
-{
-    return fork_with_handlers();
-}
-
-MN_EXPORT pid_t vfork(void)
 {
     return fork_with_handlers();
 }

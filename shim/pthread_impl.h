@@ -39,13 +39,16 @@ extern _Atomic int mn_boot_state;
 void mn_boot(void);
 /* Whether pthread_exit may unwind g's stack to a frame of mnrt's. */
 bool mn_can_unwind(mn_g *g);
+/* vfork.c: set in a vfork child until it execs or exits (it shares its
+ * parent's memory, so a process-wide word would not do). */
+extern __thread bool mn_tls_vfork_child;
 /* True when calls should be served by glibc as if mnrt were absent: before
- * boot, when boot refused, and in the child of a fork. */
+ * boot, when boot refused, in the child of a fork and in a vfork child. */
 static inline bool mn_native(void)
 {
     return __builtin_expect(atomic_load_explicit(&mn_boot_state, memory_order_relaxed) !=
                                     MN_BOOT_UP ||
-                                mn_sched.forked_child,
+                                mn_sched.forked_child || mn_tls_vfork_child,
                             0);
 }
 

@@ -1,10 +1,10 @@
 /* spawn.c - cost of starting a program from a threaded process: vfork +
  * execve of /bin/true + waitpid, as Python's subprocess, shells and build
  * tools start their commands, while IDLE other threads (default 0) wait on
- * a condition variable. Under mnrt vfork is fork (README, "What is not
- * served"), so each spawn copies the process's page tables, which grow
- * with its threads; posix_spawn (glibc's clone with CLONE_VM) is not
- * affected and is not measured here. Every child must exit 0.
+ * a condition variable. Under mnrt the child /bin/true runs under mnrt
+ * too (it inherits LD_PRELOAD), so its start costs mnrt's boot; the
+ * idle threads show what the spawn's cost grows with (the page tables a
+ * fork would copy). Every child must exit 0.
  * Result: us_per_op = wall time / SPAWNS.
  * Usage: bench_spawn [SPAWNS [IDLE]] */
 #include "bench.h"
