@@ -2,12 +2,17 @@
  * controller and v2 both mounted) use v1, where the limit is enforced. */
 #include "core/cgroup.h"
 
+#include "compat/raw_syscall.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define PATH_LEN 4096
 
@@ -16,16 +21,28 @@ static const char *or_default(const char *path, const char *dflt)
     return path && *path ? path : dflt;
 }
 
-/* Reads a small file into buf; returns false if it cannot be read. */
+/* Reads a small file into buf, NUL-terminated (what does not fit is
+ * left out); returns false if it cannot be read. Raw system calls: this
+ * runs at every program's start, where stdio's buffers and malloc's first
+ * use cost more than the reads. */
 static bool read_small(const char *path, char *buf, size_t len)
 {
-    FILE *f = fopen(path, "re");
-    if (!f)
+    int fd = (int)mn_raw_syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return false;
-    size_t n = fread(buf, 1, len - 1, f);
-    fclose(f);
+    size_t n = 0;
+    long r;
+    while (n < len - 1 && (r = mn_raw_syscall(SYS_read, fd, buf + n, len - 1 - n)) > 0)
+        n += (size_t)r;
+    mn_raw_syscall(SYS_close, fd);
     buf[n] = 0;
     return true;
+}
+
+/* Whether path names something that exists. */
+static bool exists(const char *path)
+{
+    return mn_raw_syscall(SYS_faccessat, AT_FDCWD, path, F_OK) == 0;
 }
 
 /* Decodes mountinfo's octal escapes (\040 for a space) in place. */
@@ -57,32 +74,63 @@ static bool has_word(const char *list, const char *word)
     return false;
 }
 
-/* The process's cgroup path: for v1 (v1 == true) of the cpu controller,
- * else the v2 one. */
-static bool cgroup_path(const struct mn_cgroup_roots *r, bool v1, char *out, size_t len)
+/* The process's cgroup path, from one read of /proc/self/cgroup: the v1
+ * cpu controller's if it has one (*v1 true), else the v2 one. */
+static bool cgroup_path(const struct mn_cgroup_roots *r, bool *v1, char *out, size_t len)
 {
-    FILE *f = fopen(or_default(r->proc_self_cgroup, "/proc/self/cgroup"), "re");
-    if (!f)
+    char buf[4096];
+    if (!read_small(or_default(r->proc_self_cgroup, "/proc/self/cgroup"), buf, sizeof buf))
         return false;
-    char *line = NULL;
-    size_t cap = 0;
-    bool found = false;
-    while (!found && getline(&line, &cap, f) > 0) {
-        line[strcspn(line, "\n")] = 0;
+    const char *v1_path = NULL, *v2_path = NULL;
+    for (char *line = buf, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = 0;
         char *c1 = strchr(line, ':');
         char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
         if (!c2)
             continue;
         *c1 = *c2 = 0;
-        bool match = v1 ? has_word(c1 + 1, "cpu") : (strcmp(line, "0") == 0 && c1[1] == 0);
-        if (match && strlen(c2 + 1) < len) {
-            strcpy(out, c2 + 1);
-            found = true;
+        if (!v1_path && has_word(c1 + 1, "cpu"))
+            v1_path = c2 + 1;
+        else if (!v2_path && strcmp(line, "0") == 0 && c1[1] == 0)
+            v2_path = c2 + 1;
+    }
+    *v1 = v1_path != NULL;
+    const char *path = v1_path ? v1_path : v2_path;
+    if (!path || strlen(path) >= len)
+        return false;
+    strcpy(out, path);
+    return true;
+}
+
+/* The hierarchy where systems and container runtimes mount it with its
+ * root at the mount point (v1's cpu controller at /sys/fs/cgroup/cpu or
+ * cpu,cpuacct, v2 at /sys/fs/cgroup), if the process's cgroup directory
+ * is there: then mountinfo, whose read is most of this file's cost at a
+ * program's start, is not needed. A container that mounts a sub-tree
+ * (the mount root is not "/") has no such directory, or not this one:
+ * mount_of finds its mount. The directory is told by a file every cgroup
+ * directory of the hierarchy has. */
+static bool conventional_mount(const struct mn_cgroup_roots *r, bool v1, const char *cg,
+                               char *point, size_t len)
+{
+    static const char *const v1_points[] = {"/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"};
+    static const char *const v2_points[] = {"/sys/fs/cgroup"};
+    const char *const *points = v1 ? v1_points : v2_points;
+    int npoints = v1 ? 2 : 1;
+    const char *marker = v1 ? "cpu.cfs_quota_us" : "cgroup.controllers";
+    const char *prefix = r->fs_prefix ? r->fs_prefix : "";
+    for (int i = 0; i < npoints; i++) {
+        char path[2 * PATH_LEN + 64];
+        int n = snprintf(path, sizeof path, "%s%s%s/%s", prefix, points[i],
+                         strcmp(cg, "/") == 0 ? "" : cg, marker);
+        if (n > 0 && (size_t)n < sizeof path && strlen(points[i]) < len && exists(path)) {
+            strcpy(point, points[i]);
+            return true;
         }
     }
-    free(line);
-    fclose(f);
-    return found;
+    return false;
 }
 
 /* The mount point and mount root of the hierarchy (v1: the one with the
@@ -167,10 +215,14 @@ static long dir_limit(const char *dir, bool v1)
     return (long)((q * 1000 + period - 1) / period);
 }
 
-static long hierarchy_limit(const struct mn_cgroup_roots *r, bool v1)
+long mn_cgroup_cpu_limit_millis(const struct mn_cgroup_roots *r)
 {
-    char cg[PATH_LEN], point[PATH_LEN], root[PATH_LEN];
-    if (!cgroup_path(r, v1, cg, sizeof cg) || !mount_of(r, v1, point, root, sizeof root))
+    char cg[PATH_LEN], point[PATH_LEN], root[PATH_LEN] = "/";
+    bool v1;
+    if (!cgroup_path(r, &v1, cg, sizeof cg))
+        return 0;
+    if (!conventional_mount(r, v1, cg, point, sizeof point) &&
+        !mount_of(r, v1, point, root, sizeof root))
         return 0;
     /* A container mounts a sub-tree: make the path relative to its root. */
     const char *rel = cg;
@@ -198,13 +250,6 @@ static long hierarchy_limit(const struct mn_cgroup_roots *r, bool v1)
         *slash = 0;
     }
     return best;
-}
-
-long mn_cgroup_cpu_limit_millis(const struct mn_cgroup_roots *roots)
-{
-    char cg[PATH_LEN];
-    bool v1 = cgroup_path(roots, true, cg, sizeof cg);
-    return hierarchy_limit(roots, v1);
 }
 
 int mn_cgroup_procs_from_millis(long millis)

@@ -1,7 +1,9 @@
 /* The CPU limit of the process's cgroup (docs/design.md §14), to size the number
  * of Ps like Go sizes GOMAXPROCS: cgroup v2 `cpu.max`, or v1
  * `cpu.cfs_quota_us`/`cpu.cfs_period_us`, found through /proc/self/cgroup
- * and /proc/self/mountinfo, the minimum over the cgroup and its ancestors.
+ * and the conventional mount point (or, where the cgroup's directory is
+ * not there, /proc/self/mountinfo), the minimum over the cgroup and its
+ * ancestors.
  * The roots let tests point the parser at fixture trees; in production all
  * three are "" (the real /proc and /). Stateless; any thread may call it. */
 #ifndef MN_CORE_CGROUP_H

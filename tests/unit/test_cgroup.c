@@ -1,7 +1,10 @@
 /* The cgroup CPU-limit parser (core/cgroup.c) on fixture trees
  * (tests/unit/fixtures/cgroup): v1 and v2, nested limits where the
  * parent or the child is lower, "max"/-1, a container's mount root and
- * an escaped mount point, a malformed file, no cpu controller. */
+ * an escaped mount point, a malformed file, no cpu controller; the
+ * conventional mount points found without mountinfo (the fixtures
+ * v1conventional and v2conventional have none), and a sub-tree mounted
+ * at a conventional point, which only mountinfo tells. */
 #include "core/cgroup.h"
 
 #include <criterion/criterion.h>
@@ -62,6 +65,17 @@ Test(cgroup, no_cpu_controller_and_missing_files)
 {
     cr_assert_eq(limit_of("none"), 0);
     cr_assert_eq(limit_of("does-not-exist"), 0);
+}
+
+Test(cgroup, conventional_mounts_need_no_mountinfo)
+{
+    cr_assert_eq(limit_of("v2conventional"), 1500);
+    cr_assert_eq(limit_of("v1conventional"), 2500);
+}
+
+Test(cgroup, subtree_at_a_conventional_mount_point)
+{
+    cr_assert_eq(limit_of("v1subtree"), 500);
 }
 
 Test(cgroup, rounding)
