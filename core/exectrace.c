@@ -257,6 +257,9 @@ void mn_xt_rec_stop(mn_g *g, enum mn_m_action action)
         kind = atomic_load_explicit(&g->preempt, memory_order_relaxed) ? MN_XT_PREEMPTED
                                                                        : MN_XT_YIELD;
         break;
+    case MN_ACT_YIELD_GLOBAL:
+        kind = MN_XT_YIELD;
+        break;
     case MN_ACT_EXIT:
         kind = MN_XT_EXIT;
         break;

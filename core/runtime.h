@@ -101,6 +101,8 @@ struct mn_g {
 
     char name[16];               /* pthread_setname_np */
     _Atomic bool preempt;        /* sysmon asks it to yield at its next entry */
+    uint32_t turn_inputs;        /* waits for input begun since it last started (mn_input_turn) */
+    int64_t turn_since;          /* when the first of them began */
     /* system calls it made through mnrt (mn_count_syscall), written by
      * it alone: sysmon tells a G that computes or spins (none since its
      * last look) from one that serves I/O */
@@ -178,7 +180,8 @@ struct mn_g {
 };
 
 enum mn_m_action {
-    MN_ACT_NONE, MN_ACT_PARK, MN_ACT_YIELD, MN_ACT_EXIT, MN_ACT_CALL, MN_ACT_QUEUE
+    MN_ACT_NONE, MN_ACT_PARK, MN_ACT_YIELD, MN_ACT_EXIT, MN_ACT_CALL, MN_ACT_QUEUE,
+    MN_ACT_YIELD_GLOBAL /* a yield behind the global queue's Gs (mn_input_turn) */
 };
 
 struct mn_m {
@@ -445,6 +448,16 @@ static inline void mn_check_preempt(void)
     else if (__builtin_expect(mn_randomize, 0))
         mn_randomize_yield();
 }
+
+/* A G about to wait for input (a read of a socket or pipe, poll, select,
+ * epoll_wait) yields first, to the back of its P's queue, if it already
+ * began such a wait since it last started and Gs wait in that queue: a
+ * connection thread whose client keeps pace finds each next request
+ * there at once, never parks, and would otherwise serve its client alone
+ * until its slice ends (10 ms) while the P's other threads wait. So a
+ * busy P serves its threads in turn, a request each, as the kernel does
+ * threads that sleep between requests. */
+void mn_input_turn(void);
 
 /* --- Gs (g.c) --- */
 struct mn_g_spec {

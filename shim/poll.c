@@ -127,6 +127,8 @@ MN_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 {
     if (!mn_getg())
         return (int)MN_SYS(SYS_poll, fds, n, timeout_ms);
+    if (timeout_ms != 0)
+        mn_input_turn();
     int64_t deadline = timeout_ms < 0 ? -1 : mn_nanotime() + (int64_t)timeout_ms * 1000000;
     return g_poll(fds, n, deadline, NULL);
 }
@@ -141,6 +143,8 @@ MN_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
         errno = EINVAL;
         return -1;
     }
+    if (!ts || ts->tv_sec || ts->tv_nsec)
+        mn_input_turn();
     return g_poll(fds, n, deadline, mask);
 }
 

@@ -52,8 +52,12 @@ static ssize_t g_recvmsg(int fd, struct msghdr *msg, int flags)
 {
     mn_cancel_point();
     struct mn_netio io;
-    if ((flags & MSG_DONTWAIT) || !mn_netio_begin(&io, fd, MN_DIR_READ))
-        return MN_SYS_FALLBACK(flags & MSG_DONTWAIT, SYS_recvmsg, fd, msg, flags);
+    if (flags & MSG_DONTWAIT) {
+        mn_input_turn(); /* a server's read of its next request, too */
+        return MN_SYS(SYS_recvmsg, fd, msg, flags);
+    }
+    if (!mn_netio_begin(&io, fd, MN_DIR_READ))
+        return MN_SYS_FALLBACK(false, SYS_recvmsg, fd, msg, flags);
     struct mn_iovcur cur = {.v = NULL};
     bool waitall = (flags & MSG_WAITALL) && !(flags & MSG_PEEK);
     if (waitall && mn_iovcur_init(&cur, msg->msg_iov, (int)msg->msg_iovlen) != 0) {

@@ -20,6 +20,8 @@ bool mn_netio_begin(struct mn_netio *io, int fd, int dir)
     enum mn_fdkind kind = mn_fd_kind(fd);
     if (kind != MN_FD_SOCKET && kind != MN_FD_PIPE)
         return false;
+    if (dir == MN_DIR_READ)
+        mn_input_turn();
     io->pd = mn_pollfd_get(fd);
     if (!io->pd)
         return false;
