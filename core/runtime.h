@@ -449,14 +449,15 @@ static inline void mn_check_preempt(void)
         mn_randomize_yield();
 }
 
-/* A G about to wait for input (a read of a socket or pipe, poll, select,
- * epoll_wait) yields first, to the back of its P's queue, if it already
- * began such a wait since it last started and Gs wait in that queue: a
- * connection thread whose client keeps pace finds each next request
- * there at once, never parks, and would otherwise serve its client alone
- * until its slice ends (10 ms) while the P's other threads wait. So a
- * busy P serves its threads in turn, a request each, as the kernel does
- * threads that sleep between requests. */
+/* A G about to wait for input (a read or recv of a socket or pipe, with
+ * MSG_DONTWAIT too; poll or ppoll with a timeout) yields first if it
+ * began such a wait since it last started, a turn ago or more, and Gs
+ * wait for its P or in the global queue (see sched.c for the turn and
+ * the ready I/O it collects first): a connection thread whose client
+ * keeps pace finds each next request there at once, never parks, and
+ * would otherwise serve its client alone until its slice ends (10 ms)
+ * while the P's other threads wait. So a busy P serves its threads in
+ * turn, between requests (docs/design.md §13). */
 void mn_input_turn(void);
 
 /* --- Gs (g.c) --- */
