@@ -1,9 +1,12 @@
 /* Changing the number of Ps while the program runs (docs/design.md §14: the
- * number of Ps follows the cgroup CPU limit). More Ps: new ones join the
- * idle list. Fewer: idle ones beyond the new count leave it at once, busy
- * ones are given up by their M at its next scheduling point
- * (retire_dead_p in sched.c); their Gs go to the global queue and their
- * timers to P 0. P structures are never freed (Ms may still look at them). */
+ * number of Ps follows the cgroup CPU limit). More Ps: new ones and
+ * retired ones join the idle list; a busy one that a shrink just before
+ * left with its M stays with it. Fewer: idle ones beyond the new count
+ * leave it at once, busy ones are given up by their M at its next
+ * scheduling point (retire_dead_p in sched.c); their Gs go to the global
+ * queue and their timers to P 0. P structures are never freed (Ms may
+ * still look at them). Invariant: a P is on the idle list or held by one
+ * M, never both. */
 #include "core/sched_internal.h"
 
 #include "compat/log.h"
@@ -38,6 +41,7 @@ void mn_procresize(int n)
      * (core/lockrank.h). Only the caller (sysmon) adds Ps, and readers
      * look at allp[i] only for i < nallp. */
     int made = atomic_load_explicit(&mn_sched.nallp, memory_order_relaxed);
+    int made_before = made;
     while (made < n && (mn_sched.allp[made] = mn_p_new(made)))
         made++;
     mn_lock_acquire(&mn_sched.lock);
@@ -46,8 +50,13 @@ void mn_procresize(int n)
     if (n > made)
         n = made; /* no memory for more */
     if (n > old) {
+        /* A P that a shrink left with its M, which has not given it up
+         * yet (or been handed it), stays with that M: retire_dead_p looks
+         * again under the lock. Idling it too gave it two Ms (ThreadSanitizer
+         * in unit_procresize: both ticked its schedtick). */
         for (int i = old; i < n; i++)
-            mn_pidleput_locked(mn_sched.allp[i]);
+            if (i >= made_before || mn_pstate(mn_sched.allp[i]) == MN_P_DEAD)
+                mn_pidleput_locked(mn_sched.allp[i]);
         atomic_store(&mn_sched.procs, n);
     } else if (n < old) {
         atomic_store(&mn_sched.procs, n);

@@ -720,6 +720,10 @@ static void retire_dead_p(mn_m *m)
     while (m->p && m->p->id >= atomic_load(&mn_sched.procs)) {
         mn_p *p = m->p;
         mn_lock_acquire(&mn_sched.lock);
+        if (p->id < atomic_load(&mn_sched.procs)) { /* grown back: still ours */
+            mn_lock_release(&mn_sched.lock);
+            break;
+        }
         releasep(m);
         atomic_store(&p->status, mn_pword(NULL, MN_P_DEAD));
         mn_lock_release(&mn_sched.lock);

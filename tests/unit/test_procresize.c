@@ -110,6 +110,56 @@ Test(procresize, grow_and_shrink_while_running)
     cr_assert_eq(atomic_load(&steps), GS * ROUNDS);
 }
 
+static atomic_int spinning;
+static atomic_bool stop_spinning;
+
+/* Runs until told, with no scheduling point: its P stays with its M. */
+static void *spinner(void *arg)
+{
+    atomic_fetch_add(&spinning, 1);
+    while (!atomic_load(&stop_spinning))
+        ;
+    return arg;
+}
+
+static bool on_idle_list(mn_p *p)
+{
+    mn_lock_acquire(&mn_sched.lock);
+    bool found = false;
+    for (mn_p *q = mn_sched.pidle; q; q = q->link)
+        found |= q == p;
+    mn_lock_release(&mn_sched.lock);
+    return found;
+}
+
+/* A shrink, then a grow before the busy P beyond the smaller count was
+ * given up: it stays with its M, and is not idle too (it was: two Ms
+ * then ran it). */
+Test(procresize, grow_back_keeps_a_busy_p_with_its_m)
+{
+    boot(3);
+    mn_g *s[2];
+    for (int i = 0; i < 2; i++) {
+        struct mn_g_spec spec = {.stack_size = 64 * 1024, .guard_size = 4096,
+                                 .start = spinner, .arg = (void *)(intptr_t)i};
+        cr_assert_eq(mn_g_new(&spec, &s[i]), 0);
+        mn_g_run(s[i]);
+    }
+    while (atomic_load(&spinning) < 2)
+        mn_yield();
+    /* one spinner holds a P other than P0 */
+    mn_m *m = s[0]->m && s[0]->m->p->id > 0 ? s[0]->m : s[1]->m;
+    mn_p *p = m->p;
+    cr_assert_gt(p->id, 0);
+    mn_procresize(p->id);
+    mn_procresize(3);
+    cr_assert(mn_p_held_by(p, m), "P%d left its M", p->id);
+    cr_assert(!on_idle_list(p), "P%d is held by its M and on the idle list", p->id);
+    atomic_store(&stop_spinning, true);
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(mn_g_join(s[i], NULL, -1, false), 0);
+}
+
 Test(procresize, new_ps_allocated_without_a_runtime_lock)
 {
     boot(2);
