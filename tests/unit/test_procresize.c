@@ -150,7 +150,7 @@ Test(procresize, grow_back_keeps_a_busy_p_with_its_m)
     /* one spinner holds a P other than P0 */
     mn_m *m = s[0]->m && s[0]->m->p->id > 0 ? s[0]->m : s[1]->m;
     mn_p *p = m->p;
-    cr_assert_gt(p->id, 0);
+    cr_assert(p->id > 0, "P%d", p->id);
     mn_procresize(p->id);
     mn_procresize(3);
     cr_assert(mn_p_held_by(p, m), "P%d left its M", p->id);
