@@ -1258,8 +1258,6 @@ void mn_input_turn(void)
         g->turn_since = now;
         return;
     }
-    if (now - g->turn_since < TURN_NS)
-        return;
     mn_p *p = g->m->p;
     if (!p)
         return;
@@ -1267,12 +1265,16 @@ void mn_input_turn(void)
      * may, which nobody collects while every P is busy (an M without work
      * polls, or sleeps in the poller). Only then: collecting into a queue
      * that has work made the queues overflow into the global one, served
-     * once in 61 schedulings (docs/design.md §9). */
+     * once in 61 schedulings (docs/design.md §9). Not only at a turn's end:
+     * a G that yields for other reasons (a random yield under
+     * MNRT_DEBUG=randomize) starts a new turn each time. */
     if (mn_runq_empty(&p->runq) &&
         atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed) == 0 &&
         atomic_load_explicit(&mn_sched.npidle, memory_order_relaxed) == 0 &&
         now - atomic_load_explicit(&mn_sched.lastpoll, memory_order_relaxed) > INPUT_POLL_NS)
         netpoll_now(g->m);
+    if (now - g->turn_since < TURN_NS)
+        return;
     if (!mn_runq_empty(&p->runq))
         mn_switch_out(g, MN_ACT_YIELD);
     else if (atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed) > 0)
