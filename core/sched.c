@@ -1,5 +1,6 @@
 /* The scheduler (docs/design.md §5-§6; Go's proc.go): run queues, finding work,
- * stealing, spinning Ms and the wakep rule, idle Ms, parking and readying.
+ * stealing, spinning Ms and the wakep rule, idle Ms, parking and readying,
+ * and the turns Gs take at input (mn_input_turn, docs/design.md §13).
  *
  * Every M runs g0_loop on its own stack with its own TCB (g0). A G gives
  * control back to g0 by switching to it with a request in m->action

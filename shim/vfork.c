@@ -64,10 +64,9 @@ int mn_vfork_prepare(uintptr_t pc, uintptr_t sp, uintptr_t fp)
     return MANAGED;
 }
 
-void mn_vfork_child(long zero, int state);
-void mn_vfork_child(long zero, int state)
+void mn_vfork_child(int state);
+void mn_vfork_child(int state)
 {
-    (void)zero;
     mn_tls_vfork_child = true;
     if (state & MANAGED) {
         mn_tls_g = NULL;

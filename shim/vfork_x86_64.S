@@ -10,7 +10,7 @@
  *
  * pid_t vfork(void); the C side:
  *   int mn_vfork_prepare(uintptr_t pc, uintptr_t sp, uintptr_t fp)
- *   void mn_vfork_child(long zero, int state)
+ *   void mn_vfork_child(int state)
  *   long mn_vfork_parent(long result, int state) */
 #include <sys/syscall.h>
 
@@ -48,7 +48,8 @@ vfork:
     .cfi_adjust_cfa_offset -8
     ret
     .cfi_adjust_cfa_offset 8
-1:  call mn_vfork_child
+1:  movl %esi, %edi              /* the state */
+    call mn_vfork_child
     addq $8, %rsp
     .cfi_adjust_cfa_offset -8
     xorl %eax, %eax

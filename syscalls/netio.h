@@ -50,7 +50,9 @@ struct mn_netio {
 };
 
 /* true when fd gets the loop (a G, a socket or pipe); false: do the call
- * as it is (foreign thread) or with mn_entersyscall around it. */
+ * as it is (foreign thread) or with mn_entersyscall around it. A G's read
+ * begins with its turn at input (runtime.h mn_input_turn), which may
+ * yield. */
 bool mn_netio_begin(struct mn_netio *io, int fd, int dir);
 /* Starts one attempt: returns the fd to use. */
 int mn_netio_try(struct mn_netio *io);
