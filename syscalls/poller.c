@@ -14,12 +14,16 @@
 
 static const struct mn_poller *_Atomic chosen;
 static mn_lock init_lock = MN_LOCK_INIT(POLLER_INIT);
-static bool tried;
+static bool tried;                  /* under init_lock */
+static _Atomic bool none;           /* tried, and neither backend could be set up */
 
+/* A caller that comes while another thread sets the poller up waits for
+ * it under init_lock: it got NULL before (2026-12-06), and its G then
+ * waited as if there were no poller, looking again every 10 ms. */
 const struct mn_poller *mn_poller_get(void)
 {
     const struct mn_poller *p = atomic_load_explicit(&chosen, memory_order_acquire);
-    if (p || tried)
+    if (p || atomic_load_explicit(&none, memory_order_relaxed))
         return p;
     mn_lock_acquire(&init_lock);
     if (!tried) {
@@ -35,8 +39,10 @@ const struct mn_poller *mn_poller_get(void)
         }
         if (p && mn_config.debug)
             mn_warn("netpoller: %s", p->name);
-        if (!p)
+        if (!p) {
             mn_warn("no netpoller (io_uring and epoll both failed): blocked threads poll");
+            atomic_store(&none, true);
+        }
         atomic_store_explicit(&chosen, p, memory_order_release);
         if (p) {
             atomic_store(&mn_hooks.poll_wait, p->wait);
@@ -60,6 +66,7 @@ void mn_netpoll_fork_child(void)
     atomic_store(&mn_hooks.poll_wake, NULL);
     atomic_store(&chosen, NULL);
     tried = false;
+    atomic_store(&none, false);
     init_lock = (mn_lock)MN_LOCK_INIT(POLLER_INIT);
     mn_pollfd_fork_child();
 }

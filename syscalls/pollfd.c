@@ -467,17 +467,40 @@ int mn_pollfd_wait_inline(struct mn_pollfd *pd, int dir, uint32_t seq, bool canc
     return wait_any(&pd, &dir, &seq, &node, 1, -1, reason, atomic_load(&pd->fd), cancel_point);
 }
 
-/* A close-on-exec duplicate of fd high up, out of the way of the fd
- * numbers the program gets (near the soft limit, where it can), or -1. */
-static int dup_high(int fd)
+/* Where mnrt's own fds and hidden duplicates go: high up, out of the way
+ * of the numbers the program gets, below the soft limit and below 1,024.
+ * A process's fd table is as long as its highest fd, so near a soft limit
+ * of 1,048,576, as containers set it, it would take 8 MiB (it was placed
+ * there until 2026-12-06). */
+#define OWN_FD_TOP 1024
+
+static int own_fd_base(void)
 {
     struct rlimit rl;
-    int low = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 256 ? (int)(rl.rlim_cur - 64)
-                                                                      : 3;
-    int high = (int)mn_raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, low);
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur <= 256)
+        return 3;
+    return (int)(rl.rlim_cur < OWN_FD_TOP ? rl.rlim_cur : OWN_FD_TOP) - 64;
+}
+
+/* A close-on-exec duplicate of fd high up (own_fd_base), or -1. */
+static int dup_high(int fd)
+{
+    int high = (int)mn_raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, own_fd_base());
     if (high < 0)
         high = (int)mn_raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
     return high;
+}
+
+void mn_fd_table_grow(void)
+{
+    for (int fd = 0; fd < 3; fd++) {
+        int high = dup_high(fd);
+        if (high != -EBADF) {
+            if (high >= 0)
+                mn_raw_syscall(SYS_close, high);
+            return;
+        }
+    }
 }
 
 /* The poller's own fds (ring, epoll instance, eventfd): a few, for good. */
