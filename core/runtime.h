@@ -142,6 +142,10 @@ struct mn_g {
     struct mn_inline_wait convert;
     int sig_handler_depth;       /* program handlers running on it (no
                                   * preemption signal meanwhile: preempt.h) */
+    /* it is switching away (from the start of mn_park or mn_switch_out
+     * until it runs its own code again, sched.c): no program handler
+     * runs on it (signals.c g_here); written by the G itself */
+    volatile bool switching;
     /* the M it blocks on in a cancellation point the kernel makes
      * (shim/cancel.c), NULL outside one */
     _Atomic(struct mn_m *) cancel_call_m;

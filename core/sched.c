@@ -1090,6 +1090,27 @@ static void finish_direct_switch(mn_g *self, mn_m *m)
     atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
 }
 
+/* g begins to switch away (mn_park, mn_switch_out): from here until it
+ * runs its own code again (end_switch) no program signal handler runs on
+ * it (signals.c g_here). Such a handler may park or yield the G; the
+ * switch would then go on with the state it had handed to its M (a
+ * park's commit), or with an M the G has left. */
+static inline void begin_switch(mn_g *g)
+{
+    g->switching = true;
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
+/* g runs its own code again: its pending signals run now (one that came
+ * during the switch was left pending in it, signals.c). */
+static inline void end_switch(mn_g *g)
+{
+    g->switching = false;
+    atomic_signal_fence(memory_order_seq_cst);
+    if (__builtin_expect(atomic_load_explicit(&g->sigpend, memory_order_relaxed) != 0, 0))
+        mn_sig_deliver_pending();
+}
+
 void mn_resume_g(mn_g *g)
 {
     mn_m *m = g->m;
@@ -1099,12 +1120,12 @@ void mn_resume_g(mn_g *g)
         apply_sigmask(m, g);
     mn_lockrank_switch(g->id, "resumes on", m->id);
     mn_cputime_in(g);
-    if (__builtin_expect(atomic_load_explicit(&g->sigpend, memory_order_relaxed) != 0, 0))
-        mn_sig_deliver_pending();
+    end_switch(g);
 }
 
 void mn_switch_out(mn_g *g, enum mn_m_action action)
 {
+    begin_switch(g);
     mn_lockrank_switch(g->id, "switches away from", g->m->id);
     mn_cputime_out(g);
     atomic_store_explicit(&g->nswitch, atomic_load_explicit(&g->nswitch, memory_order_relaxed) + 1,
@@ -1134,6 +1155,7 @@ void mn_switch_out(mn_g *g, enum mn_m_action action)
         atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
         atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
         mn_cputime_in(g);
+        end_switch(g);
         return;
     }
     mn_xtrace_stop(g, action);
@@ -1158,6 +1180,7 @@ void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
     if (__builtin_expect(mn_randomize, 0))
         mn_randomize_yield(); /* its wakers may come before its commit */
     mn_g *g = mn_tls_g;
+    begin_switch(g); /* before it reads g->m: no handler moves it now */
     if (g->fork_locked) { /* it did not trace what it forked: free again */
         g->fork_locked = false;
         mn_unlock_thread(false);
@@ -1169,6 +1192,7 @@ void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
     atomic_store_explicit(&g->wait_reason, reason, memory_order_relaxed);
     m->park_commit = commit;
     m->park_arg = arg;
+    MN_TEST_POINT(MN_TP_PARK_SWITCH, g);
     mn_switch_out(g, MN_ACT_PARK);
     atomic_store_explicit(&g->wait_reason, NULL, memory_order_relaxed);
 }

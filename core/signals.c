@@ -364,11 +364,14 @@ static bool accepts(const mn_g *g, int sig)
 }
 
 /* The G whose own code the handler interrupted, if a program handler may
- * run here: not g0, not a switch (the P is RUNNING then), no mnrt lock. */
+ * run here: not g0, not a switch (g->switching, from the start of a park
+ * or yield on: a handler that parked or yielded the G there would leave
+ * the switch to go on with its M's state, sched.c begin_switch), no mnrt
+ * lock. */
 static mn_g *g_here(void)
 {
     mn_g *g = mn_tls_g;
-    if (!g)
+    if (!g || g->switching)
         return NULL;
     mn_m *m = g->m;
     if (!m || m->curg != g || m->locks.count)

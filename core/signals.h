@@ -39,6 +39,11 @@
  *   critical sections) it only records the signal in a lock-free inbox and
  *   pokes sysmon, so no handler ever runs where the code it interrupted
  *   holds a lock the handler may need (sem_post, pthread_cond_signal).
+ *   A switch starts where the G starts to park or yield (g->switching,
+ *   sched.c), before it hands its M anything: a handler may itself park
+ *   or yield the G (sem_post yields when sysmon asked), and the switch
+ *   would then go on with another park's commit, or an M the G has left
+ *   (a G parked on a waiter not its own: a wake-up lost for good).
  * - sysmon empties the inbox (mn_sig_forward) and gives each signal a G:
  *   the main thread if it accepts it, else the G it landed on, else a G
  *   parked in an interruptible wait, else any G that accepts it; if none

@@ -21,6 +21,11 @@ enum mn_test_point {
     MN_TP_PARK_COMMIT,
     /* right after g's (arg) commit published it: it may be readied now */
     MN_TP_PARK_COMMITTED,
+    /* sched.c mn_park: g (arg) has handed its commit to its M and is about
+     * to switch away: still on its stack, its P still USER; a program
+     * signal handler must not run on it here (it could park or yield the
+     * G, and the switch would then go on with another commit or M) */
+    MN_TP_PARK_SWITCH,
     /* sched.c finish_direct_switch: the G switched to runs, in g0's role,
      * before it handles the request of the G it replaced (arg) */
     MN_TP_DIRECT_SWITCH,

@@ -31,6 +31,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Built with the library's flags, so instrumented under ASan: the final
@@ -391,6 +392,111 @@ Test(park_protocol, standard_signal_pending_for_thread_and_process)
         cr_assert_eq(codes[0], SI_TKILL, "order %d: the thread's runs first", order);
         cr_assert_eq(codes[1], SI_USER, "order %d", order);
     }
+}
+
+/* ---- a signal that lands while a G switches away to park ---- */
+
+static _Atomic int handler_runs;
+static struct mn_waiter handler_w;
+
+/* A handler that parks (a program's handler may: sem_post yields in it
+ * when the G was asked to, a mutex it takes may be held). */
+static void park_in_handler(int sig)
+{
+    (void)sig;
+    mn_waiter_init(&handler_w, "test handler");
+    mn_waiter_block(&handler_w, mn_nanotime() + 1000 * 1000); /* ends by its deadline */
+    atomic_fetch_add(&handler_runs, 1);
+    script_note();
+}
+
+struct switch_signal_script {
+    struct parker *p;
+    struct script_stop *sw, *committed;
+    bool p_kept;             /* the G's M held its P in USER state throughout */
+    bool ran_in_switch;      /* the handler ran on the G stopped in mn_park */
+    bool returned_early;     /* the park ended before anyone woke its waiter */
+    bool committed_seen;
+    uint32_t state_at_commit;
+};
+
+static bool holds_p_user(mn_m *m)
+{
+    return m->p && atomic_load(&m->p->status) == mn_pword(m, MN_P_USER);
+}
+
+/* The parker has handed its commit to its M and is about to switch
+ * away; a signal comes for its kernel thread now (tgkill). */
+static void signal_in_switch(void *arg)
+{
+    struct switch_signal_script *s = arg;
+    script_wait(s->sw);
+    mn_g *g = s->p->g;
+    mn_m *m = g->m;
+    s->p_kept = holds_p_user(m);
+    syscall(SYS_tgkill, getpid(), m->tid, SIGUSR1);
+    /* its handler runs there (the fault), or mnrt keeps the signal for
+     * the G (pending in it, by sysmon's routing) until it runs again */
+    while (!atomic_load(&handler_runs) && !(atomic_load(&g->sigpend) & (1ull << (SIGUSR1 - 1))))
+        usleep(100);
+    s->ran_in_switch = atomic_load(&handler_runs) != 0;
+    s->p_kept = s->p_kept && holds_p_user(m); /* else sysmon took it: no handler runs anyway */
+    script_go(s->sw);
+    SCRIPT_AWAIT(atomic_load(&s->p->returned) || script_stopped(s->committed));
+    s->returned_early = atomic_load(&s->p->returned);
+    s->committed_seen = script_stopped(s->committed);
+    s->state_at_commit = atomic_load(&s->p->w.state);
+    bool parked = s->committed_seen && s->state_at_commit == MN_WAITER_PARKED;
+    if (parked)
+        mn_waiter_wake(&s->p->w);
+    script_go(s->committed);
+    if (parked)
+        SCRIPT_AWAIT(atomic_load(&s->p->returned));
+}
+
+/* A program's handler must not run on a G that is switching away to
+ * park: the park's commit is handed to its M before the switch, and a
+ * handler that parks there (or yields, and the G goes on on another M)
+ * left the switch to commit the handler's own waiter, or another M's
+ * stale one: the park was called off with no wake-up (the G went on as
+ * if woken), or the G was left parked on a waiter nobody wakes. Such
+ * handlers are common: signal_wakes' SIGALRM handler yields inside
+ * sem_post when sysmon asked its G to. Here the handler parks: it must
+ * run once the G runs again after its wake-up. A try counts if the G's
+ * M kept its P meanwhile (sysmon may take the P of a thread stopped in
+ * the kernel). (Caught with the handler allowed to run there, 10 runs
+ * of 10: it ran there, and the G parked with its own waiter still
+ * QUEUED, a wake-up lost for good.) */
+Test(park_protocol, no_handler_while_switching_to_park)
+{
+    boot2(); /* a P idle: sysmon leaves the P of the G stopped in the kernel alone */
+    mn_sig_boot();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = park_in_handler;
+    cr_assert_eq(mn_sig_action(SIGUSR1, &sa, NULL), 0);
+    static struct parker ps[20];
+    bool tried = false;
+    for (int attempt = 0; attempt < 20 && !tried; attempt++) {
+        struct parker *p = &ps[attempt];
+        atomic_store(&handler_runs, 0);
+        p->g = make_g(park_main, p);
+        struct switch_signal_script s = {
+            .p = p, .sw = script_stop_at(MN_TP_PARK_SWITCH, p->g),
+            .committed = script_stop_at(MN_TP_PARK_COMMITTED, p->g)};
+        mn_g_run(p->g);
+        run_script(signal_in_switch, &s);
+        tried = s.p_kept;
+        cr_assert(!s.ran_in_switch, "a program handler ran on a G switching away to park");
+        cr_assert(!s.returned_early, "the park ended with no wake-up");
+        cr_assert(s.committed_seen);
+        cr_assert_eq(s.state_at_commit, MN_WAITER_PARKED, "parked on a waiter not its own");
+        cr_assert(atomic_load(&p->returned));
+        cr_assert_eq(p->result, 0);
+        cr_assert_eq(atomic_load(&handler_runs), 1, "the handler ran %d times",
+                     atomic_load(&handler_runs));
+    }
+    cr_assert(tried, "sysmon took the P in each of 20 tries");
 }
 
 /* ---- a P handed on while its new M is being made ---- */
