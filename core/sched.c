@@ -823,7 +823,7 @@ void mn_sched_counts(int64_t *switches, int64_t *parks)
 static void begin_running(mn_m *m, mn_g *g)
 {
     *(struct mn_held **)mn_tcb_tls_slot(g->tcb, &mn_tls_held) = &m->locks;
-    g->m = m;
+    MN_SNAPSHOT_SET(g->m, m); /* read by signal senders (signals.c mn_sig_send) */
     MN_SNAPSHOT_SET(m->curg, g);
     atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
     g->turn_inputs = 0;
@@ -891,7 +891,7 @@ static mn_g *after_switch(mn_m *m, mn_g *g)
     enum mn_m_action action = m->action;
     m->action = MN_ACT_NONE;
     MN_SNAPSHOT_SET(m->curg, NULL);
-    g->m = NULL;
+    MN_SNAPSHOT_SET(g->m, NULL);
     switch (action) {
     case MN_ACT_PARK:
         atomic_store(&g->status, MN_G_WAITING);
@@ -1446,7 +1446,7 @@ static void m0_install(mn_m *m, const struct g0_parts *g0, mn_g *g, int procs)
     mn_san_new(&m->g0san);
     m_init_common(m);
 
-    g->m = m;
+    MN_SNAPSHOT_SET(g->m, m);
     MN_SNAPSHOT_SET(m->curg, g);
     mn_tls_g = g; /* before the P is taken: its trace event is m's (exectrace.h) */
     mn_acquirep(m, mn_sched.allp[0]);

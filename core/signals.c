@@ -679,7 +679,7 @@ int mn_sig_send(mn_g *g, int sig, const siginfo_t *info, bool from_process)
     } else {
         w = NULL;
     }
-    mn_m *m = g->m;
+    mn_m *m = __atomic_load_n(&g->m, __ATOMIC_RELAXED); /* a snapshot: a stale M drops the marked copy */
     uint32_t st = atomic_load(&g->status);
     bool awaited = atomic_load(&g->sigwait_set) & BIT(sig);
     mn_lock_release(&g->siglock);
