@@ -27,13 +27,14 @@ struct mn_poller {
      * with those directions spent), false when they are gone already. */
     bool (*disarm)(struct mn_pollfd *pd);
     /* NULL, or: the registrations that disarm dropped have all ended;
-     * returns once the kernel threads in owners[2] (pd->owner of the
-     * directions that were armed, 0 for none) hold nothing of the file. */
-    void (*settle)(const pid_t owners[2]);
+     * returns once the kernel threads in owners[MN_POLL_OWNERS] (the
+     * threads that armed them, 0 for none) hold nothing of the file. */
+    void (*settle)(const pid_t owners[MN_POLL_OWNERS]);
     /* NULL, or: pd locked, a G is about to wait in dir, which is armed:
      * if the registration's completions go to a thread that sleeps idle
-     * (which the kernel would wake only to finish them), cancels it, to be
-     * armed again by the thread that collects its last completion. */
+     * (which the kernel would wake only to finish them), arms dir anew
+     * from this thread and cancels the old registration (pollfd.h,
+     * retiring). */
     void (*adopt)(struct mn_pollfd *pd, int dir);
     /* the idle M; timeout < 0: no limit; the thread's signal mask is
      * sigmask during the wait alone */
@@ -58,10 +59,19 @@ const struct mn_poller *mn_poller_get(void);
  * inherited start unregistered. */
 void mn_netpoll_fork_child(void);
 
-/* Packs (index, gen, dir) into 64 bits of user data and back. */
-static inline uint64_t mn_poll_token(uint32_t index, uint32_t gen, int dir)
+/* A registration's name (pollfd.h, mn_poll_id) packed into the kernel's
+ * 64 bits of user data, and back. index < 2^30. */
+static inline uint64_t mn_poll_token(uint32_t index, uint32_t gen, int slot, int dir)
 {
-    return ((uint64_t)gen << 32) | ((uint64_t)index << 1) | (uint64_t)dir;
+    return ((uint64_t)gen << 32) | ((uint64_t)index << 2) | ((uint64_t)slot << 1) | (uint64_t)dir;
+}
+
+static inline struct mn_poll_id mn_poll_token_id(uint64_t token)
+{
+    return (struct mn_poll_id){.index = (uint32_t)(token & 0xffffffffu) >> 2,
+                               .gen = (uint32_t)(token >> 32),
+                               .slot = (int)(token >> 1) & 1,
+                               .dir = (int)token & 1};
 }
 
 #endif

@@ -81,7 +81,7 @@ static bool epoll_arm(struct mn_pollfd *pd, int dir)
     if (pd->epoll_added)
         return true;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLPRI | EPOLLOUT | EPOLLET,
-                             .data.u64 = mn_poll_token(pd->index, pd->gen, 0)};
+                             .data.u64 = mn_poll_token(pd->index, pd->gen, 0, 0)};
     int fd = atomic_load(&pd->fd);
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0 &&
         (errno != EEXIST || epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) != 0))
@@ -122,8 +122,7 @@ static int dispatch(const struct epoll_event *evs, int n, bool blocking)
             dirs |= 1u << MN_DIR_READ;
         if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))
             dirs |= 1u << MN_DIR_WRITE;
-        woken += mn_pollfd_event((uint32_t)(token & 0xffffffffu) >> 1, (uint32_t)(token >> 32),
-                                 dirs, 0);
+        woken += mn_pollfd_event(mn_poll_token_id(token), dirs, 0);
         delivered++;
     }
     mn_stats_note_netpoll(woken);

@@ -15,9 +15,8 @@
  * finishes its completions at its next system call; a submitter asleep in
  * an interruptible call is woken by the kernel to finish them and its call
  * restarts. A multishot poll stays with its submitter; one whose
- * submitter has been idle in stopm for a while is cancelled when a G
- * waits on it, and armed again by the thread that reaps the
- * cancellation (uring_adopt; docs/design.md §9). Waking the blocked M: a
+ * submitter sleeps idle moves to the thread of a G that waits on it
+ * (uring_adopt; docs/design.md §9). Waking the blocked M: a
  * NOP, which completes inside the submitting call itself, so it never
  * waits for anybody.
  *
@@ -93,7 +92,9 @@ struct getevents_arg {
 #define TOKEN_CANCEL (~0ull - 1)
 #define SETTLE_CPU_NS (100 * 1000)
 #define SETTLE_NAP_NS (20 * 1000)
-/* An M idle this long is taken to stay idle (uring_adopt). */
+/* An M idle in stopm this long is taken to stay idle (uring_adopt): for
+ * a pipe's registration, for a socket's. */
+#define ADOPT_IDLE_PIPE_NS (200 * 1000)
 #define ADOPT_IDLE_NS (10 * 1000 * 1000)
 
 static struct io_uring ring;
@@ -142,29 +143,40 @@ static struct io_uring_sqe *get_sqe(void)
     return sqe;
 }
 
-static bool uring_arm(struct mn_pollfd *pd, int dir)
+/* With sq_lock held: a poll of pd in dir, in its current slot. */
+static void queue_poll(struct mn_pollfd *pd, int dir)
 {
-    mn_lock_acquire(&sq_lock);
     struct io_uring_sqe *sqe = get_sqe();
     unsigned mask = dir == MN_DIR_READ ? POLLIN | POLLRDHUP | POLLPRI : POLLOUT;
     io_uring_prep_poll_add(sqe, atomic_load(&pd->fd), mask);
     if (multishot)
         sqe->len = IORING_POLL_ADD_MULTI;
-    sqe->user_data = mn_poll_token(pd->index, pd->gen, dir);
-    io_uring_submit(&ring); /* this thread submits it: it finishes its completions */
-    mn_lock_release(&sq_lock);
-    pd->owner[dir] = mn_kthread_self();
-    pd->owner_m[dir] = mn_current_m();
-    pd->moving[dir] = false;
-    return true; /* a file that cannot be polled completes at once */
+    sqe->user_data = mn_poll_token(pd->index, pd->gen, pd->slot[dir], dir);
 }
 
-/* With sq_lock held: a cancel of pd's poll in dir. */
-static void queue_cancel(struct mn_pollfd *pd, int dir)
+/* With sq_lock held: a cancel of pd's poll in dir and slot. */
+static void queue_cancel(struct mn_pollfd *pd, int dir, int slot)
 {
     struct io_uring_sqe *sqe = get_sqe();
-    io_uring_prep_cancel(sqe, (void *)(uintptr_t)mn_poll_token(pd->index, pd->gen, dir), 0);
+    io_uring_prep_cancel(sqe, (void *)(uintptr_t)mn_poll_token(pd->index, pd->gen, slot, dir), 0);
     sqe->user_data = TOKEN_CANCEL;
+}
+
+/* pd locked: this thread owns dir's registration from now on. */
+static void note_owner(struct mn_pollfd *pd, int dir)
+{
+    pd->owner[dir] = mn_kthread_self();
+    pd->owner_m[dir] = mn_current_m();
+}
+
+static bool uring_arm(struct mn_pollfd *pd, int dir)
+{
+    mn_lock_acquire(&sq_lock);
+    queue_poll(pd, dir);
+    io_uring_submit(&ring); /* this thread submits it: it finishes its completions */
+    mn_lock_release(&sq_lock);
+    note_owner(pd, dir);
+    return true; /* a file that cannot be polled completes at once */
 }
 
 /* Cancels the armed polls; each then ends with a completion without
@@ -177,40 +189,59 @@ static bool uring_disarm(struct mn_pollfd *pd)
     mn_lock_acquire(&sq_lock);
     for (int dir = 0; dir < 2; dir++)
         if (pd->armed[dir])
-            queue_cancel(pd, dir);
+            queue_cancel(pd, dir, pd->slot[dir]);
     io_uring_submit(&ring);
     mn_lock_release(&sq_lock);
     return true;
 }
 
 /* A multishot poll stays with the thread that armed it (its task work
- * finishes every completion). When that is an M asleep in stopm for a
- * while (or not an M at all: sysmon, a foreign thread), each readiness
- * would wake it only for that, and the Gs it readies wait until it did
- * (a pipe ping-pong on one P woke the idle M at every round trip). The
- * poll is cancelled instead; its last completion, -ECANCELED, fires
- * nobody, and whoever collects it arms the direction again
- * (mn_pollfd_event: a direction spent without firing is armed again
- * while Gs wait in it), from a thread looking for work. Once per
- * registration. Until a reaper arms it again the Gs in that direction
- * wait, and with Ms that go idle between requests that costs more than
- * the move spares: an echo server with 10 connections on 2 Ps moved a
- * poll every 80 requests and its p99 went from 0.3 to 0.9-1.1 ms (p50
- * from 70 to 55 us); with moves only from Ms idle for 1 ms, 0.3 to 0.5
- * ms. Hence ADOPT_IDLE_NS: an M idle that long is taken to stay idle. */
+ * finishes every completion). When that is an M asleep in stopm (or not
+ * an M at all: sysmon, a foreign thread), each readiness wakes it just
+ * to post the completion, after which it sleeps on, and the Gs it
+ * readied wait for somebody to collect them. So the direction is armed
+ * anew from this thread, which is running a G about to wait there, in
+ * the same submission just before the old registration is cancelled: the
+ * two overlap, so no readiness falls between them, and the G waits for
+ * nothing (the old one's last completion only ends `retiring`). One move
+ * at a time per direction. Not from the M asleep in the poller: the
+ * kernel's wake for the task work is the wake it sleeps for, and it
+ * collects what it posted.
+ * How long the owner must have been idle is a trade. A registration on
+ * a running M is finished when that M next enters the kernel, which may
+ * wait behind whatever the kernel runs instead of it; one on a sleeping
+ * M is finished as soon as the kernel wakes it, which it does at once.
+ * Measured on a 2-CPU VM (machine C, 2026-12-06), moves after 200 us in
+ * stopm: the pipe ping-pong's round trip 3.2-3.5 us in 6 of 6 runs
+ * (before 3.2-18.6, native 8.6-12.7 in that state of the VM; its two
+ * threads end up on one M, whose own writes post the other's
+ * completions), but the echo server's p99 at 10 connections 410-1,110
+ * us against 172-360 (5 alternating rounds each; its clients, 2 threads
+ * on the same 2 CPUs, preempt the Ms). So pipes, whose writer is often a
+ * thread of the program, move after ADOPT_IDLE_PIPE_NS, and sockets after
+ * ADOPT_IDLE_NS, as before. Before (until 2026-12-06) the old
+ * registration was cancelled first and armed again by whoever collected
+ * its end, with the G waiting meanwhile: an M asleep in the poller
+ * collected its own and kept the registration. */
 static void uring_adopt(struct mn_pollfd *pd, int dir)
 {
     mn_m *owner = pd->owner_m[dir], *self = mn_current_m();
-    if (!multishot || pd->moving[dir] || !self || owner == self)
+    if (!multishot || pd->retiring[dir] || !self || owner == self)
         return;
-    int64_t since = owner ? mn_m_stopped_since(owner) : 0; /* the clock only for an idle owner */
-    if (owner && (!since || mn_nanotime() - since < ADOPT_IDLE_NS))
+    int64_t since = owner ? mn_m_stopped_since(owner) : 0; /* the clock only for a sleeper */
+    int64_t idle_ns = pd->kind == MN_FD_PIPE ? ADOPT_IDLE_PIPE_NS : ADOPT_IDLE_NS;
+    if (owner && (!since || mn_nanotime() - since < idle_ns))
         return;
-    pd->moving[dir] = true;
+    int old = pd->slot[dir];
+    pd->slot[dir] = (uint8_t)!old;
+    pd->retiring[dir] = true;
+    pd->retiring_owner[dir] = pd->owner[dir];
     mn_lock_acquire(&sq_lock);
-    queue_cancel(pd, dir);
+    queue_poll(pd, dir);
+    queue_cancel(pd, dir, old);
     io_uring_submit(&ring);
     mn_lock_release(&sq_lock);
+    note_owner(pd, dir);
 }
 
 /* The owner of a cancelled poll posted its last completion and, in the
@@ -236,11 +267,15 @@ static void settle_one(pid_t owner)
     }
 }
 
-static void uring_settle(const pid_t owners[2])
+static void uring_settle(const pid_t owners[MN_POLL_OWNERS])
 {
-    settle_one(owners[0]);
-    if (owners[1] != owners[0])
-        settle_one(owners[1]);
+    for (int i = 0; i < MN_POLL_OWNERS; i++) {
+        bool seen = false;
+        for (int j = 0; j < i; j++)
+            seen |= owners[j] == owners[i];
+        if (!seen)
+            settle_one(owners[i]);
+    }
 }
 
 static void uring_wake(void)
@@ -280,10 +315,10 @@ static int reap(bool blocking)
          * they try again and re-arm. A cancelled poll (uring_adopt, a
          * close, the submitter's exit) wakes nobody: its direction is
          * armed again if Gs wait in it. */
-        unsigned dir = 1u << (token & 1);
+        struct mn_poll_id id = mn_poll_token_id(token);
+        unsigned dir = 1u << id.dir;
         unsigned fired = cqe->res == -ECANCELED ? 0 : dir;
-        woken += mn_pollfd_event((uint32_t)(token & 0xffffffffu) >> 1, (uint32_t)(token >> 32),
-                                 fired, cqe->flags & IORING_CQE_F_MORE ? 0 : dir);
+        woken += mn_pollfd_event(id, fired, cqe->flags & IORING_CQE_F_MORE ? 0 : dir);
         events++;
     }
     io_uring_cq_advance(&ring, seen);

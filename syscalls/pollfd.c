@@ -85,6 +85,7 @@ static void recycle_locked(struct mn_pollfd *pd)
 {
     pd->gen++;
     pd->armed[0] = pd->armed[1] = false;
+    pd->retiring[0] = pd->retiring[1] = false;
     pd->epoll_added = false;
     pd->draining = false;
     pd->drainer = NULL;
@@ -96,13 +97,18 @@ static void recycle_locked(struct mn_pollfd *pd)
  * (mn_pollfd_event), which then wakes `closer` if not NULL; owners gets
  * the threads that armed them (poller.h, settle). Returns whether it went
  * back at once. */
-static bool retire(struct mn_pollfd *pd, struct mn_waiter *closer, pid_t owners[2])
+static bool retire(struct mn_pollfd *pd, struct mn_waiter *closer,
+                   pid_t owners[MN_POLL_OWNERS])
 {
     mn_lock_acquire(&pd->lock);
     bool registered = pd->armed[0] || pd->armed[1] || pd->epoll_added;
-    for (int dir = 0; dir < 2 && owners; dir++)
+    bool retiring = pd->retiring[0] || pd->retiring[1];
+    for (int dir = 0; dir < 2 && owners; dir++) {
         owners[dir] = pd->armed[dir] ? pd->owner[dir] : 0;
-    bool pending = registered && mn_poller_get()->disarm(pd);
+        owners[2 + dir] = pd->retiring[dir] ? pd->retiring_owner[dir] : 0;
+    }
+    /* (a retiring registration is cancelled already: its end is awaited) */
+    bool pending = (registered && mn_poller_get()->disarm(pd)) || retiring;
     if (pending) {
         pd->draining = true;
         pd->drainer = closer;
@@ -123,7 +129,7 @@ static void retire_and_wait(struct mn_pollfd *pd)
 {
     struct mn_waiter w;
     mn_waiter_init(&w, "close");
-    pid_t owners[2];
+    pid_t owners[MN_POLL_OWNERS];
     if (retire(pd, &w, owners))
         return;
     MN_TEST_POINT(MN_TP_CLOSE_DRAINING, pd);
@@ -331,23 +337,29 @@ static int fire(struct mn_pollfd *pd, int dir)
     return woken;
 }
 
-int mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent)
+int mn_pollfd_event(struct mn_poll_id id, unsigned dirs, unsigned spent)
 {
-    struct mn_pollfd *pd = &atomic_load(&pool[index / CHUNK])[index % CHUNK];
+    struct mn_pollfd *pd = &atomic_load(&pool[id.index / CHUNK])[id.index % CHUNK];
     bool drained = false;
     int woken = 0;
     mn_lock_acquire(&pd->lock);
-    if (pd->gen == gen) {
-        for (int dir = 0; dir < 2; dir++) /* all first: a re-arm may cover both */
-            if (spent & (1u << dir))
+    if (pd->gen == id.gen) {
+        for (int dir = 0; dir < 2; dir++) { /* all first: a re-arm may cover both */
+            if (!(spent & (1u << dir)))
+                continue;
+            if (pd->retiring[dir] && id.slot != pd->slot[dir])
+                pd->retiring[dir] = false; /* the registration a move replaced */
+            else
                 pd->armed[dir] = false;
+        }
         for (int dir = 0; dir < 2; dir++) {
             if (dirs & (1u << dir))
                 woken += fire(pd, dir);
             else if (!pd->armed[dir] && pd->queue[dir])
                 arm(pd, dir); /* a registration spent without firing here */
         }
-        if (pd->draining && !pd->armed[0] && !pd->armed[1]) {
+        if (pd->draining && !pd->armed[0] && !pd->armed[1] && !pd->retiring[0] &&
+            !pd->retiring[1]) {
             struct mn_waiter *closer = pd->drainer;
             recycle_locked(pd);
             if (closer)

@@ -34,6 +34,12 @@
  * - lock guards everything but `fd`/`inops` (atomic). Waking queued Gs
  *   happens under lock, so a G that removed its own queue nodes under the
  *   lock knows no notification still refers to its stack.
+ * - A direction has at most two registrations in the kernel: the armed
+ *   one, and while `retiring`, the one a move replaced (poller.h, adopt:
+ *   armed anew from another thread before the old one is cancelled, so
+ *   that no readiness falls between them). Both report readiness; only
+ *   the armed one's end un-arms the direction, and the retired one's ends
+ *   `retiring`. A pollfd drains when neither kind is left.
  * - Lock order: pollfd lock, then the poller's submission lock, then the
  *   scheduler's locks (all of them: docs/lock-order.md). */
 #ifndef MN_SYSCALLS_POLLFD_H
@@ -57,6 +63,10 @@ enum mn_fdkind {
 
 struct mn_pollnode;
 
+/* How many kernel threads can hold a pollfd's file through its
+ * registrations: two per direction (see retiring). */
+#define MN_POLL_OWNERS 4
+
 /* What the program set on the file, as netio.c last read it. */
 struct mn_fd_settings {
     bool nonblock;          /* O_NONBLOCK */
@@ -77,9 +87,11 @@ struct mn_pollfd {
     struct mn_waiter *drainer;        /* the closer waiting for that, or NULL */
     pid_t owner[2];                   /* kernel thread that armed each direction */
     struct mn_m *owner_m[2];          /* its M (NULL: not an M) */
-    bool moving[2];                   /* cancelled to be armed again elsewhere (poller.h) */
     enum mn_fdkind kind;
     bool armed[2];
+    uint8_t slot[2];                  /* the armed registration's slot (poller.h tokens) */
+    bool retiring[2];                 /* a moved-away registration has not ended yet */
+    pid_t retiring_owner[2];          /* the kernel thread that armed it */
     uint32_t seq[2];
     struct mn_pollnode *queue[2];
     uint64_t settings_epoch;          /* settings valid in this epoch (0: never read) */
@@ -150,14 +162,23 @@ int mn_pollfd_wait_inline(struct mn_pollfd *pd, int dir, uint32_t seq, bool canc
 int mn_pollfd_wait_any(struct mn_pollfd **pds, const int *dirs, const uint32_t *seqs,
                        struct mn_pollnode *nodes, int n, int64_t deadline_ns);
 
-/* From the poller: (index, gen) is ready in the directions of the bit set
- * dirs (1 << MN_DIR_READ, 1 << MN_DIR_WRITE); also when a notification
- * failed, so that the waiters try again. spent: the directions whose
- * registration is used up (a one-shot poll; a multishot poll that goes
- * on and an edge-triggered epoll registration spend none): a spent direction that
- * did not fire and has waiters is armed again. Returns the number of
- * waiters it woke (for the live view, core/stats.h). */
-int mn_pollfd_event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent);
+/* Names a registration in the kernel: the pollfd (index, gen), its
+ * direction, and its slot: the armed registration of a direction and the
+ * one a move retires have different slots. */
+struct mn_poll_id {
+    uint32_t index, gen;
+    int slot, dir;
+};
+
+/* From the poller: the registrations of (index, gen) in slot are ready in
+ * the directions of the bit set dirs (1 << MN_DIR_READ, 1 << MN_DIR_WRITE);
+ * also when a notification failed, so that the waiters try again. spent:
+ * the directions whose registration is used up (a one-shot poll, a
+ * cancelled one; a multishot poll that goes on and an edge-triggered
+ * epoll registration spend none): a spent direction that did not fire and
+ * has waiters is armed again. Returns the number of waiters it woke (for
+ * the live view, core/stats.h). */
+int mn_pollfd_event(struct mn_poll_id id, unsigned dirs, unsigned spent);
 
 /* Before close(fd) or dup2(x, fd) by the program: forgets fd, moving Gs
  * blocked on it to a hidden duplicate; otherwise waits until the poller

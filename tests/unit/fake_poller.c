@@ -45,11 +45,22 @@ static bool fake_disarm(struct mn_pollfd *pd)
     return fake.disarm_pending && (pd->armed[MN_DIR_READ] || pd->armed[MN_DIR_WRITE]);
 }
 
-static void fake_settle(const pid_t owners[2])
+static void fake_settle(const pid_t owners[MN_POLL_OWNERS])
 {
-    fake.settled[0] = owners[0];
-    fake.settled[1] = owners[1];
+    for (int i = 0; i < MN_POLL_OWNERS; i++)
+        fake.settled[i] = owners[i];
     atomic_fetch_add(&fake.settles, 1);
+}
+
+static void fake_adopt(struct mn_pollfd *pd, int dir)
+{
+    if (!fake.adopt_moves || pd->retiring[dir])
+        return;
+    pd->retiring_owner[dir] = pd->owner[dir];
+    pd->retiring[dir] = true;
+    pd->slot[dir] = (uint8_t)!pd->slot[dir];
+    pd->owner[dir] = mn_kthread_self();
+    atomic_fetch_add(&fake.moves, 1);
 }
 
 static void fake_wait(int64_t timeout_ns, uint64_t sigmask)
@@ -72,6 +83,7 @@ static const struct mn_poller fake_ops = {
     .arm = fake_arm,
     .disarm = fake_disarm,
     .settle = fake_settle,
+    .adopt = fake_adopt,
     .wait = fake_wait,
     .poll_now = fake_poll_now,
     .wake = fake_nothing,

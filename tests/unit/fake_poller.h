@@ -25,10 +25,13 @@ struct fake_poller {
      * true, their last completions are still to come; epoll: false) */
     bool arm_ok;
     bool disarm_pending;
+    /* set by the test: whether adopt moves an armed direction (io_uring's
+     * move: a new registration in the other slot, the old one retiring) */
+    bool adopt_moves;
     /* recorded (the pollfd's lock held by the caller) */
-    _Atomic int arms, disarms, settles;
+    _Atomic int arms, disarms, settles, moves;
     struct fake_arm arm_log[FAKE_LOG];
-    pid_t settled[2];
+    pid_t settled[MN_POLL_OWNERS];
 };
 
 extern struct fake_poller fake;

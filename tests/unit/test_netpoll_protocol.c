@@ -10,6 +10,7 @@
 #include "fake_poller.h"
 #include "script.h"
 
+#include "core/kthread.h"
 #include "core/runtime.h"
 #include "syscalls/pollfd.h"
 
@@ -39,6 +40,18 @@ static uint32_t gen_of(struct mn_pollfd *pd)
     uint32_t gen = pd->gen;
     mn_lock_release(&pd->lock);
     return gen;
+}
+
+/* A notification of the registrations in slot 0 (no move made another). */
+static int event(uint32_t index, uint32_t gen, unsigned dirs, unsigned spent)
+{
+    return mn_pollfd_event((struct mn_poll_id){.index = index, .gen = gen}, dirs, spent);
+}
+
+static int event_slot(struct mn_pollfd *pd, int slot, unsigned dirs, unsigned spent)
+{
+    return mn_pollfd_event((struct mn_poll_id){.index = pd->index, .gen = gen_of(pd), .slot = slot},
+                           dirs, spent);
 }
 
 static bool queued(struct mn_pollfd *pd, int dir)
@@ -103,7 +116,7 @@ Test(netpoll_protocol, readiness_before_queueing)
     fake_reset();
     struct mn_pollfd *pd = mn_pollfd_get(pipe_fd());
     uint32_t seq = mn_pollfd_seq(pd, MN_DIR_READ);
-    mn_pollfd_event(pd->index, gen_of(pd), READ_BIT, 0); /* nobody waits yet */
+    event(pd->index, gen_of(pd), READ_BIT, 0); /* nobody waits yet */
     cr_assert_eq(mn_pollfd_wait(pd, MN_DIR_READ, seq, PAST), 0, "a notification was lost");
     cr_assert(!queued(pd, MN_DIR_READ), "a node stayed queued");
     cr_assert_eq(atomic_load(&fake.arms), 0, "armed for readiness already seen");
@@ -123,7 +136,7 @@ Test(netpoll_protocol, readiness_between_two_fds)
     start_waiter(&w, pds, 2, -1);
     script_wait(between);
     cr_assert_eq(fake_arms_of(pds[0]->index, gen_of(pds[0]), MN_DIR_READ), 1);
-    cr_assert_eq(mn_pollfd_event(pds[0]->index, gen_of(pds[0]), READ_BIT, 0), 1,
+    cr_assert_eq(event(pds[0]->index, gen_of(pds[0]), READ_BIT, 0), 1,
                  "the queued waiter was not woken");
     script_go(between);
     cr_assert_eq(join_waiter(&w), 0);
@@ -143,7 +156,7 @@ Test(netpoll_protocol, readiness_races_deadline)
     struct waiter_thread w;
     start_waiter(&w, &pd, 1, PAST);
     script_wait(deadline);
-    cr_assert_eq(mn_pollfd_event(pd->index, gen_of(pd), READ_BIT, 0), 1);
+    cr_assert_eq(event(pd->index, gen_of(pd), READ_BIT, 0), 1);
     script_go(deadline);
     cr_assert_eq(join_waiter(&w), 0, "the waker won, but the wait timed out");
     cr_assert(!queued(pd, MN_DIR_READ));
@@ -174,12 +187,12 @@ Test(netpoll_protocol, stale_event_after_recycle)
     start_waiter(&w, &pd, 1, -1);
     script_wait(block);
     uint32_t seq = mn_pollfd_seq(pd, MN_DIR_READ);
-    cr_assert_eq(mn_pollfd_event(index, old_gen, READ_BIT, READ_BIT), 0,
+    cr_assert_eq(event(index, old_gen, READ_BIT, READ_BIT), 0,
                  "a stale notification woke a waiter");
     cr_assert_eq(mn_pollfd_seq(pd, MN_DIR_READ), seq, "a stale notification counted");
     cr_assert(queued(pd, MN_DIR_READ));
     script_go(block);
-    cr_assert_eq(mn_pollfd_event(index, old_gen + 1, READ_BIT, 0), 1);
+    cr_assert_eq(event(index, old_gen + 1, READ_BIT, 0), 1);
     cr_assert_eq(join_waiter(&w), 0);
 }
 
@@ -197,11 +210,11 @@ Test(netpoll_protocol, spent_direction_is_armed_again)
     script_wait(block);
     uint32_t gen = gen_of(pd);
     cr_assert_eq(fake_arms_of(pd->index, gen, MN_DIR_READ), 1);
-    cr_assert_eq(mn_pollfd_event(pd->index, gen, WRITE_BIT, READ_BIT | WRITE_BIT), 0);
+    cr_assert_eq(event(pd->index, gen, WRITE_BIT, READ_BIT | WRITE_BIT), 0);
     cr_assert_eq(fake_arms_of(pd->index, gen, MN_DIR_READ), 2,
                  "a spent direction with a waiter was not armed again");
     script_go(block);
-    cr_assert_eq(mn_pollfd_event(pd->index, gen, READ_BIT, READ_BIT), 1);
+    cr_assert_eq(event(pd->index, gen, READ_BIT, READ_BIT), 1);
     cr_assert_eq(join_waiter(&w), 0);
 }
 
@@ -263,20 +276,82 @@ Test(netpoll_protocol, close_waits_for_final_completion)
     cr_assert_eq(atomic_load(&fake.disarms), 1);
     script_go(draining);
 
-    cr_assert_eq(mn_pollfd_event(pd->index, gen - 1, READ_BIT, READ_BIT), 0);
-    cr_assert_eq(mn_pollfd_event(pd->index, gen, READ_BIT, 0), 0); /* more to come */
+    cr_assert_eq(event(pd->index, gen - 1, READ_BIT, READ_BIT), 0);
+    cr_assert_eq(event(pd->index, gen, READ_BIT, 0), 0); /* more to come */
     mn_lock_acquire(&pd->lock);
     bool still = pd->draining && pd->gen == gen;
     mn_lock_release(&pd->lock);
     cr_assert(still, "the close ended before the registration's final completion");
     cr_assert(!atomic_load(&c.done));
 
-    mn_pollfd_event(pd->index, gen, READ_BIT, READ_BIT); /* the final one */
+    event(pd->index, gen, READ_BIT, READ_BIT); /* the final one */
     pthread_join(c.t, NULL);
     cr_assert_eq(gen_of(pd), gen + 1);
     cr_assert_eq(atomic_load(&fake.settles), 1);
     cr_assert_eq(fake.settled[MN_DIR_READ], owner, "settled with another thread");
     cr_assert_eq(fake.settled[MN_DIR_WRITE], 0);
+    cr_assert_eq(mn_pollfd_get(pipe_fd()), pd, "the pollfd did not go back to the pool");
+}
+
+/* io_uring moves a registration whose thread sleeps idle to the thread
+ * of a G about to wait (poller.h, adopt): the new one is armed before the
+ * old one is cancelled, so for a while both are in the kernel. The old
+ * one's end must neither un-arm the direction (the new one goes on: a
+ * re-arm would leave a third registration) nor end a close's drain: the
+ * close returns only when both ended, and settles with both threads.
+ * (Caught with mn_pollfd_event ignoring the slot: "the retired
+ * registration's end un-armed the direction"; and with retire ignoring
+ * `retiring`: the close returned early.) */
+Test(netpoll_protocol, moved_registration_drains_both)
+{
+    fake_reset();
+    fake.disarm_pending = true;
+    fake.adopt_moves = true;
+    int fd = pipe_fd();
+    struct mn_pollfd *pd = mn_pollfd_get(fd);
+    cr_assert_eq(mn_pollfd_wait(pd, MN_DIR_READ, mn_pollfd_seq(pd, MN_DIR_READ), PAST),
+                 ETIMEDOUT);
+    cr_assert_eq(mn_pollfd_wait(pd, MN_DIR_READ, mn_pollfd_seq(pd, MN_DIR_READ), PAST),
+                 ETIMEDOUT);
+    cr_assert_eq(atomic_load(&fake.moves), 1);
+    cr_assert_eq(atomic_load(&fake.arms), 1);
+    int old = !pd->slot[MN_DIR_READ];
+
+    /* the retired registration reports readiness (it was there first),
+     * then ends */
+    cr_assert_eq(event_slot(pd, old, READ_BIT, READ_BIT), 0);
+    mn_lock_acquire(&pd->lock);
+    bool armed = pd->armed[MN_DIR_READ], retiring = pd->retiring[MN_DIR_READ];
+    mn_lock_release(&pd->lock);
+    cr_assert(armed, "the retired registration's end un-armed the direction");
+    cr_assert(!retiring);
+
+    /* a second move; the new registration ends (nobody waits: it stays
+     * un-armed), then a close while the old one retires */
+    cr_assert_eq(mn_pollfd_wait(pd, MN_DIR_READ, mn_pollfd_seq(pd, MN_DIR_READ), PAST),
+                 ETIMEDOUT);
+    cr_assert_eq(atomic_load(&fake.moves), 2);
+    cr_assert_eq(atomic_load(&fake.arms), 1, "a move is no arm of pollfd.c's");
+    int current = pd->slot[MN_DIR_READ];
+    cr_assert_eq(event_slot(pd, current, 0, READ_BIT), 0);
+    mn_pollfd_put(pd);
+    uint32_t gen = gen_of(pd);
+    struct script_stop *draining = script_stop_at(MN_TP_CLOSE_DRAINING, pd);
+    struct closer c = {.fd = fd};
+    cr_assert_eq(pthread_create(&c.t, NULL, close_main, &c), 0);
+    SCRIPT_AWAIT(script_stopped(draining) || atomic_load(&c.done));
+    cr_assert(!atomic_load(&c.done), "the close returned while the retired registration held the file");
+    script_go(draining);
+    mn_lock_acquire(&pd->lock);
+    bool still = pd->draining && pd->gen == gen;
+    mn_lock_release(&pd->lock);
+    cr_assert(still);
+    event_slot(pd, !current, 0, READ_BIT); /* the retired one ends */
+    pthread_join(c.t, NULL);
+    cr_assert_eq(gen_of(pd), gen + 1);
+    cr_assert_eq(fake.settled[MN_DIR_READ], 0);
+    cr_assert_eq(fake.settled[2 + MN_DIR_READ], mn_kthread_self(),
+                 "not settled with the retired registration's thread");
     cr_assert_eq(mn_pollfd_get(pipe_fd()), pd, "the pollfd did not go back to the pool");
 }
 
@@ -308,7 +383,7 @@ Test(netpoll_protocol, close_while_blocked_keeps_the_file)
     cr_assert(queued(pd, MN_DIR_READ), "the blocked waiter was woken by the close");
     cr_assert(!atomic_load(&w.done));
 
-    cr_assert_eq(mn_pollfd_event(pd->index, gen_of(pd), READ_BIT, 0), 1);
+    cr_assert_eq(event(pd->index, gen_of(pd), READ_BIT, 0), 1);
     cr_assert_eq(join_waiter(&w), 0);
     mn_pollfd_put(pd); /* the waiter's call ends: its user goes */
     cr_assert_eq(fcntl(hidden, F_GETFD), -1, "the hidden duplicate stayed open");
