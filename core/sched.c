@@ -1313,6 +1313,7 @@ void mn_call_on_g0(void (*fn)(void *), void *arg)
         fn(arg);
         return;
     }
+    begin_switch(g); /* before it reads g->m: no handler moves it now */
     g->m->call_fn = fn;
     g->m->call_arg = arg;
     mn_switch_out(g, MN_ACT_CALL);

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -503,16 +504,19 @@ static int dup_high(int fd)
     return high;
 }
 
+/* With an fd of its own: a close of a duplicate of one of the program's
+ * (its stdin, say) would drop the program's fcntl locks on that file,
+ * which a process keeps across execve, and flush it (a round trip on NFS
+ * or FUSE). */
 void mn_fd_table_grow(void)
 {
-    for (int fd = 0; fd < 3; fd++) {
-        int high = dup_high(fd);
-        if (high != -EBADF) {
-            if (high >= 0)
-                mn_raw_syscall(SYS_close, high);
-            return;
-        }
-    }
+    int fd = (int)mn_raw_syscall(SYS_eventfd2, 0, EFD_CLOEXEC);
+    if (fd < 0)
+        return;
+    int high = dup_high(fd);
+    if (high >= 0)
+        mn_raw_syscall(SYS_close, high);
+    mn_raw_syscall(SYS_close, fd);
 }
 
 /* The poller's own fds (ring, epoll instance, eventfd): a few, for good. */
