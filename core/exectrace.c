@@ -258,6 +258,7 @@ void mn_xt_rec_stop(mn_g *g, enum mn_m_action action)
                                                                        : MN_XT_YIELD;
         break;
     case MN_ACT_YIELD_GLOBAL:
+    case MN_ACT_YIELD_TURN:
         kind = MN_XT_YIELD;
         break;
     case MN_ACT_EXIT:

@@ -185,7 +185,8 @@ struct mn_g {
 
 enum mn_m_action {
     MN_ACT_NONE, MN_ACT_PARK, MN_ACT_YIELD, MN_ACT_EXIT, MN_ACT_CALL, MN_ACT_QUEUE,
-    MN_ACT_YIELD_GLOBAL /* a yield behind the global queue's Gs (mn_input_turn) */
+    MN_ACT_YIELD_GLOBAL, /* a yield behind the global queue's Gs (mn_input_turn) */
+    MN_ACT_YIELD_TURN    /* a yield behind its P's Gs, through g0 (mn_input_turn) */
 };
 
 struct mn_m {

@@ -903,6 +903,7 @@ static mn_g *after_switch(mn_m *m, mn_g *g)
         MN_TEST_POINT(MN_TP_PARK_COMMITTED, g);
         return NULL;
     case MN_ACT_YIELD: /* to the back of the queue, where an idle P may steal it */
+    case MN_ACT_YIELD_TURN:
         if (m->p) {
             atomic_store(&g->status, MN_G_RUNNABLE);
             runq_put(m->p, g, false);
@@ -1300,8 +1301,14 @@ void mn_input_turn(void)
         netpoll_now(g->m);
     if (now - g->turn_since < TURN_NS)
         return;
+    /* Through g0, not straight to the next G, which would carry out the
+     * yield on its own stack, below the deep frames of its own wait for
+     * input: each thread of an echo server at 1,000 connections then kept
+     * one page more (RSS + kernel stacks 15.2-15.5 MB, 19.2-19.3 with
+     * direct yields). Other yields stay direct: sched_yield between 2
+     * threads took 59 ns through g0, 23 direct. */
     if (!mn_runq_empty(&p->runq))
-        mn_switch_out(g, MN_ACT_YIELD);
+        mn_switch_out(g, MN_ACT_YIELD_TURN);
     else if (atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed) > 0)
         mn_switch_out(g, MN_ACT_YIELD_GLOBAL); /* the P takes the oldest next */
 }
