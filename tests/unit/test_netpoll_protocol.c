@@ -247,6 +247,28 @@ static void *close_main(void *arg)
     return NULL;
 }
 
+/* Starts a thread that closes fd and lets it run until its close stops
+ * at the draining point of pd (or returns, which the caller asserts
+ * against); returns that stop, for script_go. */
+static struct script_stop *close_until_draining(struct closer *c, int fd, struct mn_pollfd *pd)
+{
+    struct script_stop *draining = script_stop_at(MN_TP_CLOSE_DRAINING, pd);
+    c->fd = fd;
+    atomic_store(&c->done, false);
+    cr_assert_eq(pthread_create(&c->t, NULL, close_main, c), 0);
+    SCRIPT_AWAIT(script_stopped(draining) || atomic_load(&c->done));
+    return draining;
+}
+
+/* Whether pd is still draining in generation gen. */
+static bool still_draining(struct mn_pollfd *pd, uint32_t gen)
+{
+    mn_lock_acquire(&pd->lock);
+    bool still = pd->draining && pd->gen == gen;
+    mn_lock_release(&pd->lock);
+    return still;
+}
+
 /* io_uring: a poll registration holds the file until its last
  * completion. A close of an armed fd cancels it and returns only once
  * that final completion came (a completion that says more will follow,
@@ -268,20 +290,15 @@ Test(netpoll_protocol, close_waits_for_final_completion)
     mn_pollfd_put(pd);
     uint32_t gen = gen_of(pd);
 
-    struct script_stop *draining = script_stop_at(MN_TP_CLOSE_DRAINING, pd);
-    struct closer c = {.fd = fd};
-    cr_assert_eq(pthread_create(&c.t, NULL, close_main, &c), 0);
-    SCRIPT_AWAIT(script_stopped(draining) || atomic_load(&c.done));
+    struct closer c;
+    struct script_stop *draining = close_until_draining(&c, fd, pd);
     cr_assert(!atomic_load(&c.done), "close returned while the kernel held the file");
     cr_assert_eq(atomic_load(&fake.disarms), 1);
     script_go(draining);
 
     cr_assert_eq(event(pd->index, gen - 1, READ_BIT, READ_BIT), 0);
     cr_assert_eq(event(pd->index, gen, READ_BIT, 0), 0); /* more to come */
-    mn_lock_acquire(&pd->lock);
-    bool still = pd->draining && pd->gen == gen;
-    mn_lock_release(&pd->lock);
-    cr_assert(still, "the close ended before the registration's final completion");
+    cr_assert(still_draining(pd, gen), "the close ended before the registration's final completion");
     cr_assert(!atomic_load(&c.done));
 
     event(pd->index, gen, READ_BIT, READ_BIT); /* the final one */
@@ -336,16 +353,11 @@ Test(netpoll_protocol, moved_registration_drains_both)
     cr_assert_eq(event_slot(pd, current, 0, READ_BIT), 0);
     mn_pollfd_put(pd);
     uint32_t gen = gen_of(pd);
-    struct script_stop *draining = script_stop_at(MN_TP_CLOSE_DRAINING, pd);
-    struct closer c = {.fd = fd};
-    cr_assert_eq(pthread_create(&c.t, NULL, close_main, &c), 0);
-    SCRIPT_AWAIT(script_stopped(draining) || atomic_load(&c.done));
+    struct closer c;
+    struct script_stop *draining = close_until_draining(&c, fd, pd);
     cr_assert(!atomic_load(&c.done), "the close returned while the retired registration held the file");
     script_go(draining);
-    mn_lock_acquire(&pd->lock);
-    bool still = pd->draining && pd->gen == gen;
-    mn_lock_release(&pd->lock);
-    cr_assert(still);
+    cr_assert(still_draining(pd, gen));
     event_slot(pd, !current, 0, READ_BIT); /* the retired one ends */
     pthread_join(c.t, NULL);
     cr_assert_eq(gen_of(pd), gen + 1);
