@@ -46,6 +46,7 @@
 #include "core/signals.h"
 #include "core/sched_internal.h"
 #include "syscalls/netio.h"
+#include "syscalls/ownfd.h"
 
 #include <setjmp.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* Calls that end or make fds, so the fd table (syscalls/pollfd.h) stays
  * true: close (Gs blocked on the fd keep the file, as on Linux), dup2 and
- * dup3 over a watched fd, dup and fcntl's F_DUPFD, fcntl's blocking
+ * dup3 over a watched fd or one of mnrt's own (syscalls/ownfd.h), dup and fcntl's F_DUPFD, fcntl's blocking
  * locks, which hand off the P, and the changes of a file's O_NONBLOCK
  * (fcntl F_SETFL, ioctl FIONBIO), which netio.h caches. */
 #include "shim/fdcall.h"
@@ -29,10 +29,25 @@ MN_EXPORT int dup(int fd)
     return mn_fd_made((int)MN_SYS(SYS_dup, fd));
 }
 
+/* Before dup2 or dup3 onto newfd: mnrt's own fd there moves away, a
+ * watched one is closed as by close(). */
+static bool make_room(int newfd)
+{
+    if (mn_native())
+        return true;
+    int err = mn_fd_vacate(newfd);
+    if (err) {
+        errno = err;
+        return false;
+    }
+    mn_pollfd_close(newfd);
+    return true;
+}
+
 MN_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-    if (!mn_native() && oldfd != newfd)
-        mn_pollfd_close(newfd);
+    if (oldfd != newfd && !make_room(newfd))
+        return -1;
     return (int)MN_SYS(SYS_dup3, oldfd, newfd, flags);
 }
 
@@ -40,8 +55,8 @@ MN_EXPORT int dup2(int oldfd, int newfd)
 {
     if (oldfd == newfd) /* dup2 checks oldfd and does nothing else */
         return MN_SYS(SYS_fcntl, oldfd, F_GETFD) < 0 ? -1 : newfd;
-    if (!mn_native())
-        mn_pollfd_close(newfd);
+    if (!make_room(newfd))
+        return -1;
     return (int)MN_SYS(SYS_dup2, oldfd, newfd);
 }
 

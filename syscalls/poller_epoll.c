@@ -10,6 +10,10 @@
  * collect it. Any thread may register; only the idle M that sleeps until
  * the next timer waits (poller.h).
  *
+ * The epoll instance and the eventfd are mnrt's own fds (ownfd.h): a
+ * program's dup2 onto one moves it, so every call on them goes through
+ * mn_own_fd_syscall.
+ *
  * A registration names the file and the fd number: the program's close of
  * the number with the file still open elsewhere (a dup, a hidden
  * duplicate of pollfd.c) does not end it, so it is deleted before that
@@ -26,6 +30,8 @@
  * swallows, leaving the flag set with an empty eventfd: every later wake
  * would be dropped. */
 #include "syscalls/poller.h"
+
+#include "syscalls/ownfd.h"
 
 #include "compat/log.h"
 #include "compat/raw_syscall.h"
@@ -45,25 +51,36 @@
 #define MAX_EVENTS 256
 #define TOKEN_WAKE (~0ull)
 
-static int epfd = -1, wake_fd = -1;
+static void epoll_wake(void);
+/* The epoll instance (the sleeper blocks in it) and the eventfd (never
+ * blocks: EFD_NONBLOCK); every call on them goes through
+ * mn_own_fd_syscall, as they may move (ownfd.h). */
+static struct mn_own_fd ep_own = {.fd = -1, .kick = epoll_wake};
+static struct mn_own_fd wake_own = {.fd = -1};
 static atomic_bool wake_pending;
+
+static int ctl(int op, int fd, struct epoll_event *ev)
+{
+    return (int)mn_own_fd_syscall(&ep_own, SYS_epoll_ctl, op, fd, (long)ev, 0, 0);
+}
 
 static int epoll_init(void)
 {
-    epfd = epoll_create1(EPOLL_CLOEXEC);
+    int epfd = (int)mn_raw_syscall(SYS_epoll_create1, EPOLL_CLOEXEC);
     if (epfd < 0)
-        return errno;
-    wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        return -epfd;
+    int wake_fd = (int)mn_raw_syscall(SYS_eventfd2, 0, EFD_NONBLOCK | EFD_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TOKEN_WAKE};
-    if (wake_fd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, wake_fd, &ev) != 0) {
-        int err = errno;
+    int r = wake_fd < 0 ? wake_fd
+                        : (int)mn_raw_syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, wake_fd, &ev);
+    if (r < 0) {
         mn_raw_syscall(SYS_close, epfd); /* not close(): no cancellation point here */
         if (wake_fd >= 0)
             mn_raw_syscall(SYS_close, wake_fd);
-        return err;
+        return -r;
     }
-    epfd = mn_fd_keep_own(epfd);
-    wake_fd = mn_fd_keep_own(wake_fd); /* the registration follows the file */
+    mn_own_fd_keep(&ep_own, epfd);
+    mn_own_fd_keep(&wake_own, wake_fd); /* the registration follows the file */
     return 0;
 }
 
@@ -71,7 +88,7 @@ static void epoll_wake(void)
 {
     if (!atomic_exchange(&wake_pending, true)) {
         uint64_t one = 1;
-        mn_raw_syscall(SYS_write, wake_fd, &one, sizeof one);
+        mn_own_fd_syscall(&wake_own, SYS_write, (long)&one, sizeof one, 0, 0, 0);
     }
 }
 
@@ -83,8 +100,10 @@ static bool epoll_arm(struct mn_pollfd *pd, int dir)
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLPRI | EPOLLOUT | EPOLLET,
                              .data.u64 = mn_poll_token(pd->index, pd->gen, 0, 0)};
     int fd = atomic_load(&pd->fd);
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0 &&
-        (errno != EEXIST || epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) != 0))
+    int r = ctl(EPOLL_CTL_ADD, fd, &ev);
+    if (r == -EEXIST)
+        r = ctl(EPOLL_CTL_MOD, fd, &ev);
+    if (r != 0)
         return false; /* not pollable (always ready) or gone */
     pd->epoll_added = true;
     return true;
@@ -95,7 +114,7 @@ static bool epoll_disarm(struct mn_pollfd *pd)
 {
     if (pd->epoll_added) {
         struct epoll_event ev = {0};
-        epoll_ctl(epfd, EPOLL_CTL_DEL, atomic_load(&pd->fd), &ev);
+        ctl(EPOLL_CTL_DEL, atomic_load(&pd->fd), &ev);
         pd->epoll_added = false;
     }
     return false;
@@ -112,7 +131,7 @@ static int dispatch(const struct epoll_event *evs, int n, bool blocking)
         if (token == TOKEN_WAKE) {
             if (blocking) { /* read, then clear: see the top of this file */
                 uint64_t v;
-                mn_raw_syscall(SYS_read, wake_fd, &v, sizeof v);
+                mn_own_fd_syscall(&wake_own, SYS_read, (long)&v, sizeof v, 0, 0, 0);
                 atomic_store(&wake_pending, false);
             }
             continue;
@@ -138,12 +157,12 @@ static void epoll_wait_events(int64_t timeout_ns, uint64_t sigmask)
         ts.tv_nsec = timeout_ns % 1000000000;
         tp = &ts;
     }
-    int n = (int)mn_raw_syscall(SYS_epoll_pwait2, epfd, evs, MAX_EVENTS, tp, &sigmask,
-                                sizeof sigmask);
+    int n = (int)mn_own_fd_syscall(&ep_own, SYS_epoll_pwait2, (long)evs, MAX_EVENTS, (long)tp,
+                                   (long)&sigmask, sizeof sigmask);
     if (n == -ENOSYS) /* before 5.11: in milliseconds */
-        n = (int)mn_raw_syscall(SYS_epoll_pwait, epfd, evs, MAX_EVENTS,
-                                timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000),
-                                &sigmask, sizeof sigmask);
+        n = (int)mn_own_fd_syscall(&ep_own, SYS_epoll_pwait, (long)evs, MAX_EVENTS,
+                                   timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000),
+                                   (long)&sigmask, sizeof sigmask);
     dispatch(evs, n, true);
 }
 
@@ -152,7 +171,7 @@ static void epoll_wait_events(int64_t timeout_ns, uint64_t sigmask)
 static bool epoll_poll_now(void)
 {
     struct epoll_event evs[64];
-    int n = (int)mn_raw_syscall(SYS_epoll_wait, epfd, evs, 64, 0);
+    int n = (int)mn_own_fd_syscall(&ep_own, SYS_epoll_wait, (long)evs, 64, 0, 0, 0);
     return n > 0 && dispatch(evs, n, false) > 0;
 }
 
@@ -160,9 +179,8 @@ static bool epoll_poll_now(void)
  * not land in it (the next init makes the child's own). */
 static void epoll_forget(void)
 {
-    mn_raw_syscall(SYS_close, epfd);
-    mn_raw_syscall(SYS_close, wake_fd);
-    epfd = wake_fd = -1;
+    mn_own_fd_close(&ep_own);
+    mn_own_fd_close(&wake_own);
     atomic_store(&wake_pending, false);
 }
 

@@ -20,6 +20,11 @@
  * NOP, which completes inside the submitting call itself, so it never
  * waits for anybody.
  *
+ * The ring's fd is one of mnrt's own (ownfd.h), which a program's dup2
+ * onto it moves: enter() goes through mn_own_fd_syscall, and liburing's
+ * submissions, all under sq_lock, read the copies in `ring` that
+ * ring_moved updates under that lock.
+ *
  * A poll request holds a reference to its file, dropped by the thread
  * that submitted it (the pollfd's owner) right after it posts the final
  * completion. So a close first cancels (disarm), waits for the final
@@ -50,6 +55,7 @@
 #include "core/runtime.h"
 #include "core/stats.h"
 #include "core/waiter.h"
+#include "syscalls/ownfd.h"
 
 #include <errno.h>
 #include <liburing.h>
@@ -103,11 +109,27 @@ static bool multishot;
 static void uring_forget(void);
 static mn_lock sq_lock = MN_LOCK_INIT(SQ), cq_lock = MN_LOCK_INIT(CQ);
 
+static void uring_wake(void);
+static void ring_moved(int fd);
+/* The ring's fd: entered by liburing's submissions (under sq_lock, with
+ * the copies in `ring` that ring_moved keeps) and by enter() below. */
+static struct mn_own_fd ring_own = {.fd = -1, .kick = uring_wake, .moved = ring_moved};
+
+static void ring_moved(int fd)
+{
+    mn_lock_acquire(&sq_lock);
+    ring.ring_fd = fd;
+#ifdef MN_URING_ENTER_RING_FD /* liburing 2.2+ enters with this one */
+    ring.enter_ring_fd = fd;
+#endif
+    mn_lock_release(&sq_lock);
+}
+
 static int enter(unsigned to_submit, unsigned min_complete, unsigned flags, const void *arg,
                  size_t argsz)
 {
-    return (int)mn_raw_syscall(SYS_io_uring_enter, ring.ring_fd, to_submit, min_complete, flags,
-                               arg, argsz);
+    return (int)mn_own_fd_syscall(&ring_own, SYS_io_uring_enter, to_submit, min_complete, flags,
+                                  (long)arg, (long)argsz);
 }
 
 static int uring_init(void)
@@ -123,14 +145,12 @@ static int uring_init(void)
     }
     if (r < 0)
         return -r;
+    mn_own_fd_keep(&ring_own, ring.ring_fd);
+    ring_moved(atomic_load(&ring_own.fd));
     if (!(p.features & IORING_FEAT_EXT_ARG)) { /* before 5.11: no timed waits */
         uring_forget();
         return ENOSYS;
     }
-    ring.ring_fd = mn_fd_keep_own(ring.ring_fd);
-#ifdef MN_URING_ENTER_RING_FD /* liburing 2.2+ enters with this one */
-    ring.enter_ring_fd = ring.ring_fd;
-#endif
     return 0;
 }
 
@@ -353,7 +373,7 @@ static void uring_forget(void)
     mn_raw_syscall(SYS_munmap, ring.sq.ring_ptr, ring.sq.ring_sz);
     if (ring.cq.ring_ptr && ring.cq.ring_ptr != ring.sq.ring_ptr)
         mn_raw_syscall(SYS_munmap, ring.cq.ring_ptr, ring.cq.ring_sz);
-    mn_raw_syscall(SYS_close, ring.ring_fd);
+    mn_own_fd_close(&ring_own);
     memset(&ring, 0, sizeof ring);
     multishot = false;
     sq_lock = (mn_lock)MN_LOCK_INIT(SQ);

@@ -7,6 +7,7 @@
 #include "core/mem.h"
 #include "core/runtime.h"
 #include "core/testpoint.h"
+#include "syscalls/ownfd.h"
 #include "syscalls/poller.h"
 
 #include <errno.h>
@@ -250,6 +251,11 @@ struct closing_fd {
 };
 static mn_lock closing_lock = MN_LOCK_INIT(CLOSING);
 static struct closing_fd *closing;
+/* Hidden duplicates open (of pollfds with users, or being closed): the
+ * program's close and dup2 look for them only while there are some. */
+static _Atomic int nhidden;
+/* mn_fd_vacate waits for the close of a hidden duplicate in naps this long. */
+#define VACATE_NAP_NS (20 * 1000)
 
 void mn_pollfd_put(struct mn_pollfd *pd)
 {
@@ -270,6 +276,7 @@ void mn_pollfd_put(struct mn_pollfd *pd)
     if (me.fd < 0)
         return;
     mn_raw_syscall(SYS_close, me.fd);
+    atomic_fetch_sub(&nhidden, 1);
     mn_lock_acquire(&closing_lock);
     for (struct closing_fd **p = &closing; *p; p = &(*p)->next)
         if (*p == &me) {
@@ -336,6 +343,27 @@ static int fire(struct mn_pollfd *pd, int dir)
         woken++;
     }
     return woken;
+}
+
+/* pd lock held: pd's Gs go on with fd `to`, a hidden duplicate of the fd
+ * they used (-1: there is none, they wake and find the fd closed).
+ * io_uring's polls hold the file: they stay valid. An epoll registration
+ * names the fd number, which is about to be closed: it goes, and `to` is
+ * registered anew. */
+static void move_locked(struct mn_pollfd *pd, int to)
+{
+    if (pd->epoll_added) {
+        mn_poller_get()->disarm(pd);
+        pd->armed[0] = pd->armed[1] = false;
+    }
+    atomic_store(&pd->fd, to);
+    pd->own_fd = to >= 0;
+    for (int dir = 0; dir < 2; dir++) {
+        if (to < 0)
+            fire(pd, dir);
+        else if (pd->queue[dir])
+            arm(pd, dir);
+    }
 }
 
 int mn_pollfd_event(struct mn_poll_id id, unsigned dirs, unsigned spent)
@@ -480,73 +508,6 @@ int mn_pollfd_wait_inline(struct mn_pollfd *pd, int dir, uint32_t seq, bool canc
     return wait_any(&pd, &dir, &seq, &node, 1, -1, reason, atomic_load(&pd->fd), cancel_point);
 }
 
-/* Where mnrt's own fds and hidden duplicates go: high up, out of the way
- * of the numbers the program gets, below the soft limit and below 1,024.
- * A process's fd table is as long as its highest fd, so near a soft limit
- * of 1,048,576, as containers set it, it would take 8 MiB (it was placed
- * there until 2026-12-06). */
-#define OWN_FD_TOP 1024
-
-static int own_fd_base(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur <= 256)
-        return 3;
-    return (int)(rl.rlim_cur < OWN_FD_TOP ? rl.rlim_cur : OWN_FD_TOP) - 64;
-}
-
-/* A close-on-exec duplicate of fd high up (own_fd_base), or -1. */
-static int dup_high(int fd)
-{
-    int high = (int)mn_raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, own_fd_base());
-    if (high < 0)
-        high = (int)mn_raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
-    return high;
-}
-
-/* With an fd of its own: a close of a duplicate of one of the program's
- * (its stdin, say) would drop the program's fcntl locks on that file,
- * which a process keeps across execve, and flush it (a round trip on NFS
- * or FUSE). */
-void mn_fd_table_grow(void)
-{
-    int fd = (int)mn_raw_syscall(SYS_eventfd2, 0, EFD_CLOEXEC);
-    if (fd < 0)
-        return;
-    int high = dup_high(fd);
-    if (high >= 0)
-        mn_raw_syscall(SYS_close, high);
-    mn_raw_syscall(SYS_close, fd);
-}
-
-/* The poller's own fds (ring, epoll instance, eventfd): a few, for good. */
-#define MAX_OWN_FDS 8
-static _Atomic int own_fds[MAX_OWN_FDS];
-static _Atomic int n_own_fds;
-
-bool mn_fd_is_own(int fd)
-{
-    int n = atomic_load(&n_own_fds);
-    for (int i = 0; i < n && i < MAX_OWN_FDS; i++)
-        if (atomic_load(&own_fds[i]) == fd)
-            return true;
-    return false;
-}
-
-int mn_fd_keep_own(int fd)
-{
-    int high = dup_high(fd);
-    if (high >= 0) {
-        mn_raw_syscall(SYS_close, fd);
-        fd = high;
-    }
-    int i = atomic_fetch_add(&n_own_fds, 1);
-    if (i >= MAX_OWN_FDS)
-        mn_fatal("more than %d fds of mnrt's own", MAX_OWN_FDS);
-    atomic_store(&own_fds[i], fd);
-    return fd;
-}
-
 void mn_pollfd_close(int fd)
 {
     _Atomic(struct mn_pollfd *) *s = slot(fd, false);
@@ -556,32 +517,81 @@ void mn_pollfd_close(int fd)
     mn_lock_acquire(&pd->lock);
     bool busy = pd->users > 0;
     pd->closed = true;
-    if (busy) {
-        /* Blocked calls keep the file open on Linux: so do their Gs. */
-        int hidden = dup_high(fd);
-        /* io_uring's polls hold the file: they stay valid. An epoll
-         * registration names the fd number, which the program is about to
-         * close: it goes, and the duplicate is registered anew. If there
-         * is no fd left for a duplicate, the Gs wake and find the fd
-         * closed. */
-        if (pd->epoll_added) {
-            mn_poller_get()->disarm(pd);
-            pd->armed[0] = pd->armed[1] = false;
-        }
-        atomic_store(&pd->fd, hidden);
-        pd->own_fd = hidden >= 0;
-        for (int dir = 0; dir < 2; dir++) {
-            if (hidden < 0)
-                fire(pd, dir);
-            else if (pd->queue[dir])
-                arm(pd, dir);
-        }
+    if (busy) { /* blocked calls keep the file open on Linux: so do their Gs */
+        int hidden = mn_fd_dup_high(fd);
+        if (hidden >= 0)
+            atomic_fetch_add(&nhidden, 1);
+        move_locked(pd, hidden);
     }
     mn_lock_release(&pd->lock);
     while (atomic_load(&pd->inops) > 0) /* attempts on the old number end first */
         mn_cpu_relax();
     if (!busy)
         retire_and_wait(pd);
+}
+
+/* The pollfd whose hidden duplicate fd is, locked; or NULL. */
+static struct mn_pollfd *lock_hidden(int fd)
+{
+    mn_lock_acquire(&pool_lock);
+    uint32_t n = pool_size;
+    mn_lock_release(&pool_lock);
+    for (uint32_t i = 0; i < n; i++) {
+        struct mn_pollfd *pd = &atomic_load(&pool[i / CHUNK])[i % CHUNK];
+        mn_lock_acquire(&pd->lock);
+        if (pd->own_fd && pd->users > 0 && atomic_load(&pd->fd) == fd)
+            return pd;
+        mn_lock_release(&pd->lock);
+    }
+    return NULL;
+}
+
+static bool is_closing(int fd)
+{
+    mn_lock_acquire(&closing_lock);
+    struct closing_fd *c = closing;
+    while (c && c->fd != fd)
+        c = c->next;
+    mn_lock_release(&closing_lock);
+    return c != NULL;
+}
+
+bool mn_fd_is_own(int fd)
+{
+    if (mn_own_fd_is(fd))
+        return true;
+    if (!atomic_load(&nhidden))
+        return false;
+    struct mn_pollfd *pd = lock_hidden(fd);
+    if (pd)
+        mn_lock_release(&pd->lock);
+    return pd || is_closing(fd);
+}
+
+int mn_fd_vacate(int fd)
+{
+    int err = mn_own_fd_vacate(fd);
+    if (err || !atomic_load(&nhidden))
+        return err;
+    struct mn_pollfd *pd = lock_hidden(fd);
+    if (pd) {
+        int to = mn_fd_dup_high(fd);
+        if (to >= 0)
+            move_locked(pd, to);
+        mn_lock_release(&pd->lock);
+        if (to < 0)
+            return EMFILE;
+        while (atomic_load(&pd->inops) > 0) /* attempts on the old number end first */
+            mn_cpu_relax();
+        mn_raw_syscall(SYS_close, fd);
+        return 0;
+    }
+    while (is_closing(fd)) { /* the last user closes it: the program's dup2 comes after */
+        struct mn_waiter nap;
+        mn_waiter_init(&nap, "close");
+        mn_waiter_block(&nap, mn_nanotime() + VACATE_NAP_NS);
+    }
+    return 0;
 }
 
 void mn_pollfd_close_range(unsigned lo, unsigned hi)
@@ -604,18 +614,19 @@ static int by_value(const void *a, const void *b)
 }
 
 /* Appends fd to the growing array *fds; false if out of memory. */
-static bool append_fd(int **fds, int *count, int *cap, int fd)
+static bool append_fd(void *list, int fd)
 {
-    if (*count == *cap) {
-        int more_cap = *cap ? 2 * *cap : 1024;
-        int *more = mn_mem_realloc(*fds, (size_t)*cap * sizeof **fds,
-                                   (size_t)more_cap * sizeof **fds);
+    struct mn_fd_list *l = list;
+    if (l->n == l->cap) {
+        int more_cap = l->cap ? 2 * l->cap : 1024;
+        int *more = mn_mem_realloc(l->fds, (size_t)l->cap * sizeof *l->fds,
+                                   (size_t)more_cap * sizeof *l->fds);
         if (!more)
             return false;
-        *fds = more;
-        *cap = more_cap;
+        l->fds = more;
+        l->cap = more_cap;
     }
-    (*fds)[(*count)++] = fd;
+    l->fds[l->n++] = fd;
     return true;
 }
 
@@ -624,13 +635,11 @@ int mn_own_fds(struct mn_fd_list *out)
     mn_lock_acquire(&pool_lock);
     uint32_t n = pool_size;
     mn_lock_release(&pool_lock);
-    int *fds = NULL, count = 0, cap = 0;
-    bool ok = true;
-    for (int i = 0; i < atomic_load(&n_own_fds) && i < MAX_OWN_FDS && ok; i++)
-        ok = append_fd(&fds, &count, &cap, atomic_load(&own_fds[i]));
+    *out = (struct mn_fd_list){0};
+    bool ok = mn_own_fd_list(append_fd, out);
     mn_lock_acquire(&closing_lock);
     for (struct closing_fd *c = closing; c && ok; c = c->next)
-        ok = append_fd(&fds, &count, &cap, c->fd);
+        ok = append_fd(out, c->fd);
     mn_lock_release(&closing_lock);
     for (uint32_t i = 0; i < n && ok; i++) {
         struct mn_pollfd *pd = &atomic_load(&pool[i / CHUNK])[i % CHUNK];
@@ -638,18 +647,15 @@ int mn_own_fds(struct mn_fd_list *out)
         int fd = pd->own_fd && pd->users > 0 ? atomic_load(&pd->fd) : -1;
         mn_lock_release(&pd->lock);
         if (fd >= 0)
-            ok = append_fd(&fds, &count, &cap, fd);
+            ok = append_fd(out, fd);
     }
     if (!ok) {
-        mn_mem_free(fds, (size_t)cap * sizeof *fds);
+        mn_fd_list_free(out);
         return -1;
     }
-    if (count)
-        qsort(fds, (size_t)count, sizeof *fds, by_value);
-    out->fds = fds;
-    out->n = count;
-    out->cap = cap;
-    return count;
+    if (out->n)
+        qsort(out->fds, (size_t)out->n, sizeof *out->fds, by_value);
+    return out->n;
 }
 
 void mn_fd_list_free(struct mn_fd_list *l)
@@ -672,5 +678,5 @@ void mn_pollfd_fork_child(void)
     closing = NULL;
     pool_lock = (mn_lock)MN_LOCK_INIT(POOL);
     closing_lock = (mn_lock)MN_LOCK_INIT(CLOSING);
-    atomic_store(&n_own_fds, 0);
+    atomic_store(&nhidden, 0);
 }

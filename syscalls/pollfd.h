@@ -190,7 +190,7 @@ void mn_pollfd_close_range(unsigned lo, unsigned hi);
 
 /* The fds mnrt keeps for itself now, which the program's range closes
  * (close_range, closefrom) leave alone: the hidden duplicates that Gs
- * blocked on closed fds hold, and the poller's own. Sorted, in *out (free
+ * blocked on closed fds hold, and the poller's own (ownfd.h). Sorted, in *out (free
  * it with mn_fd_list_free); returns how many, or -1 (no memory). */
 struct mn_fd_list {
     int *fds;
@@ -199,21 +199,15 @@ struct mn_fd_list {
 int mn_own_fds(struct mn_fd_list *out);
 void mn_fd_list_free(struct mn_fd_list *l);
 
-/* Makes fd (the poller's ring, epoll instance or eventfd) one of mnrt's
- * own: moved high up, out of the way of the program's numbers, and left
- * alone by range closes. Returns the fd to use from now on. */
-int mn_fd_keep_own(int fd);
-
-/* At boot, while the process has one thread: grows its fd table up to
- * where mnrt's own fds go. The kernel grows a table shared by threads
- * only after an RCU grace period: setting up the poller with threads
- * about took 9-14 ms on a 2-CPU VM (fcntl F_DUPFD to fd 960 from a
- * process with a thread asleep; 6-8 us with none), and every thread that
- * waited for I/O meanwhile waited too. */
-void mn_fd_table_grow(void);
-/* Whether fd is one of the poller's own: for the program it is not open
- * (close gives EBADF, as natively for an fd it never opened). */
+/* Whether fd is one of mnrt's own (ownfd.h: the poller's, or a hidden
+ * duplicate): for the program it is not open (close gives EBADF, as
+ * natively for an fd it never opened). */
 bool mn_fd_is_own(int fd);
+/* Before the program's dup2 or dup3 onto fd: if fd is one of mnrt's own,
+ * mnrt's use of it moves to another number and fd is closed, so the
+ * program gets the number as if it had been free. 0, or EMFILE when no
+ * number is left to move to. */
+int mn_fd_vacate(int fd);
 
 /* In the child of fork (mn_netpoll_fork_child): every pollfd belonged to
  * the parent's threads and goes, with its memory; the poller's own fds
