@@ -8,7 +8,10 @@
  * - A private wake reaches both kinds of waiters: Gs in the table first,
  *   then, for what is left of the count, threads blocked in the kernel on
  *   the same word (foreign threads, waits mnrt passed on). Wakers may be
- *   foreign threads too.
+ *   foreign threads too. The second part is a system call, made only
+ *   while some wait is in the kernel or the word may be another
+ *   process's: a raw `syscall` instruction's wait on a word that is woken
+ *   through syscall(SYS_futex) is the one mnrt does not see.
  * - A futex the program calls shared parks too when its word is in memory
  *   no other process can map (private_memory.c: libstdc++ 12's C++20
  *   waits are such). Waits on shared memory, PI ones, waits on a bitset
@@ -29,13 +32,18 @@
 #include <limits.h>
 #include <linux/futex.h>
 
-/* syscall(SYS_futex) waits so far: parked, and made in the kernel */
-static _Atomic int64_t parked_waits, kernel_waits;
+/* syscall(SYS_futex) waits so far, parked and made in the kernel, and
+ * wakes made in the kernel */
+static _Atomic int64_t parked_waits, kernel_waits, kernel_wakes;
+/* waits in the kernel now (kernel_wait): while there are none, a wake of
+ * a word no other process can see has nobody to wake there */
+static _Atomic int64_t kernel_waiting;
 
-void mn_futex_syscall_counts(int64_t *parked, int64_t *kernel)
+void mn_futex_syscall_counts(int64_t *parked, int64_t *kernel, int64_t *kernel_wakes_made)
 {
     *parked = atomic_load_explicit(&parked_waits, memory_order_relaxed);
     *kernel = atomic_load_explicit(&kernel_waits, memory_order_relaxed);
+    *kernel_wakes_made = atomic_load_explicit(&kernel_wakes, memory_order_relaxed);
 }
 
 static long fail(int err)
@@ -53,9 +61,10 @@ static long kernel(const long a[6])
 static long kernel_wait(const long a[6])
 {
     atomic_fetch_add_explicit(&kernel_waits, 1, memory_order_relaxed);
-    if (!mn_getg())
-        return kernel(a);
-    return MN_BLOCKING(kernel(a));
+    atomic_fetch_add(&kernel_waiting, 1); /* before the kernel reads the word */
+    long r = mn_getg() ? MN_BLOCKING(kernel(a)) : kernel(a);
+    atomic_fetch_sub(&kernel_waiting, 1);
+    return r;
 }
 
 static long park(const long a[6], int cmd)
@@ -75,12 +84,29 @@ static long park(const long a[6], int cmd)
     return r ? fail(r) : 0;
 }
 
+/* Whether a wake of a's word must go to the kernel too. Not when no
+ * wait is there (kernel_wait) and the word is this process's alone: a
+ * waiter that counts itself after the load below reads the word, which
+ * the waker changed before it called, and does not sleep. libstdc++'s
+ * notify calls whenever a thread waits, also while it still spins, so a
+ * ping-pong made a system call per move. */
+static bool kernel_may_wait(const long a[6])
+{
+    atomic_thread_fence(memory_order_seq_cst); /* the program's store, then the load */
+    if (atomic_load(&kernel_waiting) > 0)
+        return true;
+    return !(a[1] & FUTEX_PRIVATE_FLAG) && !mn_memory_private((void *)a[0]);
+}
+
 static long wake(const long a[6])
 {
     int n = (int)a[2];
     int woke = n > 0 ? mn_ufutex_wake((_Atomic uint32_t *)a[0], n) : 0;
     if (n > 0 && woke >= n)
         return woke;
+    if (!kernel_may_wait(a))
+        return woke;
+    atomic_fetch_add_explicit(&kernel_wakes, 1, memory_order_relaxed);
     long b[6] = {a[0], a[1], n > 0 ? n - woke : n, a[3], a[4], a[5]};
     long k = kernel(b);
     if (k < 0)

@@ -42,6 +42,8 @@ struct mnrt_stats {
                                * were turned into parks instead */
     int64_t watched_waits;    /* parks on locks glibc's own code also takes (stream locks
                                * in flockfile, converted waits), watched by sysmon */
+    int64_t futex_kernel_wakes; /* syscall(SYS_futex) wakes also made in the kernel, where a
+                                 * wait may have been (shared memory, futex_kernel) */
 };
 
 /* Version string of the running library, e.g. "0.1.0". */

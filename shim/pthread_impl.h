@@ -140,7 +140,7 @@ void mn_glibc_call_end(struct mn_glibc_call *c, bool keep_pinned);
 /* futex_syscall.c: syscall(SYS_futex, a[0..5]) for any thread. */
 long mn_futex_syscall(const long a[6]);
 /* Its waits so far: parked, and made in the kernel (mnrt_get_stats). */
-void mn_futex_syscall_counts(int64_t *parked, int64_t *kernel);
+void mn_futex_syscall_counts(int64_t *parked, int64_t *kernel, int64_t *kernel_wakes);
 /* private_memory.c: whether no other process can map addr's memory. */
 bool mn_memory_private(const void *addr);
 

@@ -41,7 +41,7 @@ MN_EXPORT int mnrt_get_stats(struct mnrt_stats *st)
     mn_lock_release(&mn_sched.lock);
     mn_sched_counts(&s.context_switches, &s.parks);
     s.preemptions = mn_preempt_count();
-    mn_futex_syscall_counts(&s.futex_parks, &s.futex_kernel);
+    mn_futex_syscall_counts(&s.futex_parks, &s.futex_kernel, &s.futex_kernel_wakes);
     s.handoffs = mn_sysmon_handoffs();
     s.unseen_blocks = mn_sysmon_unseen_blocks();
     s.converted_waits = mn_preempt_converted();

@@ -2,7 +2,8 @@
 // std::counting_semaphore::acquire, then in std::latch::wait. libstdc++
 // waits with syscall(SYS_futex) directly, so under mnrt each waiter kept
 // a kernel thread (sysmon handed the P of every blocked one to a new M);
-// now they park: at most procs + 8 kernel threads while all wait.
+// now they park: at most procs + 8 kernel threads while all wait. Last,
+// two threads play ping-pong with wait and notify_one.
 #include "check.h"
 
 #include <atomic>
@@ -45,7 +46,10 @@ static void check_count(const char *what, int kthreads)
     printf("%d threads waited in %s and all went on\n", THREADS, what);
 }
 
-// Under mnrt: its counters say the waits parked, none in the kernel.
+// Under mnrt: its counters say the waits parked, none in the kernel, and
+// so no wake went to the kernel either (libstdc++ notifies whenever a
+// thread waits, also while it spins: each notify of a ping-pong was a
+// system call).
 static void check_accounting()
 {
     auto get = reinterpret_cast<int (*)(mnrt_stats *)>(dlsym(RTLD_DEFAULT, "mnrt_get_stats"));
@@ -58,6 +62,28 @@ static void check_accounting()
             (long long)st.futex_parks, (long long)st.futex_kernel, (long long)st.parks);
     CHECK(st.futex_parks > 0 && st.parks > 0, "futex waits were not counted");
     CHECK_EQ(st.futex_kernel, 0);
+    fprintf(stderr, "futex wakes made in the kernel %lld\n", (long long)st.futex_kernel_wakes);
+    CHECK_EQ(st.futex_kernel_wakes, 0);
+}
+
+// Two threads hand a turn back and forth MOVES times with wait/notify_one.
+static void ping_pong()
+{
+    constexpr long MOVES = 20000;
+    std::atomic<int> turn{0};
+    auto player = [&](int me) {
+        for (long i = 0; i < MOVES; i++) {
+            int t;
+            while ((t = turn.load()) != me)
+                turn.wait(t);
+            turn.store(!me);
+            turn.notify_one();
+        }
+    };
+    std::thread a(player, 0), b(player, 1);
+    a.join();
+    b.join();
+    printf("two threads handed a turn back and forth %ld times each\n", MOVES);
 }
 
 int main()
@@ -94,6 +120,7 @@ int main()
         },
         [&] { gate.count_down(); });
     check_count("std::latch::wait", k);
+    ping_pong();
     check_accounting();
     return 0;
 }
