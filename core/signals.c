@@ -11,6 +11,7 @@
 #include "core/preempt.h"
 #include "core/runtime.h"
 #include "core/sched_internal.h"
+#include "core/siginbox.h"
 #include "core/sysmon.h"
 #include "core/waiter.h"
 
@@ -326,36 +327,6 @@ void mn_sig_unblock_after_start(uint64_t mask)
     set_kernel_mask(mask);
 }
 
-/* ---- the inbox: signals a handler could not run, for sysmon ---- */
-
-#define INBOX 256
-enum { FREE, FILLING, FULL };
-static struct entry {
-    _Atomic uint32_t state;
-    int sig;
-    mn_g *target; /* NULL: for the process */
-    bool directed; /* sent to the target thread (else the process's, routed there) */
-    siginfo_t info;
-} inbox[INBOX];
-static _Atomic uint32_t inbox_next;
-static _Atomic uint64_t inbox_lost; /* found the inbox full: their info is lost */
-
-static void post(int sig, const siginfo_t *info, mn_g *target, bool directed)
-{
-    struct entry *e = &inbox[atomic_fetch_add(&inbox_next, 1) % INBOX];
-    uint32_t free = FREE;
-    if (atomic_compare_exchange_strong(&e->state, &free, FILLING)) {
-        e->sig = sig;
-        e->target = target;
-        e->directed = directed;
-        e->info = *info;
-        atomic_store_explicit(&e->state, FULL, memory_order_release);
-    } else {
-        atomic_fetch_or(&inbox_lost, BIT(sig));
-    }
-    mn_monitor_poke();
-}
-
 /* ---- handlers ---- */
 
 static bool accepts(const mn_g *g, int sig)
@@ -577,9 +548,9 @@ void mn_sig_from_kernel(int sig, siginfo_t *info, void *ucv)
     else if (g && accepts(g, sig) && (g == main_g || !main_g || !accepts(main_g, sig)))
         run_handler(g, sig, info, uc);
     else if (g && main_g && accepts(main_g, sig))
-        post(sig, info, main_g, false);
+        mn_siginbox_post(sig, info, main_g, false);
     else {
-        post(sig, info, directed ? mn_tls_g : NULL, directed);
+        mn_siginbox_post(sig, info, directed ? mn_tls_g : NULL, directed);
         if (!g)
             hold_off(sig, uc);
     }
@@ -808,46 +779,9 @@ uint64_t mn_sig_process_pending(void)
     return atomic_load(&proc_pend);
 }
 
-static uint32_t inbox_seen; /* sysmon's: inbox_next at its last look */
-
 bool mn_sig_forward_due(void)
 {
-    return atomic_load(&inbox_next) != inbox_seen || atomic_load(&inbox_lost) ||
-           atomic_load(&union_dirty);
-}
-
-static void route_inbox(void)
-{
-    uint32_t next = atomic_load(&inbox_next);
-    if (next != inbox_seen || atomic_load(&inbox_lost)) {
-        bool filling = false;
-        for (int i = 0; i < INBOX; i++) {
-            struct entry *e = &inbox[i];
-            uint32_t state = atomic_load_explicit(&e->state, memory_order_acquire);
-            filling |= state == FILLING;
-            if (state != FULL)
-                continue;
-            siginfo_t info = e->info;
-            int sig = e->sig;
-            mn_g *target = e->target;
-            bool directed = e->directed;
-            atomic_store(&e->state, FREE);
-            route(sig, &info, target, directed);
-        }
-        /* An entry still being filled was counted in inbox_next already:
-         * the inbox stays unseen, so the poke its poster sends once it is
-         * full finds it due (it was seen, and left, for good until the
-         * next post: a SIGALRM lost in signal_during_sigaction). */
-        if (!filling)
-            inbox_seen = next;
-        uint64_t lost = atomic_exchange(&inbox_lost, 0);
-        while (lost) {
-            int sig = __builtin_ctzll(lost) + 1;
-            lost &= lost - 1;
-            siginfo_t info = {.si_signo = sig, .si_code = SI_KERNEL};
-            route(sig, &info, NULL, false);
-        }
-    }
+    return mn_siginbox_due() || atomic_load(&union_dirty);
 }
 
 void mn_sig_forward(void)
@@ -856,14 +790,14 @@ void mn_sig_forward(void)
      * gen read here is at least the one that dirty stands for */
     bool dirty = atomic_exchange(&union_dirty, false);
     uint32_t gen = atomic_load(&union_gen);
-    route_inbox();
+    mn_siginbox_take(route);
     if (!dirty)
         return;
     /* A signal the kernel gave this thread before the mask changed came in
      * as the system call returned: route it too. After that, what the
      * Gs block is blocked here and what sysmon took is routed: settled. */
     monitor_mask();
-    route_inbox();
+    mn_siginbox_take(route);
     atomic_store(&union_settled, gen);
     if (atomic_load(&settle_waiters))
         mn_futex_wake(&union_settled, INT32_MAX, false);
@@ -908,11 +842,7 @@ void mn_sig_fork_child(mn_g *self)
     }
     nslots = 1;
     atomic_store(&proc_pend, 0);
-    for (int i = 0; i < INBOX; i++)
-        atomic_store(&inbox[i].state, FREE);
-    atomic_store(&inbox_next, 0);
-    atomic_store(&inbox_lost, 0);
-    inbox_seen = 0;
+    mn_siginbox_fork_child();
     main_g = self;
     atomic_store(&self->sigpend, 0);
     self->sigpend_proc = 0;

@@ -36,7 +36,7 @@
  *   (pending in it, or thread-directed by the kernel or tgkill), or it was
  *   sent to the process and the main thread does not take it (Linux tries
  *   the main thread first). Anywhere else (an M between Gs, mnrt's own
- *   critical sections) it only records the signal in a lock-free inbox and
+ *   critical sections) it only records the signal in a lock-free inbox (siginbox.h) and
  *   pokes sysmon, so no handler ever runs where the code it interrupted
  *   holds a lock the handler may need (sem_post, pthread_cond_signal).
  *   A switch starts where the G starts to park or yield (g->switching,

@@ -6,7 +6,7 @@
  *
  * MN_TEST_POINT(point, arg) is empty in the library: only the unit tests
  * compile the files that have points (core/sched.c, core/waiter.c,
- * core/timer.c, syscalls/pollfd.c) a second time with MN_TEST_POINTS
+ * core/timer.c, core/siginbox.c, syscalls/pollfd.c) a second time with MN_TEST_POINTS
  * defined (tests/unit/meson.build), where it calls mn_test_point, which
  * the test harness defines. A point takes no lock and holds none of its
  * own; each says below what holds where it is, which is what a script may
@@ -62,6 +62,9 @@ enum mn_test_point {
     /* timer.c mn_timers_run: timer arg is out of its heap and RUNNING,
      * the heap's lock released, its callback not yet called */
     MN_TP_TIMER_FIRE,
+    /* siginbox.c mn_siginbox_post: entry arg is the poster's, counted in
+     * the inbox but not yet claimed (still FREE): a take may look now */
+    MN_TP_SIGINBOX_POST,
     MN_TP_COUNT
 };
 
