@@ -9,9 +9,11 @@
  *   then, for what is left of the count, threads blocked in the kernel on
  *   the same word (foreign threads, waits mnrt passed on). Wakers may be
  *   foreign threads too. The second part is a system call, made only
- *   while some wait is in the kernel or the word may be another
- *   process's: a raw `syscall` instruction's wait on a word that is woken
- *   through syscall(SYS_futex) is the one mnrt does not see.
+ *   while some wait is in the kernel (a futex or futex_waitv wait made
+ *   through syscall()) or the word may be another process's: a wait made
+ *   by a raw `syscall` instruction (or an io_uring futex request) on a
+ *   word that is woken through syscall(SYS_futex) is the one mnrt does
+ *   not see.
  * - A futex the program calls shared parks too when its word is in memory
  *   no other process can map (private_memory.c: libstdc++ 12's C++20
  *   waits are such). Waits on shared memory, PI ones, waits on a bitset
@@ -52,19 +54,35 @@ static long fail(int err)
     return -1;
 }
 
-static long kernel(const long a[6])
+static long kernel_call(long nr, const long a[6])
 {
-    return MN_SYS(SYS_futex, a[0], a[1], a[2], a[3], a[4], a[5]);
+    return MN_SYS(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
-/* A wait the kernel makes: a G's P is handed off meanwhile. */
-static long kernel_wait(const long a[6])
+static long kernel(const long a[6])
+{
+    return kernel_call(SYS_futex, a);
+}
+
+/* A wait the kernel makes (futex or futex_waitv): a G's P is handed off
+ * meanwhile. */
+static long kernel_wait_call(long nr, const long a[6])
 {
     atomic_fetch_add_explicit(&kernel_waits, 1, memory_order_relaxed);
     atomic_fetch_add(&kernel_waiting, 1); /* before the kernel reads the word */
-    long r = mn_getg() ? MN_BLOCKING(kernel(a)) : kernel(a);
+    long r = mn_getg() ? MN_BLOCKING(kernel_call(nr, a)) : kernel_call(nr, a);
     atomic_fetch_sub(&kernel_waiting, 1);
     return r;
+}
+
+static long kernel_wait(const long a[6])
+{
+    return kernel_wait_call(SYS_futex, a);
+}
+
+long mn_futex_waitv_syscall(const long a[6])
+{
+    return mn_native() ? kernel_call(SYS_futex_waitv, a) : kernel_wait_call(SYS_futex_waitv, a);
 }
 
 static long park(const long a[6], int cmd)

@@ -8,7 +8,8 @@
  * mappings listed in /proc/self/maps at the last look, kept as a sorted
  * array of ranges and read again when a word is in none of them. Shared
  * memory appears only through mmap with MAP_SHARED, mremap and shmat, all
- * interposed here: each makes the next question read the maps again
+ * interposed here (and the same by number through syscall(),
+ * mn_memory_mapped): each makes the next question read the maps again
  * (glibc's own mappings, malloc's and the loader's, are private).
  *
  * Invariants: `ranges` is replaced whole under `mn_private_memory_lock`, and read only
@@ -175,6 +176,14 @@ bool mn_memory_private(const void *addr)
 static void maps_changed(void)
 {
     atomic_fetch_add(&changes, 1);
+}
+
+void mn_memory_mapped(long n, const long a[6], long r)
+{
+    bool shared = (n == SYS_mmap && (a[3] & MAP_TYPE) != MAP_PRIVATE) || n == SYS_mremap ||
+                  n == SYS_shmat;
+    if (shared && r != -1)
+        maps_changed();
 }
 
 MN_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)

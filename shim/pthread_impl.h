@@ -143,6 +143,11 @@ long mn_futex_syscall(const long a[6]);
 void mn_futex_syscall_counts(int64_t *parked, int64_t *kernel, int64_t *kernel_wakes);
 /* private_memory.c: whether no other process can map addr's memory. */
 bool mn_memory_private(const void *addr);
+/* After syscall(n, a...) returned r: a shared mapping it made (mmap,
+ * mremap, shmat by number) is noticed as the named calls' are. */
+void mn_memory_mapped(long n, const long a[6], long r);
+/* syscall(SYS_futex_waitv, ...): a wait in the kernel (futex_syscall.c). */
+long mn_futex_waitv_syscall(const long a[6]);
 
 /* mutex.c: the mutex algorithm, shared by pthread_mutex_*, the condition
  * variables and C11 mtx_*. deadline_ns < 0: no deadline. */

@@ -1,7 +1,9 @@
 /* syscall(): a program (or a library: libseccomp, libcap, Rust's std,
  * libstdc++) that makes a system call by number still gets mnrt's
  * treatment where it matters for a G: futex waits park and futex wakes
- * reach parked Gs (futex_syscall.c, for every thread); the calls that can
+ * reach parked Gs (futex_syscall.c, for every thread; futex_waitv waits
+ * are counted there as waits in the kernel); shared mappings made by
+ * number are noticed as mmap's are (private_memory.c); the calls that can
  * wait on fds or time go through the same paths as their named wrappers;
  * the calls bound to a kernel thread (bound.c) lock the G to its M first,
  * and sigaltstack is the G's (altstack.c). Everything else goes to the
@@ -144,6 +146,8 @@ MN_EXPORT long syscall(long n, ...)
     va_end(ap);
     if (n == SYS_futex)
         return mn_futex_syscall(a);
+    if (n == SYS_futex_waitv)
+        return mn_futex_waitv_syscall(a);
     if (new_process(n, a)) { /* returns twice, as fork */
         long r = MN_SYS(n, a[0], a[1], a[2], a[3], a[4], a[5]);
         if (r == 0)
@@ -158,5 +162,7 @@ MN_EXPORT long syscall(long n, ...)
         if (done)
             return r;
     }
-    return MN_SYS(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+    long r = MN_SYS(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+    mn_memory_mapped(n, a, r);
+    return r;
 }
