@@ -881,13 +881,20 @@ void mn_sig_cancel(mn_g *g)
 
 const char mn_sig_suspend_reason[] = "sigsuspend";
 
+/* g->siglock held: whether a signal or cancellation ends w now. */
+static bool ends_now(mn_g *g, struct mn_waiter *w)
+{
+    return mn_sig_deliverable(atomic_load(&g->sigpend), &g->sigmask) ||
+           (w->cancel_point && mn_sig_cancel_requested(g));
+}
+
 bool mn_sig_wait_begin(struct mn_waiter *w)
 {
     mn_g *g = w->g;
     mn_lock_acquire(&g->siglock);
-    bool pending = mn_sig_deliverable(atomic_load(&g->sigpend), &g->sigmask) ||
-                   (w->cancel_point && mn_sig_cancel_requested(g));
+    bool pending = ends_now(g, w);
     g->sig_ran = g->sig_norestart = false;
+    w->intr_outer = g->wait_intr; /* a handler's wait inside the G's own */
     if (!pending)
         g->wait_intr = w;
     mn_lock_release(&g->siglock);
@@ -897,10 +904,21 @@ bool mn_sig_wait_begin(struct mn_waiter *w)
 void mn_sig_wait_end(struct mn_waiter *w)
 {
     mn_g *g = w->g;
+    struct mn_waiter *outer = w->intr_outer, *ended = NULL;
     mn_lock_acquire(&g->siglock);
-    if (g->wait_intr == w)
-        g->wait_intr = NULL;
+    if (g->wait_intr == w || !g->wait_intr) { /* over, or ended by a signal */
+        g->wait_intr = outer;
+        /* The wait w was inside is interruptible again. A signal that
+         * came meanwhile ended w, not it: it ends now if one waits. */
+        if (outer && ends_now(g, outer) && outer->cancel(outer)) {
+            g->wait_intr = NULL;
+            outer->result = EINTR;
+            ended = outer;
+        }
+    }
     mn_lock_release(&g->siglock);
+    if (ended)
+        mn_waiter_wake(ended);
 }
 
 bool mn_sig_should_fail(bool restartable)

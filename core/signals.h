@@ -219,7 +219,10 @@ extern const char mn_sig_suspend_reason[];
 /* Interruptible waits (waiter.c): the G registers w before it parks;
  * false if a signal is already deliverable (then it must not park: its
  * wait ends with EINTR, and the waiter runs the handlers then,
- * mn_sig_deliver_pending). Unregisters after. */
+ * mn_sig_deliver_pending). Unregisters after. Waits nest: a handler that
+ * runs after the G registered a wait and before it parked may wait
+ * itself; when its wait ends the G's own is registered again, and ended
+ * with EINTR at once if a signal it takes is pending by then. */
 bool mn_sig_wait_begin(struct mn_waiter *w);
 void mn_sig_wait_end(struct mn_waiter *w);
 

@@ -43,6 +43,10 @@ enum mn_test_point {
      * futex wait timed out, or a G's timer fired), before it tries to
      * cancel the wait: a waker may still win */
     MN_TP_WAITER_DEADLINE,
+    /* waiter.c block_g: the interruptible waiter arg is its G's registered
+     * wait (signals.c mn_sig_wait_begin), the G not yet parked; a program
+     * signal handler may run on it here, and wait itself */
+    MN_TP_WAIT_INTR_BEGUN,
     /* pollfd.c wait_any: the node on pollfd arg is queued and armed, the
      * pollfd's lock released; the pollfds after it are not looked at yet */
     MN_TP_POLLFD_QUEUED,

@@ -111,6 +111,8 @@ static int block_g(struct mn_waiter *w, int64_t deadline_ns)
         mn_sig_deliver_pending();
         return EINTR;
     }
+    if (w->intr)
+        MN_TEST_POINT(MN_TP_WAIT_INTR_BEGUN, w);
     int r = block_g_timed(w, deadline_ns);
     if (w->intr)
         mn_sig_wait_end(w);

@@ -36,6 +36,8 @@ struct mn_waiter {
     bool (*cancel)(struct mn_waiter *);      /* NULL: nothing else wakes it */
     const char *reason;
     bool intr;                               /* a signal may end it: EINTR */
+    struct mn_waiter *intr_outer;            /* the G's interruptible wait it began
+                                              * inside (a handler's), or NULL */
     bool cancel_point;                       /* pthread_cancel may end it too */
     _Atomic bool claimed;                    /* mn_waiter_cancel_once's */
 

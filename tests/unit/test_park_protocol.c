@@ -499,6 +499,92 @@ Test(park_protocol, no_handler_while_switching_to_park)
     cr_assert(tried, "sysmon took the P in each of 20 tries");
 }
 
+/* ---- a handler that waits inside the G's interruptible wait ---- */
+
+static _Atomic int waiting_handler_runs;
+
+/* A handler that makes an interruptible wait of its own (a program's
+ * handler may: read on a pipe, nanosleep), ended by its deadline. */
+static void wait_in_handler(int sig)
+{
+    (void)sig;
+    struct mn_waiter w;
+    mn_waiter_init(&w, "test handler");
+    w.intr = true;
+    w.cancel = mn_waiter_cancel_once;
+    mn_waiter_block(&w, mn_nanotime() + 1000 * 1000);
+    atomic_fetch_add(&waiting_handler_runs, 1);
+    script_note();
+}
+
+static void *intr_park_main(void *arg)
+{
+    struct parker *p = arg;
+    mn_waiter_init(&p->w, "test park"); /* the G's own: on the G */
+    p->w.intr = true;
+    p->w.cancel = mn_waiter_cancel_once;
+    p->result = mn_waiter_block(&p->w, -1);
+    atomic_store(&p->returned, true);
+    script_note();
+    return NULL;
+}
+
+struct nested_script {
+    struct parker *p;
+    struct script_stop *begun;
+    bool handler_ran;        /* the first signal's handler ran inside the wait */
+    bool interrupted;        /* the second signal ended the G's own wait */
+};
+
+/* The G has registered its interruptible wait; a signal comes for its
+ * kernel thread, whose handler waits too. Once the G parked, a second
+ * signal must end its wait with EINTR. */
+static void signal_inside_wait(void *arg)
+{
+    struct nested_script *s = arg;
+    script_wait(s->begun);
+    mn_g *g = s->p->g;
+    mn_m *m = __atomic_load_n(&g->m, __ATOMIC_RELAXED); /* stopped: its M stays */
+    syscall(SYS_tgkill, getpid(), m->tid, SIGUSR1);
+    SCRIPT_AWAIT(atomic_load(&waiting_handler_runs) == 1 ||
+                 (atomic_load(&g->sigpend) & (1ull << (SIGUSR1 - 1))));
+    s->handler_ran = atomic_load(&waiting_handler_runs) == 1;
+    /* the G's own park, now that the handler's is over */
+    struct script_stop *committed = script_stop_at(MN_TP_PARK_COMMITTED, g);
+    script_go(s->begun);
+    SCRIPT_AWAIT(atomic_load(&s->p->returned) || script_stopped(committed));
+    siginfo_t info = {.si_signo = SIGUSR1, .si_code = SI_TKILL};
+    cr_assert_eq(mn_sig_send(g, SIGUSR1, &info, false), 0);
+    s->interrupted = atomic_load(&s->p->returned) || atomic_load(&s->p->w.state) == MN_WAITER_WOKEN;
+    if (!s->interrupted && mn_waiter_cancel_once(&s->p->w)) /* ends the test */
+        mn_waiter_wake(&s->p->w);
+    script_go(committed);
+    SCRIPT_AWAIT(atomic_load(&s->p->returned));
+}
+
+/* A handler that ran after the G registered its interruptible wait and
+ * waited itself left the G's wait uninterruptible: its end cleared the
+ * G's registration, so a daemon parked in pause() or read() went on
+ * ignoring the signals it takes (a SIGTERM). The G's wait is registered
+ * again when the handler's ends. */
+Test(park_protocol, wait_inside_a_handler_keeps_the_outer_interruptible)
+{
+    boot2();
+    mn_sig_boot();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = wait_in_handler;
+    cr_assert_eq(mn_sig_action(SIGUSR1, &sa, NULL), 0);
+    static struct parker p;
+    p.g = make_g(intr_park_main, &p);
+    struct nested_script s = {.p = &p, .begun = script_stop_at(MN_TP_WAIT_INTR_BEGUN, &p.w)};
+    mn_g_run(p.g);
+    run_script(signal_inside_wait, &s);
+    cr_assert(s.handler_ran, "the handler did not run inside the G's wait");
+    cr_assert(s.interrupted, "the G's wait stayed uninterruptible after the handler's");
+    cr_assert_eq(p.result, EINTR);
+}
+
 /* ---- a P handed on while its new M is being made ---- */
 
 static struct mn_waiter *_Atomic ran_waiter;
