@@ -921,6 +921,14 @@ void mn_sig_wait_end(struct mn_waiter *w)
         mn_waiter_wake(ended);
 }
 
+void mn_sig_handlers_left(mn_g *g)
+{
+    mn_lock_acquire(&g->siglock);
+    g->sig_handler_depth = 0;
+    g->wait_intr = NULL;
+    mn_lock_release(&g->siglock);
+}
+
 bool mn_sig_should_fail(bool restartable)
 {
     if (mn_hooks.testcancel)

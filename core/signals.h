@@ -234,5 +234,9 @@ bool mn_sig_should_fail(bool restartable);
 /* The same without the cancellation (a wait that is no cancellation
  * point): runs the handlers, says whether the call fails. */
 bool mn_sig_handlers_fail(bool restartable);
+/* g left its handlers by a jump (siglongjmp): it is in none, and an
+ * interruptible wait it had registered when one of them ran (waiter.c
+ * block_g, before it parked) went with its frame. */
+void mn_sig_handlers_left(struct mn_g *g);
 
 #endif

@@ -64,13 +64,14 @@ static long kernel(const long a[6])
     return kernel_call(SYS_futex, a);
 }
 
-/* A wait the kernel makes (futex or futex_waitv): a G's P is handed off
- * meanwhile. */
+/* A wait the kernel makes (futex or futex_waitv), counted whoever makes
+ * it: also before boot and in a vfork child, whose waits a wake after
+ * boot or in the parent must reach. A G's P is handed off meanwhile. */
 static long kernel_wait_call(long nr, const long a[6])
 {
     atomic_fetch_add_explicit(&kernel_waits, 1, memory_order_relaxed);
     atomic_fetch_add(&kernel_waiting, 1); /* before the kernel reads the word */
-    long r = mn_getg() ? MN_BLOCKING(kernel_call(nr, a)) : kernel_call(nr, a);
+    long r = mn_getg() && !mn_native() ? MN_BLOCKING(kernel_call(nr, a)) : kernel_call(nr, a);
     atomic_fetch_sub(&kernel_waiting, 1);
     return r;
 }
@@ -82,7 +83,7 @@ static long kernel_wait(const long a[6])
 
 long mn_futex_waitv_syscall(const long a[6])
 {
-    return mn_native() ? kernel_call(SYS_futex_waitv, a) : kernel_wait_call(SYS_futex_waitv, a);
+    return kernel_wait_call(SYS_futex_waitv, a);
 }
 
 static long park(const long a[6], int cmd)
@@ -148,10 +149,10 @@ static long kernel_then_table(const long a[6], const void *word, int n, const vo
 
 long mn_futex_syscall(const long a[6])
 {
-    if (mn_native())
-        return kernel(a);
     int op = (int)a[1];
     int cmd = op & FUTEX_CMD_MASK;
+    if (mn_native()) /* before boot, in a vfork child: a wait still counts */
+        return cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET ? kernel_wait(a) : kernel(a);
     bool private = op & FUTEX_PRIVATE_FLAG;
     bool aligned = ((uintptr_t)a[0] & 3) == 0;
     switch (cmd) {

@@ -16,7 +16,8 @@ static void before_jump(struct __jmp_buf_tag *env)
     mn_g *g = mn_getg();
     if (!g)
         return;
-    g->sig_handler_depth = 0;
+    if (g->sig_handler_depth > 0)
+        mn_sig_handlers_left(g);
     if (env->__mask_was_saved) {
         sigset_t mask = g->sigmask;
         *(uint64_t *)&mask = mn_sig_bits(&env->__saved_mask) & mn_sig_blockable();

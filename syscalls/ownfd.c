@@ -88,6 +88,17 @@ void mn_own_fd_close(struct mn_own_fd *own)
         mn_raw_syscall(SYS_close, fd);
 }
 
+void mn_own_fd_fork_child(void)
+{
+    int n = atomic_load(&ncells);
+    for (int i = 0; i < n && i < MAX_CELLS; i++) {
+        struct mn_own_fd *own = atomic_load(&cells[i]);
+        atomic_store(&own->users[0], 0);
+        atomic_store(&own->users[1], 0);
+    }
+    atomic_store(&moving, false);
+}
+
 static struct mn_own_fd *cell_of(int fd)
 {
     int n = atomic_load(&ncells);

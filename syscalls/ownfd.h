@@ -16,7 +16,9 @@
  * the dup2 puts there.
  *
  * Invariants:
- * - a cell's fd changes only under own_fd_lock, which serialises moves;
+ * - a cell's fd changes only in a move (one at a time: `moving`) and in
+ *   its backend's set-up and forget, which no move overlaps (the poller is
+ *   set up before a G can wait, and forgotten only in a fork child);
  * - users[e & 1] counts the calls under way that took the number in epoch
  *   e; a move waits for the old epoch's count to reach zero, and epochs
  *   alternate, so a call is never counted under the other parity. */
@@ -39,6 +41,10 @@ struct mn_own_fd {
 void mn_own_fd_keep(struct mn_own_fd *own, int fd);
 /* Closes the fd of `own` (the backend's forget: fork child, a failed set-up). */
 void mn_own_fd_close(struct mn_own_fd *own);
+/* In the child of fork, before the backend's forget: the calls and the
+ * move counted belonged to the parent's threads, which the child has not
+ * (the poller's sleeper is nearly always inside a call). */
+void mn_own_fd_fork_child(void);
 
 /* A system call whose first argument is own's fd, made with the number
  * of the moment and counted while under way (see the top): its raw

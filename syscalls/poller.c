@@ -4,6 +4,8 @@
  * through mn_hooks (core/runtime.h). */
 #include "syscalls/poller.h"
 
+#include "syscalls/ownfd.h"
+
 #include "compat/log.h"
 #include "core/config.h"
 #include "core/runtime.h"
@@ -58,6 +60,7 @@ const struct mn_poller *mn_poller_get(void)
 
 void mn_netpoll_fork_child(void)
 {
+    mn_own_fd_fork_child();
     const struct mn_poller *p = atomic_load(&chosen);
     if (p)
         p->forget();

@@ -12,13 +12,18 @@
  *   file; under mnrt the thread waits on a hidden duplicate of it, which
  *   is one of those numbers too, then wherever it had to move.
  * Each dup2 and dup3 must return the number asked. Once, the thread that
- * waited before hung: the dup2 had replaced the ring's fd. */
+ * waited before hung: the dup2 had replaced the ring's fd. First, the
+ * same dup2s in a child forked while a thread of the parent waited and
+ * another computed (the poller's sleeper was in a call on the ring at the
+ * fork): the child's dup2 once waited for that call, which the child has
+ * not, for good. */
 #include "check.h"
 
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define HIGH 1024 /* Debian's default soft limit */
@@ -50,6 +55,62 @@ static bool the_tests(int fd, int devnull)
            fd == devnull;
 }
 
+static void *read_two(void *arg)
+{
+    int fd = *(int *)arg;
+    char c;
+    for (int i = 0; i < 2; i++)
+        CHECK_EQ(read(fd, &c, 1), 1);
+    return NULL;
+}
+
+static void dup2_in_forked_child(void)
+{
+    int parent_pipe[2];
+    CHECK_EQ(pipe(parent_pipe), 0);
+    pthread_t parent_reader;
+    CHECK_EQ(pthread_create(&parent_reader, NULL, read_two, &parent_pipe[0]), 0);
+    usleep(50000);
+    CHECK_EQ(write(parent_pipe[1], "x", 1), 1);
+    /* It waits again, and this thread computes meanwhile: the kernel
+     * thread left idle sleeps in the poller, in a call on its fd. */
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    while ((now.tv_sec - t0.tv_sec) * 1000000000L + (now.tv_nsec - t0.tv_nsec) < 100000000L);
+    fflush(stdout);
+    pid_t child = fork();
+    CHECK(child >= 0, "fork: %s", strerror(errno));
+    if (child == 0) {
+        int child_pipe[2];
+        CHECK_EQ(pipe(child_pipe), 0);
+        pthread_t reader;
+        CHECK_EQ(pthread_create(&reader, NULL, read_two, &child_pipe[0]), 0);
+        usleep(50000);
+        CHECK_EQ(write(child_pipe[1], "a", 1), 1); /* its poller is the child's own now */
+        int devnull = open("/dev/null", O_RDWR);
+        CHECK(devnull >= 0, "open: %s", strerror(errno));
+        int asked = 0, got = 0;
+        for (int fd = 900; fd < HIGH; fd++) {
+            if (fd == child_pipe[0] || fd == child_pipe[1] || fd == devnull)
+                continue;
+            asked++;
+            got += dup2(devnull, fd) == fd;
+        }
+        CHECK_EQ(write(child_pipe[1], "b", 1), 1);
+        CHECK_EQ(pthread_join(reader, NULL), 0);
+        _exit(got == asked ? 0 : 3);
+    }
+    int status;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+    CHECK_EQ(write(parent_pipe[1], "y", 1), 1);
+    CHECK_EQ(pthread_join(parent_reader, NULL), 0);
+    printf("a child forked while a thread waited: dup2 onto fds 900 to %d, its thread read on\n",
+           HIGH - 1);
+}
+
 int main(void)
 {
     struct rlimit files;
@@ -57,6 +118,7 @@ int main(void)
     CHECK(files.rlim_max >= HIGH, "hard fd limit %llu", (unsigned long long)files.rlim_max);
     files.rlim_cur = HIGH;
     CHECK_EQ(setrlimit(RLIMIT_NOFILE, &files), 0);
+    dup2_in_forked_child();
 
     CHECK_EQ(pipe(waited_before), 0);
     CHECK_EQ(pipe(closed_under), 0);

@@ -5,11 +5,14 @@
  * (and prints what it saw); then main, under M:N, has 8 threads take the
  * recursive mutex made before boot and wait on its condition variable
  * until the SIGEV_THREAD timer, whose helper thread glibc made before
- * boot, fires again. The output is the same natively and under the
+ * boot, fires again; last it wakes the thread that has waited on a futex
+ * since before boot. The output is the same natively and under the
  * preload; the runner also checks that mnrt did boot. */
 #include "check.h"
 
+#include <linux/futex.h>
 #include <signal.h>
+#include <stdatomic.h>
 
 #define THREADS 8
 
@@ -17,6 +20,8 @@ extern pthread_mutex_t early_mutex;
 extern pthread_cond_t early_cond;
 extern timer_t early_timer;
 extern int early_timer_fired;
+extern _Atomic uint32_t early_futex_word;
+extern _Atomic int early_futex_woken;
 
 static int counter;
 
@@ -52,5 +57,10 @@ int main(void)
     for (int i = 0; i < THREADS; i++)
         CHECK_ERR(pthread_join(t[i], NULL), 0);
     printf("main: %d threads woken by the timer thread made before boot\n", counter);
+    atomic_store(&early_futex_word, 1);
+    syscall(SYS_futex, &early_futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    while (!atomic_load(&early_futex_woken)) /* a lost wake-up hangs here */
+        usleep(1000);
+    printf("main: woke the thread that waited on a futex since before boot\n");
     return 0;
 }

@@ -4,11 +4,15 @@
  * fclose, jemalloc's pthread_mutex_init or libGLdispatch's dlopen do. Each
  * family prints what it saw; the program checks the rest after boot. It
  * also leaves things made before boot for main to use afterwards: a
- * mutex and condition variable, and a SIGEV_THREAD timer whose helper
- * thread glibc made before boot (a foreign thread from then on). */
+ * mutex and condition variable, a SIGEV_THREAD timer whose helper
+ * thread glibc made before boot (a foreign thread from then on), and a
+ * thread that waits in syscall(SYS_futex) from before boot until main
+ * wakes it (a wake that finds no parked thread must still reach it). */
 #include "check.h"
 
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
 #include <netdb.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -22,6 +26,17 @@ int early_timer_fired;
 static void *early_thread(void *arg)
 {
     return (char *)arg + 1;
+}
+
+_Atomic uint32_t early_futex_word;
+_Atomic int early_futex_woken;
+
+static void *early_futex_waiter(void *arg)
+{
+    while (atomic_load(&early_futex_word) == 0)
+        syscall(SYS_futex, &early_futex_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+    atomic_store(&early_futex_woken, 1);
+    return arg;
 }
 
 static void on_timer(union sigval v)
@@ -126,6 +141,10 @@ static void threads_and_signals(void)
     printf("early sigprocmask: SIGUSR1 was blocked: %d\n", sigismember(&set, SIGUSR1));
     CHECK_EQ(setuid(getuid()), 0);
     printf("early setuid to the same uid: ok\n");
+
+    pthread_t waiter;
+    CHECK_ERR(pthread_create(&waiter, NULL, early_futex_waiter, NULL), 0);
+    CHECK_ERR(pthread_detach(waiter), 0);
 
     struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = on_timer};
     CHECK_EQ(timer_create(CLOCK_MONOTONIC, &ev, &early_timer), 0);
