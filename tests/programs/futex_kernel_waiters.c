@@ -13,6 +13,7 @@
 #include <linux/futex.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <dirent.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -30,13 +31,34 @@ static void *waitv_waiter(void *arg)
     return NULL;
 }
 
+/* Whether some thread of the process is in system call nr now. */
+static bool some_thread_in(long nr)
+{
+    DIR *d = opendir("/proc/self/task");
+    CHECK(d != NULL, "opendir: %s", strerror(errno));
+    bool in = false;
+    for (struct dirent *e; !in && (e = readdir(d));) {
+        char path[300];
+        snprintf(path, sizeof path, "/proc/self/task/%s/syscall", e->d_name);
+        FILE *f = fopen(path, "r");
+        long n;
+        if (f && fscanf(f, "%ld", &n) == 1)
+            in = n == nr;
+        if (f)
+            fclose(f);
+    }
+    closedir(d);
+    return in;
+}
+
 static void waitv_woken(bool private)
 {
     atomic_store(&word, 0);
     waitv_flags = FUTEX_32 | (private ? FUTEX_PRIVATE_FLAG : 0);
     pthread_t t;
     CHECK_EQ(pthread_create(&t, NULL, waitv_waiter, NULL), 0);
-    usleep(100 * 1000); /* in the kernel now, most likely; if not, it never waits */
+    while (!some_thread_in(SYS_futex_waitv)) /* it waits in the kernel */
+        usleep(1000);
     atomic_store(&word, 1);
     syscall(SYS_futex, &word, FUTEX_WAKE | (private ? FUTEX_PRIVATE_FLAG : 0), 1, NULL, NULL, 0);
     CHECK_EQ(pthread_join(t, NULL), 0);
