@@ -249,9 +249,43 @@ struct closing_fd {
 };
 static mn_lock closing_lock = MN_LOCK_INIT(CLOSING);
 static struct closing_fd *closing;
-/* Hidden duplicates open (of pollfds with users, or being closed): the
- * program's close and dup2 look for them only while there are some. */
-static _Atomic int nhidden;
+/* The hidden duplicates open now (of pollfds with users, or being
+ * closed), for the program's close and dup2 to know them without a look
+ * at every pollfd: the first HIDDEN_SLOTS by number (0: a free slot; a
+ * hidden duplicate is never fd 0-2), the others only counted, which sends
+ * those calls to look in the pool while there are any. */
+#define HIDDEN_SLOTS 64
+static _Atomic int hidden_slot[HIDDEN_SLOTS];
+static _Atomic int hidden_spilled;
+
+static void hidden_add(int fd)
+{
+    for (int i = 0; i < HIDDEN_SLOTS; i++) {
+        int free = 0;
+        if (atomic_compare_exchange_strong(&hidden_slot[i], &free, fd))
+            return;
+    }
+    atomic_fetch_add(&hidden_spilled, 1);
+}
+
+static void hidden_remove(int fd)
+{
+    for (int i = 0; i < HIDDEN_SLOTS; i++) {
+        int was = fd;
+        if (atomic_compare_exchange_strong(&hidden_slot[i], &was, 0))
+            return;
+    }
+    atomic_fetch_sub(&hidden_spilled, 1);
+}
+
+/* 1: fd is a hidden duplicate; 0: it is not; -1: some are only counted. */
+static int hidden_known(int fd)
+{
+    for (int i = 0; i < HIDDEN_SLOTS; i++)
+        if (atomic_load(&hidden_slot[i]) == fd)
+            return 1;
+    return atomic_load(&hidden_spilled) ? -1 : 0;
+}
 /* mn_fd_vacate waits for the close of a hidden duplicate in naps this long. */
 #define VACATE_NAP_NS (20 * 1000)
 
@@ -274,7 +308,7 @@ void mn_pollfd_put(struct mn_pollfd *pd)
     if (me.fd < 0)
         return;
     mn_raw_syscall(SYS_close, me.fd);
-    atomic_fetch_sub(&nhidden, 1);
+    hidden_remove(me.fd);
     mn_lock_acquire(&closing_lock);
     for (struct closing_fd **p = &closing; *p; p = &(*p)->next)
         if (*p == &me) {
@@ -518,7 +552,7 @@ void mn_pollfd_close(int fd)
     if (busy) { /* blocked calls keep the file open on Linux: so do their Gs */
         int hidden = mn_fd_dup_high(fd);
         if (hidden >= 0)
-            atomic_fetch_add(&nhidden, 1);
+            hidden_add(hidden);
         move_locked(pd, hidden);
     }
     mn_lock_release(&pd->lock);
@@ -558,8 +592,9 @@ bool mn_fd_is_own(int fd)
 {
     if (mn_own_fd_is(fd))
         return true;
-    if (!atomic_load(&nhidden))
-        return false;
+    int known = hidden_known(fd);
+    if (known >= 0)
+        return known;
     struct mn_pollfd *pd = lock_hidden(fd);
     if (pd)
         mn_lock_release(&pd->lock);
@@ -569,19 +604,22 @@ bool mn_fd_is_own(int fd)
 int mn_fd_vacate(int fd)
 {
     int err = mn_own_fd_vacate(fd);
-    if (err || !atomic_load(&nhidden))
+    if (err || !hidden_known(fd))
         return err;
     struct mn_pollfd *pd = lock_hidden(fd);
     if (pd) {
         int to = mn_fd_dup_high(fd);
-        if (to >= 0)
+        if (to >= 0) {
+            hidden_add(to);
             move_locked(pd, to);
+        }
         mn_lock_release(&pd->lock);
         if (to < 0)
             return EMFILE;
         while (atomic_load(&pd->inops) > 0) /* attempts on the old number end first */
             mn_cpu_relax();
         mn_raw_syscall(SYS_close, fd);
+        hidden_remove(fd);
         return 0;
     }
     while (is_closing(fd)) { /* the last user closes it: the program's dup2 comes after */
@@ -676,5 +714,7 @@ void mn_pollfd_fork_child(void)
     closing = NULL;
     pool_lock = (mn_lock)MN_LOCK_INIT(POOL);
     closing_lock = (mn_lock)MN_LOCK_INIT(CLOSING);
-    atomic_store(&nhidden, 0);
+    for (int i = 0; i < HIDDEN_SLOTS; i++)
+        atomic_store(&hidden_slot[i], 0);
+    atomic_store(&hidden_spilled, 0);
 }
