@@ -256,10 +256,11 @@ static struct closing_fd *closing;
  * those calls to look in the pool while there are any. */
 #define HIDDEN_SLOTS 64
 static _Atomic int hidden_slot[HIDDEN_SLOTS];
-static _Atomic int hidden_spilled;
+static _Atomic int hidden_spilled, hidden_total;
 
 static void hidden_add(int fd)
 {
+    atomic_fetch_add(&hidden_total, 1);
     for (int i = 0; i < HIDDEN_SLOTS; i++) {
         int free = 0;
         if (atomic_compare_exchange_strong(&hidden_slot[i], &free, fd))
@@ -270,6 +271,7 @@ static void hidden_add(int fd)
 
 static void hidden_remove(int fd)
 {
+    atomic_fetch_sub(&hidden_total, 1);
     for (int i = 0; i < HIDDEN_SLOTS; i++) {
         int was = fd;
         if (atomic_compare_exchange_strong(&hidden_slot[i], &was, 0))
@@ -281,6 +283,8 @@ static void hidden_remove(int fd)
 /* 1: fd is a hidden duplicate; 0: it is not; -1: some are only counted. */
 static int hidden_known(int fd)
 {
+    if (!atomic_load(&hidden_total)) /* the usual case: one load per close */
+        return 0;
     for (int i = 0; i < HIDDEN_SLOTS; i++)
         if (atomic_load(&hidden_slot[i]) == fd)
             return 1;
@@ -717,4 +721,5 @@ void mn_pollfd_fork_child(void)
     for (int i = 0; i < HIDDEN_SLOTS; i++)
         atomic_store(&hidden_slot[i], 0);
     atomic_store(&hidden_spilled, 0);
+    atomic_store(&hidden_total, 0);
 }
