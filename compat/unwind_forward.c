@@ -19,31 +19,30 @@
 #include <stddef.h>
 #include <unwind.h>
 
-/* The process's definition of name: its unwinder's, loaded already (an
- * unwind is under way), or libgcc_s's, loaded now if it is not (a program
- * whose unwinder is linked into it statically, as before, when libmnrt
- * brought libgcc_s along). */
-static void *unwinder(const char *name)
+/* The process's definition of name, found once into *cache: its
+ * unwinder's, loaded already (an unwind is under way), or libgcc_s's,
+ * loaded now if it is not (a program whose unwinder is linked into it
+ * statically, as before, when libmnrt brought libgcc_s along). */
+static void *unwinder(void *_Atomic *cache, const char *name)
 {
-    void *fn = dlsym(RTLD_DEFAULT, name);
+    void *fn = atomic_load_explicit(cache, memory_order_relaxed);
+    if (fn)
+        return fn;
+    fn = dlsym(RTLD_DEFAULT, name);
     if (!fn) {
         void *lib = dlopen("libgcc_s.so.1", RTLD_NOW); /* kept: its functions stay in use */
         fn = lib ? dlsym(lib, name) : NULL;
     }
     if (!fn)
         mn_fatal("an unwind passes through mnrt, and the process has no %s", name);
+    atomic_store_explicit(cache, fn, memory_order_relaxed);
     return fn;
 }
 
 void _Unwind_Resume(struct _Unwind_Exception *exc)
 {
-    static void (*_Atomic resume)(struct _Unwind_Exception *);
-    void (*fn)(struct _Unwind_Exception *) = atomic_load_explicit(&resume, memory_order_relaxed);
-    if (!fn) {
-        fn = (void (*)(struct _Unwind_Exception *))unwinder("_Unwind_Resume");
-        atomic_store_explicit(&resume, fn, memory_order_relaxed);
-    }
-    fn(exc);
+    static void *_Atomic resume;
+    ((void (*)(struct _Unwind_Exception *))unwinder(&resume, "_Unwind_Resume"))(exc);
     __builtin_unreachable();
 }
 
@@ -56,11 +55,7 @@ _Unwind_Reason_Code __gcc_personality_v0(int version, _Unwind_Action actions,
                                          struct _Unwind_Exception *exc,
                                          struct _Unwind_Context *ctx)
 {
-    static personality_fn *_Atomic personality;
-    personality_fn *fn = atomic_load_explicit(&personality, memory_order_relaxed);
-    if (!fn) {
-        fn = (personality_fn *)unwinder("__gcc_personality_v0");
-        atomic_store_explicit(&personality, fn, memory_order_relaxed);
-    }
+    static void *_Atomic personality;
+    personality_fn *fn = (personality_fn *)unwinder(&personality, "__gcc_personality_v0");
     return fn(version, actions, cls, exc, ctx);
 }

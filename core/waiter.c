@@ -145,3 +145,10 @@ int mn_waiter_block(struct mn_waiter *w, int64_t deadline_ns)
         return block_g(w, deadline_ns);
     return block_foreign(w, deadline_ns);
 }
+
+void mn_waiter_nap(const char *reason, int64_t ns)
+{
+    struct mn_waiter w;
+    mn_waiter_init(&w, reason);
+    mn_waiter_block(&w, mn_nanotime() + ns);
+}

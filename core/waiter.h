@@ -64,6 +64,9 @@ void mn_waiter_init(struct mn_waiter *w, const char *reason);
 /* Waits until woken or until deadline_ns (CLOCK_MONOTONIC, < 0: none).
  * Returns w->result: 0, ETIMEDOUT, or EINTR if w->intr. */
 int mn_waiter_block(struct mn_waiter *w, int64_t deadline_ns);
+/* Sleeps ns, nobody waking it (a G parks meanwhile, its P runs others):
+ * the short naps of a thread that waits for another to finish. */
+void mn_waiter_nap(const char *reason, int64_t ns);
 /* The cancel of a waiter that sits in no structure: true the first time. */
 bool mn_waiter_cancel_once(struct mn_waiter *w);
 /* Wakes w; see the protocol above. */

@@ -3,7 +3,6 @@
 
 #include "compat/log.h"
 #include "compat/raw_syscall.h"
-#include "core/futex.h"
 #include "core/runtime.h"
 #include "core/waiter.h"
 
@@ -143,13 +142,6 @@ long mn_own_fd_syscall(struct mn_own_fd *own, long nr, long a2, long a3, long a4
     return r;
 }
 
-static void nap(void)
-{
-    struct mn_waiter w;
-    mn_waiter_init(&w, "fd move");
-    mn_waiter_block(&w, mn_nanotime() + MOVE_NAP_NS);
-}
-
 int mn_own_fd_vacate(int fd)
 {
     if (!cell_of(fd))
@@ -157,7 +149,7 @@ int mn_own_fd_vacate(int fd)
     bool idle = false;
     while (!atomic_compare_exchange_weak(&moving, &idle, true)) {
         idle = false;
-        nap();
+        mn_waiter_nap("fd move", MOVE_NAP_NS);
     }
     struct mn_own_fd *own = cell_of(fd); /* another move may have taken it away */
     int to = own ? mn_fd_dup_high(fd) : -1;
@@ -170,7 +162,7 @@ int mn_own_fd_vacate(int fd)
         for (int i = 0; atomic_load(&own->users[e & 1]) > 0; i++) {
             if (i % KICK_EVERY == 0 && own->kick)
                 own->kick();
-            nap();
+            mn_waiter_nap("fd move", MOVE_NAP_NS);
         }
         mn_raw_syscall(SYS_close, fd);
     }

@@ -281,9 +281,7 @@ static void settle_one(pid_t owner)
         int64_t now = mn_kthread_cpu_ns(clock);
         if (now < 0 || now - start >= SETTLE_CPU_NS)
             return;
-        struct mn_waiter nap;
-        mn_waiter_init(&nap, "close");
-        mn_waiter_block(&nap, mn_nanotime() + SETTLE_NAP_NS);
+        mn_waiter_nap("close", SETTLE_NAP_NS);
     }
 }
 

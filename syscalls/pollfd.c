@@ -381,6 +381,14 @@ static int fire(struct mn_pollfd *pd, int dir)
     return woken;
 }
 
+/* Waits until the non-blocking attempts under way on pd's old fd, which
+ * read it before a move, have ended (they never block). */
+static void attempts_end(struct mn_pollfd *pd)
+{
+    while (atomic_load(&pd->inops) > 0)
+        mn_cpu_relax();
+}
+
 /* pd lock held: pd's Gs go on with fd `to`, a hidden duplicate of the fd
  * they used (-1: there is none, they wake and find the fd closed).
  * io_uring's polls hold the file: they stay valid. An epoll registration
@@ -560,8 +568,7 @@ void mn_pollfd_close(int fd)
         move_locked(pd, hidden);
     }
     mn_lock_release(&pd->lock);
-    while (atomic_load(&pd->inops) > 0) /* attempts on the old number end first */
-        mn_cpu_relax();
+    attempts_end(pd);
     if (!busy)
         retire_and_wait(pd);
 }
@@ -620,17 +627,13 @@ int mn_fd_vacate(int fd)
         mn_lock_release(&pd->lock);
         if (to < 0)
             return EMFILE;
-        while (atomic_load(&pd->inops) > 0) /* attempts on the old number end first */
-            mn_cpu_relax();
+        attempts_end(pd);
         mn_raw_syscall(SYS_close, fd);
         hidden_remove(fd);
         return 0;
     }
-    while (is_closing(fd)) { /* the last user closes it: the program's dup2 comes after */
-        struct mn_waiter nap;
-        mn_waiter_init(&nap, "close");
-        mn_waiter_block(&nap, mn_nanotime() + VACATE_NAP_NS);
-    }
+    while (is_closing(fd)) /* the last user closes it: the program's dup2 comes after */
+        mn_waiter_nap("close", VACATE_NAP_NS);
     return 0;
 }
 

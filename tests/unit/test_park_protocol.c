@@ -60,6 +60,13 @@ static void boot2(void)
     boot_procs(2);
 }
 
+/* Signals on, with sa the program's action for SIGUSR1. */
+static void handle_usr1(const struct sigaction *sa)
+{
+    mn_sig_boot();
+    cr_assert_eq(mn_sig_action(SIGUSR1, sa, NULL), 0);
+}
+
 /* A G, made but not yet runnable (so a script can name it first). */
 static mn_g *make_g(void *(*fn)(void *), void *arg)
 {
@@ -313,12 +320,7 @@ static void *send_usr1(void *g)
 Test(park_protocol, pending_signal_runs_its_handler_in_a_wait)
 {
     boot();
-    mn_sig_boot();
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = count_handled;
-    sa.sa_flags = SA_RESTART;
-    cr_assert_eq(mn_sig_action(SIGUSR1, &sa, NULL), 0);
+    handle_usr1(&(struct sigaction){.sa_handler = count_handled, .sa_flags = SA_RESTART});
 
     /* any lock of mnrt's: the signal lands while the G holds it */
     mn_lock *lock = &mn_sched.allp[0]->timers.lock;
@@ -366,12 +368,7 @@ static void note_code(int sig, siginfo_t *info, void *ctx)
 Test(park_protocol, standard_signal_pending_for_thread_and_process)
 {
     boot();
-    mn_sig_boot();
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = note_code;
-    sa.sa_flags = SA_SIGINFO;
-    cr_assert_eq(mn_sig_action(SIGUSR1, &sa, NULL), 0);
+    handle_usr1(&(struct sigaction){.sa_sigaction = note_code, .sa_flags = SA_SIGINFO});
     mn_g *g = mn_getg();
     siginfo_t thread = {.si_signo = SIGUSR1, .si_code = SI_TKILL};
     siginfo_t process = {.si_signo = SIGUSR1, .si_code = SI_USER};
@@ -470,11 +467,7 @@ static void signal_in_switch(void *arg)
 Test(park_protocol, no_handler_while_switching_to_park)
 {
     boot2(); /* a P idle: sysmon leaves the P of the G stopped in the kernel alone */
-    mn_sig_boot();
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = park_in_handler;
-    cr_assert_eq(mn_sig_action(SIGUSR1, &sa, NULL), 0);
+    handle_usr1(&(struct sigaction){.sa_handler = park_in_handler});
     static struct parker ps[20];
     bool tried = false;
     for (int attempt = 0; attempt < 20 && !tried; attempt++) {
@@ -570,11 +563,7 @@ static void signal_inside_wait(void *arg)
 Test(park_protocol, wait_inside_a_handler_keeps_the_outer_interruptible)
 {
     boot2();
-    mn_sig_boot();
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = wait_in_handler;
-    cr_assert_eq(mn_sig_action(SIGUSR1, &sa, NULL), 0);
+    handle_usr1(&(struct sigaction){.sa_handler = wait_in_handler});
     static struct parker p;
     p.g = make_g(intr_park_main, &p);
     struct nested_script s = {.p = &p, .begun = script_stop_at(MN_TP_WAIT_INTR_BEGUN, &p.w)};
