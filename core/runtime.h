@@ -103,6 +103,12 @@ struct mn_g {
     _Atomic bool preempt;        /* sysmon asks it to yield at its next entry */
     uint32_t turn_inputs;        /* waits for input begun since it last started (mn_input_turn) */
     int64_t turn_since;          /* when the first of them began */
+    /* Releases (mn_release_turn), since it last parked: */
+    bool woke_here;              /* it readied a G onto its P */
+    bool woke_fresh;             /* it did so since its last release */
+    uint32_t wake_releases;      /* releases since it first did */
+    int64_t release_since;       /* when the timed ones began (0: not yet) */
+    uint32_t release_looks;      /* releases that may have looked for I/O */
     /* system calls it made through mnrt (mn_count_syscall), written by
      * it alone: sysmon tells a G that computes or spins (none since its
      * last look) from one that serves I/O */
@@ -353,6 +359,9 @@ struct mn_hooks {
     void (*_Atomic poll_wait)(int64_t timeout_ns, uint64_t sigmask);
     bool (*_Atomic poll_now)(void);
     void (*_Atomic poll_wake)(void);
+    /* NULL, or whether ready I/O may wait to be collected, told without a
+     * system call (io_uring's completion queue; epoll cannot tell) */
+    bool (*_Atomic poll_ready)(void);
     /* Acts on a cancellation of the calling G that is requested and
      * enabled: unwinds it as glibc's cancellation does (shim/cancel.c);
      * returns otherwise. */
@@ -464,6 +473,26 @@ static inline void mn_check_preempt(void)
  * while the P's other threads wait. So a busy P serves its threads in
  * turn, between requests (docs/design.md §13). */
 void mn_input_turn(void);
+
+/* At a release (mutex unlock, sem_post), a G that readied others onto
+ * its P and has not parked since yields behind its P's Gs once it has
+ * run a turn since (sched.c says how long, and where), as a woken thread
+ * preempts its waker on a CPU; and while threads wait for I/O, a G
+ * collects what is ready, which then counts as its wakes. A G that keeps
+ * taking back a lock it just released (Python's GIL around each system
+ * call) otherwise kept the threads it woke, and those whose I/O came,
+ * from the P until sysmon collected the I/O (10 ms) and ended its slice,
+ * at a random point: with the lock held as often as not. */
+void mn_release_turn(mn_g *g);
+
+static inline void mn_release_point(void)
+{
+    mn_g *g = mn_tls_g;
+    if (g && (__builtin_expect(g->woke_here, 0) ||
+              atomic_load_explicit(&mn_sched.netpoll_waiters, memory_order_relaxed) > 0))
+        mn_release_turn(g);
+    mn_check_preempt();
+}
 
 /* --- Gs (g.c) --- */
 struct mn_g_spec {

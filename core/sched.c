@@ -1188,6 +1188,9 @@ void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
     }
     mn_m *m = g->m;
     m->parks++;
+    g->woke_here = g->woke_fresh = false; /* a new turn at releases (mn_release_turn) */
+    g->wake_releases = 0;
+    g->release_since = 0;
     atomic_store_explicit(&g->parks, atomic_load_explicit(&g->parks, memory_order_relaxed) + 1,
                           memory_order_relaxed); /* before its WAITING (deadlock.c) */
     atomic_store_explicit(&g->wait_reason, reason, memory_order_relaxed);
@@ -1212,6 +1215,7 @@ static void make_runnable(mn_g *g, bool next, bool create)
     mn_xtrace_ready(g, create); /* before anyone may run it */
     if (claimed) {
         runq_put(m->p, g, next);
+        mn_tls_g->woke_here = mn_tls_g->woke_fresh = true; /* mn_release_turn */
         atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
         mn_wakep();
         return;
@@ -1270,9 +1274,36 @@ void mn_yield(void)
  * 10 connections (a yielded G waits for the others' turns), shorter ones
  * cost MariaDB's point selects throughput (a switch per request). */
 #define TURN_NS (50 * 1000)
+/* A G that readied others and has not parked since yields at a release
+ * (mn_release_turn) once it ran a turn since its WAKE_RELEASES_FREE-th
+ * release (a G that wakes one other and then waits, as in a ping-pong,
+ * reads no clock): at a release that follows a wake it made since the
+ * one before, or, two turns on, at any. A lock's holder often wakes a
+ * waiter while it holds it (a signal under the mutex) and releases it
+ * right after; a G that took the lock back since then holds it at other
+ * releases as often as not (a thread that takes a GIL back after each
+ * system call made 10 tries per hand-over at random releases). The turn
+ * goes on after a yield: the next release after a wake yields again if
+ * Gs wait. */
+#define WAKE_RELEASES_FREE 3
 /* How often input turns collect ready I/O: the epoll backend's collection
  * is a system call. */
 #define INPUT_POLL_NS (20 * 1000)
+
+/* Ends g's turn if Gs wait for its P, or else in the global queue.
+ * Through g0, not straight to the next G, which would carry out the
+ * yield on its own stack, below the deep frames of its own wait for
+ * input: each thread of an echo server at 1,000 connections then kept
+ * one page more (RSS + kernel stacks 15.2-15.5 MB, 19.2-19.3 with
+ * direct yields). Other yields stay direct: sched_yield between 2
+ * threads took 59 ns through g0, 23 direct. */
+static void end_turn(mn_g *g, mn_p *p)
+{
+    if (!mn_runq_empty(&p->runq))
+        mn_switch_out(g, MN_ACT_YIELD_TURN);
+    else if (atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed) > 0)
+        mn_switch_out(g, MN_ACT_YIELD_GLOBAL); /* the P takes the oldest next */
+}
 
 void mn_input_turn(void)
 {
@@ -1299,18 +1330,43 @@ void mn_input_turn(void)
         atomic_load_explicit(&mn_sched.npidle, memory_order_relaxed) == 0 &&
         now - atomic_load_explicit(&mn_sched.lastpoll, memory_order_relaxed) > INPUT_POLL_NS)
         netpoll_now(g->m);
-    if (now - g->turn_since < TURN_NS)
+    if (now - g->turn_since >= TURN_NS)
+        end_turn(g, p);
+}
+
+/* At a release while threads wait for I/O and no P is idle (an idle M
+ * would collect it): collects ready I/O onto g's P. Where that is a
+ * system call (epoll), at most every INPUT_POLL_NS across Ms, and the
+ * clock is read at one release in RELEASES_PER_LOOK. */
+#define RELEASES_PER_LOOK 16
+static void collect_at_release(mn_g *g)
+{
+    bool (*ready)(void) = atomic_load_explicit(&mn_hooks.poll_ready, memory_order_relaxed);
+    if (ready ? ready()
+              : ++g->release_looks % RELEASES_PER_LOOK == 0 &&
+                    mn_nanotime() - atomic_load_explicit(&mn_sched.lastpoll,
+                                                         memory_order_relaxed) > INPUT_POLL_NS)
+        netpoll_now(g->m); /* the Gs it readies set g->woke_here */
+}
+
+void mn_release_turn(mn_g *g)
+{
+    mn_p *p = g->m->p;
+    if (!p || g->m->locks.count) /* a program lock released inside mnrt (its allocator's) */
         return;
-    /* Through g0, not straight to the next G, which would carry out the
-     * yield on its own stack, below the deep frames of its own wait for
-     * input: each thread of an echo server at 1,000 connections then kept
-     * one page more (RSS + kernel stacks 15.2-15.5 MB, 19.2-19.3 with
-     * direct yields). Other yields stay direct: sched_yield between 2
-     * threads took 59 ns through g0, 23 direct. */
-    if (!mn_runq_empty(&p->runq))
-        mn_switch_out(g, MN_ACT_YIELD_TURN);
-    else if (atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed) > 0)
-        mn_switch_out(g, MN_ACT_YIELD_GLOBAL); /* the P takes the oldest next */
+    if (atomic_load_explicit(&mn_sched.netpoll_waiters, memory_order_relaxed) > 0 &&
+        atomic_load_explicit(&mn_sched.npidle, memory_order_relaxed) == 0)
+        collect_at_release(g);
+    bool fresh = g->woke_fresh;
+    g->woke_fresh = false;
+    if (!g->woke_here || g->wake_releases++ < WAKE_RELEASES_FREE || mn_runq_empty(&p->runq))
+        return;
+    int64_t now = mn_nanotime();
+    if (!g->release_since)
+        g->release_since = now;
+    int64_t ran = now - g->release_since;
+    if (ran >= 2 * TURN_NS || (fresh && ran >= TURN_NS))
+        end_turn(g, p);
 }
 
 void mn_call_on_g0(void (*fn)(void *), void *arg)

@@ -196,7 +196,7 @@ int mn_mutex_unlock(pthread_mutex_t *m)
     }
     if (across)
         mn_pshared_unpin();
-    mn_check_preempt(); /* a scheduling point for programs that only lock */
+    mn_release_point(); /* a scheduling point for programs that only lock */
     return 0;
 }
 

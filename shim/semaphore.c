@@ -132,7 +132,7 @@ MN_EXPORT int sem_post(sem_t *s)
     } while (!atomic_compare_exchange_weak(&sm->value, &v, v + 1));
     if (atomic_load(&sm->nwaiters) != 0)
         mn_word_wake(&sm->value, 1, sm->private == SEM_SHARED);
-    mn_check_preempt();
+    mn_release_point();
     return 0;
 }
 

@@ -49,6 +49,7 @@ const struct mn_poller *mn_poller_get(void)
         if (p) {
             atomic_store(&mn_hooks.poll_wait, p->wait);
             atomic_store(&mn_hooks.poll_now, p->poll_now);
+            atomic_store(&mn_hooks.poll_ready, p->poll_ready);
             atomic_store(&mn_hooks.poll_wake, p->wake);
             mn_poll_break(); /* an idle M sleeping for timers: into the poller */
             mn_monitor_ensure();
@@ -66,6 +67,7 @@ void mn_netpoll_fork_child(void)
         p->forget();
     atomic_store(&mn_hooks.poll_wait, NULL);
     atomic_store(&mn_hooks.poll_now, NULL);
+    atomic_store(&mn_hooks.poll_ready, NULL);
     atomic_store(&mn_hooks.poll_wake, NULL);
     atomic_store(&chosen, NULL);
     tried = false;

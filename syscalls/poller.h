@@ -40,6 +40,7 @@ struct mn_poller {
      * sigmask during the wait alone */
     void (*wait)(int64_t timeout_ns, uint64_t sigmask);
     bool (*poll_now)(void);                        /* any thread, never blocks */
+    bool (*poll_ready)(void); /* NULL, or: whether poll_now would find any, without a system call */
     void (*wake)(void);                            /* ends a wait, from any thread */
     /* In the child of fork: lets go of what the backend shares with the
      * parent (the child's copies of its fds, the ring's mappings) without

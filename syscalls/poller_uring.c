@@ -310,10 +310,16 @@ static void uring_wake(void)
  * A wake-up NOP is meant for the M blocked in the ring: a reaper that does
  * not block passes it on (posts it again) while that M exists, as Go's
  * non-blocking netpoll leaves netpollBreak's byte alone. */
+/* Completions the CQ had no room for wait in the kernel. */
+static bool overflowed(void)
+{
+    return atomic_load_explicit((_Atomic unsigned *)ring.sq.kflags, memory_order_relaxed) &
+           IORING_SQ_CQ_OVERFLOW;
+}
+
 static int reap(bool blocking)
 {
-    if (atomic_load_explicit((_Atomic unsigned *)ring.sq.kflags, memory_order_relaxed) &
-        IORING_SQ_CQ_OVERFLOW)
+    if (overflowed())
         enter(0, 0, IORING_ENTER_GETEVENTS, NULL, 0); /* completions the CQ had no room for */
     if (!io_uring_cq_ready(&ring))
         return 0;
@@ -362,6 +368,13 @@ static bool uring_poll_now(void)
     return reap(false) > 0;
 }
 
+/* Completions wait in the queue, or in the kernel's overflow list: two
+ * loads of memory shared with the kernel. */
+static bool uring_poll_ready(void)
+{
+    return io_uring_cq_ready(&ring) || overflowed();
+}
+
 /* The ring's memory is mapped shared with the kernel, and so with the
  * parent after fork: unmapped here by hand (liburing's exit would close
  * the fd through the program's close, which refuses mnrt's own fds). */
@@ -387,6 +400,7 @@ const struct mn_poller mn_poller_uring = {
     .adopt = uring_adopt,
     .wait = uring_wait,
     .poll_now = uring_poll_now,
+    .poll_ready = uring_poll_ready,
     .wake = uring_wake,
     .forget = uring_forget,
 };
