@@ -103,12 +103,6 @@ struct mn_g {
     _Atomic bool preempt;        /* sysmon asks it to yield at its next entry */
     uint32_t turn_inputs;        /* waits for input begun since it last started (mn_input_turn) */
     int64_t turn_since;          /* when the first of them began */
-    /* Releases (mn_release_turn), since it last parked: */
-    bool woke_here;              /* it readied a G onto its P */
-    bool woke_fresh;             /* it did so since its last release */
-    uint32_t wake_releases;      /* releases since it first did */
-    int64_t release_since;       /* when the timed ones began (0: not yet) */
-    uint32_t release_looks;      /* releases that may have looked for I/O */
     /* system calls it made through mnrt (mn_count_syscall), written by
      * it alone: sysmon tells a G that computes or spins (none since its
      * last look) from one that serves I/O */
@@ -182,6 +176,13 @@ struct mn_g {
     /* the live view's (stats.h): its CPU time at the last snapshot, and
      * the id it had then (a G reused since has another) */
     int64_t stats_cpu, stats_id;
+
+    /* Releases (mn_release_turn), since it last parked: */
+    int64_t release_since;       /* when the first look at the clock was (0: none yet) */
+    uint32_t releases;           /* releases */
+    bool woke_here;              /* it readied a G onto its P */
+    bool woke_fresh;             /* it did so since its last release */
+    bool release_turn_over;      /* the last look found a turn gone since release_since */
 
     /* the execution trace (exectrace.h): where its last ready was
      * recorded, until its next start (written by the readier before it
@@ -474,23 +475,31 @@ static inline void mn_check_preempt(void)
  * turn, between requests (docs/design.md §13). */
 void mn_input_turn(void);
 
-/* At a release (mutex unlock, sem_post), a G that readied others onto
- * its P and has not parked since yields behind its P's Gs once it has
- * run a turn since (sched.c says how long, and where), as a woken thread
- * preempts its waker on a CPU; and while threads wait for I/O, a G
- * collects what is ready, which then counts as its wakes. A G that keeps
- * taking back a lock it just released (Python's GIL around each system
- * call) otherwise kept the threads it woke, and those whose I/O came,
- * from the P until sysmon collected the I/O (10 ms) and ended its slice,
- * at a random point: with the lock held as often as not. */
-void mn_release_turn(mn_g *g);
+/* At a release (mutex unlock, sem_post), a G that has not parked for a
+ * turn (sched.c says how long) collects the I/O that came for others if
+ * every P is busy, and if it readied Gs onto its P (woken, or by that
+ * I/O) yields behind them, as a woken thread preempts its waker on a
+ * CPU. A G that keeps taking back a lock it just released (Python's GIL
+ * around each system call) otherwise kept the threads it woke, and those
+ * whose I/O came, from the P until sysmon collected the I/O (10 ms) and
+ * ended its slice, at a random point: with the lock held as often as
+ * not. fresh: g readied a G since its previous release. */
+void mn_release_turn(mn_g *g, bool fresh);
+
+/* One release in this many since a G last parked reads the clock. */
+#define MN_RELEASES_PER_LOOK 64
 
 static inline void mn_release_point(void)
 {
     mn_g *g = mn_tls_g;
-    if (g && (__builtin_expect(g->woke_here, 0) ||
-              atomic_load_explicit(&mn_sched.netpoll_waiters, memory_order_relaxed) > 0))
-        mn_release_turn(g);
+    if (g) {
+        bool fresh = g->woke_fresh;
+        g->woke_fresh = false;
+        if (__builtin_expect(++g->releases % MN_RELEASES_PER_LOOK == 0 ||
+                                 (fresh && g->release_turn_over),
+                             0))
+            mn_release_turn(g, fresh);
+    }
     mn_check_preempt();
 }
 
