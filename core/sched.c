@@ -1289,11 +1289,11 @@ void mn_yield(void)
  * not (a thread that takes a GIL back after each system call made 10
  * tries per hand-over at random releases). The turn goes on after a
  * yield: the next release after a wake yields again if Gs wait.
- * Measured (machine C, 2026-12-06): reading the clock at every release
- * after a wake cost the 64-thread contended mutex 8%; collecting I/O at
- * every release while threads waited for it cost MariaDB's point
- * selects 30% of their throughput (one look at the completion queue per
- * unlock, 40% more CPU per query). */
+ * Measured (machine C, 2026-12-06; docs/design.md §13): a look in 16
+ * releases cost the 64-thread contended mutex 12%, one in 64 3%;
+ * collecting I/O at every release while threads waited for it cost
+ * MariaDB's point selects 30% of their throughput (one look at the
+ * completion queue per unlock, 40% more CPU per query). */
 /* How often input turns collect ready I/O: the epoll backend's collection
  * is a system call. */
 #define INPUT_POLL_NS (20 * 1000)
