@@ -259,6 +259,7 @@ void mn_xt_rec_stop(mn_g *g, enum mn_m_action action)
         break;
     case MN_ACT_YIELD_GLOBAL:
     case MN_ACT_YIELD_TURN:
+    case MN_ACT_YIELD_NEXT:
         kind = MN_XT_YIELD;
         break;
     case MN_ACT_EXIT:

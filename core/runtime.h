@@ -193,7 +193,8 @@ struct mn_g {
 enum mn_m_action {
     MN_ACT_NONE, MN_ACT_PARK, MN_ACT_YIELD, MN_ACT_EXIT, MN_ACT_CALL, MN_ACT_QUEUE,
     MN_ACT_YIELD_GLOBAL, /* a yield behind the global queue's Gs (mn_input_turn) */
-    MN_ACT_YIELD_TURN    /* a yield behind its P's Gs, through g0 (mn_input_turn) */
+    MN_ACT_YIELD_TURN,   /* a yield behind its P's Gs, through g0 (mn_input_turn) */
+    MN_ACT_YIELD_NEXT    /* the P's runnext runs now, it next (mn_release_turn) */
 };
 
 struct mn_m {
@@ -475,16 +476,18 @@ static inline void mn_check_preempt(void)
  * turn, between requests (docs/design.md §13). */
 void mn_input_turn(void);
 
-/* At a release (mutex unlock, sem_post), a G that has not parked for a
- * turn (sched.c says how long) collects the I/O that came for others if
- * every P is busy, and if it readied Gs onto its P (woken, or by that
- * I/O) yields behind them, as a woken thread preempts its waker on a
- * CPU. A G that keeps taking back a lock it just released (Python's GIL
+/* At a release (an unlock of a mutex mnrt runs, sem_post), a G that has
+ * not parked for a turn (sched.c says how long) collects the I/O that
+ * came for others if every P is busy, and if it readied Gs onto its P
+ * (woken, or by that I/O) lets the one its P runs next go first and
+ * comes right after it, as a woken thread preempts its waker on a CPU. A G that keeps taking back a lock it just released (Python's GIL
  * around each system call) otherwise kept the threads it woke, and those
  * whose I/O came, from the P until sysmon collected the I/O (10 ms) and
  * ended its slice, at a random point: with the lock held as often as
  * not. fresh: g readied a G since its previous release. */
 void mn_release_turn(mn_g *g, bool fresh);
+/* A G made or reused, or about to park: a new turn at releases. */
+void mn_release_turn_reset(mn_g *g);
 
 /* One release in this many since a G last parked reads the clock. */
 #define MN_RELEASES_PER_LOOK 64

@@ -913,6 +913,14 @@ static mn_g *after_switch(mn_m *m, mn_g *g)
         }
         mn_wakep();
         return NULL;
+    case MN_ACT_YIELD_NEXT: /* runnext runs now, g next: not behind the others */
+        atomic_store(&g->status, MN_G_RUNNABLE);
+        if (!m->p) {
+            queue_globally(g);
+            mn_wakep();
+            return NULL;
+        }
+        return atomic_exchange_explicit(&m->p->runq.runnext, g, memory_order_acq_rel);
     case MN_ACT_QUEUE: /* exitsyscall found no P for it */
     case MN_ACT_YIELD_GLOBAL:
         queue_globally(g);
@@ -1189,10 +1197,7 @@ void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
     }
     mn_m *m = g->m;
     m->parks++;
-    g->woke_here = g->woke_fresh = false; /* a new turn at releases (mn_release_turn) */
-    g->releases = 0;
-    g->release_since = 0;
-    g->release_turn_over = false;
+    mn_release_turn_reset(g);
     atomic_store_explicit(&g->parks, atomic_load_explicit(&g->parks, memory_order_relaxed) + 1,
                           memory_order_relaxed); /* before its WAITING (deadlock.c) */
     atomic_store_explicit(&g->wait_reason, reason, memory_order_relaxed);
@@ -1217,7 +1222,8 @@ static void make_runnable(mn_g *g, bool next, bool create)
     mn_xtrace_ready(g, create); /* before anyone may run it */
     if (claimed) {
         runq_put(m->p, g, next);
-        mn_tls_g->woke_here = mn_tls_g->woke_fresh = true; /* mn_release_turn */
+        if (!create) /* mn_release_turn */
+            mn_tls_g->woke_here = mn_tls_g->woke_fresh = true;
         atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
         mn_wakep();
         return;
@@ -1281,14 +1287,22 @@ void mn_yield(void)
  * does each release after a wake once the turn was found over; a G
  * that parks before (a ping-pong, a server's thread that waits for its
  * next request) reads none. A turn after that first look, the G collects
- * ready I/O at its looks and, if it readied Gs onto its P, yields at a
+ * ready I/O at its looks and, if it readied Gs onto its P, lets the P's
+ * next G (runnext: the one readied last) run first and comes next, at a
  * release that follows a wake it made since the one before, or, two
- * turns on, at any. A lock's holder often wakes a waiter while it holds
+ * turns on, at any look. Making a thread is no wake. A lock's holder often wakes a waiter while it holds
  * it (a signal under the mutex) and releases it right after; a G that
  * took the lock back since then holds it at other releases as often as
  * not (a thread that takes a GIL back after each system call made 10
- * tries per hand-over at random releases). The turn goes on after a
- * yield: the next release after a wake yields again if Gs wait.
+ * tries per hand-over at random releases). The turn goes on after the
+ * yield, so a hand-over that failed (the woken thread found the lock
+ * taken back and waited again) is tried again at the next wake. The G
+ * yields into runnext, behind the G it lets go first, not behind the
+ * P's queue: yielding there at every look once its turn was over left
+ * the P to queued Gs that compute, for their slices (its mutex
+ * operations fell from 36 million in 2 s to 26,000 beside two spinners,
+ * one P; review). Their turn comes when the P's slice ends (sysmon sets
+ * p->preempt; the yield then goes through schedule(), which ends it).
  * Measured (machine C, 2026-12-06; docs/design.md §13): a look in 16
  * releases cost the 64-thread contended mutex 12%, one in 64 3%;
  * collecting I/O at every release while threads waited for it cost
@@ -1357,10 +1371,20 @@ static void collect_at_release(mn_g *g, int64_t now)
         netpoll_now(g->m); /* the Gs it readies set g->woke_here */
 }
 
+void mn_release_turn_reset(mn_g *g)
+{
+    g->woke_here = g->woke_fresh = g->release_turn_over = false;
+    g->releases = 0;
+    g->release_since = 0;
+}
+
 void mn_release_turn(mn_g *g, bool fresh)
 {
     mn_p *p = g->m->p;
-    if (!p || g->m->locks.count) /* a program lock released inside mnrt (its allocator's) */
+    /* Not inside a program lock's release within mnrt (its allocator's),
+     * a signal handler (it would return on another M, with the first
+     * one's alternate stack) or a system call bracket. */
+    if (!p || g->m->locks.count || g->sig_handler_depth || g->syscall_depth)
         return;
     int64_t now = mn_nanotime();
     if (!g->release_since)
@@ -1372,8 +1396,13 @@ void mn_release_turn(mn_g *g, bool fresh)
     collect_at_release(g, now);
     fresh |= g->woke_fresh;
     g->woke_fresh = false;
-    if (g->woke_here && (fresh || ran >= 2 * TURN_NS))
-        end_turn(g, p);
+    if (!g->woke_here || !(fresh || ran >= 2 * TURN_NS) || g->lockedm ||
+        !atomic_load_explicit(&p->runq.runnext, memory_order_relaxed))
+        return;
+    if (atomic_load_explicit(&p->preempt, memory_order_relaxed))
+        mn_switch_out(g, MN_ACT_YIELD_TURN); /* the slice is over: schedule() ends it */
+    else
+        mn_switch_out(g, MN_ACT_YIELD_NEXT);
 }
 
 void mn_call_on_g0(void (*fn)(void *), void *arg)
