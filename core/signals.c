@@ -406,6 +406,29 @@ static void mark_pending(mn_g *g, uint64_t pend)
     }
 }
 
+/* Whether the calling code runs on m's alternate signal stack. */
+static bool on_altstack(const mn_m *m)
+{
+    char here;
+    return m->altstack && (uintptr_t)&here - (uintptr_t)m->altstack < m->altstack_size;
+}
+
+/* A program handler may park or yield its G, which may then go on on
+ * another M. The kernel restores, at the handler's sigreturn, the
+ * alternate stack it saved in uc at delivery: the first M's, which two
+ * kernel threads then shared (two handlers on it at once overwrote each
+ * other: SIGSEGV in mnrt's preemption handler; review of 2026-12-06).
+ * So a handler that ends on another M gives sigreturn that M's. And a
+ * handler that runs on its M's alternate stack keeps its G on that M
+ * (mn_lock_thread) until it returns: its frames are on that M's stack,
+ * where the M's next handler would begin. */
+static void note_own_altstack(mn_m *m, ucontext_t *uc)
+{
+    uc->uc_stack = (stack_t){.ss_sp = m->altstack,
+                             .ss_size = m->altstack_size,
+                             .ss_flags = m->altstack ? 0 : SS_DISABLE};
+}
+
 static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
 {
     struct sigaction a = program[sig];
@@ -421,6 +444,8 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         mn_real.sigaction(sig, &dfl, NULL);
     }
     uint64_t g_mask = 0, uc_mask = mn_sig_bits(&uc->uc_sigmask);
+    mn_m *entry_m = g ? g->m : NULL;
+    bool pinned = g && on_altstack(entry_m) && mn_lock_thread(false);
     if (g) {
         g_mask = mn_sig_bits(&g->sigmask);
         set_bits(&g->sigmask, handler_mask(sig, &a, uc));
@@ -434,6 +459,10 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         a.sa_sigaction(sig, info, uc);
     else
         a.sa_handler(sig);
+    if (pinned)
+        mn_unlock_thread(false);
+    if (g && g->m != entry_m)
+        note_own_altstack(g->m, uc);
     if (g) {
         /* The G's mask is again the one it had, unless the handler changed
          * the one sigreturn sets. Not simply uc's: a signal that landed
