@@ -306,10 +306,6 @@ static void uring_wake(void)
     mn_lock_release(&sq_lock);
 }
 
-/* Reaps what has completed; returns how many readiness events it saw.
- * A wake-up NOP is meant for the M blocked in the ring: a reaper that does
- * not block passes it on (posts it again) while that M exists, as Go's
- * non-blocking netpoll leaves netpollBreak's byte alone. */
 /* Completions the CQ had no room for wait in the kernel. */
 static bool overflowed(void)
 {
@@ -317,6 +313,10 @@ static bool overflowed(void)
            IORING_SQ_CQ_OVERFLOW;
 }
 
+/* Reaps what has completed; returns how many readiness events it saw.
+ * A wake-up NOP is meant for the M blocked in the ring: a reaper that does
+ * not block passes it on (posts it again) while that M exists, as Go's
+ * non-blocking netpoll leaves netpollBreak's byte alone. */
 static int reap(bool blocking)
 {
     if (overflowed())
