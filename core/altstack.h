@@ -11,7 +11,12 @@
  *   registered on an M that goes on running other Gs;
  * - an M's stack is at least as large as the largest one that the G it
  *   runs asked for: before a G with a larger one runs, its M's grows
- *   (mn_altstack_fit). */
+ *   (mn_altstack_fit);
+ * - a program handler that runs on an M's stack keeps its G on that M
+ *   until it returns, even if it waits (its frames are there), and one
+ *   that ends on another M than it began on hands sigreturn that M's
+ *   stack to restore (core/signals.c run_handler): no two kernel threads
+ *   ever share one. */
 #ifndef MN_CORE_ALTSTACK_H
 #define MN_CORE_ALTSTACK_H
 
