@@ -180,6 +180,7 @@ struct mn_g {
     /* Releases (mn_release_turn), since it last parked: */
     int64_t release_since;       /* when the first look at the clock was (0: none yet) */
     uint32_t releases;           /* releases */
+    uint32_t release_yields;     /* yields at releases */
     bool woke_here;              /* it readied a G onto its P */
     bool woke_fresh;             /* it did so since its last release */
     bool release_turn_over;      /* the last look found a turn gone since release_since */
