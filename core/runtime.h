@@ -142,6 +142,8 @@ struct mn_g {
     struct mn_inline_wait convert;
     int sig_handler_depth;       /* program handlers running on it (no
                                   * preemption signal meanwhile: preempt.h) */
+    int sig_pins;                /* of them, those that keep it on its M (on the
+                                  * M's alternate stack: signals.c run_handler) */
     /* it is switching away (from the start of mn_park or mn_switch_out
      * until it runs its own code again, sched.c): no program handler
      * runs on it (signals.c g_here); written by the G itself */

@@ -446,6 +446,8 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
     uint64_t g_mask = 0, uc_mask = mn_sig_bits(&uc->uc_sigmask);
     mn_m *entry_m = g ? g->m : NULL;
     bool pinned = g && on_altstack(entry_m) && mn_lock_thread(false);
+    if (pinned)
+        g->sig_pins++;
     if (g) {
         g_mask = mn_sig_bits(&g->sigmask);
         set_bits(&g->sigmask, handler_mask(sig, &a, uc));
@@ -459,8 +461,10 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         a.sa_sigaction(sig, info, uc);
     else
         a.sa_handler(sig);
-    if (pinned)
+    if (pinned) {
+        g->sig_pins--;
         mn_unlock_thread(false);
+    }
     if (g && g->m != entry_m)
         note_own_altstack(g->m, uc);
     if (g) {
@@ -956,6 +960,8 @@ void mn_sig_handlers_left(mn_g *g)
     g->sig_handler_depth = 0;
     g->wait_intr = NULL;
     mn_lock_release(&g->siglock);
+    for (; g->sig_pins; g->sig_pins--) /* run_handler's, which their jump skipped */
+        mn_unlock_thread(false);
 }
 
 bool mn_sig_should_fail(bool restartable)
