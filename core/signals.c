@@ -418,8 +418,11 @@ static bool on_altstack(const mn_m *m)
  * alternate stack it saved in uc at delivery: the first M's, which two
  * kernel threads then shared (two handlers on it at once overwrote each
  * other: SIGSEGV in mnrt's preemption handler; review of 2026-12-06).
- * So a handler that ends on another M gives sigreturn that M's. And a
- * handler that runs on its M's alternate stack keeps its G on that M
+ * And the M's own may have been replaced meanwhile, for a G that asked
+ * for a larger one (mn_altstack_fit unmaps the old one), while the
+ * handler's G waited, even if it comes back to the same M. So every
+ * handler gives sigreturn its M's stack as it is now. And a handler
+ * that runs on its M's alternate stack keeps its G on that M
  * (mn_lock_thread) until it returns: its frames are on that M's stack,
  * where the M's next handler would begin. */
 static void note_own_altstack(mn_m *m, ucontext_t *uc)
@@ -444,8 +447,7 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         mn_real.sigaction(sig, &dfl, NULL);
     }
     uint64_t g_mask = 0, uc_mask = mn_sig_bits(&uc->uc_sigmask);
-    mn_m *entry_m = g ? g->m : NULL;
-    bool pinned = g && on_altstack(entry_m) && mn_lock_thread(false);
+    bool pinned = g && on_altstack(g->m) && mn_lock_thread(false);
     if (pinned)
         g->sig_pins++;
     if (g) {
@@ -461,11 +463,11 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         a.sa_sigaction(sig, info, uc);
     else
         a.sa_handler(sig);
-    if (pinned) {
+    if (pinned && g->sig_pins > 0) { /* (a jump out of a nested handler took it) */
         g->sig_pins--;
         mn_unlock_thread(false);
     }
-    if (g && g->m != entry_m)
+    if (g)
         note_own_altstack(g->m, uc);
     if (g) {
         /* The G's mask is again the one it had, unless the handler changed
@@ -960,7 +962,7 @@ void mn_sig_handlers_left(mn_g *g)
     g->sig_handler_depth = 0;
     g->wait_intr = NULL;
     mn_lock_release(&g->siglock);
-    for (; g->sig_pins; g->sig_pins--) /* run_handler's, which their jump skipped */
+    for (; g->sig_pins > 0; g->sig_pins--) /* run_handler's, which their jump skipped */
         mn_unlock_thread(false);
 }
 
