@@ -483,11 +483,12 @@ void mn_input_turn(void);
  * not parked for a turn (sched.c says how long) collects the I/O that
  * came for others if every P is busy, and if it readied Gs onto its P
  * (woken, or by that I/O) lets the one its P runs next go first and
- * comes right after it, as a woken thread preempts its waker on a CPU. A G that keeps taking back a lock it just released (Python's GIL
- * around each system call) otherwise kept the threads it woke, and those
- * whose I/O came, from the P until sysmon collected the I/O (10 ms) and
- * ended its slice, at a random point: with the lock held as often as
- * not. fresh: g readied a G since its previous release. */
+ * comes right after it, as a woken thread preempts its waker on a CPU.
+ * A G that keeps taking back a lock it just released (Python's GIL
+ * around each system call) otherwise kept the threads it woke, and
+ * those whose I/O came, from the P until sysmon collected the I/O (10
+ * ms) and ended its slice, at a random point: with the lock held as
+ * often as not. fresh: g readied a G since its previous release. */
 void mn_release_turn(mn_g *g, bool fresh);
 /* A G made or reused, or about to park: a new turn at releases. */
 void mn_release_turn_reset(mn_g *g);

@@ -108,17 +108,21 @@ static inline void check_err_failed(const char *file, int line, const char *call
         }                                                                       \
     } while (0)
 
-/* nanosleep made with the syscall instruction itself: the kernel thread
- * blocks where mnrt does not see (no call of libc's, which mnrt serves).
- * Returns 0 or -errno. */
-static inline long raw_nanosleep(const struct timespec *ts)
+/* A system call made with the syscall instruction itself, no call of
+ * libc's, which mnrt serves: the kernel's view of the kernel thread
+ * (gettid, sigaltstack), or a block where mnrt does not see. Returns the
+ * result or -errno. */
+static inline long raw_syscall2(long nr, long a, long b)
 {
     long r;
-    __asm__ volatile("syscall"
-                     : "=a"(r)
-                     : "a"((long)SYS_nanosleep), "D"(ts), "S"(0L)
-                     : "rcx", "r11", "memory");
+    __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b) : "rcx", "r11", "memory");
     return r;
+}
+
+/* nanosleep where mnrt does not see it. Returns 0 or -errno. */
+static inline long raw_nanosleep(const struct timespec *ts)
+{
+    return raw_syscall2(SYS_nanosleep, (long)ts, 0);
 }
 
 /* The absolute time ms milliseconds from now on clock. */

@@ -24,13 +24,6 @@
 #define HANDLERS 200
 #define KTHREADS 64
 
-static long raw_syscall2(long n, long a, long b)
-{
-    long r;
-    __asm__ volatile("syscall" : "=a"(r) : "0"(n), "D"(a), "S"(b) : "rcx", "r11", "memory");
-    return r;
-}
-
 static long kernel_tid(void)
 {
     return raw_syscall2(SYS_gettid, 0, 0);

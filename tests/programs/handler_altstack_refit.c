@@ -19,13 +19,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static long raw_syscall2(long n, long a, long b)
-{
-    long r;
-    __asm__ volatile("syscall" : "=a"(r) : "0"(n), "D"(a), "S"(b) : "rcx", "r11", "memory");
-    return r;
-}
-
 static volatile int handler_began;
 
 static void on_usr1(int sig)
