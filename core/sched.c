@@ -1315,9 +1315,18 @@ void mn_yield(void)
  * MariaDB's point selects 30% of their throughput (one look at the
  * completion queue per unlock, 40% more CPU per query). */
 #define RELEASE_YIELDS_PER_TURN 8
-/* How often input turns collect ready I/O: the epoll backend's collection
- * is a system call. */
+/* How often Gs collect ready I/O at input and at releases with epoll,
+ * whose collection is a system call. */
 #define INPUT_POLL_NS (20 * 1000)
+/* A G about to wait for input collects ready I/O only when at most this
+ * many Gs wait for its P (and none in the global queue): collecting into
+ * a long queue made the queues overflow into the global one, served once
+ * in 61 schedulings (docs/design.md §9). But a thread that computes is
+ * often queued alone: a G that wrote to its peer and waits for its own
+ * input then left the peer's readiness for sysmon's 10 ms poll, and the
+ * peer behind the computing thread's slice (Python with a thread
+ * computing, one P: 18 ms a hop; docs/design.md §13). */
+#define INPUT_COLLECT_QUEUED 2
 
 /* Ends g's turn if Gs wait for its P, or else in the global queue.
  * Through g0, not straight to the next G, which would carry out the
@@ -1334,39 +1343,15 @@ static void end_turn(mn_g *g, mn_p *p)
         mn_switch_out(g, MN_ACT_YIELD_GLOBAL); /* the P takes the oldest next */
 }
 
-void mn_input_turn(void)
-{
-    mn_g *g = mn_tls_g;
-    if (!g)
-        return;
-    int64_t now = mn_nanotime();
-    if (g->turn_inputs++ == 0) {
-        g->turn_since = now;
-        return;
-    }
-    mn_p *p = g->m->p;
-    if (!p)
-        return;
-    /* No other G waits: but the other threads' input that came meanwhile
-     * may, which nobody collects while every P is busy (an M without work
-     * polls, or sleeps in the poller). Only then: collecting into a queue
-     * that has work made the queues overflow into the global one, served
-     * once in 61 schedulings (docs/design.md §9). Not only at a turn's end:
-     * a G that yields for other reasons (a random yield under
-     * MNRT_DEBUG=randomize) starts a new turn each time. */
-    if (mn_runq_empty(&p->runq) &&
-        atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed) == 0 &&
-        atomic_load_explicit(&mn_sched.npidle, memory_order_relaxed) == 0 &&
-        now - atomic_load_explicit(&mn_sched.lastpoll, memory_order_relaxed) > INPUT_POLL_NS)
-        netpoll_now(g->m);
-    if (now - g->turn_since >= TURN_NS)
-        end_turn(g, p);
-}
-
 /* Collects ready I/O onto g's P while threads wait for it and no P is
- * idle (an idle M would collect it). Where that is a system call
- * (epoll), at most every INPUT_POLL_NS across Ms. */
-static void collect_at_release(mn_g *g, int64_t now)
+ * idle (an idle M would collect it): io_uring's when its completion
+ * queue holds entries (a look without a system call); epoll's at most
+ * every INPUT_POLL_NS across Ms, since only a system call can tell.
+ * (Rate-limiting only collections that found nothing let two threads
+ * that hand a byte back and forth beside a computing one, a few us
+ * apart, each collect the other's input; but it cost the echo server
+ * at 10 connections 5-8% of its requests: docs/design.md §13.) */
+static void collect_ready_io(mn_g *g, int64_t now)
 {
     if (atomic_load_explicit(&mn_sched.netpoll_waiters, memory_order_relaxed) == 0 ||
         atomic_load_explicit(&mn_sched.npidle, memory_order_relaxed) != 0)
@@ -1376,6 +1361,30 @@ static void collect_at_release(mn_g *g, int64_t now)
               : now - atomic_load_explicit(&mn_sched.lastpoll, memory_order_relaxed) >
                     INPUT_POLL_NS)
         netpoll_now(g->m); /* the Gs it readies set g->woke_here */
+}
+
+void mn_input_turn(void)
+{
+    mn_g *g = mn_tls_g;
+    if (!g)
+        return;
+    mn_p *p = g->m->p;
+    int64_t now = mn_nanotime();
+    /* Few Gs wait for this P: but the input that came meanwhile for
+     * threads parked elsewhere may, which nobody collects while every P
+     * is busy (an M without work polls, or sleeps in the poller), and
+     * this G may have just made it. At every wait, not only at a turn's
+     * end: a G that yields for other reasons (a random yield under
+     * MNRT_DEBUG=randomize) starts a new turn each time. */
+    if (p && mn_runq_len(&p->runq) <= INPUT_COLLECT_QUEUED &&
+        atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed) == 0)
+        collect_ready_io(g, now);
+    if (g->turn_inputs++ == 0) {
+        g->turn_since = now;
+        return;
+    }
+    if (p && now - g->turn_since >= TURN_NS)
+        end_turn(g, p);
 }
 
 void mn_release_turn_reset(mn_g *g)
@@ -1400,7 +1409,7 @@ void mn_release_turn(mn_g *g, bool fresh)
     g->release_turn_over = ran >= TURN_NS;
     if (!g->release_turn_over)
         return;
-    collect_at_release(g, now);
+    collect_ready_io(g, now);
     fresh |= g->woke_fresh;
     g->woke_fresh = false;
     if (!g->woke_here || !(fresh || ran >= 2 * TURN_NS) || g->lockedm ||

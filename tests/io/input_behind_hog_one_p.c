@@ -1,0 +1,70 @@
+/* Two threads hand a byte back and forth on a socket pair while a third
+ * computes without ever entering mnrt, all on one P (MNRT_PROCS=1). Each
+ * writer then waits for input at once, with only the computing thread
+ * queued for the P; the byte it wrote has made its peer ready, but the
+ * completion sits in the netpoller. The writer collects ready I/O as it
+ * begins its wait, so the peer runs before the computing thread
+ * (core/sched.c mn_input_turn). Before, nobody collected it until sysmon
+ * did 10 ms later, and the peer then waited for the computing thread's
+ * slice to end: ~10-25 ms a hop, and 3,000 round trips took longer than
+ * the run's limit. Natively the kernel runs the woken thread at once.
+ * The computing thread must still get its share of the P. */
+#include "check.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define ROUND_TRIPS 3000
+
+static atomic_bool stop;
+static int sv[2];
+static volatile unsigned long sink;
+
+static void *compute(void *arg)
+{
+    (void)arg;
+    unsigned long x = 1, rounds = 0;
+    while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+        for (int i = 0; i < 1000; i++)
+            x = x * 6364136223846793005ul + 1442695040888963407ul;
+        rounds++;
+    }
+    sink = x; /* the loop stays */
+    return (void *)rounds;
+}
+
+static void *echo(void *arg)
+{
+    (void)arg;
+    char c;
+    ssize_t n;
+    while ((n = read(sv[1], &c, 1)) == 1)
+        CHECK_EQ(write(sv[1], &c, 1), 1);
+    CHECK_EQ(n, 0);
+    return NULL;
+}
+
+int main(void)
+{
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    pthread_t e, h;
+    CHECK_EQ(pthread_create(&e, NULL, echo, NULL), 0);
+    CHECK_EQ(pthread_create(&h, NULL, compute, NULL), 0);
+    for (int i = 0; i < ROUND_TRIPS; i++) {
+        char c = (char)i, back;
+        CHECK_EQ(write(sv[0], &c, 1), 1);
+        CHECK_EQ(read(sv[0], &back, 1), 1);
+        CHECK_EQ(back, c);
+    }
+    CHECK_EQ(shutdown(sv[0], SHUT_WR), 0);
+    pthread_join(e, NULL);
+    atomic_store(&stop, true);
+    void *rounds;
+    pthread_join(h, &rounds);
+    CHECK((long)rounds > 0, "the computing thread never ran");
+    printf("%d round trips beside a thread that computes\n", ROUND_TRIPS);
+    return 0;
+}
