@@ -6,10 +6,10 @@
  * begins its wait, so the peer runs before the computing thread
  * (core/sched.c mn_input_turn). Before, nobody collected it until sysmon
  * did 10 ms later, and the peer then waited for the computing thread's
- * slice to end: ~12 ms a round trip, so 6,000 took longer than the
- * run's limit, and so did a half fix that collected every other hop
- * (the epoll backend's rate limit: ~6 ms a round trip; the test asks
- * for io_uring). Natively the kernel runs the woken thread at once.
+ * slice to end: ~25 ms a round trip, so 6,000 take longer than the
+ * run's limit, and so does a half fix that collects every other hop
+ * (the epoll backend's rate limit: ~12 ms a round trip, 75 s; the test
+ * asks for io_uring). Natively the kernel runs the woken thread at once.
  * The computing thread must still get its share of the P. */
 #include "check.h"
 
