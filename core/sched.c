@@ -1282,38 +1282,38 @@ void mn_yield(void)
  * 10 connections (a yielded G waits for the others' turns), shorter ones
  * cost MariaDB's point selects throughput (a switch per request). */
 #define TURN_NS (50 * 1000)
-/* Turns at releases (mn_release_turn): one release in
- * MN_RELEASES_PER_LOOK since a G last parked reads the clock, and so
- * does each release after a wake once the turn was found over; a G
- * that parks before (a ping-pong, a server's thread that waits for its
- * next request) reads none. A turn after that first look, the G collects
- * ready I/O at its looks and, if it readied Gs onto its P, lets the P's
- * next G (runnext: the one readied last) run first and comes next, at a
- * release that follows a wake it made since the one before, or, two
- * turns on, at any look. Making a thread is no wake. A lock's holder often wakes a waiter while it holds
- * it (a signal under the mutex) and releases it right after; a G that
- * took the lock back since then holds it at other releases as often as
- * not (a thread that takes a GIL back after each system call made 10
- * tries per hand-over at random releases). The turn goes on after the
- * yield, so a hand-over that failed (the woken thread found the lock
- * taken back and waited again) is tried again at the next wake; but
- * only RELEASE_YIELDS_PER_TURN times: a producer that never parks then
- * handed each item to its consumer (a C++ queue with a condition
- * variable, 2 million items at one P: 0.07 s before the turns, 0.25
- * with yields for the whole turn). Not while a P is idle or an M spins:
- * that one takes runnext (the same queue at two Ps: 0.11 s before,
- * 0.23 when the yield pulled the consumer back onto the producer's P). The G
- * yields into runnext, behind the G it lets go first, not behind the
- * P's queue: yielding there at every look once its turn was over left
- * the P to queued Gs that compute, for their slices (its mutex
- * operations fell from 36 million in 2 s to 26,000 beside two spinners,
- * one P; review). Their turn comes when the P's slice ends (sysmon sets
- * p->preempt; the yield then goes through schedule(), which ends it).
- * Measured (machine C, 2026-12-06; docs/design.md §13): a look in 16
- * releases cost the 64-thread contended mutex 12%, one in 64 3%;
- * collecting I/O at every release while threads waited for it cost
- * MariaDB's point selects 30% of their throughput (one look at the
- * completion queue per unlock, 40% more CPU per query). */
+/* Turns at releases (mn_release_turn): one release in MN_RELEASES_PER_LOOK
+ * since a G last parked reads the clock, and so does each release after a
+ * wake once the turn was found over; a G that parks before (a ping-pong, a
+ * server's thread that waits for its next request) reads none. A turn
+ * after that first look, the G collects ready I/O at its looks and, if it
+ * readied Gs onto its P, lets the P's next G (runnext: the one readied
+ * last) run first and comes next, at a release that follows a wake it made
+ * since the one before, or, two turns on, at any look. Making a thread is
+ * no wake. A lock's holder often wakes a waiter while it holds it (a
+ * signal under the mutex) and releases it right after; a G that took the
+ * lock back since then holds it at other releases as often as not (a
+ * thread that takes a GIL back after each system call made 10 tries per
+ * hand-over at random releases). The turn goes on after the yield, so a
+ * hand-over that failed (the woken thread found the lock taken back and
+ * waited again) is tried again at the next wake; but only
+ * RELEASE_YIELDS_PER_TURN times: a producer that never parks then handed
+ * each item to its consumer (a C++ queue with a condition variable, 2
+ * million items at one P: 0.07 s before the turns, 0.25 with yields for
+ * the whole turn). Not while a P is idle or an M spins: that one takes
+ * runnext (the same queue at two Ps: 0.11 s before, 0.23 when the yield
+ * pulled the consumer back onto the producer's P). The G yields into
+ * runnext, behind the G it lets go first, not behind the P's queue:
+ * yielding there at every look once its turn was over left the P to queued
+ * Gs that compute, for their slices (its mutex operations fell from 36
+ * million in 2 s to 26,000 beside two spinners, one P; review). Their turn
+ * comes when the P's slice ends (sysmon sets p->preempt; the yield then
+ * goes through schedule(), which ends it). Measured (machine C,
+ * 2026-12-06; docs/design.md §13): a look in 16 releases cost the
+ * 64-thread contended mutex 12%, one in 64 3%; collecting I/O at every
+ * release while threads waited for it cost MariaDB's point selects 30% of
+ * their throughput (one look at the completion queue per unlock, 40% more
+ * CPU per query). */
 #define RELEASE_YIELDS_PER_TURN 8
 /* How often Gs collect ready I/O at input and at releases with epoll,
  * whose collection is a system call. */

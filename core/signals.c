@@ -467,9 +467,8 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         g->sig_pins--;
         mn_unlock_thread(false);
     }
-    if (g)
-        note_own_altstack(g->m, uc);
     if (g) {
+        note_own_altstack(g->m, uc);
         /* The G's mask is again the one it had, unless the handler changed
          * the one sigreturn sets. Not simply uc's: a signal that landed
          * while mnrt's handler for another had not yet run the program's
