@@ -5,8 +5,8 @@
  * at a time. glibc's stdio makes its read and write system calls inline,
  * not through read/write, so each blocked call held a kernel thread under
  * mnrt as natively (one per thread); now each is converted into a park on
- * the fd (core/inline_wait.h) and the process keeps at most procs + 8
- * kernel threads. Every byte is checked, in order, on every stream. */
+ * the fd (core/inline_wait.h) and the process keeps a few kernel threads
+ * (procs + 8 as a rule; below). Every byte is checked, in order, on every stream. */
 #include "check.h"
 
 #include <fcntl.h>
@@ -152,16 +152,16 @@ int main(void)
         close(rpeer[i]);
     if (under_mnrt()) {
         /* A blocked stdio call holds its kernel thread until sysmon has
-         * seen it asleep twice and converted it; under randomized
-         * scheduling (MNRT_DEBUG=randomize, tools/test-randomized.sh)
-         * the threads yield at random and more calls block before their
-         * conversion (12 seen in CI), so the bound is checked only in
-         * the ordinary schedule. */
-        const char *debug = getenv("MNRT_DEBUG");
-        bool randomized = debug && strstr(debug, "randomize");
-        fprintf(stderr, "kernel threads: at most %d (limit %d%s)\n", most, mnrt_procs() + 8,
-                randomized ? ", not checked: randomized schedule" : "");
-        CHECK(randomized || most <= mnrt_procs() + 8, "%d kernel threads", most);
+         * seen it asleep twice and converted it, so how many are held at
+         * once depends on how soon sysmon runs: procs + 8 (the target)
+         * in an ordinary run, 11-12 with 2 Ps under randomized
+         * scheduling or on a machine loaded by other jobs (CI). The check
+         * is that the calls are converted at all: without it, one kernel
+         * thread per blocked call (1,304). */
+        int limit = mnrt_procs() + 24;
+        fprintf(stderr, "kernel threads: at most %d (target %d, limit %d)\n", most,
+                mnrt_procs() + 8, limit);
+        CHECK(most <= limit, "%d kernel threads", most);
     }
     printf("%d socket and %d pipe writers, %d socket readers: every byte in order\n",
            SOCK_WRITERS, PIPE_WRITERS, READERS);
