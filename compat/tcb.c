@@ -90,6 +90,7 @@ static struct {
 } L;
 
 static void *(*dl_allocate_tls)(void *);
+static void (*dl_deallocate_tls)(void *, bool);
 static char *spare_tcb; /* the TCB used for discovery, handed out first */
 static void (*ctype_init)(void);
 static void (*call_tls_dtors)(void);
@@ -412,6 +413,7 @@ const char *mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void 
     char *resp = private_sym("__resp");
     void (*static_info)(size_t *, size_t *) = private_sym("_dl_get_tls_static_info");
     dl_allocate_tls = private_sym("_dl_allocate_tls");
+    dl_deallocate_tls = private_sym("_dl_deallocate_tls");
     ctype_init = private_sym("__ctype_init");
     call_tls_dtors = private_sym("__call_tls_dtors");
     if (refusal)
@@ -488,6 +490,11 @@ void *mn_tcb_create(void)
     init_header(t, mn_thread_pointer());
     init_per_thread(t);
     return t;
+}
+
+void mn_tcb_destroy(void *tcb)
+{
+    dl_deallocate_tls(tcb, true); /* its dtv, then the block it came in */
 }
 
 /* glibc registers its threads' rseq areas with __rseq_size, at least the

@@ -58,6 +58,9 @@ bool mn_tcb_glibc_malloc(void);
 /* A fresh TCB for a G, set up from the calling thread's (stack and pointer
  * guards, CET features). Returns NULL when memory is exhausted. */
 void *mn_tcb_create(void);
+/* Gives back a TCB of mn_tcb_create that no thread ever ran on (through
+ * the program's free). */
+void mn_tcb_destroy(void *tcb);
 
 /* The bytes a TCB needs below its thread pointer (static TLS, with the
  * surplus for modules loaded later) and above it (struct pthread), and

@@ -26,7 +26,7 @@ void mn_fork_parent(void)
     mn_sig_fork_unlock();
 }
 
-const char *mn_fork_child(void)
+void mn_fork_child(const struct mn_g0_parts *g0)
 {
     mn_g *self = mn_getg();
     /* The locks taken in prepare are this M's: released as in the parent.
@@ -37,9 +37,7 @@ const char *mn_fork_child(void)
         mn_unlock_thread(false);
     }
     mn_xtrace_fork_child(); /* before the rebuild records the child's first events */
-    const char *why = mn_sched_fork_child(self);
-    if (why)
-        return why;
+    mn_sched_fork_child(self, g0);
     mn_g_fork_child(self);
     mn_waitq_reset();
     mn_watch_fork_child();
@@ -48,5 +46,9 @@ const char *mn_fork_child(void)
     mn_monitor_fork_child();
     mn_stats_fork_child();
     mn_dump_fork_child();
-    return NULL;
+}
+
+void mn_fork_child_done(void)
+{
+    mn_monitor_fork_child_start();
 }

@@ -1,4 +1,4 @@
-/* The runtime across fork() (docs/design.md §19). Only the forking thread
+/* The runtime across fork() (docs/design.md §15). Only the forking thread
  * lives on in the child, as in glibc; if it is a G it stays one there, on
  * a scheduler rebuilt around it: the kernel thread is M0 again with a new
  * g0 (the old one's stack is the parent's M's, which glibc counts free in
@@ -28,8 +28,13 @@ void mn_fork_prepare(void);
 /* After it, in the parent. */
 void mn_fork_parent(void);
 /* After it, in the child: rebuilds the core's runtime around the forking
- * G. Returns NULL, or why it could not (the child must then run natively:
- * nothing but the locks was changed). */
-const char *mn_fork_child(void);
+ * G, its M's g0 on g0 (made in the parent before the program's prepare
+ * handlers: mn_g0_parts_make). Allocates nothing: the program's handlers
+ * may hold its allocator's lock until its child handlers run (jemalloc,
+ * tcmalloc). */
+void mn_fork_child(const struct mn_g0_parts *g0);
+/* In the child, after the program's child handlers: what allocates
+ * (sysmon's thread). */
+void mn_fork_child_done(void);
 
 #endif

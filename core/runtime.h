@@ -587,10 +587,23 @@ mn_g *mn_g_main(void);
  * first); self is the only live G. Under no lock: the child has one
  * thread, and the lists were whole at fork. */
 void mn_g_fork_child(mn_g *self);
-/* The scheduler again on the calling thread, the forking G's M: g0 anew,
- * the other Ms free, every P empty, self running on P 0. Returns NULL, or
- * why it could not (nothing changed: the child must run natively). */
-const char *mn_sched_fork_child(mn_g *self);
+/* A g0 of its own for an M that is a thread glibc did not make for mnrt
+ * (M0: the main thread at boot, the forking thread in a fork's child).
+ * Its TCB comes from glibc's TLS allocator, that is from the program's
+ * malloc: a fork makes the child's in the parent, before the program's
+ * prepare handlers may lock its allocator (core/fork.h). */
+struct mn_g0_parts {
+    struct mn_stack stack;
+    void *tcb;
+};
+/* NULL, or why not (nothing was made). */
+const char *mn_g0_parts_make(struct mn_g0_parts *g0);
+/* Gives back parts that no M took. */
+void mn_g0_parts_free(struct mn_g0_parts *g0);
+/* The scheduler again on the calling thread, the forking G's M: g0 anew
+ * on g0 (made in the parent before the fork), the other Ms free, every P
+ * empty, self running on P 0. Allocates nothing. */
+void mn_sched_fork_child(mn_g *self, const struct mn_g0_parts *g0);
 /* The scheduler's locks, taken in their order across fork. */
 void mn_sched_fork_lock(void);
 void mn_sched_fork_unlock(void);

@@ -1530,15 +1530,8 @@ mn_p *mn_p_new(int id)
 
 /* ---- boot, and again in the child of fork ---- */
 
-/* A g0 of its own for an M that is a thread glibc did not make for mnrt
- * (M0: the main thread at boot, the forking thread in a fork's child),
- * made before anything is changed so that failing changes nothing. */
-struct g0_parts {
-    struct mn_stack stack;
-    void *tcb;
-};
-
-static const char *g0_parts_make(struct g0_parts *g0)
+/* Made before anything is changed, so that failing changes nothing. */
+const char *mn_g0_parts_make(struct mn_g0_parts *g0)
 {
     if (mn_stack_map(&g0->stack, G0_STACK_SIZE, mn_page_size()) != 0)
         return "cannot map a stack (mmap refused)";
@@ -1549,9 +1542,15 @@ static const char *g0_parts_make(struct g0_parts *g0)
     return NULL;
 }
 
+void mn_g0_parts_free(struct mn_g0_parts *g0)
+{
+    mn_tcb_destroy(g0->tcb);
+    mn_stack_unmap(&g0->stack);
+}
+
 /* Makes the calling thread m, running g with P 0, its g0 on g0's parts;
  * Ps 1 .. procs-1 are idle. The thread's TCB stays g's. */
-static void m0_install(mn_m *m, const struct g0_parts *g0, mn_g *g, int procs)
+static void m0_install(mn_m *m, const struct mn_g0_parts *g0, mn_g *g, int procs)
 {
     atomic_store(&mn_sched.procs, procs);
     atomic_store(&mn_sched.poll_until, INT64_MAX);
@@ -1581,7 +1580,7 @@ static void m0_install(mn_m *m, const struct g0_parts *g0, mn_g *g, int procs)
 /* What mn_sched_prepare made for mn_sched_boot. */
 static struct {
     mn_m *m0;
-    struct g0_parts g0;
+    struct mn_g0_parts g0;
 } boot;
 
 const char *mn_sched_prepare(int procs)
@@ -1592,7 +1591,7 @@ const char *mn_sched_prepare(int procs)
             return "out of memory";
     /* M0 is the main kernel thread. Its g0 needs a stack and a TCB of its
      * own: the main thread's TCB belongs to the main G from now on. */
-    const char *why = g0_parts_make(&boot.g0);
+    const char *why = mn_g0_parts_make(&boot.g0);
     if (why)
         return why;
     if (!(boot.m0 = m_alloc()))
@@ -1638,15 +1637,11 @@ static void p_forget(mn_p *p)
     atomic_store(&p->status, mn_pword(NULL, MN_P_DEAD));
 }
 
-const char *mn_sched_fork_child(mn_g *self)
+void mn_sched_fork_child(mn_g *self, const struct mn_g0_parts *g0)
 {
-    struct g0_parts g0;
-    const char *why = g0_parts_make(&g0);
-    if (why)
-        return why;
     mn_m *m = self->m;
     void *registered[2] = {m->g0tcb, mn_g_main()->tcb};
-    mn_tcb_rseq_move(registered, 2, g0.tcb);
+    mn_tcb_rseq_move(registered, 2, g0->tcb);
 
     /* the other Ms' kernel threads did not come along: their structures
      * wait in the free list for the child's own Ms */
@@ -1686,6 +1681,5 @@ const char *mn_sched_fork_child(mn_g *self)
     m->lockedg = locked;
     m->altstack = kept.altstack; /* the kernel thread's, which came along */
     m->altstack_size = kept.altstack_size;
-    m0_install(m, &g0, self, atomic_load(&mn_sched.procs));
-    return NULL;
+    m0_install(m, g0, self, atomic_load(&mn_sched.procs));
 }

@@ -403,6 +403,9 @@ static void *monitor_main(void *arg)
     return NULL;
 }
 
+/* The parent's monitor ran at fork: the child starts its own. */
+static bool start_in_child;
+
 void mn_monitor_fork_child(void)
 {
     bool was = atomic_load(&running);
@@ -414,8 +417,14 @@ void mn_monitor_fork_child(void)
     memset(pmon, 0, sizeof pmon);
     atomic_store(&took_in_syscall, 0);
     atomic_store(&took_unseen, 0);
-    if (was)
+    start_in_child = was;
+}
+
+void mn_monitor_fork_child_start(void)
+{
+    if (start_in_child)
         mn_monitor_ensure();
+    start_in_child = false;
 }
 
 void mn_monitor_ensure(void)

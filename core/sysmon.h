@@ -35,9 +35,12 @@
 
 bool mn_sysmon_running(void);
 /* In the child of fork, once the scheduler is rebuilt: the parent's
- * monitor did not come along; the child's own starts now if the parent
- * had one, else when first needed. */
+ * monitor did not come along. The child's own starts at
+ * mn_monitor_fork_child_start if the parent had one (making a thread
+ * allocates: only after the program's child handlers), else when first
+ * needed. */
 void mn_monitor_fork_child(void);
+void mn_monitor_fork_child_start(void);
 
 /* Ps sysmon took so far from Ms blocked in a system call mnrt brackets
  * (handoff: regular files, waitpid, ...), and from Ms blocked where mnrt

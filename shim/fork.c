@@ -4,16 +4,23 @@
  * natively) runs natively, as does the child of _Fork, which may only
  * make async-signal-safe calls.
  *
- * The order of glibc's fork, with mnrt's step in the middle:
- *   1. the program's prepare handlers (shim/atfork.c keeps them);
- *   2. mnrt's locks, in their order (docs/lock-order.md): the shim's
+ * The order of glibc's fork, with mnrt's steps around it:
+ *   1. what the child's runtime needs from the program's malloc (its g0's
+ *      TCB, core/fork.h), made before the program's prepare handlers,
+ *      which may lock its allocator until its parent and child handlers
+ *      unlock it (jemalloc, tcmalloc);
+ *   2. the program's prepare handlers (shim/atfork.c keeps them);
+ *   3. mnrt's locks, in their order (docs/lock-order.md): the shim's
  *      (set*id broadcasts, dlopen's TLS scan), the core's (core/fork.h),
  *      the private-mapping table's;
- *   3. glibc's fork: its own locks, the system call, its child work;
- *   4. parent: mnrt's locks released; child: released, then the netpoller
- *      forgotten and the runtime rebuilt around the forking G (or, if that
- *      cannot be done, one `mnrt:` line and the child runs natively);
- *   5. the program's parent or child handlers.
+ *   4. glibc's fork: its own locks, the system call, its child work;
+ *   5. parent: mnrt's locks released; child: released, then the netpoller
+ *      forgotten and the runtime rebuilt around the forking G, allocating
+ *      nothing (or, if step 1 failed, one `mnrt:` line and the child runs
+ *      natively);
+ *   6. the program's parent or child handlers;
+ *   7. parent: step 1's parts given back; child: sysmon started (making
+ *      its thread allocates).
  * A fork mnrt does not see (glibc's internal ones) still gets a native
  * child: a handler in glibc's own list notices it.
  *
@@ -68,21 +75,26 @@ static void shim_unlock(void)
     mn_lock_release(&mn_setxid_lock);
 }
 
-static void rebuild_child(void)
+/* why: NULL, or why the child's g0 could not be made in the parent. */
+static void rebuild_child(const struct mn_g0_parts *g0, const char *why)
 {
     shim_unlock();
     mn_netpoll_fork_child();
-    const char *why = mn_fork_child();
     if (why) {
+        mn_fork_parent(); /* the core's locks, released as in the parent */
         mn_warn("fork: %s; the child runs natively, without M:N threads", why);
         mn_fork_child_natively();
+        return;
     }
+    mn_fork_child(g0);
 }
 
 static pid_t fork_with_handlers(void)
 {
-    mn_atfork_prepare();
     bool runtime = !mn_native() && mn_getg();
+    struct mn_g0_parts g0;
+    const char *why = runtime ? mn_g0_parts_make(&g0) : NULL;
+    mn_atfork_prepare();
     if (runtime)
         runtime_lock();
     atomic_fetch_add(&forks_seen, 1);
@@ -91,7 +103,7 @@ static pid_t fork_with_handlers(void)
     atomic_fetch_sub(&forks_seen, 1);
     if (pid == 0) {
         if (runtime)
-            rebuild_child();
+            rebuild_child(&g0, why);
         else
             mn_fork_child_natively();
     } else {
@@ -101,6 +113,12 @@ static pid_t fork_with_handlers(void)
         }
     }
     mn_atfork_finish(pid == 0);
+    if (runtime && !why) {
+        if (pid == 0)
+            mn_fork_child_done();
+        else
+            mn_g0_parts_free(&g0); /* after the handlers: this frees */
+    }
     errno = err;
     return pid;
 }

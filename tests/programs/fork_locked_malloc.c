@@ -1,0 +1,154 @@
+/* A program with its own malloc that locks it around fork, as jemalloc
+ * and tcmalloc do: its prepare handler takes the allocator's lock, its
+ * parent and child handlers release it. Between the two, in the child,
+ * nothing may allocate. mnrt's rebuild of the child's runtime made a TCB
+ * for the child's g0 and started the child's sysmon thread there (both
+ * allocate through the program's malloc, glibc's loader included), so
+ * the child waited forever for the lock its own handler would release
+ * next: redis 7.0 (jemalloc) with appendonly yes hung in the child of its
+ * AOF rewrite, and then in its shutdown, which waits for that child.
+ *
+ * Any use of the allocator in a child before its handler ran is reported
+ * (and the child exits 3) rather than left to hang. The parent has a
+ * second thread (so sysmon runs and the child's runtime is rebuilt with
+ * one), forks a few times, and each child allocates, makes and joins a
+ * thread, and exits 0. */
+#include "check.h"
+
+#include <malloc.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/wait.h>
+
+void *__libc_malloc(size_t);
+void *__libc_calloc(size_t, size_t);
+void *__libc_realloc(void *, size_t);
+void __libc_free(void *);
+void *__libc_memalign(size_t, size_t);
+
+static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic pid_t forking; /* the parent's pid from prepare to its handlers */
+
+static void lock_heap(void)
+{
+    if (atomic_load(&forking) && getpid() != atomic_load(&forking)) {
+        static const char msg[] = "the allocator was used in the child before its fork handler\n";
+        (void)!write(2, msg, sizeof msg - 1);
+        _exit(3);
+    }
+    pthread_mutex_lock(&heap_lock);
+}
+
+static void unlock_heap(void)
+{
+    pthread_mutex_unlock(&heap_lock);
+}
+
+void *malloc(size_t n)
+{
+    lock_heap();
+    void *p = __libc_malloc(n);
+    unlock_heap();
+    return p;
+}
+
+void *calloc(size_t k, size_t n)
+{
+    lock_heap();
+    void *p = __libc_calloc(k, n);
+    unlock_heap();
+    return p;
+}
+
+void *realloc(void *old, size_t n)
+{
+    lock_heap();
+    void *p = __libc_realloc(old, n);
+    unlock_heap();
+    return p;
+}
+
+void free(void *p)
+{
+    lock_heap();
+    __libc_free(p);
+    unlock_heap();
+}
+
+void *memalign(size_t align, size_t n)
+{
+    lock_heap();
+    void *p = __libc_memalign(align, n);
+    unlock_heap();
+    return p;
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+    return memalign(align, n);
+}
+
+int posix_memalign(void **out, size_t align, size_t n)
+{
+    void *p = memalign(align, n);
+    if (!p)
+        return ENOMEM;
+    *out = p;
+    return 0;
+}
+
+static void prepare(void)
+{
+    lock_heap();
+    atomic_store(&forking, getpid());
+}
+
+static void after(void)
+{
+    atomic_store(&forking, 0);
+    unlock_heap();
+}
+
+static void *idle(void *arg)
+{
+    return arg;
+}
+
+static void *sleeper(void *arg)
+{
+    int *fd = arg;
+    char c;
+    CHECK_EQ(read(*fd, &c, 1), 0); /* until main closes the pipe */
+    return NULL;
+}
+
+int main(void)
+{
+    CHECK_EQ(pthread_atfork(prepare, after, after), 0);
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, sleeper, &p[0]), 0);
+    for (int i = 0; i < 3; i++) {
+        pid_t pid = fork();
+        CHECK(pid >= 0, "fork: %s", errname(errno));
+        if (pid == 0) {
+            char *s = strdup("child");
+            pthread_t c;
+            CHECK_EQ(pthread_create(&c, NULL, idle, s), 0);
+            void *r;
+            CHECK_EQ(pthread_join(c, &r), 0);
+            free(r);
+            _exit(0);
+        }
+        int status;
+        CHECK_EQ(waitpid(pid, &status, 0), pid);
+        printf("child %d: %s %d\n", i, WIFEXITED(status) ? "exited" : "killed",
+               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    }
+    close(p[1]);
+    CHECK_EQ(pthread_join(t, NULL), 0);
+    return 0;
+}
