@@ -7,7 +7,8 @@ cases: consistent  never-listens  exits-at-start  killed-mid-run
        one-side-fails  forking-server  report-files  svg  speaks-first  banner  mariadb
        http10-close  http-chunked  chatty-server  threads-end  rate-requeue
        step-unequal  idle-unequal  progress-lines
-       load-wrk  load-parsers  load-generators  load-fails  load-hangs  ready-fails  load-refuses  prefork
+       load-wrk  load-parsers  load-generators  load-fails  load-hangs  ready-fails  load-refuses
+       placement  placement-refused  prefork
 
 Servers nobody here wrote (python3 -m http.server) and small ones with the
 habits of real ones (servers.py) run natively and under mnrt."""
@@ -23,10 +24,11 @@ import xml.etree.ElementTree as ET
 import zlib
 
 # Every field report.json documents (tools/ab/README.md).
-TOP = ["tool", "version", "machine", "time", "config", "steps", "idle", "series", "marks", "load",
-       "failures", "ok"]
+TOP = ["tool", "version", "machine", "time", "config", "server_cpus_seen", "steps", "idle",
+       "series", "marks", "load", "failures", "ok"]
 CONFIG = ["server", "protocol", "size", "path", "connections", "idle", "duration_s",
-          "warmup_s", "rounds", "rate", "load_threads", "procs", "library", "load", "ready"]
+          "warmup_s", "rounds", "rate", "load_threads", "procs", "library", "load", "ready",
+          "server_cpus", "load_cpus"]
 STEP = ["connections", "native", "mnrt", "ratio"]
 SIDE = ["rounds", "median", "histogram"]
 RUN = ["ok", "seconds", "connections_served", "requests", "requests_per_s", "unit", "queries_per_s", "latency_ns", "errors",
@@ -70,6 +72,18 @@ LOAD_QUICK = ["-d", "1", "--rounds", "1", "--start-timeout", "3"]  # --warmup is
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVERS = [sys.executable, os.path.join(HERE, "servers.py")]
 WRKFMT = "%s %s {host} {port} {duration}" % (sys.executable, os.path.join(HERE, "wrkfmt.py"))
+
+
+def allowed_list(text):
+    """The CPUs of the first Cpus_allowed_list line of text, as a list."""
+    for line in text.splitlines():
+        if line.startswith("Cpus_allowed_list:"):
+            cpus = []
+            for part in line.split(":", 1)[1].strip().split(","):
+                lo, _, hi = part.partition("-")
+                cpus += range(int(lo), int(hi or lo) + 1)
+            return cpus
+    need(False, "no Cpus_allowed_list line in %r" % text)
 
 
 def http_server():
@@ -520,6 +534,50 @@ def main():
         need(rc == 2, "exit status %d, not 2" % rc)
         need("mnrt ab: -c is an option of ab's own load generator: it does not apply with --load"
              in text, "no refusal message")
+    elif case == "placement":
+        # --server-cpus and --load-cpus on one CPU (a 1-CPU machine has it
+        # too): the report says so, and the server's Cpus_allowed_list as
+        # ab read it from /proc shows it was honoured on both sides
+        cpus = sorted(os.sched_getaffinity(0))
+        one = str(cpus[0])
+        rc, text = ab(mnrt, ["-c", "4", "--server-cpus", one, "--load-cpus", one, "--",
+                             demo, "0"], out)
+        need(rc == 0, "exit status %d" % rc)
+        d = json.load(open(os.path.join(out, "report.json")))
+        need(d["config"]["server_cpus"] == [cpus[0]] and d["config"]["load_cpus"] == [cpus[0]],
+             "report.json's placement: %s, %s" % (d["config"]["server_cpus"],
+                                                 d["config"]["load_cpus"]))
+        need(d["server_cpus_seen"] == {"native": [cpus[0]], "mnrt": [cpus[0]]},
+             "the server was seen allowed %s" % d["server_cpus_seen"])
+        placement = "placement: server and load share CPU " + one
+        need(placement in text, "the table does not say " + placement)
+        texts = svg_texts(ET.parse(os.path.join(out, "report.svg")).getroot())
+        need(placement in texts, "report.svg does not say " + placement)
+        # apart where there are two CPUs: the load command runs on
+        # --load-cpus (what it printed), the server on --server-cpus
+        first, last = cpus[0], cpus[-1]
+        rc, text = ab(mnrt, ["--only", "native", "--server-cpus", str(first), "--load-cpus",
+                             str(last), "--load", "grep Cpus_allowed_list /proc/self/status",
+                             "--", demo, "0"], out, quick=LOAD_QUICK)
+        need(rc == 0, "exit status %d" % rc)
+        d = json.load(open(os.path.join(out, "report.json")))
+        need(allowed_list(d["load"]["native"][0]["output"]) == [last],
+             "the load command ran on CPUs %s, not %d" % (d["load"]["native"][0]["output"], last))
+        need(d["server_cpus_seen"]["native"] == [first],
+             "the server was allowed %s, not %d" % (d["server_cpus_seen"]["native"], first))
+    elif case == "placement-refused":
+        # a malformed list, a CPU ab may not run on: a usage error
+        bad = max(os.sched_getaffinity(0)) + 1
+        for option, value in (("--server-cpus", ""), ("--server-cpus", "x"),
+                              ("--load-cpus", "0-"), ("--load-cpus", "2-1"),
+                              ("--server-cpus", "0,,1"), ("--server-cpus", "-1"),
+                              ("--load-cpus", "99999"), ("--server-cpus", "0 "),
+                              ("--load-cpus", str(bad)), ("--server-cpus", "0-%d" % bad)):
+            rc, text = ab(mnrt, [option, value, "--", "true"], quick=[])
+            need(rc == 2, "%s %r: exit status %d, not 2" % (option, value, rc))
+            need(text.startswith("mnrt ab: %s " % option)
+                 and ("is not a CPU list" in text or "may run only on" in text),
+                 "%s %r: no clear usage error" % (option, value))
     elif case == "exits-at-start":
         rc, text = ab(mnrt, ["--only", "native", "--", "sh", "-c", "echo broken config >&2; exit 3"])
         need(rc != 0, "exit status 0")
@@ -612,6 +670,13 @@ def main():
         d = json.load(open(os.path.join(out, "report.json")))
         has_fields(d, TOP, "report")
         has_fields(d["config"], CONFIG, "config")
+        # without --server-cpus and --load-cpus: every CPU ab may use
+        cpus = sorted(os.sched_getaffinity(0))
+        need(d["config"]["server_cpus"] == d["config"]["load_cpus"] == cpus
+             and d["server_cpus_seen"] == {"native": cpus, "mnrt": cpus},
+             "the default placement: %s, %s, seen %s" % (d["config"]["server_cpus"],
+                                                        d["config"]["load_cpus"],
+                                                        d["server_cpus_seen"]))
         for step in d["steps"]:
             has_fields(step, STEP, "step")
             for side in ("native", "mnrt"):

@@ -3,13 +3,16 @@
  * --load the user's command makes the load: one step per round and side,
  * whose requests/s and latencies are what that command printed (parsed by
  * loadparse.c; absent when not understood) and whose threads, memory and
- * CPU ab measures as for its own load. */
+ * CPU ab measures as for its own load. The server runs on --server-cpus,
+ * ab itself (its load generator) and the user's commands on --load-cpus;
+ * by default both on every CPU ab may use. */
 #ifndef MN_AB_AB_H
 #define MN_AB_AB_H
 
 #include "hist.h"
 #include "loadgen.h"
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -103,6 +106,8 @@ struct ab_config {
     const char *out;
     const char *load;               /* --load CMD, or NULL: ab's own load */
     const char *ready;              /* --ready CMD, or NULL: the port accepts */
+    cpu_set_t server_cpus;          /* --server-cpus, else every CPU ab may use */
+    cpu_set_t load_cpus;            /* --load-cpus, else the same */
     bool sides[AB_SIDES];
     enum { AB_QUIET, AB_LIVE, AB_LINES } progress; /* terminal: a live line; else a line per phase */
 };
@@ -117,6 +122,8 @@ struct ab_result {
     int nseries[AB_SIDES];
     struct ab_mark marks[AB_SIDES][AB_MAX_MARKS];    /* and its phases */
     int nmarks[AB_SIDES];
+    cpu_set_t server_seen[AB_SIDES]; /* the server's Cpus_allowed_list once it was first
+                                      * ready (empty: it never was) */
     char failures[AB_MAX_FAILURES][640];
     int nfailures;
     int rounds_done;
@@ -143,5 +150,8 @@ const char *ab_side_name(enum ab_side s);
 void ab_machine(char *buf, size_t len);
 /* what made the load: "echo, 64-byte messages, closed loop; 3 rounds of ..." */
 void ab_describe_load(const struct ab_result *r, char *buf, size_t len);
+/* where it ran: "server on CPU 0, load on CPU 1", "server and load share
+ * CPUs 0-1", and a side whose server was seen allowed other CPUs */
+void ab_describe_placement(const struct ab_result *r, char *buf, size_t len);
 
 #endif

@@ -5,12 +5,14 @@
  * does: load.c, its figures read by loadparse.c), child.c starts and stops
  * the server, server.c waits until it is ready, procstat.c reads /proc,
  * verdict.c judges whether a step served, report.c prints and writes the
- * results.
+ * results, cpus.c reads and writes the CPU lists of --server-cpus and
+ * --load-cpus.
  *
  * A server that does not accept connections in the first round ends the
  * run there (it will not in the next ones either); a side whose server
  * exits before it accepts is not started again in later rounds. */
 #include "ab.h"
+#include "cpus.h"
 #include "launcher.h"
 #include "load.h"
 #include "loadparse.h"
@@ -52,6 +54,10 @@ static void usage(FILE *f)
             "  --threads N       load generator threads (default 2)\n"
             "  --start-timeout S how long the server may take to accept (default 15)\n"
             "  -p N              MNRT_PROCS for the mnrt side\n"
+            "  --server-cpus LIST  the server's CPUs (both sides), as 0 or 0-3,6 (default:\n"
+            "                    every CPU; mnrt sizes its processors from them)\n"
+            "  --load-cpus LIST  the CPUs of the load: ab's generator, --load and --ready\n"
+            "                    (default: every CPU)\n"
             "  --only native|mnrt  run one side only\n"
             "  --out DIR         write DIR/report.json and DIR/report.svg\n"
             "  --quiet           no progress (default: a live line on a terminal, else a\n"
@@ -104,6 +110,26 @@ static bool parse_conns(const char *s, struct ab_config *c)
     return c->nsteps > 0;
 }
 
+/* --server-cpus, --load-cpus: a list of CPUs of `allowed` (those ab may
+ * run on) into *out; 0, or the usage error. */
+static int cpus_option(const char *a, const char *v, const cpu_set_t *allowed, cpu_set_t *out)
+{
+    char msg[512], list[256];
+    cpu_set_t both;
+    if (ab_cpus_parse(v, out) != 0) {
+        snprintf(msg, sizeof msg, "%s '%s' is not a CPU list (as 0, or 0-3,6)", a, v);
+        return fail_usage("%s", msg);
+    }
+    CPU_AND(&both, out, allowed);
+    if (!CPU_EQUAL(&both, out)) {
+        ab_cpus_format(allowed, list, sizeof list);
+        snprintf(msg, sizeof msg, "%s %s: this process may run only on CPU%s %s", a, v,
+                 CPU_COUNT(allowed) == 1 ? "" : "s", list);
+        return fail_usage("%s", msg);
+    }
+    return 0;
+}
+
 /* The options of ab's own load generator (not for --load); false: a bad value. */
 static bool own_option(const char *a, const char *v, struct ab_config *c)
 {
@@ -140,6 +166,12 @@ static int parse(int argc, char **argv, struct ab_config *c)
                             .conns = {100}, .nsteps = 1, .duration = 10, .warmup = 2, .start_timeout = 15,
                             .rounds = 3, .threads = 2, .sides = {true, true},
                             .progress = isatty(1) ? AB_LIVE : AB_LINES};
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
+        fprintf(stderr, "mnrt ab: cannot read the CPUs it may run on: %s\n", strerror(errno));
+        return 1;
+    }
+    c->server_cpus = c->load_cpus = allowed;
     bool demo = false;
     const char *own_load = NULL; /* an option of ab's own load generator, given */
     int i = 1;
@@ -186,6 +218,11 @@ static int parse(int argc, char **argv, struct ab_config *c)
             c->start_timeout = d;
         } else if (strcmp(a, "-p") == 0 && parse_num(v, 1, 1024, &d)) {
             c->procs = v;
+        } else if (strcmp(a, "--server-cpus") == 0 || strcmp(a, "--load-cpus") == 0) {
+            bool server = strcmp(a, "--server-cpus") == 0;
+            int err = cpus_option(a, v, &allowed, server ? &c->server_cpus : &c->load_cpus);
+            if (err)
+                return err;
         } else if (strcmp(a, "--only") == 0 && (!strcmp(v, "native") || !strcmp(v, "mnrt"))) {
             c->sides[AB_NATIVE] = strcmp(v, "native") == 0;
             c->sides[AB_MNRT] = !c->sides[AB_NATIVE];
@@ -520,7 +557,7 @@ static enum started run_side(struct ab_result *r, enum ab_side side, int round)
     struct watch w = {.r = r, .side = side, .round = round, .srv = &srv};
     progress(&w, "starting the server", 0);
     struct ab_spawn how = {.argv = c->server, .lib = side == AB_MNRT ? c->lib : NULL,
-                           .procs = side == AB_MNRT ? c->procs : NULL};
+                           .procs = side == AB_MNRT ? c->procs : NULL, .cpus = &c->server_cpus};
     if (ab_child_start(&srv, &how, why, sizeof why) != 0) {
         ab_fail(r, "%s round %d: %s", ab_side_name(side), round + 1, why);
         return DIED_AT_START;
@@ -533,6 +570,8 @@ static enum started run_side(struct ab_result *r, enum ab_side side, int round)
                 why, last_words(&srv));
         return port == AB_NEVER_READY ? NEVER_READY : DIED_AT_START;
     }
+    if (!CPU_COUNT(&r->server_seen[side]))
+        ab_proc_cpus(srv.pid, &r->server_seen[side]);
     bool ok = true;
     if (c->load)
         ok = run_load(&w, c->host, port);
@@ -576,6 +615,12 @@ int mn_ab_main(int argc, char **argv)
     struct ab_config *c = &r->cfg;
     if (c->sides[AB_MNRT] && !(c->lib = mn_tool_find_library()))
         return 127;
+    /* ab's threads (its load generator's, started later, inherit this) and
+     * the commands it starts run on --load-cpus */
+    if (sched_setaffinity(0, sizeof c->load_cpus, &c->load_cpus) != 0) {
+        fprintf(stderr, "mnrt ab: cannot run on --load-cpus: %s\n", strerror(errno));
+        return 1;
+    }
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit(c);
     bool run[AB_SIDES] = {c->sides[AB_NATIVE], c->sides[AB_MNRT]}, never_ready = false;

@@ -38,7 +38,7 @@ static void strip_mnrt(void)
     free(out);
 }
 
-/* In the child, before exec. */
+/* In the child, before exec (its affinity last: a failure is told in its output). */
 static void prepare(const struct ab_spawn *how, int out)
 {
     setpgid(0, 0);
@@ -56,6 +56,10 @@ static void prepare(const struct ab_spawn *how, int out)
     dup2(null, 0);
     dup2(how->keep_stdout ? out : null, 1);
     dup2(out, 2);
+    if (how->cpus && sched_setaffinity(0, sizeof *how->cpus, how->cpus) != 0) {
+        fprintf(stderr, "cannot run on the CPUs asked for: %s\n", strerror(errno));
+        _exit(127);
+    }
 }
 
 /* An unlinked temporary file, open twice: *wr for the child (appending),

@@ -2,7 +2,9 @@
  * command (--load) or readiness check (--ready). Each runs in a process
  * group of its own (so that its whole tree can be stopped), with LD_PRELOAD
  * holding libmnrt.so only when asked (the server's mnrt side; never a load
- * or ready command, even when mnrt ab itself was started under the preload).
+ * or ready command, even when mnrt ab itself was started under the preload)
+ * and on the CPUs asked for (the server's, --server-cpus; a command
+ * inherits ab's own, --load-cpus).
  * Its output (stderr, or stdout and stderr) goes to an unlinked temporary
  * file (never a pipe: a full pipe would make a server that logs wait for
  * ab), read from there into a bounded buffer that keeps the last bytes:
@@ -11,6 +13,7 @@
 #ifndef MN_AB_CHILD_H
 #define MN_AB_CHILD_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -31,6 +34,7 @@ struct ab_spawn {
     char **argv;
     const char *lib;             /* preload libmnrt.so (the server's mnrt side) */
     const char *procs;           /* MNRT_PROCS, or NULL */
+    const cpu_set_t *cpus;       /* the CPUs it may run on, or NULL: ab's */
     bool keep_stdout;            /* stdout into the buffer too (else /dev/null) */
     const char *const *env;      /* NAME=VALUE pairs to set, NULL-terminated, or NULL */
 };

@@ -1,6 +1,7 @@
 /* /proc sampling of a process tree: see procstat.h. */
 #include "procstat.h"
 
+#include "cpus.h"
 #include "server.h"
 
 #include <dirent.h>
@@ -111,4 +112,17 @@ void ab_proc_switches(struct ab_proc *before, struct ab_proc *after, long *vcsw,
     free(before->tasks);
     free(after->tasks);
     before->tasks = after->tasks = NULL;
+}
+
+bool ab_proc_cpus(pid_t pid, cpu_set_t *out)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    const char *key = "\nCpus_allowed_list:\t";
+    char *v = read_file(path, buf, sizeof buf) ? strstr(buf, key) : NULL;
+    if (!v)
+        return false;
+    v += strlen(key);
+    v[strcspn(v, "\n")] = 0;
+    return ab_cpus_parse(v, out) == 0;
 }

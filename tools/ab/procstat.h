@@ -1,10 +1,11 @@
 /* What the server's whole process tree uses, read from /proc: kernel
  * threads (every task, io_uring's workers included; in all and in its
- * largest process), resident memory, CPU seconds (user, system) and
- * context switches. */
+ * largest process), resident memory, CPU seconds (user, system),
+ * context switches, and the CPUs a process may run on. */
 #ifndef MN_AB_PROCSTAT_H
 #define MN_AB_PROCSTAT_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -31,5 +32,7 @@ void ab_proc_sample(pid_t root, struct ab_proc *out, bool switches);
  * per-process total of them): an undercount, never a negative. Frees both
  * samples' tasks. */
 void ab_proc_switches(struct ab_proc *before, struct ab_proc *after, long *vcsw, long *ivcsw);
+/* The CPUs pid may run on (its Cpus_allowed_list); false when unread. */
+bool ab_proc_cpus(pid_t pid, cpu_set_t *out);
 
 #endif

@@ -4,8 +4,11 @@
  * latency distribution of both sides, their kernel threads and resident
  * memory over time. With --load the requests/s and latencies are those
  * the load command printed, "(see load output)" where not understood;
- * its output and exit status are in report.json. */
+ * its output and exit status are in report.json. Each says where the
+ * server and the load ran (--server-cpus, --load-cpus) and, when it
+ * differs, where the server was seen allowed to run (/proc). */
 #include "ab.h"
+#include "cpus.h"
 
 #include <errno.h>
 #include <gnu/libc-version.h>
@@ -372,16 +375,45 @@ void ab_describe_load(const struct ab_result *r, char *buf, size_t len)
              r->rounds_done, rounds, c->duration, c->warmup);
 }
 
+/* "CPU 0", "CPUs 0-3,6" */
+static void cpus_phrase(const cpu_set_t *set, char *buf, size_t len)
+{
+    char list[256];
+    ab_cpus_format(set, list, sizeof list);
+    snprintf(buf, len, "CPU%s %s", CPU_COUNT(set) == 1 ? "" : "s", list);
+}
+
+void ab_describe_placement(const struct ab_result *r, char *buf, size_t len)
+{
+    const struct ab_config *c = &r->cfg;
+    char server[300], load[300];
+    cpus_phrase(&c->server_cpus, server, sizeof server);
+    cpus_phrase(&c->load_cpus, load, sizeof load);
+    int n = CPU_EQUAL(&c->server_cpus, &c->load_cpus)
+                ? snprintf(buf, len, "server and load share %s", server)
+                : snprintf(buf, len, "server on %s, load on %s", server, load);
+    for (enum ab_side s = 0; s < AB_SIDES && (size_t)n < len; s++) {
+        const cpu_set_t *seen = &r->server_seen[s];
+        if (!CPU_COUNT(seen) || CPU_EQUAL(seen, &c->server_cpus))
+            continue;
+        cpus_phrase(seen, server, sizeof server);
+        n += snprintf(buf + n, len - (size_t)n, "; the %s server was allowed %s", ab_side_name(s),
+                      server);
+    }
+}
+
 void ab_report_table(const struct ab_result *r)
 {
     const struct ab_config *c = &r->cfg;
-    char m[256], l[1024];
+    char m[256], l[1024], p[1024];
     ab_machine(m, sizeof m);
     ab_describe_load(r, l, sizeof l);
+    ab_describe_placement(r, p, sizeof p);
     printf("mnrt ab: %s", c->server[0]);
     for (char **a = c->server + 1; *a; a++)
         printf(" %s", *a);
     printf("\n  load: %s\n", l);
+    printf("  placement: %s\n", p);
     printf("  machine: %s\n\n", m);
     printf("  %-24s %-26s %-26s %s\n", "", "native", "mnrt", "mnrt/native");
     if (c->load)
@@ -448,6 +480,16 @@ static void json_str_or_null(FILE *f, const char *s)
         json_str(f, s);
     else
         fputs("null", f);
+}
+
+/* [0, 1] */
+static void json_cpus(FILE *f, const cpu_set_t *set)
+{
+    fputc('[', f);
+    for (int cpu = 0, n = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, set))
+            fprintf(f, "%s%d", n++ ? ", " : "", cpu);
+    fputc(']', f);
 }
 
 /* --load: each round's command, how it ended and what it printed */
@@ -567,6 +609,15 @@ int ab_report_json(const struct ab_result *r, const char *path)
     json_str_or_null(f, c->load);
     fputs(", \"ready\": ", f);
     json_str_or_null(f, c->ready);
+    fputs(", \"server_cpus\": ", f);
+    json_cpus(f, &c->server_cpus);
+    fputs(", \"load_cpus\": ", f);
+    json_cpus(f, &c->load_cpus);
+    fprintf(f, "},\n  \"server_cpus_seen\": {");
+    for (enum ab_side side = 0; side < AB_SIDES; side++) {
+        fprintf(f, "%s\"%s\": ", side ? ", " : "", ab_side_name(side));
+        json_cpus(f, &r->server_seen[side]);
+    }
     fprintf(f, "},\n  \"steps\": [");
     for (int s = 0; s < c->nsteps; s++) {
         fprintf(f, "%s\n    {\"connections\": %d", s ? "," : "", c->conns[s]);

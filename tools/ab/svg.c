@@ -1,5 +1,5 @@
 /* report.svg: what the table says, drawn. A header with the full server
- * command, the load and the machine line, and three panels, native in
+ * command, the load, placement and machine lines, and three panels, native in
  * blue and mnrt in orange:
  *
  *   latency   the distribution of the largest step, all rounds merged
@@ -435,7 +435,17 @@ static int header_height(const struct ab_result *r)
 {
     char first[CMD_LINE + 1], second[CMD_LINE + 4];
     command_lines(r, first, second);
-    return *second ? 98 : 80;
+    return *second ? 114 : 96;
+}
+
+/* "name: what", cut with "..." to a line across the picture */
+static void label_line(FILE *o, int y, const char *name, const char *what)
+{
+    char l[1300];
+    snprintf(l, sizeof l, "%s: %s", name, what);
+    if (strlen(l) > LABEL_LINE)
+        strcpy(l + LABEL_LINE - 3, "...");
+    text(o, LEFT, y, "label", "start", l);
 }
 
 static void header(FILE *o, const struct ab_result *r)
@@ -450,28 +460,24 @@ static void header(FILE *o, const struct ab_result *r)
         fputs("</tspan>", o);
     }
     fputs("</text>\n", o);
-    int y = header_height(r) - 38;
-    char buf[1200], m[256], l[1300];
+    int y = header_height(r) - 54;
+    char buf[1200];
     ab_describe_load(r, buf, sizeof buf);
-    snprintf(l, sizeof l, "load: %s", buf);
-    if (strlen(l) > LABEL_LINE) /* the whole command is in report.json */
-        strcpy(l + LABEL_LINE - 3, "...");
-    text(o, LEFT, y, "label", "start", l);
-    ab_machine(m, sizeof m);
-    snprintf(l, sizeof l, "machine: %s", m);
-    if (strlen(l) > LABEL_LINE)
-        strcpy(l + LABEL_LINE - 3, "...");
-    text(o, LEFT, y + 16, "label", "start", l);
+    label_line(o, y, "load", buf); /* the whole command is in report.json */
+    ab_describe_placement(r, buf, sizeof buf);
+    label_line(o, y + 16, "placement", buf);
+    ab_machine(buf, sizeof buf);
+    label_line(o, y + 32, "machine", buf);
     int x = LEFT;
     for (enum ab_side s = 0; s < AB_SIDES; s++) {
         if (!r->cfg.sides[s])
             continue;
-        fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"18\" height=\"4\" fill=\"%s\"/>\n", x, y + 29,
+        fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"18\" height=\"4\" fill=\"%s\"/>\n", x, y + 45,
                 color[s]);
-        text(o, x + 24, y + 35, "label", "start", ab_side_name(s));
+        text(o, x + 24, y + 51, "label", "start", ab_side_name(s));
         x += 100;
     }
-    text(o, x + 20, y + 35, "tick", "start",
+    text(o, x + 20, y + 51, "tick", "start",
          "dotted verticals: where each step began (its label), one per side");
 }
 
