@@ -178,8 +178,9 @@ static inline void mn_xtrace_steal(mn_m *m, int victim, mn_g *g)
         mn_xt_rec_steal(m, victim, g);
 }
 
-/* sysmon took p (word: its status before) from an M blocked in a system
- * call, or blocked where mnrt does not see (unseen). */
+/* p was handed on (word: its status before) from an M blocked in a system
+ * call (by sysmon, or by the M as a call that waits for a device began),
+ * or sysmon took it from an M blocked where mnrt does not see (unseen). */
 static inline void mn_xtrace_handoff(mn_p *p, uint64_t word, bool unseen)
 {
     if (__builtin_expect(MN_XT_ON(), 0))

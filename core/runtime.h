@@ -446,6 +446,10 @@ void mn_monitor_poke(void);
  * P in USER state. */
 void mn_entersyscall(void);
 void mn_exitsyscall(void);
+/* mn_entersyscall for a call that waits for a device (fsync, fdatasync,
+ * msync with MS_SYNC...), which lasts longer than a handoff costs: the P
+ * goes to another M at once if Gs wait for it. Ended by mn_exitsyscall. */
+void mn_entersyscallblock(void);
 
 /* Counts a system call the calling G made (g->syscalls; g may be NULL). */
 static inline void mn_count_syscall(mn_g *g)

@@ -84,6 +84,8 @@ static inline bool mn_p_has_work(mn_p *p)
  * else idle, and if it has timers, the M sleeping until the next timer is
  * told, or, when none sleeps so, an M is woken to become it. */
 void mn_handoffp(mn_p *p);
+/* Ps given up by mn_entersyscallblock (sysmon's takes are counted apart). */
+int64_t mn_syscall_entry_handoffs(void);
 
 /* procresize.c: changes the number of Ps; moves the run queue and
  * timers of a P that goes away. */

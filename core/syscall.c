@@ -5,7 +5,12 @@
  * is other work, sysmon takes the P (CAS SYSCALL -> IDLE) and hands it to
  * another M. mn_exitsyscall takes it back with one CAS when nobody did;
  * otherwise it looks for an idle P, or queues its G and stops the M. Both
- * are a few tens of ns when the call does not block. */
+ * are a few tens of ns when the call does not block.
+ *
+ * mn_entersyscallblock is for calls that wait for a device (fsync and its
+ * kin): when Gs wait for the P, the M gives it up at once, by the same CAS
+ * sysmon would make, rather than holding it until sysmon has seen the call
+ * at two looks (up to 20 ms apart while sysmon finds nothing to take). */
 #include "core/sched_internal.h"
 
 #include "compat/log.h"
@@ -33,6 +38,31 @@ void mn_entersyscall(void)
                           atomic_load_explicit(&p->syscalltick, memory_order_relaxed) + 1,
                           memory_order_relaxed);
     g->p_in_syscall = mn_p_transition(m, MN_P_USER, MN_P_SYSCALL);
+}
+
+/* Ps given up at the entry of a call that waits for a device */
+static _Atomic int64_t handed_at_entry;
+
+int64_t mn_syscall_entry_handoffs(void)
+{
+    return atomic_load_explicit(&handed_at_entry, memory_order_relaxed);
+}
+
+void mn_entersyscallblock(void)
+{
+    mn_entersyscall();
+    mn_g *g = mn_tls_g;
+    if (!g || g->syscall_depth != 1 || !g->p_in_syscall)
+        return; /* nested, or a foreign thread, or the P is gone already */
+    mn_p *p = g->m->p;
+    if (!mn_p_has_work(p))
+        return; /* nobody waits: keep it (sysmon takes it if that changes) */
+    uint64_t word = mn_pword(g->m, MN_P_SYSCALL);
+    if (!atomic_compare_exchange_strong(&p->status, &word, mn_pword(NULL, MN_P_IDLE)))
+        return; /* sysmon took it meanwhile */
+    atomic_fetch_add_explicit(&handed_at_entry, 1, memory_order_relaxed);
+    mn_xtrace_handoff(p, word, false);
+    mn_handoffp(p);
 }
 
 void mn_exitsyscall(void)

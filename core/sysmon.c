@@ -144,7 +144,8 @@ static _Atomic int64_t took_in_syscall, took_unseen;
 
 int64_t mn_sysmon_handoffs(void)
 {
-    return atomic_load_explicit(&took_in_syscall, memory_order_relaxed);
+    return atomic_load_explicit(&took_in_syscall, memory_order_relaxed) +
+           mn_syscall_entry_handoffs();
 }
 
 int64_t mn_sysmon_unseen_blocks(void)

@@ -42,9 +42,10 @@ bool mn_sysmon_running(void);
 void mn_monitor_fork_child(void);
 void mn_monitor_fork_child_start(void);
 
-/* Ps sysmon took so far from Ms blocked in a system call mnrt brackets
- * (handoff: regular files, waitpid, ...), and from Ms blocked where mnrt
- * does not see (glibc-internal locks, stdio, raw system calls). */
+/* Ps handed on so far from Ms blocked in a system call mnrt brackets
+ * (regular files, waitpid, ...: by sysmon, or by the M itself as a call
+ * that waits for a device began), and Ps sysmon took from Ms blocked where
+ * mnrt does not see (glibc-internal locks, stdio, raw system calls). */
 int64_t mn_sysmon_handoffs(void);
 int64_t mn_sysmon_unseen_blocks(void);
 /* Prints one trace line (and details) on stderr now (trace.c). */

@@ -1,8 +1,11 @@
 /* Blocking calls mnrt cannot park on (docs/design.md §8 kind 2): for a G they
  * run with the P detachable (mn_entersyscall), so that sysmon hands it to
  * another M when the call lasts: opening files (a FIFO blocks until its
- * peer comes), syncing, waiting for children, file locks, name lookups,
- * system(), sendfile and splice. Calls that return fds tell the fd table. */
+ * peer comes), waiting for children, file locks, name lookups, system(),
+ * sendfile and splice. Syncing a file to its disk (fsync, fdatasync,
+ * msync with MS_SYNC, sync_file_range with a wait, syncfs) hands the P on
+ * as the call begins, if Gs wait for it (MN_DEVICE_WAIT). Calls that
+ * return fds tell the fd table. */
 #include "shim/fdcall.h"
 
 #include <fcntl.h>
@@ -10,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/wait.h>
@@ -83,6 +87,23 @@ MN_EXPORT int fsync(int fd)
 MN_EXPORT int fdatasync(int fd)
 {
     return (int)MN_SYS_CANCELLABLE(SYS_fdatasync, fd);
+}
+
+MN_EXPORT int msync(void *addr, size_t len, int flags)
+{
+    return (int)MN_SYS_CANCELLABLE(SYS_msync, addr, len, flags);
+}
+
+MN_EXPORT int sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flags)
+{
+    if (flags & (SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WAIT_AFTER))
+        return (int)MN_DEVICE_WAIT(MN_SYS(SYS_sync_file_range, fd, offset, nbytes, flags));
+    return (int)MN_BLOCKING(MN_SYS(SYS_sync_file_range, fd, offset, nbytes, flags));
+}
+
+MN_EXPORT int syncfs(int fd)
+{
+    return (int)MN_DEVICE_WAIT(MN_SYS(SYS_syncfs, fd));
 }
 
 MN_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)

@@ -47,6 +47,7 @@
 #include "shim/sys.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 #define SIGCANCEL 32            /* glibc's (__SIGRTMIN) */
 
@@ -122,13 +123,22 @@ void mn_cancel_boot(void)
                 "blocked in the kernel (waitpid, a tty's read)");
 }
 
+/* Calls that wait for the disk, longer than handing the P on costs. */
+static bool waits_for_device(long nr, long a3)
+{
+    return nr == SYS_fsync || nr == SYS_fdatasync || (nr == SYS_msync && (a3 & MS_SYNC));
+}
+
 long mn_sys_cancellable6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
     mn_g *g = mn_getg();
     if (!g)
         return mn_sys6(nr, a1, a2, a3, a4, a5, a6);
     mn_cancel_point();
-    mn_entersyscall();
+    if (waits_for_device(nr, a3))
+        mn_entersyscallblock();
+    else
+        mn_entersyscall();
     /* seq_cst, against pthread_cancel's bit then this */
     atomic_store(&g->cancel_call_m, g->m);
     long r = mn_cancel_syscall(mn_tcb_cancelhandling(g->tcb), nr, a1, a2, a3, a4, a5, a6);

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
@@ -94,6 +95,18 @@ static void positional(void)
     int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
     CHECK_EQ(pwrite(fd, "0123456789", 10, 0), 10);
     printf("fsync: %d, fdatasync: %d\n", fsync(fd), fdatasync(fd));
+    printf("sync_file_range: %d, waiting: %d, syncfs: %d\n",
+           sync_file_range(fd, 0, 10, SYNC_FILE_RANGE_WRITE),
+           sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                                         SYNC_FILE_RANGE_WAIT_AFTER),
+           syncfs(fd));
+    char *map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(map != MAP_FAILED, "mmap: %s", errname(errno));
+    map[0] = 'x';
+    printf("msync: %d, async: %d", msync(map, 4096, MS_SYNC), msync(map, 4096, MS_ASYNC));
+    int r0 = msync(map + 1, 4096, MS_SYNC);
+    printf(", unaligned: %d %s\n", r0, errname(errno));
+    munmap(map, 4096);
     CHECK_EQ(pwrite(fd, "abc", 3, 4), 3);
     char known[8] = {0};
     CHECK_EQ(pread(fd, known, runtime(7), 2), 7); /* __pread_chk */
