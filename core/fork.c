@@ -46,6 +46,7 @@ void mn_fork_child(const struct mn_g0_parts *g0)
     mn_monitor_fork_child();
     mn_stats_fork_child();
     mn_dump_fork_child();
+    mn_syscall_fork_child();
 }
 
 void mn_fork_child_done(void)

@@ -97,17 +97,25 @@ static inline bool mn_lock_try(mn_lock *l)
     return false;
 }
 
-static inline void mn_lock_release(mn_lock *l)
+/* Ends what mn_lock_count(1) began: after the last, signals held off
+ * meanwhile (a program's handler never runs while the count is not 0) are
+ * let in. */
+static inline void mn_lock_uncount(void)
 {
-    if (atomic_exchange_explicit(&l->state, 0, memory_order_release) == 2)
-        mn_unlock_slow(l);
-    mn_lockrank_release(l, MN_LOCK_RANK(l));
     atomic_signal_fence(memory_order_seq_cst);
     mn_lock_count(-1);
     struct mn_held *held = mn_tls_held;
     atomic_signal_fence(memory_order_seq_cst);
     if (held && __builtin_expect(held->sigmask_stale, 0) && held->count == 0)
         mn_sigmask_reopen();
+}
+
+static inline void mn_lock_release(mn_lock *l)
+{
+    if (atomic_exchange_explicit(&l->state, 0, memory_order_release) == 2)
+        mn_unlock_slow(l);
+    mn_lockrank_release(l, MN_LOCK_RANK(l));
+    mn_lock_uncount();
 }
 
 static inline void mn_cpu_relax(void)

@@ -450,6 +450,8 @@ void mn_exitsyscall(void);
  * msync with MS_SYNC...), which lasts longer than a handoff costs: the P
  * goes to another M at once if Gs wait for it. Ended by mn_exitsyscall. */
 void mn_entersyscallblock(void);
+/* In a fork's child: counters start afresh. */
+void mn_syscall_fork_child(void);
 
 /* Counts a system call the calling G made (g->syscalls; g may be NULL). */
 static inline void mn_count_syscall(mn_g *g)

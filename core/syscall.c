@@ -16,16 +16,13 @@
 #include "compat/log.h"
 #include "core/exectrace.h"
 
-void mn_entersyscall(void)
+/* mn_entersyscall's work; fp: the frame of the function the program's
+ * code called, whose caller's registers are where the G's stack can be
+ * unwound from while it is in the call (thread dumps, core/dump.h): that
+ * frame is gone by the time the call blocks. */
+static inline __attribute__((always_inline)) void enter(mn_g *g, void **fp)
 {
-    mn_g *g = mn_tls_g;
-    if (!g || g->syscall_depth++ > 0)
-        return;
     mn_count_syscall(g);
-    /* where the G's stack can be unwound from while it is in the call
-     * (thread dumps, core/dump.h): the caller's registers as this returns
-     * (this frame is gone by the time the call blocks) */
-    void **fp = __builtin_frame_address(0);
     g->syscall_pc = (uintptr_t)fp[1];
     g->syscall_sp = (uintptr_t)(fp + 2);
     g->syscall_fp = (uintptr_t)fp[0];
@@ -40,6 +37,13 @@ void mn_entersyscall(void)
     g->p_in_syscall = mn_p_transition(m, MN_P_USER, MN_P_SYSCALL);
 }
 
+void mn_entersyscall(void)
+{
+    mn_g *g = mn_tls_g;
+    if (g && g->syscall_depth++ == 0)
+        enter(g, __builtin_frame_address(0));
+}
+
 /* Ps given up at the entry of a call that waits for a device */
 static _Atomic int64_t handed_at_entry;
 
@@ -50,19 +54,31 @@ int64_t mn_syscall_entry_handoffs(void)
 
 void mn_entersyscallblock(void)
 {
-    mn_entersyscall();
     mn_g *g = mn_tls_g;
-    if (!g || g->syscall_depth != 1 || !g->p_in_syscall)
-        return; /* nested, or a foreign thread, or the P is gone already */
+    if (!g || g->syscall_depth++ > 0)
+        return; /* a foreign thread, or nested */
+    enter(g, __builtin_frame_address(0));
     mn_p *p = g->m->p;
-    if (!mn_p_has_work(p))
-        return; /* nobody waits: keep it (sysmon takes it if that changes) */
+    if (!g->p_in_syscall || !mn_p_has_work(p))
+        return; /* the P is gone already; or nobody waits: keep it (sysmon
+                 * takes it if that changes) */
+    /* From the CAS until an M holds it, the P is nobody's: a program
+     * handler that waited here would keep it from everyone. Held off as
+     * inside an mnrt lock (signals.c g_here). */
+    mn_lock_count(1);
+    atomic_signal_fence(memory_order_seq_cst);
     uint64_t word = mn_pword(g->m, MN_P_SYSCALL);
-    if (!atomic_compare_exchange_strong(&p->status, &word, mn_pword(NULL, MN_P_IDLE)))
-        return; /* sysmon took it meanwhile */
-    atomic_fetch_add_explicit(&handed_at_entry, 1, memory_order_relaxed);
-    mn_xtrace_handoff(p, word, false);
-    mn_handoffp(p);
+    if (atomic_compare_exchange_strong(&p->status, &word, mn_pword(NULL, MN_P_IDLE))) {
+        atomic_fetch_add_explicit(&handed_at_entry, 1, memory_order_relaxed);
+        mn_xtrace_handoff(p, word, false);
+        mn_handoffp(p);
+    } /* else sysmon took it meanwhile */
+    mn_lock_uncount();
+}
+
+void mn_syscall_fork_child(void)
+{
+    atomic_store_explicit(&handed_at_entry, 0, memory_order_relaxed);
 }
 
 void mn_exitsyscall(void)

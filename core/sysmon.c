@@ -77,9 +77,19 @@ bool mn_monitor_thread(void)
     return is_monitor;
 }
 
+/* In a fork's child until its handlers have run: a start, and the Ms asked of the
+ * monitor, are put off
+ * (making a thread allocates through the program's malloc, whose lock a
+ * prepare handler may hold until the allocator's child handler), and the
+ * monitor starts after them if the parent's ran or a start was asked:
+ * new Ms come from it then. */
+static bool child_handlers_pending, start_in_child;
+
 bool mn_monitor_start_m(mn_p *p, bool spinning)
 {
-    if (!atomic_load(&running))
+    if (child_handlers_pending) /* the child's only thread runs this */
+        start_in_child = true;  /* and the monitor will make the M */
+    else if (!atomic_load(&running))
         return false;
     mn_lock_acquire(&new_m_lock);
     p->new_m_spinning = spinning;
@@ -404,8 +414,6 @@ static void *monitor_main(void *arg)
     return NULL;
 }
 
-/* The parent's monitor ran at fork: the child starts its own. */
-static bool start_in_child;
 
 void mn_monitor_fork_child(void)
 {
@@ -419,10 +427,12 @@ void mn_monitor_fork_child(void)
     atomic_store(&took_in_syscall, 0);
     atomic_store(&took_unseen, 0);
     start_in_child = was;
+    child_handlers_pending = true;
 }
 
 void mn_monitor_fork_child_start(void)
 {
+    child_handlers_pending = false;
     if (start_in_child)
         mn_monitor_ensure();
     start_in_child = false;
@@ -430,6 +440,10 @@ void mn_monitor_fork_child_start(void)
 
 void mn_monitor_ensure(void)
 {
+    if (child_handlers_pending) { /* the child's only thread runs this */
+        start_in_child = true;
+        return;
+    }
     if (atomic_load_explicit(&started, memory_order_relaxed) || atomic_exchange(&started, true))
         return;
     pthread_t t;

@@ -36,9 +36,10 @@
 bool mn_sysmon_running(void);
 /* In the child of fork, once the scheduler is rebuilt: the parent's
  * monitor did not come along. The child's own starts at
- * mn_monitor_fork_child_start if the parent had one (making a thread
- * allocates: only after the program's child handlers), else when first
- * needed. */
+ * mn_monitor_fork_child_start, after the program's child handlers
+ * (making a thread allocates), if the parent had one or a start was asked
+ * before (mn_monitor_ensure: a sigaction, a wait for I/O), else when
+ * first needed. */
 void mn_monitor_fork_child(void);
 void mn_monitor_fork_child_start(void);
 

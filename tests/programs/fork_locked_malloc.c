@@ -8,14 +8,19 @@
  * next: redis 7.0 (jemalloc) with appendonly yes hung in the child of its
  * AOF rewrite, and then in its shutdown, which waits for that child.
  *
- * Any use of the allocator in a child before its handler ran is reported
- * (and the child exits 3) rather than left to hang. The parent has a
+ * Nor may what a child handler that runs before the allocator's does,
+ * when natively it allocates nothing: a sigaction and a poll that waits
+ * started sysmon's thread there (review). Any use of the allocator in a
+ * child before its handler ran is reported (and the child exits 3)
+ * rather than left to hang. The parent has a
  * second thread (so sysmon runs and the child's runtime is rebuilt with
  * one), forks a few times, and each child allocates, makes and joins a
  * thread, and exits 0. */
 #include "check.h"
 
 #include <malloc.h>
+#include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -111,6 +116,26 @@ static void after(void)
     unlock_heap();
 }
 
+static void on_usr2(int sig)
+{
+    (void)sig;
+}
+
+/* A child handler registered before the allocator's, so run before it. */
+static void early_child(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr2;
+    CHECK_EQ(sigaction(SIGUSR2, &sa, NULL), 0);
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    struct pollfd pf = {.fd = p[0], .events = POLLIN};
+    CHECK_EQ(poll(&pf, 1, 5), 0); /* nothing comes: it waits */
+    close(p[0]);
+    close(p[1]);
+}
+
 static void *idle(void *arg)
 {
     return arg;
@@ -126,6 +151,7 @@ static void *sleeper(void *arg)
 
 int main(void)
 {
+    CHECK_EQ(pthread_atfork(NULL, NULL, early_child), 0);
     CHECK_EQ(pthread_atfork(prepare, after, after), 0);
     int p[2];
     CHECK_EQ(pipe(p), 0);
