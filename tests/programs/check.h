@@ -37,7 +37,12 @@ pid_t _Fork(void) __attribute__((weak));
         }                                                                       \
     } while (0)
 
-#define CHECK_EQ(a, b) CHECK((a) == (b), "%lld != %lld", (long long)(a), (long long)(b))
+/* a and b are evaluated once (a failed call is not made again for the message) */
+#define CHECK_EQ(a, b)                                                          \
+    do {                                                                        \
+        long long check_a_ = (long long)(a), check_b_ = (long long)(b);         \
+        CHECK(check_a_ == check_b_, "%lld != %lld", check_a_, check_b_);        \
+    } while (0)
 
 /* The name of an error number ("EBUSY"), "0" for success; before glibc
  * 2.32, which cannot name them, "errno 16". */
