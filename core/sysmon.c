@@ -77,12 +77,11 @@ bool mn_monitor_thread(void)
     return is_monitor;
 }
 
-/* In a fork's child until its handlers have run: a start, and the Ms asked of the
- * monitor, are put off
- * (making a thread allocates through the program's malloc, whose lock a
- * prepare handler may hold until the allocator's child handler), and the
- * monitor starts after them if the parent's ran or a start was asked:
- * new Ms come from it then. */
+/* In a fork's child until its handlers have run, the monitor's start and
+ * the Ms asked of it are put off (making a thread allocates through the
+ * program's malloc, whose lock a prepare handler may hold until the
+ * allocator's child handler); the monitor starts after them if the
+ * parent's ran or a start was asked, and makes those Ms then. */
 static bool child_handlers_pending, start_in_child;
 
 bool mn_monitor_start_m(mn_p *p, bool spinning)
