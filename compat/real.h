@@ -92,6 +92,7 @@
     X(int, setgroups, (size_t, const gid_t *))                                          \
     X(void *, dlopen, (const char *, int))                                              \
     X(void *, dlmopen, (Lmid_t, const char *, int))                                     \
+    X(int, dlclose, (void *))                                                           \
     X(int, sigaction, (int, const struct sigaction *, struct sigaction *))              \
     X(sighandler_t, signal, (int, sighandler_t))                                        \
     X(sighandler_t, sysv_signal, (int, sighandler_t))                                   \

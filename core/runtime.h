@@ -117,7 +117,8 @@ struct mn_g {
     mn_m *lockedm;
     int lock_count;              /* mnrt_lock_thread calls not undone */
     bool bound;                  /* a thread-bound call made: locked for good */
-    bool fork_locked;            /* locked since its fork, until it parks */
+    bool fork_locked;            /* locked since its fork, until it parks
+                                  * (or yields: sched.c yield_fork_lock) */
     stack_t altstack;            /* what the program's sigaltstack set (altstack.h) */
     void *scratch;               /* mn_buf_get's memory (mem.h), kept across reuse */
     size_t scratch_size;
@@ -294,6 +295,8 @@ struct mn_sched {
     _Atomic int runqsize;
 
     mn_lock mcreate_lock;        /* held while an M's kernel thread is made */
+    _Atomic int ms_held;         /* holds of mn_sched_hold_ms: no M is made */
+    _Atomic bool ms_refused;     /* an M was not made meanwhile */
     mn_lock allg_lock;
     mn_g *allg;
     _Atomic int64_t glive;       /* started Gs not yet finished, main included */
@@ -613,6 +616,26 @@ void mn_sched_fork_child(mn_g *self, const struct mn_g0_parts *g0);
 /* The scheduler's locks, taken in their order across fork. */
 void mn_sched_fork_lock(void);
 void mn_sched_fork_unlock(void);
+/* No M is made while the calling G may hold, parked, a lock that making
+ * one takes, when the program's malloc is not glibc's (whose locks no G
+ * holds parked). Making an M allocates through that malloc (m_alloc,
+ * glibc's pthread_create) and takes glibc's loader lock for TLS
+ * (_dl_allocate_tls_init). So from a fork's first prepare handler to its
+ * last parent or child one (a prepare handler may hold the allocator's
+ * lock until then: jemalloc, tcmalloc), and across dlopen, dlmopen and
+ * dlclose (glibc's loader calls that malloc, which may park the G, with
+ * its locks held). sysmon waited there for ever, holding mcreate_lock
+ * (which a fork takes next) or the P it was making the M for, in whose
+ * queue the G that held the lock waited (jemalloc's redis-like forks;
+ * mnrt's own dlopen of libunwind beside an allocator with a pthread
+ * mutex). A P that wants an M meanwhile goes idle, and the sleeping
+ * poll owner is woken for its Gs; the last release wakes an M for what
+ * is left. Hold returns whether it holds, once an M being made has been
+ * made. A fork's child inherits the parent's count and keeps its own
+ * fork's (mn_sched_fork_child). A G locked to its M since its fork lets
+ * go of it when it yields meanwhile (core/sched.c yield_fork_lock). */
+bool mn_sched_hold_ms(void);
+void mn_sched_release_ms(void);
 
 /* fast per-M pseudo random numbers */
 static inline uint32_t mn_fastrand(mn_m *m)

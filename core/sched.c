@@ -420,13 +420,19 @@ static mn_m *m_alloc(void)
     return m;
 }
 
-/* Starts a new M that will run with p. Often called on a G's stack, with
- * its TCB in FS: glibc's allocators may leave errno changed even when they
- * succeed, and that errno is the G's, so it is put back. */
+/* Starts a new M that will run with p, unless a fork's handlers hold Ms
+ * off (mn_sched_hold_ms). Often called on a G's stack, with its TCB in
+ * FS: glibc's allocators may leave errno changed even when they succeed,
+ * and that errno is the G's, so it is put back. */
 static bool newm(mn_p *p, bool spinning)
 {
     int saved_errno = errno;
     mn_lock_acquire(&mn_sched.mcreate_lock);
+    if (atomic_load(&mn_sched.ms_held)) {
+        atomic_store(&mn_sched.ms_refused, true);
+        mn_lock_release(&mn_sched.mcreate_lock);
+        return false;
+    }
     mn_m *m = m_alloc();
     int err = ENOMEM;
     if (m) {
@@ -457,6 +463,8 @@ void mn_startm_new(mn_p *p, bool spinning)
     mn_lock_acquire(&mn_sched.lock);
     mn_pidleput_locked(p);
     mn_lock_release(&mn_sched.lock);
+    if (mn_p_has_work(p) || atomic_load(&mn_sched.runqsize))
+        mn_poll_break(); /* an M that sleeps there takes p for its Gs */
 }
 
 /* Whether the calling thread may make a kernel thread. Making one
@@ -1185,16 +1193,31 @@ void mn_switch_out(mn_g *g, enum mn_m_action action)
 
 /* ---- the API ---- */
 
+/* g, locked to its M since its fork (mn_lock_thread_for_fork), did not
+ * trace what it forked: it is free again. */
+static void end_fork_lock(mn_g *g)
+{
+    g->fork_locked = false;
+    mn_unlock_thread(false);
+}
+
+/* g yields: locked since its fork while a fork's handlers hold Ms off, it
+ * lets go of its M, which would otherwise hand its P to another M that
+ * cannot be made now (mn_sched_hold_ms) and wait for g for ever. */
+static void yield_fork_lock(mn_g *g)
+{
+    if (__builtin_expect(g->fork_locked, 0) && atomic_load(&mn_sched.ms_held))
+        end_fork_lock(g);
+}
+
 void mn_park(bool (*commit)(mn_g *, void *), void *arg, const char *reason)
 {
     if (__builtin_expect(mn_randomize, 0))
         mn_randomize_yield(); /* its wakers may come before its commit */
     mn_g *g = mn_tls_g;
     begin_switch(g); /* before it reads g->m: no handler moves it now */
-    if (g->fork_locked) { /* it did not trace what it forked: free again */
-        g->fork_locked = false;
-        mn_unlock_thread(false);
-    }
+    if (g->fork_locked)
+        end_fork_lock(g);
     mn_m *m = g->m;
     m->parks++;
     mn_release_turn_reset(g);
@@ -1273,6 +1296,7 @@ void mn_yield(void)
         sched_yield();
         return;
     }
+    yield_fork_lock(g);
     mn_switch_out(g, MN_ACT_YIELD);
 }
 
@@ -1337,10 +1361,12 @@ void mn_yield(void)
  * threads took 59 ns through g0, 23 direct. */
 static void end_turn(mn_g *g, mn_p *p)
 {
-    if (!mn_runq_empty(&p->runq))
-        mn_switch_out(g, MN_ACT_YIELD_TURN);
-    else if (atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed) > 0)
-        mn_switch_out(g, MN_ACT_YIELD_GLOBAL); /* the P takes the oldest next */
+    bool local = !mn_runq_empty(&p->runq);
+    if (!local && atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed) == 0)
+        return;
+    yield_fork_lock(g);
+    /* behind the global queue's Gs: the P takes the oldest next */
+    mn_switch_out(g, local ? MN_ACT_YIELD_TURN : MN_ACT_YIELD_GLOBAL);
 }
 
 /* Collects ready I/O onto g's P while threads wait for it and no P is
@@ -1622,6 +1648,22 @@ void mn_sched_fork_unlock(void)
     mn_lock_release(&mn_sched.mcreate_lock);
 }
 
+bool mn_sched_hold_ms(void)
+{
+    if (mn_tcb_glibc_malloc())
+        return false;
+    atomic_fetch_add(&mn_sched.ms_held, 1);
+    mn_lock_acquire(&mn_sched.mcreate_lock); /* newm sees the hold from now on */
+    mn_lock_release(&mn_sched.mcreate_lock);
+    return true;
+}
+
+void mn_sched_release_ms(void)
+{
+    if (atomic_fetch_sub(&mn_sched.ms_held, 1) == 1 && atomic_exchange(&mn_sched.ms_refused, false))
+        mn_wakep(); /* for the Ps left idle with work meanwhile */
+}
+
 /* A P as it is after boot: no Gs, no timers, no M. */
 static void p_forget(mn_p *p)
 {
@@ -1655,6 +1697,9 @@ void mn_sched_fork_child(mn_g *self, const struct mn_g0_parts *g0)
     }
     mn_sched.allm = m;
     mn_sched.mcount = 1;
+    if (atomic_load(&mn_sched.ms_held)) /* only this fork's hold came along */
+        atomic_store(&mn_sched.ms_held, 1);
+    atomic_store(&mn_sched.ms_refused, false);
     mn_sched.midle = NULL;
     mn_sched.nmidle = 0;
     mn_sched.retired_switches = mn_sched.retired_parks = 0;

@@ -8,7 +8,8 @@
  *   1. what the child's runtime needs from the program's malloc (its g0's
  *      TCB, core/fork.h), made before the program's prepare handlers,
  *      which may lock its allocator until its parent and child handlers
- *      unlock it (jemalloc, tcmalloc);
+ *      unlock it (jemalloc, tcmalloc); and from here to step 6's end, no
+ *      new M, whose making allocates (mn_sched_hold_ms);
  *   2. the program's prepare handlers (shim/atfork.c keeps them);
  *   3. mnrt's locks, in their order (docs/lock-order.md): the shim's
  *      (set*id broadcasts, dlopen's TLS scan), the core's (core/fork.h),
@@ -25,7 +26,7 @@
  * child: a handler in glibc's own list notices it.
  *
  * The forking G stays on its kernel thread until it parks or traces the
- * child: a child that asks to be traced (PTRACE_TRACEME, as a debugger's
+ * child, or yields in step 6 while step 1 holds Ms off: a child that asks to be traced (PTRACE_TRACEME, as a debugger's
  * inferior does) has that thread as its tracer, the only one whose
  * ptrace requests the kernel takes (shim/bound.c).
  *
@@ -94,6 +95,7 @@ static pid_t fork_with_handlers(void)
     bool runtime = !mn_native() && mn_getg();
     struct mn_g0_parts g0;
     const char *why = runtime ? mn_g0_parts_make(&g0) : NULL;
+    bool ms_held = runtime && mn_sched_hold_ms();
     mn_atfork_prepare();
     if (runtime)
         runtime_lock();
@@ -113,6 +115,8 @@ static pid_t fork_with_handlers(void)
         }
     }
     mn_atfork_finish(pid == 0);
+    if (ms_held && !(pid == 0 && why))
+        mn_sched_release_ms();
     if (runtime && !why) {
         if (pid == 0)
             mn_fork_child_done();

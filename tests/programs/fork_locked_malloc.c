@@ -15,13 +15,25 @@
  * rather than left to hang. The parent has a
  * second thread (so sysmon runs and the child's runtime is rebuilt with
  * one), forks a few times, and each child allocates, makes and joins a
- * thread, and exits 0. */
+ * thread, and exits 0.
+ *
+ * The parent's side: nothing in it may allocate between the prepare
+ * handler and the parent handler either, but the forking thread. In a
+ * last fork two threads keep their kernel threads in waitid, and the
+ * prepare handler, holding the allocator, readies a third and computes
+ * 50 ms: under mnrt the third needs a new kernel thread. sysmon made it
+ * and waited in calloc for the allocator, holding the lock of making
+ * kernel threads, which the fork takes next: the parent hung (a jemalloc
+ * program forking beside allocating threads hung so, one P; and mnrt's
+ * own dlopen of libunwind, whose loader lock sysmon's pthread_create
+ * needs, beside a G parked in this malloc). */
 #include "check.h"
 
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
@@ -104,10 +116,19 @@ int posix_memalign(void **out, size_t align, size_t n)
     return 0;
 }
 
+static sem_t readied;
+static atomic_bool ready_one;
+
 static void prepare(void)
 {
     lock_heap();
     atomic_store(&forking, getpid());
+    if (!atomic_exchange(&ready_one, false))
+        return;
+    CHECK_EQ(sem_post(&readied), 0);
+    struct timespec end = deadline_in(CLOCK_MONOTONIC, 50);
+    while (!deadline_passed(CLOCK_MONOTONIC, &end))
+        ;
 }
 
 static void after(void)
@@ -141,6 +162,69 @@ static void *idle(void *arg)
     return arg;
 }
 
+static void *readied_one(void *arg)
+{
+    CHECK_EQ(sem_wait(&readied), 0);
+    return arg;
+}
+
+/* Keeps its kernel thread until the child *arg exits (not reaped). */
+static void *wait_in_kernel(void *arg)
+{
+    siginfo_t info;
+    CHECK_EQ(waitid(P_PID, *(pid_t *)arg, &info, WEXITED | WNOWAIT), 0);
+    return NULL;
+}
+
+static void fork_and_wait(const char *what)
+{
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork: %s", errname(errno));
+    if (pid == 0) {
+        char *s = strdup("child");
+        pthread_t c;
+        CHECK_EQ(pthread_create(&c, NULL, idle, s), 0);
+        void *r;
+        CHECK_EQ(pthread_join(c, &r), 0);
+        free(r);
+        _exit(0);
+    }
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    printf("%s: %s %d\n", what, WIFEXITED(status) ? "exited" : "killed",
+           WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
+/* The parent's side (above). */
+static void fork_with_kernel_threads_busy(void)
+{
+    int gate[2];
+    CHECK_EQ(pipe(gate), 0);
+    pid_t holder = fork();
+    CHECK(holder >= 0, "fork: %s", errname(errno));
+    if (holder == 0) {
+        close(gate[1]);
+        char c;
+        _exit(read(gate[0], &c, 1) == 0 ? 0 : 1); /* until the parent closes it */
+    }
+    close(gate[0]);
+    CHECK_EQ(sem_init(&readied, 0, 0), 0);
+    pthread_t waiters[2], third;
+    for (int i = 0; i < 2; i++)
+        CHECK_EQ(pthread_create(&waiters[i], NULL, wait_in_kernel, &holder), 0);
+    CHECK_EQ(pthread_create(&third, NULL, readied_one, NULL), 0);
+    usleep(50 * 1000); /* the waiters in waitid, the third in sem_wait */
+    atomic_store(&ready_one, true);
+    fork_and_wait("child beside busy kernel threads");
+    close(gate[1]);
+    for (int i = 0; i < 2; i++)
+        CHECK_EQ(pthread_join(waiters[i], NULL), 0);
+    CHECK_EQ(pthread_join(third, NULL), 0);
+    int status;
+    CHECK_EQ(waitpid(holder, &status, 0), holder);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "holder: status %#x", status);
+}
+
 static void *sleeper(void *arg)
 {
     int *fd = arg;
@@ -158,23 +242,12 @@ int main(void)
     pthread_t t;
     CHECK_EQ(pthread_create(&t, NULL, sleeper, &p[0]), 0);
     for (int i = 0; i < 3; i++) {
-        pid_t pid = fork();
-        CHECK(pid >= 0, "fork: %s", errname(errno));
-        if (pid == 0) {
-            char *s = strdup("child");
-            pthread_t c;
-            CHECK_EQ(pthread_create(&c, NULL, idle, s), 0);
-            void *r;
-            CHECK_EQ(pthread_join(c, &r), 0);
-            free(r);
-            _exit(0);
-        }
-        int status;
-        CHECK_EQ(waitpid(pid, &status, 0), pid);
-        printf("child %d: %s %d\n", i, WIFEXITED(status) ? "exited" : "killed",
-               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        char what[16];
+        snprintf(what, sizeof what, "child %d", i);
+        fork_and_wait(what);
     }
     close(p[1]);
     CHECK_EQ(pthread_join(t, NULL), 0);
+    fork_with_kernel_threads_busy();
     return 0;
 }
