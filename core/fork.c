@@ -1,5 +1,6 @@
 /* The runtime across fork(): see fork.h. */
 #include "core/fork.h"
+#include "core/kthread.h"
 
 #include "core/dump.h"
 #include "core/exectrace.h"
@@ -47,6 +48,7 @@ void mn_fork_child(const struct mn_g0_parts *g0)
     mn_stats_fork_child();
     mn_dump_fork_child();
     mn_syscall_fork_child();
+    mn_kthread_fork_child();
 }
 
 void mn_fork_child_done(void)

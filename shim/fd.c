@@ -5,6 +5,7 @@
  * (fcntl F_SETFL, ioctl FIONBIO), which netio.h caches. */
 #include "shim/fdcall.h"
 
+#include "core/kthread.h"
 #include "syscalls/netio.h"
 
 #include <fcntl.h>
@@ -20,6 +21,12 @@ MN_EXPORT int close(int fd)
             return -1;
         }
         mn_pollfd_close(fd);
+        mn_fd_end_begin((unsigned)fd, (unsigned)fd); /* kthread.h */
+        int r = (int)MN_SYS(SYS_close, fd);
+        int err = errno;
+        mn_fd_end_end();
+        errno = err;
+        return r;
     }
     return (int)MN_SYS(SYS_close, fd);
 }
@@ -44,11 +51,24 @@ static bool make_room(int newfd)
     return true;
 }
 
+/* dup2 and dup3 end the fd at newfd as close does (kthread.h). */
+static int dup_onto(long nr, int oldfd, int newfd, int flags)
+{
+    if (mn_native() || newfd < 0)
+        return (int)MN_SYS(nr, oldfd, newfd, flags);
+    mn_fd_end_begin((unsigned)newfd, (unsigned)newfd);
+    int r = (int)MN_SYS(nr, oldfd, newfd, flags);
+    int err = errno;
+    mn_fd_end_end();
+    errno = err;
+    return r;
+}
+
 MN_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
     if (oldfd != newfd && !make_room(newfd))
         return -1;
-    return (int)MN_SYS(SYS_dup3, oldfd, newfd, flags);
+    return dup_onto(SYS_dup3, oldfd, newfd, flags);
 }
 
 MN_EXPORT int dup2(int oldfd, int newfd)
@@ -57,7 +77,7 @@ MN_EXPORT int dup2(int oldfd, int newfd)
         return MN_SYS(SYS_fcntl, oldfd, F_GETFD) < 0 ? -1 : newfd;
     if (!make_room(newfd))
         return -1;
-    return (int)MN_SYS(SYS_dup2, oldfd, newfd);
+    return dup_onto(SYS_dup2, oldfd, newfd, 0);
 }
 
 static int do_fcntl(int fd, int cmd, void *arg)

@@ -8,6 +8,7 @@
 #include "shim/bound.h"
 
 #include "compat/real.h"
+#include "core/kthread.h"
 #include "syscalls/pollfd.h"
 
 #include <errno.h>
@@ -77,6 +78,7 @@ MN_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
         errno = ENOMEM;
         return -1;
     }
+    mn_fd_end_begin(lo, hi); /* core/kthread.h */
     unsigned from = lo;
     bool rest = true; /* from..hi is still to close (from wraps past ~0u) */
     int r = 0;
@@ -92,6 +94,7 @@ MN_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
     if (r == 0 && rest && from <= hi)
         r = mn_real.close_range(from, hi, flags);
     int err = errno;
+    mn_fd_end_end();
     mn_fd_list_free(&own);
     errno = err;
     return r;
