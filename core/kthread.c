@@ -35,7 +35,7 @@ static void back_off(unsigned *spins)
         mn_cpu_relax();
 }
 
-static int proc_open(const char *path, int *slot)
+void mn_lowfd_begin(void)
 {
     unsigned spins = 0;
     for (;;) {
@@ -46,6 +46,16 @@ static int proc_open(const char *path, int *slot)
         while (atomic_load(&enders) != 0)
             back_off(&spins);
     }
+}
+
+void mn_lowfd_end(void)
+{
+    atomic_fetch_sub(&openers, 1);
+}
+
+static int proc_open(const char *path, int *slot)
+{
+    mn_lowfd_begin();
     int fd = -1;
     for (int i = 0; i < PROC_SLOTS; i++) {
         int free = -1;
@@ -56,7 +66,7 @@ static int proc_open(const char *path, int *slot)
             break;
         }
     }
-    atomic_fetch_sub(&openers, 1);
+    mn_lowfd_end();
     return fd;
 }
 

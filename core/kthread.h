@@ -38,6 +38,11 @@ char mn_kthread_state(pid_t tid);
  * (they are open for microseconds). */
 void mn_fd_end_begin(unsigned lo, unsigned hi);
 void mn_fd_end_end(void);
+/* Around any other fd mnrt makes at the lowest free number and moves
+ * away (the poller's ring, epoll instance, eventfd: syscalls/poller.c):
+ * no such call of the program's is under way meanwhile. */
+void mn_lowfd_begin(void);
+void mn_lowfd_end(void);
 /* In a fork child: forgets (and closes) the parent's such files. */
 void mn_kthread_fork_child(void);
 
