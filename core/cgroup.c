@@ -3,6 +3,7 @@
 #include "core/cgroup.h"
 
 #include "compat/raw_syscall.h"
+#include "core/lowfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,23 +22,6 @@ static const char *or_default(const char *path, const char *dflt)
     return path && *path ? path : dflt;
 }
 
-/* Reads a small file into buf, NUL-terminated (what does not fit is
- * left out); returns false if it cannot be read. Raw system calls: this
- * runs at every program's start, where stdio's buffers and malloc's first
- * use cost more than the reads. */
-static bool read_small(const char *path, char *buf, size_t len)
-{
-    int fd = (int)mn_raw_syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    size_t n = 0;
-    long r;
-    while (n < len - 1 && (r = mn_raw_syscall(SYS_read, fd, buf + n, len - 1 - n)) > 0)
-        n += (size_t)r;
-    mn_raw_syscall(SYS_close, fd);
-    buf[n] = 0;
-    return true;
-}
 
 /* Whether path names something that exists. */
 static bool exists(const char *path)
@@ -79,7 +63,7 @@ static bool has_word(const char *list, const char *word)
 static bool cgroup_path(const struct mn_cgroup_roots *r, bool *v1, char *out, size_t len)
 {
     char buf[4096];
-    if (!read_small(or_default(r->proc_self_cgroup, "/proc/self/cgroup"), buf, sizeof buf))
+    if (!mn_lowfd_read(or_default(r->proc_self_cgroup, "/proc/self/cgroup"), buf, sizeof buf))
         return false;
     const char *v1_path = NULL, *v2_path = NULL;
     for (char *line = buf, *next; line && *line; line = next) {
@@ -181,7 +165,7 @@ static long dir_limit(const char *dir, bool v1)
     char path[3 * PATH_LEN + 32], buf[128];
     if (v1) {
         snprintf(path, sizeof path, "%s/cpu.cfs_quota_us", dir);
-        if (!read_small(path, buf, sizeof buf))
+        if (!mn_lowfd_read(path, buf, sizeof buf))
             return 0;
         char *end;
         long long quota = strtoll(buf, &end, 10);
@@ -190,7 +174,7 @@ static long dir_limit(const char *dir, bool v1)
         if (quota < 0)
             return 0;
         snprintf(path, sizeof path, "%s/cpu.cfs_period_us", dir);
-        if (!read_small(path, buf, sizeof buf))
+        if (!mn_lowfd_read(path, buf, sizeof buf))
             return 0;
         long long period = strtoll(buf, &end, 10);
         if (end == buf || (*end && *end != '\n') || period <= 0)
@@ -198,7 +182,7 @@ static long dir_limit(const char *dir, bool v1)
         return (long)((quota * 1000 + period - 1) / period);
     }
     snprintf(path, sizeof path, "%s/cpu.max", dir);
-    if (!read_small(path, buf, sizeof buf))
+    if (!mn_lowfd_read(path, buf, sizeof buf))
         return 0;
     char quota[32];
     long long period;

@@ -4,6 +4,7 @@
 #include "compat/raw_syscall.h"
 #include "core/dump.h"
 #include "core/exectrace_file.h"
+#include "core/lowfd.h"
 
 #include "core/runtime.h"
 #include "core/signals.h"
@@ -20,8 +21,7 @@
 
 static int kernel_threads(void)
 {
-    int fd = (int)mn_raw_syscall(SYS_openat, AT_FDCWD, "/proc/self/task",
-                          O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = mn_lowfd_open("/proc/self/task", O_RDONLY | O_DIRECTORY);
     if (fd < 0)
         return -1;
     int n = 0;
@@ -35,7 +35,7 @@ static int kernel_threads(void)
                 n++;
         }
     }
-    mn_raw_syscall(SYS_close, fd);
+    mn_lowfd_close(fd);
     return n;
 }
 

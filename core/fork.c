@@ -1,9 +1,9 @@
 /* The runtime across fork(): see fork.h. */
 #include "core/fork.h"
-#include "core/kthread.h"
 
 #include "core/dump.h"
 #include "core/exectrace.h"
+#include "core/lowfd.h"
 #include "core/overflow.h"
 #include "core/preempt.h"
 #include "core/signals.h"
@@ -48,7 +48,7 @@ void mn_fork_child(const struct mn_g0_parts *g0)
     mn_stats_fork_child();
     mn_dump_fork_child();
     mn_syscall_fork_child();
-    mn_kthread_fork_child();
+    mn_lowfd_fork_child();
 }
 
 void mn_fork_child_done(void)

@@ -5,6 +5,7 @@
 #include "compat/log.h"
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
+#include "core/lowfd.h"
 
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -85,7 +86,7 @@ static void *read_one_byte(void *arg)
 uintptr_t mn_inline_wait_find_cancel_site(void)
 {
     int fds[2];
-    if (mn_raw_syscall(SYS_pipe2, fds, O_CLOEXEC) != 0)
+    if (!mn_lowfd_pipe_high(fds)) /* not where a stale close of the program's ends it */
         return 0;
     struct blocked_reader r = {.fd = fds[0]};
     uintptr_t site = 0;

@@ -25,27 +25,6 @@ int64_t mn_kthread_cpu_ns(clockid_t clock);
  * stopped, Z/X ending...), 0 if it is gone. */
 char mn_kthread_state(pid_t tid);
 
-/* The /proc files read above are opened by mnrt's own threads (sysmon),
- * at the lowest free fd number, while the program runs: a program's close
- * of a number it believes free (a second close of its own fd, as bash
- * makes after each pipeline: EBADF natively) closed sysmon's file, the
- * program's next pipe or open got the number, and sysmon then read up to
- * 511 bytes of the program's data from it and closed it (lost pipe data;
- * a reader's EBADF, its writer's SIGPIPE). So the program's calls that
- * end an fd by number (close, dup2, dup3, close_range: shim/fd.c,
- * shim/stdio_close.c) are bracketed by these: while one is under way no
- * such file is opened, and one open in [lo, hi] is waited out first
- * (they are open for microseconds). */
-void mn_fd_end_begin(unsigned lo, unsigned hi);
-void mn_fd_end_end(void);
-/* Around any other fd mnrt makes at the lowest free number and moves
- * away (the poller's ring, epoll instance, eventfd: syscalls/poller.c):
- * no such call of the program's is under way meanwhile. */
-void mn_lowfd_begin(void);
-void mn_lowfd_end(void);
-/* In a fork child: forgets (and closes) the parent's such files. */
-void mn_kthread_fork_child(void);
-
 /* The kernel has tid asleep (state S or D). */
 static inline bool mn_kthread_sleeps(pid_t tid)
 {

@@ -2,6 +2,7 @@
 #include "core/unwind.h"
 
 #include "compat/raw_syscall.h"
+#include "core/lowfd.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -73,9 +74,13 @@ static size_t read_raw(void *dst, uintptr_t src, size_t n)
             return done;
     }
     if (done < n && rd.no_pvr) {
-        if (rd.mem_fd < 0)
-            rd.mem_fd = (int)mn_raw_syscall(SYS_openat, AT_FDCWD, "/proc/self/mem",
-                                            O_RDONLY | O_CLOEXEC);
+        if (rd.mem_fd < 0) { /* kept: high, out of the program's reach (core/lowfd.h) */
+            int low = mn_lowfd_open("/proc/self/mem", O_RDONLY);
+            if (low >= 0) {
+                rd.mem_fd = mn_fd_dup_high(low);
+                mn_lowfd_close(low);
+            }
+        }
         while (done < n && rd.mem_fd >= 0) {
             long got = mn_raw_syscall(SYS_pread64, rd.mem_fd, (char *)dst + done, n - done,
                                       src + done);

@@ -5,7 +5,7 @@
  * (fcntl F_SETFL, ioctl FIONBIO), which netio.h caches. */
 #include "shim/fdcall.h"
 
-#include "core/kthread.h"
+#include "core/lowfd.h"
 #include "syscalls/netio.h"
 
 #include <fcntl.h>
@@ -21,7 +21,7 @@ MN_EXPORT int close(int fd)
             return -1;
         }
         mn_pollfd_close(fd);
-        mn_fd_end_begin((unsigned)fd, (unsigned)fd); /* kthread.h */
+        mn_fd_end_begin((unsigned)fd, (unsigned)fd); /* core/lowfd.h */
         int r = (int)MN_SYS(SYS_close, fd);
         int err = errno;
         mn_fd_end_end();
@@ -51,7 +51,7 @@ static bool make_room(int newfd)
     return true;
 }
 
-/* dup2 and dup3 end the fd at newfd as close does (kthread.h). */
+/* dup2 and dup3 end the fd at newfd as close does (core/lowfd.h). */
 static int dup_onto(long nr, int oldfd, int newfd, int flags)
 {
     if (mn_native() || newfd < 0)

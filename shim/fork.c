@@ -36,7 +36,7 @@
 #include "compat/real_lookup.h"
 #include "core/exectrace.h"
 #include "core/fork.h"
-#include "core/kthread.h"
+#include "core/lowfd.h"
 #include "syscalls/poller.h"
 
 #include <fcntl.h>
@@ -58,7 +58,7 @@ void mn_fork_child_natively(void)
     mn_sched.forked_child = true;
     mn_tls_g = NULL;
     mn_waitq_reset();
-    mn_kthread_fork_child(); /* its close() still brackets (core/kthread.h) */
+    mn_lowfd_fork_child(); /* its close() still brackets (core/lowfd.h) */
 }
 
 static void runtime_lock(void)

@@ -8,7 +8,7 @@
 #include "shim/bound.h"
 
 #include "compat/real.h"
-#include "core/kthread.h"
+#include "core/lowfd.h"
 #include "syscalls/pollfd.h"
 
 #include <errno.h>
@@ -78,7 +78,7 @@ MN_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
         errno = ENOMEM;
         return -1;
     }
-    mn_fd_end_begin(lo, hi); /* core/kthread.h */
+    mn_fd_end_begin(lo, hi); /* core/lowfd.h */
     unsigned from = lo;
     bool rest = true; /* from..hi is still to close (from wraps past ~0u) */
     int r = 0;

@@ -3,41 +3,19 @@
 
 #include "compat/log.h"
 #include "compat/raw_syscall.h"
+#include "core/lowfd.h"
 #include "core/runtime.h"
 #include "core/waiter.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 
-/* Where mnrt's own fds and hidden duplicates go: high up, out of the way
- * of the numbers the program gets, below the soft limit and below 1,024.
- * A process's fd table is as long as its highest fd, so near a soft limit
- * of 1,048,576, as containers set it, it would take 8 MiB (it was placed
- * there until 2026-12-06). */
-#define OWN_FD_TOP 1024
 /* A move waits for the calls of the old number in naps this long, and
  * wakes the fd's sleeper again every KICK_EVERY naps. */
 #define MOVE_NAP_NS (20 * 1000)
 #define KICK_EVERY 50
-
-static int own_fd_base(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur <= 256)
-        return 3;
-    return (int)(rl.rlim_cur < OWN_FD_TOP ? rl.rlim_cur : OWN_FD_TOP) - 64;
-}
-
-int mn_fd_dup_high(int fd)
-{
-    int high = (int)mn_raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, own_fd_base());
-    if (high < 0)
-        high = (int)mn_raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
-    return high;
-}
 
 /* With an fd of its own: a close of a duplicate of one of the program's
  * (its stdin, say) would drop the program's fcntl locks on that file,

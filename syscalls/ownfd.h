@@ -60,9 +60,6 @@ int mn_own_fd_vacate(int fd);
 /* The registered cells' fds, appended with append(ctx, fd); false if it failed. */
 bool mn_own_fd_list(bool (*append)(void *ctx, int fd), void *ctx);
 
-/* A close-on-exec duplicate of fd high up, where mnrt's own fds go; or -1. */
-int mn_fd_dup_high(int fd);
-
 /* At boot, while the process has one thread: grows its fd table up to
  * where mnrt's own fds go. The kernel grows a table shared by threads
  * only after an RCU grace period: setting up the poller with threads

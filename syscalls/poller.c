@@ -8,7 +8,7 @@
 
 #include "compat/log.h"
 #include "core/config.h"
-#include "core/kthread.h"
+#include "core/lowfd.h"
 #include "core/runtime.h"
 
 #include <stdatomic.h>
@@ -34,7 +34,7 @@ const struct mn_poller *mn_poller_get(void)
         const struct mn_poller *order[2] = {&mn_poller_uring, &mn_poller_epoll};
         int first = mn_config.poller == MN_POLLER_EPOLL ? 1 : 0;
         for (int i = first; i < 2 && !p; i++) {
-            mn_lowfd_begin(); /* its fds are made low, then moved high: core/kthread.h */
+            mn_lowfd_begin(); /* its fds are made low, then moved high: core/lowfd.h */
             int err = order[i]->init();
             mn_lowfd_end();
             if (err == 0)

@@ -4,6 +4,7 @@
 #include "compat/log.h"
 #include "compat/raw_syscall.h"
 #include "core/futex.h"
+#include "core/lowfd.h"
 #include "core/mem.h"
 #include "core/runtime.h"
 #include "core/testpoint.h"

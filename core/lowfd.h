@@ -1,0 +1,70 @@
+/* mnrt's own fds, against the program's stale closes.
+ *
+ * The kernel gives a new fd the lowest free number. mnrt opens files of
+ * its own while the program runs: sysmon reads /proc (kthread.h, the
+ * deadlock check) and the cgroup's CPU limit (cgroup.h), the poller
+ * makes its ring or epoll instance and then moves it high. Each lands at
+ * a number the program believes free. A program that closes a number it
+ * no longer owns (a second close of its own fd: bash makes one after each
+ * pipeline; EBADF natively, where no other thread opens anything) closed
+ * mnrt's file instead; the program's next pipe got the number, and
+ * sysmon then read up to 511 bytes of the program's data from it and
+ * closed it: bash pipelines lost 511 bytes, and a `$(...)` reader got
+ * EBADF, its writer SIGPIPE.
+ *
+ * So the program's calls that end fds by number (close, dup2, dup3,
+ * close_range: shim/fd.c, shim/stdio_close.c) and mnrt's opens exclude
+ * each other:
+ * - an "ender" waits while an open of mnrt's is under way, and while a
+ *   file opened with mn_lowfd_open has a number in its range (they are
+ *   open for microseconds);
+ * - mn_lowfd_open, and code between mn_lowfd_begin and mn_lowfd_end, wait
+ *   while an ender is under way.
+ * A stale close then fails with EBADF, as natively. Calls made with the
+ * raw system call are not seen, as for mnrt's other fds (shim/fdcall.h).
+ * An ender waits on its P, so nothing inside an opener's bracket waits
+ * for the program (its malloc, its locks); and no program handler runs
+ * inside one (sysmon runs none; the poller's set-up holds an mnrt lock).
+ * Fds of mnrt's kept longer are moved high (mn_fd_dup_high), where the
+ * program's numbers do not reach.
+ *
+ * Not covered yet: the cgroup's mountinfo where no conventional mount is
+ * found (a FILE: core/cgroup.c mount_of), the ELF files a thread dump's
+ * symbolizer maps, and MNRT_TRACE's file. */
+#ifndef MN_CORE_LOWFD_H
+#define MN_CORE_LOWFD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* openat(AT_FDCWD, path, flags | O_CLOEXEC), raw; -1 on failure. Close it
+ * with mn_lowfd_close. */
+int mn_lowfd_open(const char *path, int flags);
+void mn_lowfd_close(int fd);
+
+/* Reads the small file path into buf, NUL-terminated (what does not fit
+ * is left out); false if it cannot be read. */
+bool mn_lowfd_read(const char *path, char *buf, size_t len);
+
+/* Around other fds mnrt makes at the lowest free number and then moves
+ * high or closes (the poller's). Nothing inside may wait for the program
+ * (its malloc, its locks): a program's close waits for the end, on its
+ * P. */
+void mn_lowfd_begin(void);
+void mn_lowfd_end(void);
+
+/* A close-on-exec duplicate of fd high up, where mnrt's own fds go; or -1. */
+int mn_fd_dup_high(int fd);
+
+/* A pipe of mnrt's own, close-on-exec, at high numbers; false if none. */
+bool mn_lowfd_pipe_high(int fds[2]);
+
+/* Around a program's call that ends the fds lo..hi. */
+void mn_fd_end_begin(unsigned lo, unsigned hi);
+void mn_fd_end_end(void);
+
+/* In a fork's child: the parent's open files are closed (the threads
+ * that opened them did not come along) and nothing is under way. */
+void mn_lowfd_fork_child(void);
+
+#endif
