@@ -722,9 +722,20 @@ int mn_sig_send_self(int sig, const siginfo_t *info)
     if (!holds_its_p(g))
         mn_yield();
     pid_t pid = info->si_pid, tid = mn_kthread_self();
+    /* The P may still go after that look: sysmon takes it from a kernel
+     * thread it finds asleep where mnrt does not see (a page fault that
+     * waits for the mmap lock, under load). Outside a system call g_here
+     * then turns the handler away, and the signal went through sysmon's
+     * inbox, to run after this had returned (altstack: "999 handlers ran
+     * on an alternate stack", CI at load 12-130, ~1 run in 150 here). In
+     * a system call a lost P lets the handler in (g_here), as for one
+     * that interrupts a blocking call: the kernel runs it as the call
+     * returns, inside the bracket, whatever became of the P. */
+    mn_entersyscall();
     long r = info->si_code == SI_TKILL
                  ? mn_raw_syscall(SYS_tgkill, pid, tid, sig)
                  : mn_raw_syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, info);
+    mn_exitsyscall();
     return (int)-r;
 }
 
