@@ -11,6 +11,7 @@
  * and gettid() answer for the thread, not for its kernel thread. */
 #include "check.h"
 
+#include <dlfcn.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -36,15 +37,35 @@ static void *seen_sp[KTHREADS];
 static int nseen;
 static bool shared;
 
-/* Records the kernel's alternate stack of the calling kernel thread (if
- * the thread stayed on one kernel thread meanwhile: it may be preempted
- * anywhere). */
+/* mnrt's, found with dlsym (natively absent: a thread never changes
+ * kernel thread): keeps the thread on its kernel thread meanwhile. */
+static int (*lock_thread)(void), (*unlock_thread)(void);
+
+/* Records the kernel's alternate stack of the calling kernel thread. The
+ * thread must stay on one kernel thread from gettid to sigaltstack: a
+ * check of gettid before and after does not make sure of that, since it
+ * may go from A to B and back in between (a handler that waited at each
+ * system call's return, or preemption), and then B's stack was noted as
+ * A's (CI, at load 12-130: "the same alternate stack", with no runtime
+ * fault). So the handlers are held off (they run at the unblock, where
+ * they may move it as before) and, under mnrt, the thread is locked to
+ * its kernel thread (against preemption) while it reads. */
 static void note_altstack(void)
 {
+    sigset_t both, old;
+    sigemptyset(&both);
+    sigaddset(&both, SIGALRM);
+    sigaddset(&both, SIGUSR1);
+    CHECK_EQ(pthread_sigmask(SIG_BLOCK, &both, &old), 0);
+    if (lock_thread)
+        lock_thread();
     stack_t ss;
     long tid = kernel_tid();
-    if (raw_syscall2(SYS_sigaltstack, 0, (long)&ss) != 0 || (ss.ss_flags & SS_DISABLE) ||
-        kernel_tid() != tid)
+    long r = raw_syscall2(SYS_sigaltstack, 0, (long)&ss);
+    if (unlock_thread)
+        unlock_thread();
+    CHECK_EQ(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
+    if (r != 0 || (ss.ss_flags & SS_DISABLE))
         return;
     int i;
     for (i = 0; i < nseen && seen_tid[i] != tid; i++)
@@ -93,6 +114,8 @@ static void *compute(void *arg)
 
 int main(void)
 {
+    lock_thread = (int (*)(void))dlsym(RTLD_DEFAULT, "mnrt_lock_thread");
+    unlock_thread = (int (*)(void))dlsym(RTLD_DEFAULT, "mnrt_unlock_thread");
     sigset_t both;
     sigemptyset(&both);
     sigaddset(&both, SIGALRM);
