@@ -420,10 +420,10 @@ static mn_m *m_alloc(void)
     return m;
 }
 
-/* Starts a new M that will run with p, unless a fork's handlers hold Ms
- * off (mn_sched_hold_ms). Often called on a G's stack, with its TCB in
- * FS: glibc's allocators may leave errno changed even when they succeed,
- * and that errno is the G's, so it is put back. */
+/* Starts a new M that will run with p, unless Ms are held off
+ * (mn_sched_hold_ms). Often called on a G's stack, with its TCB in FS:
+ * glibc's allocators may leave errno changed even when they succeed, and
+ * that errno is the G's, so it is put back. */
 static bool newm(mn_p *p, bool spinning)
 {
     int saved_errno = errno;
@@ -1201,8 +1201,8 @@ static void end_fork_lock(mn_g *g)
     mn_unlock_thread(false);
 }
 
-/* g yields: locked since its fork while a fork's handlers hold Ms off, it
- * lets go of its M, which would otherwise hand its P to another M that
+/* g yields: locked since its fork while Ms are held off (its fork's
+ * handlers run), it lets go of its M, which would otherwise hand its P to another M that
  * cannot be made now (mn_sched_hold_ms) and wait for g for ever. */
 static void yield_fork_lock(mn_g *g)
 {

@@ -26,9 +26,10 @@
  * child: a handler in glibc's own list notices it.
  *
  * The forking G stays on its kernel thread until it parks or traces the
- * child, or yields in step 6 while step 1 holds Ms off: a child that asks to be traced (PTRACE_TRACEME, as a debugger's
- * inferior does) has that thread as its tracer, the only one whose
- * ptrace requests the kernel takes (shim/bound.c).
+ * child, or yields in step 6 while Ms are held off: a child that asks to
+ * be traced (PTRACE_TRACEME, as a debugger's inferior does) has that
+ * thread as its tracer, the only one whose ptrace requests the kernel
+ * takes (shim/bound.c).
  *
  * vfork() is the kernel's, with mnrt's own steps: shim/vfork.c. */
 #include "shim/pthread_impl.h"
