@@ -453,6 +453,12 @@ void mn_exitsyscall(void);
  * msync with MS_SYNC...), which lasts longer than a handoff costs: the P
  * goes to another M at once if Gs wait for it. Ended by mn_exitsyscall. */
 void mn_entersyscallblock(void);
+/* The calling G's signal handler, which may have interrupted bracketed
+ * calls, leaves by a jump (shim/longjmp.c): they are over, with their
+ * brackets (a jump never returns into them), and so is its cancellable
+ * call. Before the handlers are counted left: it may switch, and a
+ * handler on the alternate stack keeps its G on its M until then. */
+void mn_syscall_left_by_jump(void);
 /* In a fork's child: counters start afresh. */
 void mn_syscall_fork_child(void);
 

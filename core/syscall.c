@@ -76,6 +76,18 @@ void mn_entersyscallblock(void)
     mn_lock_uncount();
 }
 
+void mn_syscall_left_by_jump(void)
+{
+    mn_g *g = mn_tls_g;
+    if (!g)
+        return;
+    atomic_store(&g->cancel_call_m, NULL);
+    if (g->syscall_depth == 0)
+        return;
+    g->syscall_depth = 1; /* every bracket the jump leaves ends here */
+    mn_exitsyscall();
+}
+
 void mn_syscall_fork_child(void)
 {
     atomic_store_explicit(&handed_at_entry, 0, memory_order_relaxed);

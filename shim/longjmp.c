@@ -1,6 +1,8 @@
 /* longjmp and its kin, for the signal masks of Gs (core/signals.h). A
  * handler that leaves by siglongjmp never returns to mnrt's: so the G is
- * no longer in a handler, and its mask becomes the one sigsetjmp saved
+ * no longer in a handler, nor in the calls it interrupted (their system
+ * call brackets end: the G counted as in a system call for good, and
+ * sysmon handed its P on while it computed), and its mask becomes the one sigsetjmp saved
  * (glibc's jump sets the kernel's from the buffer, and the kernel's was
  * the G's when the buffer was filled: an M's mask is its G's). A jump
  * from a buffer that saved no mask keeps the mask as it is, as natively
@@ -16,8 +18,10 @@ static void before_jump(struct __jmp_buf_tag *env)
     mn_g *g = mn_getg();
     if (!g)
         return;
-    if (g->sig_handler_depth > 0)
+    if (g->sig_handler_depth > 0) {
+        mn_syscall_left_by_jump();
         mn_sig_handlers_left(g);
+    }
     if (env->__mask_was_saved) {
         sigset_t mask = g->sigmask;
         *(uint64_t *)&mask = mn_sig_bits(&env->__saved_mask) & mn_sig_blockable();

@@ -1,0 +1,111 @@
+/* Signal handlers that leave by siglongjmp out of calls mnrt runs as
+ * system calls: a waitpid for a child that does not end (the classic
+ * timeout idiom: a timer, then a jump out of the blocked call), and a
+ * raise, whose handler runs inside the call that sends it (core/signals.c
+ * mn_sig_send_self). The jump skipped the end of mnrt's bracket around
+ * the call: the thread counted as in a system call for good, so sysmon
+ * handed its one P to another kernel thread while it computed (two
+ * threads ran at once with MNRT_PROCS=1) and never preempted it (or,
+ * after a raise, the other thread never ran). After the jumps, with one
+ * P, a second thread that never yields may run while main computes only
+ * if main is preempted: under mnrt no P may have been handed on from a
+ * system call meanwhile, and a preemption must have been counted. */
+#include "check.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#define ROUNDS 3
+
+static sigjmp_buf jump_to;
+
+static void jump_out(int sig)
+{
+    siglongjmp(jump_to, sig);
+}
+
+/* mnrt's counts (mnrt.h), natively zeros */
+static struct mnrt_stats stats(void)
+{
+    struct mnrt_stats st;
+    memset(&st, 0, sizeof st);
+    st.size = sizeof st;
+    int (*get)(struct mnrt_stats *) =
+        (int (*)(struct mnrt_stats *))dlsym(RTLD_DEFAULT, "mnrt_get_stats");
+    if (get)
+        CHECK_EQ(get(&st), 0);
+    return st;
+}
+
+static atomic_long other_runs;
+static atomic_bool stop;
+
+static void *compute(void *arg)
+{
+    while (!atomic_load_explicit(&stop, memory_order_relaxed))
+        atomic_fetch_add_explicit(&other_runs, 1, memory_order_relaxed);
+    return arg;
+}
+
+int main(void)
+{
+    int gate[2];
+    CHECK_EQ(pipe(gate), 0);
+    pid_t child = fork();
+    CHECK(child >= 0, "fork: %s", errname(errno));
+    if (child == 0) {
+        close(gate[1]);
+        char c;
+        _exit(read(gate[0], &c, 1) == 0 ? 0 : 1); /* until the parent closes it */
+    }
+    close(gate[0]);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = jump_out;
+    CHECK_EQ(sigaction(SIGALRM, &sa, NULL), 0);
+    CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+
+    int jumps = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        if (sigsetjmp(jump_to, 1) == 0) {
+            struct itimerval in_20ms = {{0, 0}, {0, 20 * 1000}};
+            CHECK_EQ(setitimer(ITIMER_REAL, &in_20ms, NULL), 0);
+            int status;
+            waitpid(child, &status, 0);
+            CHECK(0, "waitpid returned before the timer");
+        }
+        jumps++;
+        if (sigsetjmp(jump_to, 1) == 0) {
+            raise(SIGUSR1);
+            CHECK(0, "raise returned before its handler ran");
+        }
+        jumps++;
+    }
+    printf("%d jumps out of waitpid and raise\n", jumps);
+
+    struct mnrt_stats before = stats();
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, compute, NULL), 0);
+    while (atomic_load_explicit(&other_runs, memory_order_relaxed) == 0)
+        ; /* computes without a call: the other thread runs beside or between */
+    struct mnrt_stats after = stats();
+    atomic_store(&stop, true);
+    CHECK_EQ(pthread_join(t, NULL), 0);
+    if (under_mnrt()) {
+        CHECK(after.handoffs == before.handoffs,
+              "main's P was handed on as if main were in a system call");
+        CHECK(after.preemptions > before.preemptions,
+              "with one P, another thread ran while main computed, unpreempted");
+    }
+    printf("the other thread ran while main computed\n");
+
+    close(gate[1]);
+    int status;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child: status %#x", status);
+    return 0;
+}
