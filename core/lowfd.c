@@ -32,9 +32,15 @@ static void back_off(unsigned *spins)
         mn_cpu_relax();
 }
 
-/* Enters *mine's side once *theirs has none under way. */
+/* Enters *mine's side once *theirs has none under way. Until its end
+ * (leave_side), the calling thread's signal handlers are held off, as
+ * inside an mnrt lock: one that left by a jump skipped the end, and the
+ * other side then waited for ever (sysmon, at its next look in /proc);
+ * and one that entered the other side waited for its own thread. */
 static void enter_side(_Atomic int *mine, _Atomic int *theirs, unsigned *spins)
 {
+    mn_lock_count(1);
+    atomic_signal_fence(memory_order_seq_cst);
     for (;;) {
         atomic_fetch_add(mine, 1);
         if (atomic_load(theirs) == 0)
@@ -45,6 +51,12 @@ static void enter_side(_Atomic int *mine, _Atomic int *theirs, unsigned *spins)
     }
 }
 
+static void leave_side(_Atomic int *mine)
+{
+    atomic_fetch_sub(mine, 1);
+    mn_lock_uncount();
+}
+
 void mn_lowfd_begin(void)
 {
     unsigned spins = 0;
@@ -53,7 +65,7 @@ void mn_lowfd_begin(void)
 
 void mn_lowfd_end(void)
 {
-    atomic_fetch_sub(&openers, 1);
+    leave_side(&openers);
 }
 
 int mn_lowfd_open(const char *path, int flags)
@@ -148,7 +160,7 @@ void mn_fd_end_begin(unsigned lo, unsigned hi)
 
 void mn_fd_end_end(void)
 {
-    atomic_fetch_sub(&enders, 1);
+    leave_side(&enders);
 }
 
 void mn_lowfd_fork_child(void)

@@ -23,8 +23,11 @@
  * A stale close then fails with EBADF, as natively. Calls made with the
  * raw system call are not seen, as for mnrt's other fds (shim/fdcall.h).
  * An ender waits on its P, so nothing inside an opener's bracket waits
- * for the program (its malloc, its locks); and no program handler runs
- * inside one (sysmon runs none; the poller's set-up holds an mnrt lock).
+ * for the program (its malloc, its locks). Inside either side's bracket
+ * the thread's signal handlers are held off, as inside an mnrt lock
+ * (lock.h): a handler that left by a jump skipped the bracket's end, and
+ * the other side waited for ever; so a close blocked in the kernel
+ * (SO_LINGER) is not interrupted by a handler, which runs after it.
  * Fds of mnrt's kept longer are moved high (mn_fd_dup_high), where the
  * program's numbers do not reach.
  *

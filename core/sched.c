@@ -463,8 +463,12 @@ void mn_startm_new(mn_p *p, bool spinning)
     mn_lock_acquire(&mn_sched.lock);
     mn_pidleput_locked(p);
     mn_lock_release(&mn_sched.lock);
-    if (mn_p_has_work(p) || atomic_load(&mn_sched.runqsize))
+    if (!mn_p_has_work(p) && !atomic_load(&mn_sched.runqsize))
+        return;
+    if (atomic_load(&mn_sched.ms_held))
         mn_poll_break(); /* an M that sleeps there takes p for its Gs */
+    else
+        mn_wakep(); /* the hold ended meanwhile: its release may have found no idle P */
 }
 
 /* Whether the calling thread may make a kernel thread. Making one

@@ -475,7 +475,8 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
          * finds that other blocked in the kernel, for that moment only
          * (that handler's own sigreturn unblocks it). The M's mask is
          * the one sigreturn sets (maybe on another M now). */
-        g->sig_handler_depth--;
+        if (g->sig_handler_depth > 0) /* 0: a jump inside it counted it left */
+            g->sig_handler_depth--;
         uint64_t uc_after = mn_sig_bits(&uc->uc_sigmask);
         set_bits(&g->sigmask, uc_after == uc_mask ? g_mask : uc_after & mn_sig_blockable());
         g->m->sigmask = uc->uc_sigmask;

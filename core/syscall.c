@@ -96,7 +96,10 @@ void mn_syscall_fork_child(void)
 void mn_exitsyscall(void)
 {
     mn_g *g = mn_tls_g;
-    if (!g || --g->syscall_depth > 0)
+    /* 0: a jump inside a handler that interrupted this call ended it
+     * already (mn_syscall_left_by_jump, which cannot tell where a jump
+     * lands) */
+    if (!g || g->syscall_depth == 0 || --g->syscall_depth > 0)
         return;
     mn_m *m = g->m;
     if (!g->p_in_syscall && m->p)

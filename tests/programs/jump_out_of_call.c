@@ -6,7 +6,13 @@
  * the call: the thread counted as in a system call for good, so sysmon
  * handed its one P to another kernel thread while it computed (two
  * threads ran at once with MNRT_PROCS=1) and never preempted it (or,
- * after a raise, the other thread never ran). After the jumps, with one
+ * after a raise, the other thread never ran). And out of close, a timer
+ * every 500 us around a loop of stale closes: a jump out of close's
+ * bracket against mnrt's own opens (core/lowfd.h) left it entered, and
+ * sysmon waited for ever at its next look in /proc. And a jump that stays
+ * inside a handler (a library's own error path there) took the handler
+ * for left: its end then counted it at -1, never preemptible again. After
+ * the jumps, with one
  * P, a second thread that never yields may run while main computes only
  * if main is preempted: under mnrt no P may have been handed on from a
  * system call meanwhile, and a preemption must have been counted. */
@@ -20,6 +26,7 @@
 #include <sys/wait.h>
 
 #define ROUNDS 3
+#define CLOSE_JUMPS 200
 
 static sigjmp_buf jump_to;
 
@@ -39,6 +46,15 @@ static struct mnrt_stats stats(void)
     if (get)
         CHECK_EQ(get(&st), 0);
     return st;
+}
+
+/* A handler with an error path of its own: the jump stays inside it. */
+static void jump_inside(int sig)
+{
+    (void)sig;
+    jmp_buf inside;
+    if (setjmp(inside) == 0)
+        longjmp(inside, 1);
 }
 
 static atomic_long other_runs;
@@ -68,6 +84,8 @@ int main(void)
     sa.sa_handler = jump_out;
     CHECK_EQ(sigaction(SIGALRM, &sa, NULL), 0);
     CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+    sa.sa_handler = jump_inside;
+    CHECK_EQ(sigaction(SIGUSR2, &sa, NULL), 0);
 
     int jumps = 0;
     for (int i = 0; i < ROUNDS; i++) {
@@ -85,7 +103,18 @@ int main(void)
         }
         jumps++;
     }
-    printf("%d jumps out of waitpid and raise\n", jumps);
+    struct itimerval every_500us = {{0, 500}, {0, 500}};
+    CHECK_EQ(setitimer(ITIMER_REAL, &every_500us, NULL), 0);
+    static volatile int close_jumps; /* (kept across the jumps) */
+    for (close_jumps = 0; close_jumps < CLOSE_JUMPS; close_jumps++)
+        if (sigsetjmp(jump_to, 1) == 0)
+            for (;;)
+                close(-1); /* EBADF, until the timer's handler jumps */
+    struct itimerval off = {{0, 0}, {0, 0}};
+    CHECK_EQ(setitimer(ITIMER_REAL, &off, NULL), 0);
+    CHECK_EQ(raise(SIGUSR2), 0);
+    printf("%d jumps out of waitpid and raise, %d out of close, one inside a handler\n", jumps,
+           CLOSE_JUMPS);
 
     struct mnrt_stats before = stats();
     pthread_t t;
