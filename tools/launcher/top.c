@@ -33,6 +33,10 @@
 #include <unistd.h>
 
 #define ANSWER_MS 5000     /* a process that takes longer has stopped answering */
+/* A snapshot cut short is most often a process exiting: the kernel closes
+ * its fds before its pidfd tells it is gone (the clean-clone CI's top test
+ * at load ~100 said "incomplete snapshot" of a process that exited). */
+#define EXITING_MS 2000
 #define MAX_WAITS 64
 #define MAX_PS 1024
 #define MAX_CPU 8
@@ -152,7 +156,7 @@ static int read_snapshot(struct mn_ask *a, int c, struct snap *s)
     static const char header[] = MN_STATS_HEADER, end[] = "\n" MN_STATS_END;
     if (len < sizeof header || memcmp(buf, header, sizeof header - 1) != 0 ||
         memcmp(buf + len - (sizeof end - 1), end, sizeof end - 1) != 0)
-        return mn_ask_wait(a, -1, 0) == MN_ASK_GONE ? MN_ASK_GONE : -1;
+        return mn_ask_wait(a, -1, EXITING_MS) == MN_ASK_GONE ? MN_ASK_GONE : -1;
     memset(s, 0, sizeof *s);
     for (char *line = buf, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
         *nl = 0;
