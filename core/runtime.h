@@ -456,10 +456,11 @@ void mn_entersyscallblock(void);
 /* The calling G's signal handler, which may have interrupted bracketed
  * calls, leaves by a jump (shim/longjmp.c): they are over, with their
  * brackets (a jump never returns into them), and so is its cancellable
- * call. (A jump that lands inside the handler, a library's own setjmp
- * there, is taken for one that leaves it too: the call's own end then
- * finds its bracket ended, and the handler's end its count at 0.) Before the handlers are counted left: it may switch, and a
- * handler on the alternate stack keeps its G on its M until then. */
+ * call. Called before the handlers are counted left: it may switch, and
+ * a handler on the alternate stack keeps its G on its M until then. (A
+ * jump that lands inside the handler, a library's own setjmp there, is
+ * taken for one that leaves it too: the call's own end then finds its
+ * bracket ended, and the handler's end its count at 0.) */
 void mn_syscall_left_by_jump(void);
 /* In a fork's child: counters start afresh. */
 void mn_syscall_fork_child(void);

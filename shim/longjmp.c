@@ -2,11 +2,11 @@
  * handler that leaves by siglongjmp never returns to mnrt's: so the G is
  * no longer in a handler, nor in the calls it interrupted (their system
  * call brackets end: the G counted as in a system call for good, and
- * sysmon handed its P on while it computed), and its mask becomes the one sigsetjmp saved
- * (glibc's jump sets the kernel's from the buffer, and the kernel's was
- * the G's when the buffer was filled: an M's mask is its G's). A jump
- * from a buffer that saved no mask keeps the mask as it is, as natively
- * (a handler's, if it leaves one). */
+ * sysmon handed its P on while it computed), and its mask becomes the
+ * one sigsetjmp saved (glibc's jump sets the kernel's from the buffer,
+ * and the kernel's was the G's when the buffer was filled: an M's mask is
+ * its G's). A jump from a buffer that saved no mask keeps the mask as it
+ * is, as natively (a handler's, if it leaves one). */
 #include "shim/pthread_impl.h"
 
 #include "core/signals.h"

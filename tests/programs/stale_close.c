@@ -1,9 +1,9 @@
 /* A program's stale close (of an fd it closed already: EBADF natively)
- * must not reach a file of mnrt's own (core/kthread.h). A thread reads a
+ * must not reach a file of mnrt's own (core/lowfd.h). A thread reads a
  * pipe fed a byte at a time through stdio (glibc's own read, which mnrt
  * does not see), so sysmon looks at its kernel thread in /proc each time
- * it sleeps there; the main thread makes a pipe, passes 10 bytes through it, closes it, and closes its
- * read end's number once more. Natively the second close fails with EBADF
+ * it sleeps there; the main thread makes a pipe, passes 10 bytes through
+ * it, closes it, and closes its read end's number once more. Natively the second close fails with EBADF
  * (no thread of the program opens anything) and every pass gets its 10
  * bytes. Under mnrt before the fix: sysmon's /proc file took that number
  * (the lowest free), the stale close closed it, the next pipe got the
