@@ -1,8 +1,11 @@
 /* Calls that end or make fds, so the fd table (syscalls/pollfd.h) stays
  * true: close (Gs blocked on the fd keep the file, as on Linux), dup2 and
- * dup3 over a watched fd or one of mnrt's own (syscalls/ownfd.h), dup and fcntl's F_DUPFD, fcntl's blocking
- * locks, which hand off the P, and the changes of a file's O_NONBLOCK
- * (fcntl F_SETFL, ioctl FIONBIO), which netio.h caches. */
+ * dup3 over a watched fd or one of mnrt's own (syscalls/ownfd.h), dup
+ * and fcntl's F_DUPFD, fcntl's blocking locks, which hand off the P, and
+ * the changes of a file's O_NONBLOCK (fcntl F_SETFL, ioctl FIONBIO),
+ * which netio.h caches. close, dup2 and dup3 end an fd by number, so
+ * they and mnrt's own short-lived opens exclude each other
+ * (core/lowfd.h): a stale close fails with EBADF, as natively. */
 #include "shim/fdcall.h"
 
 #include "core/lowfd.h"
@@ -11,6 +14,20 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
+
+/* A call that ends the fd at number target, against mnrt's own opens
+ * (core/lowfd.h), errno kept. */
+static int end_by_number(long nr, long a1, long a2, long a3, int target)
+{
+    if (mn_native() || target < 0)
+        return (int)MN_SYS(nr, a1, a2, a3);
+    mn_fd_end_begin((unsigned)target, (unsigned)target);
+    int r = (int)MN_SYS(nr, a1, a2, a3);
+    int err = errno;
+    mn_fd_end_end();
+    errno = err;
+    return r;
+}
 
 MN_EXPORT int close(int fd)
 {
@@ -21,14 +38,8 @@ MN_EXPORT int close(int fd)
             return -1;
         }
         mn_pollfd_close(fd);
-        mn_fd_end_begin((unsigned)fd, (unsigned)fd); /* core/lowfd.h */
-        int r = (int)MN_SYS(SYS_close, fd);
-        int err = errno;
-        mn_fd_end_end();
-        errno = err;
-        return r;
     }
-    return (int)MN_SYS(SYS_close, fd);
+    return end_by_number(SYS_close, fd, 0, 0, fd);
 }
 
 MN_EXPORT int dup(int fd)
@@ -51,24 +62,11 @@ static bool make_room(int newfd)
     return true;
 }
 
-/* dup2 and dup3 end the fd at newfd as close does (core/lowfd.h). */
-static int dup_onto(long nr, int oldfd, int newfd, int flags)
-{
-    if (mn_native() || newfd < 0)
-        return (int)MN_SYS(nr, oldfd, newfd, flags);
-    mn_fd_end_begin((unsigned)newfd, (unsigned)newfd);
-    int r = (int)MN_SYS(nr, oldfd, newfd, flags);
-    int err = errno;
-    mn_fd_end_end();
-    errno = err;
-    return r;
-}
-
 MN_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
     if (oldfd != newfd && !make_room(newfd))
         return -1;
-    return dup_onto(SYS_dup3, oldfd, newfd, flags);
+    return end_by_number(SYS_dup3, oldfd, newfd, flags, newfd);
 }
 
 MN_EXPORT int dup2(int oldfd, int newfd)
@@ -77,7 +75,7 @@ MN_EXPORT int dup2(int oldfd, int newfd)
         return MN_SYS(SYS_fcntl, oldfd, F_GETFD) < 0 ? -1 : newfd;
     if (!make_room(newfd))
         return -1;
-    return dup_onto(SYS_dup2, oldfd, newfd, 0);
+    return end_by_number(SYS_dup2, oldfd, newfd, 0, newfd);
 }
 
 static int do_fcntl(int fd, int cmd, void *arg)

@@ -3,8 +3,9 @@
  * told to the fd table (syscalls/pollfd.h) first, as close() is: a
  * poller registration left on a closed fd would keep its file open (a
  * socket would never send its FIN, a pipe's writer never see EPIPE). A
- * range close leaves out the fds mnrt keeps for itself. A stream's
- * pending output is flushed before its fd is forgotten. */
+ * range close leaves out the fds mnrt keeps for itself, and excludes
+ * mnrt's own short-lived opens (core/lowfd.h). A stream's pending output
+ * is flushed before its fd is forgotten. */
 #include "shim/bound.h"
 
 #include "compat/real.h"

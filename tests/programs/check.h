@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -220,17 +221,23 @@ static inline int mnrt_procs(void)
     return st.procs;
 }
 
-/* Threads mnrt preempted by signal so far (mnrt.h), -1 natively. */
-static inline long long mnrt_preemptions(void)
+/* mnrt's counts (mnrt.h's mnrt_get_stats), zeros natively. */
+static inline struct mnrt_stats mnrt_stats_now(void)
 {
     struct mnrt_stats st;
     memset(&st, 0, sizeof st);
     st.size = sizeof st;
     int (*get)(struct mnrt_stats *) =
         (int (*)(struct mnrt_stats *))dlsym(RTLD_DEFAULT, "mnrt_get_stats");
-    if (!get || get(&st) != 0)
-        return -1;
-    return st.preemptions;
+    if (get)
+        CHECK_EQ(get(&st), 0);
+    return st;
+}
+
+/* Threads mnrt preempted by signal so far (mnrt.h), -1 natively. */
+static inline long long mnrt_preemptions(void)
+{
+    return under_mnrt() ? mnrt_stats_now().preemptions : -1;
 }
 
 /* Kernel threads of this process, from /proc/self/task. */
@@ -245,6 +252,33 @@ static inline int kernel_threads(void)
     if (d)
         closedir(d);
     return n;
+}
+
+/* A child process that lives until the parent closes *gate (the pipe's
+ * write end it is given), then exits 0 (reap_exited_0). */
+static inline pid_t fork_gated_child(int *gate)
+{
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork: %s", errname(errno));
+    if (pid == 0) {
+        close(p[1]);
+        char c;
+        _exit(read(p[0], &c, 1) == 0 ? 0 : 1);
+    }
+    close(p[0]);
+    *gate = p[1];
+    return pid;
+}
+
+/* Reaps the child pid, which must have exited with status 0. */
+static inline void reap_exited_0(pid_t pid)
+{
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d: status %#x", (int)pid,
+          status);
 }
 
 /* VmRSS in KiB. */

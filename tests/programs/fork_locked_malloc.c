@@ -198,16 +198,8 @@ static void fork_and_wait(const char *what)
 /* The parent's side (above). */
 static void fork_with_kernel_threads_busy(void)
 {
-    int gate[2];
-    CHECK_EQ(pipe(gate), 0);
-    pid_t holder = fork();
-    CHECK(holder >= 0, "fork: %s", errname(errno));
-    if (holder == 0) {
-        close(gate[1]);
-        char c;
-        _exit(read(gate[0], &c, 1) == 0 ? 0 : 1); /* until the parent closes it */
-    }
-    close(gate[0]);
+    int gate;
+    pid_t holder = fork_gated_child(&gate);
     CHECK_EQ(sem_init(&readied, 0, 0), 0);
     pthread_t waiters[2], third;
     for (int i = 0; i < 2; i++)
@@ -216,13 +208,11 @@ static void fork_with_kernel_threads_busy(void)
     usleep(50 * 1000); /* the waiters in waitid, the third in sem_wait */
     atomic_store(&ready_one, true);
     fork_and_wait("child beside busy kernel threads");
-    close(gate[1]);
+    close(gate); /* the holder exits: the waiters' waitid returns */
     for (int i = 0; i < 2; i++)
         CHECK_EQ(pthread_join(waiters[i], NULL), 0);
     CHECK_EQ(pthread_join(third, NULL), 0);
-    int status;
-    CHECK_EQ(waitpid(holder, &status, 0), holder);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "holder: status %#x", status);
+    reap_exited_0(holder);
 }
 
 static void *sleeper(void *arg)

@@ -35,19 +35,6 @@ static void jump_out(int sig)
     siglongjmp(jump_to, sig);
 }
 
-/* mnrt's counts (mnrt.h), natively zeros */
-static struct mnrt_stats stats(void)
-{
-    struct mnrt_stats st;
-    memset(&st, 0, sizeof st);
-    st.size = sizeof st;
-    int (*get)(struct mnrt_stats *) =
-        (int (*)(struct mnrt_stats *))dlsym(RTLD_DEFAULT, "mnrt_get_stats");
-    if (get)
-        CHECK_EQ(get(&st), 0);
-    return st;
-}
-
 /* A handler with an error path of its own: the jump stays inside it. */
 static void jump_inside(int sig)
 {
@@ -69,16 +56,8 @@ static void *compute(void *arg)
 
 int main(void)
 {
-    int gate[2];
-    CHECK_EQ(pipe(gate), 0);
-    pid_t child = fork();
-    CHECK(child >= 0, "fork: %s", errname(errno));
-    if (child == 0) {
-        close(gate[1]);
-        char c;
-        _exit(read(gate[0], &c, 1) == 0 ? 0 : 1); /* until the parent closes it */
-    }
-    close(gate[0]);
+    int gate;
+    pid_t child = fork_gated_child(&gate);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = jump_out;
@@ -116,12 +95,12 @@ int main(void)
     printf("%d jumps out of waitpid and raise, %d out of close, one inside a handler\n", jumps,
            CLOSE_JUMPS);
 
-    struct mnrt_stats before = stats();
+    struct mnrt_stats before = mnrt_stats_now();
     pthread_t t;
     CHECK_EQ(pthread_create(&t, NULL, compute, NULL), 0);
     while (atomic_load_explicit(&other_runs, memory_order_relaxed) == 0)
         ; /* computes without a call: the other thread runs beside or between */
-    struct mnrt_stats after = stats();
+    struct mnrt_stats after = mnrt_stats_now();
     atomic_store(&stop, true);
     CHECK_EQ(pthread_join(t, NULL), 0);
     if (under_mnrt()) {
@@ -132,9 +111,7 @@ int main(void)
     }
     printf("the other thread ran while main computed\n");
 
-    close(gate[1]);
-    int status;
-    CHECK_EQ(waitpid(child, &status, 0), child);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child: status %#x", status);
+    close(gate);
+    reap_exited_0(child);
     return 0;
 }
