@@ -1,10 +1,14 @@
 /* Asynchronous preemption (docs/design.md §13; docs/glibc-facts.md §6,
- * how it was verified; Go 1.14's asyncPreempt). A G that sysmon asked to
- * yield (g->preempt, after its slice on its P: sysmon.h) and that did not
- * reach a scheduling point by sysmon's next look gets a signal: sysmon
- * sets m->preempt_sig and sends SIGURG with tgkill to that M's kernel
- * thread, only when the thread is running (its CPU clock advanced, its
- * state is R: a thread blocked in the kernel could see EINTR). The
+ * how it was verified; Go 1.14's asyncPreempt). A G that sysmon asks to
+ * yield (g->preempt, after its slice on its P: sysmon.h) while others
+ * wait for its P gets a signal at once, as in Go, and again at sysmon's
+ * next looks while it has not yielded: sysmon sets m->preempt_sig and
+ * sends SIGURG with tgkill to that M's kernel thread, only when the
+ * thread is running (its CPU clock advanced, its state is R: a thread
+ * blocked in the kernel could see EINTR). Meanwhile the G yields at its
+ * entries into mnrt but the releases (runtime.h,
+ * mn_check_preempt_at_release), where a thread often holds a lock of the
+ * program's own; there too once the signal failed a few times. The
  * handler, on the M's alternate stack, makes the interrupted code call
  * mn_preempt_trampoline (preempt_x86_64.S) as if it had called it itself,
  * past the 128-byte red zone; the trampoline saves flags, general

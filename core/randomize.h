@@ -14,9 +14,10 @@
  *   the P's own next G) is skipped at random, so that both paths run;
  * - random yields: a G about to park (before it publishes itself, which
  *   widens the window between its check and its commit), a G that
- *   readied another, and a G at mn_check_preempt (mutex, semaphore and
- *   condition variable calls, unlocks, socket and pipe I/O, leaving a
- *   system call); only where it holds none of mnrt's locks, is in no
+ *   readied another, and a G at mn_check_preempt (socket and pipe I/O,
+ *   leaving a system call) or mn_check_preempt_at_release (unlocks,
+ *   condition variable signals, sem_post), where sysmon's ask is taken
+ *   only after a failed signal (runtime.h); only where it holds none of mnrt's locks, is in no
  *   system call bracket and runs no signal handler, and only while
  *   sysmon runs, as a yield asked for by sysmon (mn_randomize_yield).
  *

@@ -251,19 +251,31 @@ void mn_poll_break(void)
  * are each ordered by a full fence. (poll_until was INT64_MIN while the
  * owner read: a timer added behind its reading broke nothing, and the
  * owner slept past it, for good when it had seen no timer at all: the
- * program thread_cputime_2p hung so, once in CI under UBSan.) */
+ * program thread_cputime_2p hung so, once in CI under UBSan.) With no
+ * poll owner, every P runs a G or is about to, and the timer is run at its
+ * P's next scheduling decision: sysmon, which ends the slice of a G that
+ * others wait for, is told when it would sleep past the timer
+ * (mn_monitor_notice_timer, the same fence protocol with its deadline):
+ * with two threads computing at two Ps and taking locks, a third one's
+ * 1 ms sleeps took 10-12 ms, sysmon's longest tick. */
 int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg)
 {
     mn_m *m = mn_current_m();
     mn_p *p = m && m->p ? m->p : mn_sched.allp[0]; /* any P's heap will do */
     int err = mn_timer_add(&p->timers, t, when, fn, arg);
     atomic_thread_fence(memory_order_seq_cst); /* the add, before the owner's deadline is read */
-    if (!err && atomic_load(&mn_sched.poll_owner) && when < atomic_load(&mn_sched.poll_until))
-        mn_poll_break();
-    return err;
+    if (err)
+        return err;
+    if (atomic_load(&mn_sched.poll_owner)) {
+        if (when < atomic_load(&mn_sched.poll_until))
+            mn_poll_break();
+    } else {
+        mn_monitor_notice_timer(when);
+    }
+    return 0;
 }
 
-static int64_t earliest_timer(void)
+int64_t mn_earliest_timer(void)
 {
     int64_t when = INT64_MAX;
     for (int i = 0; i < mn_sched.nallp; i++) {
@@ -279,7 +291,7 @@ void mn_kick_overdue_timers(int64_t now)
     /* sysmon's safety net (Go's sysmon does the same): timers due while
      * no M waits for them get an M, and a poll owner that would sleep
      * past them (which poll_sleep's protocol rules out) is woken */
-    int64_t due = earliest_timer();
+    int64_t due = mn_earliest_timer();
     if (due > now)
         return;
     if (atomic_load(&mn_sched.poll_owner)) {
@@ -332,7 +344,7 @@ static bool poll_sleep(mn_m *m)
      * (mn_timer_start), as the reading may miss it */
     atomic_store(&mn_sched.poll_until, INT64_MAX);
     atomic_thread_fence(memory_order_seq_cst); /* the store, before the heaps are read */
-    int64_t until = earliest_timer();
+    int64_t until = mn_earliest_timer();
     MN_TEST_POINT(MN_TP_POLL_UNTIL, m);
     atomic_store(&mn_sched.poll_until, until);
     if (until == INT64_MAX && atomic_load(&mn_sched.npidle) == atomic_load(&mn_sched.procs) &&

@@ -96,6 +96,13 @@ mn_p *mn_p_new(int id);
 /* sysmon: starts an M for timers that are due while no M waits for them,
  * or wakes the poll owner if it sleeps past them. */
 void mn_kick_overdue_timers(int64_t now);
+/* The earliest deadline of any P's timers (INT64_MAX: none), read
+ * without their locks. */
+int64_t mn_earliest_timer(void);
+/* sysmon.c: a timer due at `when` was added while no M polls: a monitor
+ * that sleeps past it wakes to look at the P that holds it, whose G may
+ * run on (mn_timer_start). */
+void mn_monitor_notice_timer(int64_t when);
 
 /* sysmon.c: a P turned busy: a monitor sleeping long must resume its
  * short ticks. */

@@ -572,7 +572,7 @@ void mn_sig_from_kernel(int sig, siginfo_t *info, void *ucv)
             if (more) /* delivered when the handler's mask is gone */
                 send_marked(g->m->tid, sig);
         } else if (!g && mn_tls_g) { /* not here: at its next entry into mnrt */
-            atomic_store(&mn_tls_g->preempt, true);
+            atomic_store(&mn_tls_g->preempt, MN_PREEMPT_ASKED | MN_PREEMPT_AT_RELEASE);
         }
         errno = saved_errno;
         return;

@@ -34,6 +34,12 @@
 #define SLICE_SHARED_NS (2 * 1000 * 1000)
 #define HOG_WARN_NS (1000 * 1000 * 1000)
 #define BUSY_LOOK_NS (1000 * 1000) /* the next look while Gs wait behind a running one */
+/* A G the preemption signal found where it cannot be stopped (in libc,
+ * libmnrt, a handler) gets it again this much later, SIGNAL_TRIES times
+ * in all; with the last it may yield at releases too, and the look after
+ * it (BUSY_LOOK_NS later) hands its P's queue out (not_yielded) */
+#define SIGNAL_RETRY_NS (50 * 1000)
+#define SIGNAL_TRIES 4
 #define SYSCALL_FORCE_NS (10 * 1000 * 1000)
 #define CGROUP_PERIOD_NS (1000 * 1000 * 1000)
 #define IDLE_SLEEP_NS CGROUP_PERIOD_NS
@@ -47,6 +53,9 @@ static mn_lock new_m_lock = MN_LOCK_INIT(NEW_M);
 static mn_p *new_m_ps;                  /* Ps waiting for a new M, linked by link */
 static _Atomic uint32_t monitor_word;   /* futex when there is no poller yet */
 static atomic_bool long_sleep;          /* sleeping with every P idle */
+/* When sysmon's sleep ends; INT64_MIN while it is awake (it reads the
+ * timers before it sleeps again: sleep_until_look) */
+static _Atomic int64_t sleeps_until = INT64_MIN;
 
 struct pmon {
     uint32_t schedtick;
@@ -58,7 +67,7 @@ struct pmon {
     const mn_g *g;         /* the G it ran at the last look */
     uint32_t syscalls;     /* and that G's system calls then */
     bool asked;            /* its G was asked to yield at an earlier look */
-    bool signalled;        /* and sent the preemption signal since */
+    int signals;           /* preemption signals sent to it since */
     bool converting;       /* its G was asked to park instead of this wait: */
     long converting_nr;    /* the call */
     unsigned long converting_arg; /* and its first argument (word, fd) */
@@ -118,6 +127,13 @@ void mn_monitor_poke(void)
     mn_futex_wake(&monitor_word, 1, false);
 }
 
+void mn_monitor_notice_timer(int64_t when)
+{
+    int64_t until = atomic_load(&sleeps_until);
+    if (when < until && atomic_compare_exchange_strong(&sleeps_until, &until, INT64_MIN))
+        mn_monitor_poke();
+}
+
 void mn_monitor_notice_busy(void)
 {
     if (atomic_load_explicit(&long_sleep, memory_order_relaxed) &&
@@ -125,15 +141,34 @@ void mn_monitor_notice_busy(void)
         mn_monitor_poke();
 }
 
-static void sleep_for(int64_t ns)
+/* Sleeps for timeout ns from now, or until the earliest timer while no M
+ * polls (the P that holds it runs a G: at that look its slice may end,
+ * look_user), but not less than BUSY_LOOK_NS for a timer: its G waits
+ * for that slice anyway, and many sleepers at busy Ps would otherwise
+ * wake sysmon at every one. Timers already due were seen by this look.
+ * The wait's word is read first; then the deadline is published and the
+ * timers read, each behind a full fence, so a timer added meanwhile is
+ * either read here or pokes (mn_monitor_notice_timer), changing the word
+ * the wait then finds changed. */
+static void sleep_until_look(int64_t now, int64_t timeout)
 {
     uint32_t w = atomic_load(&monitor_word);
     if (mn_sig_forward_due() || mn_dump_pending()) /* posted before w was read */
         return;
+    atomic_store(&sleeps_until, now + timeout);
+    atomic_thread_fence(memory_order_seq_cst);
+    if (!atomic_load(&mn_sched.poll_owner)) {
+        int64_t due = mn_earliest_timer();
+        if (due > now && due - now < BUSY_LOOK_NS)
+            due = now + BUSY_LOOK_NS;
+        if (due > now && due - now < timeout)
+            timeout = due - now;
+    }
     /* a word watched since w was read has poked: the wait ends at once */
-    if (mn_watch_active() && (ns < 0 || ns > MN_WATCH_NS))
-        ns = MN_WATCH_NS;
-    mn_futex_wait(&monitor_word, w, ns < 0 ? -1 : mn_nanotime() + ns, false);
+    if (mn_watch_active() && (timeout < 0 || timeout > MN_WATCH_NS))
+        timeout = MN_WATCH_NS;
+    mn_futex_wait(&monitor_word, w, timeout < 0 ? -1 : mn_nanotime() + timeout, false);
+    atomic_store(&sleeps_until, INT64_MIN);
 }
 
 /* Collects ready I/O nobody collected for 10 ms (all Ms busy). */
@@ -181,25 +216,31 @@ static bool others_wait(mn_p *p, int64_t now)
            mn_timers_next(&p->timers) <= now;
 }
 
-/* The G that m runs on p was asked to yield at an earlier look, and its
- * M has run since: if other Gs wait, preempt it by signal (preempt.h),
- * and if it was signalled before, hand its queue to the other Ps; a G
- * alone is left to run. Say so once when a G ran a whole second of CPU
- * time that way: preemption is off, or the G never stopped where it is
- * safe (always in libc, or holding a lock). */
-static void unheard(mn_p *p, struct pmon *pm, mn_m *m, mn_g *g, int64_t cpu, int64_t now)
+/* The G that m runs on p is asked to yield, at this look or an earlier
+ * one, and its M has run since the last: if other Gs wait, preempt it by
+ * signal at once, as Go's sysmon does (preempt.h), and again at the next
+ * looks, SIGNAL_RETRY_NS apart. A G at mnrt's releases yields only once
+ * no signal can be sent or the last of SIGNAL_TRIES was sent (runtime.h,
+ * mn_check_preempt_at_release). One still not yielding at the look after
+ * that runs where it cannot be preempted (a signal handler, libc): its
+ * queue goes where the other Ps find it, and their Gs yield to it in
+ * turn. A G alone is left to run. Say so once
+ * when a G ran a whole second of CPU time that way: preemption is off,
+ * or the G never stopped where it is safe (always in libc, or holding a
+ * lock). */
+static void not_yielded(mn_p *p, struct pmon *pm, mn_m *m, mn_g *g, int64_t cpu, int64_t now)
 {
     if (!others_wait(p, now))
         return;
-    /* Signalled at an earlier look and still not yielding: it runs where
-     * it cannot be preempted (a signal handler, libc). Its queue goes
-     * where the other Ps find it, and their Gs yield to it in turn. */
-    if (pm->signalled && !mn_runq_empty(&p->runq))
+    if (pm->signals >= SIGNAL_TRIES && !mn_runq_empty(&p->runq))
         mn_runq_hand_out(p);
     bool sent = mn_preempt_signal(m);
-    if (sent)
+    if (sent) {
         mn_xtrace_preempt(p, m, g);
-    pm->signalled = sent || pm->signalled;
+        pm->signals++;
+    }
+    if (!sent || pm->signals >= SIGNAL_TRIES)
+        atomic_fetch_or_explicit(&g->preempt, MN_PREEMPT_AT_RELEASE, memory_order_relaxed);
     if (cpu - pm->cpu_at_tick > HOG_WARN_NS)
         mn_warn_once("thread %lld ran for a second without a scheduling point, keeping other "
                      "threads from running%s",
@@ -237,8 +278,10 @@ static bool ask_to_park(mn_m *m, struct pmon *pm)
  * (its slice is PREEMPT_NS, seen at the usual ticks). */
 static int64_t next_look_user(mn_p *p, const struct pmon *pm, int64_t now, bool serves)
 {
+    if (pm->asked && !(mn_preempt_on() && others_wait(p, now)))
+        return INT64_MAX;
     if (pm->asked)
-        return mn_preempt_on() && others_wait(p, now) ? now + BUSY_LOOK_NS : INT64_MAX;
+        return now + (pm->signals < SIGNAL_TRIES ? SIGNAL_RETRY_NS : BUSY_LOOK_NS);
     if (serves)
         return INT64_MAX;
     int64_t at = others_wait(p, now) ? now : mn_timers_next(&p->timers);
@@ -272,7 +315,8 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, int6
         pm->m = m;
         pm->cpu_ns = mn_kthread_cpu_ns(m->cpuclock);
         pm->cpu_at_tick = pm->cpu_ns;
-        pm->asked = pm->signalled = false;
+        pm->asked = false;
+        pm->signals = 0;
         pm->converting = false;
         lower_to(next_look, next_look_user(p, pm, now, false));
         return false;
@@ -284,15 +328,15 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, int6
          * schedule), also when the G that holds it now never checks */
         atomic_store_explicit(&p->preempt, true, memory_order_relaxed);
         if (g)
-            atomic_store_explicit(&g->preempt, true, memory_order_relaxed);
+            atomic_fetch_or_explicit(&g->preempt, MN_PREEMPT_ASKED, memory_order_relaxed);
     }
     int64_t cpu = mn_kthread_cpu_ns(m->cpuclock);
     bool stopped = cpu >= 0 && cpu == pm->cpu_ns;
     pm->cpu_ns = cpu;
     if (!stopped) /* it ran since: a wait it sleeps in later is a new one */
         pm->converting = false;
-    if (g && !stopped && pm->asked)
-        unheard(p, pm, m, g, cpu, now);
+    if (g && !stopped && over)
+        not_yielded(p, pm, m, g, cpu, now);
     pm->asked = over;
     lower_to(next_look, next_look_user(p, pm, now, !computes));
     /* Same G, no CPU time since the last look, asleep in the kernel: it
@@ -376,7 +420,7 @@ static void *monitor_main(void *arg)
         }
         if (next_trace - now < timeout)
             timeout = next_trace - now > 0 ? next_trace - now : 0;
-        sleep_for(timeout);
+        sleep_until_look(now, timeout);
         atomic_store(&long_sleep, false);
         mn_sig_forward();
         mn_dump_serve(); /* thread dumps asked for by signal (dump.h) */

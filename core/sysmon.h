@@ -7,10 +7,11 @@
  *   same G as last look, its CPU clock stopped, its kernel state S or D);
  * - asks a G that ran its slice without a scheduling point to yield (10
  *   ms; 2 ms while others wait for its P and it makes no system calls,
- *   looked at when that could end), and when it has not at the next look,
- *   while its M still runs and other Gs wait for its P, preempts it by
- *   signal (preempt.h); warns once about a G that ran a second that way
- *   (preemption off, or never at a safe point);
+ *   looked at when that could end, and when a timer on its P is due) and,
+ *   while its M runs and other Gs wait for its P, preempts it by signal
+ *   at once and at the next looks until it yields (preempt.h); warns once
+ *   about a G that ran a second that way (preemption off, or never at a
+ *   safe point);
  * - collects ready I/O when no M did for 10 ms (all of them busy), and
  *   starts an M for timers overdue while no M waits for them;
  * - re-reads the cgroup CPU limit about every second and changes the
@@ -25,8 +26,9 @@
  *   G accepts, so that no signal a parked G takes is left with nowhere to
  *   land (it is started when the program installs a handler, too).
  * Ticks start at 20 us after it took a P and double up to 10 ms while there
- * is nothing to take (it looks sooner where a slice may end); with every P
- * idle it sleeps until poked. */
+ * is nothing to take (it looks sooner where a slice may end, and at the
+ * earliest timer while no M polls: a timer added meanwhile pokes it); with
+ * every P idle it sleeps until poked. */
 #ifndef MN_CORE_SYSMON_H
 #define MN_CORE_SYSMON_H
 

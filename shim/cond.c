@@ -139,7 +139,7 @@ static int wake(pthread_cond_t *c, int n)
     struct mn_cond *cv = C(c);
     if (atomic_load(&cv->waiters) != 0)
         mn_waitq_wake(cv, n);
-    mn_check_preempt();
+    mn_check_preempt_at_release();
     return 0;
 }
 

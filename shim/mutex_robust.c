@@ -377,7 +377,7 @@ int mn_mutex_kernel_unlock(pthread_mutex_t *m)
     }
     set_pending(head, NULL);
     mn_pshared_unpin();
-    mn_check_preempt();
+    mn_check_preempt_at_release();
     return 0;
 }
 

@@ -1,12 +1,15 @@
 //go:build ignore
 
-// hog_latency.go - Go's figure for ../hog_latency.c: a goroutine runs ITERS
-// (default 1,000,000,000) xorshift steps without calls while another sleeps
-// 1 ms with time.Sleep again and again until it is done, recording how much
-// later than 1 ms each sleep ended. run-bench runs it under `taskset -c 0`
-// (GOMAXPROCS 1): the sleeper waits for Go to preempt the hog.
+// hog_latency.go - Go's figure for ../hog_latency.c: HOGS goroutines
+// (default 1) each run ITERS (default 1,000,000,000) xorshift steps
+// without calls, or, with LOCK_EVERY, take a lock made of a sync.Mutex, a
+// sync.Cond and an owner field every LOCK_EVERY steps and count under it,
+// while another sleeps 1 ms with time.Sleep again and again until they are
+// done, recording how much later than 1 ms each sleep ended. run-bench
+// runs hog_latency under `taskset -c 0` (GOMAXPROCS 1): the sleeper waits
+// for Go to preempt the hog.
 // Result: lateness p50_us, p99_us, max_us, mean_us over `samples` sleeps.
-// Usage: hog_latency [ITERS]
+// Usage: hog_latency [ITERS [HOGS [LOCK_EVERY]]]
 
 package main
 
@@ -17,18 +20,48 @@ import (
 	"time"
 )
 
+// ownedLock is a lock of the program's own: a mutex, a condition variable
+// and an owner field.
+type ownedLock struct {
+	mu    sync.Mutex
+	freed *sync.Cond
+	owner *uint64
+	takes int
+}
+
+func (l *ownedLock) takeAndCount(me *uint64) {
+	l.mu.Lock()
+	for l.owner != nil {
+		l.freed.Wait()
+	}
+	l.owner = me
+	l.mu.Unlock()
+	l.takes++
+	l.mu.Lock()
+	l.owner = nil
+	l.freed.Signal()
+	l.mu.Unlock()
+}
+
 func main() {
 	iters := argInt(1, 1000000000)
-	var done int32
-	var hogOut uint64
+	hogs := argInt(2, 1)
+	lockEvery := argInt(3, 0)
+	if hogs < 1 || lockEvery < 0 {
+		fail("usage: hog_latency [ITERS [HOGS [LOCK_EVERY]]]")
+	}
+	var lock ownedLock
+	lock.freed = sync.NewCond(&lock.mu)
+	left := int32(hogs)
+	hogOut := make([]uint64, hogs)
 	var late []time.Duration
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(1 + hogs)
 	started := make(chan struct{})
 	go func() {
 		defer wg.Done()
 		close(started)
-		for atomic.LoadInt32(&done) == 0 {
+		for atomic.LoadInt32(&left) != 0 {
 			t0 := time.Now()
 			time.Sleep(time.Millisecond)
 			slept := time.Since(t0)
@@ -38,21 +71,35 @@ func main() {
 			late = append(late, slept-time.Millisecond)
 		}
 	}()
-	<-started // the hog starts once the sleeper runs
-	go func() {
-		defer wg.Done()
-		x := uint64(0x9e3779b97f4a7c15)
-		for i := 0; i < iters; i++ {
-			x ^= x << 13
-			x ^= x >> 7
-			x ^= x << 17
-		}
-		hogOut = x
-		atomic.StoreInt32(&done, 1)
-	}()
+	<-started // the hogs start once the sleeper runs
+	for h := 0; h < hogs; h++ {
+		go func(out *uint64) {
+			defer wg.Done()
+			x := uint64(0x9e3779b97f4a7c15)
+			for i := 0; i < iters; i++ {
+				x ^= x << 13
+				x ^= x >> 7
+				x ^= x << 17
+				if lockEvery != 0 && i%lockEvery == 0 {
+					lock.takeAndCount(out)
+				}
+			}
+			*out = x
+			atomic.AddInt32(&left, -1)
+		}(&hogOut[h])
+	}
 	wg.Wait()
-	if hogOut == 0 {
-		fail("the hog computed 0")
+	for h, out := range hogOut {
+		if out == 0 {
+			fail("hog %d computed 0", h)
+		}
+	}
+	want := 0
+	if lockEvery != 0 {
+		want = hogs * ((iters + lockEvery - 1) / lockEvery)
+	}
+	if lock.takes != want {
+		fail("the lock was taken %d times, not %d", lock.takes, want)
 	}
 	if len(late) == 0 {
 		fail("no sleep ended while the hog ran")
