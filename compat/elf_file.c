@@ -14,12 +14,9 @@ static bool within(const struct mn_elf *e, uint64_t off, uint64_t len)
     return off <= e->size && len <= e->size - off;
 }
 
-bool mn_elf_map(struct mn_elf *e, const char *path)
+bool mn_elf_map_fd(struct mn_elf *e, int fd)
 {
     memset(e, 0, sizeof *e);
-    int fd = (int)mn_raw_syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
     struct stat st;
     if (mn_raw_syscall(SYS_fstat, fd, &st) == 0 && st.st_size > (off_t)sizeof(Elf64_Ehdr)) {
         long p = mn_raw_syscall(SYS_mmap, NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -29,8 +26,18 @@ bool mn_elf_map(struct mn_elf *e, const char *path)
             e->mapped = true;
         }
     }
-    mn_raw_syscall(SYS_close, fd);
     return e->image != NULL;
+}
+
+bool mn_elf_map(struct mn_elf *e, const char *path)
+{
+    memset(e, 0, sizeof *e);
+    int fd = (int)mn_raw_syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool ok = mn_elf_map_fd(e, fd);
+    mn_raw_syscall(SYS_close, fd);
+    return ok;
 }
 
 void mn_elf_memory(struct mn_elf *e, const void *image, size_t size)

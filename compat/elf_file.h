@@ -32,6 +32,9 @@ struct mn_elf_symtab {
 
 /* Maps the file at path; false (e->image NULL) if it cannot. */
 bool mn_elf_map(struct mn_elf *e, const char *path);
+/* The same for an open file, which stays open (the caller opened it: a
+ * thread dump's symbolizer, through core/lowfd.h). */
+bool mn_elf_map_fd(struct mn_elf *e, int fd);
 /* An image already in memory (not unmapped by mn_elf_unmap). */
 void mn_elf_memory(struct mn_elf *e, const void *image, size_t size);
 void mn_elf_unmap(struct mn_elf *e);

@@ -117,46 +117,52 @@ static bool conventional_mount(const struct mn_cgroup_roots *r, bool v1, const c
     return false;
 }
 
+struct mount_search {
+    bool v1;
+    char *point, *root;
+    size_t len;
+};
+
+/* One line of mountinfo: whether it is the hierarchy's mount (then its
+ * point and root are stored). */
+static bool mount_line(char *line, void *arg)
+{
+    struct mount_search *s = arg;
+    /* id parent major:minor root mountpoint options [optional...] - fstype source super */
+    char *dash = strstr(line, " - ");
+    if (!dash)
+        return false;
+    *dash = 0;
+    char *save = NULL, *fields[5];
+    int n = 0;
+    for (char *p = line, *tok; n < 5 && (tok = strtok_r(p, " ", &save)); p = NULL)
+        fields[n++] = tok;
+    char *fstype = strtok_r(dash + 3, " ", &save);
+    char *source = fstype ? strtok_r(NULL, " ", &save) : NULL;
+    char *super = source ? strtok_r(NULL, " ", &save) : NULL;
+    if (n < 5 || !fstype)
+        return false;
+    bool match = s->v1 ? strcmp(fstype, "cgroup") == 0 && super && has_word(super, "cpu")
+                       : strcmp(fstype, "cgroup2") == 0;
+    if (!match || strlen(fields[3]) >= s->len || strlen(fields[4]) >= s->len)
+        return false;
+    strcpy(s->root, fields[3]);
+    strcpy(s->point, fields[4]);
+    unescape(s->root);
+    unescape(s->point);
+    return true;
+}
+
 /* The mount point and mount root of the hierarchy (v1: the one with the
- * cpu controller; v2: cgroup2). */
+ * cpu controller; v2: cgroup2). Read without stdio: sysmon calls this
+ * every second, and may neither take the program's malloc nor leave a
+ * file at a number the program may close (core/lowfd.h). */
 static bool mount_of(const struct mn_cgroup_roots *r, bool v1, char *point, char *root,
                      size_t len)
 {
-    FILE *f = fopen(or_default(r->proc_self_mountinfo, "/proc/self/mountinfo"), "re");
-    if (!f)
-        return false;
-    char *line = NULL;
-    size_t cap = 0;
-    bool found = false;
-    while (!found && getline(&line, &cap, f) > 0) {
-        line[strcspn(line, "\n")] = 0;
-        /* id parent major:minor root mountpoint options [optional...] - fstype source super */
-        char *dash = strstr(line, " - ");
-        if (!dash)
-            continue;
-        *dash = 0;
-        char *save = NULL, *fields[5];
-        int n = 0;
-        for (char *p = line, *tok; n < 5 && (tok = strtok_r(p, " ", &save)); p = NULL)
-            fields[n++] = tok;
-        char *fstype = strtok_r(dash + 3, " ", &save);
-        char *source = fstype ? strtok_r(NULL, " ", &save) : NULL;
-        char *super = source ? strtok_r(NULL, " ", &save) : NULL;
-        if (n < 5 || !fstype)
-            continue;
-        bool match = v1 ? strcmp(fstype, "cgroup") == 0 && super && has_word(super, "cpu")
-                        : strcmp(fstype, "cgroup2") == 0;
-        if (match && strlen(fields[3]) < len && strlen(fields[4]) < len) {
-            strcpy(root, fields[3]);
-            strcpy(point, fields[4]);
-            unescape(root);
-            unescape(point);
-            found = true;
-        }
-    }
-    free(line);
-    fclose(f);
-    return found;
+    struct mount_search s = {v1, point, root, len};
+    return mn_lowfd_each_line(or_default(r->proc_self_mountinfo, "/proc/self/mountinfo"),
+                              mount_line, &s);
 }
 
 /* Parses the limit files of one directory: > 0 millicpus, 0 none, -1 bad. */

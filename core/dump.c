@@ -9,6 +9,7 @@
 #include "core/exectrace_file.h"
 #include "core/futex.h"
 #include "core/kthread.h"
+#include "core/lowfd.h"
 #include "core/sched_internal.h"
 #include "core/signals.h"
 #include "core/stats.h"
@@ -770,7 +771,8 @@ static _Atomic bool quitting;
 /* The tool's socket: "\0mnrt-dump-PID-COOKIE". */
 static int connect_tool(pid_t pid, uint32_t cookie)
 {
-    int fd = (int)mn_raw_syscall(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* high: the program's closes must not end it (core/lowfd.h) */
+    int fd = mn_lowfd_make_high(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0);
     if (fd < 0)
         return -1;
     struct sockaddr_un a;

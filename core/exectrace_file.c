@@ -7,6 +7,7 @@
 #include "core/exectrace.h"
 #include "core/exectrace_json.h"
 #include "core/futex.h"
+#include "core/lowfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -143,7 +144,10 @@ void mn_xtrace_write(void)
     atomic_store(&state, WRITING);
     char part[sizeof path + 8];
     snprintf(part, sizeof part, direct ? "%s" : "%s.part", path);
-    int fd = open_file(part, direct ? 0 : O_CREAT | O_TRUNC);
+    /* high: the program's other threads still run, and their closes must
+     * not end it (core/lowfd.h) */
+    int fd = mn_lowfd_make_high(SYS_openat, AT_FDCWD, (long)part,
+                                (direct ? 0 : O_CREAT | O_TRUNC) | O_WRONLY | O_CLOEXEC, 0644);
     if (fd < 0) {
         mn_warn("cannot write the execution trace to %s: %s", part, strerror(-fd));
     } else {

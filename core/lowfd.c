@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
@@ -32,19 +33,34 @@ static void back_off(unsigned *spins)
         mn_cpu_relax();
 }
 
+/* Brackets of either side the calling thread is inside. */
+static __thread int sides_here;
+
 /* Enters *mine's side once *theirs has none under way. Until its end
  * (leave_side), the calling thread's signal handlers are held off, as
  * inside an mnrt lock: one that left by a jump skipped the end, and the
  * other side then waited for ever (sysmon, at its next look in /proc);
- * and one that entered the other side waited for its own thread. */
+ * and one that entered the other side waited for its own thread. mnrt's
+ * own handlers still run (a thread dump made by the SIGQUIT handler
+ * before sysmon runs, whose symbolizer and unwinder open files): inside a
+ * bracket of its thread they enter without waiting, since what they open
+ * is closed or moved high before they return, so the interrupted close
+ * cannot end it. */
 static void enter_side(_Atomic int *mine, _Atomic int *theirs, unsigned *spins)
 {
     mn_lock_count(1);
     atomic_signal_fence(memory_order_seq_cst);
+    if (sides_here > 0) {
+        sides_here++;
+        atomic_fetch_add(mine, 1);
+        return;
+    }
     for (;;) {
         atomic_fetch_add(mine, 1);
-        if (atomic_load(theirs) == 0)
+        if (atomic_load(theirs) == 0) {
+            sides_here++;
             return;
+        }
         atomic_fetch_sub(mine, 1);
         while (atomic_load(theirs) != 0)
             back_off(spins);
@@ -53,6 +69,7 @@ static void enter_side(_Atomic int *mine, _Atomic int *theirs, unsigned *spins)
 
 static void leave_side(_Atomic int *mine)
 {
+    sides_here--;
     atomic_fetch_sub(mine, 1);
     mn_lock_uncount();
 }
@@ -108,6 +125,51 @@ bool mn_lowfd_read(const char *path, char *buf, size_t len)
     mn_lowfd_close(fd);
     buf[n] = 0;
     return true;
+}
+
+bool mn_lowfd_each_line(const char *path, bool (*fn)(char *line, void *arg), void *arg)
+{
+    int fd = mn_lowfd_open(path, O_RDONLY);
+    if (fd < 0)
+        return false;
+    char buf[MN_LOWFD_LINE];
+    size_t have = 0;
+    bool skipping = false, done = false;
+    long r = 1;
+    while (!done && r > 0) {
+        r = mn_raw_syscall(SYS_read, fd, buf + have, sizeof buf - 1 - have);
+        if (r > 0)
+            have += (size_t)r;
+        else if (have && !skipping) /* a last line without its newline */
+            buf[have++] = '\n';
+        char *line = buf, *nl;
+        while (!done && (nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
+            *nl = 0;
+            if (!skipping)
+                done = fn(line, arg);
+            skipping = false;
+            line = nl + 1;
+        }
+        have -= (size_t)(line - buf);
+        memmove(buf, line, have);
+        if (have == sizeof buf - 1) { /* a line too long: skip to its end */
+            have = 0;
+            skipping = true;
+        }
+    }
+    mn_lowfd_close(fd);
+    return done;
+}
+
+int mn_lowfd_make_high(long nr, long a1, long a2, long a3, long a4)
+{
+    mn_lowfd_begin();
+    int low = (int)mn_raw_syscall(nr, a1, a2, a3, a4);
+    int high = low < 0 ? low : mn_fd_dup_high(low);
+    if (low >= 0)
+        mn_raw_syscall(SYS_close, low);
+    mn_lowfd_end();
+    return high;
 }
 
 static int own_fd_base(void)

@@ -31,9 +31,13 @@
  * Fds of mnrt's kept longer are moved high (mn_fd_dup_high), where the
  * program's numbers do not reach.
  *
- * Not covered yet: the cgroup's mountinfo where no conventional mount is
- * found (a FILE: core/cgroup.c mount_of), the ELF files a thread dump's
- * symbolizer maps, and MNRT_TRACE's file. */
+ * Covered too: the cgroup's mountinfo where no conventional mount is
+ * found (mn_lowfd_each_line: core/cgroup.c mount_of, which read it with
+ * stdio, at a low number and with the program's malloc, from sysmon
+ * every second), the ELF files a thread dump's symbolizer maps, the
+ * socket a dump is written to and MNRT_TRACE's file (mn_lowfd_make_high).
+ * Not covered: fds made before the program's first thread (boot), when
+ * no other thread can close anything. */
 #ifndef MN_CORE_LOWFD_H
 #define MN_CORE_LOWFD_H
 
@@ -48,6 +52,19 @@ void mn_lowfd_close(int fd);
 /* Reads the small file path into buf, NUL-terminated (what does not fit
  * is left out); false if it cannot be read. */
 bool mn_lowfd_read(const char *path, char *buf, size_t len);
+
+/* Calls fn(line, arg) on each line of the file path, its newline
+ * removed, until fn returns true; lines of MN_LOWFD_LINE bytes or more
+ * are skipped. Returns what fn returned last; false if path cannot be
+ * read. Allocates nothing. */
+#define MN_LOWFD_LINE 4096
+bool mn_lowfd_each_line(const char *path, bool (*fn)(char *line, void *arg), void *arg);
+
+/* The fd that the raw system call nr(a1..a4) makes (openat, socket),
+ * made low inside a bracket and moved high at once (close-on-exec); a
+ * negative errno, and no fd, if the call failed or no number was free.
+ * For fds of mnrt's kept open while the program runs. */
+int mn_lowfd_make_high(long nr, long a1, long a2, long a3, long a4);
 
 /* Around other fds mnrt makes at the lowest free number and then moves
  * high or closes (the poller's). Nothing inside may wait for the program

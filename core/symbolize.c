@@ -3,7 +3,9 @@
 
 #include "compat/elf_file.h"
 #include "compat/raw_syscall.h"
+#include "core/lowfd.h"
 
+#include <fcntl.h>
 #include <link.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -95,13 +97,25 @@ static struct object *object_of(uintptr_t pc)
     return f.found;
 }
 
+/* Opened where the program's closes do not reach it (core/lowfd.h): a
+ * dump is made while the program runs. */
+static bool map_object_file(struct object *o)
+{
+    int fd = mn_lowfd_open(o->path, O_RDONLY);
+    if (fd < 0)
+        return false;
+    bool ok = mn_elf_map_fd(&o->elf, fd);
+    mn_lowfd_close(fd);
+    return ok;
+}
+
 static void load(struct object *o)
 {
     o->loaded = true;
     uintptr_t vdso = (uintptr_t)getauxval(AT_SYSINFO_EHDR);
     if (vdso && o->bias == vdso) /* no file: its image is in memory */
         mn_elf_memory(&o->elf, (const void *)vdso, o->hi - vdso);
-    else if (!mn_elf_map(&o->elf, o->path))
+    else if (!map_object_file(o))
         return;
     if (!mn_elf_symtab(&o->elf, SHT_SYMTAB, &o->tab))
         mn_elf_symtab(&o->elf, SHT_DYNSYM, &o->tab);

@@ -74,13 +74,9 @@ static size_t read_raw(void *dst, uintptr_t src, size_t n)
             return done;
     }
     if (done < n && rd.no_pvr) {
-        if (rd.mem_fd < 0) { /* kept: high, out of the program's reach (core/lowfd.h) */
-            int low = mn_lowfd_open("/proc/self/mem", O_RDONLY);
-            if (low >= 0) {
-                rd.mem_fd = mn_fd_dup_high(low);
-                mn_lowfd_close(low);
-            }
-        }
+        if (rd.mem_fd < 0) /* kept: high, out of the program's reach (core/lowfd.h) */
+            rd.mem_fd = mn_lowfd_make_high(SYS_openat, AT_FDCWD, (long)"/proc/self/mem",
+                                           O_RDONLY | O_CLOEXEC, 0);
         while (done < n && rd.mem_fd >= 0) {
             long got = mn_raw_syscall(SYS_pread64, rd.mem_fd, (char *)dst + done, n - done,
                                       src + done);
