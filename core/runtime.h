@@ -140,6 +140,9 @@ struct mn_g {
     struct mn_waiter *wait_intr;
     int mask_slot;               /* its mask's count in the union (signals.c) */
     bool sig_ran, sig_norestart; /* handlers run since its wait began */
+    /* program handlers run on it, ever: a wait in the kernel tells its
+     * EINTR from theirs from one for mnrt's own signals (sem_wait) */
+    uint32_t handlers_run;
     /* the inline wait its injected call parks for instead of yielding,
      * set by the preemption handler (preempt.h, inline_wait.h) */
     bool converting;

@@ -456,6 +456,7 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         g->m->sigmask = g->sigmask;
         g->sig_handler_depth++;
         g->sig_ran = true;
+        g->handlers_run++;
         if (!(a.sa_flags & SA_RESTART))
             g->sig_norestart = true;
     }

@@ -67,6 +67,22 @@ static bool try_take(struct mn_sem *sm)
     return false;
 }
 
+/* A process-shared semaphore's wait in the kernel, which ends a timed
+ * wait with EINTR for any handler, SA_RESTART or not, mnrt's own too
+ * (preemption's SIGURG, core/preempt.h, may land as the thread goes to
+ * sleep): only a program's handler ends it (randomized CI: sem_clockwait
+ * failed with EINTR, 1 run in 40 of tests/programs/semaphores). */
+static int shared_wait_intr(_Atomic uint32_t *value, int64_t deadline)
+{
+    mn_g *g = mn_tls_g;
+    for (;;) {
+        uint32_t ran = g ? g->handlers_run : 0;
+        int r = mn_shared_wait(value, 0, deadline);
+        if (r != EINTR || !g || g->handlers_run != ran)
+            return r;
+    }
+}
+
 static int wait_until(sem_t *s, int64_t deadline)
 {
     mn_cancel_point();
@@ -77,7 +93,7 @@ static int wait_until(sem_t *s, int64_t deadline)
     atomic_fetch_add(&sm->nwaiters, 1);
     int err = 0;
     while (!try_take(sm)) {
-        int r = shared ? mn_shared_wait(&sm->value, 0, deadline)
+        int r = shared ? shared_wait_intr(&sm->value, deadline)
                        : mn_ufutex_wait_intr(&sm->value, 0, deadline, "semaphore");
         /* a timed wait always fails when a handler ran, an untimed one
          * unless SA_RESTART, as glibc's on the kernel's futex (which
