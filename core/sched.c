@@ -257,7 +257,10 @@ void mn_poll_break(void)
  * others wait for, is told when it would sleep past the timer
  * (mn_monitor_notice_timer, the same fence protocol with its deadline):
  * with two threads computing at two Ps and taking locks, a third one's
- * 1 ms sleeps took 10-12 ms, sysmon's longest tick. */
+ * 1 ms sleeps took 10-12 ms, sysmon's longest tick. Only when Gs wait
+ * for the caller's P or in the global queue: else the P, about to go
+ * idle, has its M read the timers as the poll owner (a review counted a
+ * poke at nearly every tick of a thread sleeping 1 ms in a loop). */
 int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg)
 {
     mn_m *m = mn_current_m();
@@ -269,7 +272,7 @@ int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg)
     if (atomic_load(&mn_sched.poll_owner)) {
         if (when < atomic_load(&mn_sched.poll_until))
             mn_poll_break();
-    } else {
+    } else if (m && m->p && (!mn_runq_empty(&m->p->runq) || atomic_load(&mn_sched.runqsize))) {
         mn_monitor_notice_timer(when);
     }
     return 0;

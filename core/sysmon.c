@@ -67,6 +67,7 @@ struct pmon {
     const mn_g *g;         /* the G it ran at the last look */
     uint32_t syscalls;     /* and that G's system calls then */
     bool asked;            /* its G was asked to yield at an earlier look */
+    bool stopped;          /* and its M had not run since the one before */
     int signals;           /* preemption signals sent to it since */
     bool converting;       /* its G was asked to park instead of this wait: */
     long converting_nr;    /* the call */
@@ -149,15 +150,18 @@ void mn_monitor_notice_busy(void)
  * The wait's word is read first; then the deadline is published and the
  * timers read, each behind a full fence, so a timer added meanwhile is
  * either read here or pokes (mn_monitor_notice_timer), changing the word
- * the wait then finds changed. */
+ * the wait then finds changed. Not without preemption by signal: a G
+ * asked then yields at its next release (runtime.h), and more asks there
+ * brought back the GIL starvation of python_gil_sleeper under
+ * MNRT_DEBUG=asyncpreempt=0 (5 of 7 runs; a review). */
 static void sleep_until_look(int64_t now, int64_t timeout)
 {
     uint32_t w = atomic_load(&monitor_word);
     if (mn_sig_forward_due() || mn_dump_pending()) /* posted before w was read */
         return;
-    atomic_store(&sleeps_until, now + timeout);
+    atomic_store(&sleeps_until, mn_preempt_on() ? now + timeout : INT64_MIN);
     atomic_thread_fence(memory_order_seq_cst);
-    if (!atomic_load(&mn_sched.poll_owner)) {
+    if (mn_preempt_on() && !atomic_load(&mn_sched.poll_owner)) {
         int64_t due = mn_earliest_timer();
         if (due > now && due - now < BUSY_LOOK_NS)
             due = now + BUSY_LOOK_NS;
@@ -280,8 +284,11 @@ static int64_t next_look_user(mn_p *p, const struct pmon *pm, int64_t now, bool 
 {
     if (pm->asked && !(mn_preempt_on() && others_wait(p, now)))
         return INT64_MAX;
+    /* an M off its CPU (a machine with more threads than CPUs) is not
+     * signalled: its next look is no sooner than the old rate (sysmon
+     * looked every 50 us meanwhile, a fifth of a CPU) */
     if (pm->asked)
-        return now + (pm->signals < SIGNAL_TRIES ? SIGNAL_RETRY_NS : BUSY_LOOK_NS);
+        return now + (pm->signals < SIGNAL_TRIES && !pm->stopped ? SIGNAL_RETRY_NS : BUSY_LOOK_NS);
     if (serves)
         return INT64_MAX;
     int64_t at = others_wait(p, now) ? now : mn_timers_next(&p->timers);
@@ -338,6 +345,7 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, int6
     if (g && !stopped && over)
         not_yielded(p, pm, m, g, cpu, now);
     pm->asked = over;
+    pm->stopped = stopped;
     lower_to(next_look, next_look_user(p, pm, now, !computes));
     /* Same G, no CPU time since the last look, asleep in the kernel: it
      * blocked where mnrt cannot see. Only worth it if others could run. */
