@@ -41,11 +41,11 @@ static __thread int sides_here;
  * inside an mnrt lock: one that left by a jump skipped the end, and the
  * other side then waited for ever (sysmon, at its next look in /proc);
  * and one that entered the other side waited for its own thread. mnrt's
- * own handlers still run (a thread dump made by the SIGQUIT handler
- * before sysmon runs, whose symbolizer and unwinder open files): inside a
- * bracket of its thread they enter without waiting, since what they open
- * is closed or moved high before they return, so the interrupted close
- * cannot end it. */
+ * own handlers still run (the execution trace written from a fatal
+ * signal's handler, a thread dump made by the SIGQUIT handler before
+ * sysmon runs): inside a bracket of their thread they enter without
+ * waiting, since what they open is closed or moved high before they
+ * return, so the interrupted close cannot end it. */
 static void enter_side(_Atomic int *mine, _Atomic int *theirs, unsigned *spins)
 {
     mn_lock_count(1);
