@@ -26,9 +26,13 @@ static bool note(char *line, void *arg)
     return s->n == s->stop_at;
 }
 
-static void write_file(const char *path, const char *text)
+/* A new file in /tmp holding text; its name goes to path (22 bytes). */
+static void temp_file(char *path, const char *text)
 {
-    FILE *f = fopen(path, "w");
+    strcpy(path, "/tmp/mnrt_lowfd_XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *f = fdopen(fd, "w");
     cr_assert_not_null(f);
     fputs(text, f);
     fclose(f);
@@ -36,9 +40,8 @@ static void write_file(const char *path, const char *text)
 
 Test(lowfd, lines_and_last_without_newline)
 {
-    char path[] = "/tmp/mnrt_lowfd_XXXXXX";
-    close(mkstemp(path));
-    write_file(path, "one\n\ntwo words\nlast");
+    char path[32];
+    temp_file(path, "one\n\ntwo words\nlast");
     struct seen s = {0};
     cr_assert_eq(mn_lowfd_each_line(path, note, &s), false);
     cr_assert_eq(s.n, 4);
@@ -51,8 +54,7 @@ Test(lowfd, lines_and_last_without_newline)
 
 Test(lowfd, long_line_skipped_whole)
 {
-    char path[] = "/tmp/mnrt_lowfd_XXXXXX";
-    close(mkstemp(path));
+    char path[32];
     size_t big = 3 * MN_LOWFD_LINE;
     char *text = malloc(big + 64);
     strcpy(text, "before\n");
@@ -60,7 +62,7 @@ Test(lowfd, long_line_skipped_whole)
     for (size_t i = 0; i < big; i++)
         text[at + i] = i % 100 == 99 ? ' ' : 'x';
     strcpy(text + at + big, "\nafter\n");
-    write_file(path, text);
+    temp_file(path, text);
     free(text);
     struct seen s = {0};
     mn_lowfd_each_line(path, note, &s);
@@ -72,9 +74,8 @@ Test(lowfd, long_line_skipped_whole)
 
 Test(lowfd, stops_when_found)
 {
-    char path[] = "/tmp/mnrt_lowfd_XXXXXX";
-    close(mkstemp(path));
-    write_file(path, "a\nb\nc\n");
+    char path[32];
+    temp_file(path, "a\nb\nc\n");
     struct seen s = {.stop_at = 2};
     cr_assert_eq(mn_lowfd_each_line(path, note, &s), true);
     cr_assert_eq(s.n, 2);
