@@ -253,9 +253,11 @@ void mn_xt_rec_stop(mn_g *g, enum mn_m_action action)
         kind = MN_XT_PARK;
         why = g->wait_reason;
         break;
+    case MN_ACT_PREEMPTED:
+        kind = MN_XT_PREEMPTED;
+        break;
     case MN_ACT_YIELD:
-        kind = atomic_load_explicit(&g->preempt, memory_order_relaxed) ? MN_XT_PREEMPTED
-                                                                       : MN_XT_YIELD;
+        kind = MN_XT_YIELD;
         break;
     case MN_ACT_YIELD_GLOBAL:
     case MN_ACT_YIELD_TURN:

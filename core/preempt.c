@@ -20,8 +20,9 @@
 #include <unistd.h>
 
 #define RED_ZONE 128
-/* stack the yield needs below the trampoline's saved state: mn_yield and
- * what a direct switch runs on this stack for the G switched from */
+/* stack the yield needs below the trampoline's saved state:
+ * mn_yield_preempted and what a direct switch (a G asked while nobody
+ * waits) runs on this stack for the G switched from */
 #define YIELD_STACK (16 * 1024)
 
 uint32_t mn_xstate_size = 512;
@@ -224,7 +225,7 @@ void mn_preempt_yield(struct mn_preempt_frame *frame)
     if (g->converting)
         park_converted(g, frame);
     else
-        mn_yield();
+        mn_yield_preempted();
     /* canceled asynchronously meanwhile: unwinds from here, through the
      * trampoline's frame, which describes the interrupted one */
     if ((atomic_load(mn_tcb_cancelhandling(mn_tls_g->tcb)) & MN_CANCEL_ASYNC) &&

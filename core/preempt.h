@@ -12,7 +12,8 @@
  * handler, on the M's alternate stack, makes the interrupted code call
  * mn_preempt_trampoline (preempt_x86_64.S) as if it had called it itself,
  * past the 128-byte red zone; the trampoline saves flags, general
- * registers and the extended state, yields the G like mn_yield, and when
+ * registers and the extended state, yields the G (mn_yield_preempted: to
+ * the global queue, runtime.h), and when
  * the G runs again (on any M) restores everything and returns to the
  * interrupted instruction.
  *
@@ -32,7 +33,7 @@
  * - Nothing M-specific is kept across the yield: the trampoline's frame is
  *   on the G's stack, the thread pointer is the G's own TCB.
  * - A G locked to its M is preempted like the others: its yield sends it
- *   back to its M through the run queue, as mn_yield does.
+ *   back to its M through the global queue (g0 hands its M the P).
  * - The same signal converts an inline wait (mn_preempt_convert): sysmon
  *   sets m->convert and m->convert_sig instead of m->preempt_sig, and the
  *   handler injects the same call only for the exact state in which the
@@ -100,8 +101,8 @@ struct mn_preempt_frame {
     uint64_t rip; /* where the interrupted code goes on */
 };
 
-/* For the trampoline only: yields the calling G (mn_yield), or parks it
- * for its converted wait, keeping errno. */
+/* For the trampoline only: yields the calling G (mn_yield_preempted), or
+ * parks it for its converted wait, keeping errno. */
 void mn_preempt_yield(struct mn_preempt_frame *frame);
 void mn_preempt_trampoline(void);
 

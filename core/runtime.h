@@ -106,10 +106,6 @@ struct mn_g {
     _Atomic uint8_t preempt;
     uint32_t turn_inputs;        /* waits for input begun since it last started (mn_input_turn) */
     int64_t turn_since;          /* when the first of them began */
-    /* system calls it made through mnrt (mn_count_syscall), written by
-     * it alone: sysmon tells a G that computes or spins (none since its
-     * last look) from one that serves I/O */
-    _Atomic uint32_t syscalls;
     int syscall_depth;           /* nesting of mn_entersyscall brackets */
     bool p_in_syscall;           /* its P was left in SYSCALL state */
     mn_g *allnext, *allprev;     /* all started Gs, under sched.allg_lock */
@@ -204,7 +200,8 @@ enum mn_m_action {
     MN_ACT_NONE, MN_ACT_PARK, MN_ACT_YIELD, MN_ACT_EXIT, MN_ACT_CALL, MN_ACT_QUEUE,
     MN_ACT_YIELD_GLOBAL, /* a yield behind the global queue's Gs (mn_input_turn) */
     MN_ACT_YIELD_TURN,   /* a yield behind its P's Gs, through g0 (mn_input_turn) */
-    MN_ACT_YIELD_NEXT    /* the P's runnext runs now, it next (mn_release_turn) */
+    MN_ACT_YIELD_NEXT,   /* the P's runnext runs now, it next (mn_release_turn) */
+    MN_ACT_PREEMPTED     /* its slice ended: to the global queue (mn_yield_preempted) */
 };
 
 struct mn_m {
@@ -408,6 +405,16 @@ void mn_ready(mn_g *g);
 /* Puts the calling G at the tail of its P's queue (where an idle P may
  * steal it) and runs another; returns at once when nothing else can run. */
 void mn_yield(void);
+/* The calling G, asked to yield by sysmon (its slice is over: sysmon.h),
+ * yields: its P's slice ends (runnext goes behind the ring) and the G
+ * goes to the back of the global queue, as Go's preempted goroutines do,
+ * while its P runs the Gs of its own queue first. Put back on its own
+ * P's queue, a G preempted there never reached the other Ps: a P whose
+ * G computes alone is never asked to yield (nobody waits for it), so its
+ * G kept a P to itself while the other P's queue took turns (redis 7's
+ * four spinning I/O threads at two Ps: one alone on P0 for 4.9 s, three
+ * sharing P1; docs/design.md §13). */
+void mn_yield_preempted(void);
 /* Whether a G about to wait for a lock held elsewhere should spin first
  * (Go's canSpin): only while another P runs (the owner may be there) and
  * nothing waits in its own P's queue (better to run that than to spin).
@@ -471,15 +478,6 @@ void mn_syscall_left_by_jump(void);
 /* In a fork's child: counters start afresh. */
 void mn_syscall_fork_child(void);
 
-/* Counts a system call the calling G made (g->syscalls; g may be NULL). */
-static inline void mn_count_syscall(mn_g *g)
-{
-    if (g)
-        atomic_store_explicit(&g->syscalls,
-                              atomic_load_explicit(&g->syscalls, memory_order_relaxed) + 1,
-                              memory_order_relaxed);
-}
-
 /* g->preempt's bits. ASKED: sysmon found its slice over (core/sysmon.h).
  * AT_RELEASE: it may yield at a release too, where a signal could not
  * preempt it (preempt.h) or none was sent. */
@@ -490,7 +488,7 @@ static inline void mn_check_preempt_bits(uint8_t bits)
 {
     mn_g *g = mn_tls_g;
     if (g && __builtin_expect(atomic_load_explicit(&g->preempt, memory_order_relaxed) & bits, 0))
-        mn_yield();
+        mn_yield_preempted();
     else if (__builtin_expect(mn_randomize, 0))
         mn_randomize_yield();
 }

@@ -790,7 +790,30 @@ static mn_g *random_source(mn_m *m, mn_p *p)
     }
 }
 
-static mn_g *schedule(mn_m *m)
+/* Ends p's time slice if sysmon found it over (p->preempt): runnext goes
+ * behind the Gs that wait in the ring. Returns whether it did. */
+static bool end_slice(mn_p *p)
+{
+    if (!atomic_load_explicit(&p->preempt, memory_order_relaxed) ||
+        !atomic_exchange(&p->preempt, false))
+        return false;
+    mn_g *overflow[MN_RUNQ_SIZE / 2 + 1];
+    int moved = mn_runq_demote_next(&p->runq, overflow);
+    if (moved)
+        globrunq_put_batch(overflow, moved);
+    return true;
+}
+
+/* Finds m's next G. preempted: the G m ran was just preempted into the
+ * global queue, behind the Gs that wait there, and its P's due timers and
+ * queue go first, not the global queue's turn (every 61st schedule),
+ * which would take it straight back: a thread woken by its timer then
+ * waited a whole slice more (hog_latency's p99 at one P: 3.2 ms against
+ * 1.1 before the global queue). Then the P takes one G from the global
+ * queue, not a share of it as findrunnable() does: with three spinners
+ * at two Ps the share was the G ahead and the preempted one itself, back
+ * in its own P's queue, and two of the three never moved (a review). */
+static mn_g *schedule(mn_m *m, bool preempted)
 {
     retire_dead_p(m);
     mn_p *p = m->p;
@@ -800,16 +823,10 @@ static mn_g *schedule(mn_m *m)
      * runnext share one slice (below) and may never call in where a G's
      * preempt flag is checked, so the slice ends here, whichever G holds it:
      * runnext goes behind the Gs that wait in the ring, and the global queue
-     * and the ring go first (Go preempts the running G to the global queue). */
-    bool expired = atomic_load_explicit(&p->preempt, memory_order_relaxed) &&
-                   atomic_exchange(&p->preempt, false);
-    if (expired) {
-        mn_g *overflow[MN_RUNQ_SIZE / 2 + 1];
-        int moved = mn_runq_demote_next(&p->runq, overflow);
-        if (moved)
-            globrunq_put_batch(overflow, moved);
-    }
-    if (global_turn(p, expired))
+     * and the ring go first (as a preempted G goes behind the global queue's:
+     * mn_yield_preempted). */
+    bool expired = end_slice(p);
+    if (!preempted && global_turn(p, expired))
         g = globrunq_get(p, 1);
     if (!g && __builtin_expect(mn_randomize, 0))
         g = random_source(m, p);
@@ -819,6 +836,8 @@ static mn_g *schedule(mn_m *m)
             mn_timers_run(&p->timers, now);
         g = mn_runq_get(&p->runq, &inherit);
     }
+    if (!g && preempted)
+        g = globrunq_get(p, 1);
     if (!g) {
         g = findrunnable(m);
         inherit = false;
@@ -948,6 +967,12 @@ static mn_g *after_switch(mn_m *m, mn_g *g)
             return NULL;
         }
         return atomic_exchange_explicit(&m->p->runq.runnext, g, memory_order_acq_rel);
+    case MN_ACT_PREEMPTED:
+        /* the slice ends here, not in schedule(), which would take the
+         * global queue's Gs first, g among them */
+        if (m->p)
+            end_slice(m->p);
+        /* fall through */
     case MN_ACT_QUEUE: /* exitsyscall found no P for it */
     case MN_ACT_YIELD_GLOBAL:
         queue_globally(g);
@@ -1034,6 +1059,7 @@ static void g0_loop(mn_m *m)
     for (;;) {
         mn_g *prev = m->curg;
         bool locked_exit = prev && prev == m->lockedg && m->action == MN_ACT_EXIT;
+        bool preempted = prev && m->action == MN_ACT_PREEMPTED;
         if (locked_exit) {
             prev->lockedm = NULL;
             m->lockedg = NULL;
@@ -1066,7 +1092,7 @@ static void g0_loop(mn_m *m)
                 stopm(m);
         }
         if (!g)
-            g = schedule(m);
+            g = schedule(m, preempted);
         if (g->lockedm) {
             startlockedm(m, g);
             continue;
@@ -1319,6 +1345,19 @@ void mn_yield(void)
     mn_switch_out(g, MN_ACT_YIELD);
 }
 
+void mn_yield_preempted(void)
+{
+    mn_g *g = mn_tls_g;
+    yield_fork_lock(g);
+    /* asked while nobody waits (sysmon asks after 10 ms whatever waits):
+     * as mn_yield, without the global queue's lock and a wake of an idle
+     * P's M that would take the G elsewhere */
+    mn_p *p = g->m->p;
+    bool alone = !p || (mn_runq_empty(&p->runq) &&
+                        !atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed));
+    mn_switch_out(g, alone ? MN_ACT_YIELD : MN_ACT_PREEMPTED);
+}
+
 /* A G's turn at input (mn_input_turn): it yields at its first input wait
  * after this long, if others wait. Measured (machine C, 2026-12-06):
  * 20, 50, 100 and 300 us; longer turns lengthen the echo server's p99 at
@@ -1362,13 +1401,15 @@ void mn_yield(void)
  * whose collection is a system call. */
 #define INPUT_POLL_NS (20 * 1000)
 /* A G about to wait for input collects ready I/O only when at most this
- * many Gs wait for its P (and none in the global queue): collecting into
- * a long queue made the queues overflow into the global one, served once
- * in 61 schedulings (docs/design.md §9). But a thread that computes is
- * often queued alone: a G that wrote to its peer and waits for its own
- * input then left the peer's readiness for sysmon's 10 ms poll, and the
- * peer behind the computing thread's slice (Python with a thread
- * computing, one P: 18 ms a hop; docs/design.md §13). */
+ * many Gs wait for its P and in the global queue together: collecting
+ * into a long queue made the queues overflow into the global one, served
+ * once in 61 schedulings (docs/design.md §9). But a thread that computes
+ * is often queued alone, in the global queue once preempted: a G that
+ * wrote to its peer and waits for its own input then left the peer's
+ * readiness for sysmon's 10 ms poll, and the peer behind the computing
+ * thread's slice (Python with a thread computing, one P: 18 ms a hop;
+ * docs/design.md §13; tests/io/input_behind_hog_one_p, 11 ms a hop while
+ * this counted only the P's own queue and required an empty global one). */
 #define INPUT_COLLECT_QUEUED 2
 
 /* Ends g's turn if Gs wait for its P, or else in the global queue.
@@ -1421,8 +1462,9 @@ void mn_input_turn(void)
      * this G may have just made it. At every wait, not only at a turn's
      * end: a G that yields for other reasons (a random yield under
      * MNRT_DEBUG=randomize) starts a new turn each time. */
-    if (p && mn_runq_len(&p->runq) <= INPUT_COLLECT_QUEUED &&
-        atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed) == 0)
+    if (p && mn_runq_len(&p->runq) +
+                     atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed) <=
+                 INPUT_COLLECT_QUEUED)
         collect_ready_io(g, now);
     if (g->turn_inputs++ == 0) {
         g->turn_since = now;
@@ -1548,8 +1590,9 @@ void mn_sched_start_g(mn_g *g)
     if (!self)
         return;
     mn_p *p = self->m->p;
-    if (atomic_load_explicit(&self->preempt, memory_order_relaxed) ||
-        (p && mn_runq_len(&p->runq) >= MN_RUNQ_SIZE))
+    if (atomic_load_explicit(&self->preempt, memory_order_relaxed))
+        mn_yield_preempted();
+    else if (p && mn_runq_len(&p->runq) >= MN_RUNQ_SIZE)
         mn_yield();
 }
 

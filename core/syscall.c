@@ -22,7 +22,6 @@
  * frame is gone by the time the call blocks. */
 static inline __attribute__((always_inline)) void enter(mn_g *g, void **fp)
 {
-    mn_count_syscall(g);
     g->syscall_pc = (uintptr_t)fp[1];
     g->syscall_sp = (uintptr_t)(fp + 2);
     g->syscall_fp = (uintptr_t)fp[0];

@@ -13,11 +13,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* glibc's syscall(): -1 with errno on failure, the result otherwise
- * (counted for sysmon: mn_count_syscall) */
+/* glibc's syscall(): -1 with errno on failure, the result otherwise */
 static inline long mn_sys6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
-    mn_count_syscall(mn_tls_g);
     long r = mn_raw_syscall6(n, a1, a2, a3, a4, a5, a6);
     if ((unsigned long)r > -4096ul) {
         errno = (int)-r;

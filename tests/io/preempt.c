@@ -1,7 +1,7 @@
 /* Cooperative preemption (docs/design.md §13): with one P (MNRT_PROCS=1), a
  * thread that spins taking an uncontended mutex never parks; sysmon asks
- * it to yield after 10 ms and it does so at its next unlock, so the other
- * thread gets the P and can stop it. Natively the kernel's scheduler does
+ * it to yield once its slice is over (2 ms, the other thread waiting)
+ * and preempts it, so the other thread gets the P and can stop it. Natively the kernel's scheduler does
  * the same. Without preemption this program would never end. */
 #include "check.h"
 

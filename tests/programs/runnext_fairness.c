@@ -4,7 +4,7 @@
  * made before them has run. Under mnrt each new thread goes to its P's
  * runnext and inherits the time slice of its creator (Go's inheritTime),
  * so the queued thread waits behind them; sysmon ends such a slice after
- * 10 ms (core/sched.c schedule). Before that, it waited for ever: the
+ * 2 ms, as others wait (core/sched.c schedule). Before that, it waited for ever: the
  * failure is a hang, caught by the runner's timeout.
  *
  * With the argument "yield", a thread calls sched_yield in a loop meanwhile,

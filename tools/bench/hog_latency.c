@@ -9,22 +9,26 @@
  * 1,000,000,000) of a 64-bit xorshift generator without calls, or, with
  * LOCK_EVERY, take a lock of the program's own every LOCK_EVERY steps (a
  * mutex, a condition variable and an owner field, as perl's and Python's
- * are) and count under it; meanwhile a sleeper sleeps 1 ms with nanosleep
+ * are) and count under it, and, with SYSCALL_EVERY, write a byte to
+ * /dev/null every SYSCALL_EVERY steps; meanwhile a sleeper sleeps 1 ms with nanosleep
  * again and again until the hogs are done (they start once the sleeper
  * runs), and records how much later than 1 ms each sleep ended. No hog's
  * result may be 0 (xorshift never reaches 0 from another seed), the count
  * must be every take, and every sleep must last 1 ms.
  * Result: lateness p50_us, p99_us, max_us, mean_us over `samples` sleeps.
- * Usage: bench_hog_latency [ITERS [HOGS [LOCK_EVERY]]] */
+ * Usage: bench_hog_latency [ITERS [HOGS [LOCK_EVERY [SYSCALL_EVERY]]]]
+ * (a LOCK_EVERY above ITERS takes the lock once, at the start) */
 #include "bench.h"
 
+#include <fcntl.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 
 #define MAX_SAMPLES 100000
 #define MAX_HOGS 64
 
-static long iters, lock_every;
+static long iters, lock_every, syscall_every;
+static int devnull;
 static atomic_int hogs_left;
 static uint64_t hog_result[MAX_HOGS];
 static uint64_t late_ns[MAX_SAMPLES];
@@ -58,6 +62,8 @@ static void *hog(void *arg)
 		x ^= x << 17;
 		if (lock_every && i % lock_every == 0)
 			take_and_count(arg);
+		if (syscall_every && i % syscall_every == 0 && write(devnull, "x", 1) != 1)
+			bench_fail("write /dev/null: %s", strerror(errno));
 	}
 	*(uint64_t *)arg = x;
 	atomic_fetch_sub(&hogs_left, 1);
@@ -91,8 +97,13 @@ int main(int argc, char **argv)
 	iters = bench_arg(argc, argv, 1, 1000000000);
 	int nhogs = (int)bench_arg(argc, argv, 2, 1);
 	lock_every = bench_arg(argc, argv, 3, 0);
-	if (nhogs < 1 || nhogs > MAX_HOGS || lock_every < 0)
-		bench_fail("usage: bench_hog_latency [ITERS [HOGS (1-%d) [LOCK_EVERY]]]", MAX_HOGS);
+	syscall_every = bench_arg(argc, argv, 4, 0);
+	if (nhogs < 1 || nhogs > MAX_HOGS || lock_every < 0 || syscall_every < 0)
+		bench_fail("usage: bench_hog_latency [ITERS [HOGS (1-%d) [LOCK_EVERY [SYSCALL_EVERY]]]]",
+			   MAX_HOGS);
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (devnull < 0)
+		bench_fail("open /dev/null: %s", strerror(errno));
 	atomic_store(&hogs_left, nhogs);
 	pthread_t s, h[MAX_HOGS];
 	sem_t started; /* the hog starts once the sleeper sleeps */

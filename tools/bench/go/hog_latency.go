@@ -4,16 +4,18 @@
 // (default 1) each run ITERS (default 1,000,000,000) xorshift steps
 // without calls, or, with LOCK_EVERY, take a lock made of a sync.Mutex, a
 // sync.Cond and an owner field every LOCK_EVERY steps and count under it,
-// while another sleeps 1 ms with time.Sleep again and again until they are
+// and, with SYSCALL_EVERY, write a byte to /dev/null every SYSCALL_EVERY
+// steps, while another sleeps 1 ms with time.Sleep again and again until they are
 // done, recording how much later than 1 ms each sleep ended. run-bench
 // runs hog_latency under `taskset -c 0` (GOMAXPROCS 1): the sleeper waits
 // for Go to preempt the hog.
 // Result: lateness p50_us, p99_us, max_us, mean_us over `samples` sleeps.
-// Usage: hog_latency [ITERS [HOGS [LOCK_EVERY]]]
+// Usage: hog_latency [ITERS [HOGS [LOCK_EVERY [SYSCALL_EVERY]]]]
 
 package main
 
 import (
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -47,8 +49,13 @@ func main() {
 	iters := argInt(1, 1000000000)
 	hogs := argInt(2, 1)
 	lockEvery := argInt(3, 0)
-	if hogs < 1 || lockEvery < 0 {
-		fail("usage: hog_latency [ITERS [HOGS [LOCK_EVERY]]]")
+	syscallEvery := argInt(4, 0)
+	if hogs < 1 || lockEvery < 0 || syscallEvery < 0 {
+		fail("usage: hog_latency [ITERS [HOGS [LOCK_EVERY [SYSCALL_EVERY]]]]")
+	}
+	devnull, err := os.OpenFile("/dev/null", os.O_WRONLY, 0)
+	if err != nil {
+		fail("open /dev/null: %v", err)
 	}
 	var lock ownedLock
 	lock.freed = sync.NewCond(&lock.mu)
@@ -82,6 +89,11 @@ func main() {
 				x ^= x << 17
 				if lockEvery != 0 && i%lockEvery == 0 {
 					lock.takeAndCount(out)
+				}
+				if syscallEvery != 0 && i%syscallEvery == 0 {
+					if n, err := devnull.Write([]byte{'x'}); n != 1 {
+						fail("write /dev/null: %v", err)
+					}
 				}
 			}
 			*out = x
