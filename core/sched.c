@@ -1350,11 +1350,15 @@ void mn_yield_preempted(void)
     mn_g *g = mn_tls_g;
     yield_fork_lock(g);
     /* asked while nobody waits (sysmon asks after 10 ms whatever waits):
-     * as mn_yield, without the global queue's lock and a wake of an idle
-     * P's M that would take the G elsewhere */
+     * the slice ends here, and the yield returns at once without the
+     * global queue's lock and a wake of an idle P's M that would take the
+     * G elsewhere (mn_switch_out's direct yield; with the P's mark left
+     * set it would go through g0: only_local_work) */
     mn_p *p = g->m->p;
     bool alone = !p || (mn_runq_empty(&p->runq) &&
                         !atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed));
+    if (alone && p)
+        atomic_store_explicit(&p->preempt, false, memory_order_relaxed);
     mn_switch_out(g, alone ? MN_ACT_YIELD : MN_ACT_PREEMPTED);
 }
 

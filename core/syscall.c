@@ -112,6 +112,10 @@ void mn_exitsyscall(void)
     if (p) {
         mn_acquirep(m, p);
         mn_xtrace_start(m, g); /* it runs on, on this P now */
+        /* a fresh slice: an ask for the old one, on the P it lost, is void
+         * here, and so is a mark the idle P kept from its last slice */
+        atomic_store_explicit(&g->preempt, 0, memory_order_relaxed);
+        atomic_store_explicit(&p->preempt, false, memory_order_relaxed);
         atomic_store(&p->status, mn_pword(m, MN_P_USER));
         return;
     }

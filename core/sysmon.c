@@ -365,11 +365,15 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, int6
     return false;
 }
 
-/* One look at a P whose M is in a system call. Its G's slice goes on
- * there: once over, the G is asked to yield, which it does as the call
- * returns (a thread that lives in short calls, 64 KiB preads of a cached
- * file, was found in one at nearly every look and never asked: a 1 ms
- * sleeper beside it at one P woke 18-33 ms late; a review). While others
+/* One look at a P whose M is in a system call. The slice of a G that
+ * lives in short calls (a call begun since the last look) goes on there:
+ * once over, the G is asked to yield, which it does as the call returns
+ * (one making 64 KiB preads of a cached file was found in a call at
+ * nearly every look and never asked: a 1 ms sleeper beside it at one P
+ * woke 18-33 ms late; a review). Not a G in one long call: the time it
+ * sleeps there is no slice, and its P goes to another M instead if
+ * others wait (asked, it kept the ask past the call and yielded at its
+ * next one; a second review). While others
  * wait for the P, the next look comes BUSY_LOOK_NS later (to take the P
  * if the call goes on, else for the slice), not at sysmon's tick, which
  * grows to 10 ms: a G that computes between short system calls was found
@@ -379,15 +383,18 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, int6
 static bool look_syscall(mn_p *p, struct pmon *pm, uint64_t word, int64_t now,
                          int64_t *next_look)
 {
-    mn_m *m = MN_SNAPSHOT_GET(p->m);
-    if (m && mn_pword(m, MN_P_SYSCALL) == word && !slice_began(p, pm, m, now))
-        ask_if_over(p, pm, MN_SNAPSHOT_GET(m->curg), now);
     if (others_wait(p, now))
         lower_to(next_look, now + BUSY_LOOK_NS);
     uint32_t tick = atomic_load(&p->syscalltick);
     if (tick != pm->syscalltick) {
         pm->syscalltick = tick;
         pm->syscallwhen = now;
+        mn_m *m = MN_SNAPSHOT_GET(p->m);
+        if (m && mn_pword(m, MN_P_SYSCALL) == word) {
+            mn_g *g = MN_SNAPSHOT_GET(m->curg); /* before the tick, as look_user */
+            if (!slice_began(p, pm, m, now))
+                ask_if_over(p, pm, g, now);
+        }
         return false;
     }
     if (mn_runq_empty(&p->runq) && atomic_load(&mn_sched.runqsize) == 0 &&
