@@ -299,9 +299,6 @@ static void lower_to(int64_t *t, int64_t at)
         *t = at;
 }
 
-/* One look at a P whose M runs program code. Returns whether it took the
- * P or asked its G to park instead of a wait; lowers *next_look to when
- * this P needs the next. */
 /* Notes p's scheduling tick and its M (m) at a look: if either changed
  * since the last, a slice began (returns true). */
 static bool slice_began(mn_p *p, struct pmon *pm, mn_m *m, int64_t now)
@@ -335,6 +332,9 @@ static bool ask_if_over(mn_p *p, const struct pmon *pm, mn_g *g, int64_t now)
     return true;
 }
 
+/* One look at a P whose M runs program code. Returns whether it took the
+ * P or asked its G to park instead of a wait; lowers *next_look to when
+ * this P needs the next. */
 static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, int64_t *next_look)
 {
     mn_m *m = MN_SNAPSHOT_GET(p->m);
@@ -373,13 +373,12 @@ static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, int6
  * woke 18-33 ms late; a review). Not a G in one long call: the time it
  * sleeps there is no slice, and its P goes to another M instead if
  * others wait (asked, it kept the ask past the call and yielded at its
- * next one; a second review). While others
- * wait for the P, the next look comes BUSY_LOOK_NS later (to take the P
- * if the call goes on, else for the slice), not at sysmon's tick, which
- * grows to 10 ms: a G that computes between short system calls was found
- * in one at every tenth look or so, and the thread its P's timer woke
- * then waited 10 ms (hog_latency_syscalls' p99 at one P: 10.4 ms with a
- * p50 of 1.1). */
+ * next one; a second review). While others wait for the P, the next look
+ * comes BUSY_LOOK_NS later (to take the P if the call goes on, else for
+ * the slice), not at sysmon's tick, which grows to 10 ms: a G that
+ * computes between short system calls was found in one at every tenth
+ * look or so, and the thread its P's timer woke then waited 10 ms
+ * (hog_latency_syscalls' p99 at one P: 10.4 ms with a p50 of 1.1). */
 static bool look_syscall(mn_p *p, struct pmon *pm, uint64_t word, int64_t now,
                          int64_t *next_look)
 {
