@@ -413,7 +413,8 @@ void mn_yield(void);
  * G computes alone is never asked to yield (nobody waits for it), so its
  * G kept a P to itself while the other P's queue took turns (redis 7's
  * four spinning I/O threads at two Ps: one alone on P0 for 4.9 s, three
- * sharing P1; docs/design.md §13). */
+ * sharing P1; docs/design.md §13). Asked while no G waits, it ends the
+ * slice and returns at once, as mn_yield does. */
 void mn_yield_preempted(void);
 /* Whether a G about to wait for a lock held elsewhere should spin first
  * (Go's canSpin): only while another P runs (the owner may be there) and

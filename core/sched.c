@@ -1358,7 +1358,7 @@ void mn_yield_preempted(void)
     bool alone = !p || (mn_runq_empty(&p->runq) &&
                         !atomic_load_explicit(&mn_sched.runqsize, memory_order_relaxed));
     if (alone && p)
-        atomic_store_explicit(&p->preempt, false, memory_order_relaxed);
+        end_slice(p);
     mn_switch_out(g, alone ? MN_ACT_YIELD : MN_ACT_PREEMPTED);
 }
 

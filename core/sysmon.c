@@ -299,6 +299,14 @@ static void lower_to(int64_t *t, int64_t at)
         *t = at;
 }
 
+/* The M that holds p in state st, if word (p's status at this look)
+ * still says so; else NULL. */
+static mn_m *holder(mn_p *p, uint64_t word, enum mn_pstatus st)
+{
+    mn_m *m = MN_SNAPSHOT_GET(p->m);
+    return m && mn_pword(m, st) == word ? m : NULL;
+}
+
 /* Notes p's scheduling tick and its M (m) at a look: if either changed
  * since the last, a slice began (returns true). */
 static bool slice_began(mn_p *p, struct pmon *pm, mn_m *m, int64_t now)
@@ -337,8 +345,8 @@ static bool ask_if_over(mn_p *p, const struct pmon *pm, mn_g *g, int64_t now)
  * this P needs the next. */
 static bool look_user(mn_p *p, struct pmon *pm, uint64_t word, int64_t now, int64_t *next_look)
 {
-    mn_m *m = MN_SNAPSHOT_GET(p->m);
-    if (!m || mn_pword(m, MN_P_USER) != word)
+    mn_m *m = holder(p, word, MN_P_USER);
+    if (!m)
         return false;
     mn_g *g = MN_SNAPSHOT_GET(m->curg);
     if (slice_began(p, pm, m, now)) {
@@ -388,8 +396,8 @@ static bool look_syscall(mn_p *p, struct pmon *pm, uint64_t word, int64_t now,
     if (tick != pm->syscalltick) {
         pm->syscalltick = tick;
         pm->syscallwhen = now;
-        mn_m *m = MN_SNAPSHOT_GET(p->m);
-        if (m && mn_pword(m, MN_P_SYSCALL) == word) {
+        mn_m *m = holder(p, word, MN_P_SYSCALL);
+        if (m) {
             mn_g *g = MN_SNAPSHOT_GET(m->curg); /* before the tick, as look_user */
             if (!slice_began(p, pm, m, now))
                 ask_if_over(p, pm, g, now);

@@ -7,7 +7,8 @@
  *   same G as last look, its CPU clock stopped, its kernel state S or D);
  * - asks a G that ran its slice without a scheduling point to yield (10
  *   ms; 2 ms while others wait for its P or in the global queue, looked
- *   at when that could end, and when a timer on its P is due) and,
+ *   at when that could end, and when a timer on its P is due; also a G
+ *   that lives in short system calls, which yields as one returns) and,
  *   while its M runs and other Gs wait for its P, preempts it by signal
  *   at once and at the next looks until it yields (preempt.h); warns once
  *   about a G that ran a second that way (preemption off, or never at a
