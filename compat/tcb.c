@@ -9,12 +9,15 @@
  *   from libthread_db's descriptors (compat/glibc_syms.h):
  *     sizeof(struct pthread), tid, list, specific, cancelhandling, and
  *     link_map.l_tls_offset (tls_modules.c);
- *   probed on a thread glibc made: `res` (the target of __resp), the
- *     cancellation state and type bits (compat/cancel_bits.h);
+ *   probed on the main thread at boot: the cancellation state and type
+ *     bits (compat/cancel_bits.h);
+ *   probed on a thread glibc made, with the first thread the program
+ *     makes (mn_tcb_threads_begin): `res` (the target of __resp);
  *   discovered at boot: cleanup_jmp_buf (by __pthread_register_cancel),
  *     cleanup (by _pthread_cleanup_push), malloc's per-thread words (by
  *     diffing a fresh TCB around its first malloc); strerror's and
- *     strsignal's buffers must not be kept in static TLS;
+ *     strsignal's buffers must not be kept in static TLS; malloc's words
+ *     are found with the first thread, as `res` is;
  *   exported where glibc has them: the rseq area (__rseq_offset and
  *     __rseq_size, 2.35+), __libc_single_threaded (2.32+, checked to be
  *     cleared once glibc made a thread).
@@ -84,6 +87,7 @@ static struct {
     ptrdiff_t malloc_words[MAX_MALLOC_WORDS];
     int n_malloc_words;
     bool glibc_malloc;         /* the program's malloc is glibc's */
+    bool threads_checked;      /* mn_tcb_threads_begin found res and the rest */
     _Atomic int *nthreads;     /* __nptl_nthreads */
     size_t static_size;        /* static TLS blocks below the thread pointer */
     size_t static_align;       /* the thread pointer's alignment */
@@ -91,7 +95,9 @@ static struct {
 
 static void *(*dl_allocate_tls)(void *);
 static void (*dl_deallocate_tls)(void *, bool);
-static char *spare_tcb; /* the TCB used for discovery, handed out first */
+/* the TCB used for discovery, handed out first (to an M's g0, which
+ * mn_tcb_threads_begin may race with) */
+static char *_Atomic spare_tcb;
 static void (*ctype_init)(void);
 static void (*call_tls_dtors)(void);
 
@@ -202,7 +208,10 @@ static void init_header(char *tcb, const char *from)
     AT(tcb, HDR_FEATURE_1, unsigned) = AT(from, HDR_FEATURE_1, unsigned);
 }
 
-/* What a new G needs in its TCB besides fresh TLS images (docs/glibc-facts.md §3). */
+/* What a new TCB needs besides fresh TLS images (docs/glibc-facts.md §3).
+ * __resp is left at its image's value (glibc's global _res, as on the
+ * main thread) until remake_tls: a g0's TCB may be made before `res` is
+ * known (mn_tcb_threads_begin), and no g0 asks the resolver. */
 static void init_per_thread(char *tcb)
 {
     AT(tcb, L.specific, void *) = tcb + L.specific - KEY_BLOCK; /* specific_1stblock */
@@ -214,13 +223,13 @@ static void init_per_thread(char *tcb)
     AT(tcb, L.cleanup_jmp_buf, void *) = NULL;
     if (L.rseq)
         AT(tcb, L.rseq_off + RSEQ_CPU_ID, int32_t) = -1; /* sched_getcpu: ask the kernel */
-    AT(tcb, L.resp_var, void *) = tcb + L.res;
 }
 
 /* Static TLS images and a dtv made anew for t by glibc, exactly as for a
  * thread it makes on memory it reuses (_dl_allocate_tls passes its own
- * version's flag: compat/dtv.h), malloc's words kept. The new dtv is
- * glibc's, in the header; on failure (no memory) t is as it was. */
+ * version's flag: compat/dtv.h), malloc's words kept, __resp at t's own
+ * resolver state. The new dtv is glibc's, in the header; on failure (no
+ * memory) t is as it was. Only after mn_tcb_threads_begin found `res`. */
 static bool remake_tls(char *t)
 {
     uintptr_t keep[MAX_MALLOC_WORDS];
@@ -231,6 +240,7 @@ static bool remake_tls(char *t)
     for (int i = 0; i < L.n_malloc_words; i++)
         AT(t, L.malloc_words[i], uintptr_t) = keep[i];
     init_per_thread(t);
+    AT(t, L.resp_var, void *) = t + L.res;
     return true;
 }
 
@@ -246,11 +256,13 @@ static bool malloc_is_glibc(void)
 
 static void discover_malloc_words(void)
 {
-    /* A fresh TCB, made current for one malloc on this (still single)
-     * thread: the words of static TLS that change are malloc's tcache and
-     * arena pointers. */
+    /* A fresh TCB, made current for one malloc on this thread: the words
+     * of static TLS that change are malloc's tcache and arena pointers
+     * (glibc counts more than one thread by now: a fresh TCB in a process
+     * glibc believes single-threaded would take no arena). */
     char *t = dl_allocate_tls(NULL);
     size_t n = L.static_size / sizeof(uintptr_t);
+    L.n_malloc_words = 0; /* again in a fork's child (mn_threads_fork_child) */
     uintptr_t *before = malloc(n * sizeof(uintptr_t));
     if (!t || !before) {
         free(before);
@@ -260,10 +272,16 @@ static void discover_malloc_words(void)
     char *self = mn_thread_pointer();
     init_header(t, self);
     memcpy(before, t - L.static_size, n * sizeof(uintptr_t));
+    /* no handler may run on t: the caller is a G or some thread the
+     * program runs, with handlers installed */
+    sigset_t all, old;
+    sigfillset(&all);
+    mn_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof(uint64_t));
     mn_fsbase_set(t);
     void *volatile p = malloc(32); /* volatile: the pair must not be elided */
     free(p);
     mn_fsbase_set(self);
+    mn_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(uint64_t));
     const uintptr_t *after = (const uintptr_t *)(t - L.static_size);
     for (size_t i = 0; i < n; i++) {
         if (after[i] == before[i])
@@ -286,7 +304,7 @@ static void discover_malloc_words(void)
         return;
     }
     free(&dtv[-1]); /* the old dtv: glibc callocs it with its length first */
-    spare_tcb = t;
+    atomic_store(&spare_tcb, t);
 }
 
 /* What a thread glibc made finds in its own descriptor. */
@@ -296,7 +314,6 @@ struct probe {
     ptrdiff_t res;             /* __resp's target from the thread pointer */
     int multiple_threads;
     bool guards;               /* stack/pointer guards and CET state copied */
-    int disabled_bits, async_bits; /* what setcancelstate/type change */
 };
 
 static void *probe_glibc_thread(void *arg)
@@ -312,16 +329,25 @@ static void *probe_glibc_thread(void *arg)
                 AT(self, HDR_POINTER_GUARD, uintptr_t) == AT(m, HDR_POINTER_GUARD, uintptr_t) &&
                 AT(self, HDR_FEATURE_1, unsigned) == AT(m, HDR_FEATURE_1, unsigned) &&
                 AT(self, HDR_STACK_GUARD, uintptr_t) && AT(self, HDR_POINTER_GUARD, uintptr_t);
+    return NULL;
+}
+
+/* The bits glibc's pthread_setcancelstate and pthread_setcanceltype change
+ * in the calling thread's cancelhandling word, each set and put back. */
+static void check_cancel_bits(char *self)
+{
     volatile int *ch = &AT(self, L.cancelhandling, int);
     int was = *ch, old;
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-    p->disabled_bits = *ch ^ was;
+    int disabled_bits = *ch ^ was;
     pthread_setcancelstate(old, &old);
     was = *ch;
     pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old);
-    p->async_bits = *ch ^ was;
+    int async_bits = *ch ^ was;
     pthread_setcanceltype(old, &old);
-    return NULL;
+    if (disabled_bits != MN_CANCEL_DISABLED || async_bits != MN_CANCEL_ASYNC)
+        refuse("struct pthread.cancelhandling's state and type bits are not as expected "
+               "(0x%x and 0x%x)", disabled_bits, async_bits);
 }
 
 /* The fields without a descriptor, and the header, on a thread glibc made
@@ -349,9 +375,6 @@ static void check_glibc_thread(int (*create)(pthread_t *, const pthread_attr_t *
         refuse("the TCB header's multiple_threads is not at offset %d", HDR_MULTIPLE_THREADS);
     if (!p.guards)
         refuse("the TCB header's stack guard, pointer guard or CET word is not as expected");
-    if (p.disabled_bits != MN_CANCEL_DISABLED || p.async_bits != MN_CANCEL_ASYNC)
-        refuse("struct pthread.cancelhandling's state and type bits are not as expected "
-               "(0x%x and 0x%x)", p.disabled_bits, p.async_bits);
     const char *single = mn_glibc_data("__libc_single_threaded");
     if (single && *single)
         refuse("__libc_single_threaded is still set with two threads");
@@ -380,9 +403,7 @@ static void read_rseq(const char *self)
         refuse("the rseq area is not where __rseq_offset says (no cpu_id from the kernel)");
 }
 
-const char *mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
-                                      void *),
-                        int (*join)(pthread_t, void **))
+const char *mn_tcb_boot(void)
 {
     const uint32_t *size = mn_glibc_data("_thread_db_sizeof_pthread");
     if (!size)
@@ -433,18 +454,25 @@ const char *mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void 
     read_rseq(self);
     discover_cleanup_fields(self);
     find_format_buffers(self);
+    check_cancel_bits(self);
     if (refusal)
         return refusal;
     const char *keys = mn_glibc_keys_boot();
     if (keys)
         return keys;
-    check_glibc_thread(create, join);
-    if (refusal)
-        return refusal;
     L.glibc_malloc = malloc_is_glibc();
-    if (L.glibc_malloc)
-        discover_malloc_words();
     mn_dtv_note_modules();
+    return refusal;
+}
+
+const char *mn_tcb_threads_begin(int (*create)(pthread_t *, const pthread_attr_t *,
+                                               void *(*)(void *), void *),
+                                 int (*join)(pthread_t, void **))
+{
+    check_glibc_thread(create, join);
+    if (!refusal && L.glibc_malloc)
+        discover_malloc_words();
+    L.threads_checked = !refusal;
     return refusal;
 }
 
@@ -453,17 +481,21 @@ const char *mn_tcb_describe(void)
     static char d[384];
     int n = snprintf(d, sizeof d,
                      "glibc %s: struct pthread %zu bytes: tid +%zu, list +%zu, specific +%zu, "
-                     "cancelhandling +%zu, cleanup +%zu, cleanup_jmp_buf +%zu, res +%zu, "
+                     "cancelhandling +%zu, cleanup +%zu, cleanup_jmp_buf +%zu, "
                      "strerror/strsignal buffers +%zu/+%zu (0: not there); ",
                      gnu_get_libc_version(), L.size, L.tid, L.list, L.specific,
-                     L.cancelhandling, L.cleanup, L.cleanup_jmp_buf, L.res, L.strerror_buf,
+                     L.cancelhandling, L.cleanup, L.cleanup_jmp_buf, L.strerror_buf,
                      L.strsignal_buf);
     if (L.rseq)
         n += snprintf(d + n, sizeof d - n, "rseq area %+td (%zu bytes registered); ",
                       L.rseq_off, L.rseq_len);
     else
         n += snprintf(d + n, sizeof d - n, "no rseq area; ");
-    snprintf(d + n, sizeof d - n, "%d malloc words in static TLS", L.n_malloc_words);
+    if (L.threads_checked)
+        snprintf(d + n, sizeof d - n, "res +%zu, %d malloc words in static TLS", L.res,
+                 L.n_malloc_words);
+    else
+        snprintf(d + n, sizeof d - n, "res and malloc's words: with the first thread");
     return d;
 }
 
@@ -479,11 +511,9 @@ _Atomic int *mn_tcb_glibc_nthreads(void)
 
 void *mn_tcb_create(void)
 {
-    char *t = spare_tcb;
-    if (t) {
-        spare_tcb = NULL;
+    char *t = atomic_exchange(&spare_tcb, NULL);
+    if (t)
         return t;
-    }
     t = dl_allocate_tls(NULL);
     if (!t)
         return NULL;

@@ -5,13 +5,17 @@
  *
  * Layout facts come from what the running glibc says about itself (its
  * libthread_db descriptors, compat/glibc_syms.h) where it says it, and are
- * probed and checked against it at boot where it does not (mn_tcb_boot),
- * never taken from one glibc version; a fact that cannot be found and
- * checked makes mn_tcb_boot refuse, naming it.
+ * probed and checked against it where it does not, never taken from one
+ * glibc version; a fact that cannot be found and checked makes mn_tcb_boot
+ * or mn_tcb_threads_begin refuse, naming it.
  *
  * Invariants:
- * - mn_tcb_boot runs once, on the main thread, before any G or M exists;
- *   afterwards the layout is read-only.
+ * - mn_tcb_boot runs once, on the main thread, before any G or M exists.
+ *   mn_tcb_threads_begin runs once, before the first G after the main one
+ *   is made; it needs a thread glibc makes itself, which also ends glibc's
+ *   single-threaded mode (stdio and malloc without locks) - never before a
+ *   second G could run, and not at all in a program that makes no thread.
+ *   Afterwards the layout is read-only.
  * - glibc's malloc words are kept only when glibc's malloc is the
  *   program's (a foreign allocator keeps its own state in plain TLS).
  * - A TCB is used by one G at a time. mn_tcb_recycle is called only for a
@@ -37,17 +41,26 @@
 
 #include <pthread.h>
 
-/* Discovers and checks the layout. Returns NULL, or why mnrt cannot give
- * Gs their own TCBs here (a field glibc does not describe, or one that is
- * not where it must be, no kernel thread to be had): then nothing was changed and
- * the program must run natively. create/join are glibc's real functions:
- * one short-lived thread made by glibc itself serves to check the fields
- * that have no descriptor. Runs on the main thread, before any G exists. */
-const char *mn_tcb_boot(int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
-                                      void *),
-                        int (*join)(pthread_t, void **));
+/* Discovers and checks the layout on the calling thread. Returns NULL, or
+ * why mnrt cannot give Gs their own TCBs here (a field glibc does not
+ * describe, or one that is not where it must be): then nothing was
+ * changed and the program must run natively. Runs on the main thread,
+ * before any G exists. */
+const char *mn_tcb_boot(void);
 
-/* What mn_tcb_boot found, in one line (MNRT_DEBUG=1 prints it). */
+/* The rest, which needs a thread glibc made itself: one short-lived
+ * thread, made with glibc's real create/join, checks the fields that have
+ * no descriptor (the TCB header on a thread not the main one, where
+ * __resp points); then malloc's per-thread words are found. Returns NULL,
+ * or why new threads cannot be Gs (they must be glibc's). Runs once, after
+ * mn_tcb_boot and before any TCB is made for a G (mn_tcb_create_at); a
+ * g0's TCB (mn_tcb_create) may be made before or meanwhile. */
+const char *mn_tcb_threads_begin(int (*create)(pthread_t *, const pthread_attr_t *,
+                                               void *(*)(void *), void *),
+                                 int (*join)(pthread_t, void **));
+
+/* What mn_tcb_boot and mn_tcb_threads_begin found, in one line
+ * (MNRT_DEBUG=1 prints it after each). */
 const char *mn_tcb_describe(void);
 
 /* Whether the program's malloc (the one glibc itself calls) is glibc's,

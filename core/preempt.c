@@ -35,7 +35,11 @@ static pid_t self_pid;
 static _Atomic int64_t count, converted;
 
 /* What the trampoline saves: xsave with every state component the OS
- * enabled (CPUID 0xD: sizes for XCR0), or fxsave where xsave is absent. */
+ * enabled (CPUID 0xD: sizes for XCR0), or fxsave where xsave is absent.
+ * Measured by sysmon before it first asks a thread to stop, not at boot:
+ * in a virtual machine each CPUID is an exit to the hypervisor (17 us of
+ * a program's start here), and most programs never need it. The kernel's
+ * delivery of the signal orders the stores before the handler's loads. */
 static void measure_xstate(void)
 {
     unsigned a, b, c, d;
@@ -54,7 +58,6 @@ bool mn_preempt_init(void)
             mn_warn("the runtime's code was not found: no asynchronous preemption");
         return false;
     }
-    measure_xstate();
     self_pid = getpid();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -91,6 +94,11 @@ bool mn_preempt_signal(mn_m *m)
 {
     if (!enabled || mn_kthread_state(m->tid) != 'R' || !handler_installed())
         return false;
+    static bool measured; /* sysmon's alone */
+    if (!measured) {
+        measure_xstate();
+        measured = true;
+    }
     atomic_store(&m->preempt_sig, true);
     return mn_raw_syscall(SYS_tgkill, self_pid, m->tid, SIGURG) == 0;
 }

@@ -16,10 +16,13 @@
  *
  * Boot never kills the program: first everything that can fail is checked
  * and made (libmnrt in front of glibc, no valgrind, glibc's entry points
- * and layout, a kernel thread, memory for the Ps and M0). If anything
- * fails, one `mnrt: ...` line says what and the program runs natively for
- * good: every call is glibc's, or mnrt's as for a foreign thread. Only then
- * is the main thread made a G, which cannot fail.
+ * and layout, memory for the Ps and M0). If anything fails, one `mnrt: ...`
+ * line says what and the program runs natively for good: every call is
+ * glibc's, or mnrt's as for a foreign thread. Only then is the main thread
+ * made a G, which cannot fail. What needs a thread glibc made itself waits
+ * for the program's first thread (mn_threads_are_gs in shim/create.c), so
+ * that a program that makes none starts as fast as natively and keeps
+ * glibc's single-threaded mode.
  *
  * __libc_start_main is interposed only to give the main G a frame of ours
  * below main(), so that pthread_exit from main unwinds to mnrt (as
@@ -136,8 +139,7 @@ void mn_boot(void)
         main_stack.lo = lo;
         pthread_attr_destroy(&attr);
     }
-    if (!(why = mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join)) &&
-        !(why = mn_tls_modules_boot()))
+    if (!(why = mn_tcb_boot()) && !(why = mn_tls_modules_boot()))
         why = mn_cond_shared_boot();
     mn_glibc_syms_release();
     if (why || (why = mn_sched_prepare(mn_config.procs))) {

@@ -19,7 +19,7 @@ static int thrd_err(int err)
 
 MN_EXPORT int thrd_create(thrd_t *thr, thrd_start_t func, void *arg)
 {
-    if (mn_native())
+    if (mn_native() || !mn_threads_are_gs())
         return mn_real.thrd_create(thr, func, arg);
     struct mn_g_spec spec = {.start = (void *(*)(void *))(void *)func, .arg = arg, .c11 = true,
                              .created_pc = (uintptr_t)__builtin_return_address(0)};

@@ -79,11 +79,45 @@ static int spec_from_attr(const pthread_attr_t *attr, struct mn_g_spec *spec, si
  * timer helper, which the kernel signals by its thread id, and its
  * notification threads) stays a kernel thread, as glibc's own pthread_create
  * makes it since (core/codemap.h). */
+/* Whether new threads are Gs. The checks that need a thread glibc made
+ * itself (compat/tcb.h, mn_tcb_threads_begin) run with the program's first
+ * thread, not at boot: a program that makes none starts without making a
+ * kernel thread, and keeps glibc's single-threaded mode (stdio and malloc
+ * without locks) as natively. If they refuse, every thread from then on
+ * is glibc's, said once; the main G runs on as one. */
+static pthread_once_t threads_once = PTHREAD_ONCE_INIT;
+static bool threads_are_gs;
+
+static void threads_begin(void)
+{
+    const char *why = mn_tcb_threads_begin(mn_real.pthread_create, mn_real.pthread_join);
+    if (why)
+        mn_warn("%s; new threads run natively, without M:N threads", why);
+    else if (mn_config.debug)
+        mn_warn("%s", mn_tcb_describe());
+    threads_are_gs = !why;
+}
+
+bool mn_threads_are_gs(void)
+{
+    pthread_once(&threads_once, threads_begin);
+    return threads_are_gs;
+}
+
+/* In the child of fork: a first thread that another thread of the parent
+ * was making when it forked is made again from the start. */
+void mn_threads_fork_child(void)
+{
+    _Atomic int *state = (_Atomic int *)&threads_once;
+    int running = 1; /* shim/once.c: running, back to not run */
+    atomic_compare_exchange_strong(state, &running, 0);
+}
+
 MN_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
                              void *(*start)(void *), void *arg)
 {
     uintptr_t caller = (uintptr_t)__builtin_return_address(0);
-    if (mn_native() || mn_codemap_glibc(caller))
+    if (mn_native() || mn_codemap_glibc(caller) || !mn_threads_are_gs())
         return mn_real.pthread_create(thread, attr, start, arg);
     struct mn_g_spec spec = {.start = start, .arg = arg, .created_pc = caller};
     sigset_t mask;

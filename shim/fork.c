@@ -90,6 +90,7 @@ static void rebuild_child(const struct mn_g0_parts *g0, const char *why)
         mn_fork_child_natively();
         return;
     }
+    mn_threads_fork_child();
     mn_fork_child(g0);
 }
 

@@ -44,7 +44,8 @@ MN_SAN_NO_STACK_CLEANUP static void g_main(mn_g *g)
 static void boot_procs(int procs)
 {
     mn_fsbase_init();
-    cr_assert_null(mn_tcb_boot(mn_real.pthread_create, mn_real.pthread_join));
+    cr_assert_null(mn_tcb_boot());
+    cr_assert_null(mn_tcb_threads_begin(mn_real.pthread_create, mn_real.pthread_join));
     mn_hooks.g_main = g_main;
     cr_assert_null(mn_sched_prepare(procs));
     mn_sched_boot(procs, mn_g_boot_main(&(struct mn_stack){0}));
