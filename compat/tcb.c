@@ -352,17 +352,15 @@ static void check_cancel_bits(char *self)
 
 /* The fields without a descriptor, and the header, on a thread glibc made
  * itself with its real pthread_create. */
-static void check_glibc_thread(int (*create)(pthread_t *, const pthread_attr_t *,
-                                             void *(*)(void *), void *),
-                               int (*join)(pthread_t, void **))
+static int check_glibc_thread(int (*create)(pthread_t *, const pthread_attr_t *,
+                                            void *(*)(void *), void *),
+                              int (*join)(pthread_t, void **))
 {
     struct probe p = {.main_tcb = mn_thread_pointer()};
     pthread_t t;
     int err = create(&t, NULL, probe_glibc_thread, &p);
-    if (err) {
-        refuse("cannot create a kernel thread: %s", strerror(err));
-        return;
-    }
+    if (err)
+        return err;
     join(t, NULL);
     if (!p.header)
         refuse("a thread's TCB header is not at its thread pointer");
@@ -378,6 +376,7 @@ static void check_glibc_thread(int (*create)(pthread_t *, const pthread_attr_t *
     const char *single = mn_glibc_data("__libc_single_threaded");
     if (single && *single)
         refuse("__libc_single_threaded is still set with two threads");
+    return 0;
 }
 
 /* The rseq area glibc gives each thread (2.35+), where it says it is. */
@@ -467,9 +466,11 @@ const char *mn_tcb_boot(void)
 
 const char *mn_tcb_threads_begin(int (*create)(pthread_t *, const pthread_attr_t *,
                                                void *(*)(void *), void *),
-                                 int (*join)(pthread_t, void **))
+                                 int (*join)(pthread_t, void **), int *err)
 {
-    check_glibc_thread(create, join);
+    *err = check_glibc_thread(create, join);
+    if (*err)
+        return NULL;
     if (!refusal && L.glibc_malloc)
         discover_malloc_words();
     L.threads_checked = !refusal;

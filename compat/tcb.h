@@ -52,12 +52,15 @@ const char *mn_tcb_boot(void);
  * thread, made with glibc's real create/join, checks the fields that have
  * no descriptor (the TCB header on a thread not the main one, where
  * __resp points); then malloc's per-thread words are found. Returns NULL,
- * or why new threads cannot be Gs (they must be glibc's). Runs once, after
- * mn_tcb_boot and before any TCB is made for a G (mn_tcb_create_at); a
- * g0's TCB (mn_tcb_create) may be made before or meanwhile. */
+ * or why new threads cannot be Gs (they must be glibc's). If glibc cannot
+ * make its thread now (a thread limit, no memory), returns NULL with that
+ * error in *err (else 0), having learned nothing: to be called again. Runs
+ * after mn_tcb_boot, until it succeeds or refuses, one call at a time,
+ * before any TCB is made for a G (mn_tcb_create_at); a g0's TCB
+ * (mn_tcb_create) may be made before or meanwhile. */
 const char *mn_tcb_threads_begin(int (*create)(pthread_t *, const pthread_attr_t *,
                                                void *(*)(void *), void *),
-                                 int (*join)(pthread_t, void **));
+                                 int (*join)(pthread_t, void **), int *err);
 
 /* What mn_tcb_boot and mn_tcb_threads_begin found, in one line
  * (MNRT_DEBUG=1 prints it after each). */

@@ -145,8 +145,6 @@ void mn_config_load(void)
         mn_config.procs = 0;
     }
     mn_config.procs_fixed = mn_config.procs != 0;
-    if (!mn_config.procs)
-        mn_config.procs = mn_procs_auto();
 
     v = getenv("MNRT_DEBUG");
     mn_config.debug = v != NULL;

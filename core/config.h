@@ -17,7 +17,9 @@
 enum mn_poller_choice { MN_POLLER_URING, MN_POLLER_EPOLL };
 
 struct mn_config {
-    int procs;               /* number of Ps */
+    int procs;               /* number of Ps set by MNRT_PROCS; 0: one until the
+                              * first thread, then from the affinity and the
+                              * cgroup (mn_procs_first_thread) */
     bool procs_fixed;        /* set by MNRT_PROCS: do not follow the cgroup */
     int64_t schedtrace_ms;   /* 0: no scheduler trace */
     bool scheddetail;

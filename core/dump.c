@@ -741,6 +741,7 @@ static int dump_to(int fd, bool sock, unsigned flags, mn_g *self, const struct h
     struct mn_out o = {.fd = fd, .sock = sock};
     if (!here)
         mn_unwind_load(); /* (not in a handler: unwind.h) */
+    mn_g_main_stack_find(); /* (no malloc: also in a handler) */
     take_turn();
     dump(&o, flags, self, here);
     mn_out_flush(&o);

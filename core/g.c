@@ -394,12 +394,11 @@ bool mn_tcb_is_g(void *tcb)
     return mn_gtid_was_handed_out(mn_tcb_tid(tcb));
 }
 
-mn_g *mn_g_boot_main(const struct mn_stack *stack)
+mn_g *mn_g_boot_main(void)
 {
     mn_g *g = &main_g;
     g->tcb = mn_thread_pointer();
     mn_san_adopt(&g->san);
-    g->stack = *stack;
     g->tid = mn_gtid_get();
     mn_gtid_set(g->tid, g);
     mn_tcb_set_tid(g->tcb, g->tid);
@@ -422,6 +421,30 @@ mn_g *mn_g_boot_main(const struct mn_stack *stack)
 mn_g *mn_g_main(void)
 {
     return &main_g;
+}
+
+/* 0 not known, 1 being stored, 2 known. Each caller that finds it unknown
+ * reads it itself; the first to store it wins, the rest wait the few
+ * instructions of the store (no system call or wait in between, so a
+ * fork cannot leave it half stored in the child but by the forker's own
+ * store, which it finishes). */
+static _Atomic int main_stack_state;
+
+void mn_g_main_stack_find(void)
+{
+    if (atomic_load_explicit(&main_stack_state, memory_order_acquire) == 2)
+        return;
+    struct mn_stack s = {0};
+    if (!mn_stack_of_main_thread(&s))
+        mn_warn_once("the main thread's stack is not in /proc/self/maps: "
+                     "pthread_getattr_np gives it no size");
+    int unknown = 0;
+    if (atomic_compare_exchange_strong(&main_stack_state, &unknown, 1)) {
+        main_g.stack = s;
+        atomic_store_explicit(&main_stack_state, 2, memory_order_release);
+    }
+    while (atomic_load_explicit(&main_stack_state, memory_order_acquire) != 2)
+        ;
 }
 
 /* An unfinished G of the parent, in the child of fork: as glibc counts

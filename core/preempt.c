@@ -36,10 +36,11 @@ static _Atomic int64_t count, converted;
 
 /* What the trampoline saves: xsave with every state component the OS
  * enabled (CPUID 0xD: sizes for XCR0), or fxsave where xsave is absent.
- * Measured by sysmon before it first asks a thread to stop, not at boot:
- * in a virtual machine each CPUID is an exit to the hypervisor (17 us of
- * a program's start here), and most programs never need it. The kernel's
- * delivery of the signal orders the stores before the handler's loads. */
+ * Measured before the first signal that may lead into the trampoline
+ * (before_first_signal), not at boot: in a virtual machine each CPUID is
+ * an exit to the hypervisor (17 us of a program's start here), and most
+ * programs never need it. Measured after a trampoline ran, it would make
+ * that trampoline restore with xrstor what it saved with fxsave. */
 static void measure_xstate(void)
 {
     unsigned a, b, c, d;
@@ -90,15 +91,25 @@ static bool handler_installed(void)
            cur.sa_sigaction == mn_preempt_on_sigurg;
 }
 
+/* What the handler needs before sysmon sends the first signal that may
+ * lead into the trampoline (mn_preempt_signal, mn_preempt_convert: both
+ * sysmon's alone). The kernel's delivery of a signal orders these stores
+ * before the handler's loads. */
+static void before_first_signal(void)
+{
+    static bool done;
+    if (done)
+        return;
+    measure_xstate();
+    mn_g_main_stack_find(); /* on_g_stack, for the main G */
+    done = true;
+}
+
 bool mn_preempt_signal(mn_m *m)
 {
     if (!enabled || mn_kthread_state(m->tid) != 'R' || !handler_installed())
         return false;
-    static bool measured; /* sysmon's alone */
-    if (!measured) {
-        measure_xstate();
-        measured = true;
-    }
+    before_first_signal();
     atomic_store(&m->preempt_sig, true);
     return mn_raw_syscall(SYS_tgkill, self_pid, m->tid, SIGURG) == 0;
 }
@@ -194,6 +205,7 @@ bool mn_preempt_convert(mn_m *m, const struct mn_inline_wait *w)
 {
     if (!enabled || !handler_installed())
         return false;
+    before_first_signal();
     m->convert = *w;
     atomic_store(&m->convert_sig, true);
     return mn_raw_syscall(SYS_tgkill, self_pid, m->tid, SIGURG) == 0;

@@ -34,6 +34,11 @@
  *   on the G's stack, the thread pointer is the G's own TCB.
  * - A G locked to its M is preempted like the others: its yield sends it
  *   back to its M through the global queue (g0 hands its M the P).
+ * - Every signal that may lead into the trampoline is sent by
+ *   mn_preempt_signal or mn_preempt_convert, which first measure what the
+ *   trampoline saves (CPUID, once: not at boot, where it cost 17 us of
+ *   every program's start in a virtual machine) and find the main G's
+ *   stack (mn_g_main_stack_find).
  * - The same signal converts an inline wait (mn_preempt_convert): sysmon
  *   sets m->convert and m->convert_sig instead of m->preempt_sig, and the
  *   handler injects the same call only for the exact state in which the

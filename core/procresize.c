@@ -1,5 +1,9 @@
 /* Changing the number of Ps while the program runs (docs/design.md §14: the
- * number of Ps follows the cgroup CPU limit). More Ps: new ones and
+ * number of Ps follows the cgroup CPU limit). A program runs on one P
+ * until it makes its first thread, which sizes them (mn_procs_first_thread:
+ * reading the cgroup's limit is 40-100 us of a program's start, and a
+ * program with one thread uses one P); sysmon follows the limit after
+ * that, never before, so Ps are added by one thread at a time. More Ps: new ones and
  * retired ones join the idle list; a busy one that a shrink just before
  * left with its M stays with it. Fewer: idle ones beyond the new count
  * leave it at once, busy ones are given up by their M at its next
@@ -10,6 +14,7 @@
 #include "core/sched_internal.h"
 
 #include "compat/log.h"
+#include "core/config.h"
 
 void mn_p_drain(mn_p *p)
 {
@@ -26,6 +31,13 @@ void mn_p_drain(mn_p *p)
     mn_wakep();
 }
 
+void mn_procs_first_thread(void)
+{
+    if (!mn_config.procs_fixed)
+        mn_procresize(mn_procs_auto());
+    atomic_store_explicit(&mn_sched.procs_sized, true, memory_order_release);
+}
+
 void mn_procresize(int n)
 {
     if (n < 1)
@@ -38,8 +50,9 @@ void mn_procresize(int n)
      * allocates with the program's malloc, whose own locks may be pthread
      * mutexes mnrt serves (a wait-queue bucket, then a wait for the G that
      * holds one), which nothing holding sched.lock may wait for
-     * (core/lockrank.h). Only the caller (sysmon) adds Ps, and readers
-     * look at allp[i] only for i < nallp. */
+     * (core/lockrank.h). Ps are added by one thread at a time (the first
+     * thread's maker, then sysmon), and readers look at allp[i] only for
+     * i < nallp. */
     int made = atomic_load_explicit(&mn_sched.nallp, memory_order_relaxed);
     int made_before = made;
     while (made < n && (mn_sched.allp[made] = mn_p_new(made)))

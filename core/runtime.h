@@ -289,6 +289,7 @@ struct mn_sched {
     _Atomic int npidle;
     _Atomic int nmspinning;
     _Atomic int procs;           /* Ps in use: allp[0 .. procs-1] */
+    _Atomic bool procs_sized;    /* by the first thread: sysmon may resize */
     _Atomic int nallp;           /* Ps ever made (never freed): read without
                                   * sched.lock, so allp[i] is stored before i
                                   * is counted */
@@ -394,6 +395,12 @@ const char *mn_sched_prepare(int procs);
 /* Makes the calling (main) thread M0 running main_g (after
  * mn_sched_prepare succeeded); cannot fail. */
 void mn_sched_boot(int procs, mn_g *main_g);
+/* Boot makes one P unless MNRT_PROCS says more (a program with one thread
+ * uses one). With the program's first thread, once, before it is made:
+ * the number of Ps from the affinity and the cgroup's limit (unless
+ * MNRT_PROCS fixed it); after it, sysmon follows the limit
+ * (mn_sched.procs_sized). (procresize.c) */
+void mn_procs_first_thread(void);
 
 /* --- scheduling (sched.c) --- */
 /* Parks the calling G. Once it is off its stack (on g0, or in the G switched
@@ -623,10 +630,18 @@ void mn_sched_start_g(mn_g *g);          /* first time runnable */
 void mn_resume_g(mn_g *g);               /* first thing a new G does */
 _Noreturn void mn_sched_exit_g(mn_g *g); /* switch away for good */
 void mn_g_finish_exit(mn_g *g); /* the rest of an exit, off the G's stack (g0 or the next G) */
-/* The main thread as a G (before mn_sched_boot); stack: the main
- * thread's, as glibc described it while the thread was still its own
- * (its descriptor's tid changes here). */
-mn_g *mn_g_boot_main(const struct mn_stack *stack);
+/* The main thread as a G (before mn_sched_boot; its descriptor's tid
+ * changes here). Its stack is not known yet: see mn_g_main_stack_find. */
+mn_g *mn_g_boot_main(void);
+/* Makes the main G's stack known (mn_stack_of_main_thread), once: boot
+ * leaves it unknown (all zero), because finding it reads /proc/self/maps,
+ * 30-70 us of every program's start, which most programs never need.
+ * Called before anything reads it: pthread_getattr_np of the main thread,
+ * sysmon before its first preemption signal (the handler checks that the
+ * interrupted stack is the G's), a thread dump. Until then it is on no
+ * stack, which is what those readers assume of a G they know nothing
+ * of. */
+void mn_g_main_stack_find(void);
 /* The main thread's G (its TCB is the main thread's own). */
 mn_g *mn_g_main(void);
 

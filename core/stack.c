@@ -1,10 +1,14 @@
 /* G stacks: see stack.h. */
 #include "core/stack.h"
 
+#include "core/lowfd.h"
+
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "compat/backfill.h" /* after the system headers */
@@ -151,4 +155,50 @@ bool mn_stack_in_guard(const struct mn_stack *s, const void *addr)
 {
     uintptr_t a = (uintptr_t)addr, page = (uintptr_t)s->lo & ~(mn_page_size() - 1);
     return s->guard && a < page && a >= page - s->guard;
+}
+
+/* ---- the main thread's stack ---- */
+
+extern void *__libc_stack_end; /* the dynamic loader's: the initial stack pointer */
+
+struct main_search {
+    uintptr_t end;     /* __libc_stack_end */
+    uintptr_t to;      /* the end of its mapping, once found */
+    uintptr_t last_to; /* the end of the mapping before it */
+    bool found;
+};
+
+static bool main_line(char *line, void *arg)
+{
+    struct main_search *s = arg;
+    char *dash;
+    uintptr_t from = (uintptr_t)strtoull(line, &dash, 16);
+    if (*dash != '-')
+        return false;
+    uintptr_t to = (uintptr_t)strtoull(dash + 1, NULL, 16);
+    if (from <= s->end && s->end < to) {
+        s->to = to;
+        s->found = true;
+        return true;
+    }
+    s->last_to = to;
+    return false;
+}
+
+bool mn_stack_of_main_thread(struct mn_stack *s)
+{
+    struct rlimit rl;
+    struct main_search m = {.end = (uintptr_t)__libc_stack_end};
+    if (getrlimit(RLIMIT_STACK, &rl) != 0 ||
+        !mn_lowfd_each_line("/proc/self/maps", main_line, &m) || !m.found)
+        return false;
+    uintptr_t page = mn_page_size();
+    uintptr_t top = (m.end & ~(page - 1)) + page;
+    /* the limit, less what lies above the top; with no limit (or a limit
+     * smaller than that, which wraps), up to the mapping below */
+    uintptr_t size = ((uintptr_t)rl.rlim_cur - (m.to - top)) & ~(page - 1);
+    if (size > top - m.last_to)
+        size = top - m.last_to;
+    *s = (struct mn_stack){.lo = (char *)(top - size), .size = size};
+    return true;
 }

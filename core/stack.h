@@ -35,6 +35,14 @@ char *mn_stack_take_region(size_t len, size_t guard);
 int mn_stack_map(struct mn_stack *s, size_t size, size_t guard);
 void mn_stack_unmap(struct mn_stack *s);
 
+/* The main thread's stack as glibc's pthread_getattr_np describes it:
+ * from the page above the initial stack pointer (__libc_stack_end) down
+ * by RLIMIT_STACK, less what lies above that page in its mapping, and no
+ * lower than the end of the mapping below, rounded to pages; no guard.
+ * Reads /proc/self/maps (core/lowfd.h: no malloc, no stdio). Returns
+ * false when that mapping is not found. */
+bool mn_stack_of_main_thread(struct mn_stack *s);
+
 /* True when addr lies in s's guard region. */
 bool mn_stack_in_guard(const struct mn_stack *s, const void *addr);
 

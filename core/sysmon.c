@@ -490,7 +490,8 @@ static void *monitor_main(void *arg)
         }
         if (now >= next_cgroup) {
             next_cgroup = now + CGROUP_PERIOD_NS;
-            if (!mn_config.procs_fixed) {
+            if (!mn_config.procs_fixed &&
+                atomic_load_explicit(&mn_sched.procs_sized, memory_order_acquire)) {
                 int want = mn_procs_auto();
                 if (want != atomic_load(&mn_sched.procs))
                     mn_procresize(want);

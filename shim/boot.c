@@ -20,7 +20,7 @@
  * line says what and the program runs natively for good: every call is
  * glibc's, or mnrt's as for a foreign thread. Only then is the main thread
  * made a G, which cannot fail. What needs a thread glibc made itself waits
- * for the program's first thread (mn_threads_are_gs in shim/create.c), so
+ * for the program's first thread (mn_threads_begin in shim/create.c), so
  * that a program that makes none starts as fast as natively and keeps
  * glibc's single-threaded mode.
  *
@@ -129,20 +129,11 @@ void mn_boot(void)
         mn_randomize_start(mn_config.randomize);
         mn_warn("randomized scheduling, seed %lld", (long long)mn_config.randomize);
     }
-    /* glibc describes the main thread's stack only while its descriptor
-     * has the real tid (it asks the kernel for the thread's affinity) */
-    struct mn_stack main_stack = {0};
-    pthread_attr_t attr;
-    if (mn_real.pthread_getattr_np(pthread_self(), &attr) == 0) {
-        void *lo;
-        pthread_attr_getstack(&attr, &lo, &main_stack.size);
-        main_stack.lo = lo;
-        pthread_attr_destroy(&attr);
-    }
     if (!(why = mn_tcb_boot()) && !(why = mn_tls_modules_boot()))
         why = mn_cond_shared_boot();
     mn_glibc_syms_release();
-    if (why || (why = mn_sched_prepare(mn_config.procs))) {
+    int procs = mn_config.procs_fixed ? mn_config.procs : 1; /* more with the first thread */
+    if (why || (why = mn_sched_prepare(procs))) {
         refuse(why);
         return;
     }
@@ -158,8 +149,8 @@ void mn_boot(void)
     mn_hooks.g_main = g_main;
     mn_hooks.io_wait = mn_netio_inline_wait;
     mn_cancel_boot();
-    mn_g *main_g = mn_g_boot_main(&main_stack);
-    mn_sched_boot(mn_config.procs, main_g);
+    mn_g *main_g = mn_g_boot_main();
+    mn_sched_boot(procs, main_g);
     mn_overflow_install();
     mn_fork_boot();
     mn_stdio_lock_boot();

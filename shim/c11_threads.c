@@ -19,8 +19,11 @@ static int thrd_err(int err)
 
 MN_EXPORT int thrd_create(thrd_t *thr, thrd_start_t func, void *arg)
 {
-    if (mn_native() || !mn_threads_are_gs())
+    int are = mn_native() ? -1 : mn_threads_begin();
+    if (are < 0)
         return mn_real.thrd_create(thr, func, arg);
+    if (are > 0)
+        return are == ENOMEM ? thrd_nomem : thrd_error;
     struct mn_g_spec spec = {.start = (void *(*)(void *))(void *)func, .arg = arg, .c11 = true,
                              .created_pc = (uintptr_t)__builtin_return_address(0)};
     mn_default_stack(&spec.stack_size, &spec.guard_size);

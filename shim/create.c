@@ -84,24 +84,42 @@ static int spec_from_attr(const pthread_attr_t *attr, struct mn_g_spec *spec, si
  * thread, not at boot: a program that makes none starts without making a
  * kernel thread, and keeps glibc's single-threaded mode (stdio and malloc
  * without locks) as natively. If they refuse, every thread from then on
- * is glibc's, said once; the main G runs on as one. */
+ * is glibc's, said once; the main G runs on as one. If glibc cannot make
+ * its thread now (a thread limit, no memory), that thread fails as it
+ * would natively, and the next one tries again. */
+enum { THREADS_GS = 0, THREADS_GLIBC = -1 };
 static pthread_once_t threads_once = PTHREAD_ONCE_INIT;
-static bool threads_are_gs;
+static _Atomic int threads_are; /* THREADS_*, or the errno of the last try */
 
 static void threads_begin(void)
 {
-    const char *why = mn_tcb_threads_begin(mn_real.pthread_create, mn_real.pthread_join);
-    if (why)
+    int err;
+    const char *why = mn_tcb_threads_begin(mn_real.pthread_create, mn_real.pthread_join, &err);
+    if (why) {
         mn_warn("%s; new threads run natively, without M:N threads", why);
-    else if (mn_config.debug)
+        atomic_store(&threads_are, THREADS_GLIBC);
+        return;
+    }
+    if (err) {
+        atomic_store(&threads_are, err);
+        return;
+    }
+    if (mn_config.debug)
         mn_warn("%s", mn_tcb_describe());
-    threads_are_gs = !why;
+    mn_procs_first_thread();
+    atomic_store(&threads_are, THREADS_GS);
 }
 
-bool mn_threads_are_gs(void)
+int mn_threads_begin(void)
 {
     pthread_once(&threads_once, threads_begin);
-    return threads_are_gs;
+    int are = atomic_load(&threads_are);
+    if (are > 0) { /* the next thread tries again (shim/once.c: done, to not run) */
+        _Atomic int *state = (_Atomic int *)&threads_once;
+        int done = 2;
+        atomic_compare_exchange_strong(state, &done, 0);
+    }
+    return are;
 }
 
 /* In the child of fork: a first thread that another thread of the parent
@@ -117,8 +135,11 @@ MN_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
                              void *(*start)(void *), void *arg)
 {
     uintptr_t caller = (uintptr_t)__builtin_return_address(0);
-    if (mn_native() || mn_codemap_glibc(caller) || !mn_threads_are_gs())
+    int are = mn_native() || mn_codemap_glibc(caller) ? THREADS_GLIBC : mn_threads_begin();
+    if (are == THREADS_GLIBC)
         return mn_real.pthread_create(thread, attr, start, arg);
+    if (are > 0)
+        return are;
     struct mn_g_spec spec = {.start = start, .arg = arg, .created_pc = caller};
     sigset_t mask;
     int err = spec_from_attr(attr, &spec, &mask);

@@ -70,10 +70,11 @@ void mn_fork_boot(void);
 /* fork.c: in a child process that cannot run under M:N (see fork.c), as
  * its first act: from now on every call is served natively. */
 void mn_fork_child_natively(void);
-/* create.c: whether a new thread is a G, the checks that need a thread
- * glibc made done once with the program's first thread (compat/tcb.h); in
- * the child of fork, a first thread the parent was making is made anew. */
-bool mn_threads_are_gs(void);
+/* create.c: whether a new thread is a G (0), glibc's (-1), or cannot be
+ * made now (an errno value), the checks that need a thread glibc made done
+ * with the program's first thread (compat/tcb.h); in the child of fork, a
+ * first thread the parent was making is made anew. */
+int mn_threads_begin(void);
 void mn_threads_fork_child(void);
 /* stdio_lock.c: at boot, checks glibc's stream lock on a stream of its own. */
 void mn_stdio_lock_boot(void);

@@ -20,6 +20,8 @@ MN_EXPORT int pthread_getattr_np(pthread_t t, pthread_attr_t *attr)
     mn_g *g = g_of(t);
     if (!g) /* glibc's own threads: glibc knows them (not a G's TCB) */
         return mn_real.pthread_getattr_np(t, attr);
+    if (g->is_main)
+        mn_g_main_stack_find();
     int err = pthread_attr_init(attr);
     if (err)
         return err;

@@ -20,6 +20,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #define CPU_THREADS 64
 #define USER_STACK (512 * 1024)
@@ -303,8 +304,34 @@ static void cpus(void)
            atomic_load(&cpu_calls), CPU_THREADS);
 }
 
+/* The end of the mapping that holds p, from /proc/self/maps (0: none). */
+static uintptr_t mapping_end(const void *p)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    CHECK(f != NULL, "/proc/self/maps: %s", strerror(errno));
+    char line[512];
+    unsigned long from, to, end = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "%lx-%lx", &from, &to) == 2 && from <= (uintptr_t)p &&
+            (uintptr_t)p < to)
+            end = to;
+    fclose(f);
+    return end;
+}
+
+static void *main_view_from_a_thread(void *arg)
+{
+    struct stack_view *v = malloc(sizeof *v);
+    CHECK(v != NULL, "malloc");
+    view_of((pthread_t)arg, v);
+    return v;
+}
+
 /* The main thread's own view (Rust's runtime finds its guard page this
- * way, and takes an error as "no guard": once under mnrt, ESRCH). */
+ * way, and takes an error as "no guard": once under mnrt, ESRCH), glibc's
+ * rule for it (its top is the page above its first frame, and it reaches
+ * RLIMIT_STACK below the top of its mapping, given room: mnrt reads it
+ * when first asked, not at boot). */
 static void main_stack(void)
 {
     volatile char local = 1;
@@ -312,6 +339,34 @@ static void main_stack(void)
     view_of(pthread_self(), &v);
     CHECK(inside((const void *)&local, &v), "main's local variable lies outside its stack");
     printf("main thread: pthread_getattr_np succeeds; a local lies inside its stack\n");
+    uintptr_t top = (uintptr_t)v.addr + v.size, end = mapping_end((const void *)&local);
+    long page = sysconf(_SC_PAGESIZE);
+    struct rlimit rl;
+    CHECK_ERR(getrlimit(RLIMIT_STACK, &rl), 0);
+    CHECK(top % (uintptr_t)page == 0 && end >= top, "top %#lx, mapping's end %#lx",
+          (unsigned long)top, (unsigned long)end);
+    CHECK_EQ(v.guard, 0);
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= 1024 * 1024)
+        CHECK_EQ(v.size + (end - top), rl.rlim_cur & ~(rlim_t)(page - 1));
+    printf("main thread: its stack reaches RLIMIT_STACK below the top of its mapping\n");
+}
+
+/* Last: glibc keeps the thread's stack for the next one of that size,
+ * which stacks() asks for exactly. */
+static void main_stack_from_a_thread(void)
+{
+    struct stack_view v;
+    view_of(pthread_self(), &v);
+    pthread_t t;
+    void *seen;
+    CHECK_ERR(pthread_create(&t, NULL, main_view_from_a_thread, (void *)pthread_self()), 0);
+    CHECK_ERR(pthread_join(t, &seen), 0);
+    struct stack_view *w = seen;
+    CHECK(w->addr == v.addr && w->size == v.size && w->guard == v.guard,
+          "main's stack seen from a thread: %p + %zu, from main %p + %zu", w->addr, w->size,
+          v.addr, v.size);
+    free(w);
+    printf("main thread: another thread sees the same stack\n");
 }
 
 int main(void)
@@ -321,5 +376,6 @@ int main(void)
     detach_state();
     names();
     cpus();
+    main_stack_from_a_thread();
     return 0;
 }

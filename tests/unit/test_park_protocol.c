@@ -45,10 +45,12 @@ static void boot_procs(int procs)
 {
     mn_fsbase_init();
     cr_assert_null(mn_tcb_boot());
-    cr_assert_null(mn_tcb_threads_begin(mn_real.pthread_create, mn_real.pthread_join));
+    int err;
+    cr_assert_null(mn_tcb_threads_begin(mn_real.pthread_create, mn_real.pthread_join, &err));
+    cr_assert_eq(err, 0);
     mn_hooks.g_main = g_main;
     cr_assert_null(mn_sched_prepare(procs));
-    mn_sched_boot(procs, mn_g_boot_main(&(struct mn_stack){0}));
+    mn_sched_boot(procs, mn_g_boot_main());
 }
 
 static void boot(void)
