@@ -1,11 +1,13 @@
 /* Per-G glibc TCBs: see tcb.h for the contract. Nothing here is taken
  * from one glibc version: every fact is read from what the running glibc
- * says about itself, or probed and checked at boot (docs/glibc-facts.md
- * §2), and mn_tcb_boot refuses, naming the field, where one cannot be.
+ * says about itself, or probed and checked, at boot or with the program's
+ * first thread (docs/glibc-facts.md §2, §11), and mn_tcb_boot or
+ * mn_tcb_threads_begin refuses, naming the field, where one cannot be.
  *   header (x86-64 TLS ABI): tcb 0, self 16 (checked on the main thread),
  *     dtv 8 (checked against libthread_db's descriptor), multiple_threads
  *     24, stack_guard 0x28, pointer_guard 0x30, feature_1 72 (checked on
- *     a thread glibc made: set, or copied from its creator, as expected);
+ *     a thread glibc made, with the first thread: set, or copied from its
+ *     creator, as expected);
  *   from libthread_db's descriptors (compat/glibc_syms.h):
  *     sizeof(struct pthread), tid, list, specific, cancelhandling, and
  *     link_map.l_tls_offset (tls_modules.c);
@@ -14,10 +16,10 @@
  *   probed on a thread glibc made, with the first thread the program
  *     makes (mn_tcb_threads_begin): `res` (the target of __resp);
  *   discovered at boot: cleanup_jmp_buf (by __pthread_register_cancel),
- *     cleanup (by _pthread_cleanup_push), malloc's per-thread words (by
- *     diffing a fresh TCB around its first malloc); strerror's and
- *     strsignal's buffers must not be kept in static TLS; malloc's words
- *     are found with the first thread, as `res` is;
+ *     cleanup (by _pthread_cleanup_push); strerror's and strsignal's
+ *     buffers must not be kept in static TLS;
+ *   discovered with the first thread: malloc's per-thread words (by
+ *     diffing a fresh TCB around its first malloc);
  *   exported where glibc has them: the rseq area (__rseq_offset and
  *     __rseq_size, 2.35+), __libc_single_threaded (2.32+, checked to be
  *     cleared once glibc made a thread).
@@ -87,6 +89,7 @@ static struct {
     ptrdiff_t malloc_words[MAX_MALLOC_WORDS];
     int n_malloc_words;
     bool glibc_malloc;         /* the program's malloc is glibc's */
+    const char *single_threaded; /* __libc_single_threaded (2.32+), or NULL */
     bool threads_checked;      /* mn_tcb_threads_begin found res and the rest */
     _Atomic int *nthreads;     /* __nptl_nthreads */
     size_t static_size;        /* static TLS blocks below the thread pointer */
@@ -254,7 +257,8 @@ static bool malloc_is_glibc(void)
     return own && own == dlsym(RTLD_DEFAULT, "malloc");
 }
 
-static void discover_malloc_words(void)
+/* Returns 0, or ENOMEM (nothing learned: to be tried again). */
+static int discover_malloc_words(void)
 {
     /* A fresh TCB, made current for one malloc on this thread: the words
      * of static TLS that change are malloc's tcache and arena pointers
@@ -266,8 +270,9 @@ static void discover_malloc_words(void)
     uintptr_t *before = malloc(n * sizeof(uintptr_t));
     if (!t || !before) {
         free(before);
-        refuse("no memory for a thread descriptor");
-        return;
+        if (t)
+            dl_deallocate_tls(t, true);
+        return ENOMEM;
     }
     char *self = mn_thread_pointer();
     init_header(t, self);
@@ -299,12 +304,11 @@ static void discover_malloc_words(void)
     mn_tcache_learn(t, L.malloc_words, L.n_malloc_words, p, 32);
     /* t keeps its cache, fresh otherwise: the first TCB handed out */
     mn_dtv_t *dtv = AT(t, HDR_DTV, mn_dtv_t *);
-    if (!remake_tls(t)) {
-        refuse("no memory for a thread descriptor");
-        return;
-    }
+    if (!remake_tls(t))
+        return ENOMEM; /* (t and its cache are lost) */
     free(&dtv[-1]); /* the old dtv: glibc callocs it with its length first */
     atomic_store(&spare_tcb, t);
+    return 0;
 }
 
 /* What a thread glibc made finds in its own descriptor. */
@@ -361,7 +365,13 @@ static int check_glibc_thread(int (*create)(pthread_t *, const pthread_attr_t *,
     int err = create(&t, NULL, probe_glibc_thread, &p);
     if (err)
         return err;
+    /* glibc's join is a cancellation point, acting on the caller's TCB: a
+     * cancellation pending for the program's thread must not act inside
+     * its pthread_create, which is none */
+    int cancel;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
     join(t, NULL);
+    pthread_setcancelstate(cancel, &cancel);
     if (!p.header)
         refuse("a thread's TCB header is not at its thread pointer");
     if (!p.tid)
@@ -373,8 +383,7 @@ static int check_glibc_thread(int (*create)(pthread_t *, const pthread_attr_t *,
         refuse("the TCB header's multiple_threads is not at offset %d", HDR_MULTIPLE_THREADS);
     if (!p.guards)
         refuse("the TCB header's stack guard, pointer guard or CET word is not as expected");
-    const char *single = mn_glibc_data("__libc_single_threaded");
-    if (single && *single)
+    if (L.single_threaded && *L.single_threaded)
         refuse("__libc_single_threaded is still set with two threads");
     return 0;
 }
@@ -450,6 +459,7 @@ const char *mn_tcb_boot(void)
         return "glibc's TLS variable __resp is not in static TLS";
 
     L.nthreads = (_Atomic int *)mn_glibc_data("__nptl_nthreads");
+    L.single_threaded = mn_glibc_data("__libc_single_threaded"); /* read at the first thread */
     read_rseq(self);
     discover_cleanup_fields(self);
     find_format_buffers(self);
@@ -466,13 +476,17 @@ const char *mn_tcb_boot(void)
 
 const char *mn_tcb_threads_begin(int (*create)(pthread_t *, const pthread_attr_t *,
                                                void *(*)(void *), void *),
-                                 int (*join)(pthread_t, void **), int *err)
+                                 int (*join)(pthread_t, void **), void *main_tcb, int *err)
 {
     *err = check_glibc_thread(create, join);
+    if (!*err && !refusal && L.glibc_malloc)
+        *err = discover_malloc_words();
     if (*err)
         return NULL;
-    if (!refusal && L.glibc_malloc)
-        discover_malloc_words();
+    /* glibc marks the TCB of the thread that made its first thread; the
+     * main G's must say so whoever that was (malloc's atomics read it) */
+    if (!refusal)
+        AT(main_tcb, HDR_MULTIPLE_THREADS, int) = 1;
     L.threads_checked = !refusal;
     return refusal;
 }

@@ -11,8 +11,8 @@
  *
  * Invariants:
  * - mn_tcb_boot runs once, on the main thread, before any G or M exists.
- *   mn_tcb_threads_begin runs once, before the first G after the main one
- *   is made; it needs a thread glibc makes itself, which also ends glibc's
+ *   mn_tcb_threads_begin runs until it succeeds or refuses, one call at a
+ *   time, before the first G after the main one is made; it needs a thread glibc makes itself, which also ends glibc's
  *   single-threaded mode (stdio and malloc without locks) - never before a
  *   second G could run, and not at all in a program that makes no thread.
  *   Afterwards the layout is read-only.
@@ -51,16 +51,18 @@ const char *mn_tcb_boot(void);
 /* The rest, which needs a thread glibc made itself: one short-lived
  * thread, made with glibc's real create/join, checks the fields that have
  * no descriptor (the TCB header on a thread not the main one, where
- * __resp points); then malloc's per-thread words are found. Returns NULL,
- * or why new threads cannot be Gs (they must be glibc's). If glibc cannot
- * make its thread now (a thread limit, no memory), returns NULL with that
- * error in *err (else 0), having learned nothing: to be called again. Runs
- * after mn_tcb_boot, until it succeeds or refuses, one call at a time,
- * before any TCB is made for a G (mn_tcb_create_at); a g0's TCB
- * (mn_tcb_create) may be made before or meanwhile. */
+ * __resp points); then malloc's per-thread words are found, and the main
+ * G's TCB (main_tcb) marked as glibc marks a thread that made one. Returns
+ * NULL, or why new threads cannot be Gs (they must be glibc's). If glibc
+ * cannot make its thread now, or memory runs out (a thread limit, no
+ * memory), returns NULL with that error in *err (else 0), having learned
+ * nothing lasting: to be called again. Runs after mn_tcb_boot, until it
+ * succeeds or refuses, one call at a time, before any TCB is made for a G
+ * (mn_tcb_create_at); a g0's TCB (mn_tcb_create) may be made before or
+ * meanwhile. */
 const char *mn_tcb_threads_begin(int (*create)(pthread_t *, const pthread_attr_t *,
                                                void *(*)(void *), void *),
-                                 int (*join)(pthread_t, void **), int *err);
+                                 int (*join)(pthread_t, void **), void *main_tcb, int *err);
 
 /* What mn_tcb_boot and mn_tcb_threads_begin found, in one line
  * (MNRT_DEBUG=1 prints it after each). */

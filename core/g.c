@@ -276,6 +276,8 @@ MN_SAN_NO_STACK_CLEANUP _Noreturn void mn_g_exit(void *result)
 
 void mn_g_finish_exit(mn_g *g)
 {
+    /* (the main G's stack may be unknown, all zero: never reused, it needs
+     * no unpoisoning) */
     mn_san_g_exited(g->sp, g->stack.lo, g->stack.size);
     atomic_store(&g->status, MN_G_DEAD);
     allg_remove(g);
@@ -425,9 +427,10 @@ mn_g *mn_g_main(void)
 
 /* 0 not known, 1 being stored, 2 known. Each caller that finds it unknown
  * reads it itself; the first to store it wins, the rest wait the few
- * instructions of the store (no system call or wait in between, so a
- * fork cannot leave it half stored in the child but by the forker's own
- * store, which it finishes). */
+ * instructions of the store, made with every signal held off (a thread
+ * dump made in a handler on the storing thread finds it whole). A fork
+ * in the middle of another thread's store leaves 1 in the child, which
+ * mn_g_fork_child puts back to 0. */
 static _Atomic int main_stack_state;
 
 void mn_g_main_stack_find(void)
@@ -438,11 +441,14 @@ void mn_g_main_stack_find(void)
     if (!mn_stack_of_main_thread(&s))
         mn_warn_once("the main thread's stack is not in /proc/self/maps: "
                      "pthread_getattr_np gives it no size");
+    uint64_t all = ~0ull, old;
+    mn_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof all);
     int unknown = 0;
     if (atomic_compare_exchange_strong(&main_stack_state, &unknown, 1)) {
         main_g.stack = s;
         atomic_store_explicit(&main_stack_state, 2, memory_order_release);
     }
+    mn_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
     while (atomic_load_explicit(&main_stack_state, memory_order_acquire) != 2)
         ;
 }
@@ -500,6 +506,8 @@ void mn_g_fork_child(mn_g *self)
         atomic_store_explicit(&vanished, mn_sched.allg, memory_order_release);
     mn_sched.allg = self;
     self->allnext = self->allprev = NULL;
+    int storing = 1; /* another thread's, which did not come along */
+    atomic_compare_exchange_strong(&main_stack_state, &storing, 0);
     /* glibc's fork wrote the child's real tid into the TCB */
     mn_tcb_set_tid(self->tcb, self->tid);
     self->join_lock = (mn_lock)MN_LOCK_INIT(JOIN);

@@ -457,7 +457,7 @@ int mn_timer_start(struct mn_timer *t, int64_t when, mn_timer_fn fn, void *arg);
 void mn_poll_break(void);
 
 /* --- the monitor thread (sysmon.c) --- */
-/* Starts it, once (also the netpoller's thread: see sysmon.h). */
+/* Starts it, once (sysmon.h says who asks). */
 void mn_monitor_ensure(void);
 /* Wakes it from whatever it sleeps in. */
 void mn_monitor_poke(void);

@@ -1,6 +1,7 @@
 /* sysmon (docs/design.md §14): one kernel thread without a P, started when the
- * program makes its first thread, first waits for I/O or installs a
- * signal handler. Each tick it:
+ * program makes its first thread or installs a signal handler (not when
+ * the main thread alone first waits for I/O: its M waits in the poller
+ * itself). Each tick it:
  * - takes the P of an M that sits in a system call (> ~20 us) when there is
  *   other work (or any work after 10 ms), and hands it to another M;
  * - takes the P of an M blocked where mnrt cannot see (docs/design.md §8 kind 3:
@@ -41,7 +42,7 @@ bool mn_sysmon_running(void);
  * monitor did not come along. The child's own starts at
  * mn_monitor_fork_child_start, after the program's child handlers
  * (making a thread allocates), if the parent had one or a start was asked
- * before (mn_monitor_ensure: a sigaction, a wait for I/O), else when
+ * before (mn_monitor_ensure: a sigaction, a bound call), else when
  * first needed. */
 void mn_monitor_fork_child(void);
 void mn_monitor_fork_child_start(void);

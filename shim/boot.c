@@ -119,7 +119,7 @@ void mn_boot(void)
         return;
     }
     mn_fsbase_init();
-    mn_fd_table_grow(); /* before the first thread (the TCB probe's) */
+    mn_fd_table_grow(); /* before the first thread (glibc's TCB probe's, or mnrt's) */
     mn_config_load();
     if (mn_config.debug)
         mn_warn("thread switches load FS with %s",

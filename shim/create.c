@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "shim/sys.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,10 +76,6 @@ static int spec_from_attr(const pthread_attr_t *attr, struct mn_g_spec *spec, si
     return 0;
 }
 
-/* A thread glibc makes for itself (before 2.34: librt's SIGEV_THREAD
- * timer helper, which the kernel signals by its thread id, and its
- * notification threads) stays a kernel thread, as glibc's own pthread_create
- * makes it since (core/codemap.h). */
 /* Whether new threads are Gs. The checks that need a thread glibc made
  * itself (compat/tcb.h, mn_tcb_threads_begin) run with the program's first
  * thread, not at boot: a program that makes none starts without making a
@@ -86,57 +83,69 @@ static int spec_from_attr(const pthread_attr_t *attr, struct mn_g_spec *spec, si
  * without locks) as natively. If they refuse, every thread from then on
  * is glibc's, said once; the main G runs on as one. If glibc cannot make
  * its thread now (a thread limit, no memory), that thread fails as it
- * would natively, and the next one tries again. */
-enum { THREADS_GS = 0, THREADS_GLIBC = -1 };
-static pthread_once_t threads_once = PTHREAD_ONCE_INIT;
-static _Atomic int threads_are; /* THREADS_*, or the errno of the last try */
+ * would natively, and the next one tries again. One thread checks at a
+ * time (THREADS_CHECKING); the others wait for its outcome and, if it was
+ * such a failure, try themselves. */
+enum { THREADS_UNKNOWN, THREADS_CHECKING, THREADS_GS, THREADS_GLIBC };
+static _Atomic uint32_t threads_are;
 
-static void threads_begin(void)
+/* THREADS_GS, THREADS_GLIBC, or THREADS_UNKNOWN with *err set */
+static uint32_t check_threads(int *err)
 {
-    int err;
-    const char *why = mn_tcb_threads_begin(mn_real.pthread_create, mn_real.pthread_join, &err);
+    const char *why = mn_tcb_threads_begin(mn_real.pthread_create, mn_real.pthread_join,
+                                           mn_g_main()->tcb, err);
     if (why) {
         mn_warn("%s; new threads run natively, without M:N threads", why);
-        atomic_store(&threads_are, THREADS_GLIBC);
-        return;
+        return THREADS_GLIBC;
     }
-    if (err) {
-        atomic_store(&threads_are, err);
-        return;
-    }
+    if (*err)
+        return THREADS_UNKNOWN;
     if (mn_config.debug)
         mn_warn("%s", mn_tcb_describe());
     mn_procs_first_thread();
-    atomic_store(&threads_are, THREADS_GS);
+    return THREADS_GS;
 }
 
 int mn_threads_begin(void)
 {
-    pthread_once(&threads_once, threads_begin);
-    int are = atomic_load(&threads_are);
-    if (are > 0) { /* the next thread tries again (shim/once.c: done, to not run) */
-        _Atomic int *state = (_Atomic int *)&threads_once;
-        int done = 2;
-        atomic_compare_exchange_strong(state, &done, 0);
+    for (;;) {
+        uint32_t are = atomic_load_explicit(&threads_are, memory_order_acquire);
+        if (are == THREADS_GS)
+            return 0;
+        if (are == THREADS_GLIBC)
+            return -1;
+        if (are == THREADS_CHECKING) {
+            mn_word_wait(&threads_are, are, -1, false, "first thread");
+            continue;
+        }
+        if (!atomic_compare_exchange_strong(&threads_are, &are, THREADS_CHECKING))
+            continue;
+        int err = 0;
+        are = check_threads(&err);
+        atomic_store_explicit(&threads_are, are, memory_order_release);
+        mn_word_wake(&threads_are, INT_MAX, false);
+        return are == THREADS_GS ? 0 : are == THREADS_GLIBC ? -1 : err;
     }
-    return are;
 }
 
 /* In the child of fork: a first thread that another thread of the parent
  * was making when it forked is made again from the start. */
 void mn_threads_fork_child(void)
 {
-    _Atomic int *state = (_Atomic int *)&threads_once;
-    int running = 1; /* shim/once.c: running, back to not run */
-    atomic_compare_exchange_strong(state, &running, 0);
+    uint32_t checking = THREADS_CHECKING;
+    atomic_compare_exchange_strong(&threads_are, &checking, THREADS_UNKNOWN);
 }
 
+/* A thread glibc makes for itself (before 2.34: librt's SIGEV_THREAD
+ * timer helper, which the kernel signals by its thread id, and its
+ * notification threads) stays a kernel thread, as glibc's own pthread_create
+ * makes it since (core/codemap.h). */
 MN_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
                              void *(*start)(void *), void *arg)
 {
     uintptr_t caller = (uintptr_t)__builtin_return_address(0);
-    int are = mn_native() || mn_codemap_glibc(caller) ? THREADS_GLIBC : mn_threads_begin();
-    if (are == THREADS_GLIBC)
+    int are = mn_native() || mn_codemap_glibc(caller) ? -1 : mn_threads_begin();
+    if (are < 0)
         return mn_real.pthread_create(thread, attr, start, arg);
     if (are > 0)
         return are;

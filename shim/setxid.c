@@ -39,7 +39,6 @@ static struct {
 } cmd;
 
 mn_lock mn_setxid_lock = MN_LOCK_INIT(SETXID);
-static atomic_bool handler_installed;
 
 static void on_setxid(int sig, siginfo_t *info, void *ctx)
 {
@@ -56,14 +55,18 @@ static void on_setxid(int sig, siginfo_t *info, void *ctx)
     errno = saved;
 }
 
+/* At every broadcast, not once: glibc installs its own when it makes its
+ * first thread (2.34+: late_init), which under mnrt may come after a
+ * set*id call (shim/create.c: with the program's first thread, or when
+ * sysmon or an M is made); its handler on a G's TCB dereferences a
+ * command glibc never set (SIGSEGV in every other kernel thread). Those
+ * are made by the thread that broadcasts, or after glibc's first thread,
+ * so none comes during a broadcast. */
 static void install_handler(void)
 {
-    if (atomic_load(&handler_installed))
-        return;
     int r = mn_kernel_sigaction(SIGSETXID, on_setxid, SA_SIGINFO | SA_RESTART, NULL);
     if (r != 0)
         mn_fatal("cannot install a handler for signal %d: %s", SIGSETXID, strerror(-r));
-    atomic_store(&handler_installed, true);
 }
 
 static bool is_io_worker(long tid)

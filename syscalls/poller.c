@@ -54,8 +54,13 @@ const struct mn_poller *mn_poller_get(void)
             atomic_store(&mn_hooks.poll_now, p->poll_now);
             atomic_store(&mn_hooks.poll_ready, p->poll_ready);
             atomic_store(&mn_hooks.poll_wake, p->wake);
-            mn_poll_break(); /* an idle M sleeping for timers: into the poller */
-            mn_monitor_ensure();
+            /* an idle M sleeping for timers: into the poller. sysmon is not
+             * started here: while the main G is the only one, the M out
+             * of work waits in the poller itself, and nothing else needs
+             * collecting; the next G starts it (mn_sched_start_g). A
+             * program that waits for input without making a thread thus
+             * keeps glibc's single-threaded mode (shim/create.c). */
+            mn_poll_break();
         }
     }
     mn_lock_release(&init_lock);

@@ -3,23 +3,31 @@
  * (glibc then takes no locks in stdio and malloc, and libstdc++ counts
  * shared_ptr references without atomics), and is cleared once the first
  * thread is made - with pthread_create, or thrd_create when the argument
- * is "c11". A child forked before any thread starts single-threaded too
- * and makes threads of its own. Then threads that share a stream and
+ * is "c11" - and not before, when main sleeps or waits for input on a
+ * pipe. A child forked before any thread starts single-threaded too and
+ * makes threads of its own. Then threads that share a stream and
  * malloc must find both locked: each writes its lines whole and the
  * counts add up.
  * Under mnrt the check on a thread glibc made ran at boot, so glibc
  * counted two threads before main: main saw 0 (and putc cost half again
- * as much as natively). */
+ * as much as natively); then mnrt's monitor thread, made at the first
+ * wait for input or sleep, ended that mode. */
 #include "check.h"
 
 #include <string.h>
-#include <sys/single_threaded.h>
 #include <sys/wait.h>
 #include <threads.h>
 
 enum { WRITERS = 4, LINES = 2000 };
 
 static FILE *shared;
+
+/* glibc's own __libc_single_threaded, found by name (2.32+; -1 before) */
+static int single_threaded(void)
+{
+    const char *v = dlsym(RTLD_DEFAULT, "__libc_single_threaded");
+    return v ? *v : -1;
+}
 
 static void *writer(void *arg)
 {
@@ -44,6 +52,27 @@ static void *nothing(void *arg)
     return arg;
 }
 
+/* Waits in a sleep and for input on a pipe that a child writes to later. */
+static void wait_alone(void)
+{
+    nanosleep(&(struct timespec){0, 1000000}, NULL);
+    int p[2];
+    CHECK_ERRNO(pipe(p), 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        nanosleep(&(struct timespec){0, 50000000}, NULL);
+        _exit(write(p[1], "x", 1) == 1 ? 0 : 1);
+    }
+    char c;
+    CHECK_EQ(read(p[0], &c, 1), 1);
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer status 0x%x", status);
+    close(p[0]);
+    close(p[1]);
+}
+
 /* Makes the first thread, as `how` says, and waits for it. */
 static void first_thread(const char *how)
 {
@@ -61,17 +90,17 @@ static void first_thread(const char *how)
 int main(int argc, char **argv)
 {
     const char *how = argc > 1 ? argv[1] : "pthread";
-    printf("main: single-threaded %d\n", __libc_single_threaded);
+    printf("main: single-threaded %d\n", single_threaded());
     fflush(stdout);
 
     pid_t pid = fork();
     CHECK(pid >= 0, "fork: %s", strerror(errno));
     if (pid == 0) {
-        printf("child: single-threaded %d\n", __libc_single_threaded);
+        printf("child: single-threaded %d\n", single_threaded());
         pthread_t t;
         CHECK_EQ(pthread_create(&t, NULL, nothing, NULL), 0);
         CHECK_EQ(pthread_join(t, NULL), 0);
-        printf("child after a thread: single-threaded %d\n", __libc_single_threaded);
+        printf("child after a thread: single-threaded %d\n", single_threaded());
         fflush(stdout);
         _exit(0);
     }
@@ -79,12 +108,15 @@ int main(int argc, char **argv)
     CHECK_EQ(waitpid(pid, &status, 0), pid);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status 0x%x", status);
 
+    wait_alone();
+    printf("after a sleep and a wait for input: single-threaded %d\n", single_threaded());
+
     char *text = NULL;
     size_t len = 0;
     shared = open_memstream(&text, &len);
     CHECK(shared != NULL, "open_memstream");
     first_thread(how);
-    printf("after the first thread: single-threaded %d\n", __libc_single_threaded);
+    printf("after the first thread: single-threaded %d\n", single_threaded());
 
     pthread_t t[WRITERS];
     for (long i = 1; i < WRITERS; i++)

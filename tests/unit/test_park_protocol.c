@@ -46,7 +46,8 @@ static void boot_procs(int procs)
     mn_fsbase_init();
     cr_assert_null(mn_tcb_boot());
     int err;
-    cr_assert_null(mn_tcb_threads_begin(mn_real.pthread_create, mn_real.pthread_join, &err));
+    cr_assert_null(mn_tcb_threads_begin(mn_real.pthread_create, mn_real.pthread_join,
+                                        mn_thread_pointer(), &err));
     cr_assert_eq(err, 0);
     mn_hooks.g_main = g_main;
     cr_assert_null(mn_sched_prepare(procs));

@@ -6,18 +6,24 @@
  * once nothing of mnrt's makes a thread before the program's first
  * (docs/design.md §15).
  * Result: malloc_free_ns (one pair), putc_ns (one call), and whether glibc
- * counted the process single-threaded in main (single_threaded=1).
+ * counted the process single-threaded in main (single_threaded=1; -1
+ * before glibc 2.32, which does not say).
  * Usage: bench_single_thread [COUNT] */
 #include "bench.h"
 
+#if __has_include(<sys/single_threaded.h>) /* glibc 2.32+ */
 #include <sys/single_threaded.h>
+#define SINGLE_THREADED() ((int)__libc_single_threaded)
+#else
+#define SINGLE_THREADED() (-1)
+#endif
 
 enum { LIVE = 16 };
 
 int main(int argc, char **argv)
 {
 	long count = bench_arg(argc, argv, 1, 20000000);
-	int single = __libc_single_threaded;
+	int single = SINGLE_THREADED();
 
 	void *live[LIVE] = {0};
 	uint64_t t0 = bench_now_ns();
