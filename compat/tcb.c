@@ -481,6 +481,8 @@ const char *mn_tcb_threads_begin(int (*create)(pthread_t *, const pthread_attr_t
     *err = check_glibc_thread(create, join);
     if (!*err && !refusal && L.glibc_malloc)
         *err = discover_malloc_words();
+    if (refusal) /* for good, whatever else failed */
+        *err = 0;
     if (*err)
         return NULL;
     /* glibc marks the TCB of the thread that made its first thread; the

@@ -55,11 +55,11 @@ const char *mn_tcb_boot(void);
  * G's TCB (main_tcb) marked as glibc marks a thread that made one. Returns
  * NULL, or why new threads cannot be Gs (they must be glibc's). If glibc
  * cannot make its thread now, or memory runs out (a thread limit, no
- * memory), returns NULL with that error in *err (else 0), having learned
- * nothing lasting: to be called again. Runs after mn_tcb_boot, until it
- * succeeds or refuses, one call at a time, before any TCB is made for a G
- * (mn_tcb_create_at); a g0's TCB (mn_tcb_create) may be made before or
- * meanwhile. */
+ * memory), returns NULL with that error in *err (else 0): to be called
+ * again (glibc's single-threaded mode has ended; what was learned is
+ * learned again). Runs after mn_tcb_boot, until it succeeds or refuses,
+ * one call at a time, before any TCB is made for a G (mn_tcb_create_at);
+ * a g0's TCB (mn_tcb_create) may be made before or meanwhile. */
 const char *mn_tcb_threads_begin(int (*create)(pthread_t *, const pthread_attr_t *,
                                                void *(*)(void *), void *),
                                  int (*join)(pthread_t, void **), void *main_tcb, int *err);

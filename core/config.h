@@ -17,9 +17,9 @@
 enum mn_poller_choice { MN_POLLER_URING, MN_POLLER_EPOLL };
 
 struct mn_config {
-    int procs;               /* number of Ps set by MNRT_PROCS; 0: one until the
-                              * first thread, then from the affinity and the
-                              * cgroup (mn_procs_first_thread) */
+    int procs;               /* number of Ps set by MNRT_PROCS; 0: one at boot,
+                              * then from the affinity and the cgroup's limit
+                              * (mn_procs_size) */
     bool procs_fixed;        /* set by MNRT_PROCS: do not follow the cgroup */
     int64_t schedtrace_ms;   /* 0: no scheduler trace */
     bool scheddetail;

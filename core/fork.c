@@ -40,6 +40,7 @@ void mn_fork_child(const struct mn_g0_parts *g0)
     mn_xtrace_fork_child(); /* before the rebuild records the child's first events */
     mn_sched_fork_child(self, g0);
     mn_g_fork_child(self);
+    mn_procs_fork_child();
     mn_waitq_reset();
     mn_watch_fork_child();
     mn_sig_fork_child(self);

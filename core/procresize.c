@@ -1,9 +1,11 @@
 /* Changing the number of Ps while the program runs (docs/design.md §14: the
- * number of Ps follows the cgroup CPU limit). A program runs on one P
- * until it makes its first thread, which sizes them (mn_procs_first_thread:
- * reading the cgroup's limit is 40-100 us of a program's start, and a
- * program with one thread uses one P); sysmon follows the limit after
- * that, never before, so Ps are added by one thread at a time. More Ps: new ones and
+ * number of Ps follows the cgroup CPU limit). Boot makes one P (unless
+ * MNRT_PROCS says); they are sized once, by the first of the program's
+ * first thread and sysmon's start (mn_procs_size: reading the cgroup's
+ * limit is 40-100 us of a program's start, and the main G alone needs one
+ * P: with more, a G readied by the poller woke a second M, a thread of
+ * glibc's, for nothing); sysmon follows the limit after that, never
+ * before, so Ps are added by one thread at a time. More Ps: new ones and
  * retired ones join the idle list; a busy one that a shrink just before
  * left with its M stays with it. Fewer: idle ones beyond the new count
  * leave it at once, busy ones are given up by their M at its next
@@ -31,11 +33,27 @@ void mn_p_drain(mn_p *p)
     mn_wakep();
 }
 
-void mn_procs_first_thread(void)
+/* Claimed by the thread that sizes the Ps (mn_procs_size), once. */
+static atomic_bool size_claimed;
+
+void mn_procs_size(void)
 {
-    if (!mn_config.procs_fixed)
-        mn_procresize(mn_procs_auto());
+    if (atomic_load_explicit(&mn_sched.procs_sized, memory_order_acquire) ||
+        atomic_exchange(&size_claimed, true))
+        return;
+    if (!mn_config.procs_fixed) {
+        int want = mn_procs_auto();
+        if (want != atomic_load(&mn_sched.procs))
+            mn_procresize(want);
+    }
     atomic_store_explicit(&mn_sched.procs_sized, true, memory_order_release);
+}
+
+void mn_procs_fork_child(void)
+{
+    /* a sizing another thread was making did not come along */
+    if (!atomic_load(&mn_sched.procs_sized))
+        atomic_store(&size_claimed, false);
 }
 
 void mn_procresize(int n)

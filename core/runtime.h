@@ -289,7 +289,7 @@ struct mn_sched {
     _Atomic int npidle;
     _Atomic int nmspinning;
     _Atomic int procs;           /* Ps in use: allp[0 .. procs-1] */
-    _Atomic bool procs_sized;    /* by the first thread: sysmon may resize */
+    _Atomic bool procs_sized;    /* mn_procs_size done: sysmon may resize */
     _Atomic int nallp;           /* Ps ever made (never freed): read without
                                   * sched.lock, so allp[i] is stored before i
                                   * is counted */
@@ -395,12 +395,14 @@ const char *mn_sched_prepare(int procs);
 /* Makes the calling (main) thread M0 running main_g (after
  * mn_sched_prepare succeeded); cannot fail. */
 void mn_sched_boot(int procs, mn_g *main_g);
-/* Boot makes one P unless MNRT_PROCS says more (a program with one thread
- * uses one). With the program's first thread, once, before it is made:
- * the number of Ps from the affinity and the cgroup's limit (unless
+/* Boot makes one P unless MNRT_PROCS says more. Once, by the first of the
+ * program's first thread (before it is made) and sysmon's start: the
+ * number of Ps from the affinity and the cgroup's limit (unless
  * MNRT_PROCS fixed it); after it, sysmon follows the limit
- * (mn_sched.procs_sized). (procresize.c) */
-void mn_procs_first_thread(void);
+ * (mn_sched.procs_sized). In the child of fork, a sizing the parent was
+ * making is made again. (procresize.c) */
+void mn_procs_size(void);
+void mn_procs_fork_child(void);
 
 /* --- scheduling (sched.c) --- */
 /* Parks the calling G. Once it is off its stack (on g0, or in the G switched

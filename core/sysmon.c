@@ -449,6 +449,7 @@ static void *monitor_main(void *arg)
     is_monitor = true;
     prctl(PR_SET_TIMERSLACK, 1); /* a 20 us sleep must not take 100 us */
     mn_sig_forward();            /* takes the signals some G takes */
+    mn_procs_size();             /* if the first thread has not yet */
     int64_t tick = TICK_MIN_NS;
     int quiet = 0;
     int64_t now = mn_nanotime();

@@ -1,7 +1,9 @@
-/* sysmon (docs/design.md §14): one kernel thread without a P, started when the
- * program makes its first thread or installs a signal handler (not when
- * the main thread alone first waits for I/O: its M waits in the poller
- * itself). Each tick it:
+/* sysmon (docs/design.md §14): one kernel thread without a P, started when
+ * the program makes its first G after the main one, installs a signal
+ * handler, first waits in a watched wait (watch.h: for a thread glibc
+ * made) or on a process-shared lock, makes a bound call, or asks for the
+ * scheduler trace; not when the main G alone first waits for I/O or
+ * sleeps (its M waits in the poller itself). Each tick it:
  * - takes the P of an M that sits in a system call (> ~20 us) when there is
  *   other work (or any work after 10 ms), and hands it to another M;
  * - takes the P of an M blocked where mnrt cannot see (docs/design.md §8 kind 3:

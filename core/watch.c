@@ -41,8 +41,13 @@ static struct slot *watch(_Atomic uint32_t *word, uint32_t val)
     if (s)
         s->count++;
     mn_lock_release(&watch_lock);
-    if (first) /* sysmon may be in its long sleep: it looks from now on */
+    /* sysmon looks from now on: it may be in its long sleep, or not made
+     * yet (a main G alone, waiting for a thread glibc made, which ended
+     * glibc's single-threaded mode already) */
+    if (first) {
+        mn_monitor_ensure();
         mn_monitor_poke();
+    }
     return s;
 }
 

@@ -5,7 +5,8 @@
  * at every watched word at each of its ticks, at most MN_WATCH_NS apart
  * while any is watched, and wakes one waiter of a word that no longer
  * holds the value its waiters wait on. A release mnrt does not see is
- * so noticed late, never lost.
+ * so noticed late, never lost. The first word watched starts sysmon
+ * where nothing had (a main G alone, waiting for a thread glibc made).
  *
  * Invariants: a slot counts the Gs between their registration and the
  * end of their wait, under watch_lock (a leaf: docs/lock-order.md);
@@ -25,7 +26,7 @@
 int mn_watch_wait(_Atomic uint32_t *word, uint32_t val, const char *reason);
 
 /* Whether any word is watched now (sysmon then sleeps at most
- * MN_WATCH_NS; the first word watched pokes it). */
+ * MN_WATCH_NS; the first word watched starts or pokes it). */
 bool mn_watch_active(void);
 /* sysmon, at each tick: wakes a waiter of every watched word that
  * changed. */

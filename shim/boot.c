@@ -132,7 +132,7 @@ void mn_boot(void)
     if (!(why = mn_tcb_boot()) && !(why = mn_tls_modules_boot()))
         why = mn_cond_shared_boot();
     mn_glibc_syms_release();
-    int procs = mn_config.procs_fixed ? mn_config.procs : 1; /* more with the first thread */
+    int procs = mn_config.procs_fixed ? mn_config.procs : 1; /* mn_procs_size: more */
     if (why || (why = mn_sched_prepare(procs))) {
         refuse(why);
         return;
@@ -145,7 +145,6 @@ void mn_boot(void)
     if (mn_config.trace_file) /* first: it records from the main G's start on */
         mn_xtrace_boot(mn_config.trace_file);
     mn_codemap_init(); /* before any G: pthread_create asks it */
-    mn_join_boot();
     mn_hooks.g_main = g_main;
     mn_hooks.io_wait = mn_netio_inline_wait;
     mn_cancel_boot();

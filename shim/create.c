@@ -102,7 +102,7 @@ static uint32_t check_threads(int *err)
         return THREADS_UNKNOWN;
     if (mn_config.debug)
         mn_warn("%s", mn_tcb_describe());
-    mn_procs_first_thread();
+    mn_procs_size();
     return THREADS_GS;
 }
 
@@ -148,7 +148,7 @@ MN_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     if (are < 0)
         return mn_real.pthread_create(thread, attr, start, arg);
     if (are > 0)
-        return are;
+        return are == ENOMEM ? EAGAIN : are; /* glibc's word for no memory */
     struct mn_g_spec spec = {.start = start, .arg = arg, .created_pc = caller};
     sigset_t mask;
     int err = spec_from_attr(attr, &spec, &mask);

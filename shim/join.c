@@ -11,16 +11,24 @@
  * finished one is joined whatever it says): tv_sec < 0 is ETIMEDOUT at
  * once, and a tv_nsec out of range is no error: glibc retries the futex
  * wait that refuses it until the thread finishes, so here the join waits
- * without a deadline. Which the running glibc does is probed at boot
- * (mn_join_boot): a self-join with an invalid time is EINVAL or EDEADLK. */
+ * without a deadline. Which the running glibc does is probed the first
+ * time a join comes with a tv_nsec out of range, not at boot (20-30 us of
+ * every program's start): a self-join with an invalid time is EINVAL or
+ * EDEADLK (time_checked_first). */
 #include "shim/pthread_impl.h"
 
-static bool time_checked_first; /* glibc 2.41+'s order */
-
-void mn_join_boot(void)
+/* Whether the running glibc checks the time first (2.41+'s order). Any
+ * thread may ask: glibc's self-join answers without waiting. */
+static bool time_checked_first(void)
 {
-    struct timespec bad = {0, 1000000000L};
-    time_checked_first = mn_real.pthread_timedjoin_np(pthread_self(), NULL, &bad) == EINVAL;
+    static _Atomic int first = -1; /* not asked yet */
+    int f = atomic_load_explicit(&first, memory_order_relaxed);
+    if (f < 0) {
+        struct timespec bad = {0, 1000000000L};
+        f = mn_real.pthread_timedjoin_np(pthread_self(), NULL, &bad) == EINVAL;
+        atomic_store_explicit(&first, f, memory_order_relaxed);
+    }
+    return f;
 }
 
 static mn_g *g_of(pthread_t t)
@@ -44,7 +52,7 @@ static int join_deadline(clockid_t clock, const struct timespec *abstime, int64_
     if (!abstime)
         return 0;
     bool bad_nsec = abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000L;
-    if (bad_nsec && time_checked_first)
+    if (bad_nsec && time_checked_first())
         *deadline = MN_JOIN_BAD_TIME;
     else if (abstime->tv_sec < 0)
         *deadline = 0; /* long past */

@@ -168,10 +168,6 @@ int mn_mutex_kernel_consistent(pthread_mutex_t *m);
  * with EOWNERDEAD, as when a kernel thread dies holding them. */
 void mn_mutex_robust_thread_exit(void);
 
-/* join.c: finds the order in which the running glibc checks a join's
- * time (before boot: 2.36's). */
-void mn_join_boot(void);
-
 /* cond_shared.c: process-shared condvars (glibc's layout and protocol);
  * a condvar is one when pthread_cond_init made it so (__wrefs bit 0).
  * mn_cond_shared_boot finds which of glibc's two protocols the running

@@ -56,9 +56,9 @@ const struct mn_poller *mn_poller_get(void)
             atomic_store(&mn_hooks.poll_wake, p->wake);
             /* an idle M sleeping for timers: into the poller. sysmon is not
              * started here: while the main G is the only one, the M out
-             * of work waits in the poller itself, and nothing else needs
-             * collecting; the next G starts it (mn_sched_start_g). A
-             * program that waits for input without making a thread thus
+             * of work waits in the poller itself, with nobody else's I/O
+             * to collect; whatever else needs sysmon starts it (sysmon.h).
+             * A program that waits for input without making a thread thus
              * keeps glibc's single-threaded mode (shim/create.c). */
             mn_poll_break();
         }

@@ -11,7 +11,7 @@
  * Under mnrt the check on a thread glibc made ran at boot, so glibc
  * counted two threads before main: main saw 0 (and putc cost half again
  * as much as natively); then mnrt's monitor thread, made at the first
- * wait for input or sleep, ended that mode. */
+ * wait for input, ended that mode. */
 #include "check.h"
 
 #include <string.h>

@@ -19,6 +19,7 @@
 #include "compat/fsbase.h"
 #include "compat/real.h"
 #include "compat/tcb.h"
+#include "core/config.h"
 #include "core/futex.h"
 #include "core/runtime.h"
 #include "core/sched_internal.h"
@@ -50,6 +51,8 @@ static void boot_procs(int procs)
                                         mn_thread_pointer(), &err));
     cr_assert_eq(err, 0);
     mn_hooks.g_main = g_main;
+    mn_config.procs = procs; /* the test's, not sized by sysmon (mn_procs_size) */
+    mn_config.procs_fixed = true;
     cr_assert_null(mn_sched_prepare(procs));
     mn_sched_boot(procs, mn_g_boot_main());
 }
