@@ -295,4 +295,27 @@ static inline long rss_kb(void)
     return kb;
 }
 
+/* Waits in read() for input on a pipe that a forked child writes a byte
+ * to after ms milliseconds: a wait for input (a netpoller park under
+ * mnrt), then the child's exit. */
+static inline void wait_for_child_input(long ms)
+{
+    int p[2];
+    CHECK_ERRNO(pipe(p), 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        struct timespec delay = {ms / 1000, (ms % 1000) * 1000000};
+        nanosleep(&delay, NULL);
+        _exit(write(p[1], "x", 1) == 1 ? 0 : 1);
+    }
+    char c;
+    CHECK_EQ(read(p[0], &c, 1), 1);
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer status 0x%x", status);
+    close(p[0]);
+    close(p[1]);
+}
+
 #endif

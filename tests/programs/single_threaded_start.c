@@ -52,27 +52,6 @@ static void *nothing(void *arg)
     return arg;
 }
 
-/* Waits in a sleep and for input on a pipe that a child writes to later. */
-static void wait_alone(void)
-{
-    nanosleep(&(struct timespec){0, 1000000}, NULL);
-    int p[2];
-    CHECK_ERRNO(pipe(p), 0);
-    pid_t pid = fork();
-    CHECK(pid >= 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        nanosleep(&(struct timespec){0, 50000000}, NULL);
-        _exit(write(p[1], "x", 1) == 1 ? 0 : 1);
-    }
-    char c;
-    CHECK_EQ(read(p[0], &c, 1), 1);
-    int status;
-    CHECK_EQ(waitpid(pid, &status, 0), pid);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer status 0x%x", status);
-    close(p[0]);
-    close(p[1]);
-}
-
 /* Makes the first thread, as `how` says, and waits for it. */
 static void first_thread(const char *how)
 {
@@ -108,7 +87,8 @@ int main(int argc, char **argv)
     CHECK_EQ(waitpid(pid, &status, 0), pid);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status 0x%x", status);
 
-    wait_alone();
+    nanosleep(&(struct timespec){0, 1000000}, NULL);
+    wait_for_child_input(50);
     printf("after a sleep and a wait for input: single-threaded %d\n", single_threaded());
 
     char *text = NULL;

@@ -23,29 +23,11 @@ static void on_timer(union sigval v)
     funlockfile(stdout);
 }
 
-static void wait_for_input(void)
-{
-    int p[2];
-    CHECK_ERRNO(pipe(p), 0);
-    pid_t pid = fork();
-    CHECK(pid >= 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        nanosleep(&(struct timespec){0, 20000000}, NULL);
-        _exit(write(p[1], "x", 1) == 1 ? 0 : 1);
-    }
-    char c;
-    CHECK_EQ(read(p[0], &c, 1), 1);
-    int status;
-    CHECK_EQ(waitpid(pid, &status, 0), pid);
-    close(p[0]);
-    close(p[1]);
-}
-
 int main(int argc, char **argv)
 {
     (void)argv;
     if (argc > 1)
-        wait_for_input();
+        wait_for_child_input(20);
     timer_t t;
     struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = on_timer};
     CHECK_ERRNO(timer_create(CLOCK_MONOTONIC, &ev, &t), 0);
