@@ -68,9 +68,9 @@ void mn_procresize(int n)
      * allocates with the program's malloc, whose own locks may be pthread
      * mutexes mnrt serves (a wait-queue bucket, then a wait for the G that
      * holds one), which nothing holding sched.lock may wait for
-     * (core/lockrank.h). Ps are added by one thread at a time (the first
-     * thread's maker, then sysmon), and readers look at allp[i] only for
-     * i < nallp. */
+     * (core/lockrank.h). Ps are added by one thread at a time (whoever
+     * sizes them first, mn_procs_size, then sysmon), and readers look at
+     * allp[i] only for i < nallp. */
     int made = atomic_load_explicit(&mn_sched.nallp, memory_order_relaxed);
     int made_before = made;
     while (made < n && (mn_sched.allp[made] = mn_p_new(made)))
