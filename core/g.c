@@ -24,7 +24,9 @@
  * - A G's memory is given back under allg_lock, never while it is in the
  *   list of started Gs (mn_g_walk may walk that list without the lock).
  * - A G in the free list is IDLE; its TCB keeps malloc's per-thread cache.
- * - The main G is never freed: its TCB and stack are the main thread's. */
+ * - The main G is never freed: its TCB and stack are the main thread's.
+ *   Its stack's bounds are all zero until mn_g_main_stack_find, then
+ *   fixed. */
 #include "core/runtime.h"
 #include "core/signals.h"
 

@@ -163,9 +163,8 @@ extern void *__libc_stack_end; /* the dynamic loader's: the initial stack pointe
 
 struct main_search {
     uintptr_t end;     /* __libc_stack_end */
-    uintptr_t to;      /* the end of its mapping, once found */
+    uintptr_t to;      /* the end of its mapping, once found (0: not yet) */
     uintptr_t last_to; /* the end of the mapping before it */
-    bool found;
 };
 
 static bool main_line(char *line, void *arg)
@@ -178,7 +177,6 @@ static bool main_line(char *line, void *arg)
     uintptr_t to = (uintptr_t)strtoull(dash + 1, NULL, 16);
     if (from <= s->end && s->end < to) {
         s->to = to;
-        s->found = true;
         return true;
     }
     s->last_to = to;
@@ -190,7 +188,7 @@ bool mn_stack_of_main_thread(struct mn_stack *s)
     struct rlimit rl;
     struct main_search m = {.end = (uintptr_t)__libc_stack_end};
     if (getrlimit(RLIMIT_STACK, &rl) != 0 ||
-        !mn_lowfd_each_line("/proc/self/maps", main_line, &m) || !m.found)
+        !mn_lowfd_each_line("/proc/self/maps", main_line, &m) || !m.to)
         return false;
     uintptr_t page = mn_page_size();
     uintptr_t top = (m.end & ~(page - 1)) + page;

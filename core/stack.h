@@ -5,7 +5,9 @@
  * TCB, TLS and descriptor (core/gblock.h), taken from a reserve mapped
  * many at a time (mn_stack_take_region); an M's g0 has a mapping of its
  * own (mn_stack_map). A program-provided stack (pthread_attr_setstack) is
- * used as given, without a guard, as glibc does. */
+ * used as given, without a guard, as glibc does. The main thread's stack
+ * is the kernel's; its bounds are found by glibc's rule when first needed
+ * (mn_stack_of_main_thread). */
 #ifndef MN_CORE_STACK_H
 #define MN_CORE_STACK_H
 

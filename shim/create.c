@@ -1,4 +1,7 @@
-/* pthread_create and pthread_exit: program threads become Gs.
+/* pthread_create and pthread_exit: program threads become Gs, once the
+ * program's first thread has passed the checks that need a thread glibc
+ * made (mn_threads_begin, below; until then nothing of mnrt's makes a
+ * thread, and glibc counts the process single-threaded).
  * Attributes are glibc's own pure-data objects, read through glibc's
  * getters (compat/real.h), so their layout never matters here.
  *
