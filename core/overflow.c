@@ -9,6 +9,7 @@
 #include "core/runtime.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -34,16 +35,21 @@ static void install_locked(void)
     mn_real.sigaction(SIGSEGV, &sa, NULL);
 }
 
+static void install_default(void)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    mn_real.sigaction(SIGSEGV, &dfl, NULL);
+}
+
 static void die(int sig, const siginfo_t *info)
 {
     /* Die as the program would. A fault repeats once the handler returns
      * and finds the default action; a sent signal (raise, kill,
      * pthread_kill, sigqueue: si_code <= 0) does not, so it is sent again,
      * to this thread, where it waits until the handler returns. */
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    mn_real.sigaction(sig, &dfl, NULL);
+    install_default();
     if (info->si_code <= 0)
         mn_raw_syscall(SYS_tgkill, mn_raw_syscall(SYS_getpid), mn_raw_syscall(SYS_gettid), sig);
 }
@@ -81,6 +87,37 @@ void mn_overflow_install(void)
     mn_real.sigaction(SIGSEGV, NULL, &program); /* one set before boot */
     install_locked();
     mn_lock_release(&program_lock);
+}
+
+static bool blocked_here(void)
+{
+    uint64_t mask;
+    mn_raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &mask, sizeof mask);
+    return mask & (1ull << (SIGSEGV - 1));
+}
+
+long mn_overflow_send_to_process(long nr, const long a[4], const siginfo_t *info, bool alone)
+{
+    mn_lock_acquire(&program_lock);
+    long r;
+    if (program.sa_handler != SIG_DFL) {
+        r = mn_raw_syscall(nr, a[0], a[1], a[2], a[3]);
+    } else {
+        mn_xtrace_write(); /* as on_segv before it dies */
+        install_default();
+        if (info && !blocked_here()) {
+            r = alone ? 0 : mn_raw_syscall(nr, a[0], a[1], a[2], a[3]);
+            if (r >= 0)
+                r = mn_raw_syscall(SYS_rt_tgsigqueueinfo, mn_raw_syscall(SYS_getpid),
+                                   mn_raw_syscall(SYS_gettid), SIGSEGV, info);
+        } else {
+            r = mn_raw_syscall(nr, a[0], a[1], a[2], a[3]);
+        }
+        if (r < 0)
+            install_locked();
+    }
+    mn_lock_release(&program_lock);
+    return r;
 }
 
 int mn_overflow_sigaction(const struct sigaction *act, struct sigaction *old)

@@ -6,9 +6,11 @@
  * number are noticed as mmap's are (private_memory.c); the calls that can
  * wait on fds or time go through the same paths as their named wrappers;
  * the calls bound to a kernel thread (bound.c) lock the G to its M first,
- * and sigaltstack is the G's (altstack.c). Everything else goes to the
+ * sigaltstack is the G's (altstack.c), and the calls that send a signal
+ * follow kill.c's rule. Everything else goes to the
  * kernel as glibc's syscall() sends it. */
 #include "shim/bound.h"
+#include "shim/kill.h"
 
 #include "shim/sys.h"
 
@@ -148,6 +150,9 @@ MN_EXPORT long syscall(long n, ...)
         return mn_futex_syscall(a);
     if (n == SYS_futex_waitv)
         return mn_futex_waitv_syscall(a);
+    long sent;
+    if (mn_kill_syscall(n, a, &sent))
+        return sent;
     if (new_process(n, a)) { /* returns twice, as fork */
         long r = MN_SYS(n, a[0], a[1], a[2], a[3], a[4], a[5]);
         if (r == 0)
