@@ -150,7 +150,10 @@ int mn_sig_send_self(int sig, const siginfo_t *info);
 void mn_sig_forward(void);
 /* sigpending: waits until sysmon has followed the last change of the
  * Gs' masks, and routed every signal it took before (at most
- * SETTLE_MAX_NS). sysmon follows late: a kill of a signal the only G had
+ * SETTLE_MAX_NS, a bound against a sysmon that cannot go on, not a
+ * timing: on a loaded machine sysmon may wait tens of milliseconds for a
+ * CPU, and a 10 ms bound let sigpending miss signals beside 8 spinning
+ * processes at one P). sysmon follows late: a kill of a signal the only G had
  * just blocked could land in sysmon, which passed it on while the G
  * looked, so sigpending missed it, the unblocking call returned before
  * its handler ran, and the next of it merged with it (stress-ng
@@ -158,7 +161,7 @@ void mn_sig_forward(void);
  * Unblocking does not wait (a round trip to sysmon made a block and
  * unblock pair 5x slower): without a sigpending between, such a signal's
  * handler may still run just after the unblocking call returns. */
-#define SETTLE_MAX_NS 10000000
+#define SETTLE_MAX_NS 1000000000
 void mn_sig_settle(void);
 
 /* Whether mn_sig_forward has work (sysmon looks before it sleeps). */

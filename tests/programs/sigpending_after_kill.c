@@ -4,10 +4,16 @@
  * Before the fix sysmon, whose mask follows the threads' late, could take
  * the signal just after the thread blocked it and pass it on while the
  * thread looked: 2-3% of rounds missed it, the handler ran after the
- * unblocking call returned, and some merged with the next round's. */
+ * unblocking call returned, and some merged with the next round's.
+ * usage: sigpending_after_kill [HOGS]: HOGS processes (each in a session
+ * of its own, so a scheduling group of its own) spin meanwhile, so that
+ * sysmon waits for a CPU. With 8 of them on 2 CPUs and one P, sysmon
+ * took over 10 ms to follow, sigpending stopped waiting for it
+ * (SETTLE_MAX_NS was 10 ms) and 2 of 8 runs missed signals. */
 #include "check.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 
 #define ROUNDS 20000
 
@@ -19,8 +25,26 @@ static void on_usr1(int sig)
     handled++;
 }
 
-int main(void)
+static pid_t spin_beside(void)
 {
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        setsid();
+        for (volatile unsigned long n = 0;; n++)
+            ;
+    }
+    return pid;
+}
+
+int main(int argc, char **argv)
+{
+    int hogs = argc > 1 ? atoi(argv[1]) : 0;
+    pid_t hog[8];
+    CHECK(hogs >= 0 && hogs <= 8, "usage: sigpending_after_kill [HOGS], at most 8");
+    for (int i = 0; i < hogs; i++)
+        hog[i] = spin_beside();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_usr1;
@@ -40,6 +64,10 @@ int main(void)
         late += handled == before;
         CHECK_EQ(sigpending(&pending), 0);
         stale += sigismember(&pending, SIGUSR1);
+    }
+    for (int i = 0; i < hogs; i++) {
+        kill(hog[i], SIGKILL);
+        waitpid(hog[i], NULL, 0);
     }
     printf("%d rounds: %d handlers ran; not pending after kill %d, handler not run by unblock %d, "
            "pending after unblock %d\n",
