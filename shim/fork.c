@@ -108,6 +108,7 @@ static pid_t fork_with_handlers(void)
     int err = errno;
     atomic_fetch_sub(&forks_seen, 1);
     if (pid == 0) {
+        mn_once_fork_child();
         if (runtime)
             rebuild_child(&g0, why);
         else
@@ -134,7 +135,10 @@ static pid_t fork_with_handlers(void)
 /* In glibc's own list: runs in the child of every fork glibc makes. */
 static void fork_unseen_child(void)
 {
-    if (atomic_load(&forks_seen) == 0 && !mn_native())
+    if (atomic_load(&forks_seen) != 0)
+        return;
+    mn_once_fork_child();
+    if (!mn_native())
         mn_fork_child_natively();
 }
 
@@ -159,6 +163,8 @@ MN_EXPORT pid_t _Fork(void)
     atomic_fetch_add(&forks_seen, 1);
     pid_t pid = real();
     atomic_fetch_sub(&forks_seen, 1);
+    if (pid == 0)
+        mn_once_fork_child();
     if (pid == 0 && !mn_native())
         mn_fork_child_natively();
     return pid;
