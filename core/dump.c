@@ -805,6 +805,14 @@ static _Noreturn void die_by_sigquit(void)
     }
 }
 
+void mn_dump_exit_wait(void)
+{
+    while (atomic_load(&quitting)) {
+        struct timespec ts = {1, 0};
+        mn_raw_syscall(SYS_nanosleep, &ts, NULL);
+    }
+}
+
 void mn_dump_fork_child(void)
 {
     if (atomic_load(&dump_busy)) { /* left half done: what it holds is released */

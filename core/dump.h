@@ -74,6 +74,14 @@ void mn_dump_name(char *dst, const char *src);
  * (signals.c): a dump to stderr, then death by SIGQUIT. */
 void mn_dump_on_sigquit(int sig, siginfo_t *info, void *uc);
 
+/* At the program's exit (libmnrt's destructor): while a SIGQUIT's dump is
+ * under way, waits for the death by SIGQUIT that ends it. Natively the
+ * signal kills first: the program's thread that took it dies of it
+ * before it could exit; here a thread of mnrt took it, and another could
+ * exit with status 0 during the dump (a thread's kill(getpid(), SIGQUIT)
+ * while main returned: 8 of 8 runs). */
+void mn_dump_exit_wait(void);
+
 /* First thing in the handler of signal 32 (shim/cancel.c): whether the
  * signal was the dump's (a request of `mnrt dump`, or the ask for this
  * M's running G). */

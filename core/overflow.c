@@ -9,7 +9,6 @@
 #include "core/runtime.h"
 
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -89,35 +88,9 @@ void mn_overflow_install(void)
     mn_lock_release(&program_lock);
 }
 
-static bool blocked_here(void)
+bool mn_overflow_by_default(void)
 {
-    uint64_t mask;
-    mn_raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &mask, sizeof mask);
-    return mask & (1ull << (SIGSEGV - 1));
-}
-
-long mn_overflow_send_to_process(long nr, const long a[4], const siginfo_t *info, bool alone)
-{
-    mn_lock_acquire(&program_lock);
-    long r;
-    if (program.sa_handler != SIG_DFL) {
-        r = mn_raw_syscall(nr, a[0], a[1], a[2], a[3]);
-    } else {
-        mn_xtrace_write(); /* as on_segv before it dies */
-        install_default();
-        if (info && !blocked_here()) {
-            r = alone ? 0 : mn_raw_syscall(nr, a[0], a[1], a[2], a[3]);
-            if (r >= 0)
-                r = mn_raw_syscall(SYS_rt_tgsigqueueinfo, mn_raw_syscall(SYS_getpid),
-                                   mn_raw_syscall(SYS_gettid), SIGSEGV, info);
-        } else {
-            r = mn_raw_syscall(nr, a[0], a[1], a[2], a[3]);
-        }
-        if (r < 0)
-            install_locked();
-    }
-    mn_lock_release(&program_lock);
-    return r;
+    return program.sa_handler == SIG_DFL;
 }
 
 int mn_overflow_sigaction(const struct sigaction *act, struct sigaction *old)

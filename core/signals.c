@@ -8,6 +8,7 @@
 #include "core/exectrace_file.h"
 #include "core/futex.h"
 #include "core/kthread.h"
+#include "core/overflow.h"
 #include "core/preempt.h"
 #include "core/runtime.h"
 #include "core/sched_internal.h"
@@ -145,6 +146,14 @@ void mn_sig_boot(void)
     }
     if (any)
         mn_monitor_ensure();
+}
+
+bool mn_sig_default_by_mnrt(int sig)
+{
+    if (sig == SIGSEGV)
+        return mn_overflow_by_default();
+    return mnrt_runs(sig) && program[sig].sa_handler == SIG_DFL &&
+           (sig == SIGQUIT || mn_xtrace_catches(sig));
 }
 
 bool mn_sig_program_handles_any(void)

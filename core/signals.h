@@ -119,6 +119,14 @@ void mn_sig_fork_lock(void);
 void mn_sig_fork_unlock(void);
 void mn_sig_fork_child(struct mn_g *self);
 
+/* Whether the kernel's action for sig is one of mnrt's handlers standing
+ * in for the program's default action, which kills: overflow.c's for
+ * SIGSEGV, the thread dump's for SIGQUIT, the execution trace's for
+ * SIGINT, SIGTERM and SIGHUP while one is recorded. Each does its work
+ * and then kills, on whichever thread the kernel gave the signal
+ * (shim/kill.c). */
+bool mn_sig_default_by_mnrt(int sig);
+
 /* Whether the program installed a signal handler (one that could wake a
  * thread: the deadlock check, deadlock.h); mnrt's own handlers, the
  * preemption signal's among them, do not count. */

@@ -35,6 +35,7 @@
 #include "shim/sys.h"
 
 #include "core/cputime.h"
+#include "core/dump.h"
 #include "core/exectrace_file.h"
 #include "core/exectrace.h"
 
@@ -172,12 +173,15 @@ __attribute__((constructor(101))) static void mn_boot_constructor(void)
 }
 
 /* At exit (exit(), return from main, the last thread's end): the
- * execution trace, if one is recorded (core/exectrace_file.h); not by a
- * vfork child that calls exit(), whose memory is its parent's. */
+ * execution trace, if one is recorded (core/exectrace_file.h), and the
+ * death by SIGQUIT of a dump under way (core/dump.h); not by a vfork
+ * child that calls exit(), whose memory is its parent's. */
 __attribute__((destructor)) static void mn_exit_destructor(void)
 {
-    if (!mn_tls_vfork_child)
-        mn_xtrace_write();
+    if (mn_tls_vfork_child)
+        return;
+    mn_dump_exit_wait();
+    mn_xtrace_write();
 }
 
 /* Program code of a G; what it returns or passes to pthread_exit (which

@@ -1,18 +1,30 @@
 /* kill, killpg, sigqueue and tgkill, and the same calls made by number
- * through syscall() (kill.h). A SIGSEGV the program sends to a target that
- * includes its own process goes through core/overflow.h
- * (mn_overflow_send_to_process), so that it ends the process from the
- * send on, as natively; every other signal and target is the kernel's
- * plain call, as glibc's wrappers make it. (raise and pthread_kill are
+ * through syscall() (kill.h).
+ *
+ * Natively a signal whose default action kills, sent by a thread to its
+ * own process, goes to the main thread (the kernel prefers it), which
+ * dies of it before it can do anything else. Where mnrt's handler stands
+ * in for that default (core/signals.h mn_sig_default_by_mnrt: SIGSEGV,
+ * SIGQUIT, and the trace's), the kernel runs it on whichever thread it
+ * chose, while the main G, on another, could exit with status 0 first
+ * (segv_sent_to_process: 5 of 100 children; a SIGQUIT: every time). So
+ * such a signal sent to this process is directed to the sender's own
+ * kernel thread, with the info the process would get: mnrt's handler
+ * runs there before the call returns, as the main thread's death would
+ * natively (the sender's G stands in for it: the main G's kernel thread
+ * may be any). Sent to a process group, the others get theirs by the
+ * call. A sender that blocks the signal leaves it to the process, as the
+ * call would. Every other signal and target is the kernel's plain call,
+ * as glibc's wrappers make it. (raise and pthread_kill are
  * shim/signal.c's: a signal to one G.) */
 #include "shim/kill.h"
 
-#include "core/overflow.h"
 #include "core/signals.h"
 #include "shim/pthread_impl.h"
 #include "shim/sys.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -45,23 +57,37 @@ static bool reaches_this_process(long nr, const long a[4], long pid)
     }
 }
 
+static bool blocked_here(long sig)
+{
+    uint64_t mask;
+    mn_raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &mask, sizeof mask);
+    return mask & (1ull << (sig - 1));
+}
+
 static long send_signal(long nr, const long a[4])
 {
-    long pid;
-    if (signal_of(nr, a) != SIGSEGV || mn_native() || mn_sig_foreign_process() ||
-        !reaches_this_process(nr, a, pid = mn_raw_syscall(SYS_getpid)))
+    long sig = signal_of(nr, a), pid;
+    if ((nr != SYS_kill && nr != SYS_rt_sigqueueinfo) || sig <= 0 || sig >= NSIG ||
+        mn_native() || mn_sig_foreign_process() ||
+        !reaches_this_process(nr, a, pid = mn_raw_syscall(SYS_getpid)) ||
+        !mn_sig_default_by_mnrt((int)sig) || blocked_here(sig))
         return mn_raw_syscall(nr, a[0], a[1], a[2], a[3]);
-    if (nr == SYS_rt_sigqueueinfo)
-        return mn_overflow_send_to_process(nr, a, (const siginfo_t *)a[2], true);
-    if (nr != SYS_kill) /* to one thread */
-        return mn_overflow_send_to_process(nr, a, NULL, true);
-    siginfo_t info; /* what kill's signal carries */
-    memset(&info, 0, sizeof info);
-    info.si_signo = SIGSEGV;
-    info.si_code = SI_USER;
-    info.si_pid = (pid_t)pid;
-    info.si_uid = (uid_t)mn_raw_syscall(SYS_getuid);
-    return mn_overflow_send_to_process(nr, a, &info, a[0] == pid);
+    siginfo_t kill_info; /* what kill's signal carries */
+    const siginfo_t *info = (const siginfo_t *)a[2];
+    if (nr == SYS_kill) {
+        memset(&kill_info, 0, sizeof kill_info);
+        kill_info.si_signo = (int)sig;
+        kill_info.si_code = SI_USER;
+        kill_info.si_pid = (pid_t)pid;
+        kill_info.si_uid = (uid_t)mn_raw_syscall(SYS_getuid);
+        info = &kill_info;
+    }
+    if (a[0] != pid) { /* a process group: the others' */
+        long r = mn_raw_syscall(nr, a[0], a[1], a[2], a[3]);
+        if (r < 0)
+            return r;
+    }
+    return mn_raw_syscall(SYS_rt_tgsigqueueinfo, pid, mn_raw_syscall(SYS_gettid), sig, info);
 }
 
 static int result_of(long r)
