@@ -768,6 +768,7 @@ static struct req {
 } reqs[8];
 static _Atomic int pending;
 static _Atomic bool quitting;
+static _Atomic pid_t quit_pid; /* the process that set quitting (not a native fork child) */
 
 /* The tool's socket: "\0mnrt-dump-PID-COOKIE". */
 static int connect_tool(pid_t pid, uint32_t cookie)
@@ -805,12 +806,15 @@ static _Noreturn void die_by_sigquit(void)
     }
 }
 
-void mn_dump_exit_wait(void)
+void mn_dump_await_death(void)
 {
-    while (atomic_load(&quitting)) {
+    if (!atomic_load(&quitting) || atomic_load(&quit_pid) != mn_raw_syscall(SYS_getpid))
+        return;
+    for (int s = 0; s < AWAIT_DEATH_S; s++) {
         struct timespec ts = {1, 0};
         mn_raw_syscall(SYS_nanosleep, &ts, NULL);
     }
+    die_by_sigquit(); /* the dump did not end it: stderr blocked, its request dropped */
 }
 
 void mn_dump_fork_child(void)
@@ -928,6 +932,7 @@ void mn_dump_on_sigquit(int sig, siginfo_t *info, void *ucv)
     (void)sig, (void)info;
     if (!active())
         die_by_sigquit();
+    atomic_store(&quit_pid, (pid_t)mn_raw_syscall(SYS_getpid));
     if (atomic_exchange(&quitting, true))
         return; /* one dump, then death */
     int saved = errno;

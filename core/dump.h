@@ -74,13 +74,19 @@ void mn_dump_name(char *dst, const char *src);
  * (signals.c): a dump to stderr, then death by SIGQUIT. */
 void mn_dump_on_sigquit(int sig, siginfo_t *info, void *uc);
 
-/* At the program's exit (libmnrt's destructor): while a SIGQUIT's dump is
- * under way, waits for the death by SIGQUIT that ends it. Natively the
- * signal kills first: the program's thread that took it dies of it
- * before it could exit; here a thread of mnrt took it, and another could
- * exit with status 0 during the dump (a thread's kill(getpid(), SIGQUIT)
- * while main returned: 8 of 8 runs). */
-void mn_dump_exit_wait(void);
+/* After a SIGQUIT taken by mnrt's dump handler, in the process that took
+ * it: waits for the death by SIGQUIT that ends the dump, or after
+ * AWAIT_DEATH_S dies of SIGQUIT itself (a dump blocked on a full stderr
+ * pipe, or whose request was dropped). Natively the signal kills first:
+ * the thread that took it dies before it could go on or exit; here the
+ * dump is sysmon's to write, and meanwhile the sender of a SIGQUIT to
+ * its own process (shim/kill.c) would go on, another thread exit with
+ * status 0 (a thread's kill(getpid(), SIGQUIT) while main returned: 94-99
+ * of 100 children). Called by that sender and at the program's exit
+ * (libmnrt's destructor, after the program's atexit handlers); not by
+ * _exit. Returns at once in any other case. */
+#define AWAIT_DEATH_S 10
+void mn_dump_await_death(void);
 
 /* First thing in the handler of signal 32 (shim/cancel.c): whether the
  * signal was the dump's (a request of `mnrt dump`, or the ask for this

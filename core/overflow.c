@@ -34,21 +34,16 @@ static void install_locked(void)
     mn_real.sigaction(SIGSEGV, &sa, NULL);
 }
 
-static void install_default(void)
-{
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    mn_real.sigaction(SIGSEGV, &dfl, NULL);
-}
-
 static void die(int sig, const siginfo_t *info)
 {
     /* Die as the program would. A fault repeats once the handler returns
      * and finds the default action; a sent signal (raise, kill,
      * pthread_kill, sigqueue: si_code <= 0) does not, so it is sent again,
      * to this thread, where it waits until the handler returns. */
-    install_default();
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    mn_real.sigaction(sig, &dfl, NULL);
     if (info->si_code <= 0)
         mn_raw_syscall(SYS_tgkill, mn_raw_syscall(SYS_getpid), mn_raw_syscall(SYS_gettid), sig);
 }

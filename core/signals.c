@@ -343,6 +343,12 @@ static bool accepts(const mn_g *g, int sig)
     return mn_g_alive(g) && !sigismember(&g->sigmask, sig);
 }
 
+bool mn_sig_main_accepts(int sig)
+{
+    mn_g *g = main_g;
+    return g && accepts(g, sig);
+}
+
 /* The G whose own code the handler interrupted, if a program handler may
  * run here: not g0, not a switch (g->switching, from the start of a park
  * or yield on: a handler that parked or yielded the G there would leave

@@ -123,9 +123,13 @@ void mn_sig_fork_child(struct mn_g *self);
  * in for the program's default action, which kills: overflow.c's for
  * SIGSEGV, the thread dump's for SIGQUIT, the execution trace's for
  * SIGINT, SIGTERM and SIGHUP while one is recorded. Each does its work
- * and then kills, on whichever thread the kernel gave the signal
- * (shim/kill.c). */
+ * and then kills (the dump's through sysmon), from whichever thread the
+ * kernel gave the signal (shim/kill.c). */
 bool mn_sig_default_by_mnrt(int sig);
+
+/* Whether the main G is alive and does not block sig (natively the
+ * kernel gives a signal sent to the process to the main thread then). */
+bool mn_sig_main_accepts(int sig);
 
 /* Whether the program installed a signal handler (one that could wake a
  * thread: the deadlock check, deadlock.h); mnrt's own handlers, the

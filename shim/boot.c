@@ -180,7 +180,7 @@ __attribute__((destructor)) static void mn_exit_destructor(void)
 {
     if (mn_tls_vfork_child)
         return;
-    mn_dump_exit_wait();
+    mn_dump_await_death();
     mn_xtrace_write();
 }
 

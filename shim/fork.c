@@ -163,8 +163,6 @@ MN_EXPORT pid_t _Fork(void)
     atomic_fetch_add(&forks_seen, 1);
     pid_t pid = real();
     atomic_fetch_sub(&forks_seen, 1);
-    if (pid == 0)
-        mn_once_fork_child();
     if (pid == 0 && !mn_native())
         mn_fork_child_natively();
     return pid;

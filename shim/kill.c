@@ -1,93 +1,90 @@
-/* kill, killpg, sigqueue and tgkill, and the same calls made by number
- * through syscall() (kill.h).
+/* kill, killpg and sigqueue, and the same calls made by number through
+ * syscall() (kill.h).
  *
  * Natively a signal whose default action kills, sent by a thread to its
- * own process, goes to the main thread (the kernel prefers it), which
- * dies of it before it can do anything else. Where mnrt's handler stands
- * in for that default (core/signals.h mn_sig_default_by_mnrt: SIGSEGV,
- * SIGQUIT, and the trace's), the kernel runs it on whichever thread it
- * chose, while the main G, on another, could exit with status 0 first
- * (segv_sent_to_process: 5 of 100 children; a SIGQUIT: every time). So
- * such a signal sent to this process is directed to the sender's own
- * kernel thread, with the info the process would get: mnrt's handler
- * runs there before the call returns, as the main thread's death would
- * natively (the sender's G stands in for it: the main G's kernel thread
- * may be any). Sent to a process group, the others get theirs by the
- * call. A sender that blocks the signal leaves it to the process, as the
- * call would. Every other signal and target is the kernel's plain call,
- * as glibc's wrappers make it. (raise and pthread_kill are
- * shim/signal.c's: a signal to one G.) */
+ * own process, goes to the main thread when it does not block it (the
+ * kernel prefers it), which dies of it before it can do anything else.
+ * Where mnrt's handler stands in for that default (core/signals.h
+ * mn_sig_default_by_mnrt: SIGSEGV, SIGQUIT, and the trace's), the kernel
+ * runs it on whichever thread it chose, while the main G, on another,
+ * could exit with status 0 first (sent_to_own_process: 5 of 100 children
+ * for SIGSEGV, nearly all for SIGQUIT). So while the main G accepts such a
+ * signal, one sent to this process is directed to the sender's own kernel
+ * thread, with the info the process would get: mnrt's handler runs there
+ * before the call returns (the sender's G stands in for the main thread,
+ * whose kernel thread under mnrt may be any). SIGSEGV's and the trace's
+ * handlers kill there and then; SIGQUIT's asks sysmon for the thread
+ * dump, and the sender waits for the death that follows it (core/dump.h).
+ * Sent to a process group, the call reaches the others, and this process
+ * a second time (mnrt's handlers act once). A main G that blocks the
+ * signal (a sigwait for it), a sender that blocks it, or an info the
+ * kernel would refuse from this thread leave the plain call, as does
+ * every other signal and target, as glibc's wrappers make it. (raise and
+ * pthread_kill are shim/signal.c's: a signal to one G.) */
 #include "shim/kill.h"
 
+#include "core/dump.h"
 #include "core/signals.h"
 #include "shim/pthread_impl.h"
 #include "shim/sys.h"
 
 #include <signal.h>
-#include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static bool sends_signal(long nr)
+/* Whether kill's pid reaches this process: its pid, its process group (0
+ * or minus the group), but not -1, which Linux never sends to the caller. */
+static bool reaches_this_process(pid_t target, pid_t pid)
 {
-    return nr == SYS_kill || nr == SYS_tkill || nr == SYS_tgkill || nr == SYS_rt_sigqueueinfo ||
-           nr == SYS_rt_tgsigqueueinfo;
+    return target == pid || target == 0 ||
+           (target < -1 && -target == (pid_t)mn_raw_syscall(SYS_getpgid, 0));
 }
 
-/* The signal number among the arguments of nr, one that sends_signal. */
-static long signal_of(long nr, const long a[4])
+/* Whether sig sent to this process goes to the sender: see above. */
+static bool to_sender(int sig)
 {
-    return nr == SYS_tgkill || nr == SYS_rt_tgsigqueueinfo ? a[2] : a[1];
+    if (sig <= 0 || sig >= NSIG || mn_native() || !mn_sig_default_by_mnrt(sig) ||
+        !mn_sig_main_accepts(sig) || mn_sig_foreign_process())
+        return false;
+    mn_g *g = mn_getg();
+    sigset_t mask;
+    if (g)
+        mask = g->sigmask;
+    else if (mn_real.sigprocmask(SIG_BLOCK, NULL, &mask) != 0)
+        return false;
+    return !sigismember(&mask, sig);
 }
 
-/* Whether the call reaches this process: kill of its pid, of its process
- * group (0 or minus the group) but not of -1, which Linux never sends to
- * the caller; a thread of its own (a tkill target is asked of the kernel
- * with signal 0). */
-static bool reaches_this_process(long nr, const long a[4], long pid)
+/* nr is SYS_kill (target, sig) or SYS_rt_sigqueueinfo (target, sig,
+ * info); returns the kernel's result (-errno on failure). */
+static long send_signal(long nr, pid_t target, int sig, const siginfo_t *info)
 {
-    switch (nr) {
-    case SYS_kill:
-        return a[0] == pid || a[0] == 0 || (a[0] < -1 && -a[0] == mn_raw_syscall(SYS_getpgid, 0));
-    case SYS_tkill:
-        return mn_raw_syscall(SYS_tgkill, pid, a[0], 0) == 0;
-    default: /* the thread group, or the process, comes first */
-        return a[0] == pid;
-    }
-}
-
-static bool blocked_here(long sig)
-{
-    uint64_t mask;
-    mn_raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &mask, sizeof mask);
-    return mask & (1ull << (sig - 1));
-}
-
-static long send_signal(long nr, const long a[4])
-{
-    long sig = signal_of(nr, a), pid;
-    if ((nr != SYS_kill && nr != SYS_rt_sigqueueinfo) || sig <= 0 || sig >= NSIG ||
-        mn_native() || mn_sig_foreign_process() ||
-        !reaches_this_process(nr, a, pid = mn_raw_syscall(SYS_getpid)) ||
-        !mn_sig_default_by_mnrt((int)sig) || blocked_here(sig))
-        return mn_raw_syscall(nr, a[0], a[1], a[2], a[3]);
+    long info_arg = nr == SYS_kill ? 0 : (long)info;
+    pid_t pid = 0;
+    if (!to_sender(sig) || !reaches_this_process(target, pid = (pid_t)mn_raw_syscall(SYS_getpid)))
+        return mn_raw_syscall(nr, target, sig, info_arg);
     siginfo_t kill_info; /* what kill's signal carries */
-    const siginfo_t *info = (const siginfo_t *)a[2];
     if (nr == SYS_kill) {
         memset(&kill_info, 0, sizeof kill_info);
-        kill_info.si_signo = (int)sig;
+        kill_info.si_signo = sig;
         kill_info.si_code = SI_USER;
-        kill_info.si_pid = (pid_t)pid;
+        kill_info.si_pid = pid;
         kill_info.si_uid = (uid_t)mn_raw_syscall(SYS_getuid);
         info = &kill_info;
+    } else if (!info || info->si_code >= 0 || info->si_code == SI_TKILL) {
+        /* the kernel takes such an info from the main thread only: its answer */
+        return mn_raw_syscall(nr, target, sig, info_arg);
     }
-    if (a[0] != pid) { /* a process group: the others' */
-        long r = mn_raw_syscall(nr, a[0], a[1], a[2], a[3]);
+    if (target != pid) { /* a process group: the others' */
+        long r = mn_raw_syscall(nr, target, sig, info_arg);
         if (r < 0)
             return r;
     }
-    return mn_raw_syscall(SYS_rt_tgsigqueueinfo, pid, mn_raw_syscall(SYS_gettid), sig, info);
+    long r = mn_raw_syscall(SYS_rt_tgsigqueueinfo, pid, mn_raw_syscall(SYS_gettid), sig, info);
+    if (r == 0 && sig == SIGQUIT)
+        mn_dump_await_death();
+    return r;
 }
 
 static int result_of(long r)
@@ -99,17 +96,19 @@ static int result_of(long r)
     return (int)r;
 }
 
+/* The kernel takes the pid and signal as ints (a negative int reaches
+ * syscall() as a long that may not be). */
 bool mn_kill_syscall(long n, const long a[6], long *result)
 {
-    if (!sends_signal(n))
+    if (n != SYS_kill && n != SYS_rt_sigqueueinfo)
         return false;
-    *result = result_of(send_signal(n, a));
+    *result = result_of(send_signal(n, (pid_t)a[0], (int)a[1], (const siginfo_t *)a[2]));
     return true;
 }
 
 MN_EXPORT int kill(pid_t pid, int sig)
 {
-    return result_of(send_signal(SYS_kill, (long[4]){pid, sig}));
+    return result_of(send_signal(SYS_kill, pid, sig, NULL));
 }
 
 MN_EXPORT int killpg(pid_t pgrp, int sig)
@@ -119,11 +118,6 @@ MN_EXPORT int killpg(pid_t pgrp, int sig)
         return -1;
     }
     return kill(-pgrp, sig);
-}
-
-MN_EXPORT int tgkill(pid_t tgid, pid_t tid, int sig)
-{
-    return result_of(send_signal(SYS_tgkill, (long[4]){tgid, tid, sig}));
 }
 
 /* as glibc's: the info of a queued signal from this process */
@@ -136,5 +130,5 @@ MN_EXPORT int sigqueue(pid_t pid, int sig, const union sigval value)
     info.si_pid = (pid_t)mn_raw_syscall(SYS_getpid);
     info.si_uid = (uid_t)mn_raw_syscall(SYS_getuid);
     info.si_value = value;
-    return result_of(send_signal(SYS_rt_sigqueueinfo, (long[4]){pid, sig, (long)&info}));
+    return result_of(send_signal(SYS_rt_sigqueueinfo, pid, sig, &info));
 }

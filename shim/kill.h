@@ -1,6 +1,5 @@
-/* The system calls that send a signal to a process or a thread (kill,
- * tgkill, tkill, rt_sigqueueinfo, rt_tgsigqueueinfo), made through
- * kill.c's rule: see kill.c. */
+/* The system calls that send a signal to a process (kill,
+ * rt_sigqueueinfo), made by number through kill.c's rule: see kill.c. */
 #ifndef MN_SHIM_KILL_H
 #define MN_SHIM_KILL_H
 

@@ -65,8 +65,9 @@ void mn_dump_shim_boot(void);
  * parent's or the child's handlers and unlocks it. */
 void mn_atfork_prepare(void);
 void mn_atfork_finish(bool child);
-/* once.c: in every fork child, first: pthread_once's routines that were
- * running in the parent are from an older generation there. */
+/* once.c: first in the child of every fork (not of _Fork, as glibc):
+ * pthread_once's routines that were running in the parent are from an
+ * older generation there. */
 void mn_once_fork_child(void);
 /* fork.c: at boot, notices forks glibc makes internally (native child). */
 void mn_fork_boot(void);

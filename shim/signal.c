@@ -106,7 +106,20 @@ static int g_sigmask(mn_g *g, int how, const sigset_t *set, sigset_t *old)
         g->sigmask = next;
         sigset_t kernel = next; /* never the preemption signal (sched.c apply_sigmask) */
         *(uint64_t *)&kernel &= ~mn_preempt_sigbit;
+        /* A signal pending in the kernel that this unblocks comes in as
+         * the call returns; in the bracket, its handler runs then even if
+         * sysmon took the P meanwhile (a kernel thread descheduled by a
+         * loaded machine looks blocked where mnrt does not see): outside
+         * it, g_here turned it away to sysmon's inbox, the unblocking call
+         * returned before the handler ran, and the next of its number
+         * merged with it (sigpending_after_kill beside 8 spinning
+         * processes at one P). */
+        bool unblocks = mn_sig_bits(&cur) & ~mn_sig_bits(&next);
+        if (unblocks)
+            mn_entersyscall();
         mn_real.sigprocmask(SIG_SETMASK, &kernel, NULL);
+        if (unblocks)
+            mn_exitsyscall();
         /* after: a handler that ran before the call sets it to the mask
          * that was the kernel's then */
         g->m->sigmask = kernel;
