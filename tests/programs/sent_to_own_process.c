@@ -11,37 +11,21 @@
  * kernel thread: the handler, run on whichever thread the kernel chose,
  * lost the race to the main G's exit in 5 of 100 children for SIGSEGV,
  * and in every child for SIGQUIT (whose dump is written by sysmon).
- * With a third argument, sigwait, the main thread blocks the signal and
- * waits for it in sigwait instead: natively sigwait takes it and the child
- * exits 0. A first version of mnrt's redirection sent it to the sender's
- * thread all the same, whose dump killed every child; the check is that
- * at least half take it by sigwait, not all, because mnrt lets the kernel
- * choose among its threads for a signal the main G blocks, and one that
- * does not wait for it may take it and dump (2-5 of 100 children, before
- * this change too: see the note of issue 13).
  * The children's stderr (SIGQUIT's dumps) goes to /dev/null. */
 #include "check.h"
 
 #include <fcntl.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <sys/resource.h>
 
 #define CHILDREN 100
 
 static const char *how;
 static int sig;
-static bool waits;
 
 static void *send_it(void *arg)
 {
     (void)arg;
-    if (waits) { /* only the main thread blocks it, in its sigwait */
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, sig);
-        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-    }
     if (strcmp(how, "kill") == 0)
         kill(getpid(), sig);
     else if (strcmp(how, "killpg") == 0)
@@ -60,29 +44,19 @@ static void child(void)
     int null = open("/dev/null", O_WRONLY);
     if (null < 0 || dup2(null, 2) != 2 || setpgid(0, 0) != 0)
         _exit(2);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    if (waits && pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
-        _exit(2);
     pthread_t t;
     if (pthread_create(&t, NULL, send_it, NULL) != 0)
         _exit(2);
-    int got = 0;
-    if (waits && (sigwait(&set, &got) != 0 || got != sig))
-        _exit(3);
     pthread_join(t, NULL);
     exit(0);
 }
 
 int main(int argc, char **argv)
 {
-    CHECK(argc == 3 || (argc == 4 && strcmp(argv[3], "sigwait") == 0),
-          "usage: sent_to_own_process segv|quit kill|killpg|sigqueue|syscall [sigwait]");
+    CHECK(argc == 3, "usage: sent_to_own_process segv|quit kill|killpg|sigqueue|syscall");
     sig = strcmp(argv[1], "quit") == 0 ? SIGQUIT : SIGSEGV;
     how = argv[2];
-    waits = argc == 4;
-    int as_expected = 0;
+    int died = 0;
     for (int i = 0; i < CHILDREN; i++) {
         pid_t pid = fork();
         CHECK(pid >= 0, "fork: %s", strerror(errno));
@@ -90,22 +64,14 @@ int main(int argc, char **argv)
             child();
         int status;
         CHECK_EQ(waitpid(pid, &status, 0), pid);
-        bool ok = waits ? WIFEXITED(status) && WEXITSTATUS(status) == 0
-                        : WIFSIGNALED(status) && WTERMSIG(status) == sig;
-        if (ok)
-            as_expected++;
-        else if (waits)
-            continue; /* see above */
-        else if (WIFEXITED(status))
+        CHECK(WIFSIGNALED(status) || WIFEXITED(status), "status %#x", status);
+        if (WIFEXITED(status))
             fprintf(stderr, "child %d exited with status %d\n", i, WEXITSTATUS(status));
-        else
+        else if (WTERMSIG(status) != sig)
             fprintf(stderr, "child %d died of signal %d\n", i, WTERMSIG(status));
+        else
+            died++;
     }
-    if (waits) {
-        printf("at least half the children took %s by sigwait: %s\n", strsignal(sig),
-               as_expected >= CHILDREN / 2 ? "yes" : "no");
-        return as_expected >= CHILDREN / 2 ? 0 : 1;
-    }
-    printf("%d of %d children died of %s\n", as_expected, CHILDREN, strsignal(sig));
-    return as_expected == CHILDREN ? 0 : 1;
+    printf("%d of %d children died of %s\n", died, CHILDREN, strsignal(sig));
+    return died == CHILDREN ? 0 : 1;
 }
