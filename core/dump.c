@@ -769,6 +769,7 @@ static struct req {
 static _Atomic int pending;
 static _Atomic bool quitting;
 static _Atomic pid_t quit_pid; /* the process that set quitting (not a native fork child) */
+static siginfo_t quit_info;     /* the SIGQUIT's, for a sigwait that takes it instead */
 
 /* The tool's socket: "\0mnrt-dump-PID-COOKIE". */
 static int connect_tool(pid_t pid, uint32_t cookie)
@@ -808,10 +809,12 @@ static _Noreturn void die_by_sigquit(void)
 
 void mn_dump_await_death(void)
 {
-    if (!atomic_load(&quitting) || atomic_load(&quit_pid) != mn_raw_syscall(SYS_getpid))
+    if (atomic_load(&quit_pid) != mn_raw_syscall(SYS_getpid))
         return;
-    for (int s = 0; s < AWAIT_DEATH_S; s++) {
-        struct timespec ts = {1, 0};
+    for (int n = 0; n < 10 * AWAIT_DEATH_S; n++) {
+        if (!atomic_load(&quitting))
+            return; /* none under way, or a sigwait took it (mn_dump_serve) */
+        struct timespec ts = {0, 100 * 1000 * 1000};
         mn_raw_syscall(SYS_nanosleep, &ts, NULL);
     }
     die_by_sigquit(); /* the dump did not end it: stderr blocked, its request dropped */
@@ -900,6 +903,10 @@ void mn_dump_serve(void)
                         .flags = reqs[i].flags};
         atomic_store(&reqs[i].state, REQ_FREE);
         atomic_fetch_sub(&pending, 1);
+        if (r.kind == KIND_QUIT && mn_sig_to_waiter(SIGQUIT, &quit_info)) {
+            atomic_store(&quitting, false); /* no dump, no death */
+            continue;
+        }
         carry_out(&r, NULL);
     }
 }
@@ -929,12 +936,13 @@ bool mn_dump_on_sigcancel(siginfo_t *info, void *ucv)
 
 void mn_dump_on_sigquit(int sig, siginfo_t *info, void *ucv)
 {
-    (void)sig, (void)info;
+    (void)sig;
     if (!active())
         die_by_sigquit();
     atomic_store(&quit_pid, (pid_t)mn_raw_syscall(SYS_getpid));
     if (atomic_exchange(&quitting, true))
         return; /* one dump, then death */
+    quit_info = *info;
     int saved = errno;
     request(KIND_QUIT, 0, 0, 0, ucv);
     errno = saved;

@@ -349,6 +349,19 @@ bool mn_sig_main_accepts(int sig)
     return g && accepts(g, sig);
 }
 
+bool mn_sig_to_waiter(int sig, const siginfo_t *info)
+{
+    if (mn_sig_main_accepts(sig))
+        return false;
+    mn_g *w = NULL;
+    mn_lock_acquire(&mn_sched.allg_lock);
+    for (mn_g *g = mn_sched.allg; g && !w; g = g->allnext)
+        if (mn_g_alive(g) && (atomic_load(&g->sigwait_set) & BIT(sig)))
+            w = g;
+    mn_lock_release(&mn_sched.allg_lock);
+    return w && mn_sig_send(w, sig, info, true) == 0;
+}
+
 /* The G whose own code the handler interrupted, if a program handler may
  * run here: not g0, not a switch (g->switching, from the start of a park
  * or yield on: a handler that parked or yielded the G there would leave
