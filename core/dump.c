@@ -937,6 +937,8 @@ bool mn_dump_on_sigcancel(siginfo_t *info, void *ucv)
 void mn_dump_on_sigquit(int sig, siginfo_t *info, void *ucv)
 {
     (void)sig;
+    if (info->si_errno == MN_SIG_MARK)
+        return; /* mnrt's copy that ends a sigwait (signals.h mn_sig_to_waiter): not a SIGQUIT */
     if (!active())
         die_by_sigquit();
     atomic_store(&quit_pid, (pid_t)mn_raw_syscall(SYS_getpid));

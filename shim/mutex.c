@@ -22,14 +22,15 @@
  *
  * Contention (process-private ones), as Go's sync.Mutex (core/waitq.h,
  * "Locks"): a locker spins a little while the owner may run on another P
- * (a few looks at the word, SPIN_PAUSES apart), then waits; an unlock that finds waiters wakes one only if no waiter
- * it woke is still on its way to try again; the woken waiter spins, and
- * waits again if the lock was taken before it came (barging, as glibc's:
- * no hand-over, waitq.h says why). A waiter takes the word as 2, since
- * others may wait behind it. After its release an unlocker touches
- * nothing of the mutex (another thread may take, release and free it
- * meanwhile): the mark lives in the wait queue. Process-shared ones wake
- * one waiter per unlock that finds 2, as glibc. */
+ * (a few looks at the word, SPIN_PAUSES apart), then waits; an unlock
+ * that finds waiters wakes one only if no waiter it woke is still on its
+ * way to try again; the woken waiter spins, and waits again if the lock
+ * was taken before it came (barging, as glibc's: no hand-over, waitq.h
+ * says why). A waiter takes the word as 2, since others may wait behind
+ * it. After its release an unlocker touches nothing of the mutex
+ * (another thread may take, release and free it meanwhile): the mark
+ * lives in the wait queue. Process-shared ones wake one waiter per
+ * unlock that finds 2, as glibc. */
 #include "shim/pthread_impl.h"
 
 #include <limits.h>
