@@ -937,8 +937,13 @@ bool mn_dump_on_sigcancel(siginfo_t *info, void *ucv)
 void mn_dump_on_sigquit(int sig, siginfo_t *info, void *ucv)
 {
     (void)sig;
-    if (info->si_errno == MN_SIG_MARK)
-        return; /* mnrt's copy that ends a sigwait (signals.h mn_sig_to_waiter): not a SIGQUIT */
+    siginfo_t taken;
+    bool more;
+    if (info->si_errno == MN_SIG_MARK) { /* mnrt's copy: for a G's pending SIGQUIT, if any */
+        if (!mn_sig_take_marked(SIGQUIT, &taken, &more))
+            return; /* one that ended a sigwait (mn_sig_to_waiter), or not here yet */
+        info = &taken;
+    }
     if (!active())
         die_by_sigquit();
     atomic_store(&quit_pid, (pid_t)mn_raw_syscall(SYS_getpid));

@@ -244,6 +244,7 @@ static int slot_of(uint64_t mask)
  * which sysmon has set its mask and routed what it took before (settle:
  * mn_sig_settle waits for it). */
 static _Atomic uint32_t union_gen, union_settled, settle_waiters;
+static _Atomic uint32_t forwards; /* mn_sig_forward's, while settle waits */
 
 static void count(int slot, int delta)
 {
@@ -581,31 +582,41 @@ static void hold_off(int sig, ucontext_t *uc)
         atomic_store(&union_dirty, true);
 }
 
+mn_g *mn_sig_take_marked(int sig, siginfo_t *si, bool *more)
+{
+    mn_g *g = g_here();
+    if (g && (atomic_load(&g->sigpend) & BIT(sig)) && !sigismember(&g->sigmask, sig)) {
+        *more = take_pending(g, sig, si);
+        return g;
+    }
+    if (!g && mn_tls_g) /* not here: at its next entry into mnrt */
+        atomic_store(&mn_tls_g->preempt, MN_PREEMPT_ASKED | MN_PREEMPT_AT_RELEASE);
+    return NULL;
+}
+
 void mn_sig_from_kernel(int sig, siginfo_t *info, void *ucv)
 {
     int saved_errno = errno;
     ucontext_t *uc = ucv;
-    uint64_t bit = BIT(sig);
     if (!mn_tls_g && !mn_tls_m && !mn_monitor_thread()) { /* not mnrt's: as natively */
         if (info->si_errno != MN_SIG_MARK)
             run_handler(NULL, sig, info, uc);
         errno = saved_errno;
         return;
     }
-    mn_g *g = g_here();
     if (info->si_errno == MN_SIG_MARK) { /* mnrt's: to run a G's pending one */
-        if (g && (atomic_load(&g->sigpend) & bit) && !sigismember(&g->sigmask, sig)) {
-            siginfo_t si;
-            bool more = take_pending(g, sig, &si);
+        siginfo_t si;
+        bool more;
+        mn_g *g = mn_sig_take_marked(sig, &si, &more);
+        if (g) {
             run_handler(g, sig, &si, uc);
             if (more) /* delivered when the handler's mask is gone */
                 send_marked(g->m->tid, sig);
-        } else if (!g && mn_tls_g) { /* not here: at its next entry into mnrt */
-            atomic_store(&mn_tls_g->preempt, MN_PREEMPT_ASKED | MN_PREEMPT_AT_RELEASE);
         }
         errno = saved_errno;
         return;
     }
+    mn_g *g = g_here();
     bool directed = thread_directed(sig, info);
     if (g && directed)
         run_handler(g, sig, info, uc);
@@ -866,31 +877,48 @@ void mn_sig_forward(void)
     bool dirty = atomic_exchange(&union_dirty, false);
     uint32_t gen = atomic_load(&union_gen);
     mn_siginbox_take(route);
-    if (!dirty)
-        return;
-    /* A signal the kernel gave this thread before the mask changed came in
-     * as the system call returned: route it too. After that, what the
-     * Gs block is blocked here and what sysmon took is routed: settled. */
-    monitor_mask();
-    mn_siginbox_take(route);
-    atomic_store(&union_settled, gen);
-    if (atomic_load(&settle_waiters))
-        mn_futex_wake(&union_settled, INT32_MAX, false);
+    if (dirty) {
+        /* A signal the kernel gave this thread before the mask changed came
+         * in as the system call returned: route it too. After that, what
+         * the Gs block is blocked here and what sysmon took is routed:
+         * settled. */
+        monitor_mask();
+        mn_siginbox_take(route);
+        atomic_store(&union_settled, gen);
+    }
+    if (atomic_load(&settle_waiters)) {
+        atomic_fetch_add(&forwards, 1);
+        mn_futex_wake(&forwards, INT32_MAX, false);
+    }
+}
+
+/* Whether sysmon has followed the union up to gen want. */
+static bool union_followed(uint32_t want)
+{
+    return (int32_t)(atomic_load(&union_settled) - want) >= 0;
 }
 
 void mn_sig_settle(void)
 {
     uint32_t want = atomic_load(&union_gen);
-    if ((int32_t)(atomic_load(&union_settled) - want) >= 0 || !mn_sysmon_running() ||
-        mn_monitor_thread())
+    bool posted = mn_siginbox_due();
+    if ((union_followed(want) && !posted) || !mn_sysmon_running() || mn_monitor_thread())
         return;
     atomic_fetch_add(&settle_waiters, 1);
     mn_monitor_poke();
     int64_t deadline = mn_nanotime() + SETTLE_MAX_NS;
-    uint32_t seen;
-    while ((int32_t)((seen = atomic_load(&union_settled)) - want) < 0 &&
-           mn_nanotime() < deadline)
-        mn_futex_wait(&union_settled, seen, deadline, false);
+    uint32_t first = atomic_load(&forwards);
+    for (;;) {
+        uint32_t seen = atomic_load(&forwards);
+        /* a forward that ended after this call began may have taken the
+         * inbox before the post this call saw; the next one has it */
+        bool routed = !posted || (int32_t)(seen - first) >= 2;
+        if ((union_followed(want) && routed) || mn_nanotime() >= deadline)
+            break;
+        if (seen != first)
+            mn_monitor_poke();
+        mn_futex_wait(&forwards, seen, deadline, false);
+    }
     atomic_fetch_sub(&settle_waiters, 1);
 }
 

@@ -131,6 +131,14 @@ bool mn_sig_default_by_mnrt(int sig);
  * kernel gives a signal sent to the process to the main thread then). */
 bool mn_sig_main_accepts(int sig);
 
+/* In the kernel's handler of sig, for mnrt's marked copy (MN_SIG_MARK):
+ * takes the pending sig of the G the handler interrupted, which the copy
+ * stands for, into si (*more: another of it is still pending) and returns
+ * that G; NULL if there is none to take here (the G blocks it, or took it
+ * already, as a sigwait does; or the G is not where its handler may run,
+ * and then it is asked to look again at its next entry into mnrt). */
+struct mn_g *mn_sig_take_marked(int sig, siginfo_t *si, bool *more);
+
 /* For a signal whose default mnrt's handler stands in for (above) and
  * that the main G blocks: gives it to a G that waits for it in sigwait,
  * if one does, and says so. Natively the kernel hands a signal for the
@@ -171,7 +179,9 @@ int mn_sig_send_self(int sig, const siginfo_t *info);
  * union of the Gs' masks changed. */
 void mn_sig_forward(void);
 /* sigpending: waits until sysmon has followed the last change of the
- * Gs' masks, and routed every signal it took before (at most
+ * Gs' masks, and routed every signal it took before, and every signal a
+ * kernel thread took only to pass on (an M looking for work still has
+ * its last G's mask) that was posted to it before the call (at most
  * SETTLE_MAX_NS, a bound against a sysmon that cannot go on, not a
  * timing: on a loaded machine sysmon may wait tens of milliseconds for a
  * CPU, and a 10 ms bound let sigpending miss signals beside 8 spinning
