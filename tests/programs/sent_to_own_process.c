@@ -1,10 +1,12 @@
 /* A signal a thread sends to its own process, left at a default action
  * that kills, ends the process by that signal, whatever the other threads
- * do next. usage: sent_to_own_process segv|quit kill|killpg|sigqueue|syscall
+ * do next. usage:
+ *   sent_to_own_process segv|quit kill|killpg|pthread_kill|sigqueue|syscall [sigwait]
  * Each of CHILDREN forked children makes a thread that sends SIGSEGV or
  * SIGQUIT to the child's process (kill of its pid, killpg of its own
- * process group, sigqueue, syscall(SYS_kill)) and returns; the main thread
- * joins it and exits with status 0. Natively the kernel hands the signal
+ * process group, sigqueue, syscall(SYS_kill)), or with pthread_kill to
+ * the main thread, and returns; the main thread joins it and exits with
+ * status 0. Natively the kernel hands the signal
  * to the main thread, blocked in the join, which dies of it before it can
  * exit. Under mnrt, whose own handlers stand in for these defaults (the
  * stack overflow report, the thread dump), the main thread is a G on any
@@ -34,6 +36,7 @@
 static const char *how;
 static int sig;
 static bool waits;
+static pthread_t main_thread;
 
 /* Whether a kernel thread of this process is in rt_sigtimedwait. */
 static bool one_in_sigwait(void)
@@ -74,6 +77,8 @@ static void *send_it(void *arg)
         kill(getpid(), sig);
     else if (strcmp(how, "killpg") == 0)
         killpg(0, sig); /* the child leads a group of its own */
+    else if (strcmp(how, "pthread_kill") == 0)
+        pthread_kill(main_thread, sig); /* to the main thread, not the process */
     else if (strcmp(how, "sigqueue") == 0)
         sigqueue(getpid(), sig, (union sigval){.sival_int = 7});
     else
@@ -93,6 +98,7 @@ static void child(void)
     sigaddset(&set, sig);
     if (waits && pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
         _exit(2);
+    main_thread = pthread_self();
     pthread_t t;
     if (pthread_create(&t, NULL, send_it, NULL) != 0)
         _exit(2);
@@ -106,7 +112,7 @@ static void child(void)
 int main(int argc, char **argv)
 {
     CHECK(argc == 3 || (argc == 4 && strcmp(argv[3], "sigwait") == 0),
-          "usage: sent_to_own_process segv|quit kill|killpg|sigqueue|syscall [sigwait]");
+          "usage: sent_to_own_process segv|quit HOW [sigwait]");
     sig = strcmp(argv[1], "quit") == 0 ? SIGQUIT : SIGSEGV;
     how = argv[2];
     waits = argc == 4;
