@@ -769,7 +769,6 @@ static struct req {
 static _Atomic int pending;
 static _Atomic bool quitting;
 static _Atomic pid_t quit_pid; /* the process that set quitting (not a native fork child) */
-static siginfo_t quit_info;     /* the SIGQUIT's, for a sigwait that takes it instead */
 
 /* The tool's socket: "\0mnrt-dump-PID-COOKIE". */
 static int connect_tool(pid_t pid, uint32_t cookie)
@@ -809,12 +808,10 @@ static _Noreturn void die_by_sigquit(void)
 
 void mn_dump_await_death(void)
 {
-    if (atomic_load(&quit_pid) != mn_raw_syscall(SYS_getpid))
+    if (!atomic_load(&quitting) || atomic_load(&quit_pid) != mn_raw_syscall(SYS_getpid))
         return;
-    for (int n = 0; n < 10 * AWAIT_DEATH_S; n++) {
-        if (!atomic_load(&quitting))
-            return; /* none under way, or a sigwait took it (mn_dump_serve) */
-        struct timespec ts = {0, 100 * 1000 * 1000};
+    for (int s = 0; s < AWAIT_DEATH_S; s++) {
+        struct timespec ts = {1, 0};
         mn_raw_syscall(SYS_nanosleep, &ts, NULL);
     }
     die_by_sigquit(); /* the dump did not end it: stderr blocked, its request dropped */
@@ -903,10 +900,6 @@ void mn_dump_serve(void)
                         .flags = reqs[i].flags};
         atomic_store(&reqs[i].state, REQ_FREE);
         atomic_fetch_sub(&pending, 1);
-        if (r.kind == KIND_QUIT && mn_sig_to_waiter(SIGQUIT, &quit_info)) {
-            atomic_store(&quitting, false); /* no dump, no death */
-            continue;
-        }
         carry_out(&r, NULL);
     }
 }
@@ -936,20 +929,12 @@ bool mn_dump_on_sigcancel(siginfo_t *info, void *ucv)
 
 void mn_dump_on_sigquit(int sig, siginfo_t *info, void *ucv)
 {
-    (void)sig;
-    siginfo_t taken;
-    bool more;
-    if (info->si_errno == MN_SIG_MARK) { /* mnrt's copy: for a G's pending SIGQUIT, if any */
-        if (!mn_sig_take_marked(SIGQUIT, &taken, &more))
-            return; /* one that ended a sigwait (mn_sig_to_waiter), or not here yet */
-        info = &taken;
-    }
+    (void)sig, (void)info;
     if (!active())
         die_by_sigquit();
     atomic_store(&quit_pid, (pid_t)mn_raw_syscall(SYS_getpid));
     if (atomic_exchange(&quitting, true))
         return; /* one dump, then death */
-    quit_info = *info;
     int saved = errno;
     request(KIND_QUIT, 0, 0, 0, ucv);
     errno = saved;

@@ -84,8 +84,7 @@ void mn_dump_on_sigquit(int sig, siginfo_t *info, void *uc);
  * status 0 (a thread's kill(getpid(), SIGQUIT) while main returned: 94-99
  * of 100 children). Called by that sender and at the program's exit
  * (libmnrt's destructor, after the program's atexit handlers); not by
- * _exit. Returns at once in any other case, and when sysmon gave the
- * signal to a sigwait instead (signals.h mn_sig_to_waiter). */
+ * _exit. Returns at once in any other case. */
 #define AWAIT_DEATH_S 10
 void mn_dump_await_death(void);
 

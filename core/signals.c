@@ -350,19 +350,6 @@ bool mn_sig_main_accepts(int sig)
     return g && accepts(g, sig);
 }
 
-bool mn_sig_to_waiter(int sig, const siginfo_t *info)
-{
-    if (mn_sig_main_accepts(sig))
-        return false;
-    mn_g *w = NULL;
-    mn_lock_acquire(&mn_sched.allg_lock);
-    for (mn_g *g = mn_sched.allg; g && !w; g = g->allnext)
-        if (mn_g_alive(g) && (atomic_load(&g->sigwait_set) & BIT(sig)))
-            w = g;
-    mn_lock_release(&mn_sched.allg_lock);
-    return w && mn_sig_send(w, sig, info, true) == 0;
-}
-
 /* The G whose own code the handler interrupted, if a program handler may
  * run here: not g0, not a switch (g->switching, from the start of a park
  * or yield on: a handler that parked or yielded the G there would leave
@@ -582,41 +569,31 @@ static void hold_off(int sig, ucontext_t *uc)
         atomic_store(&union_dirty, true);
 }
 
-mn_g *mn_sig_take_marked(int sig, siginfo_t *si, bool *more)
-{
-    mn_g *g = g_here();
-    if (g && (atomic_load(&g->sigpend) & BIT(sig)) && !sigismember(&g->sigmask, sig)) {
-        *more = take_pending(g, sig, si);
-        return g;
-    }
-    if (!g && mn_tls_g) /* not here: at its next entry into mnrt */
-        atomic_store(&mn_tls_g->preempt, MN_PREEMPT_ASKED | MN_PREEMPT_AT_RELEASE);
-    return NULL;
-}
-
 void mn_sig_from_kernel(int sig, siginfo_t *info, void *ucv)
 {
     int saved_errno = errno;
     ucontext_t *uc = ucv;
+    uint64_t bit = BIT(sig);
     if (!mn_tls_g && !mn_tls_m && !mn_monitor_thread()) { /* not mnrt's: as natively */
         if (info->si_errno != MN_SIG_MARK)
             run_handler(NULL, sig, info, uc);
         errno = saved_errno;
         return;
     }
+    mn_g *g = g_here();
     if (info->si_errno == MN_SIG_MARK) { /* mnrt's: to run a G's pending one */
-        siginfo_t si;
-        bool more;
-        mn_g *g = mn_sig_take_marked(sig, &si, &more);
-        if (g) {
+        if (g && (atomic_load(&g->sigpend) & bit) && !sigismember(&g->sigmask, sig)) {
+            siginfo_t si;
+            bool more = take_pending(g, sig, &si);
             run_handler(g, sig, &si, uc);
             if (more) /* delivered when the handler's mask is gone */
                 send_marked(g->m->tid, sig);
+        } else if (!g && mn_tls_g) { /* not here: at its next entry into mnrt */
+            atomic_store(&mn_tls_g->preempt, MN_PREEMPT_ASKED | MN_PREEMPT_AT_RELEASE);
         }
         errno = saved_errno;
         return;
     }
-    mn_g *g = g_here();
     bool directed = thread_directed(sig, info);
     if (g && directed)
         run_handler(g, sig, info, uc);

@@ -131,24 +131,6 @@ bool mn_sig_default_by_mnrt(int sig);
  * kernel gives a signal sent to the process to the main thread then). */
 bool mn_sig_main_accepts(int sig);
 
-/* In the kernel's handler of sig, for mnrt's marked copy (MN_SIG_MARK):
- * takes the pending sig of the G the handler interrupted, which the copy
- * stands for, into si (*more: another of it is still pending) and returns
- * that G; NULL if there is none to take here (the G blocks it, or took it
- * already, as a sigwait does; or the G is not where its handler may run,
- * and then it is asked to look again at its next entry into mnrt). */
-struct mn_g *mn_sig_take_marked(int sig, siginfo_t *si, bool *more);
-
-/* For a signal whose default mnrt's handler stands in for (above) and
- * that the main G blocks: gives it to a G that waits for it in sigwait,
- * if one does, and says so. Natively the kernel hands a signal for the
- * process to a thread that waits for it rather than let the default act
- * on one that merely does not block it, as long as the main thread
- * blocks it; under mnrt the kernel chose among its own kernel threads,
- * and the dump killed a process whose main thread waited in sigwait for
- * SIGQUIT (2-5 of 100). sysmon only (it takes allg_lock). */
-bool mn_sig_to_waiter(int sig, const siginfo_t *info);
-
 /* Whether the program installed a signal handler (one that could wake a
  * thread: the deadlock check, deadlock.h); mnrt's own handlers, the
  * preemption signal's among them, do not count. */
