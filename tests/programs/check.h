@@ -281,6 +281,21 @@ static inline void reap_exited_0(pid_t pid)
           status);
 }
 
+/* Forks a child that runs child(), which must not return, and waits for
+ * it: its wait status. */
+static inline int status_of_child(void (*child)(void))
+{
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        child();
+        _exit(99); /* child() returned */
+    }
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
 /* VmRSS in KiB. */
 static inline long rss_kb(void)
 {

@@ -142,12 +142,7 @@ static void *forker(void *arg)
 {
     (void)arg;
     fflush(stdout);
-    pid_t pid = fork();
-    CHECK(pid >= 0, "fork: %s", strerror(errno));
-    if (pid == 0)
-        child();
-    int status;
-    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    int status = status_of_child(child);
     printf("parent: the child exited with status %d\n",
            WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
     return NULL;

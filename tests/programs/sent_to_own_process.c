@@ -64,12 +64,7 @@ int main(int argc, char **argv)
     how = argv[2];
     int died = 0;
     for (int i = 0; i < CHILDREN; i++) {
-        pid_t pid = fork();
-        CHECK(pid >= 0, "fork: %s", strerror(errno));
-        if (pid == 0)
-            child();
-        int status;
-        CHECK_EQ(waitpid(pid, &status, 0), pid);
+        int status = status_of_child(child);
         if (WIFSIGNALED(status) && WTERMSIG(status) == sig)
             died++;
         else if (WIFEXITED(status))
