@@ -230,6 +230,9 @@ struct mn_m {
     size_t altstack_size;
     uint64_t rand;
     int64_t switches;
+    /* steps of its g0 between Gs: each pass of its scheduling loop and
+     * each return from the poller's wait (mn_await_signal_passers) */
+    _Atomic uint32_t g0_steps;
     int64_t parks;               /* waits that parked a G on it (mn_park) */
     struct mn_held locks;        /* mn_locks held (lock.h); written by this M only */
     /* sysmon set it just before sending SIGURG: the signal asks this M to

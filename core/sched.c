@@ -328,7 +328,7 @@ static void m_quiet(mn_m *m)
         m->locks.sigmask_stale = false;
         atomic_signal_fence(memory_order_seq_cst);
         mn_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof mask);
-        *(uint64_t *)&m->sigmask = mask;
+        __atomic_store_n((uint64_t *)&m->sigmask, mask, __ATOMIC_RELEASE); /* (may_pass_signals) */
     }
 }
 
@@ -371,6 +371,7 @@ static bool poll_sleep(mn_m *m)
         atomic_load(&mn_hooks.poll_now)();
     }
     atomic_store(&mn_sched.lastpoll, mn_nanotime());
+    atomic_fetch_add_explicit(&m->g0_steps, 1, memory_order_release);
     mn_xtrace_m(m, MN_XT_M_SLEEP, since, m->polled, MN_XT_POLL_M);
     atomic_store(&mn_sched.poll_until, INT64_MAX);
     atomic_store(&mn_sched.poll_owner, 0);
@@ -852,6 +853,53 @@ static mn_g *schedule(mn_m *m, bool preempted)
     return g;
 }
 
+/* ---- Ms that may pass a signal on ---- */
+
+/* Whether m may have taken a signal only to pass it on: it runs no G and
+ * its kernel mask still accepts program signals (its last G's; the idle
+ * mask accepts none: m_quiet). */
+static bool may_pass_signals(mn_m *m)
+{
+    if (__atomic_load_n(&m->curg, __ATOMIC_ACQUIRE))
+        return false;
+    uint64_t mask = __atomic_load_n((const uint64_t *)&m->sigmask, __ATOMIC_ACQUIRE);
+    return (~mask & mn_sig_blockable()) != 0;
+}
+
+#define PASSERS_MAX 64
+
+void mn_await_signal_passers(int64_t deadline)
+{
+    struct {
+        mn_m *m;
+        uint32_t steps;
+    } seen[PASSERS_MAX];
+    int n = 0;
+    mn_lock_acquire(&mn_sched.lock);
+    for (mn_m *m = mn_sched.allm; m && n < PASSERS_MAX; m = m->allnext) {
+        uint32_t steps = atomic_load_explicit(&m->g0_steps, memory_order_acquire);
+        if (may_pass_signals(m))
+            seen[n++] = (typeof(seen[0])){m, steps};
+    }
+    mn_lock_release(&mn_sched.lock);
+    for (int i = 0; i < n;) {
+        mn_m *m = seen[i].m;
+        if (!may_pass_signals(m) ||
+            atomic_load_explicit(&m->g0_steps, memory_order_acquire) != seen[i].steps) {
+            i++;
+            continue;
+        }
+        int64_t now = mn_nanotime();
+        if (now >= deadline)
+            return;
+        if (__atomic_load_n(&m->polling, __ATOMIC_RELAXED))
+            mn_poll_break(); /* its wait ends: the next step */
+        _Atomic uint32_t never = 0;
+        mn_futex_wait(&never, 0, now + PASSERS_LOOK_NS < deadline ? now + PASSERS_LOOK_NS : deadline,
+                      false);
+    }
+}
+
 /* ---- switching ---- */
 
 void mn_sched_counts(int64_t *switches, int64_t *parks)
@@ -890,7 +938,7 @@ static void apply_sigmask(mn_m *m, mn_g *g)
         sigset_t mask = g->sigmask;
         *(uint64_t *)&mask = want;
         mn_real.sigprocmask(SIG_SETMASK, &mask, NULL);
-        m->sigmask = mask;
+        __atomic_store_n((uint64_t *)&m->sigmask, want, __ATOMIC_RELEASE); /* (may_pass_signals) */
     }
 }
 
@@ -1057,6 +1105,7 @@ static void retire_m(mn_m *m)
 static void g0_loop(mn_m *m)
 {
     for (;;) {
+        atomic_fetch_add_explicit(&m->g0_steps, 1, memory_order_release);
         mn_g *prev = m->curg;
         bool locked_exit = prev && prev == m->lockedg && m->action == MN_ACT_EXIT;
         bool preempted = prev && m->action == MN_ACT_PREEMPTED;

@@ -113,4 +113,21 @@ bool mn_monitor_start_m(mn_p *p, bool spinning);
 /* sysmon.c: whether the caller is the monitor thread. */
 bool mn_monitor_thread(void);
 
+/* sigpending (signals.c mn_sig_settle): waits, until deadline at most,
+ * for every M that may have taken a signal only to pass it on to have
+ * posted it. Such an M runs no G and its kernel mask is still its last
+ * G's (it has not yet looked for work far enough to set the idle mask,
+ * or it woke from the poller's wait, which sets that mask for the wait
+ * alone): a process-directed signal that every G now blocks can land
+ * there, and from the kernel's dequeue until that thread's handler has
+ * posted it (milliseconds, when it is descheduled) it is nowhere a look
+ * can see. The handler runs before the thread's next instruction, so
+ * any step the M takes after this call began (a pass of its scheduling
+ * loop, a return from the poller's wait, a G run, the idle mask set)
+ * comes after the post. A poller asleep in its wait is woken. Polls
+ * every PASSERS_LOOK_NS: nothing wakes the caller, and such an M is
+ * rare (the wait is free without one). */
+#define PASSERS_LOOK_NS 20000
+void mn_await_signal_passers(int64_t deadline);
+
 #endif

@@ -878,12 +878,15 @@ static bool union_followed(uint32_t want)
 void mn_sig_settle(void)
 {
     uint32_t want = atomic_load(&union_gen);
+    if (!mn_sysmon_running() || mn_monitor_thread())
+        return;
+    int64_t deadline = mn_nanotime() + SETTLE_MAX_NS;
+    mn_await_signal_passers(deadline); /* what they took is posted by then */
     bool posted = mn_siginbox_due();
-    if ((union_followed(want) && !posted) || !mn_sysmon_running() || mn_monitor_thread())
+    if (union_followed(want) && !posted)
         return;
     atomic_fetch_add(&settle_waiters, 1);
     mn_monitor_poke();
-    int64_t deadline = mn_nanotime() + SETTLE_MAX_NS;
     uint32_t first = atomic_load(&forwards);
     for (;;) {
         uint32_t seen = atomic_load(&forwards);

@@ -160,10 +160,11 @@ int mn_sig_send_self(int sig, const siginfo_t *info);
 /* sysmon: routes what the inbox holds; recomputes its own mask when the
  * union of the Gs' masks changed. */
 void mn_sig_forward(void);
-/* sigpending: waits until sysmon has followed the last change of the
- * Gs' masks, and routed every signal it took before, and every signal a
- * kernel thread took only to pass on (an M looking for work still has
- * its last G's mask) that was posted to it before the call (at most
+/* sigpending: waits until every M that may have taken a signal only to
+ * pass it on (one between Gs still has its last G's mask) has posted it
+ * (sched_internal.h mn_await_signal_passers), then until sysmon has
+ * followed the last change of the Gs' masks, and routed every signal it
+ * took before and every one posted to it before (at most
  * SETTLE_MAX_NS, a bound against a sysmon that cannot go on, not a
  * timing: on a loaded machine sysmon may wait tens of milliseconds for a
  * CPU, and a 10 ms bound let sigpending miss signals beside 8 spinning

@@ -24,14 +24,7 @@
 #   holding a lock: random yields at releases are what randomize adds;
 # - sigpending_after_kill_beside_hogs (~7 s, not parallel: 8 spinning
 #   processes beside it; what it checks is sysmon's wait for a CPU, not a
-#   schedule), and sigpending_after_kill itself, for a defect that is
-#   still open: under randomized schedules on a loaded machine a signal
-#   sent while the thread blocks it is, now and then, neither pending for
-#   sigpending nor handled by the unblocking call (2-4 runs of 15 with
-#   seeds 1-3 beside 4 spinning processes, 2 of 9 before 2026-12-07's
-#   changes too; the clean-clone CI of cc1d61c failed on it with seed 3).
-#   Its cause is not found (issue 13's note); the test still runs in
-#   the other stages;
+#   schedule);
 # - rust_waits, whose bound on kernel threads (procs + 8) random yields
 #   and a loaded machine can pass with no fault: its 10,000 threads end
 #   in munmap and mmap, which wait for the kernel's mmap lock, and sysmon
@@ -45,7 +38,7 @@ left_out='create_join_rss|live_100k|create_detached_loop|bound_exits'
 left_out="$left_out|foreign_malloc_(linked|preloaded_before|preloaded_after)_(tcmalloc_minimal|mimalloc)"
 left_out="$left_out|foreign_malloc_preloaded_(before|after)_jemalloc"
 left_out="$left_out|export_list|launcher|boot_refusals|debugger|gdb_extension|top|rust_waits"
-left_out="$left_out|fork_user_lock|sigpending_after_kill_beside_hogs|sigpending_after_kill"
+left_out="$left_out|fork_user_lock|sigpending_after_kill_beside_hogs"
 tests=$(meson test -C build --list --suite programs 2>/dev/null |
         sed -n 's|^mnrt:programs / ||p' | grep -vxE "$left_out")
 failed=

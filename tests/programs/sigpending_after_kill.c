@@ -12,7 +12,11 @@
  * (SETTLE_MAX_NS was 10 ms) and 2 of 8 runs missed signals; and the
  * kernel thread, descheduled, lost its P to sysmon, so that a signal the
  * unblocking call let in was turned away to sysmon's inbox, ran late and
- * merged with the next (shim/signal.c g_sigmask; 1 run in ~20). */
+ * merged with the next (shim/signal.c g_sigmask; 1 run in ~20). And
+ * under randomized schedules beside spinning processes (2-6 runs of 15)
+ * the signal landed on an M between Gs that still had the G's old mask
+ * and was descheduled before its handler posted it: sigpending now waits
+ * for such Ms to take a step (core/sched_internal.h). */
 #include "check.h"
 
 #include <signal.h>
