@@ -355,7 +355,7 @@ static bool poll_sleep(mn_m *m)
         mn_deadlock_check();
     int64_t now = mn_nanotime();
     void (*wait)(int64_t, uint64_t) = atomic_load(&mn_hooks.poll_wait);
-    m->polling = true;
+    __atomic_store_n(&m->polling, true, __ATOMIC_RELAXED); /* (mn_await_signal_passers) */
     m->polled = 0;
     if (!wait) /* (the poller sets the idle mask for its wait alone) */
         m_quiet(m);
@@ -376,7 +376,7 @@ static bool poll_sleep(mn_m *m)
     atomic_store(&mn_sched.poll_until, INT64_MAX);
     atomic_store(&mn_sched.poll_owner, 0);
     run_all_timers(mn_nanotime());
-    m->polling = false;
+    __atomic_store_n(&m->polling, false, __ATOMIC_RELAXED);
     return true;
 }
 
@@ -427,6 +427,9 @@ static mn_m *m_alloc(void)
         memset(m, 0, sizeof *m);
     else if (!(m = calloc(1, sizeof *m)))
         return NULL;
+    /* its thread starts with every signal blocked (newm), and until it
+     * runs it may pass on nothing (mn_await_signal_passers) */
+    *(uint64_t *)&m->sigmask = mn_sig_blockable();
     mn_lock_acquire(&mn_sched.lock);
     m->id = mn_sched.next_mid++;
     mn_sched.mcount++;
@@ -434,6 +437,24 @@ static mn_m *m_alloc(void)
     mn_sched.allm = m;
     mn_lock_release(&mn_sched.lock);
     return m;
+}
+
+/* m leaves the list of Ms for sched.mfree: its kernel thread ends, or
+ * was never made. */
+static void m_free(mn_m *m)
+{
+    mn_lock_acquire(&mn_sched.lock);
+    for (mn_m **pm = &mn_sched.allm; *pm; pm = &(*pm)->allnext)
+        if (*pm == m) {
+            *pm = m->allnext;
+            break;
+        }
+    mn_sched.mcount--;
+    mn_sched.retired_switches += m->switches;
+    mn_sched.retired_parks += m->parks;
+    m->link = mn_sched.mfree;
+    mn_sched.mfree = m;
+    mn_lock_release(&mn_sched.lock);
 }
 
 /* Starts a new M that will run with p, unless Ms are held off
@@ -463,6 +484,8 @@ static bool newm(mn_p *p, bool spinning)
     mn_lock_release(&mn_sched.mcreate_lock);
     errno = saved_errno;
     if (err) {
+        if (m)
+            m_free(m);
         mn_warn_once("cannot create a kernel thread: %s (running on fewer)", strerror(err));
         return false;
     }
@@ -866,38 +889,52 @@ static bool may_pass_signals(mn_m *m)
     return (~mask & mn_sig_blockable()) != 0;
 }
 
-#define PASSERS_MAX 64
+/* At most this many are looked at a time (a stack array): more are
+ * waited for in further batches. */
+#define PASSERS_BATCH 64
+
+/* Collects, in seen, the Ms that may pass a signal on after the first
+ * `skip` of them in sched.allm, with their steps. Returns how many. */
+static int passers_after(int skip, mn_m **seen, uint32_t *steps)
+{
+    int n = 0, found = 0;
+    mn_lock_acquire(&mn_sched.lock);
+    for (mn_m *m = mn_sched.allm; m && n < PASSERS_BATCH; m = m->allnext) {
+        uint32_t s = atomic_load_explicit(&m->g0_steps, memory_order_acquire);
+        if (may_pass_signals(m) && found++ >= skip) {
+            seen[n] = m;
+            steps[n++] = s;
+        }
+    }
+    mn_lock_release(&mn_sched.lock);
+    return n;
+}
 
 void mn_await_signal_passers(int64_t deadline)
 {
-    struct {
-        mn_m *m;
-        uint32_t steps;
-    } seen[PASSERS_MAX];
-    int n = 0;
-    mn_lock_acquire(&mn_sched.lock);
-    for (mn_m *m = mn_sched.allm; m && n < PASSERS_MAX; m = m->allnext) {
-        uint32_t steps = atomic_load_explicit(&m->g0_steps, memory_order_acquire);
-        if (may_pass_signals(m))
-            seen[n++] = (typeof(seen[0])){m, steps};
-    }
-    mn_lock_release(&mn_sched.lock);
-    for (int i = 0; i < n;) {
-        mn_m *m = seen[i].m;
-        if (!may_pass_signals(m) ||
-            atomic_load_explicit(&m->g0_steps, memory_order_acquire) != seen[i].steps) {
-            i++;
-            continue;
+    mn_m *seen[PASSERS_BATCH];
+    uint32_t steps[PASSERS_BATCH];
+    int skip = 0, n;
+    do {
+        n = passers_after(skip, seen, steps);
+        skip += n;
+        for (int i = 0; i < n;) {
+            mn_m *m = seen[i];
+            if (!may_pass_signals(m) ||
+                atomic_load_explicit(&m->g0_steps, memory_order_acquire) != steps[i]) {
+                i++;
+                continue;
+            }
+            int64_t now = mn_nanotime();
+            if (now >= deadline)
+                return;
+            if (__atomic_load_n(&m->polling, __ATOMIC_RELAXED))
+                mn_poll_break(); /* its wait ends: the next step */
+            _Atomic uint32_t never = 0;
+            mn_futex_wait(&never, 0, now + PASSERS_LOOK_NS < deadline ? now + PASSERS_LOOK_NS : deadline,
+                          false);
         }
-        int64_t now = mn_nanotime();
-        if (now >= deadline)
-            return;
-        if (__atomic_load_n(&m->polling, __ATOMIC_RELAXED))
-            mn_poll_break(); /* its wait ends: the next step */
-        _Atomic uint32_t never = 0;
-        mn_futex_wait(&never, 0, now + PASSERS_LOOK_NS < deadline ? now + PASSERS_LOOK_NS : deadline,
-                      false);
-    }
+    } while (n == PASSERS_BATCH);
 }
 
 /* ---- switching ---- */
@@ -1086,18 +1123,7 @@ static void retire_m(mn_m *m)
         give_away_p(m);
     mn_xtrace_m(m, MN_XT_M_EXIT, 0, 0, 0);
     mn_altstack_free(m);
-    mn_lock_acquire(&mn_sched.lock);
-    for (mn_m **pm = &mn_sched.allm; *pm; pm = &(*pm)->allnext)
-        if (*pm == m) {
-            *pm = m->allnext;
-            break;
-        }
-    mn_sched.mcount--;
-    mn_sched.retired_switches += m->switches;
-    mn_sched.retired_parks += m->parks;
-    m->link = mn_sched.mfree;
-    mn_sched.mfree = m;
-    mn_lock_release(&mn_sched.lock);
+    m_free(m);
 }
 
 /* The scheduling loop of an M, on its g0. Returns when the G locked to m
@@ -1114,8 +1140,10 @@ static void g0_loop(mn_m *m)
             m->lockedg = NULL;
         }
         mn_g *g = prev ? after_switch(m, prev) : NULL;
-        if (locked_exit)
+        if (locked_exit) {
+            m_quiet(m); /* it runs no G again (mn_await_signal_passers) */
             return;
+        }
         if (m->lockedg) { /* m runs its G or nothing */
             if (g && !m->p) { /* it lost its P while the G ran */
                 queue_globally(g);

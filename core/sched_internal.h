@@ -124,9 +124,15 @@ bool mn_monitor_thread(void);
  * can see. The handler runs before the thread's next instruction, so
  * any step the M takes after this call began (a pass of its scheduling
  * loop, a return from the poller's wait, a G run, the idle mask set)
- * comes after the post. A poller asleep in its wait is woken. Polls
- * every PASSERS_LOOK_NS: nothing wakes the caller, and such an M is
- * rare (the wait is free without one). */
+ * comes after the post (a G run only once the kernel's interrupt that
+ * sent the signal there has arrived: that is taken as given). A poller
+ * asleep in its wait is woken. Every M takes such a step soon: one
+ * that runs no G again sets the idle mask first (a locked M whose G
+ * exited, the main thread parked for good), and one whose kernel thread
+ * was not made yet has every signal blocked (m_alloc). Polls every
+ * PASSERS_LOOK_NS: nothing wakes the caller, and such an M is rare (the
+ * wait is free without one, but for mn_sched.lock and a walk of the
+ * Ms). */
 #define PASSERS_LOOK_NS 20000
 void mn_await_signal_passers(int64_t deadline);
 
