@@ -350,6 +350,14 @@ bool mn_sig_main_accepts(int sig)
     return g && accepts(g, sig);
 }
 
+bool mn_sig_to_main_waiter(int sig, const siginfo_t *info)
+{
+    mn_g *g = main_g;
+    if (!g || accepts(g, sig) || !(atomic_load(&g->sigwait_set) & BIT(sig)))
+        return false;
+    return mn_sig_send(g, sig, info, true) == 0;
+}
+
 /* The G whose own code the handler interrupted, if a program handler may
  * run here: not g0, not a switch (g->switching, from the start of a park
  * or yield on: a handler that parked or yielded the G there would leave

@@ -131,6 +131,12 @@ bool mn_sig_default_by_mnrt(int sig);
  * kernel gives a signal sent to the process to the main thread then). */
 bool mn_sig_main_accepts(int sig);
 
+/* If the main G blocks sig and waits for it in sigwait & co. (natively
+ * the kernel then gives a signal sent to the process to the main thread,
+ * which takes it in its wait), makes sig with info pending in the main G
+ * as the process's, which ends that wait; returns whether it did. */
+bool mn_sig_to_main_waiter(int sig, const siginfo_t *info);
+
 /* Whether the program installed a signal handler (one that could wake a
  * thread: the deadlock check, deadlock.h); mnrt's own handlers, the
  * preemption signal's among them, do not count. */

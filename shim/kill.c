@@ -16,11 +16,18 @@
  * handlers kill there and then; SIGQUIT's asks sysmon for the thread
  * dump, and the sender waits for the death that follows it (core/dump.h).
  * Sent to a process group, the call reaches the others, and this process
- * a second time (mnrt's handlers act once). A main G that blocks the
- * signal (a sigwait for it), a sender that blocks it, or an info the
- * kernel would refuse from this thread leave the plain call, as does
- * every other signal and target, as glibc's wrappers make it. (raise and
- * pthread_kill are shim/signal.c's: a signal to one G.) */
+ * a second time (mnrt's handlers act once). A main G that blocks such a
+ * signal and waits for it in sigwait gets it, as the main thread would
+ * natively in its wait: made pending in it, which ends the wait (the
+ * kernel could give it to any kernel thread that accepts it, the
+ * sender's among them, and the handler acted there: the dump killed 1-46
+ * of 100 children in awaited_by_main). Not yet when sent to a process
+ * group: its call reaches this process too, and that copy goes where
+ * the kernel chooses (docs/design.md §11). A main G that blocks it
+ * otherwise, a sender that blocks it, or an info the kernel would refuse
+ * from this thread leave the plain call, as does every other signal and
+ * target, as glibc's wrappers make it. (raise and pthread_kill are
+ * shim/signal.c's: a signal to one G.) */
 #include "shim/kill.h"
 
 #include "core/dump.h"
@@ -41,19 +48,23 @@ static bool reaches_this_process(pid_t target, pid_t pid)
            (target < -1 && -target == (pid_t)mn_raw_syscall(SYS_getpgid, 0));
 }
 
-/* Whether sig sent to this process goes to the sender: see above. */
-static bool to_sender(int sig)
+/* Where sig sent to this process goes: see above. */
+enum route { PLAIN, TO_SENDER, TO_MAIN_WAITER };
+
+static enum route route_of(int sig)
 {
     if (sig <= 0 || sig >= NSIG || mn_native() || !mn_sig_default_by_mnrt(sig) ||
-        !mn_sig_main_accepts(sig) || mn_sig_foreign_process())
-        return false;
+        mn_sig_foreign_process())
+        return PLAIN;
+    if (!mn_sig_main_accepts(sig))
+        return TO_MAIN_WAITER; /* if it waits for it, when sent (mn_sig_to_main_waiter) */
     mn_g *g = mn_getg();
     sigset_t mask;
     if (g)
         mask = g->sigmask;
     else if (mn_real.sigprocmask(SIG_BLOCK, NULL, &mask) != 0)
-        return false;
-    return !sigismember(&mask, sig);
+        return PLAIN;
+    return sigismember(&mask, sig) ? PLAIN : TO_SENDER;
 }
 
 /* nr is SYS_kill (target, sig) or SYS_rt_sigqueueinfo (target, sig,
@@ -62,7 +73,9 @@ static long send_signal(long nr, pid_t target, int sig, const siginfo_t *info)
 {
     long info_arg = nr == SYS_kill ? 0 : (long)info;
     pid_t pid = 0;
-    if (!to_sender(sig) || !reaches_this_process(target, pid = (pid_t)mn_raw_syscall(SYS_getpid)))
+    enum route route = route_of(sig);
+    if (route == PLAIN || !reaches_this_process(target, pid = (pid_t)mn_raw_syscall(SYS_getpid)) ||
+        (route == TO_MAIN_WAITER && target != pid)) /* a group's call reaches this process too */
         return mn_raw_syscall(nr, target, sig, info_arg);
     siginfo_t kill_info; /* what kill's signal carries */
     if (nr == SYS_kill) {
@@ -76,11 +89,13 @@ static long send_signal(long nr, pid_t target, int sig, const siginfo_t *info)
         /* the kernel takes such an info from the main thread only: its answer */
         return mn_raw_syscall(nr, target, sig, info_arg);
     }
-    if (target != pid) { /* a process group: the others' */
+    if (target != pid) { /* a process group (TO_SENDER): the others' */
         long r = mn_raw_syscall(nr, target, sig, info_arg);
         if (r < 0)
             return r;
     }
+    if (route == TO_MAIN_WAITER)
+        return mn_sig_to_main_waiter(sig, info) ? 0 : mn_raw_syscall(nr, pid, sig, info_arg);
     long r = mn_raw_syscall(SYS_rt_tgsigqueueinfo, pid, mn_raw_syscall(SYS_gettid), sig, info);
     if (r == 0 && sig == SIGQUIT)
         mn_dump_await_death();
