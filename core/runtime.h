@@ -228,6 +228,9 @@ struct mn_m {
                                   * unless locks.sigmask_stale */
     void *altstack;              /* its alternate signal stack (altstack.h) */
     size_t altstack_size;
+    /* its G switched away from a handler on that stack (sched.c
+     * mn_switch_out): until the G runs again, every signal stays blocked */
+    bool altstack_held;
     uint64_t rand;
     int64_t switches;
     /* steps of its g0 between Gs: each pass of its scheduling loop and

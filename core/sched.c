@@ -323,6 +323,8 @@ static int run_all_timers(int64_t now)
  * the same mask runs after it without a system call. */
 static void m_quiet(mn_m *m)
 {
+    if (m->altstack_held) /* every signal is blocked already (mn_switch_out) */
+        return;
     uint64_t mask = mn_sig_idle_mask();
     if (m->locks.sigmask_stale || mn_sig_bits(&m->sigmask) != mask) {
         m->locks.sigmask_stale = false;
@@ -1000,7 +1002,10 @@ static void execute(mn_m *m, mn_g *g)
 {
     mn_lockrank_switch(g->id, "is switched to by", m->id);
     begin_running(m, g);
-    apply_sigmask(m, g);
+    if (m->altstack_held) /* set once it runs on that stack (mn_resume_g) */
+        m->locks.sigmask_stale = true;
+    else
+        apply_sigmask(m, g);
     fit_altstack(m, g);
     atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
     mn_san_switch(&g->san, g->tcb);
@@ -1230,6 +1235,29 @@ static void finish_direct_switch(mn_g *self, mn_m *m)
     atomic_store(&m->p->status, mn_pword(m, MN_P_USER));
 }
 
+/* A G switching to g0 from a program handler that runs on its M's
+ * alternate signal stack (signals.c run_handler keeps such a G on its M
+ * while it waits: a handler that yields in sem_post) leaves its frames
+ * there. g0 is not on that stack, so the kernel would deliver a signal
+ * whose action has SA_ONSTACK (the preemption signal's, the program's)
+ * at the stack's top, over those frames; the G's sigreturn then resumed
+ * g0's context with the G's TLS (signal_wakes under load: SIGSEGV, 1-2
+ * runs in 100). So every blockable signal stays blocked on m until the
+ * G runs there again: m_quiet leaves the mask, execute lets mn_resume_g
+ * set the G's own, once on that stack, where the kernel nests signals
+ * below the live frames. */
+static void hold_altstack(mn_m *m)
+{
+    char here;
+    if (!m->altstack || (uintptr_t)&here - (uintptr_t)m->altstack >= m->altstack_size)
+        return;
+    uint64_t all = mn_sig_blockable() | mn_preempt_sigbit;
+    mn_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof all);
+    __atomic_store_n((uint64_t *)&m->sigmask, all, __ATOMIC_RELEASE);
+    m->locks.sigmask_stale = false;
+    m->altstack_held = true;
+}
+
 /* g begins to switch away (mn_park, mn_switch_out): from here until it
  * runs its own code again (end_switch) no program signal handler runs on
  * it (signals.c g_here). Such a handler may park or yield the G; the
@@ -1256,6 +1284,7 @@ void mn_resume_g(mn_g *g)
     mn_m *m = g->m;
     if (m->prev_g)
         finish_direct_switch(g, m);
+    m->altstack_held = false;
     if (__builtin_expect(m->locks.sigmask_stale, 0)) /* a signal between execute and here */
         apply_sigmask(m, g);
     mn_lockrank_switch(g->id, "resumes on", m->id);
@@ -1307,6 +1336,7 @@ void mn_switch_out(mn_g *g, enum mn_m_action action)
         mn_san_switch(&next->san, next->tcb);
         mn_ctx_switch(&g->sp, next->sp, next->tcb);
     } else {
+        hold_altstack(m);
         mn_san_switch(&m->g0san, m->g0tcb);
         mn_ctx_switch(&g->sp, m->g0sp, m->g0tcb);
     }

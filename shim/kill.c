@@ -20,7 +20,7 @@
  * signal and waits for it in sigwait gets it, as the main thread would
  * natively in its wait: made pending in it, which ends the wait (the
  * kernel could give it to any kernel thread that accepts it, the
- * sender's among them, and the handler acted there: the dump killed 1-46
+ * sender's among them, and the handler acted there: the dump killed 1-54
  * of 100 children in awaited_by_main). Not yet when sent to a process
  * group: its call reaches this process too, and that copy goes where
  * the kernel chooses (docs/design.md §11). A main G that blocks it

@@ -1,6 +1,6 @@
 /* The io_uring backend. A notification is an IORING_OP_POLL_ADD per
- * pollfd and direction, its user data the poll token: multishot from
- * Linux 5.19 on (told by COOP_TASKRUN, a flag of 5.19), so a direction is
+ * pollfd and direction, its user data the poll token: multishot where the
+ * kernel has it (5.19+, which COOP_TASKRUN needs too), so a direction is
  * armed once and goes on reporting every wake-up of the file (Go's
  * edge-triggered registration: no submission per wait) until the pollfd
  * is recycled (disarm) or the kernel ends it (a completion without
@@ -11,11 +11,10 @@
  * poll submits it at once (so it is usually the M that will look for work
  * next), any M without work reaps completions without a system call
  * (Go's netpoll(0)), and the idle M that waits for the next timer blocks
- * in the ring (poll_sleep in core/sched.c). A busy M is interrupted to
- * finish its completions (the ring is set up without COOP_TASKRUN, which
- * left them for its next system call: uring_init); a submitter asleep in
- * an interruptible call is woken by the kernel to finish them and its
- * call restarts. A multishot poll stays with its submitter; one whose
+ * in the ring (poll_sleep in core/sched.c). With COOP_TASKRUN a busy M
+ * finishes its completions at its next system call; a submitter asleep in
+ * an interruptible call is woken by the kernel to finish them and its call
+ * restarts. A multishot poll stays with its submitter; one whose
  * submitter sleeps idle moves to the thread of a G that waits on it
  * (uring_adopt; docs/design.md §9). Waking the blocked M: a
  * NOP, which completes inside the submitting call itself, so it never
@@ -133,32 +132,13 @@ static int enter(unsigned to_submit, unsigned min_complete, unsigned flags, cons
                                   (long)arg, (long)argsz);
 }
 
-/* Whether the kernel is 5.19 or later, from which mnrt arms multishot
- * polls: a throwaway ring with a flag of 5.19 tells. */
-static bool kernel_since_5_19(void)
-{
-    struct io_uring_params p = {.flags = IORING_SETUP_COOP_TASKRUN};
-    long fd = mn_raw_syscall(SYS_io_uring_setup, 1, &p);
-    if (fd < 0)
-        return false;
-    mn_raw_syscall(SYS_close, fd);
-    return true;
-}
-
-/* Without COOP_TASKRUN: a completion whose submitter runs in user space
- * interrupts it, rather than wait for its next system call, up to a
- * scheduler tick (4 ms at HZ=250) when it computes. Redis 7.0 with
- * --io-threads 2, whose I/O thread spins in user space on the M that
- * had armed the main thread's epoll fd, answered 10-17k requests/s
- * against 48-52k natively, its main thread woken ~4 ms after each
- * readiness (an execution trace); 19-31k without the flag. */
 static int uring_init(void)
 {
     struct io_uring_params p = {0};
-    p.flags = IORING_SETUP_CQSIZE;
+    p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN;
     p.cq_entries = CQ_ENTRIES;
     int r = io_uring_queue_init_params(SQ_ENTRIES, &ring, &p);
-    multishot = r == 0 && kernel_since_5_19();
+    multishot = r == 0;
     if (r == -EINVAL) { /* an older kernel: without the flags */
         memset(&p, 0, sizeof p);
         r = io_uring_queue_init_params(SQ_ENTRIES, &ring, &p);
