@@ -1,0 +1,72 @@
+/* A handler on the thread's alternate signal stack (SA_ONSTACK, the
+ * program's sigaltstack) that sleeps, while another process floods this
+ * one with a second SA_ONSTACK signal. Under mnrt the G sleeping in the
+ * handler leaves its frames on its M's alternate stack and the M's g0
+ * runs meanwhile; g0 is not on that stack, so the kernel delivered a
+ * signal that g0 took at the top of it, over the handler's frames, and
+ * the handler's return resumed garbage: SIGSEGV or an abort in 10 of 10
+ * runs (the same mechanism as a rare crash of signal_wakes, where the
+ * preemption signal was the second one). usage: onstack_handler_sleeps
+ * [ROUNDS] */
+#include "check.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+
+static volatile sig_atomic_t flooded;
+
+static void on_usr2(int sig)
+{
+    (void)sig;
+    flooded = 1;
+}
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    for (int i = 0; i < 3; i++)
+        usleep(50); /* parks the G, its frames on the alternate stack */
+}
+
+static void *compute(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        for (volatile int i = 0; i < 100000; i++)
+            ;
+        usleep(10);
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    int rounds = argc > 1 ? atoi(argv[1]) : 2000;
+    stack_t ss = {.ss_sp = malloc(1 << 16), .ss_size = 1 << 16};
+    CHECK(ss.ss_sp != NULL, "malloc");
+    CHECK_EQ(sigaltstack(&ss, NULL), 0);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_flags = SA_ONSTACK;
+    sa.sa_handler = on_usr1;
+    CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+    sa.sa_handler = on_usr2;
+    CHECK_EQ(sigaction(SIGUSR2, &sa, NULL), 0);
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, compute, NULL), 0);
+    pid_t parent = getpid(), flood = fork();
+    CHECK(flood >= 0, "fork: %s", strerror(errno));
+    if (flood == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        while (kill(parent, SIGUSR2) == 0)
+            usleep(5);
+        _exit(0);
+    }
+    for (int i = 0; i < rounds; i++)
+        CHECK_EQ(raise(SIGUSR1), 0);
+    kill(flood, SIGKILL);
+    waitpid(flood, NULL, 0);
+    printf("%d handlers on the alternate stack slept; flooded: %s\n", rounds,
+           flooded ? "yes" : "no");
+    return 0;
+}
