@@ -1239,11 +1239,13 @@ static void finish_direct_switch(mn_g *self, mn_m *m)
  * alternate signal stack (signals.c run_handler keeps such a G on its M
  * while it waits: a handler that yields in sem_post) leaves its frames
  * there. g0 is not on that stack, so the kernel would deliver a signal
- * whose action has SA_ONSTACK (the preemption signal's, the program's)
- * at the stack's top, over those frames; the G's sigreturn then resumed
+ * whose action has SA_ONSTACK (the preemption signal's, mnrt's SIGSEGV,
+ * the program's) at the stack's top, over those frames; the G's sigreturn then resumed
  * g0's context with the G's TLS (signal_wakes under load: SIGSEGV, 1-2
  * runs in 100). So every blockable signal stays blocked on m until the
- * G runs there again: m_quiet leaves the mask, execute lets mn_resume_g
+ * G runs there again (a review: a SIGSEGV or SIGBUS sent by kill, which
+ * mn_sig_blockable leaves out, still landed there): m_quiet leaves the
+ * mask, execute lets mn_resume_g
  * set the G's own, once on that stack, where the kernel nests signals
  * below the live frames. */
 static void hold_altstack(mn_m *m)
@@ -1251,7 +1253,10 @@ static void hold_altstack(mn_m *m)
     char here;
     if (!m->altstack || (uintptr_t)&here - (uintptr_t)m->altstack >= m->altstack_size)
         return;
-    uint64_t all = mn_sig_blockable() | mn_preempt_sigbit;
+    /* the faults too: one sent by kill is no fault (a real fault on g0
+     * is fatal, and the kernel unblocks it); not glibc's two, whose
+     * handlers run on the current stack (a setxid round waits for them) */
+    uint64_t all = ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | (1ull << 31) | (1ull << 32));
     mn_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof all);
     __atomic_store_n((uint64_t *)&m->sigmask, all, __ATOMIC_RELEASE);
     m->locks.sigmask_stale = false;

@@ -353,7 +353,9 @@ bool mn_sig_main_accepts(int sig)
 bool mn_sig_to_main_waiter(int sig, const siginfo_t *info)
 {
     mn_g *g = main_g;
-    if (!g || accepts(g, sig) || !(atomic_load(&g->sigwait_set) & BIT(sig)))
+    /* (sigwait takes only what mnrt runs: a SIGSEGV made pending in the G
+     * was never taken, and the wait went on for ever) */
+    if (!g || !mnrt_runs(sig) || accepts(g, sig) || !(atomic_load(&g->sigwait_set) & BIT(sig)))
         return false;
     return mn_sig_send(g, sig, info, true) == 0;
 }
