@@ -1240,14 +1240,14 @@ static void finish_direct_switch(mn_g *self, mn_m *m)
  * while it waits: a handler that yields in sem_post) leaves its frames
  * there. g0 is not on that stack, so the kernel would deliver a signal
  * whose action has SA_ONSTACK (the preemption signal's, mnrt's SIGSEGV,
- * the program's) at the stack's top, over those frames; the G's sigreturn then resumed
- * g0's context with the G's TLS (signal_wakes under load: SIGSEGV, 1-2
- * runs in 100). So every blockable signal stays blocked on m until the
- * G runs there again (a review: a SIGSEGV or SIGBUS sent by kill, which
- * mn_sig_blockable leaves out, still landed there): m_quiet leaves the
- * mask, execute lets mn_resume_g
- * set the G's own, once on that stack, where the kernel nests signals
- * below the live frames. */
+ * the program's) at the stack's top, over those frames; the G's
+ * sigreturn then resumed g0's context with the G's TLS (signal_wakes
+ * under load: SIGSEGV, 1-2 runs in 100). So every signal but glibc's
+ * two stays blocked on m until the G runs there again, the faults'
+ * numbers too (a review: a SIGSEGV or SIGBUS sent by kill still landed
+ * there): m_quiet leaves the mask, and execute lets mn_resume_g set the
+ * G's own once on that stack, where the kernel nests signals below the
+ * live frames. */
 static void hold_altstack(mn_m *m)
 {
     char here;
