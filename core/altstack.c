@@ -37,6 +37,12 @@ void mn_altstack_init(struct mn_m *m)
     m->altstack_size = MIN_SIZE;
 }
 
+bool mn_altstack_running_on(const mn_m *m)
+{
+    char here;
+    return m->altstack && (uintptr_t)&here - (uintptr_t)m->altstack < m->altstack_size;
+}
+
 void mn_altstack_fit(struct mn_m *m, size_t size)
 {
     size_t page = mn_page_size();

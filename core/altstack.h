@@ -20,12 +20,16 @@
 #ifndef MN_CORE_ALTSTACK_H
 #define MN_CORE_ALTSTACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct mn_m;
 
 /* Gives the calling kernel thread (an M starting) its alternate stack. */
 void mn_altstack_init(struct mn_m *m);
+
+/* Whether the calling code runs on m's alternate stack. */
+bool mn_altstack_running_on(const struct mn_m *m);
 
 /* On m's own kernel thread: makes m's stack at least size bytes, unless
  * a handler runs on it now. */

@@ -5,6 +5,7 @@
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
 #include "compat/tcb.h"
+#include "core/altstack.h"
 #include "core/codemap.h"
 #include "core/config.h"
 #include "core/kthread.h"
@@ -114,13 +115,6 @@ bool mn_preempt_signal(mn_m *m)
     return mn_raw_syscall(SYS_tgkill, self_pid, m->tid, SIGURG) == 0;
 }
 
-static bool on_altstack(const mn_m *m)
-{
-    char here;
-    uintptr_t lo = (uintptr_t)m->altstack;
-    return m->altstack && (uintptr_t)&here >= lo && (uintptr_t)&here < lo + m->altstack_size;
-}
-
 static bool on_g_stack(const mn_g *g, uintptr_t sp)
 {
     uintptr_t lo = (uintptr_t)g->stack.lo;
@@ -141,7 +135,7 @@ static bool safe_point(mn_g *g, mn_m *m, const mcontext_t *ctx)
 {
     return g->m == m && atomic_load(&g->preempt) &&
            mn_preempt_program_code(g, (uintptr_t)ctx->gregs[REG_RIP]) &&
-           on_g_stack(g, (uintptr_t)ctx->gregs[REG_RSP]) && on_altstack(m);
+           on_g_stack(g, (uintptr_t)ctx->gregs[REG_RSP]) && mn_altstack_running_on(m);
 }
 
 /* A G blocked inline in the wait that sysmon asked to convert
@@ -157,7 +151,7 @@ static bool convertible(mn_g *g, mn_m *m, const mcontext_t *ctx)
            g->sig_handler_depth == 0 && m->p &&
            atomic_load(&m->p->status) == mn_pword(m, MN_P_USER) &&
            mn_inline_wait_matches(&m->convert, ctx) &&
-           on_g_stack(g, (uintptr_t)ctx->gregs[REG_RSP]) && on_altstack(m);
+           on_g_stack(g, (uintptr_t)ctx->gregs[REG_RSP]) && mn_altstack_running_on(m);
 }
 
 /* The interrupted code calls the trampoline: its return address (the

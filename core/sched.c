@@ -1250,8 +1250,7 @@ static void finish_direct_switch(mn_g *self, mn_m *m)
  * live frames. */
 static void hold_altstack(mn_m *m)
 {
-    char here;
-    if (!m->altstack || (uintptr_t)&here - (uintptr_t)m->altstack >= m->altstack_size)
+    if (!mn_altstack_running_on(m))
         return;
     /* the faults too: one sent by kill is no fault (a real fault on g0
      * is fatal, and the kernel unblocks it); not glibc's two, whose

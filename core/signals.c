@@ -4,6 +4,7 @@
 #include "compat/raw_syscall.h"
 #include "compat/real.h"
 #include "compat/tcb.h"
+#include "core/altstack.h"
 #include "core/dump.h"
 #include "core/exectrace_file.h"
 #include "core/futex.h"
@@ -432,13 +433,6 @@ static void mark_pending(mn_g *g, uint64_t pend)
     }
 }
 
-/* Whether the calling code runs on m's alternate signal stack. */
-static bool on_altstack(const mn_m *m)
-{
-    char here;
-    return m->altstack && (uintptr_t)&here - (uintptr_t)m->altstack < m->altstack_size;
-}
-
 /* A program handler may park or yield its G, which may then go on on
  * another M. The kernel restores, at the handler's sigreturn, the
  * alternate stack it saved in uc at delivery: the first M's, which two
@@ -473,7 +467,7 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         mn_real.sigaction(sig, &dfl, NULL);
     }
     uint64_t g_mask = 0, uc_mask = mn_sig_bits(&uc->uc_sigmask);
-    bool pinned = g && on_altstack(g->m) && mn_lock_thread(false);
+    bool pinned = g && mn_altstack_running_on(g->m) && mn_lock_thread(false);
     if (pinned)
         g->sig_pins++;
     if (g) {

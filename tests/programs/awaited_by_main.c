@@ -17,10 +17,8 @@
 #include "check.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <sys/resource.h>
 
 #define CHILDREN 100
 #define NR_RT_SIGTIMEDWAIT "128 " /* x86_64, first word of .../syscall */
@@ -65,11 +63,7 @@ static void *send_it(void *arg)
 
 static void child(void)
 {
-    struct rlimit no_core = {0, 0};
-    setrlimit(RLIMIT_CORE, &no_core);
-    int null = open("/dev/null", O_WRONLY);
-    if (null < 0 || dup2(null, 2) != 2)
-        _exit(2);
+    child_dies_quietly();
     pthread_t t;
     if (pthread_create(&t, NULL, send_it, NULL) != 0)
         _exit(2);

@@ -8,11 +8,13 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -60,6 +62,7 @@ static inline const char *errname(int err)
 }
 
 #if !__GLIBC_PREREQ(2, 34)
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #ifndef SYS_close_range
 #define SYS_close_range 436
@@ -294,6 +297,17 @@ static inline int status_of_child(void (*child)(void))
     int status;
     CHECK_EQ(waitpid(pid, &status, 0), pid);
     return status;
+}
+
+/* In a child that is to die of a signal: no core file, and stderr (a
+ * thread dump, a report) to /dev/null; exits with status 2 on failure. */
+static inline void child_dies_quietly(void)
+{
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    int null = open("/dev/null", O_WRONLY);
+    if (null < 0 || dup2(null, 2) != 2)
+        _exit(2);
 }
 
 /* VmRSS in KiB. */
