@@ -37,10 +37,15 @@ void mn_altstack_init(struct mn_m *m)
     m->altstack_size = MIN_SIZE;
 }
 
+bool mn_altstack_holds(const mn_m *m, uintptr_t addr)
+{
+    return m->altstack && addr - (uintptr_t)m->altstack < m->altstack_size;
+}
+
 bool mn_altstack_running_on(const mn_m *m)
 {
     char here;
-    return m->altstack && (uintptr_t)&here - (uintptr_t)m->altstack < m->altstack_size;
+    return mn_altstack_holds(m, (uintptr_t)&here);
 }
 
 void mn_altstack_fit(struct mn_m *m, size_t size)

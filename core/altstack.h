@@ -22,11 +22,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct mn_m;
 
 /* Gives the calling kernel thread (an M starting) its alternate stack. */
 void mn_altstack_init(struct mn_m *m);
+
+/* Whether addr lies on m's alternate stack. */
+bool mn_altstack_holds(const struct mn_m *m, uintptr_t addr);
 
 /* Whether the calling code runs on m's alternate stack. */
 bool mn_altstack_running_on(const struct mn_m *m);

@@ -225,7 +225,6 @@ int mn_g_new(const struct mn_g_spec *spec, mn_g **out)
     atomic_store_explicit(&g->wait_reason, NULL, memory_order_relaxed);
     g->created_pc = spec->created_pc;
     mn_release_turn_reset(g);
-    g->sig_pins = 0;
     g->cpu_ns = g->cpu_in = 0; /* (it runs first in mn_resume_g, which notes cpu_in) */
     atomic_store(&g->cpu_since_m, NULL);
     atomic_store(&g->cpu_on, mn_cputime_all);

@@ -143,10 +143,10 @@ struct mn_g {
      * set by the preemption handler (preempt.h, inline_wait.h) */
     bool converting;
     struct mn_inline_wait convert;
-    int sig_handler_depth;       /* program handlers running on it (no
-                                  * preemption signal meanwhile: preempt.h) */
-    int sig_pins;                /* of them, those that keep it on its M (on the
-                                  * M's alternate stack: signals.c run_handler) */
+    /* the innermost program handler running on it, NULL when none (no
+     * preemption signal meanwhile: preempt.h); each one's record lies in
+     * its frame and names the one it interrupted (signals.c run_handler) */
+    struct mn_sig_frame *sig_frame;
     /* it is switching away (from the start of mn_park or mn_switch_out
      * until it runs its own code again, sched.c): no program handler
      * runs on it (signals.c g_here); written by the G itself */

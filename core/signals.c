@@ -268,7 +268,7 @@ void mn_sig_g_started(mn_g *g)
     if (g->sigqueue)
         g->sigqueue->n = 0;
     g->wait_intr = NULL;
-    g->sig_handler_depth = 0;
+    g->sig_frame = NULL;
     g->sig_ran = g->sig_norestart = false;
     if (g->is_main)
         main_g = g;
@@ -452,6 +452,24 @@ static void note_own_altstack(mn_m *m, ucontext_t *uc)
                              .ss_flags = m->altstack ? 0 : SS_DISABLE};
 }
 
+/* A program handler running on a G: its record lies in run_handler's
+ * frame, so that a jump (mn_sig_handlers_left) can tell the handlers it
+ * leaves, whose frames lie below where it lands, from those it lands in. */
+struct mn_sig_frame {
+    struct mn_sig_frame *outer; /* the handler it interrupted, or NULL */
+    bool pinned;                /* on its M's alternate stack: it keeps the
+                                 * G on that M (mn_lock_thread) */
+};
+
+/* The innermost handler of g is over (returned, or left by a jump). */
+static void pop_frame(mn_g *g)
+{
+    struct mn_sig_frame *f = g->sig_frame;
+    g->sig_frame = f->outer;
+    if (f->pinned)
+        mn_unlock_thread(false);
+}
+
 static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
 {
     struct sigaction a = program[sig];
@@ -467,14 +485,14 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         mn_real.sigaction(sig, &dfl, NULL);
     }
     uint64_t g_mask = 0, uc_mask = mn_sig_bits(&uc->uc_sigmask);
-    bool pinned = g && mn_altstack_running_on(g->m) && mn_lock_thread(false);
-    if (pinned)
-        g->sig_pins++;
+    struct mn_sig_frame frame = {.pinned = g && mn_altstack_running_on(g->m) &&
+                                           mn_lock_thread(false)};
     if (g) {
         g_mask = mn_sig_bits(&g->sigmask);
         set_bits(&g->sigmask, handler_mask(sig, &a, uc));
         g->m->sigmask = g->sigmask;
-        g->sig_handler_depth++;
+        frame.outer = g->sig_frame;
+        g->sig_frame = &frame;
         g->sig_ran = true;
         g->handlers_run++;
         if (!(a.sa_flags & SA_RESTART))
@@ -484,11 +502,10 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         a.sa_sigaction(sig, info, uc);
     else
         a.sa_handler(sig);
-    if (pinned && g->sig_pins > 0) { /* (a jump out of a nested handler took it) */
-        g->sig_pins--;
-        mn_unlock_thread(false);
-    }
     if (g) {
+        /* (a jump that could not tell where it landed counted it left) */
+        if (g->sig_frame == &frame)
+            pop_frame(g);
         note_own_altstack(g->m, uc);
         /* The G's mask is again the one it had, unless the handler changed
          * the one sigreturn sets. Not simply uc's: a signal that landed
@@ -496,8 +513,6 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
          * finds that other blocked in the kernel, for that moment only
          * (that handler's own sigreturn unblocks it). The M's mask is
          * the one sigreturn sets (maybe on another M now). */
-        if (g->sig_handler_depth > 0) /* 0: a jump inside it counted it left */
-            g->sig_handler_depth--;
         uint64_t uc_after = mn_sig_bits(&uc->uc_sigmask);
         set_bits(&g->sigmask, uc_after == uc_mask ? g_mask : uc_after & mn_sig_blockable());
         g->m->sigmask = uc->uc_sigmask;
@@ -1008,14 +1023,31 @@ void mn_sig_wait_end(struct mn_waiter *w)
         mn_waiter_wake(ended);
 }
 
-void mn_sig_handlers_left(mn_g *g)
+/* Whether a record at `rec` (a handler's frame or a waiter, both on the
+ * stack of the code that made them) belongs to code that a jump landing
+ * at stack pointer `sp` leaves. Stacks grow down, and once a handler runs
+ * on the M's alternate stack, every handler nested in it does too: what
+ * lies on that stack is deeper than anything on the G's own. With sp 0
+ * (where it lands is unknown) everything is left. */
+static bool left_by_jump(mn_m *m, const void *rec, uintptr_t sp)
+{
+    bool rec_alt = mn_altstack_holds(m, (uintptr_t)rec);
+    bool sp_alt = sp && mn_altstack_holds(m, sp);
+    if (!sp || rec_alt != sp_alt)
+        return !sp || rec_alt;
+    return (uintptr_t)rec < sp;
+}
+
+void mn_sig_handlers_left(mn_g *g, uintptr_t sp)
 {
     mn_lock_acquire(&g->siglock);
-    g->sig_handler_depth = 0;
-    g->wait_intr = NULL;
+    /* an interruptible wait that a handler interrupted, which then left by
+     * the jump, went with its frame; one the jump lands inside goes on */
+    while (g->wait_intr && left_by_jump(g->m, g->wait_intr, sp))
+        g->wait_intr = g->wait_intr->intr_outer;
     mn_lock_release(&g->siglock);
-    for (; g->sig_pins > 0; g->sig_pins--) /* run_handler's, which their jump skipped */
-        mn_unlock_thread(false);
+    while (g->sig_frame && left_by_jump(g->m, g->sig_frame, sp))
+        pop_frame(g);
 }
 
 bool mn_sig_should_fail(bool restartable)

@@ -1,14 +1,19 @@
 /* longjmp and its kin, for the signal masks of Gs (core/signals.h). A
- * handler that leaves by siglongjmp never returns to mnrt's: so the G is
- * no longer in a handler, nor in the calls it interrupted (their system
- * call brackets end: the G counted as in a system call for good, and
- * sysmon handed its P on while it computed), and its mask becomes the
+ * handler that a jump leaves never returns to mnrt's: so the G is no
+ * longer in it, nor in the calls it interrupted (their system call
+ * brackets end: the G counted as in a system call for good, and sysmon
+ * handed its P on while it computed). Which handlers a jump leaves is
+ * told by where it lands (the buffer's stack pointer, compat/jmpbuf.h):
+ * one that lands inside a handler leaves only those nested in it, and a
+ * handler on its M's alternate stack keeps its G on that M until it
+ * returns (core/signals.c mn_sig_handlers_left). Its mask becomes the
  * one sigsetjmp saved (glibc's jump sets the kernel's from the buffer,
  * and the kernel's was the G's when the buffer was filled: an M's mask is
  * its G's). A jump from a buffer that saved no mask keeps the mask as it
  * is, as natively (a handler's, if it leaves one). */
 #include "shim/pthread_impl.h"
 
+#include "compat/jmpbuf.h"
 #include "core/signals.h"
 
 #include <setjmp.h>
@@ -18,9 +23,9 @@ static void before_jump(struct __jmp_buf_tag *env)
     mn_g *g = mn_getg();
     if (!g)
         return;
-    if (g->sig_handler_depth > 0) {
+    if (g->sig_frame) {
         mn_syscall_left_by_jump();
-        mn_sig_handlers_left(g);
+        mn_sig_handlers_left(g, mn_jmpbuf_sp(env));
     }
     if (env->__mask_was_saved) {
         sigset_t mask = g->sigmask;
