@@ -7,6 +7,7 @@
 #include "compat/real.h"
 #include "core/exectrace_file.h"
 #include "core/runtime.h"
+#include "core/sigframes.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -69,10 +70,16 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
         program.sa_handler = SIG_DFL;
         program.sa_flags &= ~SA_SIGINFO;
     }
+    /* on the M's alternate stack: it keeps its G on that M (sigframes.h) */
+    struct mn_sig_entry entry;
+    if (g)
+        mn_sig_handler_enter(g, &entry);
     if (act.sa_flags & SA_SIGINFO)
         act.sa_sigaction(sig, info, ctx);
     else
         act.sa_handler(sig);
+    if (g)
+        mn_sig_handler_exit(g, &entry);
 }
 
 void mn_overflow_install(void)

@@ -126,7 +126,7 @@ bool mn_preempt_program_code(mn_g *g, uintptr_t pc)
 {
     mn_m *m = g->m;
     return enabled && m && m->curg == g && !m->prev_g && m->locks.count == 0 &&
-           g->syscall_depth == 0 && !g->sig_frame && m->p &&
+           g->syscall_depth == 0 && !mn_sig_in_handler(g) && m->p &&
            atomic_load(&m->p->status) == mn_pword(m, MN_P_USER) && !mn_codemap_runtime(pc);
 }
 
@@ -148,7 +148,7 @@ static bool safe_point(mn_g *g, mn_m *m, const mcontext_t *ctx)
 static bool convertible(mn_g *g, mn_m *m, const mcontext_t *ctx)
 {
     return m->curg == g && !m->prev_g && m->locks.count == 0 && g->syscall_depth == 0 &&
-           !g->sig_frame && m->p &&
+           !mn_sig_in_handler(g) && m->p &&
            atomic_load(&m->p->status) == mn_pword(m, MN_P_USER) &&
            mn_inline_wait_matches(&m->convert, ctx) &&
            on_g_stack(g, (uintptr_t)ctx->gregs[REG_RSP]) && mn_altstack_running_on(m);

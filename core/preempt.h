@@ -25,7 +25,7 @@
  *   current G and still asked to yield; the interrupted instruction is
  *   not in libmnrt, glibc, ld.so or the vDSO (codemap.h); the M holds no
  *   mn_lock (m->locks); the G is in no system call bracket and in no
- *   program signal handler (sig_frame); the M holds its P in USER
+ *   program signal handler (sig_frames); the M holds its P in USER
  *   state; the interrupted stack pointer is on the G's own stack with room
  *   for the trampoline's frame; the handler runs on the M's alternate
  *   stack (so nothing of the kernel's signal frame lies below the red zone

@@ -41,7 +41,7 @@ bool mn_randomize_coin(void)
 void mn_randomize_yield(void)
 {
     mn_g *g = mn_tls_g;
-    if (!g || g->m->locks.count != 0 || g->syscall_depth != 0 || g->sig_frame ||
+    if (!g || g->m->locks.count != 0 || g->syscall_depth != 0 || mn_sig_in_handler(g) ||
         (mn_fastrand(g->m) & 3) != 0 || !mn_sysmon_running())
         return;
     mn_yield();

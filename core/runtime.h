@@ -50,6 +50,22 @@
 
 #define MN_MAX_PROCS 1024
 
+/* The program signal handlers running on a G (core/signals.c
+ * mn_sig_handler_enter), innermost last: where each one's frame lies, so
+ * that a jump can tell the ones it leaves (below where it lands) without
+ * reading their memory, which a handler that ended otherwise (a C++
+ * exception, swapcontext) no longer owns; and whether it keeps the G on
+ * its M (on the M's alternate stack). Handlers nested deeper than
+ * MN_SIG_FRAMES have no place and count as left by any jump. */
+#define MN_SIG_FRAMES 8
+struct mn_sig_frames {
+    uintptr_t at[MN_SIG_FRAMES];
+    uint8_t n;               /* places used */
+    uint8_t pinned;          /* bit i: at[i]'s handler keeps the G on its M */
+    uint16_t unplaced;       /* handlers beyond them */
+    uint16_t unplaced_pins;  /* of those, the ones that keep the G on its M */
+};
+
 typedef struct mn_g mn_g;
 typedef struct mn_m mn_m;
 typedef struct mn_p mn_p;
@@ -143,10 +159,9 @@ struct mn_g {
      * set by the preemption handler (preempt.h, inline_wait.h) */
     bool converting;
     struct mn_inline_wait convert;
-    /* the innermost program handler running on it, NULL when none (no
-     * preemption signal meanwhile: preempt.h); each one's record lies in
-     * its frame and names the one it interrupted (signals.c run_handler) */
-    struct mn_sig_frame *sig_frame;
+    /* the program handlers running on it (no preemption signal meanwhile:
+     * preempt.h), innermost last: signals.c mn_sig_handler_enter */
+    struct mn_sig_frames sig_frames;
     /* it is switching away (from the start of mn_park or mn_switch_out
      * until it runs its own code again, sched.c): no program handler
      * runs on it (signals.c g_here); written by the G itself */
@@ -351,6 +366,12 @@ static inline int64_t mn_m_stopped_since(const mn_m *m)
 
 /* Whether g is a started thread that has not finished (a handle to it is
  * good for signals and cancellation). */
+/* Whether a program signal handler runs on g. */
+static inline bool mn_sig_in_handler(const mn_g *g)
+{
+    return g->sig_frames.n || g->sig_frames.unplaced;
+}
+
 static inline bool mn_g_alive(const mn_g *g)
 {
     uint32_t s = atomic_load(&g->status);

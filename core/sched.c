@@ -1602,7 +1602,7 @@ void mn_release_turn(mn_g *g, bool fresh)
     /* Not inside a program lock's release within mnrt (its allocator's),
      * a signal handler (it would return on another M, with the first
      * one's alternate stack) or a system call bracket. */
-    if (!p || g->m->locks.count || g->sig_frame || g->syscall_depth)
+    if (!p || g->m->locks.count || mn_sig_in_handler(g) || g->syscall_depth)
         return;
     int64_t now = mn_nanotime();
     if (!g->release_since)

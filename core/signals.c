@@ -14,6 +14,7 @@
 #include "core/runtime.h"
 #include "core/sched_internal.h"
 #include "core/siginbox.h"
+#include "core/sigframes.h"
 #include "core/sysmon.h"
 #include "core/waiter.h"
 
@@ -268,7 +269,7 @@ void mn_sig_g_started(mn_g *g)
     if (g->sigqueue)
         g->sigqueue->n = 0;
     g->wait_intr = NULL;
-    g->sig_frame = NULL;
+    g->sig_frames = (struct mn_sig_frames){0};
     g->sig_ran = g->sig_norestart = false;
     if (g->is_main)
         main_g = g;
@@ -452,24 +453,6 @@ static void note_own_altstack(mn_m *m, ucontext_t *uc)
                              .ss_flags = m->altstack ? 0 : SS_DISABLE};
 }
 
-/* A program handler running on a G: its record lies in run_handler's
- * frame, so that a jump (mn_sig_handlers_left) can tell the handlers it
- * leaves, whose frames lie below where it lands, from those it lands in. */
-struct mn_sig_frame {
-    struct mn_sig_frame *outer; /* the handler it interrupted, or NULL */
-    bool pinned;                /* on its M's alternate stack: it keeps the
-                                 * G on that M (mn_lock_thread) */
-};
-
-/* The innermost handler of g is over (returned, or left by a jump). */
-static void pop_frame(mn_g *g)
-{
-    struct mn_sig_frame *f = g->sig_frame;
-    g->sig_frame = f->outer;
-    if (f->pinned)
-        mn_unlock_thread(false);
-}
-
 static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
 {
     struct sigaction a = program[sig];
@@ -485,14 +468,12 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         mn_real.sigaction(sig, &dfl, NULL);
     }
     uint64_t g_mask = 0, uc_mask = mn_sig_bits(&uc->uc_sigmask);
-    struct mn_sig_frame frame = {.pinned = g && mn_altstack_running_on(g->m) &&
-                                           mn_lock_thread(false)};
+    struct mn_sig_entry entry;
     if (g) {
+        mn_sig_handler_enter(g, &entry);
         g_mask = mn_sig_bits(&g->sigmask);
         set_bits(&g->sigmask, handler_mask(sig, &a, uc));
         g->m->sigmask = g->sigmask;
-        frame.outer = g->sig_frame;
-        g->sig_frame = &frame;
         g->sig_ran = true;
         g->handlers_run++;
         if (!(a.sa_flags & SA_RESTART))
@@ -503,9 +484,7 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
     else
         a.sa_handler(sig);
     if (g) {
-        /* (a jump that could not tell where it landed counted it left) */
-        if (g->sig_frame == &frame)
-            pop_frame(g);
+        mn_sig_handler_exit(g, &entry);
         note_own_altstack(g->m, uc);
         /* The G's mask is again the one it had, unless the handler changed
          * the one sigreturn sets. Not simply uc's: a signal that landed
@@ -1021,33 +1000,6 @@ void mn_sig_wait_end(struct mn_waiter *w)
     mn_lock_release(&g->siglock);
     if (ended)
         mn_waiter_wake(ended);
-}
-
-/* Whether a record at `rec` (a handler's frame or a waiter, both on the
- * stack of the code that made them) belongs to code that a jump landing
- * at stack pointer `sp` leaves. Stacks grow down, and once a handler runs
- * on the M's alternate stack, every handler nested in it does too: what
- * lies on that stack is deeper than anything on the G's own. With sp 0
- * (where it lands is unknown) everything is left. */
-static bool left_by_jump(mn_m *m, const void *rec, uintptr_t sp)
-{
-    bool rec_alt = mn_altstack_holds(m, (uintptr_t)rec);
-    bool sp_alt = sp && mn_altstack_holds(m, sp);
-    if (!sp || rec_alt != sp_alt)
-        return !sp || rec_alt;
-    return (uintptr_t)rec < sp;
-}
-
-void mn_sig_handlers_left(mn_g *g, uintptr_t sp)
-{
-    mn_lock_acquire(&g->siglock);
-    /* an interruptible wait that a handler interrupted, which then left by
-     * the jump, went with its frame; one the jump lands inside goes on */
-    while (g->wait_intr && left_by_jump(g->m, g->wait_intr, sp))
-        g->wait_intr = g->wait_intr->intr_outer;
-    mn_lock_release(&g->siglock);
-    while (g->sig_frame && left_by_jump(g->m, g->sig_frame, sp))
-        pop_frame(g);
 }
 
 bool mn_sig_should_fail(bool restartable)

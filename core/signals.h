@@ -258,10 +258,5 @@ bool mn_sig_should_fail(bool restartable);
 /* The same without the cancellation (a wait that is no cancellation
  * point): runs the handlers, says whether the call fails. */
 bool mn_sig_handlers_fail(bool restartable);
-/* g jumps (siglongjmp) from inside a handler to stack pointer sp (0:
- * unknown, so out of every handler): the handlers whose frames lie below
- * sp are over, with the interruptible waits they had registered
- * (waiter.c block_g, before it parked); those it lands in go on. */
-void mn_sig_handlers_left(struct mn_g *g, uintptr_t sp);
 
 #endif

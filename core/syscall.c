@@ -95,9 +95,9 @@ void mn_syscall_fork_child(void)
 void mn_exitsyscall(void)
 {
     mn_g *g = mn_tls_g;
-    /* 0: a jump inside a handler that interrupted this call ended it
-     * already (mn_syscall_left_by_jump, which cannot tell where a jump
-     * lands) */
+    /* 0: a jump out of a handler that interrupted this call ended it
+     * already (mn_syscall_left_by_jump, which ends every bracket: it
+     * cannot tell which of them the jump leaves) */
     if (!g || g->syscall_depth == 0 || --g->syscall_depth > 0)
         return;
     mn_m *m = g->m;

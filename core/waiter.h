@@ -1,7 +1,7 @@
 /* A waiter: one thread waiting for one event, whether it is a G (which
  * parks) or a foreign kernel thread (which sleeps on a futex of its own).
  * It lives on the waiting thread's stack (a jump tells by its address
- * whether it leaves the wait: signals.c mn_sig_handlers_left).
+ * whether it leaves the wait: core/sigframes.h).
  *
  * Protocol (no lost wake-ups, no wake-up of a waiter that left):
  * - Whoever removes the waiter from the structure it waits in (a wait

@@ -6,7 +6,7 @@
  * told by where it lands (the buffer's stack pointer, compat/jmpbuf.h):
  * one that lands inside a handler leaves only those nested in it, and a
  * handler on its M's alternate stack keeps its G on that M until it
- * returns (core/signals.c mn_sig_handlers_left). Its mask becomes the
+ * returns (core/sigframes.h). Its mask becomes the
  * one sigsetjmp saved (glibc's jump sets the kernel's from the buffer,
  * and the kernel's was the G's when the buffer was filled: an M's mask is
  * its G's). A jump from a buffer that saved no mask keeps the mask as it
@@ -14,6 +14,7 @@
 #include "shim/pthread_impl.h"
 
 #include "compat/jmpbuf.h"
+#include "core/sigframes.h"
 #include "core/signals.h"
 
 #include <setjmp.h>
@@ -23,9 +24,15 @@ static void before_jump(struct __jmp_buf_tag *env)
     mn_g *g = mn_getg();
     if (!g)
         return;
-    if (g->sig_frame) {
-        mn_syscall_left_by_jump();
-        mn_sig_handlers_left(g, mn_jmpbuf_sp(env));
+    if (mn_sig_in_handler(g)) {
+        uintptr_t sp = mn_jmpbuf_sp(env);
+        int left = mn_sig_handlers_left_by_jump(g, sp);
+        if (left > 0) {
+            /* while its pins hold: it may park, and it still runs on
+             * the M's alternate stack */
+            mn_syscall_left_by_jump();
+            mn_sig_leave_handlers(g, left, sp);
+        }
     }
     if (env->__mask_was_saved) {
         sigset_t mask = g->sigmask;

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +347,48 @@ static inline void wait_for_child_input(long ms)
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer status 0x%x", status);
     close(p[0]);
     close(p[1]);
+}
+
+/* Writes over 16 KiB of the stack below the caller, where the frames of
+ * code that ended lay. */
+static __attribute__((noinline, unused)) void scribble_stack(void)
+{
+    volatile char buf[16384];
+    for (unsigned i = 0; i < sizeof buf; i++)
+        buf[i] = 0x41;
+}
+
+/* longjmp to buf from a frame below the caller's. */
+static __attribute__((noinline, noreturn, unused)) void jump_from_below(jmp_buf buf)
+{
+    volatile char pad[1024];
+    pad[0] = 1;
+    longjmp(buf, pad[0]);
+}
+
+/* Runs this program again, n times one after the other, each a fresh
+ * process (a new address-space layout: a defect that depends on what lies
+ * where shows in some layouts only) with argv (argv[0] first), its stdout
+ * to /dev/null; exits 1 unless each copy exits 0. */
+static inline void run_fresh_copies(int n, char *const argv[])
+{
+    for (int i = 0; i < n; i++) {
+        fflush(NULL);
+        pid_t pid = fork();
+        CHECK(pid >= 0, "fork: %s", strerror(errno));
+        if (pid == 0) {
+            int null = open("/dev/null", O_WRONLY);
+            if (null < 0 || dup2(null, 1) < 0)
+                _exit(126);
+            execv("/proc/self/exe", argv);
+            _exit(127);
+        }
+        int status;
+        CHECK_EQ(waitpid(pid, &status, 0), pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "copy %d of %d: status 0x%x (signal %d)", i + 1, n, status,
+              WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    }
 }
 
 #endif
