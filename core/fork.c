@@ -4,7 +4,7 @@
 #include "core/dump.h"
 #include "core/exectrace.h"
 #include "core/lowfd.h"
-#include "core/overflow.h"
+#include "core/faults.h"
 #include "core/preempt.h"
 #include "core/signals.h"
 #include "core/stats.h"
@@ -16,14 +16,14 @@ void mn_fork_prepare(void)
 {
     mn_lock_thread_for_fork();
     mn_sig_fork_lock();
-    mn_overflow_fork_lock();
+    mn_faults_fork_lock();
     mn_sched_fork_lock();
 }
 
 void mn_fork_parent(void)
 {
     mn_sched_fork_unlock();
-    mn_overflow_fork_unlock();
+    mn_faults_fork_unlock();
     mn_sig_fork_unlock();
 }
 

@@ -40,6 +40,7 @@
 #include "core/gblock.h"
 #include "core/gcache.h"
 #include "core/gtid.h"
+#include "core/sigframes.h"
 #include "core/unwind.h"
 #include "core/waiter.h"
 
@@ -272,6 +273,9 @@ MN_SAN_NO_STACK_CLEANUP _Noreturn void mn_g_exit(void *result)
     if (atomic_fetch_sub(&mn_sched.glive, 1) == 1)
         exit(0);
     mn_tcb_free_on_exit();
+    /* after the last of its code: a handler it ends in keeps it on its M
+     * until here, but does not make that M end with it */
+    mn_sig_handlers_end(g);
     mn_sched_exit_g(g);
 }
 

@@ -5,19 +5,18 @@
 #include "core/lock.h"
 #include "core/waiter.h"
 
-/* Whether something at `addr` belongs to code that a jump landing at
- * stack pointer sp (0: unknown) leaves (sigframes.h). */
-static bool left_by_jump(const mn_m *m, uintptr_t addr, uintptr_t sp)
-{
-    if (!sp)
-        return true;
-    bool addr_alt = mn_altstack_holds(m, addr), sp_alt = mn_altstack_holds(m, sp);
-    return addr_alt != sp_alt ? addr_alt : addr < sp;
-}
+/* A handler's entry, in its bracket's frame (its address is where that
+ * frame lies); read only by the bracket's own end. */
+struct entry {
+    mn_g *g;     /* NULL: not bracketed */
+    bool placed; /* it holds a place */
+    bool pinned; /* it keeps the G on its M */
+};
 
-void mn_sig_handler_enter(mn_g *g, struct mn_sig_entry *e)
+static void enter(mn_g *g, struct entry *e)
 {
     struct mn_sig_frames *f = &g->sig_frames;
+    e->g = g;
     e->pinned = mn_altstack_running_on(g->m) && mn_lock_thread(false);
     e->placed = f->n < MN_SIG_FRAMES;
     if (!e->placed) {
@@ -43,8 +42,12 @@ static void take_place(struct mn_sig_frames *f, int i)
         mn_unlock_thread(false);
 }
 
-void mn_sig_handler_exit(mn_g *g, const struct mn_sig_entry *e)
+/* The bracket's end, by return or by unwinding (its cleanup). */
+static void leave(struct entry *e)
 {
+    mn_g *g = e->g;
+    if (!g)
+        return;
     struct mn_sig_frames *f = &g->sig_frames;
     if (!e->placed) {
         if (!f->unplaced)
@@ -64,20 +67,60 @@ void mn_sig_handler_exit(mn_g *g, const struct mn_sig_entry *e)
     } /* a jump that could not tell where it landed counted it left */
 }
 
-int mn_sig_handlers_left_by_jump(const mn_g *g, uintptr_t sp)
+void mn_sig_call_handler(mn_g *g, const struct sigaction *a, int sig, siginfo_t *info, void *uc)
+{
+    struct entry e __attribute__((cleanup(leave))) = {.g = NULL};
+    if (g)
+        enter(g, &e);
+    if (a->sa_flags & SA_SIGINFO)
+        a->sa_sigaction(sig, info, uc);
+    else
+        a->sa_handler(sig);
+}
+
+enum region { ON_G_STACK, ON_ALTSTACK, ELSEWHERE };
+
+static enum region region_of(const mn_g *g, uintptr_t addr)
+{
+    if (mn_altstack_holds(g->m, addr))
+        return ON_ALTSTACK;
+    uintptr_t lo = (uintptr_t)g->stack.lo;
+    return addr - lo <= g->stack.size ? ON_G_STACK : ELSEWHERE;
+}
+
+/* Whether something at `addr` belongs to code that a jump landing at
+ * stack pointer sp (0: unknown) leaves (sigframes.h). */
+static bool left_by_jump(const mn_g *g, uintptr_t addr, uintptr_t sp)
+{
+    if (!sp)
+        return true;
+    enum region at = region_of(g, addr), to = region_of(g, sp);
+    if (at == to)
+        return addr < sp;
+    return at != ON_G_STACK && to == ON_G_STACK;
+}
+
+int mn_sig_handlers_left_by_jump(mn_g *g, uintptr_t sp)
 {
     const struct mn_sig_frames *f = &g->sig_frames;
-    int n = f->unplaced, i = f->n - 1;
-    for (; i >= 0 && left_by_jump(g->m, f->at[i], sp); i--)
+    if (g->is_main)
+        mn_g_main_stack_find(); /* (once) */
+    int n = 0;
+    for (int i = f->n - 1; i >= 0 && left_by_jump(g, f->at[i], sp); i--)
         n++;
-    return n;
+    return n || !f->n ? n + f->unplaced : 0;
+}
+
+void mn_sig_handlers_end(mn_g *g)
+{
+    mn_sig_leave_handlers(g, g->sig_frames.n + g->sig_frames.unplaced, 0);
 }
 
 void mn_sig_leave_handlers(mn_g *g, int n, uintptr_t sp)
 {
     struct mn_sig_frames *f = &g->sig_frames;
     mn_lock_acquire(&g->siglock);
-    while (g->wait_intr && left_by_jump(g->m, (uintptr_t)g->wait_intr, sp))
+    while (g->wait_intr && left_by_jump(g, (uintptr_t)g->wait_intr, sp))
         g->wait_intr = g->wait_intr->intr_outer;
     mn_lock_release(&g->siglock);
     for (; n > 0 && f->unplaced; n--, f->unplaced--) {

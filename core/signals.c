@@ -9,7 +9,7 @@
 #include "core/exectrace_file.h"
 #include "core/futex.h"
 #include "core/kthread.h"
-#include "core/overflow.h"
+#include "core/faults.h"
 #include "core/preempt.h"
 #include "core/runtime.h"
 #include "core/sched_internal.h"
@@ -116,9 +116,9 @@ static int install(int sig, const struct sigaction *a)
     return mn_real.sigaction(sig, &k, NULL);
 }
 
-/* The signals whose handlers mnrt runs: every blockable one. (SIGSEGV is
- * overflow.c's; the handlers of the other faults run where the fault is,
- * which the kernel gets right by itself.) */
+/* The signals whose handlers mnrt runs here: every blockable one. (The
+ * signals of faults are faults.c's: their handlers run where the fault
+ * is, which the kernel gets right by itself.) */
 static bool mnrt_runs(int sig)
 {
     return sig > 0 && sig <= NSIGS && (BIT(sig) & mn_sig_blockable());
@@ -153,7 +153,7 @@ void mn_sig_boot(void)
 bool mn_sig_default_by_mnrt(int sig)
 {
     if (sig == SIGSEGV)
-        return mn_overflow_by_default();
+        return mn_faults_segv_by_default();
     return mnrt_runs(sig) && program[sig].sa_handler == SIG_DFL &&
            (sig == SIGQUIT || mn_xtrace_catches(sig));
 }
@@ -167,7 +167,7 @@ bool mn_sig_program_handles_any(void)
             continue;
         }
         if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV || sig == 32 || sig == 33)
-            continue; /* none, overflow.c's (faults only), glibc's and mnrt's */
+            continue; /* none, faults.c's (faults only), glibc's and mnrt's */
         struct sigaction sa;
         if (mn_real.sigaction(sig, NULL, &sa) == 0 && is_handler(&sa))
             return true;
@@ -468,9 +468,7 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         mn_real.sigaction(sig, &dfl, NULL);
     }
     uint64_t g_mask = 0, uc_mask = mn_sig_bits(&uc->uc_sigmask);
-    struct mn_sig_entry entry;
     if (g) {
-        mn_sig_handler_enter(g, &entry);
         g_mask = mn_sig_bits(&g->sigmask);
         set_bits(&g->sigmask, handler_mask(sig, &a, uc));
         g->m->sigmask = g->sigmask;
@@ -479,12 +477,8 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         if (!(a.sa_flags & SA_RESTART))
             g->sig_norestart = true;
     }
-    if (a.sa_flags & SA_SIGINFO)
-        a.sa_sigaction(sig, info, uc);
-    else
-        a.sa_handler(sig);
+    mn_sig_call_handler(g, &a, sig, info, uc);
     if (g) {
-        mn_sig_handler_exit(g, &entry);
         note_own_altstack(g->m, uc);
         /* The G's mask is again the one it had, unless the handler changed
          * the one sigreturn sets. Not simply uc's: a signal that landed

@@ -28,8 +28,8 @@
  *   mn_sig_from_kernel, with the program's flags and mask. SIG_DFL and
  *   SIG_IGN go to the kernel as they are, but SIGQUIT's SIG_DFL, which is
  *   the thread dump's action (dump.h: a dump, then death by SIGQUIT).
- *   SIGSEGV stays with core/overflow.c, which reports stack overflows
- *   first.
+ *   The signals of faults stay with core/faults.c (SIGSEGV's handler
+ *   reports stack overflows first).
  * - mn_sig_from_kernel runs the program's handler at once when it
  *   interrupted a G in the G's own code (not in a switch, holding no mnrt
  *   lock) and that G is the right one: the signal was aimed at this G
@@ -120,7 +120,7 @@ void mn_sig_fork_unlock(void);
 void mn_sig_fork_child(struct mn_g *self);
 
 /* Whether the kernel's action for sig is one of mnrt's handlers standing
- * in for the program's default action, which kills: overflow.c's for
+ * in for the program's default action, which kills: faults.c's for
  * SIGSEGV, the thread dump's for SIGQUIT, the execution trace's for
  * SIGINT, SIGTERM and SIGHUP while one is recorded. Each does its work
  * and then kills (the dump's through sysmon), from whichever thread the

@@ -45,7 +45,7 @@
 #include "compat/tls_modules.h"
 #include "core/codemap.h"
 #include "core/config.h"
-#include "core/overflow.h"
+#include "core/faults.h"
 #include "core/preempt.h"
 #include "core/signals.h"
 #include "core/sched_internal.h"
@@ -151,7 +151,7 @@ void mn_boot(void)
     mn_cancel_boot();
     mn_g *main_g = mn_g_boot_main();
     mn_sched_boot(procs, main_g);
-    mn_overflow_install();
+    mn_faults_install();
     mn_fork_boot();
     mn_stdio_lock_boot();
     atomic_store(&mn_boot_state, MN_BOOT_UP);

@@ -1,11 +1,12 @@
 /* sigaction and signal: the program sees and sets its own actions, which
  * mnrt carries out (core/signals.h: a handler runs on the thread that the
  * signal is for, not on whichever kernel thread the kernel chose;
- * core/overflow.h for SIGSEGV, whose handler reports stack overflows
- * first). While mnrt runs natively, every call is glibc's. */
+ * core/faults.h for the signals of faults, whose handlers run in the
+ * thread that caused them, SIGSEGV's after a stack overflow report).
+ * While mnrt runs natively, every call is glibc's. */
 #include "shim/pthread_impl.h"
 
-#include "core/overflow.h"
+#include "core/faults.h"
 #include "core/signals.h"
 
 #include <signal.h>
@@ -15,8 +16,8 @@ MN_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 {
     if (mn_native())
         return mn_real.sigaction(sig, act, old);
-    if (sig == SIGSEGV)
-        return mn_overflow_sigaction(act, old);
+    if (mn_fault_signal(sig))
+        return mn_fault_sigaction(sig, act, old);
     return mn_sig_action(sig, act, old);
 }
 
