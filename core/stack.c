@@ -1,6 +1,7 @@
 /* G stacks: see stack.h. */
 #include "core/stack.h"
 
+#include "compat/raw_syscall.h"
 #include "core/lowfd.h"
 
 #include <errno.h>
@@ -9,6 +10,8 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "compat/backfill.h" /* after the system headers */
@@ -67,30 +70,75 @@ char *mn_stack_map_region(size_t len, size_t guard)
     return base ? guarded(base, len, guard) : NULL;
 }
 
-/* The reserves of mn_stack_take_region, one per length of region (the
- * first RESERVE_KINDS lengths asked for; others are mapped one by one),
- * each mapped RESERVE_BATCH regions at a time. A reserve's length is set
- * once; its `word` is the lowest region's address (page aligned) plus how
- * many regions from it up are free, 0 when none: one word, changed by
- * compare-and-swap, so that no lock is held across fork, and a thread
- * that took a region from a batch that was then used up and mapped again
- * at the same address took a free one all the same. */
+/* The reserves of mn_stack_take_region, one per kind of region (length
+ * and guard: the first RESERVE_KINDS kinds asked for, with guards below
+ * RESERVE_GUARD_PAGES pages; others are mapped one by one), each mapped
+ * RESERVE_BATCH regions at a time, every region's guard made before the
+ * batch is published. A reserve's kind is set once, as one word: the
+ * length (page aligned) plus the guard's pages. Its `word` is the lowest
+ * region's address (page aligned) plus how many regions from it up are
+ * free, 0 when none: one word, changed by compare-and-swap, so that no
+ * lock is held across fork, and a thread that took a region from a batch
+ * that was then used up and mapped again at the same address took a free
+ * one all the same. */
 #define RESERVE_BATCH 16
 #define RESERVE_KINDS 4
+#define RESERVE_GUARD_PAGES 4096
 struct reserve {
-    _Atomic size_t len;
+    _Atomic size_t kind;
     _Atomic uintptr_t word;
 };
 static struct reserve reserves[RESERVE_KINDS];
 
-static struct reserve *reserve_for(size_t len)
+static struct reserve *reserve_for(size_t len, size_t guard)
 {
+    size_t page = mn_page_size();
+    if (guard / page >= RESERVE_GUARD_PAGES)
+        return NULL;
+    size_t kind = len + guard / page;
     for (int i = 0; i < RESERVE_KINDS; i++) {
         size_t have = 0;
-        if (atomic_compare_exchange_strong(&reserves[i].len, &have, len) || have == len)
+        if (atomic_compare_exchange_strong(&reserves[i].kind, &have, kind) || have == kind)
             return &reserves[i];
     }
     return NULL;
+}
+
+/* process_madvise's target "the calling process" (Linux 6.15+; any advice
+ * for it since 6.13). */
+#ifndef PIDFD_SELF_THREAD_GROUP
+#define PIDFD_SELF_THREAD_GROUP (-10001)
+#endif
+
+/* 1 while one process_madvise call makes a batch's guards; cleared on its
+ * first failure (an older kernel), after which each is made alone. */
+static atomic_bool batch_guards_work = true;
+
+/* Makes the guards of the n regions of len bytes from base: one system
+ * call where the kernel takes them together, one each otherwise. Returns
+ * 0 or an errno value. */
+static int guard_batch(char *base, size_t len, size_t guard, int n)
+{
+    if (!guard)
+        return 0;
+    if (atomic_load_explicit(&batch_guards_work, memory_order_relaxed) &&
+        atomic_load_explicit(&guard_install_works, memory_order_relaxed)) {
+        struct iovec iov[RESERVE_BATCH];
+        for (int i = 0; i < n; i++)
+            iov[i] = (struct iovec){.iov_base = base + (size_t)i * len, .iov_len = guard};
+        long done = mn_raw_syscall(SYS_process_madvise, PIDFD_SELF_THREAD_GROUP, iov, n,
+                                   MADV_GUARD_INSTALL, 0);
+        if (done == (long)(guard * (size_t)n))
+            return 0;
+        if (done < 0) /* (a partial one is made again below: guards may be made twice) */
+            atomic_store(&batch_guards_work, false);
+    }
+    for (int i = 0; i < n; i++) {
+        int err = make_guard(base + (size_t)i * len, guard);
+        if (err)
+            return err;
+    }
+    return 0;
 }
 
 static char *take_reserved(struct reserve *r, size_t len)
@@ -108,24 +156,27 @@ static char *take_reserved(struct reserve *r, size_t len)
 
 char *mn_stack_take_region(size_t len, size_t guard)
 {
-    struct reserve *r = reserve_for(len);
+    struct reserve *r = reserve_for(len, guard);
     if (!r)
         return mn_stack_map_region(len, guard);
     char *mem = take_reserved(r, len);
-    if (!mem) {
-        char *batch = map_lazy(len * RESERVE_BATCH);
-        if (!batch) /* perhaps only the batch is too much */
-            return mn_stack_map_region(len, guard);
-        /* the top one is ours: as the kernel places mappings, each next
-         * region lies below the last, its top beside the last one's guard
-         * (one page-table page for both) */
-        mem = batch + (RESERVE_BATCH - 1) * len;
-        uintptr_t empty = 0;
-        if (!atomic_compare_exchange_strong(&r->word, &empty,
-                                            (uintptr_t)batch + RESERVE_BATCH - 1))
-            munmap(batch, (RESERVE_BATCH - 1) * len); /* another thread's came first */
+    if (mem)
+        return mem;
+    char *batch = map_lazy(len * RESERVE_BATCH);
+    if (!batch) /* perhaps only the batch is too much */
+        return mn_stack_map_region(len, guard);
+    if (guard_batch(batch, len, guard, RESERVE_BATCH) != 0) {
+        munmap(batch, len * RESERVE_BATCH);
+        return NULL;
     }
-    return guarded(mem, len, guard);
+    /* the top one is ours: as the kernel places mappings, each next
+     * region lies below the last, its top beside the last one's guard
+     * (one page-table page for both) */
+    mem = batch + (RESERVE_BATCH - 1) * len;
+    uintptr_t empty = 0;
+    if (!atomic_compare_exchange_strong(&r->word, &empty, (uintptr_t)batch + RESERVE_BATCH - 1))
+        munmap(batch, (RESERVE_BATCH - 1) * len); /* another thread's came first */
+    return mem;
 }
 
 int mn_stack_map(struct mn_stack *s, size_t size, size_t guard)

@@ -26,10 +26,11 @@ struct mn_stack {
 char *mn_stack_map_region(size_t len, size_t guard);
 
 /* The same for the regions of Gs (core/gblock.c), many alike: those of
- * the first few lengths asked for are mapped RESERVE_BATCH at a time
- * (stack.c), one system call and one change of the process's mappings
- * for each batch rather than each G. A region is unmapped as any other,
- * alone. */
+ * the first few kinds asked for (length and guard) are mapped
+ * RESERVE_BATCH at a time (stack.c), one mmap, one change of the
+ * process's mappings and, where the kernel has process_madvise for the
+ * calling process (6.15+), one call for all their guards, for each batch
+ * rather than each G. A region is unmapped as any other, alone. */
 char *mn_stack_take_region(size_t len, size_t guard);
 
 /* Maps size usable bytes (rounded to pages) with a guard of `guard` bytes.

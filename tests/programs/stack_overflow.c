@@ -9,7 +9,10 @@
  * With the argument "own-handler" the program does what Rust's runtime
  * does: it installs a SIGSEGV handler only where sigaction says SIG_DFL,
  * and the overflowing thread gives itself an alternate signal stack; the
- * handler says it ran and exits with status 7, natively and under mnrt. */
+ * handler says it ran and exits with status 7, natively and under mnrt.
+ * With the argument "after-8" eight threads with the same stack size wait
+ * first, so that the one that overflows has the ninth stack of a batch
+ * that mnrt maps and whose guards it makes together (core/stack.c). */
 #include "check.h"
 
 #include <pthread.h>
@@ -39,6 +42,14 @@ static void own_handler(int sig)
     _exit(7);
 }
 
+static void *wait_for_ever(void *arg)
+{
+    (void)arg;
+    for (;;)
+        pause();
+    return NULL;
+}
+
 static void *overflow(void *arg)
 {
     if (arg) {
@@ -64,6 +75,7 @@ static void install_own_handler(void)
 int main(int argc, char **argv)
 {
     bool own = argc > 1 && strcmp(argv[1], "own-handler") == 0;
+    int before = argc > 1 && strcmp(argv[1], "after-8") == 0 ? 8 : 0;
     if (own)
         install_own_handler();
     struct rlimit no_core = {0, 0};
@@ -74,6 +86,8 @@ int main(int argc, char **argv)
     CHECK_ERR(pthread_attr_init(&attr), 0);
     CHECK_ERR(pthread_attr_setstacksize(&attr, STACK), 0);
     pthread_t t;
+    for (int i = 0; i < before; i++)
+        CHECK_ERR(pthread_create(&t, &attr, wait_for_ever, NULL), 0);
     CHECK_ERR(pthread_create(&t, &attr, overflow, own ? &t : NULL), 0);
     pthread_join(t, NULL);
     printf("survived an overflow at depth %ld\n", depth); /* must not happen */

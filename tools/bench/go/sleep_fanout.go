@@ -6,7 +6,8 @@
 // finish and every sleep last at least SLEEP_MS. A sampler goroutine reads
 // "Threads:" of /proc/self/status every millisecond (peak kernel threads);
 // peak RSS is VmHWM afterwards.
-// Result: wall_ms, peak_threads, peak_rss_kb, peak_live.
+// Result: wall_ms, create_ms (the go statements), peak_threads, peak_rss_kb,
+// peak_live.
 // Usage: sleep_fanout [SLEEP_MS [THREADS]]
 
 package main
@@ -63,6 +64,7 @@ func main() {
 			wg.Done()
 		}()
 	}
+	createdNs := time.Since(t0).Nanoseconds()
 	wg.Wait()
 	ns := time.Since(t0).Nanoseconds()
 
@@ -79,6 +81,6 @@ func main() {
 		fail("sleep_fanout: cannot read VmHWM: from /proc/self/status")
 	}
 	result(fmt.Sprintf("sleep_fanout_%dms", sleepMs),
-		"wall_ms=%.1f peak_threads=%d peak_rss_kb=%d peak_live=%d threads=%d",
-		float64(ns)/1e6, peakThreads, rss, peakLive, threads)
+		"wall_ms=%.1f create_ms=%.1f peak_threads=%d peak_rss_kb=%d peak_live=%d threads=%d",
+		float64(ns)/1e6, float64(createdNs)/1e6, peakThreads, rss, peakLive, threads)
 }
