@@ -17,6 +17,7 @@
 #include "core/codemap.h"
 #include "core/config.h"
 #include "shim/sys.h"
+#include "shim/unsupported_runtime.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -95,8 +96,10 @@ static _Atomic uint32_t threads_are;
 /* THREADS_GS, THREADS_GLIBC, or THREADS_UNKNOWN with *err set */
 static uint32_t check_threads(int *err)
 {
-    const char *why = mn_tcb_threads_begin(mn_real.pthread_create, mn_real.pthread_join,
-                                           mn_g_main()->tcb, err);
+    const char *why = mn_unsupported_runtime();
+    if (!why)
+        why = mn_tcb_threads_begin(mn_real.pthread_create, mn_real.pthread_join,
+                                   mn_g_main()->tcb, err);
     if (why) {
         mn_warn("%s; new threads run natively, without M:N threads", why);
         return THREADS_GLIBC;
