@@ -6,9 +6,10 @@
 #include "compat/real.h"
 #include "core/exectrace_file.h"
 #include "core/runtime.h"
-#include "core/sigframes.h"
+#include "core/signals.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,9 +20,50 @@
     (FAULT_BIT(SIGSEGV) | FAULT_BIT(SIGBUS) | FAULT_BIT(SIGFPE) | FAULT_BIT(SIGILL) |          \
      FAULT_BIT(SIGTRAP) | FAULT_BIT(SIGSYS))
 
-/* What the program set, which it sees through sigaction. */
+/* What the program set, which it sees through sigaction, written under
+ * program_lock. While a thread holds the lock, the signals of faults are
+ * blocked on it: a handler that a sent one ran there and that set an
+ * action would wait for the lock for good (a handler that reinstalls
+ * itself with signal(), a review). The handler reads an action without
+ * the lock (it may run where the thread holds mnrt's other locks), whole:
+ * each write makes its signal's `writing` count odd while it lasts. */
 static struct sigaction program[32];
+static _Atomic uint32_t writing[32];
 static mn_lock program_lock = MN_LOCK_INIT(PROGRAM);
+static uint64_t fork_mask; /* the forking thread's, while it holds the lock across fork */
+
+/* Under program_lock. */
+static void set_action(int sig, const struct sigaction *act)
+{
+    atomic_fetch_add(&writing[sig], 1);
+    program[sig] = *act;
+    atomic_fetch_add(&writing[sig], 1);
+}
+
+static struct sigaction action_of(int sig)
+{
+    for (;;) {
+        uint32_t w = atomic_load(&writing[sig]);
+        struct sigaction a = program[sig];
+        atomic_thread_fence(memory_order_acquire);
+        if (!(w & 1) && atomic_load(&writing[sig]) == w)
+            return a;
+    }
+}
+
+static uint64_t lock_actions(void)
+{
+    uint64_t faults = FAULTS >> 1, old; /* (bit sig - 1) */
+    mn_raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, &faults, &old, sizeof faults);
+    mn_lock_acquire(&program_lock);
+    return old;
+}
+
+static void unlock_actions(uint64_t old)
+{
+    mn_lock_release(&program_lock);
+    mn_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
+}
 
 bool mn_fault_signal(int sig)
 {
@@ -80,61 +122,68 @@ static void report_overflow(const mn_g *g, const siginfo_t *info)
 
 static void on_fault(int sig, siginfo_t *info, void *ctx)
 {
-    mn_g *g = mn_getg();
     if (sig == SIGSEGV)
-        report_overflow(g, info);
-    struct sigaction act = program[sig];
+        report_overflow(mn_getg(), info);
+    struct sigaction act = action_of(sig);
+    if (is_handler(&act) && (act.sa_flags & SA_RESETHAND)) {
+        /* (the kernel reset its own action, but SIGSEGV's) */
+        uint64_t mask = lock_actions();
+        struct sigaction dfl = program[sig];
+        if (dfl.sa_handler == act.sa_handler) { /* (unless set again meanwhile) */
+            dfl.sa_handler = SIG_DFL;
+            dfl.sa_flags &= ~SA_SIGINFO;
+            set_action(sig, &dfl);
+        }
+        unlock_actions(mask);
+    }
     if (act.sa_handler == SIG_DFL || (act.sa_handler == SIG_IGN && info->si_code > 0)) {
         mn_xtrace_write();
         die(sig, info); /* the kernel does not let a fault be ignored */
         return;
     }
-    if (act.sa_handler == SIG_IGN)
-        return;
-    if (act.sa_flags & SA_RESETHAND) { /* (the kernel reset its own, but SIGSEGV's) */
-        program[sig].sa_handler = SIG_DFL;
-        program[sig].sa_flags &= ~SA_SIGINFO;
-    }
-    mn_sig_call_handler(g, &act, sig, info, ctx);
+    if (act.sa_handler != SIG_IGN)
+        mn_sig_run_fault_handler(sig, &act, info, ctx);
 }
 
 void mn_faults_install(void)
 {
-    mn_lock_acquire(&program_lock);
+    uint64_t mask = lock_actions();
     for (int sig = 1; sig < 32; sig++) {
         if (!mn_fault_signal(sig))
             continue;
-        mn_real.sigaction(sig, NULL, &program[sig]); /* one set before boot */
+        struct sigaction before; /* one set before boot */
+        mn_real.sigaction(sig, NULL, &before);
+        set_action(sig, &before);
         if (sig == SIGSEGV || is_handler(&program[sig]))
             install_locked(sig);
     }
-    mn_lock_release(&program_lock);
+    unlock_actions(mask);
 }
 
 bool mn_faults_segv_by_default(void)
 {
-    return program[SIGSEGV].sa_handler == SIG_DFL;
+    return action_of(SIGSEGV).sa_handler == SIG_DFL;
 }
 
 int mn_fault_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-    mn_lock_acquire(&program_lock);
+    uint64_t mask = lock_actions();
     if (old)
         *old = program[sig];
     if (act) {
-        program[sig] = *act;
+        set_action(sig, act);
         install_locked(sig);
     }
-    mn_lock_release(&program_lock);
+    unlock_actions(mask);
     return 0;
 }
 
 void mn_faults_fork_lock(void)
 {
-    mn_lock_acquire(&program_lock);
+    fork_mask = lock_actions();
 }
 
 void mn_faults_fork_unlock(void)
 {
-    mn_lock_release(&program_lock);
+    unlock_actions(fork_mask);
 }

@@ -88,39 +88,41 @@ static enum region region_of(const mn_g *g, uintptr_t addr)
     return addr - lo <= g->stack.size ? ON_G_STACK : ELSEWHERE;
 }
 
-/* Whether something at `addr` belongs to code that a jump landing at
- * stack pointer sp (0: unknown) leaves (sigframes.h). */
-static bool left_by_jump(const mn_g *g, uintptr_t addr, uintptr_t sp)
+/* Whether something at `addr` belongs to code that a jump made at stack
+ * pointer `from`, landing at `to` (0: unknown), leaves (sigframes.h). */
+static bool left_by_jump(const mn_g *g, uintptr_t addr, uintptr_t to, uintptr_t from)
 {
-    if (!sp)
+    if (!to)
         return true;
-    enum region at = region_of(g, addr), to = region_of(g, sp);
-    if (at == to)
-        return addr < sp;
-    return at != ON_G_STACK && to == ON_G_STACK;
+    enum region at = region_of(g, addr), dest = region_of(g, to);
+    if (at == dest)
+        return addr < to;
+    if (at == ON_ALTSTACK && dest == ELSEWHERE) /* left by a jump made on that stack */
+        return region_of(g, from) == ON_ALTSTACK;
+    return at != ON_G_STACK && dest == ON_G_STACK;
 }
 
-int mn_sig_handlers_left_by_jump(mn_g *g, uintptr_t sp)
+int mn_sig_handlers_left_by_jump(mn_g *g, uintptr_t to, uintptr_t from)
 {
     const struct mn_sig_frames *f = &g->sig_frames;
     if (g->is_main)
         mn_g_main_stack_find(); /* (once) */
     int n = 0;
-    for (int i = f->n - 1; i >= 0 && left_by_jump(g, f->at[i], sp); i--)
+    for (int i = f->n - 1; i >= 0 && left_by_jump(g, f->at[i], to, from); i--)
         n++;
     return n || !f->n ? n + f->unplaced : 0;
 }
 
 void mn_sig_handlers_end(mn_g *g)
 {
-    mn_sig_leave_handlers(g, g->sig_frames.n + g->sig_frames.unplaced, 0);
+    mn_sig_leave_handlers(g, g->sig_frames.n + g->sig_frames.unplaced, 0, 0);
 }
 
-void mn_sig_leave_handlers(mn_g *g, int n, uintptr_t sp)
+void mn_sig_leave_handlers(mn_g *g, int n, uintptr_t to, uintptr_t from)
 {
     struct mn_sig_frames *f = &g->sig_frames;
     mn_lock_acquire(&g->siglock);
-    while (g->wait_intr && left_by_jump(g, (uintptr_t)g->wait_intr, sp))
+    while (g->wait_intr && left_by_jump(g, (uintptr_t)g->wait_intr, to, from))
         g->wait_intr = g->wait_intr->intr_outer;
     mn_lock_release(&g->siglock);
     for (; n > 0 && f->unplaced; n--, f->unplaced--) {

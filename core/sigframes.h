@@ -20,9 +20,11 @@
  *   the stack it lands on. Of two stacks, what lies on the M's alternate
  *   stack is deeper than anything on the G's own (a handler nested in one
  *   on the alternate stack runs there too), and what lies on a third (a
- *   makecontext stack) is left by a jump to the G's own stack; a jump that
- *   lands on a third stack leaves no handler on another stack, so the
- *   handler that switched to it (swapcontext) keeps its G on its M. Where
+ *   makecontext stack) is left by a jump to the G's own stack. A jump that
+ *   lands on a third stack leaves what lies on the alternate stack only
+ *   when it is made there: made elsewhere, the handler on the alternate
+ *   stack switched away (swapcontext) and may come back, so it keeps its
+ *   G on its M. Where
  *   the jump lands is unknown (compat/jmpbuf.h could not check glibc's
  *   buffer), it leaves them all.
  * - Handlers beyond the places are deeper than every placed one; a jump
@@ -41,14 +43,14 @@
 void mn_sig_call_handler(mn_g *g, const struct sigaction *a, int sig, siginfo_t *info,
                          void *uc);
 
-/* How many of g's handlers, innermost first, a jump to stack pointer sp
- * (0: unknown) leaves. */
-int mn_sig_handlers_left_by_jump(mn_g *g, uintptr_t sp);
-/* g jumps to sp out of its n innermost handlers (as counted by
- * mn_sig_handlers_left_by_jump): they are over, with the interruptible
+/* How many of g's handlers, innermost first, a jump made at stack pointer
+ * `from` to stack pointer `to` (0: unknown) leaves. */
+int mn_sig_handlers_left_by_jump(mn_g *g, uintptr_t to, uintptr_t from);
+/* g jumps from `from` to `to` out of its n innermost handlers (as counted
+ * by mn_sig_handlers_left_by_jump): they are over, with the interruptible
  * waits they had registered (waiter.c block_g, before it parked; waiters
  * lie on their waiting code's stack); the waits it lands in go on. */
-void mn_sig_leave_handlers(mn_g *g, int n, uintptr_t sp);
+void mn_sig_leave_handlers(mn_g *g, int n, uintptr_t to, uintptr_t from);
 
 /* g ends (its thread exits) inside handlers: all of them are over. */
 void mn_sig_handlers_end(mn_g *g);

@@ -393,13 +393,20 @@ static bool thread_directed(int sig, const siginfo_t *info)
                                              BIT(SIGTRAP) | BIT(SIGSYS)));
 }
 
+/* What a G's mask may hold: what the program's sigprocmask keeps
+ * (shim/signal.c), the signals of faults among them. */
+static uint64_t maskable(void)
+{
+    return ~(BIT(SIGKILL) | BIT(SIGSTOP) | BIT(32) | BIT(33));
+}
+
 /* The kernel thread's mask while a handler runs (the kernel set it so). */
 static uint64_t handler_mask(int sig, const struct sigaction *a, const ucontext_t *uc)
 {
     uint64_t m = mn_sig_bits(&uc->uc_sigmask) | mn_sig_bits(&a->sa_mask);
     if (!(a->sa_flags & SA_NODEFER))
         m |= BIT(sig);
-    return m & mn_sig_blockable();
+    return m & maskable();
 }
 
 /* An action that is no handler (changed since the signal came): the
@@ -453,6 +460,47 @@ static void note_own_altstack(mn_m *m, ucontext_t *uc)
                              .ss_flags = m->altstack ? 0 : SS_DISABLE};
 }
 
+/* Runs the program's handler a for sig on g (NULL: a thread that is no G),
+ * with the G's mask and its M's alternate stack kept right around it. */
+static void run_program_handler(mn_g *g, int sig, const struct sigaction *a, siginfo_t *info,
+                                ucontext_t *uc)
+{
+    uint64_t g_mask = 0, uc_mask = mn_sig_bits(&uc->uc_sigmask);
+    if (g) {
+        g_mask = mn_sig_bits(&g->sigmask);
+        set_bits(&g->sigmask, handler_mask(sig, a, uc));
+        g->m->sigmask = g->sigmask;
+        g->sig_ran = true;
+        g->handlers_run++;
+        if (!(a->sa_flags & SA_RESTART))
+            g->sig_norestart = true;
+    }
+    mn_sig_call_handler(g, a, sig, info, uc);
+    if (g) {
+        note_own_altstack(g->m, uc);
+        /* The G's mask is again the one it had, unless the handler changed
+         * the one sigreturn sets. Not simply uc's: a signal that landed
+         * while mnrt's handler for another had not yet run the program's
+         * finds that other blocked in the kernel, for that moment only
+         * (that handler's own sigreturn unblocks it). The M's mask is
+         * the one sigreturn sets (maybe on another M now). */
+        uint64_t uc_after = mn_sig_bits(&uc->uc_sigmask);
+        set_bits(&g->sigmask, uc_after == uc_mask ? g_mask : uc_after & maskable());
+        g->m->sigmask = uc->uc_sigmask;
+        mn_sig_mask_changed(g, &g->sigmask);
+        /* A signal that came while the handler's mask blocked it and that
+         * the mask now accepts runs next, as the kernel runs one at
+         * sigreturn (the copy stays blocked in the kernel until then: no
+         * nesting in a storm): its post found it blocked and woke nothing,
+         * so a wait the G entered next would park with it pending
+         * (signal_wakes: a SIGALRM handler that yielded in sem_post, then
+         * pthread_join). */
+        uint64_t pend = atomic_load(&g->sigpend) & ~mn_sig_bits(&g->sigmask);
+        if (pend)
+            mark_pending(g, pend);
+    }
+}
+
 static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
 {
     struct sigaction a = program[sig];
@@ -467,40 +515,12 @@ static void run_handler(mn_g *g, int sig, siginfo_t *info, ucontext_t *uc)
         program[sig] = dfl;
         mn_real.sigaction(sig, &dfl, NULL);
     }
-    uint64_t g_mask = 0, uc_mask = mn_sig_bits(&uc->uc_sigmask);
-    if (g) {
-        g_mask = mn_sig_bits(&g->sigmask);
-        set_bits(&g->sigmask, handler_mask(sig, &a, uc));
-        g->m->sigmask = g->sigmask;
-        g->sig_ran = true;
-        g->handlers_run++;
-        if (!(a.sa_flags & SA_RESTART))
-            g->sig_norestart = true;
-    }
-    mn_sig_call_handler(g, &a, sig, info, uc);
-    if (g) {
-        note_own_altstack(g->m, uc);
-        /* The G's mask is again the one it had, unless the handler changed
-         * the one sigreturn sets. Not simply uc's: a signal that landed
-         * while mnrt's handler for another had not yet run the program's
-         * finds that other blocked in the kernel, for that moment only
-         * (that handler's own sigreturn unblocks it). The M's mask is
-         * the one sigreturn sets (maybe on another M now). */
-        uint64_t uc_after = mn_sig_bits(&uc->uc_sigmask);
-        set_bits(&g->sigmask, uc_after == uc_mask ? g_mask : uc_after & mn_sig_blockable());
-        g->m->sigmask = uc->uc_sigmask;
-        mn_sig_mask_changed(g, &g->sigmask);
-        /* A signal that came while the handler's mask blocked it and that
-         * the mask now accepts runs next, as the kernel runs one at
-         * sigreturn (the copy stays blocked in the kernel until then: no
-         * nesting in a storm): its post found it blocked and woke nothing,
-         * so a wait the G entered next would park with it pending
-         * (signal_wakes: a SIGALRM handler that yielded in sem_post, then
-         * pthread_join). */
-        uint64_t pend = atomic_load(&g->sigpend) & ~mn_sig_bits(&g->sigmask);
-        if (pend)
-            mark_pending(g, pend);
-    }
+    run_program_handler(g, sig, &a, info, uc);
+}
+
+void mn_sig_run_fault_handler(int sig, const struct sigaction *a, siginfo_t *info, void *uc)
+{
+    run_program_handler(g_here(), sig, a, info, uc);
 }
 
 static struct mn_sig_queue *queue_of(mn_g *g)

@@ -259,4 +259,11 @@ bool mn_sig_should_fail(bool restartable);
  * point): runs the handlers, says whether the call fails. */
 bool mn_sig_handlers_fail(bool restartable);
 
+/* For core/faults.c: runs the program's handler a for a signal of faults
+ * that the kernel delivered to this thread, in its bracket
+ * (core/sigframes.h) and with the G's mask and its M's alternate stack
+ * kept as for any handler, where the thread runs a G in the G's own code;
+ * as it is elsewhere (a sent one that landed in mnrt's code or on g0). */
+void mn_sig_run_fault_handler(int sig, const struct sigaction *a, siginfo_t *info, void *uc);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -110,9 +111,25 @@ static struct reserve *reserve_for(size_t len, size_t guard)
 #define PIDFD_SELF_THREAD_GROUP (-10001)
 #endif
 
-/* 1 while one process_madvise call makes a batch's guards; cleared on its
- * first failure (an older kernel), after which each is made alone. */
+/* 1 while one process_madvise call makes a batch's guards; cleared when
+ * the kernel refuses it (older than 6.15: EINVAL, EBADF, ENOSYS; EPERM)
+ * or the process has a seccomp filter, which may not let through a call
+ * glibc never makes (a filter that kills or traps on it killed the
+ * program, a review): each guard is then made alone, as glibc does. A
+ * filter cannot be taken off, so that answer lasts. */
 static atomic_bool batch_guards_work = true;
+
+static bool may_batch_guards(void)
+{
+    if (!atomic_load_explicit(&batch_guards_work, memory_order_relaxed) ||
+        !atomic_load_explicit(&guard_install_works, memory_order_relaxed))
+        return false;
+    if (mn_raw_syscall(SYS_prctl, PR_GET_SECCOMP) > 0) { /* a filter (-EINVAL: no seccomp) */
+        atomic_store(&batch_guards_work, false);
+        return false;
+    }
+    return true;
+}
 
 /* Makes the guards of the n regions of len bytes from base: one system
  * call where the kernel takes them together, one each otherwise. Returns
@@ -121,8 +138,7 @@ static int guard_batch(char *base, size_t len, size_t guard, int n)
 {
     if (!guard)
         return 0;
-    if (atomic_load_explicit(&batch_guards_work, memory_order_relaxed) &&
-        atomic_load_explicit(&guard_install_works, memory_order_relaxed)) {
+    if (may_batch_guards()) {
         struct iovec iov[RESERVE_BATCH];
         for (int i = 0; i < n; i++)
             iov[i] = (struct iovec){.iov_base = base + (size_t)i * len, .iov_len = guard};
@@ -130,8 +146,9 @@ static int guard_batch(char *base, size_t len, size_t guard, int n)
                                    MADV_GUARD_INSTALL, 0);
         if (done == (long)(guard * (size_t)n))
             return 0;
-        if (done < 0) /* (a partial one is made again below: guards may be made twice) */
-            atomic_store(&batch_guards_work, false);
+        if (done == -EINVAL || done == -EBADF || done == -ENOSYS || done == -EPERM)
+            atomic_store(&batch_guards_work, false); /* (others pass: ENOMEM, EINTR) */
+        /* (a partial one is made again below: a guard may be made twice) */
     }
     for (int i = 0; i < n; i++) {
         int err = make_guard(base + (size_t)i * len, guard);

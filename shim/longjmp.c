@@ -25,13 +25,13 @@ static void before_jump(struct __jmp_buf_tag *env)
     if (!g)
         return;
     if (mn_sig_in_handler(g)) {
-        uintptr_t sp = mn_jmpbuf_sp(env);
-        int left = mn_sig_handlers_left_by_jump(g, sp);
+        uintptr_t to = mn_jmpbuf_sp(env), from = (uintptr_t)__builtin_frame_address(0);
+        int left = mn_sig_handlers_left_by_jump(g, to, from);
         if (left > 0) {
             /* while its pins hold: it may park, and it still runs on
              * the M's alternate stack */
             mn_syscall_left_by_jump();
-            mn_sig_leave_handlers(g, left, sp);
+            mn_sig_leave_handlers(g, left, to, from);
         }
     }
     if (env->__mask_was_saved) {

@@ -16,7 +16,7 @@ MN_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 {
     if (mn_native())
         return mn_real.sigaction(sig, act, old);
-    if (mn_fault_signal(sig))
+    if (mn_fault_signal(sig) && !mn_sig_foreign_process()) /* (a CLONE_VM child: its own) */
         return mn_fault_sigaction(sig, act, old);
     return mn_sig_action(sig, act, old);
 }

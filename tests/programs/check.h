@@ -391,4 +391,17 @@ static inline void run_fresh_copies(int n, char *const argv[])
     }
 }
 
+/* A thread that computes for good in bursts, a short sleep between them:
+ * its P keeps changing hands, and sysmon preempts it. */
+static __attribute__((unused)) void *compute_in_bursts(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        for (volatile int i = 0; i < 100000; i++)
+            ;
+        usleep(10);
+    }
+    return NULL;
+}
+
 #endif

@@ -10,6 +10,13 @@
  *   segv_sleeps - a real fault's handler sleeps, then jumps out;
  *   bus_sleeps  - the same with a real bus error (a page of an empty
  *                 file), whose SA_ONSTACK handler the kernel ran;
+ *   to_coroutine - 40 threads each run a coroutine (makecontext) that
+ *                 faults; the SA_ONSTACK handler jumps back into the
+ *                 coroutine, which ends; the threads then sleep: under
+ *                 mnrt they must need no more kernel threads than Ps + 8
+ *                 (a jump from the alternate stack to a third stack kept
+ *                 its handler's pin, and each thread its kernel thread,
+ *                 for good: 43 for 40, a review);
  *   swapcontext - handlers switch between two contexts (swapcontext, as
  *                 preemptive green-thread libraries do), so they end in
  *                 another order than they began; then a plain longjmp
@@ -120,29 +127,79 @@ static void switch_contexts(int rounds)
         jump_from_below(plain);
 }
 
-/* ---- the rest ---- */
+/* ---- to_coroutine ---- */
 
-static void *compute(void *arg)
+static __thread sigjmp_buf in_coroutine;
+static __thread ucontext_t coroutine, thread_context;
+static pthread_barrier_t all_done;
+
+static void on_segv_to_coroutine(int sig)
+{
+    (void)sig;
+    siglongjmp(in_coroutine, 1); /* from the alternate stack to the coroutine's */
+}
+
+static void coroutine_faults(void)
+{
+    if (sigsetjmp(in_coroutine, 1) == 0)
+        *nowhere = 1;
+}
+
+static void *run_coroutine(void *arg)
 {
     (void)arg;
-    for (;;) {
-        for (volatile int i = 0; i < 100000; i++)
-            ;
-        usleep(10);
-    }
+    stack_t ss = {.ss_sp = malloc(1 << 16), .ss_size = 1 << 16};
+    char *stack = malloc(1 << 16);
+    CHECK(ss.ss_sp && stack, "malloc");
+    CHECK_EQ(sigaltstack(&ss, NULL), 0);
+    CHECK_EQ(getcontext(&coroutine), 0);
+    coroutine.uc_stack = (stack_t){.ss_sp = stack, .ss_size = 1 << 16};
+    coroutine.uc_link = &thread_context;
+    makecontext(&coroutine, coroutine_faults, 0);
+    CHECK_EQ(swapcontext(&thread_context, &coroutine), 0);
+    pthread_barrier_wait(&all_done);
+    usleep(200 * 1000);
     return NULL;
 }
 
+static void to_coroutines(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_segv_to_coroutine;
+    sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+    CHECK_EQ(sigaction(SIGSEGV, &sa, NULL), 0);
+    pthread_t t[40];
+    CHECK_ERR(pthread_barrier_init(&all_done, NULL, 41), 0);
+    for (int i = 0; i < 40; i++)
+        CHECK_ERR(pthread_create(&t[i], NULL, run_coroutine, NULL), 0);
+    pthread_barrier_wait(&all_done);
+    usleep(50 * 1000); /* all asleep */
+    int kernel = kernel_threads();
+    if (under_mnrt())
+        CHECK(kernel <= mnrt_procs() + 8, "%d kernel threads for %d Ps", kernel, mnrt_procs());
+    for (int i = 0; i < 40; i++)
+        CHECK_ERR(pthread_join(t[i], NULL), 0);
+    printf("40 coroutines left their faults' handlers by a jump into them\n");
+}
+
+/* ---- the rest ---- */
+
 int main(int argc, char **argv)
 {
-    static const char *const modes[] = {"jump_self",   "jump_nested", "segv_sleeps",
-                                        "bus_sleeps",  "swapcontext", "swapcontext_once"};
+    static const char *const modes[] = {"jump_self",  "jump_nested",  "segv_sleeps",
+                                        "bus_sleeps", "to_coroutine", "swapcontext",
+                                        "swapcontext_once"};
     mode = argc > 1 ? argv[1] : "";
     bool known = false;
     for (size_t i = 0; i < sizeof modes / sizeof *modes; i++)
         known |= strcmp(mode, modes[i]) == 0;
     CHECK(known, "usage: handler_frames "
-                 "jump_self|jump_nested|segv_sleeps|bus_sleeps|swapcontext [ROUNDS]");
+                 "jump_self|jump_nested|segv_sleeps|bus_sleeps|to_coroutine|swapcontext [ROUNDS]");
+    if (strcmp(mode, "to_coroutine") == 0) {
+        to_coroutines();
+        return 0;
+    }
     bool swapping = strncmp(mode, "swapcontext", 11) == 0;
     int rounds = argc > 2 ? atoi(argv[2]) : swapping ? 10 : 2000;
     CHECK(rounds > 0, "ROUNDS must be positive");
@@ -179,7 +236,7 @@ int main(int argc, char **argv)
     CHECK(past_end != MAP_FAILED, "mmap: %s", strerror(errno));
     for (int i = 0; i < 4; i++) {
         pthread_t t;
-        CHECK_EQ(pthread_create(&t, NULL, compute, NULL), 0);
+        CHECK_EQ(pthread_create(&t, NULL, compute_in_bursts, NULL), 0);
     }
     for (int i = 0; i < rounds; i++) {
         if (!segv && !bus) {

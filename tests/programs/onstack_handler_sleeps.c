@@ -30,17 +30,6 @@ static void on_usr1(int sig)
         usleep(50); /* parks the G, its frames on the alternate stack */
 }
 
-static void *compute(void *arg)
-{
-    (void)arg;
-    for (;;) {
-        for (volatile int i = 0; i < 100000; i++)
-            ;
-        usleep(10);
-    }
-    return NULL;
-}
-
 int main(int argc, char **argv)
 {
     int flood_sig = argc > 1 && strcmp(argv[1], "segv") == 0 ? SIGSEGV : SIGUSR2;
@@ -57,7 +46,7 @@ int main(int argc, char **argv)
     sa.sa_handler = on_flood;
     CHECK_EQ(sigaction(flood_sig, &sa, NULL), 0);
     pthread_t t;
-    CHECK_EQ(pthread_create(&t, NULL, compute, NULL), 0);
+    CHECK_EQ(pthread_create(&t, NULL, compute_in_bursts, NULL), 0);
     pid_t parent = getpid(), flood = fork();
     CHECK(flood >= 0, "fork: %s", strerror(errno));
     if (flood == 0) {
