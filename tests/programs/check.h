@@ -397,8 +397,8 @@ static __attribute__((unused)) void *compute_in_bursts(void *arg)
 {
     (void)arg;
     for (;;) {
-        for (volatile int i = 0; i < 100000; i++)
-            ;
+        for (int i = 0; i < 100000; i++)
+            __asm__ volatile("" ::: "memory"); /* (not folded away) */
         usleep(10);
     }
     return NULL;
