@@ -6,6 +6,7 @@
 #include "compat/real.h"
 #include "core/exectrace_file.h"
 #include "core/runtime.h"
+#include "core/sigframes.h"
 #include "core/signals.h"
 
 #include <signal.h>
@@ -26,16 +27,32 @@
  * action would wait for the lock for good (a handler that reinstalls
  * itself with signal(), a review). The handler reads an action without
  * the lock (it may run where the thread holds mnrt's other locks), whole:
- * each write makes its signal's `writing` count odd while it lasts. */
+ * each write makes its signal's `writing` count odd while it lasts, by a
+ * compare-and-swap from even; the handler's own write (SA_RESETHAND)
+ * does the same without the lock, and yields to a write under way (as
+ * if that one came after). */
 static struct sigaction program[32];
 static _Atomic uint32_t writing[32];
 static mn_lock program_lock = MN_LOCK_INIT(PROGRAM);
 static uint64_t fork_mask; /* the forking thread's, while it holds the lock across fork */
 
+/* Makes sig's count odd; false if it was already (wait: until it is not). */
+static bool begin_write(int sig, bool wait)
+{
+    for (;;) {
+        uint32_t w = atomic_load(&writing[sig]);
+        if (!(w & 1) && atomic_compare_exchange_weak(&writing[sig], &w, w + 1))
+            return true;
+        if (!wait)
+            return false;
+        __builtin_ia32_pause();
+    }
+}
+
 /* Under program_lock. */
 static void set_action(int sig, const struct sigaction *act)
 {
-    atomic_fetch_add(&writing[sig], 1);
+    begin_write(sig, true);
     program[sig] = *act;
     atomic_fetch_add(&writing[sig], 1);
 }
@@ -125,23 +142,30 @@ static void on_fault(int sig, siginfo_t *info, void *ctx)
     if (sig == SIGSEGV)
         report_overflow(mn_getg(), info);
     struct sigaction act = action_of(sig);
+    bool foreign = mn_sig_foreign_process(); /* a CLONE_VM child: its actions are its own */
     if (is_handler(&act) && (act.sa_flags & SA_RESETHAND)) {
         /* (the kernel reset its own action, but SIGSEGV's) */
-        uint64_t mask = lock_actions();
-        struct sigaction dfl = program[sig];
-        if (dfl.sa_handler == act.sa_handler) { /* (unless set again meanwhile) */
-            dfl.sa_handler = SIG_DFL;
-            dfl.sa_flags &= ~SA_SIGINFO;
-            set_action(sig, &dfl);
+        if (foreign) {
+            struct sigaction dfl = {.sa_handler = SIG_DFL};
+            mn_real.sigaction(sig, &dfl, NULL);
+        } else if (begin_write(sig, false)) {
+            if (program[sig].sa_handler == act.sa_handler) { /* (unless set again meanwhile) */
+                program[sig].sa_handler = SIG_DFL;
+                program[sig].sa_flags &= ~SA_SIGINFO;
+            }
+            atomic_fetch_add(&writing[sig], 1);
         }
-        unlock_actions(mask);
     }
     if (act.sa_handler == SIG_DFL || (act.sa_handler == SIG_IGN && info->si_code > 0)) {
         mn_xtrace_write();
         die(sig, info); /* the kernel does not let a fault be ignored */
         return;
     }
-    if (act.sa_handler != SIG_IGN)
+    if (act.sa_handler == SIG_IGN)
+        return;
+    if (foreign)
+        mn_sig_call_handler(NULL, &act, sig, info, ctx);
+    else
         mn_sig_run_fault_handler(sig, &act, info, ctx);
 }
 
