@@ -393,9 +393,7 @@ static bool thread_directed(int sig, const siginfo_t *info)
                                              BIT(SIGTRAP) | BIT(SIGSYS)));
 }
 
-/* What a G's mask may hold: what the program's sigprocmask keeps
- * (shim/signal.c), the signals of faults among them. */
-static uint64_t maskable(void)
+uint64_t mn_sig_maskable(void)
 {
     return ~(BIT(SIGKILL) | BIT(SIGSTOP) | BIT(32) | BIT(33));
 }
@@ -406,7 +404,7 @@ static uint64_t handler_mask(int sig, const struct sigaction *a, const ucontext_
     uint64_t m = mn_sig_bits(&uc->uc_sigmask) | mn_sig_bits(&a->sa_mask);
     if (!(a->sa_flags & SA_NODEFER))
         m |= BIT(sig);
-    return m & maskable();
+    return m & mn_sig_maskable();
 }
 
 /* An action that is no handler (changed since the signal came): the
@@ -485,7 +483,7 @@ static void run_program_handler(mn_g *g, int sig, const struct sigaction *a, sig
          * (that handler's own sigreturn unblocks it). The M's mask is
          * the one sigreturn sets (maybe on another M now). */
         uint64_t uc_after = mn_sig_bits(&uc->uc_sigmask);
-        set_bits(&g->sigmask, uc_after == uc_mask ? g_mask : uc_after & maskable());
+        set_bits(&g->sigmask, uc_after == uc_mask ? g_mask : uc_after & mn_sig_maskable());
         g->m->sigmask = uc->uc_sigmask;
         mn_sig_mask_changed(g, &g->sigmask);
         /* A signal that came while the handler's mask blocked it and that

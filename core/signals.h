@@ -95,6 +95,9 @@ struct mn_waiter;
  * internal ones (32, 33) and the synchronous faults mnrt needs. As a mask
  * of bit sig-1. */
 uint64_t mn_sig_blockable(void);
+/* What a G's mask may hold: what the program's sigprocmask keeps
+ * (shim/signal.c), the signals of faults among them. */
+uint64_t mn_sig_maskable(void);
 
 static inline uint64_t mn_sig_bits(const sigset_t *s)
 {

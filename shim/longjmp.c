@@ -24,23 +24,32 @@ static void before_jump(struct __jmp_buf_tag *env)
     mn_g *g = mn_getg();
     if (!g)
         return;
+    uintptr_t to = 0, from = (uintptr_t)__builtin_frame_address(0);
+    int left = 0;
     if (mn_sig_in_handler(g)) {
-        uintptr_t to = mn_jmpbuf_sp(env), from = (uintptr_t)__builtin_frame_address(0);
-        int left = mn_sig_handlers_left_by_jump(g, to, from);
-        if (left > 0) {
-            /* while its pins hold: it may park, and it still runs on
-             * the M's alternate stack */
-            mn_syscall_left_by_jump();
-            mn_sig_leave_handlers(g, left, to, from);
-        }
+        to = mn_jmpbuf_sp(env);
+        left = mn_sig_handlers_left_by_jump(g, to, from);
     }
+    /* Until the handlers are counted left, their pins hold: it may park,
+     * and it still runs on the M's alternate stack. */
+    if (left > 0)
+        mn_syscall_left_by_jump();
     if (env->__mask_was_saved) {
         sigset_t mask = g->sigmask;
-        *(uint64_t *)&mask = mn_sig_bits(&env->__saved_mask) & mn_sig_blockable();
+        *(uint64_t *)&mask = mn_sig_bits(&env->__saved_mask) & mn_sig_maskable();
         g->sigmask = mask;
         g->m->sigmask = mask;
         mn_sig_mask_changed(g, &mask);
+        /* Signals that came while the handler's mask held them run once
+         * the jump sets this mask, as natively when glibc's sets the
+         * kernel's: they wait in the G, not in the kernel (a SIGSEGV
+         * handler that jumped out with SIGALRM held kept stress-ng
+         * --sigsegv from ever seeing its alarm). */
+        if (mn_sig_deliverable(atomic_load(&g->sigpend), &mask))
+            mn_sig_deliver_pending();
     }
+    if (left > 0)
+        mn_sig_leave_handlers(g, left, to, from);
 }
 
 /* Each of glibc's jumps (they restore a saved mask alike), after
