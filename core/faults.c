@@ -41,7 +41,7 @@ static bool begin_write(int sig, bool wait)
 {
     for (;;) {
         uint32_t w = atomic_load(&writing[sig]);
-        if (!(w & 1) && atomic_compare_exchange_weak(&writing[sig], &w, w + 1))
+        if (!(w & 1) && atomic_compare_exchange_strong(&writing[sig], &w, w + 1))
             return true;
         if (!wait)
             return false;

@@ -79,17 +79,25 @@ static int child_sets_default(void *arg)
     return 0;
 }
 
-static void clone_vm(void)
+/* Runs fn in a child made by clone(CLONE_VM), which shares this memory
+ * (and mnrt's state) but is a process of its own; it must exit 0. */
+static void run_clone_vm_child(int (*fn)(void *))
 {
-    CHECK(signal(SIGFPE, on_fpe_counted) != SIG_ERR, "signal");
     size_t size = 64 * 1024;
     char *stack = malloc(size);
     CHECK(stack != NULL, "malloc");
-    pid_t child = clone(child_sets_default, stack + size, CLONE_VM | SIGCHLD, NULL);
+    pid_t child = clone(fn, stack + size, CLONE_VM | SIGCHLD, NULL);
     CHECK(child > 0, "clone: %s", strerror(errno));
     int status;
     CHECK_EQ(waitpid(child, &status, 0), child);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status 0x%x", status);
+    free(stack);
+}
+
+static void clone_vm(void)
+{
+    CHECK(signal(SIGFPE, on_fpe_counted) != SIG_ERR, "signal");
+    run_clone_vm_child(child_sets_default);
     CHECK_EQ(raise(SIGFPE), 0);
     printf("after a CLONE_VM child set SIGFPE's action: the parent's handler ran %d time(s)\n",
            (int)fpes);
@@ -117,14 +125,7 @@ static void clone_vm_resethand(void)
     sa.sa_handler = on_trap_once;
     sa.sa_flags = SA_RESETHAND;
     CHECK_EQ(sigaction(SIGTRAP, &sa, NULL), 0);
-    size_t size = 64 * 1024;
-    char *stack = malloc(size);
-    CHECK(stack != NULL, "malloc");
-    pid_t child = clone(child_traps, stack + size, CLONE_VM | SIGCHLD, NULL);
-    CHECK(child > 0, "clone: %s", strerror(errno));
-    int status;
-    CHECK_EQ(waitpid(child, &status, 0), child);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status 0x%x", status);
+    run_clone_vm_child(child_traps);
     CHECK_EQ(sigaction(SIGTRAP, NULL, &now), 0);
     CHECK(now.sa_handler == on_trap_once, "the child's trap reset the parent's action");
     __asm__ volatile("int3");
