@@ -13,9 +13,10 @@
  *   runs asked for: before a G with a larger one runs, its M's grows
  *   (mn_altstack_fit);
  * - a program handler that runs on an M's stack keeps its G on that M
- *   until it returns, even if it waits (its frames are there), and one
+ *   until it is over (returns, is unwound through, or a jump leaves it),
+ *   even if it waits (its frames are there), and one
  *   that ends on another M than it began on hands sigreturn that M's
- *   stack to restore (core/signals.c run_handler): no two kernel threads
+ *   stack to restore (core/sigframes.h, core/signals.c run_handler): no two kernel threads
  *   ever share one. */
 #ifndef MN_CORE_ALTSTACK_H
 #define MN_CORE_ALTSTACK_H

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -402,6 +403,15 @@ static __attribute__((unused)) void *compute_in_bursts(void *arg)
         usleep(10);
     }
     return NULL;
+}
+
+/* Gives the calling thread an alternate signal stack of 64 KiB of its own
+ * (for SA_ONSTACK handlers), kept until the process ends. */
+static inline void give_thread_altstack(void)
+{
+    stack_t ss = {.ss_sp = malloc(1 << 16), .ss_flags = 0, .ss_size = 1 << 16};
+    CHECK(ss.ss_sp != NULL, "malloc");
+    CHECK_EQ(sigaltstack(&ss, NULL), 0);
 }
 
 #endif

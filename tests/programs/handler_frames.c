@@ -148,10 +148,9 @@ static void coroutine_faults(void)
 static void *run_coroutine(void *arg)
 {
     (void)arg;
-    stack_t ss = {.ss_sp = malloc(1 << 16), .ss_size = 1 << 16};
+    give_thread_altstack();
     char *stack = malloc(1 << 16);
-    CHECK(ss.ss_sp && stack, "malloc");
-    CHECK_EQ(sigaltstack(&ss, NULL), 0);
+    CHECK(stack != NULL, "malloc");
     CHECK_EQ(getcontext(&coroutine), 0);
     coroutine.uc_stack = (stack_t){.ss_sp = stack, .ss_size = 1 << 16};
     coroutine.uc_link = &thread_context;
@@ -214,9 +213,7 @@ int main(int argc, char **argv)
         switch_contexts(rounds);
         return 0;
     }
-    stack_t ss = {.ss_sp = malloc(1 << 16), .ss_size = 1 << 16};
-    CHECK(ss.ss_sp != NULL, "malloc");
-    CHECK_EQ(sigaltstack(&ss, NULL), 0);
+    give_thread_altstack();
     bool segv = strcmp(mode, "segv_sleeps") == 0, bus = strcmp(mode, "bus_sleeps") == 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -39,11 +39,8 @@ int main(int argc, char **argv)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_usr1;
     sa.sa_flags = SA_NODEFER | (onstack ? SA_ONSTACK : 0);
-    if (onstack) {
-        stack_t ss = {malloc(1 << 16), 0, 1 << 16};
-        CHECK(ss.ss_sp != NULL, "malloc");
-        CHECK_EQ(sigaltstack(&ss, NULL), 0);
-    }
+    if (onstack)
+        give_thread_altstack();
     CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
     bool caught = false;
     try {

@@ -35,9 +35,7 @@ int main(int argc, char **argv)
     int flood_sig = argc > 1 && strcmp(argv[1], "segv") == 0 ? SIGSEGV : SIGUSR2;
     int rounds = argc > 2 ? atoi(argv[2]) : 2000;
     CHECK(rounds > 0, "usage: onstack_handler_sleeps [usr2|segv [ROUNDS]]");
-    stack_t ss = {.ss_sp = malloc(1 << 16), .ss_size = 1 << 16};
-    CHECK(ss.ss_sp != NULL, "malloc");
-    CHECK_EQ(sigaltstack(&ss, NULL), 0);
+    give_thread_altstack();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_flags = SA_ONSTACK;
